@@ -1,0 +1,99 @@
+//! Fixtures shared by the wallet-core integration tests: real wallet files in a temporary
+//! directory, real software key files, a clock the test moves, and tools to damage a file the way
+//! an attacker or a failing disk would.
+#![allow(dead_code)] // each test file uses a different part of this module
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use outpost_wallet_core::{Clock, Currency, KdfParams, Pin, SoftwareProtector, Wallet, WalletOptions};
+use rusqlite::Connection;
+use tempfile::TempDir;
+
+pub const PIN: &str = "482916";
+pub const WRONG: &str = "000000";
+
+/// A clock the test sets; starts at an arbitrary fixed date.
+#[derive(Debug)]
+pub struct TestClock(AtomicU64);
+
+impl TestClock {
+    pub fn advance(&self, secs: u64) {
+        self.0.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now_unix(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub struct Fixture {
+    pub dir: TempDir,
+    pub clock: Arc<TestClock>,
+    pub protector: Arc<SoftwareProtector>,
+}
+
+pub fn pin(text: &str) -> Pin {
+    Pin::new(text).expect("valid test PIN")
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let protector = Arc::new(SoftwareProtector::create(dir.path().join("device.key")).expect("key file"));
+        Self { dir, clock: Arc::new(TestClock(AtomicU64::new(1_800_000_000))), protector }
+    }
+
+    pub fn options(&self) -> WalletOptions {
+        WalletOptions { kdf: KdfParams::INSECURE_FAST_FOR_TESTS, clock: self.clock.clone() }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Creates `name` with [`PIN`] and closes it, so the test starts from a file on disk.
+    pub fn create(&self, name: &str) -> PathBuf {
+        let path = self.path(name);
+        Wallet::create(&path, &pin(PIN), Currency::JPY, self.protector.clone(), self.options())
+            .expect("create");
+        path
+    }
+
+    pub fn open(&self, path: &Path) -> Result<Wallet, outpost_wallet_core::WalletError> {
+        Wallet::open(path, self.protector.clone(), self.options())
+    }
+
+    pub fn open_unlocked(&self, path: &Path) -> Wallet {
+        let wallet = self.open(path).expect("open");
+        wallet.unlock(&pin(PIN)).expect("unlock");
+        wallet
+    }
+}
+
+/// Direct SQL on a closed wallet file, as someone with the file (but not the keys) could do.
+pub fn sql(path: &Path) -> Connection {
+    Connection::open(path).expect("open wallet file with plain SQLite")
+}
+
+pub fn blob(path: &Path, query: &str) -> Vec<u8> {
+    sql(path).query_row(query, [], |r| r.get(0)).expect("blob")
+}
+
+pub fn set_blob(path: &Path, update: &str, value: &[u8]) {
+    let changed = sql(path).execute(update, [value]).expect("update");
+    assert_eq!(changed, 1, "the tampering statement must hit exactly one row: {update}");
+}
+
+pub fn flip_bit(bytes: &[u8], index: usize) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    out[index] ^= 0x01;
+    out
+}
+
+pub fn file_bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).expect("read file")
+}
