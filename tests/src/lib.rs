@@ -1,1 +1,3 @@
-//! Helpers shared by the end-to-end scenarios in `tests/tests/`.
+//! End-to-end scenarios that cross crate and process boundaries live in `tests/tests/`; the
+//! child processes they drive live in `src/bin/`. Scenarios that need the ledger, the CLI or the
+//! foreign-language bindings join them as those parts are built.
