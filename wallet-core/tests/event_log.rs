@@ -18,7 +18,7 @@ fn wallet_with_entries(fx: &Fixture, changes: usize) -> std::path::PathBuf {
 
 fn broken(fx: &Fixture, path: &std::path::Path, changes: usize) -> (u64, LinkFault) {
     let wallet = fx.open(path).unwrap();
-    let current = if changes % 2 == 0 { PIN } else { "731904" };
+    let current = if changes.is_multiple_of(2) { PIN } else { "731904" };
     wallet.unlock(&pin(current)).unwrap();
     match wallet.verify_log() {
         Err(WalletError::LogBroken { seq, fault }) => (seq, fault),

@@ -19,13 +19,13 @@ fn a_wrong_pin_says_how_many_tries_are_left_before_a_delay() {
     let fx = Fixture::new();
     let wallet = fx.open(&fx.create("w.db")).unwrap();
     let err = vault_err(wallet.unlock(&pin(WRONG)));
-    assert_eq!(err.to_string(), "PIN incorrect, 2 tries left before a 1-minute delay");
+    assert_eq!(err.to_string(), "PIN incorrect, 3 tries left before a 1-minute delay");
     assert!(matches!(
         err,
         VaultError::PinIncorrect {
             tries_left: 9,
             retry_after_secs: 0,
-            tries_before_delay: 2,
+            tries_before_delay: 3,
             next_delay_secs: 60
         }
     ));
@@ -41,7 +41,7 @@ fn a_good_pin_resets_the_count() {
     wallet.unlock(&pin(PIN)).unwrap();
     wallet.lock();
     let err = vault_err(wallet.unlock(&pin(WRONG)));
-    assert!(matches!(err, VaultError::PinIncorrect { tries_before_delay: 2, .. }), "{err}");
+    assert!(matches!(err, VaultError::PinIncorrect { tries_before_delay: 3, .. }), "{err}");
 }
 
 #[test]
@@ -80,9 +80,15 @@ fn wrong_pins_bring_growing_delays_then_lock_out_even_the_right_pin() {
 fn the_delay_message_says_when_to_try_again() {
     let fx = Fixture::new();
     let wallet = fx.open(&fx.create("w.db")).unwrap();
-    for _ in 0..3 {
-        vault_err(wallet.unlock(&pin(WRONG)));
-    }
+    let messages: Vec<String> = (0..3).map(|_| vault_err(wallet.unlock(&pin(WRONG))).to_string()).collect();
+    assert_eq!(
+        messages,
+        [
+            "PIN incorrect, 3 tries left before a 1-minute delay",
+            "PIN incorrect, 2 tries left before a 1-minute delay",
+            "PIN incorrect, 1 try left before a 1-minute delay",
+        ]
+    );
     let err = vault_err(wallet.unlock(&pin(WRONG)));
     assert_eq!(err.to_string(), "PIN incorrect; try again in 1 minute (6 tries before the wallet locks)");
     fx.clock.advance(10);
@@ -100,7 +106,7 @@ fn closing_and_reopening_does_not_reset_the_count() {
     }
     let wallet = fx.open(&path).unwrap();
     let err = vault_err(wallet.unlock(&pin(WRONG)));
-    assert!(matches!(err, VaultError::PinIncorrect { tries_before_delay: 0, tries_left: 7, .. }), "{err}");
+    assert!(matches!(err, VaultError::PinIncorrect { tries_before_delay: 1, tries_left: 7, .. }), "{err}");
     drop(wallet);
     let wallet = fx.open(&path).unwrap();
     let err = vault_err(wallet.unlock(&pin(WRONG)));

@@ -89,7 +89,7 @@ fn unlocking_an_unlocked_wallet_counts_nothing() {
     wallet.lock();
     let err = wallet.unlock(&pin(WRONG)).unwrap_err();
     assert!(
-        matches!(err, WalletError::Vault(VaultError::PinIncorrect { tries_before_delay: 2, .. })),
+        matches!(err, WalletError::Vault(VaultError::PinIncorrect { tries_before_delay: 3, .. })),
         "{err}"
     );
 }
@@ -159,7 +159,7 @@ fn changing_the_pin_with_a_wrong_old_pin_is_counted_and_changes_nothing() {
     let wallet = fx.open(&path).unwrap();
     let err = wallet.change_pin(&pin(WRONG), &pin("731904")).unwrap_err();
     assert!(
-        matches!(err, WalletError::Vault(VaultError::PinIncorrect { tries_before_delay: 2, .. })),
+        matches!(err, WalletError::Vault(VaultError::PinIncorrect { tries_before_delay: 3, .. })),
         "{err}"
     );
     drop(wallet);

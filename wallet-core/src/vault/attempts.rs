@@ -72,7 +72,7 @@ impl Attempts {
         super::VaultError::PinIncorrect {
             tries_left: MAX_FAILURES - self.failures,
             retry_after_secs: self.not_before.saturating_sub(now),
-            tries_before_delay: FREE_TRIES.saturating_sub(self.failures),
+            tries_before_delay: (FREE_TRIES + 1).saturating_sub(self.failures),
             next_delay_secs: delay_after((self.failures + 1).max(FREE_TRIES + 1)),
         }
     }
@@ -84,18 +84,20 @@ pub(crate) fn describe_incorrect(
     tries_before_delay: u32,
     next_delay_secs: u64,
 ) -> String {
-    if retry_after_secs == 0 && tries_before_delay > 0 {
+    if tries_before_delay > 0 {
         format!(
             "PIN incorrect, {} left before a {} delay",
             plural(tries_before_delay, "try", "tries"),
             delay_adjective(next_delay_secs)
         )
-    } else {
+    } else if retry_after_secs > 0 {
         format!(
             "PIN incorrect; try again in {} ({} before the wallet locks)",
             human_duration(retry_after_secs),
             plural(tries_left, "try", "tries")
         )
+    } else {
+        format!("PIN incorrect ({} before the wallet locks)", plural(tries_left, "try", "tries"))
     }
 }
 
@@ -153,11 +155,16 @@ mod tests {
     }
 
     #[test]
-    fn the_first_wrong_pin_reads_as_the_user_should_see_it() {
+    fn wrong_pin_messages_read_as_the_user_should_see_them() {
         let state = Attempts { failures: 1, not_before: 100 };
         assert_eq!(
             state.after_wrong_pin(100).to_string(),
-            "PIN incorrect, 2 tries left before a 1-minute delay"
+            "PIN incorrect, 3 tries left before a 1-minute delay"
+        );
+        let state = Attempts { failures: FREE_TRIES, not_before: 100 };
+        assert_eq!(
+            state.after_wrong_pin(100).to_string(),
+            "PIN incorrect, 1 try left before a 1-minute delay"
         );
         let state = Attempts { failures: 5, not_before: 400 };
         assert_eq!(

@@ -39,7 +39,7 @@ pub enum VaultError {
         tries_left: u32,
         /// Seconds before the next try is accepted (0: now).
         retry_after_secs: u64,
-        /// Wrong PINs still allowed before a delay starts (0: delays have started).
+        /// Tries the user can still make before having to wait (0: delays have started).
         tries_before_delay: u32,
         /// The next delay ahead, in seconds: imposed once `tries_before_delay` more wrong PINs
         /// are entered (or by the very next one, when delays have started).
@@ -59,7 +59,7 @@ pub enum VaultError {
     InvalidPin { reason: &'static str },
     /// The app's key protector failed (wrong or missing hardware key, user cancelled, damaged
     /// wrapped key). No PIN try was counted.
-    #[error("the device key protector could not unwrap the wallet key: {0}")]
+    #[error("device key protector: {0}")]
     Protector(#[from] ProtectorError),
     /// A sealed record did not authenticate: it was damaged, tampered with, moved from another
     /// row, table or wallet. Nothing was read from it.
