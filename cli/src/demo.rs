@@ -1,0 +1,520 @@
+//! `outpost demo`: the encrypted wallet store, exercised for real and checked step by step.
+//!
+//! Every claim the demo makes is a check that passes or fails against the real library and real
+//! files, with the default Argon2id parameters users get; nothing is simulated. What is not built
+//! yet (offline QR transfers, the ledger, sync, audit) is said plainly rather than acted out.
+//!
+//! The demo only ever writes inside its own directory, which must be new or empty, so it can never
+//! overwrite a real wallet or key file. A step that fails unexpectedly (the library returns an
+//! error where the step needed a value) counts as a failed check and ends the walk-through, since
+//! later steps build on earlier ones.
+
+use std::fmt::Display;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use outpost_wallet_core::{
+    Amount, Currency, EventKind, KdfParams, Pin, SoftwareProtector, VaultError, Wallet, WalletError,
+    WalletOptions,
+};
+use rusqlite::OptionalExtension;
+
+/// Prints one line of the run. Output piped into `head` or a closed terminal must not turn into a
+/// panic halfway through the checks, so a failed write is ignored and the run carries on.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+const AIKO_PIN: &str = "482916";
+const AIKO_NEW_PIN: &str = "730145";
+const BEN_PIN: &str = "205817";
+/// Wrong guesses: one far off, one a single digit away, as a real slip would be.
+const WRONG_PINS: [&str; 2] = ["111111", "482917"];
+
+/// Where a sealed row's ciphertext starts: one version byte, then a 24-byte nonce.
+const SEALED_HEADER_LEN: usize = 1 + 24;
+/// The byte flipped in the tampered copy: a few bytes into the ciphertext itself.
+const TAMPERED_BYTE: usize = SEALED_HEADER_LEN + 5;
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Where to work; `None` for `./outpost-demo-<unix time>`.
+    pub dir: Option<PathBuf>,
+    /// Print a JSON summary as the last line of stdout.
+    pub json: bool,
+}
+
+/// Why the demo could not start. Once it has started, problems are failed checks instead.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(
+        "directory {} is not empty; the demo only writes into a new or empty directory \
+         (choose another with --dir)", .0.display()
+    )]
+    NotEmpty(PathBuf),
+    #[error("{} exists and is not a directory (choose another with --dir)", .0.display())]
+    NotADirectory(PathBuf),
+    #[error("cannot prepare directory {}: {source}", .path.display())]
+    Io { path: PathBuf, source: io::Error },
+}
+
+/// The result of a run, for the exit code and the JSON summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub checks_passed: u32,
+    pub checks_failed: u32,
+    pub wallets: u32,
+    pub log_verified: bool,
+    pub tamper_detected: bool,
+    pub dir: PathBuf,
+}
+
+impl Outcome {
+    pub fn all_passed(&self) -> bool {
+        self.checks_failed == 0 && self.checks_passed > 0
+    }
+
+    /// One JSON object, keys in a fixed order so scripts and people can diff runs.
+    pub fn to_json(&self) -> String {
+        format!(
+            "{{\"checks_passed\":{},\"checks_failed\":{},\"wallets\":{},\"log_verified\":{},\
+             \"tamper_detected\":{},\"dir\":{}}}",
+            self.checks_passed,
+            self.checks_failed,
+            self.wallets,
+            self.log_verified,
+            self.tamper_detected,
+            json_string(&self.dir.to_string_lossy())
+        )
+    }
+}
+
+/// Runs the whole demo, printing as it goes. `Err` only if it could not start.
+pub fn run(options: &DemoOptions) -> Result<Outcome, DemoError> {
+    let requested = options.dir.clone().unwrap_or_else(default_dir);
+    let dir = prepare_dir(&requested)?;
+
+    say!("Outpost demo: the encrypted wallet store, for real, with every claim checked.");
+    say!("It covers what exists today; offline transfers, the ledger, sync and audit come later.");
+    say!("Working in {}", dir.display());
+
+    let mut run = Run::default();
+    if let Err(stop) = walk_through(&dir, &mut run) {
+        run.check(false, &format!("{}: {}", stop.doing, stop.error));
+        say!("\nStopped early: the remaining steps build on this one.");
+    }
+
+    let outcome = Outcome {
+        checks_passed: run.passed,
+        checks_failed: run.failed,
+        wallets: run.wallets,
+        log_verified: run.log_verified,
+        tamper_detected: run.tamper_detected,
+        dir,
+    };
+    say!();
+    say!("{} checks passed, {} failed.", outcome.checks_passed, outcome.checks_failed);
+    say!("Not built yet: offline QR transfers, the ledger, sync, audit (see README status).");
+    say!("Files left in {}", outcome.dir.display());
+    if options.json {
+        say!("{}", outcome.to_json());
+    }
+    Ok(outcome)
+}
+
+/// `./outpost-demo-<unix time>`, with `-2`, `-3`... appended if a run in the same second took it.
+fn default_dir() -> PathBuf {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let base = format!("outpost-demo-{now}");
+    (1..)
+        .map(|n| PathBuf::from(if n == 1 { base.clone() } else { format!("{base}-{n}") }))
+        .find(|dir| !dir.exists())
+        .unwrap_or_else(|| PathBuf::from(base))
+}
+
+/// Creates `dir` if needed and refuses one with anything in it. Returns it as an absolute path,
+/// so what is printed can be pasted anywhere.
+fn prepare_dir(dir: &Path) -> Result<PathBuf, DemoError> {
+    let io = |source| DemoError::Io { path: dir.to_path_buf(), source };
+    match fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => return Err(DemoError::NotADirectory(dir.to_path_buf())),
+        Ok(_) => {
+            if fs::read_dir(dir).map_err(io)?.next().is_some() {
+                return Err(DemoError::NotEmpty(dir.to_path_buf()));
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => fs::create_dir_all(dir).map_err(io)?,
+        Err(e) => return Err(io(e)),
+    }
+    std::path::absolute(dir).map_err(io)
+}
+
+/// The tally of checks and the facts the summary reports.
+#[derive(Debug, Default)]
+struct Run {
+    passed: u32,
+    failed: u32,
+    wallets: u32,
+    log_verified: bool,
+    tamper_detected: bool,
+}
+
+impl Run {
+    /// Records and prints one check; returns whether it passed.
+    fn check(&mut self, ok: bool, claim: &str) -> bool {
+        if ok {
+            self.passed += 1;
+            say!("   pass  {claim}");
+        } else {
+            self.failed += 1;
+            say!("   FAIL  {claim}");
+        }
+        ok
+    }
+}
+
+/// Prints a step's heading and the one line saying what it does and what it proves.
+fn step(number: u32, title: &str, purpose: &str) {
+    say!();
+    say!("{number}. {title}");
+    say!("   {purpose}");
+}
+
+/// Prints an observation that is not itself a check: a value, an error text, a timing.
+fn show(label: &str, value: impl Display) {
+    say!("         {label}: {value}");
+}
+
+/// An unexpected error that ends the walk-through: what the step was doing, and the error.
+struct Stop {
+    doing: &'static str,
+    error: String,
+}
+
+trait OrStop<T> {
+    fn or_stop(self, doing: &'static str) -> Result<T, Stop>;
+}
+
+impl<T, E: Display> OrStop<T> for Result<T, E> {
+    fn or_stop(self, doing: &'static str) -> Result<T, Stop> {
+        self.map_err(|e| Stop { doing, error: e.to_string() })
+    }
+}
+
+fn pin(text: &str) -> Result<Pin, Stop> {
+    Pin::new(text).or_stop("making a PIN")
+}
+
+fn millis(start: Instant) -> u128 {
+    start.elapsed().as_millis()
+}
+
+fn walk_through(dir: &Path, run: &mut Run) -> Result<(), Stop> {
+    let key_path = dir.join("device.key");
+    let aiko_path = dir.join("aiko.wallet");
+
+    step(1, "A device key", "A software key protector stands in for the phone's Keystore or Secure Enclave.");
+    let created = SoftwareProtector::create(&key_path).or_stop("creating device.key")?;
+    drop(created);
+    run.check(key_path.is_file(), "device.key was created");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&key_path).or_stop("reading device.key")?.permissions().mode() & 0o777;
+        run.check(mode == 0o600, &format!("device.key is readable only by its owner (mode {mode:o})"));
+    }
+
+    step(
+        2,
+        "Aiko's wallet",
+        "A new wallet gets fresh keys, a zero balance and a data key wrapped by her PIN and the device key.",
+    );
+    let fingerprint = {
+        let protector = Arc::new(SoftwareProtector::open(&key_path).or_stop("loading device.key")?);
+        let started = Instant::now();
+        let wallet =
+            Wallet::create(&aiko_path, &pin(AIKO_PIN)?, Currency::JPY, protector, WalletOptions::default())
+                .or_stop("creating Aiko's wallet")?;
+        run.wallets += 1;
+        show("created in", format!("{} ms", millis(started)));
+        let fingerprint = wallet.public_identity().fingerprint();
+        show("fingerprint", &fingerprint);
+        run.check(wallet.is_unlocked(), "the new wallet starts unlocked");
+        fingerprint
+    };
+    let file = fs::read(&aiko_path).or_stop("reading aiko.wallet")?;
+    run.check(!contains(&file, AIKO_PIN.as_bytes()), "the PIN appears nowhere in aiko.wallet");
+
+    step(
+        3,
+        "Reopen it",
+        "A closed wallet opens locked: it can say who it is, but shows nothing else without the PIN.",
+    );
+    let protector = Arc::new(SoftwareProtector::open(&key_path).or_stop("loading device.key")?);
+    let wallet = Wallet::open(&aiko_path, protector.clone(), WalletOptions::default())
+        .or_stop("reopening Aiko's wallet")?;
+    run.check(!wallet.is_unlocked(), "the reopened wallet is locked");
+    let reopened = wallet.public_identity().fingerprint();
+    run.check(
+        reopened == fingerprint,
+        &format!("its fingerprint is readable without the PIN and matches ({reopened})"),
+    );
+    let locked = wallet.balances();
+    if let Err(e) = &locked {
+        show("balance while locked", e);
+    }
+    run.check(matches!(locked, Err(WalletError::Locked)), "reading the balance is refused while locked");
+
+    step(
+        4,
+        "Wrong PINs, then the right one",
+        "Wrong PINs are counted and say how many tries remain; the right one opens the wallet.",
+    );
+    let mut tries_before_delay = Vec::new();
+    for wrong in WRONG_PINS {
+        let result = wallet.unlock(&pin(wrong)?);
+        match &result {
+            Err(e) => show(&format!("PIN {wrong}"), e),
+            Ok(()) => show(&format!("PIN {wrong}"), "unlocked (it should not have)"),
+        }
+        if let Err(WalletError::Vault(VaultError::PinIncorrect { tries_before_delay: left, .. })) = result {
+            tries_before_delay.push(left);
+        }
+    }
+    run.check(
+        tries_before_delay.len() == WRONG_PINS.len() && tries_before_delay.windows(2).all(|w| w[1] < w[0]),
+        &format!("both wrong PINs were refused, tries before a delay going down ({tries_before_delay:?})"),
+    );
+    let started = Instant::now();
+    let unlocked = wallet.unlock(&pin(AIKO_PIN)?);
+    let unlock_ms = millis(started);
+    run.check(unlocked.is_ok() && wallet.is_unlocked(), "the right PIN unlocks the wallet");
+    unlocked.or_stop("unlocking Aiko's wallet")?;
+    let defaults = KdfParams::DEFAULT;
+    show(
+        "unlock took",
+        format!(
+            "{unlock_ms} ms (Argon2id, {} MiB, {} passes: what every PIN guess costs)",
+            defaults.m_cost_kib() / 1024,
+            defaults.t_cost()
+        ),
+    );
+    let balance = wallet.balances().or_stop("reading Aiko's balance")?;
+    show("balance", balance.online);
+    run.check(balance.online == Amount::zero(Currency::JPY), "the balance reads ¥0");
+
+    step(
+        5,
+        "Change the PIN",
+        "A new PIN re-wraps the data key; from then on only the new PIN opens the wallet.",
+    );
+    wallet.change_pin(&pin(AIKO_PIN)?, &pin(AIKO_NEW_PIN)?).or_stop("changing Aiko's PIN")?;
+    wallet.lock();
+    run.check(!wallet.is_unlocked(), "the wallet is locked again");
+    let old = wallet.unlock(&pin(AIKO_PIN)?);
+    if let Err(e) = &old {
+        show("old PIN", e);
+    }
+    run.check(
+        matches!(old, Err(WalletError::Vault(VaultError::PinIncorrect { .. }))),
+        "the old PIN is refused",
+    );
+    run.check(wallet.unlock(&pin(AIKO_NEW_PIN)?).is_ok() && wallet.is_unlocked(), "the new PIN unlocks it");
+
+    step(
+        6,
+        "The event log",
+        "Every change is in a hash-chained log; verifying it walks the chain from the first entry.",
+    );
+    match wallet.verify_log() {
+        Ok(report) => {
+            show("entries", report.entries);
+            let events = wallet.events(None, 100).or_stop("reading the event log")?;
+            for event in events.iter().rev() {
+                say!("         #{} {:?}: {}", event.seq, event.kind, event.detail);
+            }
+            run.log_verified =
+                run.check(report.entries as usize == events.len(), "the log verifies, every entry readable");
+            let kinds: Vec<EventKind> = events.iter().rev().map(|e| e.kind).collect();
+            run.check(
+                kinds.first() == Some(&EventKind::WalletCreated) && kinds.contains(&EventKind::PinChanged),
+                "it records the wallet's creation and the PIN change",
+            );
+        }
+        Err(e) => {
+            show("verification", &e);
+            run.check(false, "the log verifies");
+        }
+    }
+    // Closing the last connection checkpoints the WAL into the main file, so a plain copy of
+    // aiko.wallet is the whole wallet.
+    drop(wallet);
+
+    step(
+        7,
+        "Tampering",
+        "One bit flipped in the sealed balance of a copy is refused, not shown as a wrong amount.",
+    );
+    let tampered_path = dir.join("aiko-tampered.wallet");
+    if wal_path(&aiko_path).exists() {
+        return Err(Stop {
+            doing: "copying aiko.wallet",
+            error: "its write-ahead log is still present, so a copy would miss data".into(),
+        });
+    }
+    fs::copy(&aiko_path, &tampered_path).or_stop("copying aiko.wallet")?;
+    let flipped = flip_balance_bit(&tampered_path).or_stop("editing aiko-tampered.wallet")?;
+    run.check(
+        flipped,
+        &format!("one bit of byte {TAMPERED_BYTE} of the sealed 'online' balance was flipped"),
+    );
+    let copy = Wallet::open(&tampered_path, protector.clone(), WalletOptions::default())
+        .or_stop("opening aiko-tampered.wallet")?;
+    run.check(
+        copy.unlock(&pin(AIKO_NEW_PIN)?).is_ok(),
+        "the copy still unlocks (its key record and identity are untouched)",
+    );
+    let read = copy.balances();
+    match &read {
+        Err(e) => show("balance", e),
+        Ok(b) => show("balance", format!("{} (it should have been refused)", b.online)),
+    }
+    run.tamper_detected = run.check(
+        matches!(read, Err(WalletError::Vault(VaultError::Tampered { table: "balance", .. }))),
+        "reading the damaged balance is refused as tampered",
+    );
+    drop(copy);
+    let original = Wallet::open(&aiko_path, protector.clone(), WalletOptions::default())
+        .or_stop("reopening aiko.wallet")?;
+    original.unlock(&pin(AIKO_NEW_PIN)?).or_stop("unlocking aiko.wallet")?;
+    let balance = original.balances().or_stop("reading Aiko's balance")?;
+    run.check(
+        balance.online == Amount::zero(Currency::JPY),
+        &format!("the untouched original still opens and reads {}", balance.online),
+    );
+    drop(original);
+
+    step(
+        8,
+        "Ben's wallet, on another device",
+        "A wallet is bound to its device key: Aiko's key cannot open Ben's wallet, even with his PIN.",
+    );
+    let ben_path = dir.join("ben.wallet");
+    let ben_protector =
+        Arc::new(SoftwareProtector::create(dir.join("ben-device.key")).or_stop("creating ben-device.key")?);
+    let ben = Wallet::create(
+        &ben_path,
+        &pin(BEN_PIN)?,
+        Currency::JPY,
+        ben_protector.clone(),
+        WalletOptions::default(),
+    )
+    .or_stop("creating Ben's wallet")?;
+    run.wallets += 1;
+    let ben_fingerprint = ben.public_identity().fingerprint();
+    show("fingerprint", &ben_fingerprint);
+    run.check(ben_fingerprint != fingerprint, "Ben's identity differs from Aiko's");
+    drop(ben);
+    let wrong_device =
+        Wallet::open(&ben_path, protector, WalletOptions::default()).or_stop("opening ben.wallet")?;
+    let refused = wrong_device.unlock(&pin(BEN_PIN)?);
+    if let Err(e) = &refused {
+        show("with Aiko's device key", e);
+    }
+    run.check(
+        matches!(refused, Err(WalletError::Vault(VaultError::Protector(_)))),
+        "Aiko's device key cannot unwrap Ben's wallet key",
+    );
+    drop(wrong_device);
+    let failures = pin_failures(&ben_path).or_stop("reading ben.wallet's PIN counter")?;
+    run.check(failures == Some(0), "the refusal did not count against Ben's PIN tries");
+    let right_device =
+        Wallet::open(&ben_path, ben_protector, WalletOptions::default()).or_stop("opening ben.wallet")?;
+    run.check(right_device.unlock(&pin(BEN_PIN)?).is_ok(), "Ben's own device key and PIN open it");
+    Ok(())
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
+
+fn wal_path(wallet: &Path) -> PathBuf {
+    let mut name = wallet.as_os_str().to_os_string();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// Flips one bit of the sealed `online` balance, as damage or a crude forgery would. Goes around
+/// the library on purpose: this is what someone holding the file could do.
+fn flip_balance_bit(path: &Path) -> rusqlite::Result<bool> {
+    let conn = rusqlite::Connection::open(path)?;
+    let sealed: Option<Vec<u8>> = conn
+        .query_row("SELECT sealed FROM balance WHERE name = 'online'", [], |row| row.get(0))
+        .optional()?;
+    let Some(mut sealed) = sealed else { return Ok(false) };
+    let Some(byte) = sealed.get_mut(TAMPERED_BYTE) else { return Ok(false) };
+    *byte ^= 0x01;
+    let changed = conn.execute("UPDATE balance SET sealed = ?1 WHERE name = 'online'", [sealed])?;
+    conn.close().map_err(|(_, e)| e)?;
+    Ok(changed == 1)
+}
+
+/// Reads the clear wrong-PIN counter straight from the file; the library keeps it private.
+fn pin_failures(path: &Path) -> rusqlite::Result<Option<i64>> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.query_row("SELECT failures FROM pin_attempts WHERE id = 1", [], |row| row.get(0)).optional()
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_escape_quotes_backslashes_and_controls() {
+        assert_eq!(json_string(r#"C:\demo "one""#), r#""C:\\demo \"one\"""#);
+        assert_eq!(json_string("a\nb\u{1}"), r#""a\nb\u0001""#);
+        assert_eq!(json_string("ü/¥"), "\"ü/¥\"");
+    }
+
+    #[test]
+    fn the_json_summary_keeps_its_key_order() {
+        let outcome = Outcome {
+            checks_passed: 3,
+            checks_failed: 0,
+            wallets: 2,
+            log_verified: true,
+            tamper_detected: false,
+            dir: PathBuf::from("/tmp/x\"y"),
+        };
+        assert_eq!(
+            outcome.to_json(),
+            r#"{"checks_passed":3,"checks_failed":0,"wallets":2,"log_verified":true,"tamper_detected":false,"dir":"/tmp/x\"y"}"#
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! The `outpost` binary as a user runs it: its exit codes, its output and the files it leaves.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn outpost(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_outpost")).args(args).output().expect("the outpost binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn demo_runs_every_check_and_reports_json() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("run");
+    let out = outpost(&["demo", "--json", "--dir", dir.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "demo failed:\n{stdout}\n{}", text(&out.stderr));
+
+    let last = stdout.lines().last().expect("some output");
+    assert!(last.starts_with('{') && last.ends_with('}'), "last line is not JSON: {last}");
+    assert!(last.starts_with(r#"{"checks_passed":"#), "{last}");
+    for field in
+        [r#""checks_failed":0"#, r#""wallets":2"#, r#""log_verified":true"#, r#""tamper_detected":true"#]
+    {
+        assert!(last.contains(field), "{field} missing from {last}");
+    }
+    assert!(!last.contains(r#""checks_passed":0,"#), "{last}");
+    assert!(stdout.contains("Not built yet"), "the demo must say what is not built:\n{stdout}");
+
+    for file in ["aiko.wallet", "device.key", "aiko-tampered.wallet", "ben.wallet", "ben-device.key"] {
+        assert!(dir.join(file).is_file(), "{file} missing from {}", dir.display());
+    }
+}
+
+#[test]
+fn demo_refuses_a_non_empty_directory() {
+    let temp = tempfile::tempdir().unwrap();
+    let existing = temp.path().join("notes.txt");
+    fs::write(&existing, "keep me").unwrap();
+
+    let out = outpost(&["demo", "--dir", temp.path().to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.starts_with("error:"), "{stderr}");
+    assert!(stderr.contains("not empty"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line, no backtrace: {stderr}");
+    assert_eq!(fs::read_to_string(&existing).unwrap(), "keep me");
+    assert_eq!(entries(temp.path()), ["notes.txt"]);
+}
+
+#[test]
+fn unknown_subcommand_prints_help_and_fails() {
+    let out = outpost(&["frobnicate"]);
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.starts_with("error:"), "{stderr}");
+    assert!(stderr.contains("frobnicate"), "{stderr}");
+    assert!(stderr.contains("Usage:") && stderr.contains("demo"), "the help lists the commands: {stderr}");
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
