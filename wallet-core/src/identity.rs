@@ -38,6 +38,14 @@ impl Identity {
         }
     }
 
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.signing
+    }
+
+    pub(crate) fn agreement_secret(&self) -> &StaticSecret {
+        &self.agreement
+    }
+
     /// The sealed-row plaintext: `version || ed25519 seed || x25519 secret`.
     pub(crate) fn encode_secret(&self) -> Zeroizing<Vec<u8>> {
         let mut w = Writer::new();

@@ -30,9 +30,11 @@
 
 pub mod clock;
 pub mod encoding;
+pub mod envelope;
 pub mod event_log;
 pub mod identity;
 pub mod money;
+pub mod protocol;
 pub mod store;
 pub mod vault;
 pub mod wallet;

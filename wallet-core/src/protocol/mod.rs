@@ -1,0 +1,128 @@
+//! The offline payment protocol's messages, shared by wallets and the ledger.
+//!
+//! Every message is `body || signature`, where `body` starts with a version byte and is written
+//! with the one canonical encoding (`crate::encoding`). The signer signs
+//! `domain || body`, with a distinct domain per message type, so a signature made for one kind of
+//! message can never be replayed as another. A message's id is SHA-256 of those signed bytes.
+//!
+//! | message              | signed by | domain                               |
+//! |----------------------|-----------|--------------------------------------|
+//! | [`EnrolmentRequest`] | wallet    | `outpost/enrolment-request/v1`        |
+//! | [`PurseCertificate`] | ledger    | `outpost/purse-certificate/v1`        |
+//! | [`PaymentRequest`]   | receiver  | `outpost/payment-request/v1`          |
+//! | [`Transfer`]         | sender    | `outpost/transfer/v1`                 |
+//! | [`Receipt`]          | receiver  | `outpost/receipt/v1`                  |
+//!
+//! Decoding checks structure only (lengths, versions, bounds). Signatures are checked by each
+//! type's `verify`, which is the only way to obtain the `Verified…` types the wallet acts on.
+//! Signature checks use Ed25519's strict verification (no small-order keys, no malleable
+//! signatures), so one message has one valid signature encoding.
+
+mod enrolment;
+mod purse;
+mod receipt;
+mod request;
+mod transfer;
+
+pub use enrolment::EnrolmentRequest;
+pub use purse::{LedgerSigner, PurseCertificate, PurseTerms};
+pub use receipt::Receipt;
+pub use request::PaymentRequest;
+pub use transfer::{Transfer, TransferTerms, VerifiedTransfer};
+
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::encoding::{DecodeError, Reader, Writer};
+use crate::money::{Amount, Currency, MoneyError};
+
+/// The id of a message: SHA-256 of its domain-separated signed bytes.
+pub type MessageId = [u8; 32];
+
+/// Longest memo, in bytes of UTF-8. Short enough to keep a transfer inside one QR code.
+pub const MAX_MEMO: usize = 32;
+/// Longest member id, in bytes.
+pub const MAX_MEMBER_ID: usize = 32;
+
+/// Why a message was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    #[error("malformed {message}: {source}")]
+    Malformed { message: &'static str, source: DecodeError },
+    #[error("the {message} signature does not verify: it was altered or signed by someone else")]
+    BadSignature { message: &'static str },
+    #[error("{field} is longer than the {max} bytes allowed")]
+    TooLong { field: &'static str, max: usize },
+    #[error("{0}")]
+    Money(#[from] MoneyError),
+    #[error("invalid {message}: {reason}")]
+    Invalid { message: &'static str, reason: &'static str },
+    #[error("the transfer spends {spent_after} minor units in total from a purse of {purse}: refused")]
+    Overspend { spent_after: u64, purse: u64 },
+    #[error("the {message} expired at {expired_at} (device time now {now})")]
+    Expired { message: &'static str, expired_at: u64, now: u64 },
+}
+
+/// The bytes a signer signs for a body in `domain`.
+fn signed_bytes(domain: &str, body: &[u8]) -> Vec<u8> {
+    Writer::new().text(domain).fixed(body).finish()
+}
+
+fn message_id(domain: &str, body: &[u8]) -> MessageId {
+    Sha256::digest(signed_bytes(domain, body)).into()
+}
+
+fn sign(domain: &str, body: &[u8], key: &SigningKey) -> [u8; 64] {
+    key.sign(&signed_bytes(domain, body)).to_bytes()
+}
+
+fn verify(
+    domain: &str,
+    body: &[u8],
+    signature: &[u8; 64],
+    signer: &[u8; 32],
+    message: &'static str,
+) -> Result<(), ProtocolError> {
+    let bad = || ProtocolError::BadSignature { message };
+    let key = VerifyingKey::from_bytes(signer).map_err(|_| bad())?;
+    key.verify_strict(&signed_bytes(domain, body), &Signature::from_bytes(signature)).map_err(|_| bad())
+}
+
+/// Splits `bytes` into the body and the trailing 64-byte signature.
+fn split_signed<'a>(bytes: &'a [u8], message: &'static str) -> Result<(&'a [u8], [u8; 64]), ProtocolError> {
+    if bytes.len() < 65 {
+        return Err(ProtocolError::Malformed {
+            message,
+            source: DecodeError::Truncated { what: "signature", needed: 65 - bytes.len() },
+        });
+    }
+    let (body, signature) = bytes.split_at(bytes.len() - 64);
+    Ok((body, signature.try_into().expect("64 bytes")))
+}
+
+fn malformed(message: &'static str) -> impl Fn(DecodeError) -> ProtocolError {
+    move |source| ProtocolError::Malformed { message, source }
+}
+
+fn write_currency(w: &mut Writer, currency: Currency) {
+    w.fixed(currency.code().as_bytes()).u8(currency.exponent());
+}
+
+fn read_currency(r: &mut Reader<'_>) -> Result<Currency, DecodeError> {
+    let code: [u8; 3] = r.array("currency code")?;
+    let code = std::str::from_utf8(&code).map_err(|_| DecodeError::NotUtf8 { what: "currency code" })?;
+    let exponent = r.u8("currency exponent")?;
+    Currency::new(code, exponent)
+        .map_err(|_| DecodeError::Invalid { what: "currency", reason: "not an ISO 4217 code" })
+}
+
+fn read_amount(r: &mut Reader<'_>, currency: Currency, what: &'static str) -> Result<Amount, DecodeError> {
+    Amount::from_minor(r.u64(what)?, currency)
+        .map_err(|_| DecodeError::Invalid { what, reason: "above the largest amount" })
+}
+
+fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), ProtocolError> {
+    if value.len() > max { Err(ProtocolError::TooLong { field, max }) } else { Ok(()) }
+}

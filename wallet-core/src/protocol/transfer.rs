@@ -1,0 +1,203 @@
+//! Offline transfers: one signed, hash-chained spend from a purse.
+//!
+//! A purse's transfers form a chain: transfer `n` carries sequence `n`, the id of transfer
+//! `n - 1` (the certificate's `chain_start` for the first) and the purse's cumulative spend after
+//! it. Two different transfers with the same purse and sequence are therefore proof, signed by the
+//! sender, of a double spend. Each transfer carries the full purse certificate because the
+//! receiver is offline and must check the ledger's grant itself.
+
+use super::{
+    MAX_MEMO, MessageId, ProtocolError, PurseCertificate, check_len, malformed, message_id, sign,
+    split_signed, verify,
+};
+use crate::encoding::{Reader, Writer};
+use crate::identity::Identity;
+use crate::money::Amount;
+
+const DOMAIN: &str = "outpost/transfer/v1";
+const VERSION: u8 = 1;
+const NAME: &str = "transfer";
+const MAX_CERTIFICATE: usize = 512;
+
+/// The sender's side of a transfer, before signing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferTerms {
+    /// 1 for the purse's first transfer.
+    pub seq: u32,
+    /// Id of the purse's previous transfer, or the certificate's `chain_start` when `seq == 1`.
+    pub prev_hash: [u8; 32],
+    /// Total spent from the purse including this transfer, in the purse currency's minor units.
+    pub spent_after: u64,
+    /// This transfer's amount, in the purse currency's minor units.
+    pub amount: u64,
+    /// The receiver's Ed25519 key.
+    pub receiver_key: [u8; 32],
+    /// The nonce of the payment request this answers, if any.
+    pub request_nonce: Option<[u8; 16]>,
+    /// Sender's device time (untrusted; the ledger records its own too).
+    pub time: u64,
+    pub memo: String,
+}
+
+/// A signed transfer. Its fields mean nothing until [`Transfer::verify`] succeeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    certificate: PurseCertificate,
+    terms: TransferTerms,
+    signature: [u8; 64],
+    body: Vec<u8>,
+}
+
+/// A transfer whose certificate and signature verified and whose amounts are consistent. Only
+/// [`Transfer::verify`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedTransfer(Transfer);
+
+impl TransferTerms {
+    fn encode(&self, certificate: &PurseCertificate) -> Result<Vec<u8>, ProtocolError> {
+        check_len("memo", &self.memo, MAX_MEMO)?;
+        let mut w = Writer::new();
+        w.u8(VERSION)
+            .bytes(&certificate.to_bytes())
+            .u32(self.seq)
+            .fixed(&self.prev_hash)
+            .u64(self.spent_after)
+            .u64(self.amount)
+            .fixed(&self.receiver_key);
+        match &self.request_nonce {
+            Some(nonce) => w.u8(1).fixed(nonce),
+            None => w.u8(0),
+        };
+        w.u64(self.time).text(&self.memo);
+        Ok(w.finish())
+    }
+}
+
+impl Transfer {
+    /// Signs a transfer from `certificate`'s purse. Refuses when `sender` is not the purse's
+    /// wallet or the amounts break the purse's rules, so a wallet cannot sign what receivers
+    /// would refuse.
+    pub fn sign(
+        certificate: PurseCertificate,
+        terms: TransferTerms,
+        sender: &Identity,
+    ) -> Result<Self, ProtocolError> {
+        if sender.public().signing_key != certificate.terms().wallet_key {
+            return Err(ProtocolError::Invalid {
+                message: NAME,
+                reason: "the signer does not own the purse",
+            });
+        }
+        check_terms(&certificate, &terms)?;
+        let body = terms.encode(&certificate)?;
+        let signature = sign(DOMAIN, &body, sender.signing_key());
+        Ok(Self { certificate, terms, signature, body })
+    }
+
+    pub fn id(&self) -> MessageId {
+        message_id(DOMAIN, &self.body)
+    }
+
+    pub fn certificate(&self) -> &PurseCertificate {
+        &self.certificate
+    }
+
+    pub fn terms(&self) -> &TransferTerms {
+        &self.terms
+    }
+
+    pub fn amount(&self) -> Amount {
+        Amount::from_minor(self.terms.amount, self.certificate.terms().amount.currency())
+            .expect("checked at decode: amount <= purse amount")
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        [self.body.as_slice(), &self.signature].concat()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
+        let (body, signature) = split_signed(bytes, NAME)?;
+        let m = malformed(NAME);
+        let mut r = Reader::new(body);
+        r.version(NAME, VERSION).map_err(&m)?;
+        let certificate =
+            PurseCertificate::from_bytes(r.bytes("purse certificate", MAX_CERTIFICATE).map_err(&m)?)?;
+        let seq = r.u32("sequence").map_err(&m)?;
+        let prev_hash = r.array("previous hash").map_err(&m)?;
+        let spent_after = r.u64("spent after").map_err(&m)?;
+        let amount = r.u64("amount").map_err(&m)?;
+        let receiver_key = r.array("receiver key").map_err(&m)?;
+        let request_nonce = match r.u8("request nonce flag").map_err(&m)? {
+            0 => None,
+            1 => Some(r.array("request nonce").map_err(&m)?),
+            _ => {
+                return Err(ProtocolError::Invalid {
+                    message: NAME,
+                    reason: "request nonce flag is not 0 or 1",
+                });
+            }
+        };
+        let time = r.u64("time").map_err(&m)?;
+        let memo = r.text("memo", MAX_MEMO).map_err(&m)?.to_owned();
+        r.finish().map_err(&m)?;
+        let terms =
+            TransferTerms { seq, prev_hash, spent_after, amount, receiver_key, request_nonce, time, memo };
+        check_terms(&certificate, &terms)?;
+        Ok(Self { certificate, terms, signature, body: body.to_vec() })
+    }
+
+    /// Checks everything a receiver can check from the transfer alone: the ledger signed the
+    /// purse (with the pinned `ledger_key`), the purse's wallet signed the transfer, and the purse
+    /// has not expired by the receiver's clock `now`. Receiver-specific checks (addressed to me,
+    /// answers my request, not revoked, continues the chain I hold) are the wallet's.
+    pub fn verify(self, ledger_key: &[u8; 32], now: u64) -> Result<VerifiedTransfer, ProtocolError> {
+        self.certificate.verify(ledger_key)?;
+        verify(DOMAIN, &self.body, &self.signature, &self.certificate.terms().wallet_key, NAME)?;
+        let expires_at = self.certificate.terms().expires_at;
+        if now > expires_at {
+            return Err(ProtocolError::Expired { message: "purse certificate", expired_at: expires_at, now });
+        }
+        Ok(VerifiedTransfer(self))
+    }
+}
+
+/// The purse rules that hold for any transfer, signed or received.
+fn check_terms(certificate: &PurseCertificate, terms: &TransferTerms) -> Result<(), ProtocolError> {
+    let invalid = |reason| Err(ProtocolError::Invalid { message: NAME, reason });
+    let purse = certificate.terms().amount.minor();
+    if terms.amount == 0 {
+        return invalid("the amount is zero");
+    }
+    if terms.seq == 0 {
+        return invalid("sequence numbers start at 1");
+    }
+    if terms.amount > terms.spent_after {
+        return invalid("the amount is more than the purse's total spend");
+    }
+    if terms.spent_after > purse {
+        return Err(ProtocolError::Overspend { spent_after: terms.spent_after, purse });
+    }
+    if terms.seq == 1
+        && (terms.prev_hash != certificate.terms().chain_start || terms.spent_after != terms.amount)
+    {
+        return invalid("the first transfer of a purse must start its chain");
+    }
+    Ok(())
+}
+
+impl VerifiedTransfer {
+    pub fn transfer(&self) -> &Transfer {
+        &self.0
+    }
+
+    pub fn into_transfer(self) -> Transfer {
+        self.0
+    }
+}
+
+impl std::ops::Deref for VerifiedTransfer {
+    type Target = Transfer;
+    fn deref(&self) -> &Transfer {
+        &self.0
+    }
+}

@@ -1,0 +1,256 @@
+//! The protocol messages: encoding round trips, signatures, purse rules, and refusal of every
+//! altered, truncated or foreign message.
+
+use outpost_wallet_core::identity::Identity;
+use outpost_wallet_core::protocol::{
+    EnrolmentRequest, LedgerSigner, PaymentRequest, ProtocolError, PurseCertificate, PurseTerms, Receipt,
+    Transfer, TransferTerms,
+};
+use outpost_wallet_core::{Amount, Currency, envelope};
+
+const NOW: u64 = 1_800_000_000;
+const DAY: u64 = 86_400;
+
+struct World {
+    ledger: LedgerSigner,
+    alice: Identity,
+    bob: Identity,
+    certificate: PurseCertificate,
+}
+
+fn yen(minor: u64) -> Amount {
+    Amount::from_minor(minor, Currency::JPY).unwrap()
+}
+
+fn world() -> World {
+    let ledger = LedgerSigner::generate().unwrap();
+    let alice = Identity::generate().unwrap();
+    let bob = Identity::generate().unwrap();
+    let certificate = ledger
+        .issue(PurseTerms {
+            purse_id: [1; 16],
+            wallet_key: alice.public().signing_key,
+            member_id: "ALICE-0042".into(),
+            amount: yen(10_000),
+            chain_start: [9; 32],
+            issued_at: NOW - DAY,
+            expires_at: NOW + 7 * DAY,
+        })
+        .unwrap();
+    World { ledger, alice, bob, certificate }
+}
+
+fn first_transfer(w: &World, amount: u64, memo: &str) -> TransferTerms {
+    TransferTerms {
+        seq: 1,
+        prev_hash: w.certificate.terms().chain_start,
+        spent_after: amount,
+        amount,
+        receiver_key: w.bob.public().signing_key,
+        request_nonce: Some([5; 16]),
+        time: NOW,
+        memo: memo.into(),
+    }
+}
+
+fn transfer(w: &World) -> Transfer {
+    Transfer::sign(w.certificate.clone(), first_transfer(w, 3_000, "lunch"), &w.alice).unwrap()
+}
+
+#[test]
+fn every_message_round_trips_through_bytes_with_the_same_id() {
+    let w = world();
+    let cert = PurseCertificate::from_bytes(&w.certificate.to_bytes()).unwrap();
+    assert_eq!((&cert, cert.id()), (&w.certificate, w.certificate.id()));
+
+    let t = transfer(&w);
+    let back = Transfer::from_bytes(&t.to_bytes()).unwrap();
+    assert_eq!((&back, back.id()), (&t, t.id()));
+    assert_eq!(back.amount().to_string(), "¥3,000");
+
+    let request =
+        PaymentRequest::sign(&w.bob, Currency::JPY, Some(yen(3_000)), [5; 16], NOW + 600, "canteen").unwrap();
+    let back = PaymentRequest::from_bytes(&request.to_bytes()).unwrap();
+    assert_eq!((&back, back.id()), (&request, request.id()));
+
+    let open = PaymentRequest::sign(&w.bob, Currency::JPY, None, [6; 16], NOW + 600, "").unwrap();
+    assert_eq!(PaymentRequest::from_bytes(&open.to_bytes()).unwrap().amount, None);
+
+    let receipt = Receipt::sign(t.id(), NOW, &w.bob);
+    let back = Receipt::from_bytes(&receipt.to_bytes()).unwrap();
+    assert_eq!((&back, back.id()), (&receipt, receipt.id()));
+
+    let enrolment = EnrolmentRequest::sign(&w.alice, "ALICE-0042", NOW).unwrap();
+    let back = EnrolmentRequest::from_bytes(&enrolment.to_bytes()).unwrap();
+    assert_eq!((&back, back.id()), (&enrolment, enrolment.id()));
+}
+
+#[test]
+fn a_valid_transfer_verifies_against_the_pinned_ledger_key() {
+    let w = world();
+    let verified = transfer(&w).verify(&w.ledger.public_key(), NOW).unwrap();
+    assert_eq!(verified.terms().receiver_key, w.bob.public().signing_key);
+    assert_eq!(verified.certificate().terms().member_id, "ALICE-0042");
+}
+
+#[test]
+fn a_transfer_under_another_ledgers_key_is_refused() {
+    let w = world();
+    let stranger = LedgerSigner::generate().unwrap();
+    let err = transfer(&w).verify(&stranger.public_key(), NOW).unwrap_err();
+    assert_eq!(err, ProtocolError::BadSignature { message: "purse certificate" });
+}
+
+#[test]
+fn a_certificate_reissued_with_a_bigger_amount_by_anyone_but_the_ledger_is_refused() {
+    let w = world();
+    let forger = LedgerSigner::generate().unwrap();
+    let mut terms = w.certificate.terms().clone();
+    terms.amount = yen(1_000_000);
+    let forged = forger.issue(terms).unwrap();
+    let t = Transfer::sign(forged, first_transfer(&w, 500_000, ""), &w.alice).unwrap();
+    let err = t.verify(&w.ledger.public_key(), NOW).unwrap_err();
+    assert_eq!(err, ProtocolError::BadSignature { message: "purse certificate" });
+}
+
+#[test]
+fn any_altered_byte_of_a_transfer_is_refused() {
+    let w = world();
+    let bytes = transfer(&w).to_bytes();
+    for index in 0..bytes.len() {
+        let mut altered = bytes.clone();
+        altered[index] ^= 0x04;
+        let accepted = Transfer::from_bytes(&altered).and_then(|t| t.verify(&w.ledger.public_key(), NOW));
+        assert!(accepted.is_err(), "byte {index} altered and still accepted");
+    }
+}
+
+#[test]
+fn every_truncation_and_any_trailing_byte_is_refused() {
+    let w = world();
+    let bytes = transfer(&w).to_bytes();
+    for cut in 0..bytes.len() {
+        assert!(Transfer::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    let mut long = bytes.clone();
+    long.push(0);
+    assert!(Transfer::from_bytes(&long).and_then(|t| t.verify(&w.ledger.public_key(), NOW)).is_err());
+}
+
+#[test]
+fn an_unknown_message_version_is_refused_by_name() {
+    let w = world();
+    let mut bytes = transfer(&w).to_bytes();
+    bytes[0] = 2;
+    let err = Transfer::from_bytes(&bytes).unwrap_err();
+    assert!(err.to_string().contains("unsupported transfer version 2"), "{err}");
+}
+
+#[test]
+fn an_expired_purse_is_refused_by_the_receivers_clock() {
+    let w = world();
+    let err = transfer(&w).verify(&w.ledger.public_key(), NOW + 8 * DAY).unwrap_err();
+    assert!(matches!(err, ProtocolError::Expired { message: "purse certificate", .. }), "{err}");
+}
+
+#[test]
+fn a_wallet_cannot_sign_more_than_its_purse_or_from_someone_elses_purse() {
+    let w = world();
+    let err = Transfer::sign(w.certificate.clone(), first_transfer(&w, 10_001, ""), &w.alice).unwrap_err();
+    assert_eq!(err, ProtocolError::Overspend { spent_after: 10_001, purse: 10_000 });
+
+    let err = Transfer::sign(w.certificate.clone(), first_transfer(&w, 100, ""), &w.bob).unwrap_err();
+    assert!(matches!(err, ProtocolError::Invalid { reason: "the signer does not own the purse", .. }));
+
+    let mut terms = first_transfer(&w, 100, "");
+    terms.prev_hash = [0; 32];
+    assert!(
+        Transfer::sign(w.certificate.clone(), terms, &w.alice).is_err(),
+        "first transfer must start the chain"
+    );
+
+    let mut terms = first_transfer(&w, 0, "");
+    terms.spent_after = 0;
+    assert!(Transfer::sign(w.certificate.clone(), terms, &w.alice).is_err(), "zero amount");
+}
+
+#[test]
+fn a_memo_longer_than_32_bytes_is_refused() {
+    let w = world();
+    let err = Transfer::sign(w.certificate.clone(), first_transfer(&w, 100, &"x".repeat(33)), &w.alice)
+        .unwrap_err();
+    assert_eq!(err, ProtocolError::TooLong { field: "memo", max: 32 });
+}
+
+#[test]
+fn receipts_requests_and_enrolments_refuse_alteration() {
+    let w = world();
+    let receipt = Receipt::sign(transfer(&w).id(), NOW, &w.bob).to_bytes();
+    let request =
+        PaymentRequest::sign(&w.bob, Currency::JPY, Some(yen(1)), [5; 16], NOW + 60, "x").unwrap().to_bytes();
+    let enrolment = EnrolmentRequest::sign(&w.alice, "ALICE-0042", NOW).unwrap().to_bytes();
+    for index in 0..receipt.len() {
+        let mut b = receipt.clone();
+        b[index] ^= 1;
+        assert!(Receipt::from_bytes(&b).and_then(|r| r.verify()).is_err(), "receipt byte {index}");
+    }
+    for index in 0..request.len() {
+        let mut b = request.clone();
+        b[index] ^= 1;
+        assert!(PaymentRequest::from_bytes(&b).and_then(|r| r.verify(NOW)).is_err(), "request byte {index}");
+    }
+    for index in 0..enrolment.len() {
+        let mut b = enrolment.clone();
+        b[index] ^= 1;
+        assert!(EnrolmentRequest::from_bytes(&b).and_then(|r| r.verify()).is_err(), "enrolment byte {index}");
+    }
+}
+
+#[test]
+fn an_expired_payment_request_is_refused() {
+    let w = world();
+    let request = PaymentRequest::sign(&w.bob, Currency::JPY, None, [5; 16], NOW + 60, "").unwrap();
+    assert!(request.verify(NOW + 60).is_ok());
+    assert!(matches!(request.verify(NOW + 61), Err(ProtocolError::Expired { .. })));
+}
+
+#[test]
+fn a_sealed_transfer_opens_only_for_its_receiver() {
+    let w = world();
+    let carol = Identity::generate().unwrap();
+    let bytes = transfer(&w).to_bytes();
+    let sealed = envelope::seal(&w.bob.public().agreement_key, "transfer", &bytes).unwrap();
+    assert_eq!(sealed.len(), bytes.len() + envelope::OVERHEAD);
+    assert_eq!(&envelope::open(&w.bob, "transfer", &sealed).unwrap()[..], &bytes[..]);
+    assert_eq!(envelope::open(&carol, "transfer", &sealed), Err(envelope::EnvelopeError::NotForMe));
+    assert_eq!(envelope::open(&w.bob, "receipt", &sealed), Err(envelope::EnvelopeError::NotForMe));
+    for index in 0..sealed.len() {
+        let mut altered = sealed.clone();
+        altered[index] ^= 1;
+        assert!(envelope::open(&w.bob, "transfer", &altered).is_err(), "byte {index}");
+    }
+    for cut in 0..sealed.len() {
+        assert!(envelope::open(&w.bob, "transfer", &sealed[..cut]).is_err(), "cut {cut}");
+    }
+    let again = envelope::seal(&w.bob.public().agreement_key, "transfer", &bytes).unwrap();
+    assert_ne!(again, sealed, "a fresh ephemeral key for every envelope");
+}
+
+#[test]
+fn a_low_order_recipient_key_is_refused() {
+    assert_eq!(envelope::seal(&[0; 32], "transfer", b"x"), Err(envelope::EnvelopeError::BadRecipientKey));
+}
+
+#[test]
+fn the_largest_transfer_fits_the_qr_byte_budget() {
+    // A full certificate with the longest member id and a 32-byte memo, sealed: the payload that
+    // must fit QR version 15 at error correction M once written as QR text.
+    let w = world();
+    let mut terms = w.certificate.terms().clone();
+    terms.member_id = "M".repeat(32);
+    let certificate = w.ledger.issue(terms).unwrap();
+    let t = Transfer::sign(certificate, first_transfer(&w, 3_000, &"m".repeat(32)), &w.alice).unwrap();
+    let sealed = envelope::seal(&w.bob.public().agreement_key, "transfer", &t.to_bytes()).unwrap();
+    println!("largest transfer: {} bytes, sealed {} bytes", t.to_bytes().len(), sealed.len());
+    assert!(sealed.len() <= 480, "sealed transfer is {} bytes", sealed.len());
+}
