@@ -35,6 +35,7 @@ pub mod event_log;
 pub mod identity;
 pub mod money;
 pub mod protocol;
+pub mod qr;
 pub mod store;
 pub mod vault;
 pub mod wallet;

@@ -242,15 +242,26 @@ fn a_low_order_recipient_key_is_refused() {
 }
 
 #[test]
-fn the_largest_transfer_fits_the_qr_byte_budget() {
-    // A full certificate with the longest member id and a 32-byte memo, sealed: the payload that
-    // must fit QR version 15 at error correction M once written as QR text.
+fn the_largest_sealed_transfer_does_not_grow() {
+    // A full certificate with the longest member id and a 32-byte memo, sealed: the payload the
+    // design wants inside QR version 15-M, which holds `qr::BUDGET_PAYLOAD_LEN` (396) bytes.
+    // Today it is 472 bytes (version 17-M): the compaction planned in the offline-transfer issue
+    // must bring it under the budget, and this bound then becomes the budget itself. Until then
+    // it stops the transfer from growing further.
     let w = world();
     let mut terms = w.certificate.terms().clone();
     terms.member_id = "M".repeat(32);
     let certificate = w.ledger.issue(terms).unwrap();
     let t = Transfer::sign(certificate, first_transfer(&w, 3_000, &"m".repeat(32)), &w.alice).unwrap();
     let sealed = envelope::seal(&w.bob.public().agreement_key, "transfer", &t.to_bytes()).unwrap();
-    println!("largest transfer: {} bytes, sealed {} bytes", t.to_bytes().len(), sealed.len());
-    assert!(sealed.len() <= 480, "sealed transfer is {} bytes", sealed.len());
+    let text = outpost_wallet_core::qr::encode(outpost_wallet_core::qr::PayloadKind::Transfer, &sealed);
+    let version = outpost_wallet_core::qr::version_for(&text).unwrap();
+    println!(
+        "largest transfer: {} bytes, sealed {} bytes, QR text {} chars, version {version}-M",
+        t.to_bytes().len(),
+        sealed.len(),
+        text.len()
+    );
+    assert!(sealed.len() <= 472, "sealed transfer grew to {} bytes", sealed.len());
+    assert!(version <= 17, "needs QR version {version}");
 }
