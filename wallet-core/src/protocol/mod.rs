@@ -65,45 +65,75 @@ pub enum ProtocolError {
     Expired { message: &'static str, expired_at: u64, now: u64 },
 }
 
-/// The bytes a signer signs for a body in `domain`.
-fn signed_bytes(domain: &str, body: &[u8]) -> Vec<u8> {
-    Writer::new().text(domain).fixed(body).finish()
+/// What distinguishes one message type on the wire: its signing domain, its name in errors, and
+/// the body version this build writes and reads.
+struct Kind {
+    domain: &'static str,
+    name: &'static str,
+    version: u8,
 }
 
-fn message_id(domain: &str, body: &[u8]) -> MessageId {
-    Sha256::digest(signed_bytes(domain, body)).into()
-}
-
-fn sign(domain: &str, body: &[u8], key: &SigningKey) -> [u8; 64] {
-    key.sign(&signed_bytes(domain, body)).to_bytes()
-}
-
-fn verify(
-    domain: &str,
-    body: &[u8],
-    signature: &[u8; 64],
-    signer: &[u8; 32],
-    message: &'static str,
-) -> Result<(), ProtocolError> {
-    let bad = || ProtocolError::BadSignature { message };
-    let key = VerifyingKey::from_bytes(signer).map_err(|_| bad())?;
-    key.verify_strict(&signed_bytes(domain, body), &Signature::from_bytes(signature)).map_err(|_| bad())
-}
-
-/// Splits `bytes` into the body and the trailing 64-byte signature.
-fn split_signed<'a>(bytes: &'a [u8], message: &'static str) -> Result<(&'a [u8], [u8; 64]), ProtocolError> {
-    if bytes.len() < 65 {
-        return Err(ProtocolError::Malformed {
-            message,
-            source: DecodeError::Truncated { what: "signature", needed: 65 - bytes.len() },
-        });
+impl Kind {
+    /// A writer with the version byte already written: every body starts with it.
+    fn writer(&self) -> Writer {
+        let mut w = Writer::new();
+        w.u8(self.version);
+        w
     }
-    let (body, signature) = bytes.split_at(bytes.len() - 64);
-    Ok((body, signature.try_into().expect("64 bytes")))
+
+    fn malformed(&self) -> impl Fn(DecodeError) -> ProtocolError {
+        let message = self.name;
+        move |source| ProtocolError::Malformed { message, source }
+    }
+
+    fn signed_bytes(&self, body: &[u8]) -> Vec<u8> {
+        Writer::new().text(self.domain).fixed(body).finish()
+    }
 }
 
-fn malformed(message: &'static str) -> impl Fn(DecodeError) -> ProtocolError {
-    move |source| ProtocolError::Malformed { message, source }
+/// A body and its signature: the part every message shares, encoded as `body || signature`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Signed {
+    body: Vec<u8>,
+    signature: [u8; 64],
+}
+
+impl Signed {
+    fn sign(kind: &Kind, body: Vec<u8>, key: &SigningKey) -> Self {
+        let signature = key.sign(&kind.signed_bytes(&body)).to_bytes();
+        Self { body, signature }
+    }
+
+    /// Splits off the signature and checks the version byte; the reader is left at the first
+    /// field after it. The caller reads the fields and calls `finish`.
+    fn parse<'a>(kind: &Kind, bytes: &'a [u8]) -> Result<(Self, Reader<'a>), ProtocolError> {
+        if bytes.len() < 65 {
+            return Err(ProtocolError::Malformed {
+                message: kind.name,
+                source: DecodeError::Truncated { what: "signature", needed: 65 - bytes.len() },
+            });
+        }
+        let (body, signature) = bytes.split_at(bytes.len() - 64);
+        let mut reader = Reader::new(body);
+        reader.version(kind.name, kind.version).map_err(kind.malformed())?;
+        let signed = Self { body: body.to_vec(), signature: signature.try_into().expect("64 bytes") };
+        Ok((signed, reader))
+    }
+
+    fn id(&self, kind: &Kind) -> MessageId {
+        Sha256::digest(kind.signed_bytes(&self.body)).into()
+    }
+
+    fn to_bytes(&self) -> Vec<u8> {
+        [self.body.as_slice(), &self.signature].concat()
+    }
+
+    fn verify(&self, kind: &Kind, signer: &[u8; 32]) -> Result<(), ProtocolError> {
+        let bad = || ProtocolError::BadSignature { message: kind.name };
+        let key = VerifyingKey::from_bytes(signer).map_err(|_| bad())?;
+        key.verify_strict(&kind.signed_bytes(&self.body), &Signature::from_bytes(&self.signature))
+            .map_err(|_| bad())
+    }
 }
 
 fn write_currency(w: &mut Writer, currency: Currency) {

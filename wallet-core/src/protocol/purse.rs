@@ -5,15 +5,12 @@
 use ed25519_dalek::SigningKey;
 
 use super::{
-    MAX_MEMBER_ID, MessageId, ProtocolError, check_len, malformed, message_id, read_amount, read_currency,
-    sign, split_signed, verify, write_currency,
+    Kind, MAX_MEMBER_ID, MessageId, ProtocolError, Signed, check_len, read_amount, read_currency,
+    write_currency,
 };
-use crate::encoding::{Reader, Writer};
 use crate::money::Amount;
 
-const DOMAIN: &str = "outpost/purse-certificate/v1";
-const VERSION: u8 = 1;
-const NAME: &str = "purse certificate";
+const KIND: Kind = Kind { domain: "outpost/purse-certificate/v1", name: "purse certificate", version: 1 };
 
 /// What the ledger grants: the fields of a purse certificate before signing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,18 +33,17 @@ pub struct PurseTerms {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PurseCertificate {
     terms: PurseTerms,
-    signature: [u8; 64],
-    body: Vec<u8>,
+    signed: Signed,
 }
 
 impl PurseTerms {
     fn encode(&self) -> Result<Vec<u8>, ProtocolError> {
         check_len("member id", &self.member_id, MAX_MEMBER_ID)?;
         if self.expires_at <= self.issued_at {
-            return Err(ProtocolError::Invalid { message: NAME, reason: "expires before it is issued" });
+            return Err(ProtocolError::Invalid { message: KIND.name, reason: "expires before it is issued" });
         }
-        let mut w = Writer::new();
-        w.u8(VERSION).fixed(&self.purse_id).fixed(&self.wallet_key).text(&self.member_id);
+        let mut w = KIND.writer();
+        w.fixed(&self.purse_id).fixed(&self.wallet_key).text(&self.member_id);
         write_currency(&mut w, self.amount.currency());
         w.u64(self.amount.minor()).fixed(&self.chain_start).u64(self.issued_at).u64(self.expires_at);
         Ok(w.finish())
@@ -60,19 +56,17 @@ impl PurseCertificate {
     }
 
     pub fn id(&self) -> MessageId {
-        message_id(DOMAIN, &self.body)
+        self.signed.id(&KIND)
     }
 
     /// `body || signature`.
     pub fn to_bytes(&self) -> Vec<u8> {
-        [self.body.as_slice(), &self.signature].concat()
+        self.signed.to_bytes()
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let (body, signature) = split_signed(bytes, NAME)?;
-        let mut r = Reader::new(body);
-        let m = malformed(NAME);
-        r.version(NAME, VERSION).map_err(&m)?;
+        let (signed, mut r) = Signed::parse(&KIND, bytes)?;
+        let m = KIND.malformed();
         let purse_id = r.array("purse id").map_err(&m)?;
         let wallet_key = r.array("wallet key").map_err(&m)?;
         let member_id = r.text("member id", MAX_MEMBER_ID).map_err(&m)?.to_owned();
@@ -84,12 +78,12 @@ impl PurseCertificate {
         r.finish().map_err(&m)?;
         let terms =
             PurseTerms { purse_id, wallet_key, member_id, amount, chain_start, issued_at, expires_at };
-        Ok(Self { terms, signature, body: body.to_vec() })
+        Ok(Self { terms, signed })
     }
 
     /// Checks the ledger's signature with the ledger key the wallet pinned at enrolment.
     pub fn verify(&self, ledger_key: &[u8; 32]) -> Result<(), ProtocolError> {
-        verify(DOMAIN, &self.body, &self.signature, ledger_key, NAME)
+        self.signed.verify(&KIND, ledger_key)
     }
 }
 
@@ -116,9 +110,8 @@ impl LedgerSigner {
     }
 
     pub fn issue(&self, terms: PurseTerms) -> Result<PurseCertificate, ProtocolError> {
-        let body = terms.encode()?;
-        let signature = sign(DOMAIN, &body, &self.key);
-        Ok(PurseCertificate { terms, signature, body })
+        let signed = Signed::sign(&KIND, terms.encode()?, &self.key);
+        Ok(PurseCertificate { terms, signed })
     }
 }
 

@@ -3,16 +3,12 @@
 //! an open amount, a fresh nonce the transfer must echo, an expiry and a memo.
 
 use super::{
-    MAX_MEMO, MessageId, ProtocolError, check_len, malformed, message_id, read_currency, sign, split_signed,
-    verify, write_currency,
+    Kind, MAX_MEMO, MessageId, ProtocolError, Signed, check_len, read_amount, read_currency, write_currency,
 };
-use crate::encoding::{Reader, Writer};
 use crate::identity::Identity;
 use crate::money::{Amount, Currency};
 
-const DOMAIN: &str = "outpost/payment-request/v1";
-const VERSION: u8 = 1;
-const NAME: &str = "payment request";
+const KIND: Kind = Kind { domain: "outpost/payment-request/v1", name: "payment request", version: 1 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentRequest {
@@ -24,8 +20,7 @@ pub struct PaymentRequest {
     pub nonce: [u8; 16],
     pub expires_at: u64,
     pub memo: String,
-    signature: [u8; 64],
-    body: Vec<u8>,
+    signed: Signed,
 }
 
 impl PaymentRequest {
@@ -40,22 +35,25 @@ impl PaymentRequest {
         check_len("memo", memo, MAX_MEMO)?;
         if let Some(amount) = amount {
             if amount.currency() != currency {
-                return Err(ProtocolError::Invalid { message: NAME, reason: "amount in another currency" });
+                return Err(ProtocolError::Invalid {
+                    message: KIND.name,
+                    reason: "amount in another currency",
+                });
             }
             if amount.is_zero() {
-                return Err(ProtocolError::Invalid { message: NAME, reason: "the amount is zero" });
+                return Err(ProtocolError::Invalid { message: KIND.name, reason: "the amount is zero" });
             }
         }
         let public = receiver.public();
-        let mut w = Writer::new();
-        w.u8(VERSION).fixed(&public.signing_key).fixed(&public.agreement_key);
+        let mut w = KIND.writer();
+        w.fixed(&public.signing_key).fixed(&public.agreement_key);
         write_currency(&mut w, currency);
         match amount {
             Some(a) => w.u8(1).u64(a.minor()),
             None => w.u8(0),
         };
         let body = w.fixed(&nonce).u64(expires_at).text(memo).finish();
-        let signature = sign(DOMAIN, &body, receiver.signing_key());
+        let signed = Signed::sign(&KIND, body, receiver.signing_key());
         Ok(Self {
             receiver_key: public.signing_key,
             receiver_agreement_key: public.agreement_key,
@@ -64,54 +62,46 @@ impl PaymentRequest {
             nonce,
             expires_at,
             memo: memo.to_owned(),
-            signature,
-            body,
+            signed,
         })
     }
 
     pub fn id(&self) -> MessageId {
-        message_id(DOMAIN, &self.body)
+        self.signed.id(&KIND)
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        [self.body.as_slice(), &self.signature].concat()
+        self.signed.to_bytes()
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let (body, signature) = split_signed(bytes, NAME)?;
-        let m = malformed(NAME);
-        let mut r = Reader::new(body);
-        r.version(NAME, VERSION).map_err(&m)?;
+        let (signed, mut r) = Signed::parse(&KIND, bytes)?;
+        let m = KIND.malformed();
         let receiver_key = r.array("receiver key").map_err(&m)?;
         let receiver_agreement_key = r.array("receiver agreement key").map_err(&m)?;
         let currency = read_currency(&mut r).map_err(&m)?;
         let amount = match r.u8("amount flag").map_err(&m)? {
             0 => None,
-            1 => Some(super::read_amount(&mut r, currency, "amount").map_err(&m)?),
-            _ => return Err(ProtocolError::Invalid { message: NAME, reason: "amount flag is not 0 or 1" }),
+            1 => Some(read_amount(&mut r, currency, "amount").map_err(&m)?),
+            _ => {
+                return Err(ProtocolError::Invalid {
+                    message: KIND.name,
+                    reason: "amount flag is not 0 or 1",
+                });
+            }
         };
         let nonce = r.array("nonce").map_err(&m)?;
         let expires_at = r.u64("expiry").map_err(&m)?;
         let memo = r.text("memo", MAX_MEMO).map_err(&m)?.to_owned();
         r.finish().map_err(&m)?;
-        Ok(Self {
-            receiver_key,
-            receiver_agreement_key,
-            currency,
-            amount,
-            nonce,
-            expires_at,
-            memo,
-            signature,
-            body: body.to_vec(),
-        })
+        Ok(Self { receiver_key, receiver_agreement_key, currency, amount, nonce, expires_at, memo, signed })
     }
 
     /// Checks the receiver's signature and, against the sender's clock, the expiry.
     pub fn verify(&self, now: u64) -> Result<(), ProtocolError> {
-        verify(DOMAIN, &self.body, &self.signature, &self.receiver_key, NAME)?;
+        self.signed.verify(&KIND, &self.receiver_key)?;
         if now > self.expires_at {
-            return Err(ProtocolError::Expired { message: NAME, expired_at: self.expires_at, now });
+            return Err(ProtocolError::Expired { message: KIND.name, expired_at: self.expires_at, now });
         }
         Ok(())
     }

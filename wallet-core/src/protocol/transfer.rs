@@ -6,17 +6,11 @@
 //! sender, of a double spend. Each transfer carries the full purse certificate because the
 //! receiver is offline and must check the ledger's grant itself.
 
-use super::{
-    MAX_MEMO, MessageId, ProtocolError, PurseCertificate, check_len, malformed, message_id, sign,
-    split_signed, verify,
-};
-use crate::encoding::{Reader, Writer};
+use super::{Kind, MAX_MEMO, MessageId, ProtocolError, PurseCertificate, Signed, check_len};
 use crate::identity::Identity;
 use crate::money::Amount;
 
-const DOMAIN: &str = "outpost/transfer/v1";
-const VERSION: u8 = 1;
-const NAME: &str = "transfer";
+const KIND: Kind = Kind { domain: "outpost/transfer/v1", name: "transfer", version: 1 };
 const MAX_CERTIFICATE: usize = 512;
 
 /// The sender's side of a transfer, before signing.
@@ -44,8 +38,7 @@ pub struct TransferTerms {
 pub struct Transfer {
     certificate: PurseCertificate,
     terms: TransferTerms,
-    signature: [u8; 64],
-    body: Vec<u8>,
+    signed: Signed,
 }
 
 /// A transfer whose certificate and signature verified and whose amounts are consistent. Only
@@ -56,9 +49,8 @@ pub struct VerifiedTransfer(Transfer);
 impl TransferTerms {
     fn encode(&self, certificate: &PurseCertificate) -> Result<Vec<u8>, ProtocolError> {
         check_len("memo", &self.memo, MAX_MEMO)?;
-        let mut w = Writer::new();
-        w.u8(VERSION)
-            .bytes(&certificate.to_bytes())
+        let mut w = KIND.writer();
+        w.bytes(&certificate.to_bytes())
             .u32(self.seq)
             .fixed(&self.prev_hash)
             .u64(self.spent_after)
@@ -84,18 +76,17 @@ impl Transfer {
     ) -> Result<Self, ProtocolError> {
         if sender.public().signing_key != certificate.terms().wallet_key {
             return Err(ProtocolError::Invalid {
-                message: NAME,
+                message: KIND.name,
                 reason: "the signer does not own the purse",
             });
         }
         check_terms(&certificate, &terms)?;
-        let body = terms.encode(&certificate)?;
-        let signature = sign(DOMAIN, &body, sender.signing_key());
-        Ok(Self { certificate, terms, signature, body })
+        let signed = Signed::sign(&KIND, terms.encode(&certificate)?, sender.signing_key());
+        Ok(Self { certificate, terms, signed })
     }
 
     pub fn id(&self) -> MessageId {
-        message_id(DOMAIN, &self.body)
+        self.signed.id(&KIND)
     }
 
     pub fn certificate(&self) -> &PurseCertificate {
@@ -112,14 +103,12 @@ impl Transfer {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        [self.body.as_slice(), &self.signature].concat()
+        self.signed.to_bytes()
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let (body, signature) = split_signed(bytes, NAME)?;
-        let m = malformed(NAME);
-        let mut r = Reader::new(body);
-        r.version(NAME, VERSION).map_err(&m)?;
+        let (signed, mut r) = Signed::parse(&KIND, bytes)?;
+        let m = KIND.malformed();
         let certificate =
             PurseCertificate::from_bytes(r.bytes("purse certificate", MAX_CERTIFICATE).map_err(&m)?)?;
         let seq = r.u32("sequence").map_err(&m)?;
@@ -132,7 +121,7 @@ impl Transfer {
             1 => Some(r.array("request nonce").map_err(&m)?),
             _ => {
                 return Err(ProtocolError::Invalid {
-                    message: NAME,
+                    message: KIND.name,
                     reason: "request nonce flag is not 0 or 1",
                 });
             }
@@ -143,7 +132,7 @@ impl Transfer {
         let terms =
             TransferTerms { seq, prev_hash, spent_after, amount, receiver_key, request_nonce, time, memo };
         check_terms(&certificate, &terms)?;
-        Ok(Self { certificate, terms, signature, body: body.to_vec() })
+        Ok(Self { certificate, terms, signed })
     }
 
     /// Checks everything a receiver can check from the transfer alone: the ledger signed the
@@ -152,7 +141,7 @@ impl Transfer {
     /// answers my request, not revoked, continues the chain I hold) are the wallet's.
     pub fn verify(self, ledger_key: &[u8; 32], now: u64) -> Result<VerifiedTransfer, ProtocolError> {
         self.certificate.verify(ledger_key)?;
-        verify(DOMAIN, &self.body, &self.signature, &self.certificate.terms().wallet_key, NAME)?;
+        self.signed.verify(&KIND, &self.certificate.terms().wallet_key)?;
         let expires_at = self.certificate.terms().expires_at;
         if now > expires_at {
             return Err(ProtocolError::Expired { message: "purse certificate", expired_at: expires_at, now });
@@ -163,7 +152,7 @@ impl Transfer {
 
 /// The purse rules that hold for any transfer, signed or received.
 fn check_terms(certificate: &PurseCertificate, terms: &TransferTerms) -> Result<(), ProtocolError> {
-    let invalid = |reason| Err(ProtocolError::Invalid { message: NAME, reason });
+    let invalid = |reason| Err(ProtocolError::Invalid { message: KIND.name, reason });
     let purse = certificate.terms().amount.minor();
     if terms.amount == 0 {
         return invalid("the amount is zero");
