@@ -1,7 +1,8 @@
 //! The one binary encoding Outpost uses for bytes that are stored, sealed, hashed or signed.
 //!
-//! Integers are fixed-width big-endian; byte strings and text carry a length prefix; there are no
-//! optional fields, maps or floats. So every value has exactly one encoding, which is what lets a
+//! Integers are fixed-width big-endian; byte strings and text carry a length prefix (four bytes,
+//! or one byte for the short fields of QR-sized messages); there are no optional fields, maps or
+//! floats. So every value has exactly one encoding, which is what lets a
 //! hash or a signature over the bytes stand for the value itself. A [`Reader`] refuses trailing
 //! bytes and any length beyond what is left, so a truncated or padded input is an error, not a
 //! different value. See `docs/adr/0001-canonical-binary-encoding.md` for why not serde formats.
@@ -43,6 +44,11 @@ impl Writer {
         self
     }
 
+    pub fn u16(&mut self, value: u16) -> &mut Self {
+        self.bytes.extend_from_slice(&value.to_be_bytes());
+        self
+    }
+
     pub fn u32(&mut self, value: u32) -> &mut Self {
         self.bytes.extend_from_slice(&value.to_be_bytes());
         self
@@ -73,6 +79,21 @@ impl Writer {
         self.bytes(value.as_bytes())
     }
 
+    /// Variable-length bytes with a 1-byte length prefix, for the bounded short fields of
+    /// messages that must fit a QR code (memo, member id, a nested certificate).
+    ///
+    /// # Panics
+    /// If `value` is longer than 255 bytes; callers bound these fields well below that.
+    pub fn short_bytes(&mut self, value: &[u8]) -> &mut Self {
+        let len = u8::try_from(value.len()).expect("short field under 256 bytes");
+        self.u8(len);
+        self.fixed(value)
+    }
+
+    pub fn short_text(&mut self, value: &str) -> &mut Self {
+        self.short_bytes(value.as_bytes())
+    }
+
     pub fn finish(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.bytes)
     }
@@ -101,6 +122,10 @@ impl<'a> Reader<'a> {
         Ok(self.take(1, what)?[0])
     }
 
+    pub fn u16(&mut self, what: &'static str) -> Result<u16, DecodeError> {
+        Ok(u16::from_be_bytes(self.array(what)?))
+    }
+
     pub fn u32(&mut self, what: &'static str) -> Result<u32, DecodeError> {
         Ok(u32::from_be_bytes(self.array(what)?))
     }
@@ -127,6 +152,19 @@ impl<'a> Reader<'a> {
 
     pub fn text(&mut self, what: &'static str, max: usize) -> Result<&'a str, DecodeError> {
         std::str::from_utf8(self.bytes(what, max)?).map_err(|_| DecodeError::NotUtf8 { what })
+    }
+
+    /// Bytes with a 1-byte length prefix, at most `max` (which is below 256).
+    pub fn short_bytes(&mut self, what: &'static str, max: usize) -> Result<&'a [u8], DecodeError> {
+        let len = usize::from(self.u8(what)?);
+        if len > max {
+            return Err(DecodeError::TooLong { what, len, max });
+        }
+        self.take(len, what)
+    }
+
+    pub fn short_text(&mut self, what: &'static str, max: usize) -> Result<&'a str, DecodeError> {
+        std::str::from_utf8(self.short_bytes(what, max)?).map_err(|_| DecodeError::NotUtf8 { what })
     }
 
     /// Reads a version byte and refuses any other version than `supported`.
@@ -172,6 +210,16 @@ mod tests {
             let result = r.u64("n").and_then(|_| r.bytes("s", 16).map(|_| ()));
             assert!(matches!(result, Err(DecodeError::Truncated { .. })), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn short_fields_round_trip_and_refuse_lengths_over_their_bound() {
+        let bytes = Writer::new().u16(513).short_bytes(b"xy").short_text("memo").finish();
+        assert_eq!(bytes.len(), 2 + 1 + 2 + 1 + 4);
+        let mut r = Reader::new(&bytes);
+        assert_eq!(r.u16("a").unwrap(), 513);
+        assert_eq!(r.short_bytes("b", 2).unwrap(), b"xy");
+        assert_eq!(r.short_text("c", 3), Err(DecodeError::TooLong { what: "c", len: 4, max: 3 }));
     }
 
     #[test]

@@ -28,11 +28,10 @@ fn world() -> World {
     let bob = Identity::generate().unwrap();
     let certificate = ledger
         .issue(PurseTerms {
-            purse_id: [1; 16],
             wallet_key: alice.public().signing_key,
+            serial: 1,
             member_id: "ALICE-0042".into(),
             amount: yen(10_000),
-            chain_start: [9; 32],
             issued_at: NOW - DAY,
             expires_at: NOW + 7 * DAY,
         })
@@ -43,7 +42,7 @@ fn world() -> World {
 fn first_transfer(w: &World, amount: u64, memo: &str) -> TransferTerms {
     TransferTerms {
         seq: 1,
-        prev_hash: w.certificate.terms().chain_start,
+        prev_hash: w.certificate.chain_start(),
         spent_after: amount,
         amount,
         receiver_key: w.bob.public().signing_key,
@@ -76,7 +75,7 @@ fn every_message_round_trips_through_bytes_with_the_same_id() {
     let open = PaymentRequest::sign(&w.bob, Currency::JPY, None, [6; 16], NOW + 600, "").unwrap();
     assert_eq!(PaymentRequest::from_bytes(&open.to_bytes()).unwrap().amount, None);
 
-    let receipt = Receipt::sign(t.id(), NOW, &w.bob);
+    let receipt = Receipt::sign(t.id(), NOW, &w.bob).unwrap();
     let back = Receipt::from_bytes(&receipt.to_bytes()).unwrap();
     assert_eq!((&back, back.id()), (&receipt, receipt.id()));
 
@@ -108,7 +107,9 @@ fn a_certificate_reissued_with_a_bigger_amount_by_anyone_but_the_ledger_is_refus
     let mut terms = w.certificate.terms().clone();
     terms.amount = yen(1_000_000);
     let forged = forger.issue(terms).unwrap();
-    let t = Transfer::sign(forged, first_transfer(&w, 500_000, ""), &w.alice).unwrap();
+    let mut terms = first_transfer(&w, 500_000, "");
+    terms.prev_hash = forged.chain_start();
+    let t = Transfer::sign(forged, terms, &w.alice).unwrap();
     let err = t.verify(&w.ledger.public_key(), NOW).unwrap_err();
     assert_eq!(err, ProtocolError::BadSignature { message: "purse certificate" });
 }
@@ -185,7 +186,7 @@ fn a_memo_longer_than_32_bytes_is_refused() {
 #[test]
 fn receipts_requests_and_enrolments_refuse_alteration() {
     let w = world();
-    let receipt = Receipt::sign(transfer(&w).id(), NOW, &w.bob).to_bytes();
+    let receipt = Receipt::sign(transfer(&w).id(), NOW, &w.bob).unwrap().to_bytes();
     let request =
         PaymentRequest::sign(&w.bob, Currency::JPY, Some(yen(1)), [5; 16], NOW + 60, "x").unwrap().to_bytes();
     let enrolment = EnrolmentRequest::sign(&w.alice, "ALICE-0042", NOW).unwrap().to_bytes();
@@ -242,26 +243,68 @@ fn a_low_order_recipient_key_is_refused() {
 }
 
 #[test]
-fn the_largest_sealed_transfer_does_not_grow() {
-    // A full certificate with the longest member id and a 32-byte memo, sealed: the payload the
-    // design wants inside QR version 15-M, which holds `qr::BUDGET_PAYLOAD_LEN` (396) bytes.
-    // Today it is 472 bytes (version 17-M): the compaction planned in the offline-transfer issue
-    // must bring it under the budget, and this bound then becomes the budget itself. Until then
-    // it stops the transfer from growing further.
+fn the_largest_transfer_fits_the_qr_budget_and_so_does_every_other_message() {
+    // The worst case the protocol allows: the longest member id, a 32-byte memo, a request nonce
+    // and the largest amounts, sealed to the receiver. The design wants it inside QR version
+    // 15-M, which holds `qr::BUDGET_PAYLOAD_LEN` (396) bytes of payload.
+    use outpost_wallet_core::protocol::{MAX_MEMBER_ID, MAX_MEMO};
+    use outpost_wallet_core::qr::{self, BUDGET_PAYLOAD_LEN, BUDGET_VERSION, PayloadKind};
     let w = world();
+    let largest = Amount::from_minor(i64::MAX as u64, Currency::JPY).unwrap();
     let mut terms = w.certificate.terms().clone();
-    terms.member_id = "M".repeat(32);
+    terms.member_id = "M".repeat(MAX_MEMBER_ID);
+    terms.amount = largest;
+    terms.serial = u32::MAX;
+    terms.expires_at = u64::from(u32::MAX);
     let certificate = w.ledger.issue(terms).unwrap();
-    let t = Transfer::sign(certificate, first_transfer(&w, 3_000, &"m".repeat(32)), &w.alice).unwrap();
+    let mut first = first_transfer(&w, largest.minor(), &"m".repeat(MAX_MEMO));
+    first.prev_hash = certificate.chain_start();
+    first.time = u64::from(u32::MAX);
+    let t = Transfer::sign(certificate.clone(), first, &w.alice).unwrap();
     let sealed = envelope::seal(&w.bob.public().agreement_key, "transfer", &t.to_bytes()).unwrap();
-    let text = outpost_wallet_core::qr::encode(outpost_wallet_core::qr::PayloadKind::Transfer, &sealed);
-    let version = outpost_wallet_core::qr::version_for(&text).unwrap();
-    println!(
-        "largest transfer: {} bytes, sealed {} bytes, QR text {} chars, version {version}-M",
-        t.to_bytes().len(),
-        sealed.len(),
-        text.len()
-    );
-    assert!(sealed.len() <= 472, "sealed transfer grew to {} bytes", sealed.len());
-    assert!(version <= 17, "needs QR version {version}");
+
+    let request =
+        PaymentRequest::sign(&w.bob, Currency::JPY, Some(largest), [5; 16], NOW, &"m".repeat(MAX_MEMO))
+            .unwrap();
+    let receipt = Receipt::sign(t.id(), NOW, &w.bob).unwrap();
+    let enrolment = EnrolmentRequest::sign(&w.alice, &"M".repeat(MAX_MEMBER_ID), NOW).unwrap();
+    let messages = [
+        (PayloadKind::Transfer, "sealed transfer", sealed),
+        (PayloadKind::PaymentRequest, "payment request", request.to_bytes()),
+        (PayloadKind::Receipt, "receipt", receipt.to_bytes()),
+        (PayloadKind::Enrolment, "enrolment request", enrolment.to_bytes()),
+        (PayloadKind::PurseCertificate, "purse certificate", certificate.to_bytes()),
+    ];
+    for (kind, name, payload) in messages {
+        let text = qr::encode(kind, &payload);
+        let version = qr::version_for(&text).unwrap();
+        println!("{name}: {} bytes, QR text {} chars, version {version}-M", payload.len(), text.len());
+        assert!(payload.len() <= BUDGET_PAYLOAD_LEN, "{name} is {} bytes", payload.len());
+        assert!(version <= BUDGET_VERSION, "{name} needs QR version {version}");
+    }
+    assert_eq!(t.to_bytes().len() + envelope::OVERHEAD, 391, "the transfer's size changed: update ADR 0004");
+}
+
+#[test]
+fn times_after_2106_are_refused_when_signing_not_wrapped() {
+    let w = world();
+    let mut terms = first_transfer(&w, 100, "");
+    terms.time = u64::from(u32::MAX) + 1;
+    let err = Transfer::sign(w.certificate.clone(), terms, &w.alice).unwrap_err();
+    assert!(matches!(err, ProtocolError::Invalid { reason: "a time after 2106 cannot be encoded", .. }));
+}
+
+#[test]
+fn the_purse_id_and_chain_start_are_the_certificate_id() {
+    let w = world();
+    assert_eq!(w.certificate.purse_id(), w.certificate.id());
+    assert_eq!(w.certificate.chain_start(), w.certificate.id());
+    let mut terms = w.certificate.terms().clone();
+    terms.serial = 2;
+    let next = w.ledger.issue(terms).unwrap();
+    assert_ne!(next.purse_id(), w.certificate.purse_id(), "a new serial is a new purse");
+    // A first transfer chained to the old purse cannot be moved onto the new one.
+    let mut t = first_transfer(&w, 100, "");
+    t.prev_hash = w.certificate.chain_start();
+    assert!(Transfer::sign(next, t, &w.alice).is_err());
 }

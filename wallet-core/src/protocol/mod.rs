@@ -1,7 +1,9 @@
 //! The offline payment protocol's messages, shared by wallets and the ledger.
 //!
 //! Every message is `body || signature`, where `body` starts with a version byte and is written
-//! with the one canonical encoding (`crate::encoding`). The signer signs
+//! with the one canonical encoding (`crate::encoding`), in its compact form: times are 32-bit
+//! Unix seconds and short fields have 1-byte length prefixes, so that a transfer with its full
+//! purse certificate fits one QR code (docs/adr/0004-compact-transfer-encoding.md). The signer signs
 //! `domain || body`, with a distinct domain per message type, so a signature made for one kind of
 //! message can never be replayed as another. A message's id is SHA-256 of those signed bytes.
 //!
@@ -42,8 +44,8 @@ pub type MessageId = [u8; 32];
 
 /// Longest memo, in bytes of UTF-8. Short enough to keep a transfer inside one QR code.
 pub const MAX_MEMO: usize = 32;
-/// Longest member id, in bytes.
-pub const MAX_MEMBER_ID: usize = 32;
+/// Longest member id, in bytes: a service number, not a name (it travels inside every transfer).
+pub const MAX_MEMBER_ID: usize = 16;
 
 /// Why a message was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -151,6 +153,18 @@ fn read_currency(r: &mut Reader<'_>) -> Result<Currency, DecodeError> {
 fn read_amount(r: &mut Reader<'_>, currency: Currency, what: &'static str) -> Result<Amount, DecodeError> {
     Amount::from_minor(r.u64(what)?, currency)
         .map_err(|_| DecodeError::Invalid { what, reason: "above the largest amount" })
+}
+
+/// Times travel as 32-bit Unix seconds (enough until 2106) to keep transfers inside one QR code.
+fn write_time(w: &mut Writer, message: &'static str, time: u64) -> Result<(), ProtocolError> {
+    let time = u32::try_from(time)
+        .map_err(|_| ProtocolError::Invalid { message, reason: "a time after 2106 cannot be encoded" })?;
+    w.u32(time);
+    Ok(())
+}
+
+fn read_time(r: &mut Reader<'_>, what: &'static str) -> Result<u64, DecodeError> {
+    r.u32(what).map(u64::from)
 }
 
 fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), ProtocolError> {

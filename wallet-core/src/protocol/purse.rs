@@ -5,24 +5,27 @@
 use ed25519_dalek::SigningKey;
 
 use super::{
-    Kind, MAX_MEMBER_ID, MessageId, ProtocolError, Signed, check_len, read_amount, read_currency,
-    write_currency,
+    Kind, MAX_MEMBER_ID, MessageId, ProtocolError, Signed, check_len, read_amount, read_currency, read_time,
+    write_currency, write_time,
 };
 use crate::money::Amount;
 
 const KIND: Kind = Kind { domain: "outpost/purse-certificate/v1", name: "purse certificate", version: 1 };
 
 /// What the ledger grants: the fields of a purse certificate before signing.
+///
+/// The purse id and the chain start are not fields: both are the certificate's id (a hash of the
+/// signed certificate), so they cannot disagree with it and cost no QR bytes. The ledger makes
+/// ids unique by never issuing the same `serial` twice to one wallet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PurseTerms {
-    pub purse_id: [u8; 16],
     /// The wallet's Ed25519 key: the only key whose transfers spend this purse.
     pub wallet_key: [u8; 32],
+    /// The ledger's count of purses issued to this wallet: 1 for the first, then 2, 3, …
+    pub serial: u32,
     pub member_id: String,
     /// The most that transfers from this purse may add up to.
     pub amount: Amount,
-    /// The `previous` hash the purse's first transfer must carry.
-    pub chain_start: [u8; 32],
     /// Ledger time (Unix seconds) of issue, and the time after which receivers refuse the purse.
     pub issued_at: u64,
     pub expires_at: u64,
@@ -43,9 +46,11 @@ impl PurseTerms {
             return Err(ProtocolError::Invalid { message: KIND.name, reason: "expires before it is issued" });
         }
         let mut w = KIND.writer();
-        w.fixed(&self.purse_id).fixed(&self.wallet_key).text(&self.member_id);
+        w.fixed(&self.wallet_key).u32(self.serial).short_text(&self.member_id);
         write_currency(&mut w, self.amount.currency());
-        w.u64(self.amount.minor()).fixed(&self.chain_start).u64(self.issued_at).u64(self.expires_at);
+        w.u64(self.amount.minor());
+        write_time(&mut w, KIND.name, self.issued_at)?;
+        write_time(&mut w, KIND.name, self.expires_at)?;
         Ok(w.finish())
     }
 }
@@ -59,6 +64,18 @@ impl PurseCertificate {
         self.signed.id(&KIND)
     }
 
+    /// The purse's id, under which the ledger and receivers track its transfers: the
+    /// certificate's id.
+    pub fn purse_id(&self) -> MessageId {
+        self.id()
+    }
+
+    /// The `previous` hash the purse's first transfer carries: the certificate's id, which ties
+    /// the whole chain to this one grant.
+    pub fn chain_start(&self) -> [u8; 32] {
+        self.id()
+    }
+
     /// `body || signature`.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.signed.to_bytes()
@@ -67,17 +84,15 @@ impl PurseCertificate {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
         let (signed, mut r) = Signed::parse(&KIND, bytes)?;
         let m = KIND.malformed();
-        let purse_id = r.array("purse id").map_err(&m)?;
         let wallet_key = r.array("wallet key").map_err(&m)?;
-        let member_id = r.text("member id", MAX_MEMBER_ID).map_err(&m)?.to_owned();
+        let serial = r.u32("purse serial").map_err(&m)?;
+        let member_id = r.short_text("member id", MAX_MEMBER_ID).map_err(&m)?.to_owned();
         let currency = read_currency(&mut r).map_err(&m)?;
         let amount = read_amount(&mut r, currency, "purse amount").map_err(&m)?;
-        let chain_start = r.array("chain start").map_err(&m)?;
-        let issued_at = r.u64("issue time").map_err(&m)?;
-        let expires_at = r.u64("expiry").map_err(&m)?;
+        let issued_at = read_time(&mut r, "issue time").map_err(&m)?;
+        let expires_at = read_time(&mut r, "expiry").map_err(&m)?;
         r.finish().map_err(&m)?;
-        let terms =
-            PurseTerms { purse_id, wallet_key, member_id, amount, chain_start, issued_at, expires_at };
+        let terms = PurseTerms { wallet_key, serial, member_id, amount, issued_at, expires_at };
         Ok(Self { terms, signed })
     }
 

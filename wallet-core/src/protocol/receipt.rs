@@ -1,7 +1,7 @@
 //! Receipts: the receiver's signed acknowledgement that it stored a transfer. The sender marks
 //! the transfer delivered on scanning one; without it the sender can show the transfer again.
 
-use super::{Kind, MessageId, ProtocolError, Signed};
+use super::{Kind, MessageId, ProtocolError, Signed, read_time, write_time};
 use crate::identity::Identity;
 
 const KIND: Kind = Kind { domain: "outpost/receipt/v1", name: "receipt", version: 1 };
@@ -15,10 +15,13 @@ pub struct Receipt {
 }
 
 impl Receipt {
-    pub fn sign(transfer_id: MessageId, time: u64, receiver: &Identity) -> Self {
+    pub fn sign(transfer_id: MessageId, time: u64, receiver: &Identity) -> Result<Self, ProtocolError> {
         let receiver_key = receiver.public().signing_key;
-        let body = KIND.writer().fixed(&transfer_id).fixed(&receiver_key).u64(time).finish();
-        Self { transfer_id, receiver_key, time, signed: Signed::sign(&KIND, body, receiver.signing_key()) }
+        let mut w = KIND.writer();
+        w.fixed(&transfer_id).fixed(&receiver_key);
+        write_time(&mut w, KIND.name, time)?;
+        let signed = Signed::sign(&KIND, w.finish(), receiver.signing_key());
+        Ok(Self { transfer_id, receiver_key, time, signed })
     }
 
     pub fn id(&self) -> MessageId {
@@ -34,7 +37,7 @@ impl Receipt {
         let m = KIND.malformed();
         let transfer_id = r.array("transfer id").map_err(&m)?;
         let receiver_key = r.array("receiver key").map_err(&m)?;
-        let time = r.u64("time").map_err(&m)?;
+        let time = read_time(&mut r, "time").map_err(&m)?;
         r.finish().map_err(&m)?;
         Ok(Self { transfer_id, receiver_key, time, signed })
     }

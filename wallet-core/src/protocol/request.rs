@@ -3,7 +3,8 @@
 //! an open amount, a fresh nonce the transfer must echo, an expiry and a memo.
 
 use super::{
-    Kind, MAX_MEMO, MessageId, ProtocolError, Signed, check_len, read_amount, read_currency, write_currency,
+    Kind, MAX_MEMO, MessageId, ProtocolError, Signed, check_len, read_amount, read_currency, read_time,
+    write_currency, write_time,
 };
 use crate::identity::Identity;
 use crate::money::{Amount, Currency};
@@ -52,7 +53,9 @@ impl PaymentRequest {
             Some(a) => w.u8(1).u64(a.minor()),
             None => w.u8(0),
         };
-        let body = w.fixed(&nonce).u64(expires_at).text(memo).finish();
+        w.fixed(&nonce);
+        write_time(&mut w, KIND.name, expires_at)?;
+        let body = w.short_text(memo).finish();
         let signed = Signed::sign(&KIND, body, receiver.signing_key());
         Ok(Self {
             receiver_key: public.signing_key,
@@ -91,8 +94,8 @@ impl PaymentRequest {
             }
         };
         let nonce = r.array("nonce").map_err(&m)?;
-        let expires_at = r.u64("expiry").map_err(&m)?;
-        let memo = r.text("memo", MAX_MEMO).map_err(&m)?.to_owned();
+        let expires_at = read_time(&mut r, "expiry").map_err(&m)?;
+        let memo = r.short_text("memo", MAX_MEMO).map_err(&m)?.to_owned();
         r.finish().map_err(&m)?;
         Ok(Self { receiver_key, receiver_agreement_key, currency, amount, nonce, expires_at, memo, signed })
     }

@@ -1,24 +1,27 @@
 //! Offline transfers: one signed, hash-chained spend from a purse.
 //!
 //! A purse's transfers form a chain: transfer `n` carries sequence `n`, the id of transfer
-//! `n - 1` (the certificate's `chain_start` for the first) and the purse's cumulative spend after
+//! `n - 1` (the certificate's chain start, its id, for the first) and the purse's cumulative spend after
 //! it. Two different transfers with the same purse and sequence are therefore proof, signed by the
 //! sender, of a double spend. Each transfer carries the full purse certificate because the
 //! receiver is offline and must check the ledger's grant itself.
 
-use super::{Kind, MAX_MEMO, MessageId, ProtocolError, PurseCertificate, Signed, check_len};
+use super::{
+    Kind, MAX_MEMO, MessageId, ProtocolError, PurseCertificate, Signed, check_len, read_time, write_time,
+};
 use crate::identity::Identity;
 use crate::money::Amount;
 
 const KIND: Kind = Kind { domain: "outpost/transfer/v1", name: "transfer", version: 1 };
-const MAX_CERTIFICATE: usize = 512;
+/// A certificate is at most 138 bytes; the 1-byte length prefix caps what a reader will take.
+const MAX_CERTIFICATE: usize = 255;
 
 /// The sender's side of a transfer, before signing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferTerms {
     /// 1 for the purse's first transfer.
     pub seq: u32,
-    /// Id of the purse's previous transfer, or the certificate's `chain_start` when `seq == 1`.
+    /// Id of the purse's previous transfer, or the certificate's chain start when `seq == 1`.
     pub prev_hash: [u8; 32],
     /// Total spent from the purse including this transfer, in the purse currency's minor units.
     pub spent_after: u64,
@@ -50,7 +53,7 @@ impl TransferTerms {
     fn encode(&self, certificate: &PurseCertificate) -> Result<Vec<u8>, ProtocolError> {
         check_len("memo", &self.memo, MAX_MEMO)?;
         let mut w = KIND.writer();
-        w.bytes(&certificate.to_bytes())
+        w.short_bytes(&certificate.to_bytes())
             .u32(self.seq)
             .fixed(&self.prev_hash)
             .u64(self.spent_after)
@@ -60,7 +63,8 @@ impl TransferTerms {
             Some(nonce) => w.u8(1).fixed(nonce),
             None => w.u8(0),
         };
-        w.u64(self.time).text(&self.memo);
+        write_time(&mut w, KIND.name, self.time)?;
+        w.short_text(&self.memo);
         Ok(w.finish())
     }
 }
@@ -110,7 +114,7 @@ impl Transfer {
         let (signed, mut r) = Signed::parse(&KIND, bytes)?;
         let m = KIND.malformed();
         let certificate =
-            PurseCertificate::from_bytes(r.bytes("purse certificate", MAX_CERTIFICATE).map_err(&m)?)?;
+            PurseCertificate::from_bytes(r.short_bytes("purse certificate", MAX_CERTIFICATE).map_err(&m)?)?;
         let seq = r.u32("sequence").map_err(&m)?;
         let prev_hash = r.array("previous hash").map_err(&m)?;
         let spent_after = r.u64("spent after").map_err(&m)?;
@@ -126,8 +130,8 @@ impl Transfer {
                 });
             }
         };
-        let time = r.u64("time").map_err(&m)?;
-        let memo = r.text("memo", MAX_MEMO).map_err(&m)?.to_owned();
+        let time = read_time(&mut r, "time").map_err(&m)?;
+        let memo = r.short_text("memo", MAX_MEMO).map_err(&m)?.to_owned();
         r.finish().map_err(&m)?;
         let terms =
             TransferTerms { seq, prev_hash, spent_after, amount, receiver_key, request_nonce, time, memo };
@@ -166,9 +170,7 @@ fn check_terms(certificate: &PurseCertificate, terms: &TransferTerms) -> Result<
     if terms.spent_after > purse {
         return Err(ProtocolError::Overspend { spent_after: terms.spent_after, purse });
     }
-    if terms.seq == 1
-        && (terms.prev_hash != certificate.terms().chain_start || terms.spent_after != terms.amount)
-    {
+    if terms.seq == 1 && (terms.prev_hash != certificate.chain_start() || terms.spent_after != terms.amount) {
         return invalid("the first transfer of a purse must start its chain");
     }
     Ok(())
