@@ -33,6 +33,15 @@ pub enum EventKind {
     WalletCreated,
     PinChanged,
     KdfUpgraded,
+    LedgerPinned,
+    PurseInstalled,
+    PurseRevoked,
+    ContactAdded,
+    RequestCreated,
+    TransferSent,
+    TransferReceived,
+    ReceiptConfirmed,
+    DoubleSpendDetected,
 }
 
 impl EventKind {
@@ -41,6 +50,15 @@ impl EventKind {
             EventKind::WalletCreated => 1,
             EventKind::PinChanged => 2,
             EventKind::KdfUpgraded => 3,
+            EventKind::LedgerPinned => 4,
+            EventKind::PurseInstalled => 5,
+            EventKind::PurseRevoked => 6,
+            EventKind::ContactAdded => 7,
+            EventKind::RequestCreated => 8,
+            EventKind::TransferSent => 9,
+            EventKind::TransferReceived => 10,
+            EventKind::ReceiptConfirmed => 11,
+            EventKind::DoubleSpendDetected => 12,
         }
     }
 
@@ -49,6 +67,15 @@ impl EventKind {
             1 => EventKind::WalletCreated,
             2 => EventKind::PinChanged,
             3 => EventKind::KdfUpgraded,
+            4 => EventKind::LedgerPinned,
+            5 => EventKind::PurseInstalled,
+            6 => EventKind::PurseRevoked,
+            7 => EventKind::ContactAdded,
+            8 => EventKind::RequestCreated,
+            9 => EventKind::TransferSent,
+            10 => EventKind::TransferReceived,
+            11 => EventKind::ReceiptConfirmed,
+            12 => EventKind::DoubleSpendDetected,
             _ => return None,
         })
     }

@@ -46,4 +46,7 @@ pub use identity::PublicIdentity;
 pub use money::{Amount, Currency, MoneyError};
 pub use store::StoreError;
 pub use vault::{KdfParams, KeyProtector, Pin, ProtectorError, SoftwareProtector, VaultError};
-pub use wallet::{Balances, Wallet, WalletError, WalletOptions};
+pub use wallet::{
+    Accepted, Balances, Confirmed, Contact, CreatedRequest, Direction, HistoryEntry, Payment, TransferStatus,
+    Wallet, WalletError, WalletOptions,
+};

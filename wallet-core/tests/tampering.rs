@@ -124,7 +124,16 @@ fn a_newer_schema_is_refused_and_the_file_left_untouched() {
     sql(&path).pragma_update(None, "user_version", 99).unwrap();
     let before = file_bytes(&path);
     let err = fx.open(&path).unwrap_err();
-    assert!(matches!(err, WalletError::Store(StoreError::NewerSchema { found: 99, supported: 1 })), "{err}");
+    assert!(
+        matches!(
+            err,
+            WalletError::Store(StoreError::NewerSchema {
+                found: 99,
+                supported: outpost_wallet_core::store::SCHEMA_VERSION
+            })
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("update the app"), "{err}");
     assert_eq!(file_bytes(&path), before);
 }

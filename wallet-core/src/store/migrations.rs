@@ -33,6 +33,24 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE balance (name TEXT PRIMARY KEY, sealed BLOB NOT NULL) STRICT;
      CREATE TABLE event (seq INTEGER PRIMARY KEY, sealed BLOB NOT NULL) STRICT;
      CREATE TABLE log_head (id INTEGER PRIMARY KEY CHECK (id = 1), sealed BLOB NOT NULL) STRICT;",
+    // 2: offline payments. Rows are found by keyed lookups (`DataKey::lookup`) of their ids,
+    // never by the ids themselves. `transfer.seq` is the local order that history pages walk;
+    // `purse` is set for received transfers (double-spend and chain checks) and `request` for
+    // sent transfers that paid a payment request (so the same request is not paid twice).
+    "CREATE TABLE setting (name TEXT PRIMARY KEY, sealed BLOB NOT NULL) STRICT;
+     CREATE TABLE purse (ref BLOB PRIMARY KEY CHECK (length(ref) = 32), sealed BLOB NOT NULL) STRICT;
+     CREATE TABLE revoked (ref BLOB PRIMARY KEY CHECK (length(ref) = 32), sealed BLOB NOT NULL) STRICT;
+     CREATE TABLE contact (ref BLOB PRIMARY KEY CHECK (length(ref) = 32), sealed BLOB NOT NULL) STRICT;
+     CREATE TABLE request (ref BLOB PRIMARY KEY CHECK (length(ref) = 32), sealed BLOB NOT NULL) STRICT;
+     CREATE TABLE transfer (
+         seq INTEGER PRIMARY KEY,
+         ref BLOB NOT NULL UNIQUE CHECK (length(ref) = 32),
+         purse BLOB CHECK (purse IS NULL OR length(purse) = 32),
+         request BLOB CHECK (request IS NULL OR length(request) = 32),
+         sealed BLOB NOT NULL
+     ) STRICT;
+     CREATE INDEX transfer_purse ON transfer (purse) WHERE purse IS NOT NULL;
+     CREATE INDEX transfer_request ON transfer (request) WHERE request IS NOT NULL;",
 ];
 
 /// The schema version this build writes and reads.

@@ -161,8 +161,41 @@ fn sync_parent_dir(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Refuses a file shorter than its own header says. SQLite only notices a missing page when it
+/// reads that page, so a file cut inside pages the wallet rarely reads (an index of an empty
+/// table) would otherwise open as if whole. The main file never shrinks below the size in its
+/// header, whatever the write-ahead log holds, so the check is sound with WAL.
+fn check_length(path: &Path) -> Result<(), StoreError> {
+    use std::io::Read;
+    let io =
+        |e: std::io::Error| StoreError::Incomplete { detail: format!("cannot read the wallet file: {e}") };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let mut header = [0u8; 100];
+    if file.read_exact(&mut header).is_err() || !header.starts_with(b"SQLite format 3\0") {
+        return Ok(()); // not an SQLite file at all: `inspect` says so precisely
+    }
+    let be32 = |at: usize| u32::from_be_bytes(header[at..at + 4].try_into().expect("4 bytes"));
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        size => u64::from(size),
+    };
+    // The size field is only authoritative when the change counter matches "valid-for".
+    let pages = u64::from(be32(28));
+    if pages > 0 && be32(24) == be32(92) && len < pages * page_size {
+        return Err(StoreError::Corrupt {
+            detail: format!(
+                "the file is {len} bytes but its header says {} bytes: it was cut short",
+                pages * page_size
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Reads the header without writing: which application made the file, and its schema version.
 fn inspect(path: &Path) -> Result<i64, StoreError> {
+    check_length(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     let not_a_wallet = || StoreError::NotAWallet { path: path.to_path_buf() };

@@ -33,7 +33,12 @@ impl RowRef<'_> {
     }
 
     fn tampered(&self) -> VaultError {
-        VaultError::Tampered { table: self.table, id: String::from_utf8_lossy(self.id).into_owned() }
+        let id = match std::str::from_utf8(self.id) {
+            Ok(text) if text.bytes().all(|b| b.is_ascii_graphic()) => text.to_owned(),
+            // Binary ids (keyed lookups) are named by their first bytes in hex.
+            _ => self.id.iter().take(6).map(|b| format!("{b:02x}")).collect(),
+        };
+        VaultError::Tampered { table: self.table, id }
     }
 }
 
@@ -59,6 +64,18 @@ impl DataKey {
     /// Encrypts `plaintext` for the row `at`.
     pub fn seal(&self, at: RowRef<'_>, plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
         seal_with(&self.0, &at.associated_data(), plaintext)
+    }
+
+    /// A keyed, one-way stand-in for an id that must be looked up in clear columns (a transfer
+    /// id, a purse id, a request nonce): HKDF-SHA256 of the id under this key. Rows are found
+    /// without storing ids that would let someone holding the file link it to ledger records.
+    pub fn lookup(&self, table: &'static str, id: &[u8]) -> [u8; 32] {
+        let info = Writer::new().text("outpost/lookup/v1").text(table).bytes(id).finish();
+        let mut out = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(None, self.0.as_slice())
+            .expand(&info, &mut out)
+            .expect("32 bytes is a valid HKDF length");
+        out
     }
 
     /// Decrypts the row `at`. Any damage, or a blob sealed for another row, is

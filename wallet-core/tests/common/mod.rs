@@ -97,3 +97,69 @@ pub fn flip_bit(bytes: &[u8], index: usize) -> Vec<u8> {
 pub fn file_bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).expect("read file")
 }
+
+/// A ledger for offline-payment tests: a real `LedgerSigner` that enrols wallets (pins its key
+/// in them) and issues purse certificates, exactly as the ledger server will.
+pub struct TestLedger {
+    pub signer: outpost_wallet_core::protocol::LedgerSigner,
+    next_serial: std::sync::atomic::AtomicU32,
+}
+
+pub const DAY: u64 = 86_400;
+
+pub fn yen(minor: u64) -> outpost_wallet_core::Amount {
+    outpost_wallet_core::Amount::from_minor(minor, Currency::JPY).expect("yen")
+}
+
+impl TestLedger {
+    pub fn new() -> Self {
+        Self {
+            signer: outpost_wallet_core::protocol::LedgerSigner::generate().expect("ledger key"),
+            next_serial: std::sync::atomic::AtomicU32::new(1),
+        }
+    }
+
+    pub fn key(&self) -> [u8; 32] {
+        self.signer.public_key()
+    }
+
+    /// A certificate for `wallet_key` of `amount` yen, issued at `now`, valid for a week.
+    pub fn certificate(
+        &self,
+        wallet_key: [u8; 32],
+        member_id: &str,
+        amount: u64,
+        now: u64,
+    ) -> outpost_wallet_core::protocol::PurseCertificate {
+        self.signer
+            .issue(outpost_wallet_core::protocol::PurseTerms {
+                wallet_key,
+                serial: self.next_serial.fetch_add(1, Ordering::SeqCst),
+                member_id: member_id.into(),
+                amount: yen(amount),
+                issued_at: now,
+                expires_at: now + 7 * DAY,
+            })
+            .expect("issue purse")
+    }
+
+    /// Pins this ledger's key in `wallet` (unlocked) and, when `purse` is not zero, installs a
+    /// purse of that many yen.
+    pub fn enrol(&self, wallet: &Wallet, member_id: &str, purse: u64, now: u64) {
+        wallet.pin_ledger_key(self.key()).expect("pin ledger key");
+        if purse > 0 {
+            let cert = self.certificate(wallet.public_identity().signing_key, member_id, purse, now);
+            assert!(wallet.install_purse(&cert).expect("install purse"));
+        }
+    }
+}
+
+impl Fixture {
+    /// A new unlocked wallet named `name`, enrolled with `ledger` as `member_id` with a purse.
+    pub fn member(&self, ledger: &TestLedger, name: &str, member_id: &str, purse: u64) -> Wallet {
+        let path = self.create(name);
+        let wallet = self.open_unlocked(&path);
+        ledger.enrol(&wallet, member_id, purse, self.clock.now_unix());
+        wallet
+    }
+}

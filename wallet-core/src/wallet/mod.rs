@@ -21,12 +21,21 @@ use thiserror::Error;
 
 use crate::clock::{Clock, SystemClock};
 use crate::encoding::{Reader, Writer};
+use crate::envelope::EnvelopeError;
 use crate::event_log::{Event, EventKind, EventLog, LinkFault, LogError, LogReport};
 use crate::identity::{Identity, PublicIdentity};
 use crate::money::{Amount, Currency, MoneyError};
+use crate::protocol::ProtocolError;
+use crate::qr::QrError;
 use crate::store::{Store, StoreError};
 use crate::vault::attempts::{Attempts, Gate};
 use crate::vault::{DataKey, KdfParams, KeyProtector, Pin, PinWrap, RowRef, VaultError, random_bytes};
+
+mod payments;
+mod records;
+
+pub use payments::{Accepted, Confirmed, CreatedRequest, Direction, HistoryEntry, Payment};
+pub use records::{Contact, MAX_CONTACT_LABEL, TransferStatus};
 
 const BALANCE_VERSION: u8 = 1;
 
@@ -44,6 +53,54 @@ pub enum WalletError {
     Locked,
     #[error("the wallet's event log is broken at entry {seq}: {fault}")]
     LogBroken { seq: u64, fault: LinkFault },
+    #[error("{0}")]
+    Protocol(#[from] ProtocolError),
+    #[error("{0}")]
+    Qr(#[from] QrError),
+    #[error("{0}")]
+    Envelope(#[from] EnvelopeError),
+    #[error("this wallet is not enrolled yet (no ledger key pinned): enrol it with your finance officer")]
+    NotEnrolled,
+    #[error("this wallet already trusts a different ledger key; a wallet is never moved to another ledger")]
+    LedgerKeyMismatch,
+    #[error("this purse certificate was issued to another wallet")]
+    NotMyPurse,
+    #[error("the amount is in {}, but this wallet holds {}", .found.code(), .expected.code())]
+    WrongCurrency { expected: Currency, found: Currency },
+    #[error("no offline purse yet: sync with the ledger to load one")]
+    NoPurse,
+    #[error(
+        "not enough in the offline purse: {asked} minor units asked, at most {remaining} can be paid          from one purse (sync to load more)"
+    )]
+    InsufficientPurse { remaining: u64, asked: u64 },
+    #[error("the offline purse has made as many transfers as it can: sync for a new one")]
+    PurseExhausted,
+    #[error("a wallet cannot pay itself")]
+    SelfPayment,
+    #[error("the request asks for {requested} but {offered} was offered")]
+    AmountMismatch { requested: Amount, offered: Amount },
+    #[error("the request leaves the amount open: say how much to pay")]
+    AmountRequired,
+    #[error("this request was already paid by transfer {transfer_id}: show that transfer again instead")]
+    AlreadyPaid { transfer_id: String },
+    #[error("this transfer is addressed to another wallet: it was not meant for you")]
+    NotAddressedToMe,
+    #[error("this transfer answers a payment request this wallet never made")]
+    UnknownRequest,
+    #[error("that payment request was already paid by another transfer")]
+    RequestAlreadyPaid,
+    #[error("the purse {purse_id} this transfer spends from was revoked by the ledger: refused")]
+    PurseRevoked { purse_id: String },
+    #[error("transfer #{seq} does not continue the purse's chain this wallet holds: {reason}")]
+    BrokenChain { seq: u32, reason: &'static str },
+    #[error(
+        "double spend: member {member_id} signed purse {purse_id} transfer #{seq} twice; this one was          not credited and both are kept as evidence for the ledger"
+    )]
+    DoubleSpend { member_id: String, purse_id: String, seq: u32 },
+    #[error("no transfer {transfer_id} sent from this wallet")]
+    UnknownTransfer { transfer_id: String },
+    #[error("this receipt is signed by someone other than the transfer's receiver")]
+    ReceiptFromStranger,
 }
 
 impl From<LogError> for WalletError {
@@ -86,11 +143,17 @@ struct Record {
     created_at: u64,
 }
 
-/// What the wallet holds, as amounts. Fields are added as the wallet learns to move money.
+/// What the wallet holds, as amounts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Balances {
     /// The online account balance as of the last sync with the ledger.
     pub online: Amount,
+    /// What the offline purses can still pay (expired and revoked purses count nothing).
+    pub offline_purse: Amount,
+    /// Received offline and not yet settled by the ledger.
+    pub pending_incoming: Amount,
+    /// Sent offline and not yet settled by the ledger (already taken from the purse).
+    pub pending_outgoing: Amount,
 }
 
 struct State {
@@ -158,7 +221,9 @@ impl Wallet {
             tx.execute("INSERT INTO pin_attempts (id, failures, not_before) VALUES (1, 0, 0)", [])?;
             let secret = key.seal(row(&wallet_id, "secret", b"identity"), &identity.encode_secret())?;
             tx.execute("INSERT INTO secret (name, sealed) VALUES ('identity', ?1)", [secret])?;
-            write_balance(tx, &key, &wallet_id, "online", Amount::zero(currency))?;
+            for name in ["online", "pending_in", "pending_out"] {
+                write_balance(tx, &key, &wallet_id, name, Amount::zero(currency))?;
+            }
             let log = EventLog { key: &key, wallet_id: &wallet_id };
             let detail = format!("wallet {} created, currency {currency}", record.public.fingerprint());
             log.append(tx, record.created_at, EventKind::WalletCreated, &detail)?;
@@ -260,8 +325,13 @@ impl Wallet {
     /// a value from a damaged or substituted row.
     pub fn balances(&self) -> Result<Balances, WalletError> {
         self.with_unlocked(|store, unlocked| {
-            let online = read_balance(store.conn(), unlocked, &self.record, "online")?;
-            Ok(Balances { online })
+            let conn = store.conn();
+            Ok(Balances {
+                online: read_balance(conn, unlocked, &self.record, "online")?,
+                offline_purse: self.purse_remaining(conn, unlocked)?,
+                pending_incoming: read_balance_or_zero(conn, unlocked, &self.record, "pending_in")?,
+                pending_outgoing: read_balance_or_zero(conn, unlocked, &self.record, "pending_out")?,
+            })
         })
     }
 
@@ -448,6 +518,24 @@ fn write_balance(
         (name, sealed),
     )?;
     Ok(())
+}
+
+/// A running total that starts at zero: a missing row means zero only while no transfer exists;
+/// once one does, a missing row was deleted and is reported as tampering.
+fn read_balance_or_zero(
+    conn: &Connection,
+    key: &DataKey,
+    record: &Record,
+    name: &'static str,
+) -> Result<Amount, WalletError> {
+    if crate::store::read_blob(conn, "balance", "name", &name)?.is_some() {
+        return read_balance(conn, key, record, name);
+    }
+    let any_transfer: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM transfer)", [], |r| r.get(0))?;
+    if any_transfer {
+        return Err(VaultError::Tampered { table: "balance", id: name.into() }.into());
+    }
+    Ok(Amount::zero(record.currency))
 }
 
 fn read_balance(
