@@ -28,6 +28,49 @@
 //! # }
 //! ```
 
+//! Paying offline: two wallets that trust the same ledger key, and nothing between them but QR
+//! text. (Here the ledger is a local [`protocol::LedgerSigner`]; in the field the purse comes
+//! from the ledger at sync.)
+//!
+//! ```
+//! # use std::sync::Arc;
+//! # use outpost_wallet_core::{Amount, Currency, KdfParams, Pin, SoftwareProtector, Wallet, WalletOptions};
+//! # use outpost_wallet_core::protocol::{LedgerSigner, PurseTerms};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let protector = Arc::new(SoftwareProtector::create(dir.path().join("device.key"))?);
+//! # let options = WalletOptions { kdf: KdfParams::INSECURE_FAST_FOR_TESTS, ..Default::default() };
+//! # let pin = Pin::new("482916")?;
+//! let aiko = Wallet::create(dir.path().join("aiko.db"), &pin, Currency::JPY, protector.clone(), options.clone())?;
+//! let ben = Wallet::create(dir.path().join("ben.db"), &pin, Currency::JPY, protector, options)?;
+//! let yen = |n| Amount::from_minor(n, Currency::JPY);
+//!
+//! // Enrolment and sync, done by the ledger in the field.
+//! let ledger = LedgerSigner::generate()?;
+//! let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+//! for wallet in [&aiko, &ben] {
+//!     wallet.pin_ledger_key(ledger.public_key())?;
+//! }
+//! aiko.install_purse(&ledger.issue(PurseTerms {
+//!     wallet_key: aiko.public_identity().signing_key,
+//!     serial: 1,
+//!     member_id: "AIKO-0001".into(),
+//!     amount: yen(10_000)?,
+//!     issued_at: now,
+//!     expires_at: now + 7 * 86_400,
+//! })?)?;
+//!
+//! let request = ben.create_request(Some(yen(3_000)?), "canteen", 600)?; // Ben shows request.qr_text
+//! let payment = aiko.pay_request(&request.qr_text, None, "")?;         // committed, then shown
+//! let accepted = ben.accept(&payment.qr_text)?;                         // checked, stored, receipt
+//! aiko.confirm_receipt(&accepted.receipt_qr)?;                           // delivered
+//!
+//! assert_eq!(aiko.balances()?.offline_purse, yen(7_000)?);
+//! assert_eq!(ben.balances()?.pending_incoming, yen(3_000)?);
+//! # Ok(())
+//! # }
+//! ```
+
 pub mod clock;
 pub mod encoding;
 pub mod envelope;
