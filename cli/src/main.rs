@@ -18,9 +18,9 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
     version,
     about = "Outpost: an offline-first wallet for personnel on phones",
     long_about = "Outpost: an offline-first wallet for personnel on phones.\n\n\
-                  Today this command runs the end-to-end demo of the encrypted wallet store. \
-                  Field, finance-officer and auditor commands come with offline transfers, the \
-                  ledger, sync and audit, which are not built yet.",
+                  Today this command runs the end-to-end demo: the encrypted wallet store and \
+                  an offline QR payment with a double spend caught. Field, finance-officer and \
+                  auditor commands come with the ledger, sync and audit, which are not built yet.",
     after_help = "Start with: outpost demo",
     arg_required_else_help = true
 )]

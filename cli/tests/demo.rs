@@ -23,15 +23,30 @@ fn demo_runs_every_check_and_reports_json() {
     let last = stdout.lines().last().expect("some output");
     assert!(last.starts_with('{') && last.ends_with('}'), "last line is not JSON: {last}");
     assert!(last.starts_with(r#"{"checks_passed":"#), "{last}");
-    for field in
-        [r#""checks_failed":0"#, r#""wallets":2"#, r#""log_verified":true"#, r#""tamper_detected":true"#]
-    {
+    for field in [
+        r#""checks_failed":0"#,
+        r#""wallets":2"#,
+        r#""log_verified":true"#,
+        r#""tamper_detected":true"#,
+        r#""offline_transfers":1"#,
+        r#""double_spend_detected":true"#,
+    ] {
         assert!(last.contains(field), "{field} missing from {last}");
     }
     assert!(!last.contains(r#""checks_passed":0,"#), "{last}");
     assert!(stdout.contains("Not built yet"), "the demo must say what is not built:\n{stdout}");
+    let version: u8 = json_number(last, "transfer_qr_version");
+    assert!((1..=15).contains(&version), "the transfer QR must fit version 15-M: {last}");
+    assert!(json_number::<usize>(last, "transfer_qr_bytes") > 200, "{last}");
 
-    for file in ["aiko.wallet", "device.key", "aiko-tampered.wallet", "ben.wallet", "ben-device.key"] {
+    for file in [
+        "aiko.wallet",
+        "device.key",
+        "aiko-tampered.wallet",
+        "ben.wallet",
+        "ben-device.key",
+        "aiko-before-paying.wallet",
+    ] {
         assert!(dir.join(file).is_file(), "{file} missing from {}", dir.display());
     }
 }
@@ -60,6 +75,14 @@ fn unknown_subcommand_prints_help_and_fails() {
     assert!(stderr.starts_with("error:"), "{stderr}");
     assert!(stderr.contains("frobnicate"), "{stderr}");
     assert!(stderr.contains("Usage:") && stderr.contains("demo"), "the help lists the commands: {stderr}");
+}
+
+/// The number after `"key":` in a flat JSON object.
+fn json_number<T: std::str::FromStr>(json: &str, key: &str) -> T {
+    let start =
+        json.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("{key} missing: {json}")) + key.len() + 3;
+    let digits: String = json[start..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or_else(|_| panic!("{key} is not a number: {json}"))
 }
 
 fn entries(dir: &Path) -> Vec<String> {

@@ -70,9 +70,10 @@ pub enum WalletError {
     #[error("no offline purse yet: sync with the ledger to load one")]
     NoPurse,
     #[error(
-        "not enough in the offline purse: {asked} minor units asked, at most {remaining} can be paid          from one purse (sync to load more)"
+        "not enough in the offline purse: {asked} asked, at most {remaining} can be paid from one \
+         purse (sync to load more)"
     )]
-    InsufficientPurse { remaining: u64, asked: u64 },
+    InsufficientPurse { remaining: Amount, asked: Amount },
     #[error("the offline purse has made as many transfers as it can: sync for a new one")]
     PurseExhausted,
     #[error("a wallet cannot pay itself")]
@@ -94,7 +95,8 @@ pub enum WalletError {
     #[error("transfer #{seq} does not continue the purse's chain this wallet holds: {reason}")]
     BrokenChain { seq: u32, reason: &'static str },
     #[error(
-        "double spend: member {member_id} signed purse {purse_id} transfer #{seq} twice; this one was          not credited and both are kept as evidence for the ledger"
+        "double spend: member {member_id} signed purse {purse_id} transfer #{seq} twice; this one was \
+         not credited and both are kept as evidence for the ledger"
     )]
     DoubleSpend { member_id: String, purse_id: String, seq: u32 },
     #[error("no transfer {transfer_id} sent from this wallet")]

@@ -505,7 +505,7 @@ impl Wallet {
                     return Err(WalletError::AlreadyPaid { transfer_id: earlier });
                 }
             }
-            let mut purse = choose_purse(&tx, &rows, now, amount.minor())?;
+            let mut purse = choose_purse(&tx, &rows, now, amount)?;
             let terms = TransferTerms {
                 seq: purse.next_seq,
                 prev_hash: purse.last_hash,
@@ -870,7 +870,7 @@ fn choose_purse(
     tx: &Transaction<'_>,
     rows: &Rows<'_>,
     now: u64,
-    amount: u64,
+    amount: Amount,
 ) -> Result<PurseRecord, WalletError> {
     let purses = rows.all(tx, "purse", PurseRecord::decode)?;
     if purses.is_empty() {
@@ -883,7 +883,7 @@ fn choose_purse(
             continue;
         }
         largest = largest.max(purse.remaining());
-        if purse.remaining() >= amount
+        if purse.remaining() >= amount.minor()
             && best
                 .as_ref()
                 .is_none_or(|b| purse.certificate.terms().expires_at < b.certificate.terms().expires_at)
@@ -891,7 +891,13 @@ fn choose_purse(
             best = Some(purse);
         }
     }
-    best.ok_or(WalletError::InsufficientPurse { remaining: largest, asked: amount })
+    match best {
+        Some(purse) => Ok(purse),
+        None => Err(WalletError::InsufficientPurse {
+            remaining: Amount::from_minor(largest, amount.currency())?,
+            asked: amount,
+        }),
+    }
 }
 
 fn seal_transfer(transfer: &Transfer, agreement_key: &[u8; 32]) -> Result<String, WalletError> {
