@@ -25,7 +25,7 @@ use crate::envelope::EnvelopeError;
 use crate::event_log::{Event, EventKind, EventLog, LinkFault, LogError, LogReport};
 use crate::identity::{Identity, PublicIdentity};
 use crate::money::{Amount, Currency, MoneyError};
-use crate::protocol::ProtocolError;
+use crate::protocol::{MessageId, ProtocolError};
 use crate::qr::QrError;
 use crate::store::{Store, StoreError};
 use crate::vault::attempts::{Attempts, Gate};
@@ -82,25 +82,32 @@ pub enum WalletError {
     AmountMismatch { requested: Amount, offered: Amount },
     #[error("the request leaves the amount open: say how much to pay")]
     AmountRequired,
-    #[error("this request was already paid by transfer {transfer_id}: show that transfer again instead")]
-    AlreadyPaid { transfer_id: String },
+    #[error(
+        "this request was already paid by transfer {}: show that transfer again instead",
+        payments::short_id(.transfer_id)
+    )]
+    AlreadyPaid { transfer_id: MessageId },
     #[error("this transfer is addressed to another wallet: it was not meant for you")]
     NotAddressedToMe,
     #[error("this transfer answers a payment request this wallet never made")]
     UnknownRequest,
     #[error("that payment request was already paid by another transfer")]
     RequestAlreadyPaid,
-    #[error("the purse {purse_id} this transfer spends from was revoked by the ledger: refused")]
-    PurseRevoked { purse_id: String },
+    #[error(
+        "the purse {} this transfer spends from was revoked by the ledger: refused",
+        payments::short_id(.purse_id)
+    )]
+    PurseRevoked { purse_id: MessageId },
     #[error("transfer #{seq} does not continue the purse's chain this wallet holds: {reason}")]
     BrokenChain { seq: u32, reason: &'static str },
     #[error(
-        "double spend: member {member_id} signed purse {purse_id} transfer #{seq} twice; this one was \
-         not credited and both are kept as evidence for the ledger"
+        "double spend: member {member_id} signed purse {} transfer #{seq} twice; this one was \
+         not credited and both are kept as evidence for the ledger",
+        payments::short_id(.purse_id)
     )]
-    DoubleSpend { member_id: String, purse_id: String, seq: u32 },
-    #[error("no transfer {transfer_id} sent from this wallet")]
-    UnknownTransfer { transfer_id: String },
+    DoubleSpend { member_id: String, purse_id: MessageId, seq: u32 },
+    #[error("no transfer {} sent from this wallet", payments::short_id(.transfer_id))]
+    UnknownTransfer { transfer_id: MessageId },
     #[error("this receipt is signed by someone other than the transfer's receiver")]
     ReceiptFromStranger,
 }

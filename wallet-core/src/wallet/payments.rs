@@ -461,7 +461,7 @@ impl Wallet {
             let record = self.rows(key).transfer(store.conn(), transfer_id)?;
             let Some(TransferRecord { transfer, receiver_agreement_key: Some(agreement), .. }) = record
             else {
-                return Err(WalletError::UnknownTransfer { transfer_id: short_id(transfer_id) });
+                return Err(WalletError::UnknownTransfer { transfer_id: *transfer_id });
             };
             seal_transfer(&transfer, &agreement)
         })
@@ -492,18 +492,10 @@ impl Wallet {
             // Purse selection, signing and the debit happen inside one immediate transaction, so
             // no other writer can sign from the same purse state in between.
             let tx = store.write()?;
-            if let Some(nonce) = &request_nonce {
-                let paid: Option<Vec<u8>> = tx
-                    .query_row(
-                        "SELECT sealed FROM transfer WHERE request = ?1",
-                        [&rows.lookup("transfer-request", nonce)[..]],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if paid.is_some() {
-                    let earlier = self.find_paid(&tx, &rows, nonce)?;
-                    return Err(WalletError::AlreadyPaid { transfer_id: earlier });
-                }
+            if let Some(nonce) = &request_nonce
+                && let Some(earlier) = self.paid_request(&tx, &rows, nonce)?
+            {
+                return Err(WalletError::AlreadyPaid { transfer_id: earlier });
             }
             let mut purse = choose_purse(&tx, &rows, now, amount)?;
             let terms = TransferTerms {
@@ -550,19 +542,23 @@ impl Wallet {
         })
     }
 
-    fn find_paid(
+    /// The transfer that already paid the request with `nonce`, if this wallet paid it.
+    fn paid_request(
         &self,
         tx: &Transaction<'_>,
         rows: &Rows<'_>,
         nonce: &[u8; 16],
-    ) -> Result<String, WalletError> {
-        let (reference, sealed): (Vec<u8>, Vec<u8>) = tx.query_row(
-            "SELECT ref, sealed FROM transfer WHERE request = ?1",
-            [&rows.lookup("transfer-request", nonce)[..]],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+    ) -> Result<Option<MessageId>, WalletError> {
+        let found: Option<(Vec<u8>, Vec<u8>)> = tx
+            .query_row(
+                "SELECT ref, sealed FROM transfer WHERE request = ?1",
+                [&rows.lookup("transfer-request", nonce)[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((reference, sealed)) = found else { return Ok(None) };
         let record = rows.open("transfer", &reference, &sealed, TransferRecord::decode)?;
-        Ok(short_id(&record.transfer.id()))
+        Ok(Some(record.transfer.id()))
     }
 
     /// Accepts a scanned transfer: opens it, checks everything DESIGN section 3 asks of a
@@ -598,7 +594,7 @@ impl Wallet {
             }
             let purse_id = transfer.certificate().purse_id();
             if rows.is_revoked(store.conn(), &purse_id)? {
-                return Err(WalletError::PurseRevoked { purse_id: short_id(&purse_id) });
+                return Err(WalletError::PurseRevoked { purse_id });
             }
             let mut request = match &terms.request_nonce {
                 Some(nonce) => Some(self.matching_request(store.conn(), &rows, nonce, &transfer)?),
@@ -667,7 +663,7 @@ impl Wallet {
             }),
             (TransferStatus::DoubleSpendEvidence, _) => Err(WalletError::DoubleSpend {
                 member_id: purse.member_id.clone(),
-                purse_id: short_id(&held.transfer.certificate().purse_id()),
+                purse_id: held.transfer.certificate().purse_id(),
                 seq: terms.seq,
             }),
             _ => Err(tampered("transfer", &held.transfer.id())),
@@ -751,7 +747,7 @@ impl Wallet {
         );
         self.log(key).append(&tx, now, EventKind::DoubleSpendDetected, &detail)?;
         tx.commit()?;
-        Err(WalletError::DoubleSpend { member_id, purse_id: short_id(&purse_id), seq })
+        Err(WalletError::DoubleSpend { member_id, purse_id, seq })
     }
 
     /// Matches a scanned receipt to a sent transfer and marks it delivered.
@@ -760,7 +756,7 @@ impl Wallet {
         receipt.verify()?;
         self.with_unlocked(|store, key| {
             let rows = self.rows(key);
-            let unknown = || WalletError::UnknownTransfer { transfer_id: short_id(&receipt.transfer_id) };
+            let unknown = || WalletError::UnknownTransfer { transfer_id: receipt.transfer_id };
             let mut record = rows.transfer(store.conn(), &receipt.transfer_id)?.ok_or_else(unknown)?;
             if !record.status.is_outgoing() {
                 return Err(unknown());
