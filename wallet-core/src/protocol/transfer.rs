@@ -103,7 +103,7 @@ impl Transfer {
 
     pub fn amount(&self) -> Amount {
         Amount::from_minor(self.terms.amount, self.certificate.terms().amount.currency())
-            .expect("checked at decode: amount <= purse amount")
+            .expect("checked at decode: a valid amount")
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -135,7 +135,12 @@ impl Transfer {
         r.finish().map_err(&m)?;
         let terms =
             TransferTerms { seq, prev_hash, spent_after, amount, receiver_key, request_nonce, time, memo };
-        check_terms(&certificate, &terms)?;
+        // Only what keeps the value well-formed is checked here. The purse rules wait until the
+        // signatures verify, so an altered transfer is reported as altered, not as breaking a
+        // rule its forger happened to break.
+        Amount::from_minor(amount, certificate.terms().amount.currency()).map_err(|_| {
+            m(crate::encoding::DecodeError::Invalid { what: "amount", reason: "above the largest amount" })
+        })?;
         Ok(Self { certificate, terms, signed })
     }
 
@@ -146,6 +151,7 @@ impl Transfer {
     pub fn verify(self, ledger_key: &[u8; 32], now: u64) -> Result<VerifiedTransfer, ProtocolError> {
         self.certificate.verify(ledger_key)?;
         self.signed.verify(&KIND, &self.certificate.terms().wallet_key)?;
+        check_terms(&self.certificate, &self.terms)?;
         let expires_at = self.certificate.terms().expires_at;
         if now > expires_at {
             return Err(ProtocolError::Expired { message: "purse certificate", expired_at: expires_at, now });

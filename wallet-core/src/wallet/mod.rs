@@ -67,7 +67,9 @@ pub enum WalletError {
     NotMyPurse,
     #[error("the amount is in {}, but this wallet holds {}", .found.code(), .expected.code())]
     WrongCurrency { expected: Currency, found: Currency },
-    #[error("no offline purse yet: sync with the ledger to load one")]
+    #[error(
+        "no usable offline purse (none loaded yet, or all expired or revoked): sync with the ledger to load one"
+    )]
     NoPurse,
     #[error(
         "not enough in the offline purse: {asked} asked, at most {remaining} can be paid from one \

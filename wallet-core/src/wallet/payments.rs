@@ -868,17 +868,14 @@ fn choose_purse(
     now: u64,
     amount: Amount,
 ) -> Result<PurseRecord, WalletError> {
-    let purses = rows.all(tx, "purse", PurseRecord::decode)?;
-    if purses.is_empty() {
-        return Err(WalletError::NoPurse);
-    }
     let mut best: Option<PurseRecord> = None;
-    let mut largest = 0u64;
-    for purse in purses {
+    let mut largest = None;
+    for purse in rows.all(tx, "purse", PurseRecord::decode)? {
         if !usable(tx, rows, &purse, now)? {
             continue;
         }
-        largest = largest.max(purse.remaining());
+        let largest = largest.get_or_insert(0u64);
+        *largest = (*largest).max(purse.remaining());
         if purse.remaining() >= amount.minor()
             && best
                 .as_ref()
@@ -889,10 +886,13 @@ fn choose_purse(
     }
     match best {
         Some(purse) => Ok(purse),
-        None => Err(WalletError::InsufficientPurse {
-            remaining: Amount::from_minor(largest, amount.currency())?,
-            asked: amount,
-        }),
+        None => match largest {
+            None => Err(WalletError::NoPurse),
+            Some(largest) => Err(WalletError::InsufficientPurse {
+                remaining: Amount::from_minor(largest, amount.currency())?,
+                asked: amount,
+            }),
+        },
     }
 }
 
