@@ -3,13 +3,37 @@
 //!
 //! Usage: `outpost-scenario-child unlock WALLET KEYFILE PIN`
 //!        `outpost-scenario-child change-pin WALLET KEYFILE OLD NEW`
+//!        `outpost-scenario-child pay WALLET KEYFILE PIN RECEIVER_SIGNING_HEX RECEIVER_AGREEMENT_HEX
+//!                                    AMOUNT_YEN DISPLAY_FILE [--hold]`
 //! Prints `started` before the operation and `done` or `error: ...` after it.
+//!
+//! `pay` unlocks the wallet before `started`, then pays AMOUNT_YEN to the receiver's public keys
+//! with `pay_contact` and "displays" the transfer as a phone would show its QR code: it writes the
+//! QR text to DISPLAY_FILE.partial, fsyncs it, renames it to DISPLAY_FILE and fsyncs the folder,
+//! so a display file that exists is whole. With `--hold` it prints `committed <transfer id hex>`
+//! as soon as the pay returns, before displaying anything, then waits for a line on stdin: the
+//! parent can kill it at exactly that point. A line lets it go on and display; stdin closed
+//! stops it with an error, displaying nothing.
+//!
+//! Argon2id: `unlock` and `change-pin` open the wallet with the default options, as the app does.
+//! `pay` opens it with `KdfParams::INSECURE_FAST_FOR_TESTS` and expects a wallet created with those:
+//! the stored PIN wrap decides what an unlock costs, but a dearer target than the stored wrap
+//! would re-wrap the key during the unlock (a write and a log entry of its own).
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use outpost_wallet_core::{Pin, SoftwareProtector, Wallet, WalletOptions};
+use outpost_scenarios::{from_hex, to_hex};
+use outpost_wallet_core::{
+    Amount, Currency, KdfParams, Pin, PublicIdentity, SoftwareProtector, Wallet, WalletOptions,
+};
+
+const USAGE: &str = "usage: unlock WALLET KEYFILE PIN | change-pin WALLET KEYFILE OLD NEW | \
+                     pay WALLET KEYFILE PIN RECEIVER_SIGNING_HEX RECEIVER_AGREEMENT_HEX AMOUNT_YEN \
+                     DISPLAY_FILE [--hold]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,17 +52,71 @@ fn main() -> ExitCode {
 fn run(args: &[String]) -> Result<(), String> {
     let (op, wallet, key, rest) = match args {
         [op, wallet, key, rest @ ..] => (op.as_str(), wallet, key, rest),
-        _ => return Err("usage: unlock WALLET KEYFILE PIN | change-pin WALLET KEYFILE OLD NEW".into()),
+        _ => return Err(USAGE.into()),
     };
-    let protector = Arc::new(SoftwareProtector::open(key).map_err(|e| e.to_string())?);
-    let wallet = Wallet::open(wallet, protector, WalletOptions::default()).map_err(|e| e.to_string())?;
-    let pin = |s: &String| Pin::new(s.as_str()).map_err(|e| e.to_string());
-    println!("started");
-    std::io::stdout().flush().map_err(|e| e.to_string())?;
+    let open = |kdf| -> Result<Wallet, String> {
+        let protector = Arc::new(SoftwareProtector::open(key).map_err(|e| e.to_string())?);
+        let options = WalletOptions { kdf, ..Default::default() };
+        Wallet::open(wallet, protector, options).map_err(|e| e.to_string())
+    };
     match (op, rest) {
-        ("unlock", [p]) => wallet.unlock(&pin(p)?),
-        ("change-pin", [old, new]) => wallet.change_pin(&pin(old)?, &pin(new)?),
-        _ => return Err(format!("unknown operation {op:?}")),
+        ("unlock", [p]) => {
+            let wallet = open(KdfParams::DEFAULT)?;
+            say("started")?;
+            wallet.unlock(&pin(p)?).map_err(|e| e.to_string())
+        }
+        ("change-pin", [old, new]) => {
+            let wallet = open(KdfParams::DEFAULT)?;
+            say("started")?;
+            wallet.change_pin(&pin(old)?, &pin(new)?).map_err(|e| e.to_string())
+        }
+        ("pay", [p, signing, agreement, amount, display, flags @ ..]) => {
+            let hold = match flags {
+                [] => false,
+                [flag] if flag == "--hold" => true,
+                _ => return Err(USAGE.into()),
+            };
+            let to = PublicIdentity { signing_key: from_hex(signing)?, agreement_key: from_hex(agreement)? };
+            let yen: u64 = amount.parse().map_err(|_| format!("not a whole number of yen: {amount:?}"))?;
+            let amount = Amount::from_minor(yen, Currency::JPY).map_err(|e| e.to_string())?;
+            let wallet = open(KdfParams::INSECURE_FAST_FOR_TESTS)?;
+            wallet.unlock(&pin(p)?).map_err(|e| e.to_string())?;
+            say("started")?;
+            let payment = wallet.pay_contact(&to, amount, "").map_err(|e| e.to_string())?;
+            if hold {
+                say(&format!("committed {}", to_hex(&payment.transfer_id)))?;
+                let mut line = String::new();
+                let read = std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+                if read == 0 {
+                    return Err("stdin closed while holding: nothing displayed".into());
+                }
+            }
+            show(Path::new(display), &payment.qr_text).map_err(|e| format!("display: {e}"))
+        }
+        _ => Err(format!("unknown operation or arguments: {op:?}; {USAGE}")),
     }
-    .map_err(|e| e.to_string())
+}
+
+fn pin(text: &str) -> Result<Pin, String> {
+    Pin::new(text).map_err(|e| e.to_string())
+}
+
+/// One line to the parent, flushed at once: the parent acts on it.
+fn say(line: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").and_then(|()| out.flush()).map_err(|e| e.to_string())
+}
+
+/// "Displays" the QR text: write it under a temporary name, fsync, rename into place and fsync the
+/// folder, so `path` either does not exist or holds the whole text.
+fn show(path: &Path, qr_text: &str) -> std::io::Result<()> {
+    let mut partial = PathBuf::from(path);
+    partial.as_mut_os_string().push(".partial");
+    let mut file = File::create(&partial)?;
+    file.write_all(qr_text.as_bytes())?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&partial, path)?;
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    File::open(folder)?.sync_all()
 }
