@@ -215,3 +215,41 @@ fn a_contact_is_named_in_the_history_of_payments_to_it() {
     aiko.pay_contact(&ben.public_identity(), yen(10), "").unwrap();
     assert_eq!(aiko.history(None, 1).unwrap()[0].counterparty_label, "Ben (stores)");
 }
+
+#[test]
+fn every_message_type_survives_being_drawn_and_scanned_as_a_picture() {
+    use common::photograph_and_scan;
+    use outpost_wallet_core::Clock;
+    use outpost_wallet_core::protocol::{EnrolmentRequest, PurseCertificate};
+    use outpost_wallet_core::qr::{self, PayloadKind};
+    let f = Fixture::new();
+    let ledger = TestLedger::new();
+    let aiko = f.member(&ledger, "aiko.wallet", "AIKO-0001", 10_000);
+    let ben = f.member(&ledger, "ben.wallet", "BEN-0002", 0);
+
+    // Enrolment request and purse certificate: the scanned text decodes to the same message.
+    let (enrolment, enrolment_qr) = aiko.enrolment_request("AIKO-0001").unwrap();
+    let scanned = photograph_and_scan(&enrolment_qr);
+    let back = EnrolmentRequest::from_bytes(&qr::expect(&scanned, PayloadKind::Enrolment).unwrap()).unwrap();
+    assert_eq!((back.id(), back.identity), (enrolment.id(), aiko.public_identity()));
+    back.verify().unwrap();
+    let certificate =
+        ledger.certificate(ben.public_identity().signing_key, "BEN-0002", 5_000, f.clock.now_unix());
+    let certificate_qr = qr::encode(PayloadKind::PurseCertificate, &certificate.to_bytes());
+    let scanned = photograph_and_scan(&certificate_qr);
+    let back =
+        PurseCertificate::from_bytes(&qr::expect(&scanned, PayloadKind::PurseCertificate).unwrap()).unwrap();
+    assert_eq!(back, certificate);
+    assert!(ben.install_purse(&back).unwrap(), "the scanned certificate installs");
+
+    // The handshake, every message crossing as a picture.
+    let request = ben.create_request(Some(yen(1_200)), "boots", 600).unwrap();
+    let payment = aiko.pay_request(&photograph_and_scan(&request.qr_text), None, "").unwrap();
+    let scanned_transfer = photograph_and_scan(&payment.qr_text);
+    assert_eq!(scanned_transfer, payment.qr_text);
+    let accepted = ben.accept(&scanned_transfer).unwrap();
+    assert_eq!((accepted.transfer_id, accepted.amount), (payment.transfer_id, yen(1_200)));
+    let confirmed = aiko.confirm_receipt(&photograph_and_scan(&accepted.receipt_qr)).unwrap();
+    assert_eq!(confirmed.transfer_id, payment.transfer_id);
+    assert_eq!(aiko.history(None, 1).unwrap()[0].status, TransferStatus::Delivered);
+}

@@ -163,3 +163,24 @@ impl Fixture {
         wallet
     }
 }
+
+/// Draws `text` as a QR symbol with the library, then reads the picture back with an independent
+/// decoder (rqrr), as a phone camera would: 4 pixels a module inside a 4-module quiet zone.
+pub fn photograph_and_scan(text: &str) -> String {
+    let image = outpost_wallet_core::qr::render(text).expect("render");
+    let side = ((image.width + 8) * 4) as usize;
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
+        let (mx, my) = ((x / 4) as u32, (y / 4) as u32);
+        let dark = mx >= 4
+            && my >= 4
+            && mx - 4 < image.width
+            && my - 4 < image.width
+            && image.is_dark(mx - 4, my - 4);
+        if dark { 0 } else { 255 }
+    });
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR symbol in the picture");
+    let (meta, scanned) = grids[0].decode().expect("the picture decodes");
+    assert_eq!(meta.version.0 as u8, image.version, "the decoder sees the version drawn");
+    scanned
+}
