@@ -29,7 +29,7 @@ use crate::encoding::DecodeError;
 use crate::envelope;
 use crate::event_log::EventKind;
 use crate::identity::PublicIdentity;
-use crate::money::Amount;
+use crate::money::{Amount, Currency};
 use crate::protocol::{
     EnrolmentRequest, MAX_MEMO, MessageId, PaymentRequest, ProtocolError, PurseCertificate, Receipt,
     Transfer, TransferTerms,
@@ -293,12 +293,7 @@ impl Wallet {
             if terms.wallet_key != self.record.public.signing_key {
                 return Err(WalletError::NotMyPurse);
             }
-            if terms.amount.currency() != self.record.currency {
-                return Err(WalletError::WrongCurrency {
-                    expected: self.record.currency,
-                    found: terms.amount.currency(),
-                });
-            }
+            self.check_currency(terms.amount.currency())?;
             let now = self.now();
             if now > terms.expires_at {
                 return Err(ProtocolError::Expired {
@@ -382,7 +377,7 @@ impl Wallet {
         valid_for_secs: u64,
     ) -> Result<CreatedRequest, WalletError> {
         if let Some(amount) = amount {
-            self.check_currency(amount)?;
+            self.check_currency(amount.currency())?;
         }
         self.with_unlocked(|store, key| {
             let identity = self.load_identity(store.conn(), key)?;
@@ -420,12 +415,7 @@ impl Wallet {
     ) -> Result<Payment, WalletError> {
         let request = PaymentRequest::from_bytes(&qr::expect(request_qr, PayloadKind::PaymentRequest)?)?;
         request.verify(self.now())?;
-        if request.currency != self.record.currency {
-            return Err(WalletError::WrongCurrency {
-                expected: self.record.currency,
-                found: request.currency,
-            });
-        }
+        self.check_currency(request.currency)?;
         let amount = match (request.amount, amount) {
             (Some(asked), Some(offered)) if asked != offered => {
                 return Err(WalletError::AmountMismatch { requested: asked, offered });
@@ -475,7 +465,7 @@ impl Wallet {
         request_nonce: Option<[u8; 16]>,
         label: String,
     ) -> Result<Payment, WalletError> {
-        self.check_currency(amount)?;
+        self.check_currency(amount.currency())?;
         if amount.is_zero() {
             return Err(ProtocolError::Invalid { message: "transfer", reason: "the amount is zero" }.into());
         }
@@ -581,12 +571,7 @@ impl Wallet {
             if terms.receiver_key != self.record.public.signing_key {
                 return Err(WalletError::NotAddressedToMe);
             }
-            if certificate.amount.currency() != self.record.currency {
-                return Err(WalletError::WrongCurrency {
-                    expected: self.record.currency,
-                    found: certificate.amount.currency(),
-                });
-            }
+            self.check_currency(certificate.amount.currency())?;
             let rows = self.rows(key);
             let transfer_id = transfer.id();
             if let Some(held) = rows.transfer(store.conn(), &transfer_id)? {
@@ -810,12 +795,9 @@ impl Wallet {
         })
     }
 
-    fn check_currency(&self, amount: Amount) -> Result<(), WalletError> {
-        if amount.currency() != self.record.currency {
-            return Err(WalletError::WrongCurrency {
-                expected: self.record.currency,
-                found: amount.currency(),
-            });
+    fn check_currency(&self, found: Currency) -> Result<(), WalletError> {
+        if found != self.record.currency {
+            return Err(WalletError::WrongCurrency { expected: self.record.currency, found });
         }
         Ok(())
     }
