@@ -76,6 +76,7 @@ pub mod encoding;
 pub mod envelope;
 pub mod event_log;
 pub mod identity;
+pub mod merkle;
 pub mod money;
 pub mod protocol;
 pub mod qr;

@@ -1,0 +1,422 @@
+//! RFC 6962 / RFC 9162 Merkle trees: roots, inclusion and consistency proofs, and their checks.
+//!
+//! The HQ ledger keeps its audit log as an append-only Merkle tree. The ledger makes the proofs;
+//! wallets and auditors check them offline with the `verify_*` functions here. Everything is pure:
+//! no I/O, no clock, no randomness.
+//!
+//! # Hashing (RFC 6962 §2.1, RFC 9162 §2.1)
+//!
+//! ```text
+//! empty tree:  MTH({})    = SHA-256()                                  (the hash of no bytes)
+//! one leaf:    MTH({d})   = SHA-256(0x00 || d)                         leaf_hash
+//! n > 1:       MTH(D[n])  = SHA-256(0x01 || MTH(D[0:k]) || MTH(D[k:n]))  node_hash
+//!              where k is the largest power of two smaller than n
+//! ```
+//!
+//! The one-byte prefixes separate the two domains. Without them, an interior node's input
+//! (`left || right`, 64 bytes) could also be presented as a 64-byte leaf, and a tree of size 2
+//! would have the same root as a tree of size 1 whose one leaf is `left || right`: a second
+//! preimage of the root that "proves" an entry that was never logged. With the prefixes, a leaf
+//! hash and a node hash are hashes of inputs that can never be equal, so finding such a collision
+//! means breaking SHA-256 itself.
+//!
+//! # What is here
+//!
+//! - [`leaf_hash`], [`node_hash`], [`empty_root`]: the three hashes above.
+//! - [`root`]: MTH over a list of *leaf hashes* (not leaf data).
+//! - [`inclusion_proof`] (RFC 6962 §2.1.1 `PATH(m, D[n])`, RFC 9162 §2.1.3.1) and
+//!   [`verify_inclusion`] (RFC 9162 §2.1.3.2).
+//! - [`consistency_proof`] (RFC 6962 §2.1.2 `PROOF(m, D[n])`, RFC 9162 §2.1.4.1) and
+//!   [`verify_consistency`] (RFC 9162 §2.1.4.2).
+//! - [`inclusion_proof_len`] and [`consistency_proof_len`]: the exact length a proof must have,
+//!   computed from the sizes alone, so a decoder can bound its input before reading any hash.
+//!
+//! The generators take the whole list of leaf hashes and are O(n); they are for the ledger and for
+//! tests. The verifiers are O(log n), allocate nothing, never panic, and refuse a proof of the
+//! wrong length before hashing anything, so a hostile size such as `u64::MAX` costs a few dozen
+//! loop steps at most.
+//!
+//! # Empty trees
+//!
+//! RFC 9162 defines inclusion paths for `0 <= m < n` and consistency proofs for `0 < m < n` (plus
+//! the trivial `m == n`). Nothing is in an empty tree, and an empty tree is a prefix of every
+//! tree, so there is nothing to prove about one: every function here answers
+//! [`MerkleError::EmptyTree`] for a tree (or old tree) of size 0 instead of accepting an empty
+//! proof. A wallet that holds no earlier tree head has nothing to check a new one against; it
+//! starts from the new one.
+//!
+//! # What a proof does not prove
+//!
+//! A proof binds a leaf (or an old root) to a root *given* the tree sizes; it does not
+//! authenticate the sizes. Neighbouring sizes often share a proof's shape (leaf 0 has the same
+//! path in trees of 5 and 6 leaves), so a root must only ever be checked with the size that was
+//! signed with it, in the same tree head.
+//!
+//! # Proof lengths
+//!
+//! An inclusion proof has at most 64 hashes ([`MAX_INCLUSION_PROOF_LEN`]) for any `u64` tree
+//! size. A consistency proof has at most `ceil(log2(new_size)) + 1` hashes, which reaches 65
+//! ([`MAX_CONSISTENCY_PROOF_LEN`]) only for a new tree of more than 2^63 leaves.
+//!
+//! ```
+//! use outpost_wallet_core::merkle::{self, leaf_hash};
+//!
+//! let leaves: Vec<_> = ["a", "b", "c"].iter().map(|d| leaf_hash(d.as_bytes())).collect();
+//! let root = merkle::root(&leaves);
+//!
+//! let proof = merkle::inclusion_proof(&leaves, 2)?;
+//! merkle::verify_inclusion(&leaves[2], 2, 3, &proof, &root)?;
+//!
+//! let old_root = merkle::root(&leaves[..2]);
+//! let proof = merkle::consistency_proof(&leaves, 2)?;
+//! merkle::verify_consistency(2, 3, &old_root, &root, &proof)?;
+//! # Ok::<(), merkle::MerkleError>(())
+//! ```
+
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+/// A SHA-256 digest: a leaf hash, an interior node hash or a tree root.
+pub type Hash = [u8; 32];
+
+/// The most hashes an inclusion proof can have, for any tree size up to `u64::MAX`.
+pub const MAX_INCLUSION_PROOF_LEN: usize = 64;
+
+/// The most hashes a consistency proof can have, for any tree sizes up to `u64::MAX`. Trees of
+/// at most 2^63 leaves never need more than 64.
+pub const MAX_CONSISTENCY_PROOF_LEN: usize = 65;
+
+const LEAF_PREFIX: u8 = 0x00;
+const NODE_PREFIX: u8 = 0x01;
+
+/// Why a proof could not be made or was refused. Nothing in this module panics on any input.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum MerkleError {
+    /// A tree (or, for consistency, the old tree) of size 0: there is nothing to prove.
+    #[error(
+        "the tree is empty: an empty tree contains no leaf and is a prefix of every tree, so there is nothing to prove"
+    )]
+    EmptyTree,
+    /// The leaf index is not below the tree size.
+    #[error("leaf index {index} is out of range for a tree of {size} leaves")]
+    IndexOutOfRange { index: u64, size: u64 },
+    /// The "old" tree is larger than the "new" one; an append-only log never shrinks.
+    #[error(
+        "old tree size {old_size} is larger than new tree size {new_size}: an append-only log never shrinks"
+    )]
+    SizeOrder { old_size: u64, new_size: u64 },
+    /// The proof does not have the number of hashes its sizes call for.
+    #[error("wrong proof length: these tree sizes call for {expected} hashes, the proof has {found}")]
+    WrongProofLength { expected: usize, found: usize },
+    /// The proof has the right shape but does not lead to the given root (or roots).
+    #[error("root mismatch: the proof does not lead to the given tree root")]
+    RootMismatch,
+}
+
+/// `SHA-256(0x00 || data)`: the hash of one log entry.
+pub fn leaf_hash(data: &[u8]) -> Hash {
+    let mut hash = Sha256::new();
+    hash.update([LEAF_PREFIX]);
+    hash.update(data);
+    hash.finalize().into()
+}
+
+/// `SHA-256(0x01 || left || right)`: the hash of an interior node.
+pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
+    let mut hash = Sha256::new();
+    hash.update([NODE_PREFIX]);
+    hash.update(left);
+    hash.update(right);
+    hash.finalize().into()
+}
+
+/// `SHA-256()`: the root of the empty tree (`e3b0c442…b855`).
+pub fn empty_root() -> Hash {
+    Sha256::digest(b"").into()
+}
+
+/// The Merkle Tree Hash of a list of **leaf hashes** (each already [`leaf_hash`]ed).
+///
+/// `root(&[])` is [`empty_root`] and `root(&[h])` is `h`. O(n) hashes.
+pub fn root(leaves: &[Hash]) -> Hash {
+    match leaves {
+        [] => empty_root(),
+        [only] => *only,
+        _ => {
+            let (left, right) = leaves.split_at(split_point(leaves.len()));
+            node_hash(&root(left), &root(right))
+        }
+    }
+}
+
+/// The inclusion proof (audit path) for the leaf at `index` in the tree of all `leaves`:
+/// RFC 6962 §2.1.1 `PATH(index, D[n])`, listed from the leaf's sibling up to the root's child.
+///
+/// Errors: [`MerkleError::EmptyTree`] if `leaves` is empty, [`MerkleError::IndexOutOfRange`] if
+/// `index >= leaves.len()`. O(n) hashes.
+pub fn inclusion_proof(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, MerkleError> {
+    let size = tree_size(leaves);
+    if size == 0 {
+        return Err(MerkleError::EmptyTree);
+    }
+    let position = usize::try_from(index)
+        .ok()
+        .filter(|&i| i < leaves.len())
+        .ok_or(MerkleError::IndexOutOfRange { index, size })?;
+    let mut proof = Vec::new();
+    path(position, leaves, &mut proof);
+    Ok(proof)
+}
+
+/// The consistency proof that the tree of the first `old_size` leaves is a prefix of the tree of
+/// all `leaves`: RFC 6962 §2.1.2 `PROOF(old_size, D[n])`. Empty when `old_size == n`.
+///
+/// Errors: [`MerkleError::EmptyTree`] if `old_size == 0` (see the module notes),
+/// [`MerkleError::SizeOrder`] if `old_size > leaves.len()`. O(n) hashes.
+pub fn consistency_proof(leaves: &[Hash], old_size: u64) -> Result<Vec<Hash>, MerkleError> {
+    let new_size = tree_size(leaves);
+    if old_size > new_size {
+        return Err(MerkleError::SizeOrder { old_size, new_size });
+    }
+    if old_size == 0 {
+        return Err(MerkleError::EmptyTree);
+    }
+    // old_size <= leaves.len(), so it fits in usize.
+    let old = usize::try_from(old_size).map_err(|_| MerkleError::SizeOrder { old_size, new_size })?;
+    let mut proof = Vec::new();
+    subproof(old, leaves, true, &mut proof);
+    Ok(proof)
+}
+
+/// Checks that `leaf` (a [`leaf_hash`]) is at `index` in the tree of `size` leaves whose root is
+/// `root`, by the algorithm of RFC 9162 §2.1.3.2.
+///
+/// Errors: [`MerkleError::EmptyTree`] if `size == 0`, [`MerkleError::IndexOutOfRange`] if
+/// `index >= size`, [`MerkleError::WrongProofLength`] if `proof` does not have exactly
+/// [`inclusion_proof_len`] hashes, [`MerkleError::RootMismatch`] if it does not lead to `root`.
+pub fn verify_inclusion(
+    leaf: &Hash,
+    index: u64,
+    size: u64,
+    proof: &[Hash],
+    root: &Hash,
+) -> Result<(), MerkleError> {
+    let expected = inclusion_proof_len(index, size)?;
+    if proof.len() != expected {
+        return Err(MerkleError::WrongProofLength { expected, found: proof.len() });
+    }
+    let wrong_length = MerkleError::WrongProofLength { expected, found: proof.len() };
+
+    // RFC 9162 §2.1.3.2, steps 2 to 5.
+    let (mut fn_, mut sn) = (index, size - 1);
+    let mut r = *leaf;
+    // The two `sn` checks cannot fail after the exact length check above; they stay as the RFC
+    // states them.
+    for p in proof {
+        if sn == 0 {
+            return Err(wrong_length);
+        }
+        if fn_ & 1 == 1 || fn_ == sn {
+            r = node_hash(p, &r);
+            if fn_ & 1 == 0 {
+                while fn_ & 1 == 0 && fn_ != 0 {
+                    fn_ >>= 1;
+                    sn >>= 1;
+                }
+            }
+        } else {
+            r = node_hash(&r, p);
+        }
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    if sn != 0 {
+        return Err(wrong_length);
+    }
+    if r != *root {
+        return Err(MerkleError::RootMismatch);
+    }
+    Ok(())
+}
+
+/// Checks that the tree of `old_size` leaves with root `old_root` is a prefix of the tree of
+/// `new_size` leaves with root `new_root`, by the algorithm of RFC 9162 §2.1.4.2.
+///
+/// When the sizes are equal the proof must be empty and the roots identical. Errors:
+/// [`MerkleError::SizeOrder`] if `old_size > new_size`, [`MerkleError::EmptyTree`] if
+/// `old_size == 0`, [`MerkleError::WrongProofLength`] if `proof` does not have exactly
+/// [`consistency_proof_len`] hashes, [`MerkleError::RootMismatch`] if it does not lead to both
+/// roots.
+pub fn verify_consistency(
+    old_size: u64,
+    new_size: u64,
+    old_root: &Hash,
+    new_root: &Hash,
+    proof: &[Hash],
+) -> Result<(), MerkleError> {
+    let expected = consistency_proof_len(old_size, new_size)?;
+    if proof.len() != expected {
+        return Err(MerkleError::WrongProofLength { expected, found: proof.len() });
+    }
+    if old_size == new_size {
+        return if old_root == new_root { Ok(()) } else { Err(MerkleError::RootMismatch) };
+    }
+    let wrong_length = MerkleError::WrongProofLength { expected, found: proof.len() };
+
+    // RFC 9162 §2.1.4.2. Step 1 (an empty path fails) is covered by the length check: for
+    // 0 < old_size < new_size the expected length is at least 1. Step 2 prepends `old_root` when
+    // `old_size` is a power of two; here that is the choice of the starting hash, without copying.
+    let (seed, rest) = if old_size.is_power_of_two() {
+        (old_root, proof)
+    } else {
+        match proof.split_first() {
+            Some((first, rest)) => (first, rest),
+            None => return Err(wrong_length),
+        }
+    };
+    let (mut fn_, mut sn) = (old_size - 1, new_size - 1);
+    while fn_ & 1 == 1 {
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    let (mut fr, mut sr) = (*seed, *seed);
+    // As for inclusion, the `sn` checks cannot fail after the length check.
+    for c in rest {
+        if sn == 0 {
+            return Err(wrong_length);
+        }
+        if fn_ & 1 == 1 || fn_ == sn {
+            fr = node_hash(c, &fr);
+            sr = node_hash(c, &sr);
+            if fn_ & 1 == 0 {
+                while fn_ & 1 == 0 && fn_ != 0 {
+                    fn_ >>= 1;
+                    sn >>= 1;
+                }
+            }
+        } else {
+            sr = node_hash(&sr, c);
+        }
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    if sn != 0 {
+        return Err(wrong_length);
+    }
+    if fr != *old_root || sr != *new_root {
+        return Err(MerkleError::RootMismatch);
+    }
+    Ok(())
+}
+
+/// The exact number of hashes in the inclusion proof for leaf `index` of a tree of `size` leaves
+/// (at most [`MAX_INCLUSION_PROOF_LEN`]). O(log size), no hashing.
+///
+/// Errors: [`MerkleError::EmptyTree`] if `size == 0`, [`MerkleError::IndexOutOfRange`] if
+/// `index >= size`.
+pub fn inclusion_proof_len(index: u64, size: u64) -> Result<usize, MerkleError> {
+    if size == 0 {
+        return Err(MerkleError::EmptyTree);
+    }
+    if index >= size {
+        return Err(MerkleError::IndexOutOfRange { index, size });
+    }
+    // The steps of RFC 9162 §2.1.3.2 without the hashing: one proof hash per loop turn, and the
+    // loop must end exactly when `sn` reaches 0.
+    Ok(path_steps(index, size - 1))
+}
+
+/// The exact number of hashes in the consistency proof from a tree of `old_size` leaves to one of
+/// `new_size` leaves (0 when the sizes are equal; at most [`MAX_CONSISTENCY_PROOF_LEN`]).
+/// O(log new_size), no hashing.
+///
+/// Errors: [`MerkleError::SizeOrder`] if `old_size > new_size`, [`MerkleError::EmptyTree`] if
+/// `old_size == 0`.
+pub fn consistency_proof_len(old_size: u64, new_size: u64) -> Result<usize, MerkleError> {
+    if old_size > new_size {
+        return Err(MerkleError::SizeOrder { old_size, new_size });
+    }
+    if old_size == 0 {
+        return Err(MerkleError::EmptyTree);
+    }
+    if old_size == new_size {
+        return Ok(0);
+    }
+    // The steps of RFC 9162 §2.1.4.2 without the hashing: the first path entry is the seed
+    // (supplied by the proof unless `old_size` is a power of two, when it is `old_root`), then
+    // one entry per loop turn until `sn` reaches 0.
+    let (mut fn_, mut sn) = (old_size - 1, new_size - 1);
+    while fn_ & 1 == 1 {
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    let seed_in_proof = usize::from(!old_size.is_power_of_two());
+    Ok(seed_in_proof + path_steps(fn_, sn))
+}
+
+/// How many turns the shared loop of RFC 9162 §2.1.3.2 / §2.1.4.2 takes to bring `sn` to 0.
+/// Every turn shifts `sn` right at least once, so this is at most 64.
+fn path_steps(mut fn_: u64, mut sn: u64) -> usize {
+    let mut steps = 0;
+    while sn != 0 {
+        steps += 1;
+        if fn_ & 1 == 0 && fn_ == sn {
+            while fn_ & 1 == 0 && fn_ != 0 {
+                fn_ >>= 1;
+                sn >>= 1;
+            }
+        }
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    steps
+}
+
+/// The largest power of two smaller than `n`, for `n >= 2`.
+fn split_point(n: usize) -> usize {
+    debug_assert!(n >= 2);
+    1 << (usize::BITS - 1 - (n - 1).leading_zeros())
+}
+
+fn tree_size(leaves: &[Hash]) -> u64 {
+    // usize is at most 64 bits on every target Rust supports; saturate rather than assume.
+    u64::try_from(leaves.len()).unwrap_or(u64::MAX)
+}
+
+/// RFC 6962 §2.1.1 PATH(m, D[n]), appended to `out` bottom-up. Requires `m < leaves.len()`.
+fn path(m: usize, leaves: &[Hash], out: &mut Vec<Hash>) {
+    if leaves.len() <= 1 {
+        return;
+    }
+    let k = split_point(leaves.len());
+    let (left, right) = leaves.split_at(k);
+    if m < k {
+        path(m, left, out);
+        out.push(root(right));
+    } else {
+        path(m - k, right, out);
+        out.push(root(left));
+    }
+}
+
+/// RFC 6962 §2.1.2 SUBPROOF(m, D[n], b), appended to `out` bottom-up. Requires
+/// `0 < m <= leaves.len()`.
+fn subproof(m: usize, leaves: &[Hash], b: bool, out: &mut Vec<Hash>) {
+    let n = leaves.len();
+    if m == n {
+        if !b {
+            out.push(root(leaves));
+        }
+        return;
+    }
+    let k = split_point(n);
+    let (left, right) = leaves.split_at(k);
+    if m <= k {
+        subproof(m, left, b, out);
+        out.push(root(right));
+    } else {
+        subproof(m - k, right, false, out);
+        out.push(root(left));
+    }
+}
