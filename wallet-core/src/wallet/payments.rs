@@ -226,7 +226,7 @@ impl Rows<'_> {
 }
 
 fn tampered(table: &'static str, reference: &[u8]) -> WalletError {
-    VaultError::Tampered { table, id: reference.iter().take(6).map(|b| format!("{b:02x}")).collect() }.into()
+    VaultError::Tampered { table, id: short_id(reference) }.into()
 }
 
 /// Short hex of an id for event log lines and errors.
