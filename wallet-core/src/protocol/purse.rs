@@ -120,6 +120,11 @@ impl LedgerSigner {
         Self { key: SigningKey::from_bytes(secret) }
     }
 
+    /// The secret key, for the ledger to keep in its key file. Zeroized when dropped.
+    pub fn export_secret(&self) -> zeroize::Zeroizing<[u8; 32]> {
+        zeroize::Zeroizing::new(self.key.to_bytes())
+    }
+
     pub fn public_key(&self) -> [u8; 32] {
         self.key.verifying_key().to_bytes()
     }
