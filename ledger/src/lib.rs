@@ -1,38 +1,43 @@
-//! Outpost's HQ ledger: members, pay credits, and the audit log every change is written to
-//! (DESIGN sections 6 and 7).
-//!
-//! **Built so far:** the ledger file and its signing key, enrolment from a wallet's enrolment QR
-//! text, crediting pay and allowances, listing members, and an append-only audit log whose
-//! entries are leaves of an RFC 6962 Merkle tree ([`outpost_wallet_core::merkle`]).
-//! **Not built yet:** purse issuance, settlement, double-spend attribution, signed checkpoints
-//! and proofs over HTTP, the risk engine, the HTTP server and wallet sync. The README's status
-//! table tracks them.
+//! Outpost's HQ ledger: members, pay, offline purses, settlement of offline transfers,
+//! double-spend attribution, risk flags, and the audit log every change is written to (DESIGN
+//! sections 3, 6 and 7). The HTTP server in `src/bin` and `server` puts it on the network.
 //!
 //! Files, in the directory the ledger is opened in:
 //!
 //! ```text
-//! ledger.db    SQLite (WAL, synchronous=FULL): members, credits, the audit log
-//! ledger.key   the Ed25519 secret that signs purse certificates, mode 0600, made on first start
+//! ledger.db    SQLite (WAL, synchronous=FULL): members, purses, transfers, the audit log
+//! ledger.key   the Ed25519 secret that signs purse certificates, checkpoints and sync
+//!              responses; mode 0600, made on first start
 //! ```
 //!
-//! Every change is one SQLite transaction that also appends its audit-log entry, so the log and
-//! the balances cannot disagree after a crash.
+//! Every change is one SQLite transaction that also appends its audit-log entries, so the log and
+//! the balances cannot disagree after a crash. The money invariant, checked by
+//! [`Ledger::check_invariants`] and by an auditor replaying the exported log: the members'
+//! accounts plus what purses still hold equal everything credited.
 
 mod audit;
+pub mod risk;
+mod settlement;
 mod store;
+mod sync;
 
-pub use audit::{AuditEntry, EntryKind};
+pub use outpost_wallet_core::audit::{AuditEntry, AuditReport, EntryKind};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use outpost_wallet_core::protocol::{EnrolmentRequest, LedgerSigner, ProtocolError};
+use outpost_wallet_core::audit::{self as log_format, Account};
+use outpost_wallet_core::merkle::{self, Hash};
+use outpost_wallet_core::protocol::{Checkpoint, EnrolmentRequest, LedgerSigner, MessageId, ProtocolError};
 use outpost_wallet_core::qr::{self, PayloadKind, QrError};
 use outpost_wallet_core::{Amount, Clock, Currency, MoneyError, PublicIdentity};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use thiserror::Error;
 
-/// Why a ledger operation was refused or failed. Messages are fit to show an officer.
+use audit::NewEntry;
+
+/// Why a ledger operation was refused or failed. Messages are fit to show an officer or, for
+/// sync, the member.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum LedgerError {
@@ -59,16 +64,53 @@ pub enum LedgerError {
     WalletAlreadyEnrolled { member_id: String },
     #[error("no member {member_id}")]
     UnknownMember { member_id: String },
+    #[error("no purse {purse}")]
+    UnknownPurse { purse: String },
     #[error("a credit must be more than zero")]
     ZeroCredit,
     #[error("memo is longer than {max} bytes")]
     MemoTooLong { max: usize },
+    #[error("the enrolment QR code is for member {found}, not {expected}")]
+    EnrolmentForAnotherMember { expected: String, found: String },
+    #[error("this wallet is not enrolled with this ledger")]
+    UnknownWallet,
+    #[error("this wallet was {state} by an officer and may no longer sync; ask for a new enrolment")]
+    WalletBlocked { state: String },
+    #[error("the sync request is not signed by the wallet it names")]
+    BadRequestSignature,
+    #[error("this request id was already used for a different request: make a new request")]
+    RequestIdReused,
     #[error("the ledger's data is inconsistent: {detail}")]
     Inconsistent { detail: String },
 }
 
 /// Longest memo on a credit, in bytes.
 pub const MAX_CREDIT_MEMO: usize = 200;
+
+/// How the ledger treats purses and offline transfers. Times are seconds.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// How long a purse certificate is valid for, from issue.
+    pub purse_lifetime: u64,
+    /// How long after a purse expires its transfers may still be uploaded. After it, what the
+    /// purse still holds (unspent, or spent in transfers nobody uploaded) goes back to the
+    /// member's account, and later uploads are refused.
+    pub settlement_window: u64,
+    /// The offline purse limit of a newly enrolled member, in minor units.
+    pub default_purse_limit: u64,
+    pub risk: risk::Rules,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            purse_lifetime: 7 * 86_400,
+            settlement_window: 14 * 86_400,
+            default_purse_limit: 20_000,
+            risk: risk::Rules::default(),
+        }
+    }
+}
 
 /// A member as the officer sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +119,32 @@ pub struct Member {
     pub wallet: PublicIdentity,
     /// The online account. It can go negative when a double spend is debited.
     pub balance_minor: i64,
+    /// What the member's purses still hold of the ledger's money.
+    pub in_purses_minor: i64,
+    pub purse_limit_minor: u64,
+    /// Proved to have double spent, or in debt: no new purses.
+    pub flagged: bool,
     pub enrolled_at: u64,
+}
+
+/// A purse as the officer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurseInfo {
+    pub purse_id: MessageId,
+    pub member_id: String,
+    pub serial: u32,
+    pub amount_minor: u64,
+    pub outstanding_minor: i64,
+    /// `open`, `closed`, `revoked` or `finished`.
+    pub state: String,
+    pub expires_at: u64,
+}
+
+/// The exported log: every entry and a checkpoint over exactly them, for an offline audit.
+#[derive(Debug, Clone)]
+pub struct AuditExport {
+    pub checkpoint: Checkpoint,
+    pub entries: Vec<AuditEntry>,
 }
 
 /// An open ledger. `Send + Sync`; calls serialise on one connection.
@@ -86,6 +153,7 @@ pub struct Ledger {
     signer: LedgerSigner,
     currency: Currency,
     clock: Arc<dyn Clock>,
+    policy: Policy,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -95,9 +163,18 @@ impl std::fmt::Debug for Ledger {
 }
 
 impl Ledger {
-    /// Opens the ledger in `dir`, creating it (database and key) on first start. A ledger is
-    /// created for one currency; opening it for another is refused.
+    /// Opens the ledger in `dir` with the default [`Policy`], creating it (database and key) on
+    /// first start. A ledger is created for one currency; opening it for another is refused.
     pub fn open(dir: &Path, currency: Currency, clock: Arc<dyn Clock>) -> Result<Ledger, LedgerError> {
+        Self::open_with_policy(dir, currency, clock, Policy::default())
+    }
+
+    pub fn open_with_policy(
+        dir: &Path,
+        currency: Currency,
+        clock: Arc<dyn Clock>,
+        policy: Policy,
+    ) -> Result<Ledger, LedgerError> {
         let db_path = dir.join("ledger.db");
         let key_path = dir.join("ledger.key");
         // The key comes first: a new ledger refuses a key file left without its database rather
@@ -105,7 +182,7 @@ impl Ledger {
         let signer =
             if db_path.exists() { store::load_key(&key_path)? } else { store::create_key(&key_path)? };
         let mut conn = store::open(&db_path)?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let stored: Option<(Vec<u8>, String, u8)> = tx
             .query_row("SELECT public_key, currency, currency_exponent FROM meta WHERE id = 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -121,7 +198,8 @@ impl Ledger {
                 )?;
                 let detail =
                     format!("ledger created for {}, key {}", currency.code(), hex(&signer.public_key()));
-                audit::append(&tx, now, EntryKind::LedgerCreated, &detail)?;
+                let entry = NewEntry::new(EntryKind::LedgerCreated, "", detail).subject(signer.public_key());
+                audit::append(&tx, now, entry)?;
             }
             Some((key, code, exponent)) => {
                 if key != signer.public_key() {
@@ -134,10 +212,11 @@ impl Ledger {
             }
         }
         tx.commit()?;
-        Ok(Ledger { conn: Mutex::new(conn), signer, currency, clock })
+        Ok(Ledger { conn: Mutex::new(conn), signer, currency, clock, policy })
     }
 
-    /// The key wallets pin at enrolment and check purse certificates against.
+    /// The key wallets pin at enrolment and check purse certificates, checkpoints and sync
+    /// responses against.
     pub fn public_key(&self) -> [u8; 32] {
         self.signer.public_key()
     }
@@ -146,59 +225,50 @@ impl Ledger {
         self.currency
     }
 
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
     /// Enrols the wallet whose enrolment QR text an officer scanned: its signature must verify
     /// (the wallet holds the key it presents), and neither the member id nor the wallet may be
     /// enrolled already.
     pub fn enrol(&self, enrolment_qr: &str) -> Result<Member, LedgerError> {
-        let request = EnrolmentRequest::from_bytes(&qr::expect(enrolment_qr, PayloadKind::Enrolment)?)?;
-        request.verify()?;
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        if member_row(&tx, &request.member_id)?.is_some() {
-            return Err(LedgerError::AlreadyEnrolled { member_id: request.member_id });
-        }
-        let holder: Option<String> = tx
-            .query_row(
-                "SELECT member_id FROM member WHERE wallet_key = ?1",
-                [&request.identity.signing_key[..]],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(member_id) = holder {
-            return Err(LedgerError::WalletAlreadyEnrolled { member_id });
-        }
-        let now = self.clock.now_unix();
-        tx.execute(
-            "INSERT INTO member (member_id, wallet_key, agreement_key, balance, enrolled_at)
-             VALUES (?1, ?2, ?3, 0, ?4)",
-            params![
-                request.member_id,
-                &request.identity.signing_key[..],
-                &request.identity.agreement_key[..],
-                now as i64
-            ],
-        )?;
-        let detail = format!(
-            "enrolled {} with wallet {} (enrolment {})",
-            request.member_id,
-            request.identity.fingerprint(),
-            hex(&request.id())
-        );
-        audit::append(&tx, now, EntryKind::MemberEnrolled, &detail)?;
-        tx.commit()?;
-        Ok(Member {
-            member_id: request.member_id,
-            wallet: request.identity,
-            balance_minor: 0,
-            enrolled_at: now,
+        let request = parse_enrolment(enrolment_qr)?;
+        self.write(|tx, now| {
+            if member_row(tx, &request.member_id)?.is_some() {
+                return Err(LedgerError::AlreadyEnrolled { member_id: request.member_id.clone() });
+            }
+            refuse_known_wallet(tx, &request.identity.signing_key)?;
+            tx.execute(
+                "INSERT INTO member (member_id, wallet_key, agreement_key, balance, purse_limit, next_serial,
+                                     enrolled_at)
+                 VALUES (?1, ?2, ?3, 0, ?4, 1, ?5)",
+                params![
+                    request.member_id,
+                    &request.identity.signing_key[..],
+                    &request.identity.agreement_key[..],
+                    self.policy.default_purse_limit as i64,
+                    now as i64
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO wallet_key (wallet_key, member_id, state) VALUES (?1, ?2, 'active')",
+                params![&request.identity.signing_key[..], request.member_id],
+            )?;
+            let detail =
+                format!("enrolled {} with wallet {}", request.member_id, request.identity.fingerprint());
+            let entry = NewEntry::new(EntryKind::MemberEnrolled, &request.member_id, detail)
+                .subject(request.identity.signing_key)
+                .evidence(request.to_bytes());
+            audit::append(tx, now, entry)?;
+            member_row(tx, &request.member_id)?.ok_or_else(|| inconsistent("the new member is missing"))
         })
     }
 
-    /// Credits pay or an allowance to a member's online account. Returns the new balance.
-    pub fn credit(&self, member_id: &str, amount: Amount, memo: &str) -> Result<Amount, LedgerError> {
-        if amount.currency() != self.currency {
-            return Err(LedgerError::WrongCurrency { ledger: self.currency, asked: amount.currency() });
-        }
+    /// Credits pay or an allowance to a member's online account. Returns the new balance in
+    /// minor units (negative while a double-spend debit is not yet paid back).
+    pub fn credit(&self, member_id: &str, amount: Amount, memo: &str) -> Result<i64, LedgerError> {
+        self.check_currency(amount)?;
         if amount.is_zero() {
             return Err(LedgerError::ZeroCredit);
         }
@@ -206,20 +276,43 @@ impl Ledger {
             return Err(LedgerError::MemoTooLong { max: MAX_CREDIT_MEMO });
         }
         let minor = i64::try_from(amount.minor()).map_err(|_| MoneyError::TooLarge)?;
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let member = member_row(&tx, member_id)?
-            .ok_or_else(|| LedgerError::UnknownMember { member_id: member_id.to_owned() })?;
-        let balance = member.balance_minor.checked_add(minor).ok_or(MoneyError::TooLarge)?;
-        let now = self.clock.now_unix();
-        tx.execute("UPDATE member SET balance = ?2 WHERE member_id = ?1", params![member_id, balance])?;
-        tx.execute(
-            "INSERT INTO credit (member_id, amount, memo, at) VALUES (?1, ?2, ?3, ?4)",
-            params![member_id, minor, memo, now as i64],
-        )?;
-        audit::append(&tx, now, EntryKind::Credited, &format!("credited {amount} to {member_id}: {memo}"))?;
-        tx.commit()?;
-        Ok(Amount::from_minor(balance.max(0) as u64, self.currency)?)
+        self.write(|tx, now| {
+            let member = known_member(tx, member_id)?;
+            tx.execute(
+                "INSERT INTO credit (member_id, amount, memo, at) VALUES (?1, ?2, ?3, ?4)",
+                params![member_id, minor, memo, now as i64],
+            )?;
+            let entry = NewEntry::new(
+                EntryKind::Credited,
+                member_id,
+                format!("credited {amount} to {member_id}: {memo}"),
+            )
+            .moving(Account::Outside, -minor)
+            .moving(Account::Member(member_id.to_owned()), minor);
+            settlement::add_to_account(tx, member_id, minor)?;
+            audit::append(tx, now, entry)?;
+            Ok(member.balance_minor.checked_add(minor).ok_or(MoneyError::TooLarge)?)
+        })
+    }
+
+    /// Sets the most a member's next purse may hold. Purses already issued keep their amount.
+    pub fn set_purse_limit(&self, member_id: &str, limit: Amount) -> Result<(), LedgerError> {
+        self.check_currency(limit)?;
+        let minor = i64::try_from(limit.minor()).map_err(|_| MoneyError::TooLarge)?;
+        self.write(|tx, now| {
+            known_member(tx, member_id)?;
+            tx.execute("UPDATE member SET purse_limit = ?2 WHERE member_id = ?1", params![member_id, minor])?;
+            let mut subject = [0u8; 32];
+            subject[..8].copy_from_slice(&limit.minor().to_be_bytes());
+            let entry = NewEntry::new(
+                EntryKind::PurseLimitSet,
+                member_id,
+                format!("purse limit of {member_id} set to {limit}"),
+            )
+            .subject(subject);
+            audit::append(tx, now, entry)?;
+            Ok(())
+        })
     }
 
     /// Every member, by member id.
@@ -230,24 +323,158 @@ impl Ledger {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    pub fn member(&self, member_id: &str) -> Result<Member, LedgerError> {
+        known_member(&self.conn(), member_id)
+    }
+
+    /// A member's purses, newest first.
+    pub fn purses(&self, member_id: &str) -> Result<Vec<PurseInfo>, LedgerError> {
+        let conn = self.conn();
+        known_member(&conn, member_id)?;
+        let mut stmt = conn.prepare(
+            "SELECT purse_id, member_id, serial, amount, outstanding, state, expires_at FROM purse
+             WHERE member_id = ?1 ORDER BY serial DESC",
+        )?;
+        let rows = stmt.query_map([member_id], |r| {
+            Ok(PurseInfo {
+                purse_id: r.get::<_, Vec<u8>>(0)?.try_into().unwrap_or([0; 32]),
+                member_id: r.get(1)?,
+                serial: r.get(2)?,
+                amount_minor: r.get::<_, i64>(3)?.max(0) as u64,
+                outstanding_minor: r.get(4)?,
+                state: r.get(5)?,
+                expires_at: r.get::<_, i64>(6)?.max(0) as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Revokes a purse: wallets learn it at their next sync and refuse transfers from it, its
+    /// owner stops paying from it. Transfers made from it before still settle within the window;
+    /// what it still holds after the window goes back to the member. Revoking twice does nothing.
+    pub fn revoke_purse(&self, purse_id: &MessageId, reason: &str) -> Result<(), LedgerError> {
+        if reason.len() > MAX_CREDIT_MEMO {
+            return Err(LedgerError::MemoTooLong { max: MAX_CREDIT_MEMO });
+        }
+        self.write(|tx, now| settlement::revoke(tx, now, purse_id, reason))
+    }
+
+    /// Revokes a member's wallet (a lost or stolen phone): it may no longer sync, and every
+    /// purse it holds is revoked. Returns the purses revoked. Replace it with
+    /// [`Ledger::replace_device`].
+    pub fn revoke_device(&self, member_id: &str, reason: &str) -> Result<Vec<MessageId>, LedgerError> {
+        self.write(|tx, now| {
+            let member = known_member(tx, member_id)?;
+            tx.execute(
+                "UPDATE wallet_key SET state = 'revoked' WHERE wallet_key = ?1 AND state = 'active'",
+                [&member.wallet.signing_key[..]],
+            )?;
+            settlement::revoke_all(tx, now, member_id, reason)
+        })
+    }
+
+    /// Replaces a member's lost wallet with a new one, from the new wallet's enrolment QR text
+    /// (for the same member id). The old wallet may no longer sync and its purses are revoked;
+    /// what they still hold returns to the account once their settlement window has passed.
+    /// Transfers to the old wallet still settle to the member.
+    pub fn replace_device(&self, member_id: &str, enrolment_qr: &str) -> Result<Member, LedgerError> {
+        let request = parse_enrolment(enrolment_qr)?;
+        if request.member_id != member_id {
+            return Err(LedgerError::EnrolmentForAnotherMember {
+                expected: member_id.to_owned(),
+                found: request.member_id,
+            });
+        }
+        self.write(|tx, now| {
+            let member = known_member(tx, member_id)?;
+            refuse_known_wallet(tx, &request.identity.signing_key)?;
+            settlement::revoke_all(tx, now, member_id, "device replaced")?;
+            tx.execute(
+                "UPDATE wallet_key SET state = 'replaced' WHERE wallet_key = ?1 AND state = 'active'",
+                [&member.wallet.signing_key[..]],
+            )?;
+            tx.execute(
+                "INSERT INTO wallet_key (wallet_key, member_id, state) VALUES (?1, ?2, 'active')",
+                params![&request.identity.signing_key[..], member_id],
+            )?;
+            tx.execute(
+                "UPDATE member SET wallet_key = ?2, agreement_key = ?3 WHERE member_id = ?1",
+                params![member_id, &request.identity.signing_key[..], &request.identity.agreement_key[..]],
+            )?;
+            let detail = format!(
+                "wallet of {member_id} replaced: {} → {}",
+                member.wallet.fingerprint(),
+                request.identity.fingerprint()
+            );
+            let entry = NewEntry::new(EntryKind::DeviceReplaced, member_id, detail)
+                .subject(request.identity.signing_key)
+                .evidence(request.to_bytes());
+            audit::append(tx, now, entry)?;
+            known_member(tx, member_id)
+        })
+    }
+
+    /// Every risk flag, recomputed from the audit log by the deterministic rules.
+    pub fn flags(&self) -> Result<Vec<risk::Flag>, LedgerError> {
+        let entries = audit::entries(&self.conn(), 0, u32::MAX)?;
+        Ok(risk::evaluate(&risk_inputs(&entries), &self.policy.risk))
+    }
+
+    /// Processes one wallet sync request (its bytes as received) and returns the signed response
+    /// bytes. A repeated request gets the stored response and changes nothing.
+    pub fn sync(&self, request: &[u8]) -> Result<Vec<u8>, LedgerError> {
+        sync::handle(self, request)
+    }
+
+    /// Returns what purses hold after their settlement window to their members. Runs at every
+    /// sync and may be run on a timer; running it twice does nothing more.
+    pub fn sweep(&self) -> Result<u64, LedgerError> {
+        self.write(|tx, now| settlement::sweep(tx, now, self.policy.settlement_window))
+    }
+
     /// Total credited since the ledger was created, in minor units: what the accounts and purses
-    /// must add up to while no money has left the ledger.
+    /// must add up to.
     pub fn total_credited_minor(&self) -> Result<i64, LedgerError> {
         Ok(self.conn().query_row("SELECT COALESCE(SUM(amount), 0) FROM credit", [], |r| r.get(0))?)
     }
 
-    /// Checks the invariant that holds today: the members' balances add up to everything
-    /// credited. (Purses and settlement join this sum as they are built.)
-    pub fn check_balanced(&self) -> Result<(), LedgerError> {
+    /// Checks the money invariant on the database (accounts plus purses equal everything
+    /// credited), audits the whole log as an auditor would (every signature, every move, no
+    /// unflagged negative balance), and checks that replaying the log gives exactly the stored
+    /// balances.
+    pub fn check_invariants(&self) -> Result<AuditReport, LedgerError> {
+        let export = self.export_audit()?;
+        let report = log_format::audit_log(&export.entries, &export.checkpoint, &self.public_key())
+            .map_err(|e| inconsistent(&format!("the audit log fails its audit: {e}")))?;
+        let conn = self.conn();
         let accounts: i64 =
-            self.conn().query_row("SELECT COALESCE(SUM(balance), 0) FROM member", [], |r| r.get(0))?;
-        let credited = self.total_credited_minor()?;
-        if accounts != credited {
-            return Err(LedgerError::Inconsistent {
-                detail: format!("accounts hold {accounts} minor units but {credited} were credited"),
-            });
+            conn.query_row("SELECT COALESCE(SUM(balance), 0) FROM member", [], |r| r.get(0))?;
+        let purses: i64 =
+            conn.query_row("SELECT COALESCE(SUM(outstanding), 0) FROM purse", [], |r| r.get(0))?;
+        let credited: i64 =
+            conn.query_row("SELECT COALESCE(SUM(amount), 0) FROM credit", [], |r| r.get(0))?;
+        if accounts + purses != credited {
+            return Err(inconsistent(&format!(
+                "accounts hold {accounts} and purses {purses} minor units, but {credited} were credited"
+            )));
         }
-        Ok(())
+        for (account, balance) in &report.balances {
+            let stored: Option<i64> = match account {
+                Account::Outside => Some(-credited),
+                Account::Member(id) => conn
+                    .query_row("SELECT balance FROM member WHERE member_id = ?1", [id], |r| r.get(0))
+                    .optional()?,
+                Account::Purse(id) => conn
+                    .query_row("SELECT outstanding FROM purse WHERE purse_id = ?1", [&id[..]], |r| r.get(0))
+                    .optional()?,
+            };
+            if stored != Some(*balance) {
+                return Err(inconsistent(&format!(
+                    "the log gives {account:?} {balance} but the database holds {stored:?}"
+                )));
+            }
+        }
+        Ok(report)
     }
 
     /// The audit log from entry `from` (0-based), up to `limit` entries.
@@ -257,17 +484,167 @@ impl Ledger {
 
     /// The number of audit-log entries and the Merkle root over all of them, recomputed from the
     /// stored entries (so a changed entry changes the root).
-    pub fn audit_root(&self) -> Result<(u64, outpost_wallet_core::merkle::Hash), LedgerError> {
+    pub fn audit_root(&self) -> Result<(u64, Hash), LedgerError> {
         audit::root(&self.conn())
+    }
+
+    /// A checkpoint over the whole log, signed now.
+    pub fn checkpoint(&self) -> Result<Checkpoint, LedgerError> {
+        let (size, root) = self.audit_root()?;
+        Ok(self.signer.checkpoint(size, root, self.clock.now_unix()))
+    }
+
+    /// The proof that the log's first `old_size` entries are unchanged in the whole log.
+    pub fn consistency_proof(&self, old_size: u64) -> Result<Vec<Hash>, LedgerError> {
+        let leaves = audit::leaf_hashes(&self.conn())?;
+        proof_or_empty(merkle::consistency_proof(&leaves, old_size))
+    }
+
+    /// The proof that entry `index` is in the whole log.
+    pub fn inclusion_proof(&self, index: u64) -> Result<Vec<Hash>, LedgerError> {
+        let leaves = audit::leaf_hashes(&self.conn())?;
+        merkle::inclusion_proof(&leaves, index).map_err(|e| inconsistent(&e.to_string()))
+    }
+
+    /// The whole log with a checkpoint over exactly it, read in one snapshot.
+    pub fn export_audit(&self) -> Result<AuditExport, LedgerError> {
+        let conn = self.conn();
+        let entries = audit::entries(&conn, 0, u32::MAX)?;
+        let leaves: Vec<Hash> = entries.iter().map(AuditEntry::leaf_hash).collect();
+        let checkpoint =
+            self.signer.checkpoint(leaves.len() as u64, merkle::root(&leaves), self.clock.now_unix());
+        Ok(AuditExport { checkpoint, entries })
+    }
+
+    fn check_currency(&self, amount: Amount) -> Result<(), LedgerError> {
+        if amount.currency() != self.currency {
+            return Err(LedgerError::WrongCurrency { ledger: self.currency, asked: amount.currency() });
+        }
+        Ok(())
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // Every write is one transaction, rolled back if a panic unwinds through it.
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// Runs `f` in one immediate transaction at the ledger's time now, after returning what
+    /// purses past their window hold; commits if it succeeds.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>, u64) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = self.clock.now_unix();
+        settlement::sweep(&tx, now, self.policy.settlement_window)?;
+        let out = f(&tx, now)?;
+        tx.commit()?;
+        Ok(out)
+    }
 }
 
-const MEMBER_COLUMNS: &str = "member_id, wallet_key, agreement_key, balance, enrolled_at";
+fn proof_or_empty(proof: Result<Vec<Hash>, merkle::MerkleError>) -> Result<Vec<Hash>, LedgerError> {
+    match proof {
+        Ok(proof) => Ok(proof),
+        // An empty old tree is a prefix of every tree: nothing to prove.
+        Err(merkle::MerkleError::EmptyTree) => Ok(Vec::new()),
+        Err(e) => Err(inconsistent(&e.to_string())),
+    }
+}
+
+fn parse_enrolment(enrolment_qr: &str) -> Result<EnrolmentRequest, LedgerError> {
+    let request = EnrolmentRequest::from_bytes(&qr::expect(enrolment_qr, PayloadKind::Enrolment)?)?;
+    request.verify()?;
+    Ok(request)
+}
+
+fn refuse_known_wallet(conn: &Connection, key: &[u8; 32]) -> Result<(), LedgerError> {
+    let holder: Option<String> = conn
+        .query_row("SELECT member_id FROM wallet_key WHERE wallet_key = ?1", [&key[..]], |r| r.get(0))
+        .optional()?;
+    match holder {
+        Some(member_id) => Err(LedgerError::WalletAlreadyEnrolled { member_id }),
+        None => Ok(()),
+    }
+}
+
+/// The risk engine's inputs, read from log entries in order.
+pub(crate) fn risk_inputs(entries: &[AuditEntry]) -> Vec<risk::RiskInput> {
+    use outpost_wallet_core::protocol::Transfer;
+    use risk::{Payment, RiskInput};
+
+    let mut balances: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let mut inputs = Vec::new();
+    for entry in entries {
+        let payee = entry.moves.iter().find_map(|m| match &m.account {
+            Account::Member(id) if m.delta > 0 && *id != entry.member_id => Some((id.clone(), m.delta)),
+            _ => None,
+        });
+        match entry.kind {
+            EntryKind::Settled | EntryKind::OnlinePayment => {
+                if let Some((to_member, amount)) = payee {
+                    let offline = entry.kind == EntryKind::Settled;
+                    let transfer = entry.evidence.first().and_then(|bytes| Transfer::from_bytes(bytes).ok());
+                    inputs.push(RiskInput::Payment(Payment {
+                        seq: entry.seq,
+                        at: entry.at,
+                        transfer_id: entry.subject,
+                        from_member: entry.member_id.clone(),
+                        to_member,
+                        amount_minor: amount as u64,
+                        offline,
+                        device_time: offline.then_some(entry.device_time),
+                        purse_amount_minor: transfer.as_ref().map(|t| t.certificate().terms().amount.minor()),
+                        spent_after_minor: transfer.as_ref().map(|t| t.terms().spent_after),
+                    }));
+                }
+            }
+            EntryKind::DoubleSpend => inputs.push(RiskInput::DoubleSpend {
+                seq: entry.seq,
+                at: entry.at,
+                member_id: entry.member_id.clone(),
+                purse_id: entry.subject,
+                evidence: entry
+                    .evidence
+                    .iter()
+                    .filter_map(|bytes| Transfer::from_bytes(bytes).ok().map(|t| t.id()))
+                    .collect(),
+            }),
+            EntryKind::Synced => inputs.push(RiskInput::Sync {
+                seq: entry.seq,
+                at: entry.at,
+                member_id: entry.member_id.clone(),
+                device_time: entry.device_time,
+            }),
+            _ => {}
+        }
+        for m in &entry.moves {
+            if let Account::Member(id) = &m.account {
+                let balance = balances.entry(id.as_str()).or_insert(0);
+                let before = *balance;
+                *balance = balance.saturating_add(m.delta);
+                if before >= 0 && *balance < 0 {
+                    inputs.push(RiskInput::NegativeBalance {
+                        seq: entry.seq,
+                        at: entry.at,
+                        member_id: id.clone(),
+                        balance_minor: *balance,
+                    });
+                }
+            }
+        }
+    }
+    inputs
+}
+
+pub(crate) fn inconsistent(detail: &str) -> LedgerError {
+    LedgerError::Inconsistent { detail: detail.to_owned() }
+}
+
+const MEMBER_COLUMNS: &str =
+    "member_id, wallet_key, agreement_key, balance, purse_limit, flagged, enrolled_at,
+     (SELECT COALESCE(SUM(outstanding), 0) FROM purse WHERE purse.member_id = member.member_id)";
 
 fn read_member(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
     let key = |i: usize| -> rusqlite::Result<[u8; 32]> {
@@ -278,15 +655,22 @@ fn read_member(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
         member_id: r.get(0)?,
         wallet: PublicIdentity { signing_key: key(1)?, agreement_key: key(2)? },
         balance_minor: r.get(3)?,
-        enrolled_at: r.get::<_, i64>(4)?.max(0) as u64,
+        purse_limit_minor: r.get::<_, i64>(4)?.max(0) as u64,
+        flagged: r.get::<_, i64>(5)? != 0,
+        enrolled_at: r.get::<_, i64>(6)?.max(0) as u64,
+        in_purses_minor: r.get(7)?,
     })
 }
 
-fn member_row(conn: &Connection, member_id: &str) -> Result<Option<Member>, LedgerError> {
+pub(crate) fn member_row(conn: &Connection, member_id: &str) -> Result<Option<Member>, LedgerError> {
     let sql = format!("SELECT {MEMBER_COLUMNS} FROM member WHERE member_id = ?1");
     Ok(conn.query_row(&sql, [member_id], read_member).optional()?)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn known_member(conn: &Connection, member_id: &str) -> Result<Member, LedgerError> {
+    member_row(conn, member_id)?.ok_or_else(|| LedgerError::UnknownMember { member_id: member_id.to_owned() })
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }

@@ -71,6 +71,7 @@
 //! # }
 //! ```
 
+pub mod audit;
 pub mod clock;
 pub mod encoding;
 pub mod envelope;

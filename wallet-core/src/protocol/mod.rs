@@ -14,22 +14,29 @@
 //! | [`PaymentRequest`]   | receiver  | `outpost/payment-request/v1`          |
 //! | [`Transfer`]         | sender    | `outpost/transfer/v1`                 |
 //! | [`Receipt`]          | receiver  | `outpost/receipt/v1`                  |
+//! | [`Checkpoint`]       | ledger    | `outpost/checkpoint/v1`               |
+//! | [`SyncRequest`]      | wallet    | `outpost/sync-request/v1`             |
+//! | [`SyncResponse`]     | ledger    | `outpost/sync-response/v1`            |
 //!
 //! Decoding checks structure only (lengths, versions, bounds). Signatures are checked by each
 //! type's `verify`, which is the only way to obtain the `Verified…` types the wallet acts on.
 //! Signature checks use Ed25519's strict verification (no small-order keys, no malleable
 //! signatures), so one message has one valid signature encoding.
 
+mod checkpoint;
 mod enrolment;
 mod purse;
 mod receipt;
 mod request;
+pub mod sync;
 mod transfer;
 
+pub use checkpoint::{Checkpoint, CheckpointError};
 pub use enrolment::EnrolmentRequest;
 pub use purse::{LedgerSigner, PurseCertificate, PurseTerms};
 pub use receipt::Receipt;
 pub use request::PaymentRequest;
+pub use sync::{SyncRequest, SyncRequestBody, SyncResponse, SyncResponseBody};
 pub use transfer::{Transfer, TransferTerms, VerifiedTransfer};
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};

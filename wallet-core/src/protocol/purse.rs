@@ -105,7 +105,7 @@ impl PurseCertificate {
 /// The ledger's signing key, as far as the protocol needs it: issuing purse certificates. It
 /// lives here so the ledger and the tests issue purses with the very code wallets verify.
 pub struct LedgerSigner {
-    key: SigningKey,
+    pub(super) key: SigningKey,
 }
 
 impl LedgerSigner {

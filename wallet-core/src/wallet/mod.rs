@@ -35,6 +35,7 @@ mod payments;
 mod records;
 
 pub use payments::{Accepted, Confirmed, CreatedRequest, Direction, HistoryEntry, Payment};
+pub(crate) use payments::short_id;
 pub use records::{Contact, MAX_CONTACT_LABEL, TransferStatus};
 
 const BALANCE_VERSION: u8 = 1;

@@ -1,0 +1,473 @@
+//! Purses and offline transfers on the ledger: issuing and closing purses, settling transfers
+//! exactly once, attributing double spends, and returning what purses hold after their
+//! settlement window. Every function runs inside the caller's transaction and appends the audit
+//! entries for what it changes.
+//!
+//! The policy (docs/adr/0006-settlement-and-double-spends.md):
+//! - A transfer uploaded by its receiver, or with the receiver's receipt, is paid to the
+//!   receiver's online account. One uploaded by the sender alone is held until the receiver or a
+//!   receipt shows up: the receiver may never have scanned it, and the sender may have paid again.
+//! - Payment comes out of the purse; what the purse no longer holds (only after a double spend)
+//!   comes out of the sender's online account, which may go negative. Honest receivers are paid.
+//! - Two transfers with one (purse, sequence), or a transfer beyond what the sender declared when
+//!   closing the purse, are proof of a double spend: the sender is flagged and the purse revoked.
+//! - After a purse's expiry plus the settlement window, what it still holds goes back to its
+//!   owner, held transfers are returned, and later uploads are refused.
+
+use outpost_wallet_core::audit::{Account, EntryKind};
+use outpost_wallet_core::protocol::sync::{Outcome, PurseDeclaration, TransferOutcome};
+use outpost_wallet_core::protocol::{MessageId, Receipt, Transfer};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::audit::{self, NewEntry};
+use crate::{LedgerError, hex, inconsistent};
+
+/// A purse row.
+#[derive(Debug, Clone)]
+pub(crate) struct PurseRow {
+    pub purse_id: MessageId,
+    pub member_id: String,
+    pub amount: i64,
+    pub outstanding: i64,
+    pub settled: i64,
+    pub state: String,
+    pub declared_seq: Option<u32>,
+    pub declared_spent: Option<u64>,
+    pub expires_at: u64,
+}
+
+pub(crate) fn purse_row(conn: &Connection, purse_id: &MessageId) -> Result<Option<PurseRow>, LedgerError> {
+    Ok(conn
+        .query_row(
+            "SELECT member_id, amount, outstanding, settled, state, declared_seq, declared_spent, expires_at
+             FROM purse WHERE purse_id = ?1",
+            [&purse_id[..]],
+            |r| {
+                Ok(PurseRow {
+                    purse_id: *purse_id,
+                    member_id: r.get(0)?,
+                    amount: r.get(1)?,
+                    outstanding: r.get(2)?,
+                    settled: r.get(3)?,
+                    state: r.get(4)?,
+                    declared_seq: r.get(5)?,
+                    declared_spent: r.get::<_, Option<i64>>(6)?.map(|v| v.max(0) as u64),
+                    expires_at: r.get::<_, i64>(7)?.max(0) as u64,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Adds `delta` to a member's online account; a balance below zero flags the member.
+pub(crate) fn add_to_account(conn: &Connection, member_id: &str, delta: i64) -> Result<i64, LedgerError> {
+    if delta == 0 {
+        return balance(conn, member_id);
+    }
+    let changed = conn.execute(
+        "UPDATE member SET balance = balance + ?2, flagged = CASE WHEN balance + ?2 < 0 THEN 1 ELSE flagged END
+         WHERE member_id = ?1",
+        params![member_id, delta],
+    )?;
+    if changed != 1 {
+        return Err(inconsistent(&format!("no account for member {member_id}")));
+    }
+    balance(conn, member_id)
+}
+
+fn balance(conn: &Connection, member_id: &str) -> Result<i64, LedgerError> {
+    Ok(conn.query_row("SELECT balance FROM member WHERE member_id = ?1", [member_id], |r| r.get(0))?)
+}
+
+/// The member a wallet key belongs or belonged to.
+pub(crate) fn member_of_key(
+    conn: &Connection,
+    key: &[u8; 32],
+) -> Result<Option<(String, String)>, LedgerError> {
+    Ok(conn
+        .query_row("SELECT member_id, state FROM wallet_key WHERE wallet_key = ?1", [&key[..]], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+pub(crate) fn revoke(
+    conn: &Connection,
+    now: u64,
+    purse_id: &MessageId,
+    reason: &str,
+) -> Result<(), LedgerError> {
+    let purse =
+        purse_row(conn, purse_id)?.ok_or_else(|| LedgerError::UnknownPurse { purse: hex(purse_id) })?;
+    if purse.state == "revoked" || purse.state == "finished" {
+        return Ok(());
+    }
+    conn.execute("UPDATE purse SET state = 'revoked' WHERE purse_id = ?1", [&purse_id[..]])?;
+    let detail = format!("purse {} of {} revoked: {reason}", hex(purse_id), purse.member_id);
+    audit::append(conn, now, NewEntry::new(EntryKind::Revoked, &purse.member_id, detail).subject(*purse_id))?;
+    Ok(())
+}
+
+/// Revokes every purse of the member that can still be spent from or declared.
+pub(crate) fn revoke_all(
+    conn: &Connection,
+    now: u64,
+    member_id: &str,
+    reason: &str,
+) -> Result<Vec<MessageId>, LedgerError> {
+    let ids = purse_ids(conn, "member_id = ?1 AND state IN ('open', 'closed')", member_id)?;
+    for id in &ids {
+        revoke(conn, now, id, reason)?;
+    }
+    Ok(ids)
+}
+
+fn purse_ids(
+    conn: &Connection,
+    condition: &str,
+    value: impl rusqlite::ToSql,
+) -> Result<Vec<MessageId>, LedgerError> {
+    let mut stmt =
+        conn.prepare(&format!("SELECT purse_id FROM purse WHERE {condition} ORDER BY purse_id"))?;
+    let rows = stmt.query_map([value], |r| r.get::<_, Vec<u8>>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row?.try_into().map_err(|_| inconsistent("a purse id is not 32 bytes"))?);
+    }
+    Ok(out)
+}
+
+/// Returns what every purse past its expiry and settlement window still holds to its member,
+/// returns its held transfers, and finishes it. Returns how many purses it finished.
+pub(crate) fn sweep(conn: &Connection, now: u64, window: u64) -> Result<u64, LedgerError> {
+    let cutoff = now.saturating_sub(window) as i64;
+    let ids = purse_ids(conn, "state != 'finished' AND expires_at < ?1", cutoff)?;
+    for id in &ids {
+        let purse = purse_row(conn, id)?.ok_or_else(|| inconsistent("a swept purse vanished"))?;
+        let returned = conn.execute(
+            "UPDATE transfer SET state = 'returned' WHERE purse_id = ?1 AND state = 'held'",
+            [&id[..]],
+        )?;
+        conn.execute("UPDATE purse SET outstanding = 0, state = 'finished' WHERE purse_id = ?1", [&id[..]])?;
+        add_to_account(conn, &purse.member_id, purse.outstanding)?;
+        let detail = format!(
+            "purse {} of {} past its settlement window: {} minor units back to the account, {returned} unclaimed \
+             transfers returned",
+            hex(id),
+            purse.member_id,
+            purse.outstanding
+        );
+        let entry = NewEntry::new(EntryKind::Returned, &purse.member_id, detail)
+            .subject(*id)
+            .moving(Account::Purse(*id), -purse.outstanding)
+            .moving(Account::Member(purse.member_id.clone()), purse.outstanding);
+        audit::append(conn, now, entry)?;
+    }
+    Ok(ids.len() as u64)
+}
+
+/// Who uploaded a transfer or receipt.
+pub(crate) struct Uploader {
+    pub wallet_key: [u8; 32],
+}
+
+fn outcome(transfer_id: MessageId, outcome: Outcome, reason: impl Into<String>) -> TransferOutcome {
+    let mut reason = reason.into();
+    reason.truncate(outpost_wallet_core::protocol::sync::MAX_SYNC_TEXT);
+    TransferOutcome { transfer_id, outcome, reason }
+}
+
+/// Takes one uploaded transfer: verifies it with the wallet-core code every receiver runs, then
+/// settles, holds, refuses or records it as double-spend evidence. Uploading it again changes
+/// nothing, except that a held transfer is paid once its receiver or receipt shows up.
+pub(crate) fn upload_transfer(
+    conn: &Connection,
+    now: u64,
+    ledger_key: &[u8; 32],
+    window: u64,
+    transfer: Transfer,
+    uploader: &Uploader,
+) -> Result<TransferOutcome, LedgerError> {
+    let id = transfer.id();
+    let transfer = match transfer.verify_grant(ledger_key) {
+        Ok(verified) => verified.into_transfer(),
+        Err(e) => return Ok(outcome(id, Outcome::Refused, e.to_string())),
+    };
+    let cert = transfer.certificate();
+    let Some(purse) = purse_row(conn, &cert.purse_id())? else {
+        return Ok(outcome(id, Outcome::Refused, "this ledger never issued the transfer's purse"));
+    };
+    let is_receiver = uploader.wallet_key == transfer.terms().receiver_key;
+    if uploader.wallet_key != cert.terms().wallet_key && !is_receiver {
+        return Ok(outcome(id, Outcome::Refused, "this wallet neither sent nor received the transfer"));
+    }
+    let late = purse.state == "finished" || now > purse.expires_at.saturating_add(window);
+
+    let known: Option<String> = conn
+        .query_row("SELECT state FROM transfer WHERE transfer_id = ?1", [&id[..]], |r| r.get(0))
+        .optional()?;
+    if let Some(state) = known {
+        return Ok(match state.as_str() {
+            "held" if (is_receiver || has_receipt(conn, &id)?) && !late => {
+                settle(conn, now, &purse, &transfer)?
+            }
+            "held" => outcome(id, Outcome::Held, "waiting for the receiver to sync or for their receipt"),
+            "settled" => outcome(id, Outcome::Settled, "paid to the receiver"),
+            "returned" => {
+                outcome(id, Outcome::Returned, "unclaimed in the settlement window: returned to the sender")
+            }
+            _ => outcome(id, Outcome::DoubleSpend, "a double spend, kept as evidence"),
+        });
+    }
+
+    let seq = transfer.terms().seq;
+    let rival: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2 AND transfer_id != ?3 LIMIT 1",
+            params![&purse.purse_id[..], seq, &id[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let undeclared = purse.declared_seq.is_some_and(|declared| seq > declared)
+        || purse.declared_spent.is_some_and(|declared| transfer.terms().spent_after > declared);
+    let fraud = rival.is_some() || undeclared;
+    if fraud {
+        record_double_spend(conn, now, &purse, &transfer, rival)?;
+    }
+    if late {
+        if fraud {
+            insert_transfer(conn, now, &transfer, "evidence")?;
+            return Ok(outcome(
+                id,
+                Outcome::DoubleSpend,
+                "a double spend, uploaded after the settlement window",
+            ));
+        }
+        return Ok(outcome(
+            id,
+            Outcome::Refused,
+            "uploaded after the purse's settlement window: its funds went back to the sender",
+        ));
+    }
+    insert_transfer(conn, now, &transfer, "held")?;
+    if is_receiver || has_receipt(conn, &id)? {
+        return settle(conn, now, &purse, &transfer);
+    }
+    let detail = format!(
+        "transfer {} of {} minor units from {} held until its receiver syncs",
+        hex(&id),
+        transfer.terms().amount,
+        purse.member_id
+    );
+    let entry = NewEntry::new(EntryKind::TransferHeld, &purse.member_id, detail)
+        .subject(id)
+        .device_time(transfer.terms().time)
+        .evidence(transfer.to_bytes());
+    audit::append(conn, now, entry)?;
+    Ok(outcome(
+        id,
+        if fraud { Outcome::DoubleSpend } else { Outcome::Held },
+        "waiting for the receiver to sync or for their receipt",
+    ))
+}
+
+/// Takes a receipt a sender scanned: a held transfer it acknowledges is paid.
+pub(crate) fn upload_receipt(
+    conn: &Connection,
+    now: u64,
+    window: u64,
+    receipt: &Receipt,
+) -> Result<Option<TransferOutcome>, LedgerError> {
+    if receipt.verify().is_err() {
+        return Ok(Some(outcome(
+            receipt.transfer_id,
+            Outcome::Refused,
+            "the receipt's signature does not verify",
+        )));
+    }
+    let row: Option<(String, Vec<u8>, Vec<u8>)> = conn
+        .query_row(
+            "SELECT state, receiver_key, bytes FROM transfer WHERE transfer_id = ?1",
+            [&receipt.transfer_id[..]],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((state, receiver_key, bytes)) = row else {
+        return Ok(None);
+    };
+    if receiver_key != receipt.receiver_key {
+        return Ok(Some(outcome(
+            receipt.transfer_id,
+            Outcome::Refused,
+            "the receipt is not from the receiver",
+        )));
+    }
+    conn.execute(
+        "INSERT OR IGNORE INTO receipt (transfer_id, bytes) VALUES (?1, ?2)",
+        params![&receipt.transfer_id[..], receipt.to_bytes()],
+    )?;
+    if state != "held" {
+        return Ok(None);
+    }
+    let transfer = Transfer::from_bytes(&bytes)?;
+    let purse = purse_row(conn, &transfer.certificate().purse_id())?
+        .ok_or_else(|| inconsistent("a held transfer's purse is missing"))?;
+    if purse.state == "finished" || now > purse.expires_at.saturating_add(window) {
+        return Ok(None);
+    }
+    settle(conn, now, &purse, &transfer).map(Some)
+}
+
+fn has_receipt(conn: &Connection, id: &MessageId) -> Result<bool, LedgerError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM receipt WHERE transfer_id = ?1", [&id[..]], |r| {
+        r.get::<_, i64>(0)
+    })? > 0)
+}
+
+fn insert_transfer(conn: &Connection, now: u64, transfer: &Transfer, state: &str) -> Result<(), LedgerError> {
+    conn.execute(
+        "INSERT INTO transfer (transfer_id, purse_id, seq, amount, receiver_key, state, bytes, uploaded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            &transfer.id()[..],
+            &transfer.certificate().purse_id()[..],
+            transfer.terms().seq,
+            transfer.terms().amount as i64,
+            &transfer.terms().receiver_key[..],
+            state,
+            transfer.to_bytes(),
+            now as i64
+        ],
+    )?;
+    Ok(())
+}
+
+/// Pays a stored, held transfer to its receiver: from the purse, and whatever the purse no longer
+/// holds from the sender's account.
+fn settle(
+    conn: &Connection,
+    now: u64,
+    purse: &PurseRow,
+    transfer: &Transfer,
+) -> Result<TransferOutcome, LedgerError> {
+    let id = transfer.id();
+    let Some((receiver, _)) = member_of_key(conn, &transfer.terms().receiver_key)? else {
+        return Ok(outcome(id, Outcome::Held, "the receiver is not enrolled with this ledger"));
+    };
+    // Re-read: an earlier transfer in the same sync may have drawn on the purse.
+    let purse = purse_row(conn, &purse.purse_id)?.ok_or_else(|| inconsistent("a purse vanished"))?;
+    let amount = transfer.terms().amount as i64;
+    let from_purse = amount.min(purse.outstanding);
+    let from_account = amount - from_purse;
+    conn.execute(
+        "UPDATE purse SET outstanding = outstanding - ?2, settled = settled + ?3 WHERE purse_id = ?1",
+        params![&purse.purse_id[..], from_purse, amount],
+    )?;
+    conn.execute("UPDATE transfer SET state = 'settled' WHERE transfer_id = ?1", [&id[..]])?;
+    add_to_account(conn, &purse.member_id, -from_account)?;
+    add_to_account(conn, &receiver, amount)?;
+    let mut detail =
+        format!("transfer {} settled: {amount} minor units from {} to {receiver}", hex(&id), purse.member_id);
+    if from_account > 0 {
+        detail.push_str(&format!(" ({from_account} debited from the sender's account: double spend)"));
+    }
+    let entry = NewEntry::new(EntryKind::Settled, &purse.member_id, detail)
+        .subject(id)
+        .device_time(transfer.terms().time)
+        .evidence(transfer.to_bytes())
+        .moving(Account::Purse(purse.purse_id), -from_purse)
+        .moving(Account::Member(purse.member_id.clone()), -from_account)
+        .moving(Account::Member(receiver), amount);
+    audit::append(conn, now, entry)?;
+    Ok(outcome(id, Outcome::Settled, "paid to the receiver"))
+}
+
+/// Writes the proof of a double spend, flags the sender and revokes the purse.
+fn record_double_spend(
+    conn: &Connection,
+    now: u64,
+    purse: &PurseRow,
+    transfer: &Transfer,
+    rival: Option<Vec<u8>>,
+) -> Result<(), LedgerError> {
+    let seq = transfer.terms().seq;
+    let (what, mut entry) = match rival {
+        Some(rival) => (
+            format!("two different transfers with sequence {seq}"),
+            NewEntry::new(EntryKind::DoubleSpend, &purse.member_id, "").evidence(rival),
+        ),
+        None => (
+            format!(
+                "transfer {seq} spends to {} beyond what the wallet declared ({:?} / {:?})",
+                transfer.terms().spent_after,
+                purse.declared_seq,
+                purse.declared_spent
+            ),
+            NewEntry::new(EntryKind::DoubleSpend, &purse.member_id, ""),
+        ),
+    };
+    entry = entry.evidence(transfer.to_bytes()).subject(purse.purse_id).device_time(transfer.terms().time);
+    entry.detail = format!("double spend by {} from purse {}: {what}", purse.member_id, hex(&purse.purse_id));
+    audit::append(conn, now, entry)?;
+    conn.execute("UPDATE member SET flagged = 1 WHERE member_id = ?1", [&purse.member_id])?;
+    revoke(conn, now, &purse.purse_id, "double spend")
+}
+
+/// Closes a purse on its wallet's declaration and gives back what it holds beyond the declared
+/// spend not yet settled. A transfer the ledger already holds beyond the declaration is proof of
+/// an undeclared spend. Returns a refusal reason, if any.
+pub(crate) fn close_purse(
+    conn: &Connection,
+    now: u64,
+    member_id: &str,
+    device_time: u64,
+    declaration: &PurseDeclaration,
+) -> Result<Option<String>, LedgerError> {
+    let Some(purse) = purse_row(conn, &declaration.purse_id)? else {
+        return Ok(Some(format!("no purse {}", hex(&declaration.purse_id))));
+    };
+    if purse.member_id != member_id {
+        return Ok(Some("the purse is not this member's".into()));
+    }
+    if purse.declared_seq.is_some() || purse.state == "finished" {
+        return Ok(None);
+    }
+    let spent = declaration.spent as i64;
+    if spent > purse.amount || (declaration.last_seq == 0) != (declaration.spent == 0) {
+        return Ok(Some("the declaration does not fit the purse".into()));
+    }
+    let in_flight = (spent - purse.settled).max(0);
+    let give_back = (purse.outstanding - in_flight).max(0);
+    conn.execute(
+        "UPDATE purse SET outstanding = outstanding - ?2, declared_seq = ?3, declared_spent = ?4,
+                state = CASE WHEN state = 'open' THEN 'closed' ELSE state END
+         WHERE purse_id = ?1",
+        params![&purse.purse_id[..], give_back, declaration.last_seq, spent],
+    )?;
+    add_to_account(conn, member_id, give_back)?;
+    let detail = format!(
+        "purse {} of {member_id} closed at sequence {}, {} spent: {give_back} minor units back to the account",
+        hex(&purse.purse_id),
+        declaration.last_seq,
+        declaration.spent
+    );
+    let entry = NewEntry::new(EntryKind::PurseClosed, member_id, detail)
+        .subject(purse.purse_id)
+        .device_time(device_time)
+        .moving(Account::Purse(purse.purse_id), -give_back)
+        .moving(Account::Member(member_id.to_owned()), give_back);
+    audit::append(conn, now, entry)?;
+    // A transfer already held beyond the declaration was spent and not declared.
+    let beyond: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1",
+            params![&purse.purse_id[..], declaration.last_seq],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(bytes) = beyond {
+        let purse = purse_row(conn, &purse.purse_id)?.ok_or_else(|| inconsistent("a purse vanished"))?;
+        record_double_spend(conn, now, &purse, &Transfer::from_bytes(&bytes)?, None)?;
+    }
+    Ok(None)
+}

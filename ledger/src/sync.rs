@@ -1,0 +1,286 @@
+//! The wallet's sync endpoint: one signed request in, one signed response out (DESIGN section 6).
+//!
+//! Order of work inside one transaction: the wallet's transfers (settled, held or proved double
+//! spent), its receipts (which pay held transfers), its online payments, the purses it closes and
+//! the new purse it asks for; then the response, with the member's log entries since the wallet
+//! last looked and a checkpoint over the log as it stands after this sync. The signed response is
+//! stored under the request's id before the transaction commits, so a repeated request, whether a
+//! retry after a cut connection or a replay by someone else, gets the same bytes back and changes
+//! nothing.
+
+use outpost_wallet_core::audit::{Account, EntryKind};
+use outpost_wallet_core::merkle;
+use outpost_wallet_core::protocol::sync::{
+    MAX_SYNC_ENTRIES, MAX_SYNC_NOTICES, MAX_SYNC_REVOKED, OnlinePayment, PaymentOutcome, ProvedEntry,
+    RiskNotice, SyncRequest, SyncResponseBody,
+};
+use outpost_wallet_core::protocol::{MessageId, PurseCertificate, PurseTerms};
+use outpost_wallet_core::{Amount, MoneyError};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::audit::{self, NewEntry};
+use crate::settlement::{self, Uploader};
+use crate::{Ledger, LedgerError, Member, hex, inconsistent, known_member, risk, risk_inputs};
+
+pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerError> {
+    let request = SyncRequest::from_bytes(bytes)?;
+    request.verify().map_err(|_| LedgerError::BadRequestSignature)?;
+    let request_hash = request.id();
+    let body = request.body();
+    let window = ledger.policy.settlement_window;
+    let ledger_key = ledger.public_key();
+    ledger.write(|tx, now| {
+        let stored: Option<(Vec<u8>, Vec<u8>)> = tx
+            .query_row(
+                "SELECT request_hash, response FROM sync_request WHERE wallet_key = ?1 AND request_id = ?2",
+                params![&body.wallet_key[..], &body.request_id[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((hash, response)) = stored {
+            return if hash == request_hash { Ok(response) } else { Err(LedgerError::RequestIdReused) };
+        }
+        let member_id = match settlement::member_of_key(tx, &body.wallet_key)? {
+            None => return Err(LedgerError::UnknownWallet),
+            Some((member_id, state)) if state == "active" => member_id,
+            Some((_, state)) => return Err(LedgerError::WalletBlocked { state }),
+        };
+        let detail = format!("{member_id} synced (device clock {})", body.device_time);
+        let entry = NewEntry::new(EntryKind::Synced, &member_id, detail)
+            .subject(request_hash)
+            .device_time(body.device_time);
+        audit::append(tx, now, entry)?;
+
+        let uploader = Uploader { wallet_key: body.wallet_key };
+        let mut outcomes = Vec::new();
+        for transfer in &body.transfers {
+            outcomes.push(settlement::upload_transfer(tx, now, &ledger_key, window, transfer.clone(), &uploader)?);
+        }
+        for receipt in &body.receipts {
+            if let Some(outcome) = settlement::upload_receipt(tx, now, window, receipt)? {
+                outcomes.retain(|o| o.transfer_id != outcome.transfer_id);
+                outcomes.push(outcome);
+            }
+        }
+        outcomes.truncate(outpost_wallet_core::protocol::sync::MAX_SYNC_TRANSFERS);
+        let payments = body
+            .payments
+            .iter()
+            .map(|p| pay_online(ledger, tx, now, &member_id, p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut purse = None;
+        if let Some(order) = &body.purse {
+            for declaration in &order.closing {
+                if let Some(reason) = settlement::close_purse(tx, now, &member_id, body.device_time, declaration)? {
+                    tracing::info!(member = %member_id, %reason, "purse declaration refused");
+                }
+            }
+            if order.amount > 0 {
+                purse = issue_purse(ledger, tx, now, &member_id, order.amount)?;
+            }
+        }
+
+        let member = known_member(tx, &member_id)?;
+        let response = respond(ledger, tx, now, &member, &request, outcomes, payments, purse)?;
+        tx.execute(
+            "INSERT INTO sync_request (wallet_key, request_id, request_hash, response, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![&body.wallet_key[..], &body.request_id[..], &request_hash[..], response, now as i64],
+        )?;
+        Ok(response)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn respond(
+    ledger: &Ledger,
+    tx: &Connection,
+    now: u64,
+    member: &Member,
+    request: &SyncRequest,
+    outcomes: Vec<outpost_wallet_core::protocol::sync::TransferOutcome>,
+    payments: Vec<PaymentOutcome>,
+    purse: Option<PurseCertificate>,
+) -> Result<Vec<u8>, LedgerError> {
+    let body = request.body();
+    let leaves = audit::leaf_hashes(tx)?;
+    let size = leaves.len() as u64;
+    let checkpoint = ledger.signer.checkpoint(size, merkle::root(&leaves), now);
+    let consistency = if body.checkpoint_size > 0 && body.checkpoint_size <= size {
+        merkle::consistency_proof(&leaves, body.checkpoint_size).map_err(|e| inconsistent(&e.to_string()))?
+    } else {
+        // Nothing held, or the wallet holds more than the log has: no proof can exist, and the
+        // wallet will refuse the shrunken log.
+        Vec::new()
+    };
+    let positions = audit::member_positions(tx, &member.member_id, body.seen_up_to, MAX_SYNC_ENTRIES + 1)?;
+    let more = positions.len() > MAX_SYNC_ENTRIES;
+    let mut entries = Vec::new();
+    for &seq in positions.iter().take(MAX_SYNC_ENTRIES) {
+        let (_, leaf) =
+            audit::leaves(tx, seq, 1)?.pop().ok_or_else(|| inconsistent("a log entry vanished"))?;
+        let proof = merkle::inclusion_proof(&leaves, seq).map_err(|e| inconsistent(&e.to_string()))?;
+        entries.push(ProvedEntry { leaf, proof });
+    }
+    let seen_up_to = if more { positions[MAX_SYNC_ENTRIES - 1] + 1 } else { size };
+
+    let window_start = now.saturating_sub(ledger.policy.settlement_window) as i64;
+    let mut stmt = tx.prepare(
+        "SELECT purse_id FROM purse WHERE state = 'revoked' AND expires_at >= ?1 ORDER BY expires_at DESC LIMIT ?2",
+    )?;
+    let revoked = stmt
+        .query_map(params![window_start, MAX_SYNC_REVOKED as i64], |r| r.get::<_, Vec<u8>>(0))?
+        .map(|row| row?.try_into().map_err(|_| inconsistent("a purse id is not 32 bytes")))
+        .collect::<Result<Vec<MessageId>, LedgerError>>()?;
+
+    let all = audit::entries(tx, 0, u32::MAX)?;
+    let flags = risk::flags_for(&risk::evaluate(&risk_inputs(&all), &ledger.policy.risk), &member.member_id);
+    let notices = flags
+        .iter()
+        .rev()
+        .take(MAX_SYNC_NOTICES)
+        .rev()
+        .map(|f| {
+            let mut detail = f.detail.clone();
+            detail.truncate(outpost_wallet_core::protocol::sync::MAX_SYNC_TEXT);
+            RiskNotice { code: f.reason.code().to_owned(), score: f.score, at: f.at, detail }
+        })
+        .collect();
+
+    let response = ledger.signer.sign_sync_response(SyncResponseBody {
+        request: request.id(),
+        ledger_time: now,
+        member_id: member.member_id.clone(),
+        online_balance: member.balance_minor,
+        outcomes,
+        payments,
+        purse,
+        revoked,
+        notices,
+        checkpoint,
+        consistency,
+        entries,
+        seen_up_to,
+        more,
+    })?;
+    Ok(response.to_bytes())
+}
+
+fn pay_online(
+    ledger: &Ledger,
+    tx: &Connection,
+    now: u64,
+    payer_id: &str,
+    payment: &OnlinePayment,
+) -> Result<PaymentOutcome, LedgerError> {
+    let refuse = |reason: String| PaymentOutcome { payment_id: payment.payment_id, paid: false, reason };
+    let done: Option<i64> = tx
+        .query_row(
+            "SELECT amount FROM online_payment WHERE payer_id = ?1 AND payment_id = ?2",
+            params![payer_id, &payment.payment_id[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if done.is_some() {
+        return Ok(PaymentOutcome { payment_id: payment.payment_id, paid: true, reason: "paid".into() });
+    }
+    let payee = match settlement::member_of_key(tx, &payment.to_key)? {
+        Some((payee, state)) if state == "active" => payee,
+        _ => return Ok(refuse("the payee is not an enrolled wallet".into())),
+    };
+    if payee == payer_id {
+        return Ok(refuse("a payment to yourself".into()));
+    }
+    let Ok(amount) = i64::try_from(payment.amount) else {
+        return Ok(refuse(MoneyError::TooLarge.to_string()));
+    };
+    if amount == 0 {
+        return Ok(refuse("the amount is zero".into()));
+    }
+    let payer = known_member(tx, payer_id)?;
+    if payer.balance_minor < amount {
+        let held = Amount::from_minor(payer.balance_minor.max(0) as u64, ledger.currency)?;
+        return Ok(refuse(format!("the online account holds only {held}")));
+    }
+    tx.execute(
+        "INSERT INTO online_payment (payer_id, payment_id, payee_id, amount, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![payer_id, &payment.payment_id[..], payee, amount, now as i64],
+    )?;
+    settlement::add_to_account(tx, payer_id, -amount)?;
+    settlement::add_to_account(tx, &payee, amount)?;
+    let mut subject = [0u8; 32];
+    subject[..16].copy_from_slice(&payment.payment_id);
+    let shown = Amount::from_minor(payment.amount, ledger.currency)?;
+    let entry = NewEntry::new(
+        EntryKind::OnlinePayment,
+        payer_id,
+        format!("{payer_id} paid {shown} to {payee} online: {}", payment.memo),
+    )
+    .subject(subject)
+    .moving(Account::Member(payer_id.to_owned()), -amount)
+    .moving(Account::Member(payee), amount);
+    audit::append(tx, now, entry)?;
+    Ok(PaymentOutcome { payment_id: payment.payment_id, paid: true, reason: "paid".into() })
+}
+
+/// Issues a purse of up to `wanted` minor units, within the member's limit and what the account
+/// holds, once the member has no open purse left. Flagged members get none.
+fn issue_purse(
+    ledger: &Ledger,
+    tx: &Connection,
+    now: u64,
+    member_id: &str,
+    wanted: u64,
+) -> Result<Option<PurseCertificate>, LedgerError> {
+    let member = known_member(tx, member_id)?;
+    let open: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM purse WHERE member_id = ?1 AND state = 'open'",
+        [member_id],
+        |r| r.get(0),
+    )?;
+    if member.flagged || open > 0 {
+        return Ok(None);
+    }
+    let amount = wanted.min(member.purse_limit_minor).min(member.balance_minor.max(0) as u64);
+    if amount == 0 {
+        return Ok(None);
+    }
+    let serial: u32 =
+        tx.query_row("SELECT next_serial FROM member WHERE member_id = ?1", [member_id], |r| r.get(0))?;
+    let certificate = ledger.signer.issue(PurseTerms {
+        wallet_key: member.wallet.signing_key,
+        serial,
+        member_id: member_id.to_owned(),
+        amount: Amount::from_minor(amount, ledger.currency)?,
+        issued_at: now,
+        expires_at: now + ledger.policy.purse_lifetime,
+    })?;
+    let purse_id = certificate.purse_id();
+    let amount = amount as i64;
+    tx.execute(
+        "INSERT INTO purse (purse_id, member_id, serial, amount, outstanding, state, issued_at, expires_at, certificate)
+         VALUES (?1, ?2, ?3, ?4, ?4, 'open', ?5, ?6, ?7)",
+        params![
+            &purse_id[..],
+            member_id,
+            serial,
+            amount,
+            now as i64,
+            (now + ledger.policy.purse_lifetime) as i64,
+            certificate.to_bytes()
+        ],
+    )?;
+    tx.execute("UPDATE member SET next_serial = next_serial + 1 WHERE member_id = ?1", [member_id])?;
+    settlement::add_to_account(tx, member_id, -amount)?;
+    let detail = format!(
+        "purse {} issued to {member_id}: {}, serial {serial}",
+        hex(&purse_id),
+        certificate.terms().amount
+    );
+    let entry = NewEntry::new(EntryKind::PurseIssued, member_id, detail)
+        .subject(purse_id)
+        .evidence(certificate.to_bytes())
+        .moving(Account::Member(member_id.to_owned()), -amount)
+        .moving(Account::Purse(purse_id), amount);
+    audit::append(tx, now, entry)?;
+    Ok(Some(certificate))
+}

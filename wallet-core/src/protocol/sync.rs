@@ -1,0 +1,557 @@
+//! Sync: one signed request from a wallet and one signed response from the ledger (DESIGN
+//! section 6).
+//!
+//! The request carries everything the wallet owes the ledger: the transfers it sent and received
+//! (the ledger settles each exactly once, whoever uploads it first), the receipts it scanned, the
+//! purses it closes and the new purse it wants, online payments, and how far it has followed the
+//! ledger's log. It is signed by the wallet's key and names a random `request_id`: the ledger
+//! answers a repeated request with the response it stored the first time, so a retry after a cut
+//! connection changes nothing twice and a replayed request changes nothing at all.
+//!
+//! The response is signed by the ledger and names the request it answers. It carries the results,
+//! the member's online balance, a new purse certificate, the revocation list, risk notices, a
+//! signed [`Checkpoint`] with a consistency proof from the wallet's last one, and the log entries
+//! that moved the member's money, each with its inclusion proof.
+//!
+//! Both are bounded: a decoder refuses counts and lengths above the limits below before it
+//! allocates for them.
+
+use super::{
+    Checkpoint, Kind, MAX_MEMO, MessageId, ProtocolError, PurseCertificate, Receipt, Signed, Transfer,
+    check_len,
+};
+use crate::encoding::{DecodeError, Reader, Writer};
+use crate::identity::Identity;
+use crate::merkle::{Hash, MAX_CONSISTENCY_PROOF_LEN, MAX_INCLUSION_PROOF_LEN};
+
+const REQUEST: Kind = Kind { domain: "outpost/sync-request/v1", name: "sync request", version: 1 };
+const RESPONSE: Kind = Kind { domain: "outpost/sync-response/v1", name: "sync response", version: 1 };
+
+/// Largest sync request or response, in bytes. The ledger refuses larger bodies before reading
+/// them; a wallet with more to say syncs again.
+pub const MAX_SYNC_BYTES: usize = 512 * 1024;
+/// Transfers (sent or received) in one request.
+pub const MAX_SYNC_TRANSFERS: usize = 256;
+/// Receipts in one request.
+pub const MAX_SYNC_RECEIPTS: usize = 256;
+/// Online payments in one request.
+pub const MAX_SYNC_PAYMENTS: usize = 16;
+/// Purses closed in one request.
+pub const MAX_SYNC_DECLARATIONS: usize = 16;
+/// Log entries in one response; the wallet asks again when `more` is set.
+pub const MAX_SYNC_ENTRIES: usize = 128;
+/// Revoked purses in one response.
+pub const MAX_SYNC_REVOKED: usize = 4096;
+/// Risk notices in one response.
+pub const MAX_SYNC_NOTICES: usize = 64;
+/// Longest reason or notice text, in bytes.
+pub const MAX_SYNC_TEXT: usize = 255;
+/// Longest log entry carried in a response, in bytes.
+pub const MAX_LOG_ENTRY: usize = 4096;
+
+const MAX_MESSAGE: usize = 1024;
+
+/// The wallet's final word on one of its purses, sent when it asks for a new one: the last
+/// sequence number it signed and the total it spent. The wallet pays from the purse no more. A
+/// transfer from the purse beyond this declaration is proof of an undeclared spend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurseDeclaration {
+    pub purse_id: MessageId,
+    /// 0 when nothing was spent.
+    pub last_seq: u32,
+    /// Minor units.
+    pub spent: u64,
+}
+
+/// Close these purses and issue a new one of up to `amount` minor units (0: close only). The
+/// ledger issues at most the member's purse limit and what the account holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurseOrder {
+    pub closing: Vec<PurseDeclaration>,
+    pub amount: u64,
+}
+
+/// A payment through the ledger, when both sides are connected: from the wallet's online account
+/// to the member whose wallet key is `to_key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnlinePayment {
+    /// Chosen by the payer; the ledger pays each id once.
+    pub payment_id: [u8; 16],
+    pub to_key: [u8; 32],
+    /// Minor units.
+    pub amount: u64,
+    pub memo: String,
+}
+
+/// What a wallet sends at sync, before signing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncRequestBody {
+    pub wallet_key: [u8; 32],
+    /// Random per request; a retry resends the same request with the same id.
+    pub request_id: [u8; 16],
+    /// The wallet's clock (untrusted; a large skew is a risk signal).
+    pub device_time: u64,
+    /// Size of the checkpoint the wallet holds (0: none yet). The response proves consistency
+    /// from it.
+    pub checkpoint_size: u64,
+    /// The first log position the wallet has not yet been shown.
+    pub seen_up_to: u64,
+    /// Transfers this wallet sent or received and the ledger has not yet settled.
+    pub transfers: Vec<Transfer>,
+    /// Receipts for transfers this wallet sent.
+    pub receipts: Vec<Receipt>,
+    pub purse: Option<PurseOrder>,
+    pub payments: Vec<OnlinePayment>,
+}
+
+/// A signed sync request. Its fields mean nothing until [`SyncRequest::verify`] succeeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncRequest {
+    body: SyncRequestBody,
+    signed: Signed,
+}
+
+/// What became of one uploaded transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Paid into the receiver's online account (now or earlier).
+    Settled,
+    /// Known to the ledger, waiting for the receiver's upload or receipt.
+    Held,
+    /// Unclaimed within the settlement window: the amount went back to the sender.
+    Returned,
+    /// One of two transfers from the same purse slot, or beyond what its sender declared.
+    DoubleSpend,
+    /// Not accepted; the reason says why. Nothing moved.
+    Refused,
+}
+
+impl Outcome {
+    fn code(self) -> u8 {
+        match self {
+            Self::Settled => 1,
+            Self::Held => 2,
+            Self::Returned => 3,
+            Self::DoubleSpend => 4,
+            Self::Refused => 5,
+        }
+    }
+
+    fn from_code(code: u8) -> Result<Self, DecodeError> {
+        Ok(match code {
+            1 => Self::Settled,
+            2 => Self::Held,
+            3 => Self::Returned,
+            4 => Self::DoubleSpend,
+            5 => Self::Refused,
+            _ => return Err(DecodeError::Invalid { what: "outcome", reason: "unknown code" }),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferOutcome {
+    pub transfer_id: MessageId,
+    pub outcome: Outcome,
+    /// Plain words for the member, e.g. why it was refused.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentOutcome {
+    pub payment_id: [u8; 16],
+    pub paid: bool,
+    pub reason: String,
+}
+
+/// A risk flag the ledger raised on this member, for the wallet to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskNotice {
+    /// The rule's stable code, e.g. `velocity`.
+    pub code: String,
+    /// 0 to 100.
+    pub score: u16,
+    /// Ledger time it was raised.
+    pub at: u64,
+    pub detail: String,
+}
+
+/// One log entry that concerns the member, with the proof that it is in the checkpoint's tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvedEntry {
+    /// The entry's leaf data ([`crate::audit::AuditEntry::from_leaf_data`]).
+    pub leaf: Vec<u8>,
+    pub proof: Vec<Hash>,
+}
+
+/// What the ledger answers, before signing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncResponseBody {
+    /// The id of the request this answers.
+    pub request: MessageId,
+    pub ledger_time: u64,
+    pub member_id: String,
+    /// The online account in minor units; negative after a double-spend debit.
+    pub online_balance: i64,
+    pub outcomes: Vec<TransferOutcome>,
+    pub payments: Vec<PaymentOutcome>,
+    pub purse: Option<PurseCertificate>,
+    /// Every purse revoked and still inside its settlement window.
+    pub revoked: Vec<MessageId>,
+    pub notices: Vec<RiskNotice>,
+    pub checkpoint: Checkpoint,
+    /// From the request's `checkpoint_size` to `checkpoint.size`.
+    pub consistency: Vec<Hash>,
+    pub entries: Vec<ProvedEntry>,
+    /// Where the wallet's next request should start following the log.
+    pub seen_up_to: u64,
+    /// More entries wait: sync again.
+    pub more: bool,
+}
+
+/// A signed sync response. Its fields mean nothing until [`SyncResponse::verify`] succeeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncResponse {
+    body: SyncResponseBody,
+    signed: Signed,
+}
+
+fn count(r: &mut Reader<'_>, what: &'static str, max: usize) -> Result<usize, DecodeError> {
+    let n = usize::from(r.u16(what)?);
+    if n > max {
+        return Err(DecodeError::TooLong { what, len: n, max });
+    }
+    Ok(n)
+}
+
+fn write_count(w: &mut Writer, message: &'static str, n: usize, max: usize) -> Result<(), ProtocolError> {
+    if n > max {
+        return Err(ProtocolError::Invalid { message, reason: "more items than one sync carries" });
+    }
+    w.u16(n as u16);
+    Ok(())
+}
+
+fn write_hashes(w: &mut Writer, hashes: &[Hash]) {
+    w.u8(hashes.len() as u8);
+    for hash in hashes {
+        w.fixed(hash);
+    }
+}
+
+fn read_hashes(r: &mut Reader<'_>, what: &'static str, max: usize) -> Result<Vec<Hash>, DecodeError> {
+    let n = usize::from(r.u8(what)?);
+    if n > max {
+        return Err(DecodeError::TooLong { what, len: n, max });
+    }
+    (0..n).map(|_| r.array(what)).collect()
+}
+
+fn check_text(field: &'static str, value: &str) -> Result<(), ProtocolError> {
+    check_len(field, value, MAX_SYNC_TEXT)
+}
+
+impl SyncRequestBody {
+    fn encode(&self) -> Result<Vec<u8>, ProtocolError> {
+        let name = REQUEST.name;
+        let mut w = REQUEST.writer();
+        w.fixed(&self.wallet_key)
+            .fixed(&self.request_id)
+            .u64(self.device_time)
+            .u64(self.checkpoint_size)
+            .u64(self.seen_up_to);
+        write_count(&mut w, name, self.transfers.len(), MAX_SYNC_TRANSFERS)?;
+        for transfer in &self.transfers {
+            w.bytes(&transfer.to_bytes());
+        }
+        write_count(&mut w, name, self.receipts.len(), MAX_SYNC_RECEIPTS)?;
+        for receipt in &self.receipts {
+            w.bytes(&receipt.to_bytes());
+        }
+        match &self.purse {
+            None => {
+                w.u8(0);
+            }
+            Some(order) => {
+                w.u8(1);
+                write_count(&mut w, name, order.closing.len(), MAX_SYNC_DECLARATIONS)?;
+                for d in &order.closing {
+                    w.fixed(&d.purse_id).u32(d.last_seq).u64(d.spent);
+                }
+                w.u64(order.amount);
+            }
+        }
+        write_count(&mut w, name, self.payments.len(), MAX_SYNC_PAYMENTS)?;
+        for p in &self.payments {
+            check_len("memo", &p.memo, MAX_MEMO)?;
+            w.fixed(&p.payment_id).fixed(&p.to_key).u64(p.amount).short_text(&p.memo);
+        }
+        let body = w.finish();
+        if body.len() + 64 > MAX_SYNC_BYTES {
+            return Err(ProtocolError::Invalid { message: name, reason: "larger than one sync carries" });
+        }
+        Ok(body)
+    }
+}
+
+impl SyncRequest {
+    /// Signs a request with the wallet's identity, whose key must be `body.wallet_key`.
+    pub fn sign(body: SyncRequestBody, wallet: &Identity) -> Result<Self, ProtocolError> {
+        if wallet.public().signing_key != body.wallet_key {
+            return Err(ProtocolError::Invalid { message: REQUEST.name, reason: "signed by another wallet" });
+        }
+        let signed = Signed::sign(&REQUEST, body.encode()?, wallet.signing_key());
+        Ok(Self { body, signed })
+    }
+
+    pub fn body(&self) -> &SyncRequestBody {
+        &self.body
+    }
+
+    pub fn id(&self) -> MessageId {
+        self.signed.id(&REQUEST)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.signed.to_bytes()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
+        if bytes.len() > MAX_SYNC_BYTES {
+            return Err(ProtocolError::TooLong { field: "sync request", max: MAX_SYNC_BYTES });
+        }
+        let (signed, mut r) = Signed::parse(&REQUEST, bytes)?;
+        let m = REQUEST.malformed();
+        let wallet_key = r.array("wallet key").map_err(&m)?;
+        let request_id = r.array("request id").map_err(&m)?;
+        let device_time = r.u64("device time").map_err(&m)?;
+        let checkpoint_size = r.u64("checkpoint size").map_err(&m)?;
+        let seen_up_to = r.u64("seen up to").map_err(&m)?;
+        let n = count(&mut r, "transfers", MAX_SYNC_TRANSFERS).map_err(&m)?;
+        let mut transfers = Vec::with_capacity(n);
+        for _ in 0..n {
+            transfers.push(Transfer::from_bytes(r.bytes("transfer", MAX_MESSAGE).map_err(&m)?)?);
+        }
+        let n = count(&mut r, "receipts", MAX_SYNC_RECEIPTS).map_err(&m)?;
+        let mut receipts = Vec::with_capacity(n);
+        for _ in 0..n {
+            receipts.push(Receipt::from_bytes(r.bytes("receipt", MAX_MESSAGE).map_err(&m)?)?);
+        }
+        let purse = match r.u8("purse order flag").map_err(&m)? {
+            0 => None,
+            1 => {
+                let n = count(&mut r, "closing purses", MAX_SYNC_DECLARATIONS).map_err(&m)?;
+                let mut closing = Vec::with_capacity(n);
+                for _ in 0..n {
+                    closing.push(PurseDeclaration {
+                        purse_id: r.array("purse id").map_err(&m)?,
+                        last_seq: r.u32("last sequence").map_err(&m)?,
+                        spent: r.u64("spent").map_err(&m)?,
+                    });
+                }
+                Some(PurseOrder { closing, amount: r.u64("purse amount").map_err(&m)? })
+            }
+            _ => return Err(m(DecodeError::Invalid { what: "purse order flag", reason: "not 0 or 1" })),
+        };
+        let n = count(&mut r, "payments", MAX_SYNC_PAYMENTS).map_err(&m)?;
+        let mut payments = Vec::with_capacity(n);
+        for _ in 0..n {
+            payments.push(OnlinePayment {
+                payment_id: r.array("payment id").map_err(&m)?,
+                to_key: r.array("payee key").map_err(&m)?,
+                amount: r.u64("amount").map_err(&m)?,
+                memo: r.short_text("memo", MAX_MEMO).map_err(&m)?.to_owned(),
+            });
+        }
+        r.finish().map_err(&m)?;
+        let body = SyncRequestBody {
+            wallet_key,
+            request_id,
+            device_time,
+            checkpoint_size,
+            seen_up_to,
+            transfers,
+            receipts,
+            purse,
+            payments,
+        };
+        Ok(Self { body, signed })
+    }
+
+    /// Checks that the wallet named in the request signed it.
+    pub fn verify(&self) -> Result<(), ProtocolError> {
+        self.signed.verify(&REQUEST, &self.body.wallet_key)
+    }
+}
+
+impl SyncResponseBody {
+    fn encode(&self) -> Result<Vec<u8>, ProtocolError> {
+        let name = RESPONSE.name;
+        let mut w = RESPONSE.writer();
+        w.fixed(&self.request).u64(self.ledger_time).short_text(&self.member_id);
+        w.u64(self.online_balance as u64);
+        write_count(&mut w, name, self.outcomes.len(), MAX_SYNC_TRANSFERS)?;
+        for o in &self.outcomes {
+            check_text("outcome reason", &o.reason)?;
+            w.fixed(&o.transfer_id).u8(o.outcome.code()).short_text(&o.reason);
+        }
+        write_count(&mut w, name, self.payments.len(), MAX_SYNC_PAYMENTS)?;
+        for p in &self.payments {
+            check_text("payment reason", &p.reason)?;
+            w.fixed(&p.payment_id).u8(u8::from(p.paid)).short_text(&p.reason);
+        }
+        match &self.purse {
+            None => w.u8(0),
+            Some(certificate) => w.u8(1).bytes(&certificate.to_bytes()),
+        };
+        write_count(&mut w, name, self.revoked.len(), MAX_SYNC_REVOKED)?;
+        for id in &self.revoked {
+            w.fixed(id);
+        }
+        write_count(&mut w, name, self.notices.len(), MAX_SYNC_NOTICES)?;
+        for n in &self.notices {
+            check_text("notice code", &n.code)?;
+            check_text("notice detail", &n.detail)?;
+            w.short_text(&n.code).u16(n.score).u64(n.at).short_text(&n.detail);
+        }
+        w.bytes(&self.checkpoint.to_bytes());
+        if self.consistency.len() > MAX_CONSISTENCY_PROOF_LEN {
+            return Err(ProtocolError::Invalid { message: name, reason: "consistency proof too long" });
+        }
+        write_hashes(&mut w, &self.consistency);
+        write_count(&mut w, name, self.entries.len(), MAX_SYNC_ENTRIES)?;
+        for e in &self.entries {
+            if e.leaf.len() > MAX_LOG_ENTRY || e.proof.len() > MAX_INCLUSION_PROOF_LEN {
+                return Err(ProtocolError::Invalid { message: name, reason: "log entry or proof too long" });
+            }
+            w.bytes(&e.leaf);
+            write_hashes(&mut w, &e.proof);
+        }
+        w.u64(self.seen_up_to).u8(u8::from(self.more));
+        let body = w.finish();
+        if body.len() + 64 > MAX_SYNC_BYTES {
+            return Err(ProtocolError::Invalid { message: name, reason: "larger than one sync carries" });
+        }
+        Ok(body)
+    }
+}
+
+impl SyncResponse {
+    pub fn body(&self) -> &SyncResponseBody {
+        &self.body
+    }
+
+    pub fn into_body(self) -> SyncResponseBody {
+        self.body
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.signed.to_bytes()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
+        if bytes.len() > MAX_SYNC_BYTES {
+            return Err(ProtocolError::TooLong { field: "sync response", max: MAX_SYNC_BYTES });
+        }
+        let (signed, mut r) = Signed::parse(&RESPONSE, bytes)?;
+        let m = RESPONSE.malformed();
+        let request = r.array("request id").map_err(&m)?;
+        let ledger_time = r.u64("ledger time").map_err(&m)?;
+        let member_id = r.short_text("member id", super::MAX_MEMBER_ID).map_err(&m)?.to_owned();
+        let online_balance = r.u64("online balance").map_err(&m)? as i64;
+        let n = count(&mut r, "outcomes", MAX_SYNC_TRANSFERS).map_err(&m)?;
+        let mut outcomes = Vec::with_capacity(n);
+        for _ in 0..n {
+            outcomes.push(TransferOutcome {
+                transfer_id: r.array("transfer id").map_err(&m)?,
+                outcome: Outcome::from_code(r.u8("outcome").map_err(&m)?).map_err(&m)?,
+                reason: r.short_text("reason", MAX_SYNC_TEXT).map_err(&m)?.to_owned(),
+            });
+        }
+        let n = count(&mut r, "payment outcomes", MAX_SYNC_PAYMENTS).map_err(&m)?;
+        let mut payments = Vec::with_capacity(n);
+        for _ in 0..n {
+            let payment_id = r.array("payment id").map_err(&m)?;
+            let paid = match r.u8("paid").map_err(&m)? {
+                0 => false,
+                1 => true,
+                _ => return Err(m(DecodeError::Invalid { what: "paid", reason: "not 0 or 1" })),
+            };
+            let reason = r.short_text("reason", MAX_SYNC_TEXT).map_err(&m)?.to_owned();
+            payments.push(PaymentOutcome { payment_id, paid, reason });
+        }
+        let purse = match r.u8("purse flag").map_err(&m)? {
+            0 => None,
+            1 => Some(PurseCertificate::from_bytes(r.bytes("purse certificate", MAX_MESSAGE).map_err(&m)?)?),
+            _ => return Err(m(DecodeError::Invalid { what: "purse flag", reason: "not 0 or 1" })),
+        };
+        let n = count(&mut r, "revoked purses", MAX_SYNC_REVOKED).map_err(&m)?;
+        let revoked = (0..n).map(|_| r.array("revoked purse")).collect::<Result<_, _>>().map_err(&m)?;
+        let n = count(&mut r, "notices", MAX_SYNC_NOTICES).map_err(&m)?;
+        let mut notices = Vec::with_capacity(n);
+        for _ in 0..n {
+            notices.push(RiskNotice {
+                code: r.short_text("notice code", MAX_SYNC_TEXT).map_err(&m)?.to_owned(),
+                score: r.u16("score").map_err(&m)?,
+                at: r.u64("notice time").map_err(&m)?,
+                detail: r.short_text("notice detail", MAX_SYNC_TEXT).map_err(&m)?.to_owned(),
+            });
+        }
+        let checkpoint = Checkpoint::from_bytes(r.bytes("checkpoint", MAX_MESSAGE).map_err(&m)?)?;
+        let consistency = read_hashes(&mut r, "consistency proof", MAX_CONSISTENCY_PROOF_LEN).map_err(&m)?;
+        let n = count(&mut r, "log entries", MAX_SYNC_ENTRIES).map_err(&m)?;
+        let mut entries = Vec::with_capacity(n);
+        for _ in 0..n {
+            let leaf = r.bytes("log entry", MAX_LOG_ENTRY).map_err(&m)?.to_vec();
+            let proof = read_hashes(&mut r, "inclusion proof", MAX_INCLUSION_PROOF_LEN).map_err(&m)?;
+            entries.push(ProvedEntry { leaf, proof });
+        }
+        let seen_up_to = r.u64("seen up to").map_err(&m)?;
+        let more = match r.u8("more").map_err(&m)? {
+            0 => false,
+            1 => true,
+            _ => return Err(m(DecodeError::Invalid { what: "more", reason: "not 0 or 1" })),
+        };
+        r.finish().map_err(&m)?;
+        let body = SyncResponseBody {
+            request,
+            ledger_time,
+            member_id,
+            online_balance,
+            outcomes,
+            payments,
+            purse,
+            revoked,
+            notices,
+            checkpoint,
+            consistency,
+            entries,
+            seen_up_to,
+            more,
+        };
+        Ok(Self { body, signed })
+    }
+
+    /// Checks the ledger's signature with the pinned key and that the response answers
+    /// `request` (a response to another request, even a genuine one, is refused).
+    pub fn verify(&self, ledger_key: &[u8; 32], request: &MessageId) -> Result<(), ProtocolError> {
+        self.signed.verify(&RESPONSE, ledger_key)?;
+        if &self.body.request != request {
+            return Err(ProtocolError::Invalid {
+                message: RESPONSE.name,
+                reason: "it answers another request than the one sent",
+            });
+        }
+        self.body.checkpoint.verify(ledger_key)
+    }
+}
+
+impl super::LedgerSigner {
+    /// Signs a sync response.
+    pub fn sign_sync_response(&self, body: SyncResponseBody) -> Result<SyncResponse, ProtocolError> {
+        check_len("member id", &body.member_id, super::MAX_MEMBER_ID)?;
+        let signed = Signed::sign(&RESPONSE, body.encode()?, &self.key);
+        Ok(SyncResponse { body, signed })
+    }
+}
