@@ -42,6 +42,16 @@ pub enum EventKind {
     TransferReceived,
     ReceiptConfirmed,
     DoubleSpendDetected,
+    /// A sync with the ledger was applied.
+    Synced,
+    /// A purse was closed: its final spend declared to the ledger.
+    PurseClosed,
+    /// The ledger settled, returned or refused a transfer.
+    TransferSettled,
+    /// The ledger reported money moved in the member's account (pay, online payment, returns).
+    AccountMoved,
+    /// An online payment was queued for the next sync.
+    OnlinePaymentQueued,
 }
 
 impl EventKind {
@@ -59,6 +69,11 @@ impl EventKind {
             EventKind::TransferReceived => 10,
             EventKind::ReceiptConfirmed => 11,
             EventKind::DoubleSpendDetected => 12,
+            EventKind::Synced => 13,
+            EventKind::PurseClosed => 14,
+            EventKind::TransferSettled => 15,
+            EventKind::AccountMoved => 16,
+            EventKind::OnlinePaymentQueued => 17,
         }
     }
 
@@ -76,6 +91,11 @@ impl EventKind {
             10 => EventKind::TransferReceived,
             11 => EventKind::ReceiptConfirmed,
             12 => EventKind::DoubleSpendDetected,
+            13 => EventKind::Synced,
+            14 => EventKind::PurseClosed,
+            15 => EventKind::TransferSettled,
+            16 => EventKind::AccountMoved,
+            17 => EventKind::OnlinePaymentQueued,
             _ => return None,
         })
     }

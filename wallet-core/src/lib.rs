@@ -82,6 +82,7 @@ pub mod money;
 pub mod protocol;
 pub mod qr;
 pub mod store;
+pub mod transport;
 pub mod vault;
 pub mod wallet;
 
@@ -92,6 +93,6 @@ pub use money::{Amount, Currency, MoneyError};
 pub use store::StoreError;
 pub use vault::{KdfParams, KeyProtector, Pin, ProtectorError, SoftwareProtector, VaultError};
 pub use wallet::{
-    Accepted, Balances, Confirmed, Contact, CreatedRequest, Direction, HistoryEntry, Payment, TransferStatus,
-    Wallet, WalletError, WalletOptions,
+    Accepted, Balances, Confirmed, Contact, CreatedRequest, Direction, HistoryEntry, Payment, SyncOptions,
+    SyncReport, TransferStatus, Wallet, WalletError, WalletOptions,
 };

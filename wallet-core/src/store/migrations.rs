@@ -51,6 +51,10 @@ const MIGRATIONS: &[&str] = &[
      ) STRICT;
      CREATE INDEX transfer_purse ON transfer (purse) WHERE purse IS NOT NULL;
      CREATE INDEX transfer_request ON transfer (request) WHERE request IS NOT NULL;",
+    // 3: sync. `unsettled` marks the transfers the ledger has not had its final say on, so a sync
+    // finds what to upload without opening every row of a long history.
+    "ALTER TABLE transfer ADD COLUMN unsettled INTEGER NOT NULL DEFAULT 1 CHECK (unsettled IN (0, 1));
+     CREATE INDEX transfer_unsettled ON transfer (seq) WHERE unsettled = 1;",
 ];
 
 /// The schema version this build writes and reads.

@@ -33,10 +33,12 @@ use crate::vault::{DataKey, KdfParams, KeyProtector, Pin, PinWrap, RowRef, Vault
 
 mod payments;
 mod records;
+mod sync;
 
-pub use payments::{Accepted, Confirmed, CreatedRequest, Direction, HistoryEntry, Payment};
 pub(crate) use payments::short_id;
+pub use payments::{Accepted, Confirmed, CreatedRequest, Direction, HistoryEntry, Payment};
 pub use records::{Contact, MAX_CONTACT_LABEL, TransferStatus};
+pub use sync::{SyncOptions, SyncReport};
 
 const BALANCE_VERSION: u8 = 1;
 
@@ -113,6 +115,14 @@ pub enum WalletError {
     UnknownTransfer { transfer_id: MessageId },
     #[error("this receipt is signed by someone other than the transfer's receiver")]
     ReceiptFromStranger,
+    #[error("{0}")]
+    Transport(#[from] crate::transport::TransportError),
+    /// The ledger's log does not extend the checkpoint this wallet holds: it rewrote or dropped
+    /// history. Nothing from its answer was applied.
+    #[error("{0}; nothing from this answer was applied")]
+    LedgerHistory(#[from] crate::protocol::CheckpointError),
+    #[error("the ledger's answer does not prove what it claims ({reason}); nothing from it was applied")]
+    BadLedgerProof { reason: String },
 }
 
 impl From<LogError> for WalletError {
@@ -158,8 +168,12 @@ struct Record {
 /// What the wallet holds, as amounts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Balances {
-    /// The online account balance as of the last sync with the ledger.
+    /// The online account balance as of the last sync with the ledger (zero when it is below
+    /// zero: see `owed`).
     pub online: Amount,
+    /// What the member owes the ledger: the online account below zero, after a double-spend
+    /// debit.
+    pub owed: Amount,
     /// What the offline purses can still pay (expired and revoked purses count nothing).
     pub offline_purse: Amount,
     /// Received offline and not yet settled by the ledger.
@@ -340,6 +354,10 @@ impl Wallet {
             let conn = store.conn();
             Ok(Balances {
                 online: read_balance(conn, unlocked, &self.record, "online")?,
+                owed: Amount::from_minor(
+                    self.online_balance_in(conn, unlocked)?.min(0).unsigned_abs(),
+                    self.record.currency,
+                )?,
                 offline_purse: self.purse_remaining(conn, unlocked)?,
                 pending_incoming: read_balance_or_zero(conn, unlocked, &self.record, "pending_in")?,
                 pending_outgoing: read_balance_or_zero(conn, unlocked, &self.record, "pending_out")?,

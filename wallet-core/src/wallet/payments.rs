@@ -109,21 +109,26 @@ pub struct HistoryEntry {
 }
 
 /// Sealing and opening of payment rows, each bound to its table and keyed lookup.
-struct Rows<'a> {
+pub(super) struct Rows<'a> {
     key: &'a DataKey,
     wallet_id: &'a [u8; 16],
 }
 
 impl Rows<'_> {
-    fn lookup(&self, table: &'static str, id: &[u8]) -> [u8; 32] {
+    pub(super) fn lookup(&self, table: &'static str, id: &[u8]) -> [u8; 32] {
         self.key.lookup(table, id)
     }
 
-    fn seal(&self, table: &'static str, reference: &[u8; 32], plain: &[u8]) -> Result<Vec<u8>, WalletError> {
+    pub(super) fn seal(
+        &self,
+        table: &'static str,
+        reference: &[u8; 32],
+        plain: &[u8],
+    ) -> Result<Vec<u8>, WalletError> {
         Ok(self.key.seal(row(self.wallet_id, table, reference), plain)?)
     }
 
-    fn open<T>(
+    pub(super) fn open<T>(
         &self,
         table: &'static str,
         reference: &[u8],
@@ -135,7 +140,7 @@ impl Rows<'_> {
     }
 
     /// Reads and opens the row of `table` whose `ref` is `reference`.
-    fn get<T>(
+    pub(super) fn get<T>(
         &self,
         conn: &rusqlite::Connection,
         table: &'static str,
@@ -148,7 +153,7 @@ impl Rows<'_> {
         }
     }
 
-    fn put(
+    pub(super) fn put(
         &self,
         tx: &Transaction<'_>,
         table: &'static str,
@@ -165,7 +170,7 @@ impl Rows<'_> {
     }
 
     /// Every row of `table`, opened. For the small tables (purses, contacts).
-    fn all<T>(
+    pub(super) fn all<T>(
         &self,
         conn: &rusqlite::Connection,
         table: &'static str,
@@ -181,14 +186,18 @@ impl Rows<'_> {
         Ok(out)
     }
 
-    fn is_revoked(&self, conn: &rusqlite::Connection, purse_id: &MessageId) -> Result<bool, WalletError> {
+    pub(super) fn is_revoked(
+        &self,
+        conn: &rusqlite::Connection,
+        purse_id: &MessageId,
+    ) -> Result<bool, WalletError> {
         let reference = self.lookup("revoked", purse_id);
         Ok(self
             .get(conn, "revoked", &reference, |b| Ok(b.to_vec()))?
             .is_some_and(|stored| stored == purse_id))
     }
 
-    fn insert_transfer(
+    pub(super) fn insert_transfer(
         &self,
         tx: &Transaction<'_>,
         record: &TransferRecord,
@@ -209,14 +218,21 @@ impl Rows<'_> {
         Ok(())
     }
 
-    fn update_transfer(&self, tx: &Transaction<'_>, record: &TransferRecord) -> Result<(), WalletError> {
+    pub(super) fn update_transfer(
+        &self,
+        tx: &Transaction<'_>,
+        record: &TransferRecord,
+    ) -> Result<(), WalletError> {
         let reference = self.lookup("transfer", &record.transfer.id());
         let sealed = self.seal("transfer", &reference, &record.encode())?;
-        tx.execute("UPDATE transfer SET sealed = ?2 WHERE ref = ?1", params![&reference[..], sealed])?;
+        tx.execute(
+            "UPDATE transfer SET sealed = ?2, unsettled = ?3 WHERE ref = ?1",
+            params![&reference[..], sealed, !record.status.is_final()],
+        )?;
         Ok(())
     }
 
-    fn transfer(
+    pub(super) fn transfer(
         &self,
         conn: &rusqlite::Connection,
         id: &MessageId,
@@ -235,11 +251,11 @@ pub(crate) fn short_id(id: &[u8]) -> String {
 }
 
 impl Wallet {
-    fn rows<'a>(&'a self, key: &'a DataKey) -> Rows<'a> {
+    pub(super) fn rows<'a>(&'a self, key: &'a DataKey) -> Rows<'a> {
         Rows { key, wallet_id: &self.record.wallet_id }
     }
 
-    fn now(&self) -> u64 {
+    pub(super) fn now(&self) -> u64 {
         self.options.clock.now_unix()
     }
 
@@ -288,57 +304,90 @@ impl Wallet {
         self.with_unlocked(|store, key| {
             let ledger_key = read_ledger_key(store.conn(), key, &self.record.wallet_id)?
                 .ok_or(WalletError::NotEnrolled)?;
-            certificate.verify(&ledger_key)?;
-            let terms = certificate.terms();
-            if terms.wallet_key != self.record.public.signing_key {
-                return Err(WalletError::NotMyPurse);
-            }
-            self.check_currency(terms.amount.currency())?;
-            let now = self.now();
-            if now > terms.expires_at {
-                return Err(ProtocolError::Expired {
-                    message: "purse certificate",
-                    expired_at: terms.expires_at,
-                    now,
-                }
-                .into());
-            }
-            let rows = self.rows(key);
-            let purse_id = certificate.purse_id();
-            let reference = rows.lookup("purse", &purse_id);
-            if rows.get(store.conn(), "purse", &reference, PurseRecord::decode)?.is_some() {
-                return Ok(false);
-            }
+            self.check_purse(certificate, &ledger_key)?;
             let tx = store.write()?;
-            rows.put(&tx, "purse", &reference, &PurseRecord::new(certificate.clone()).encode())?;
-            let detail = format!(
-                "purse {} installed: {} until {}, serial {}",
-                short_id(&purse_id),
-                terms.amount,
-                terms.expires_at,
-                terms.serial
-            );
-            self.log(key).append(&tx, now, EventKind::PurseInstalled, &detail)?;
+            let installed = self.put_purse(&tx, key, certificate)?;
             tx.commit()?;
-            Ok(true)
+            Ok(installed)
         })
+    }
+
+    /// The checks a purse certificate must pass before it is installed.
+    pub(super) fn check_purse(
+        &self,
+        certificate: &PurseCertificate,
+        ledger_key: &[u8; 32],
+    ) -> Result<(), WalletError> {
+        certificate.verify(ledger_key)?;
+        let terms = certificate.terms();
+        if terms.wallet_key != self.record.public.signing_key {
+            return Err(WalletError::NotMyPurse);
+        }
+        self.check_currency(terms.amount.currency())?;
+        let now = self.now();
+        if now > terms.expires_at {
+            return Err(ProtocolError::Expired {
+                message: "purse certificate",
+                expired_at: terms.expires_at,
+                now,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Stores a checked purse in the caller's transaction; `false` if it was already installed.
+    pub(super) fn put_purse(
+        &self,
+        tx: &Transaction<'_>,
+        key: &DataKey,
+        certificate: &PurseCertificate,
+    ) -> Result<bool, WalletError> {
+        let rows = self.rows(key);
+        let purse_id = certificate.purse_id();
+        let reference = rows.lookup("purse", &purse_id);
+        if rows.get(tx, "purse", &reference, PurseRecord::decode)?.is_some() {
+            return Ok(false);
+        }
+        rows.put(tx, "purse", &reference, &PurseRecord::new(certificate.clone()).encode())?;
+        let terms = certificate.terms();
+        let detail = format!(
+            "purse {} installed: {} until {}, serial {}",
+            short_id(&purse_id),
+            terms.amount,
+            terms.expires_at,
+            terms.serial
+        );
+        self.log(key).append(tx, self.now(), EventKind::PurseInstalled, &detail)?;
+        Ok(true)
     }
 
     /// Records that the ledger revoked a purse (its own or anyone's): transfers from it are
     /// refused from now on, and this wallet stops paying from it if it is its own. Idempotent.
     pub fn revoke_purse(&self, purse_id: &MessageId) -> Result<(), WalletError> {
         self.with_unlocked(|store, key| {
-            let rows = self.rows(key);
-            if rows.is_revoked(store.conn(), purse_id)? {
-                return Ok(());
-            }
             let tx = store.write()?;
-            rows.put(&tx, "revoked", &rows.lookup("revoked", purse_id), purse_id)?;
-            let detail = format!("purse {} revoked", short_id(purse_id));
-            self.log(key).append(&tx, self.now(), EventKind::PurseRevoked, &detail)?;
+            self.put_revocation(&tx, key, purse_id)?;
             tx.commit()?;
             Ok(())
         })
+    }
+
+    /// Stores a revocation in the caller's transaction; `false` if it was already known.
+    pub(super) fn put_revocation(
+        &self,
+        tx: &Transaction<'_>,
+        key: &DataKey,
+        purse_id: &MessageId,
+    ) -> Result<bool, WalletError> {
+        let rows = self.rows(key);
+        if rows.is_revoked(tx, purse_id)? {
+            return Ok(false);
+        }
+        rows.put(tx, "revoked", &rows.lookup("revoked", purse_id), purse_id)?;
+        let detail = format!("purse {} revoked", short_id(purse_id));
+        self.log(key).append(tx, self.now(), EventKind::PurseRevoked, &detail)?;
+        Ok(true)
     }
 
     /// Saves someone this wallet can pay without scanning a request (from their payment request
@@ -795,14 +844,14 @@ impl Wallet {
         })
     }
 
-    fn check_currency(&self, found: Currency) -> Result<(), WalletError> {
+    pub(super) fn check_currency(&self, found: Currency) -> Result<(), WalletError> {
         if found != self.record.currency {
             return Err(WalletError::WrongCurrency { expected: self.record.currency, found });
         }
         Ok(())
     }
 
-    fn add_to_balance(
+    pub(super) fn add_to_balance(
         &self,
         tx: &Transaction<'_>,
         key: &DataKey,
@@ -838,7 +887,8 @@ fn usable(
     purse: &PurseRecord,
     now: u64,
 ) -> Result<bool, WalletError> {
-    Ok(now <= purse.certificate.terms().expires_at
+    Ok(!purse.closed
+        && now <= purse.certificate.terms().expires_at
         && !rows.is_revoked(conn, &purse.certificate.purse_id())?)
 }
 
@@ -925,7 +975,7 @@ fn history_entry(position: u64, record: TransferRecord) -> HistoryEntry {
     }
 }
 
-fn read_ledger_key(
+pub(super) fn read_ledger_key(
     conn: &rusqlite::Connection,
     key: &DataKey,
     wallet_id: &[u8; 16],

@@ -6,7 +6,7 @@ use crate::encoding::{DecodeError, Reader, Writer};
 use crate::identity::PublicIdentity;
 use crate::protocol::{MessageId, PaymentRequest, PurseCertificate, Receipt, Transfer};
 
-const PURSE_VERSION: u8 = 1;
+const PURSE_VERSION: u8 = 2;
 const TRANSFER_VERSION: u8 = 1;
 const REQUEST_VERSION: u8 = 1;
 const CONTACT_VERSION: u8 = 1;
@@ -27,6 +27,17 @@ pub enum TransferStatus {
     /// Received, but another transfer from the same purse slot was seen too: it is kept as
     /// evidence of a double spend and was not credited.
     DoubleSpendEvidence,
+    /// Sent, and the ledger paid it to the receiver.
+    SentSettled,
+    /// Received, and the ledger paid it into this member's online account.
+    ReceivedSettled,
+    /// Sent, but nobody claimed it within the settlement window: the ledger returned the amount
+    /// to this member's online account.
+    Returned,
+    /// Received, but the ledger refused to pay it (the reason was shown at sync).
+    ReceivedRefused,
+    /// Sent, but the ledger refused it (the reason was shown at sync).
+    SentRefused,
 }
 
 impl TransferStatus {
@@ -36,6 +47,11 @@ impl TransferStatus {
             Self::Delivered => 2,
             Self::PendingSettlement => 3,
             Self::DoubleSpendEvidence => 4,
+            Self::SentSettled => 5,
+            Self::ReceivedSettled => 6,
+            Self::Returned => 7,
+            Self::ReceivedRefused => 8,
+            Self::SentRefused => 9,
         }
     }
 
@@ -45,13 +61,33 @@ impl TransferStatus {
             2 => Self::Delivered,
             3 => Self::PendingSettlement,
             4 => Self::DoubleSpendEvidence,
+            5 => Self::SentSettled,
+            6 => Self::ReceivedSettled,
+            7 => Self::Returned,
+            8 => Self::ReceivedRefused,
+            9 => Self::SentRefused,
             _ => return None,
         })
     }
 
     /// True for the statuses of transfers this wallet sent.
     pub fn is_outgoing(self) -> bool {
-        matches!(self, Self::AwaitingReceipt | Self::Delivered)
+        matches!(
+            self,
+            Self::AwaitingReceipt | Self::Delivered | Self::SentSettled | Self::Returned | Self::SentRefused
+        )
+    }
+
+    /// True once the ledger has had its final say: nothing more to upload.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::SentSettled
+                | Self::ReceivedSettled
+                | Self::Returned
+                | Self::ReceivedRefused
+                | Self::SentRefused
+        )
     }
 }
 
@@ -62,6 +98,11 @@ impl std::fmt::Display for TransferStatus {
             Self::Delivered => "sent, delivered",
             Self::PendingSettlement => "received, pending settlement",
             Self::DoubleSpendEvidence => "refused: double spend (kept as evidence)",
+            Self::SentSettled => "sent, settled by the ledger",
+            Self::ReceivedSettled => "received, settled into the online account",
+            Self::Returned => "sent, unclaimed: returned to the online account",
+            Self::ReceivedRefused => "received, refused by the ledger",
+            Self::SentRefused => "sent, refused by the ledger",
         })
     }
 }
@@ -80,12 +121,14 @@ pub(crate) struct PurseRecord {
     pub next_seq: u32,
     /// `prev_hash` for the next transfer: the last transfer's id, or the chain start.
     pub last_hash: [u8; 32],
+    /// Declared to the ledger as finished (when asking for a new purse): never paid from again.
+    pub closed: bool,
 }
 
 impl PurseRecord {
     pub fn new(certificate: PurseCertificate) -> Self {
         let last_hash = certificate.chain_start();
-        Self { certificate, spent: 0, next_seq: 1, last_hash }
+        Self { certificate, spent: 0, next_seq: 1, last_hash, closed: false }
     }
 
     pub fn remaining(&self) -> u64 {
@@ -99,19 +142,33 @@ impl PurseRecord {
             .u64(self.spent)
             .u32(self.next_seq)
             .fixed(&self.last_hash)
+            .u8(u8::from(self.closed))
             .finish()
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
-        r.version("purse record", PURSE_VERSION)?;
+        // Version 1 records predate closing purses: they are open.
+        let version = r.u8("purse record")?;
+        if version != 1 && version != PURSE_VERSION {
+            return Err(DecodeError::UnsupportedVersion {
+                what: "purse record",
+                found: version,
+                supported: PURSE_VERSION,
+            });
+        }
         let certificate = PurseCertificate::from_bytes(r.bytes("certificate", MAX_MESSAGE)?)
             .map_err(|_| invalid("certificate"))?;
         let spent = r.u64("spent")?;
         let next_seq = r.u32("next sequence")?;
         let last_hash = r.array("last hash")?;
+        let closed = match (version, if version == 1 { 0 } else { r.u8("closed")? }) {
+            (_, 0) => false,
+            (_, 1) => true,
+            _ => return Err(invalid("closed")),
+        };
         r.finish()?;
-        Ok(Self { certificate, spent, next_seq, last_hash })
+        Ok(Self { certificate, spent, next_seq, last_hash, closed })
     }
 }
 

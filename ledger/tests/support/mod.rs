@@ -1,0 +1,130 @@
+//! A small unit for the sync tests: a ledger on a real SQLite file, members with real wallet
+//! files, a clock the test moves for both, and the QR handshake between two phones.
+#![allow(dead_code)] // each test file uses a different part of this module
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use outpost_ledger::{Ledger, Policy};
+use outpost_wallet_core::transport::{SyncTransport, TransportError};
+use outpost_wallet_core::{
+    Amount, Clock, Currency, KdfParams, Pin, SoftwareProtector, SyncOptions, SyncReport, Wallet,
+    WalletOptions,
+};
+use tempfile::TempDir;
+
+pub const PIN: &str = "482916";
+pub const DAY: u64 = 86_400;
+
+#[derive(Debug)]
+pub struct TestClock(AtomicU64);
+
+impl TestClock {
+    pub fn advance(&self, secs: u64) {
+        self.0.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now_unix(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub fn yen(n: u64) -> Amount {
+    Amount::from_minor(n, Currency::JPY).unwrap()
+}
+
+/// The ledger's own code, called without HTTP: for tests that move the clock past windows.
+pub struct InProcess(pub Arc<Ledger>);
+
+impl SyncTransport for InProcess {
+    fn exchange(&self, request: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.sync(request).map_err(|e| TransportError::Refused { status: 400, message: e.to_string() })
+    }
+}
+
+pub struct Unit {
+    pub dir: TempDir,
+    pub clock: Arc<TestClock>,
+    pub protector: Arc<SoftwareProtector>,
+    pub ledger: Arc<Ledger>,
+}
+
+impl Unit {
+    pub fn new() -> Self {
+        Self::with_policy(Policy::default())
+    }
+
+    pub fn with_policy(policy: Policy) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(TestClock(AtomicU64::new(1_800_000_000)));
+        let protector = Arc::new(SoftwareProtector::create(dir.path().join("device.key")).unwrap());
+        let ledger_dir = dir.path().join("ledger");
+        std::fs::create_dir(&ledger_dir).unwrap();
+        let ledger =
+            Arc::new(Ledger::open_with_policy(&ledger_dir, Currency::JPY, clock.clone(), policy).unwrap());
+        Self { dir, clock, protector, ledger }
+    }
+
+    pub fn transport(&self) -> InProcess {
+        InProcess(self.ledger.clone())
+    }
+
+    pub fn options(&self) -> WalletOptions {
+        WalletOptions { kdf: KdfParams::INSECURE_FAST_FOR_TESTS, clock: self.clock.clone() }
+    }
+
+    pub fn wallet_path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(format!("{name}.wallet"))
+    }
+
+    /// A new wallet, enrolled by the officer as `member_id`, with the ledger key pinned.
+    pub fn member(&self, name: &str, member_id: &str) -> Wallet {
+        let wallet = Wallet::create(
+            self.wallet_path(name),
+            &Pin::new(PIN).unwrap(),
+            Currency::JPY,
+            self.protector.clone(),
+            self.options(),
+        )
+        .unwrap();
+        let (_, qr) = wallet.enrolment_request(member_id).unwrap();
+        self.ledger.enrol(&qr).unwrap();
+        wallet.pin_ledger_key(self.ledger.public_key()).unwrap();
+        wallet
+    }
+
+    pub fn open(&self, path: &Path) -> Wallet {
+        let wallet = Wallet::open(path, self.protector.clone(), self.options()).unwrap();
+        wallet.unlock(&Pin::new(PIN).unwrap()).unwrap();
+        wallet
+    }
+
+    pub fn sync(&self, wallet: &Wallet) -> SyncReport {
+        wallet.sync(&self.transport(), &SyncOptions::default()).unwrap()
+    }
+
+    pub fn load_purse(&self, wallet: &Wallet, amount: u64) -> SyncReport {
+        wallet.sync(&self.transport(), &SyncOptions { purse: Some(yen(amount)) }).unwrap()
+    }
+
+    /// The money invariant and the offline audit of the whole log.
+    pub fn assert_books(&self) {
+        let report = self.ledger.check_invariants().unwrap();
+        assert_eq!(report.accounts + report.purses, report.credited);
+    }
+}
+
+/// The QR handshake: `payee` shows a request, `payer` pays it, `payee` accepts, and (when
+/// `confirm`) `payer` scans the receipt. Only QR text passes between them.
+pub fn pay(payer: &Wallet, payee: &Wallet, amount: u64, confirm: bool) -> [u8; 32] {
+    let request = payee.create_request(Some(yen(amount)), "", 600).unwrap();
+    let payment = payer.pay_request(&request.qr_text, None, "").unwrap();
+    let accepted = payee.accept(&payment.qr_text).unwrap();
+    if confirm {
+        payer.confirm_receipt(&accepted.receipt_qr).unwrap();
+    }
+    payment.transfer_id
+}

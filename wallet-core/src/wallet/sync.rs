@@ -1,0 +1,628 @@
+//! Sync with the ledger, from the wallet's side (DESIGN section 6).
+//!
+//! One round is three steps, and only the first and last hold the wallet's lock:
+//!
+//! 1. **Prepare.** If a request is pending from a round that never finished, take it unchanged.
+//!    Otherwise build one: every transfer the ledger has not had its final say on, the receipts
+//!    for them, queued online payments and, when asked, a purse order that closes this wallet's
+//!    purses (declaring each one's final spend) and asks for a new one. The signed request is
+//!    stored as pending, and the purses marked closed, in one transaction before anything is sent.
+//! 2. **Exchange** the bytes through the app's [`SyncTransport`].
+//! 3. **Check, then apply.** The response must be signed by the pinned ledger key and answer this
+//!    request; its checkpoint must extend the one the wallet holds (so a ledger that rewrote
+//!    history is caught); every log entry must be proved in the checkpoint's tree. Only then, in
+//!    one transaction: transfer statuses, the online balance, the new purse, revocations, risk
+//!    notices, the checkpoint, and the pending request removed.
+//!
+//! A round cut anywhere leaves the request pending; the next sync sends the same bytes and the
+//! ledger answers with the response it stored, so nothing happens twice. A purse order is only
+//! sent after a round has reached the ledger, so a phone without a network does not close the
+//! purse it needs offline.
+
+use rusqlite::{Transaction, params};
+
+use super::payments::{Rows, read_ledger_key, short_id};
+use super::records::{PurseRecord, TransferRecord, TransferStatus};
+use super::{Wallet, WalletError, row};
+use crate::audit::{Account, AuditEntry, EntryKind};
+use crate::encoding::{DecodeError, Reader, Writer};
+use crate::event_log::EventKind;
+use crate::identity::PublicIdentity;
+use crate::merkle;
+use crate::money::Amount;
+use crate::protocol::sync::{
+    MAX_SYNC_PAYMENTS, MAX_SYNC_TRANSFERS, OnlinePayment, Outcome, PaymentOutcome, PurseDeclaration,
+    PurseOrder, RiskNotice, SyncRequest, SyncRequestBody, SyncResponse, SyncResponseBody,
+};
+use crate::protocol::{Checkpoint, MAX_MEMO, MessageId, ProtocolError};
+use crate::transport::SyncTransport;
+use crate::vault::{DataKey, VaultError, random_bytes};
+
+const PENDING: &str = "sync_pending";
+const CHECKPOINT: &str = "sync_checkpoint";
+const SEEN_UP_TO: &str = "sync_seen_up_to";
+const ONLINE: &str = "sync_online_balance";
+const NOTICES: &str = "sync_notices";
+const OUTBOX: &str = "sync_online_outbox";
+const SETTING_VERSION: u8 = 1;
+/// Rounds in one sync before it stops and reports (the next sync continues).
+const MAX_ROUNDS: u32 = 16;
+
+/// What to ask of the ledger at a sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// Load a fresh offline purse of up to this amount. The ledger issues at most the member's
+    /// purse limit and what the online account holds. This wallet's current purses are closed
+    /// and declared first, and what they did not spend goes back to the online account.
+    pub purse: Option<Amount>,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Request/response exchanges made.
+    pub rounds: u32,
+    /// Transfers the ledger paid (sent or received) that this wallet learnt of in this sync.
+    pub settled: u32,
+    /// Uploaded transfers the ledger holds until their receiver syncs.
+    pub held: u32,
+    /// Sent transfers nobody claimed in time, returned to the online account.
+    pub returned: u32,
+    /// Transfers the ledger refused, with its reason.
+    pub refused: Vec<(MessageId, String)>,
+    /// The amount of the purse loaded, if one was.
+    pub new_purse: Option<Amount>,
+    /// Revocations this wallet had not heard of.
+    pub newly_revoked: u32,
+    /// The online account after the sync, in minor units (negative: owed to the ledger).
+    pub online_balance_minor: i64,
+    pub notices: Vec<RiskNotice>,
+    pub payments: Vec<PaymentOutcome>,
+    /// Size of the ledger checkpoint now held.
+    pub checkpoint_size: u64,
+}
+
+/// A request ready to send and what is needed to check its answer.
+struct Prepared {
+    bytes: Vec<u8>,
+    id: MessageId,
+    ledger_key: [u8; 32],
+    /// It carried as many transfers as one request may: more may be waiting.
+    full: bool,
+}
+
+impl Wallet {
+    /// Syncs with the ledger through `transport`: uploads what the ledger has not seen, applies
+    /// what it answers, and verifies its signatures and proofs (see the module documentation).
+    ///
+    /// Blocking: it makes network round trips. Call it off the UI thread. Other wallet calls
+    /// from other threads wait only while the request is prepared and the response applied.
+    pub fn sync(
+        &self,
+        transport: &dyn SyncTransport,
+        options: &SyncOptions,
+    ) -> Result<SyncReport, WalletError> {
+        if let Some(amount) = options.purse {
+            self.check_currency(amount.currency())?;
+        }
+        let mut report = SyncReport::default();
+        let mut purse = options.purse.filter(|a| !a.is_zero());
+        let mut reached = false;
+        while report.rounds < MAX_ROUNDS {
+            let order = if reached { purse.take() } else { None };
+            let prepared = self.prepare_sync(order)?;
+            let answer = transport.exchange(&prepared.bytes)?;
+            reached = true;
+            report.rounds += 1;
+            let more = self.apply_sync(&prepared, &answer, &mut report)?;
+            if !more && !prepared.full && purse.is_none() {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Queues a payment from the online account to `to`, made by the ledger at the next sync
+    /// (both sides must be enrolled). Returns the payment's id, which the sync report's
+    /// payment outcomes name.
+    pub fn pay_online(
+        &self,
+        to: &PublicIdentity,
+        amount: Amount,
+        memo: &str,
+    ) -> Result<[u8; 16], WalletError> {
+        self.check_currency(amount.currency())?;
+        if amount.is_zero() {
+            return Err(
+                ProtocolError::Invalid { message: "online payment", reason: "the amount is zero" }.into()
+            );
+        }
+        if memo.len() > MAX_MEMO {
+            return Err(ProtocolError::TooLong { field: "memo", max: MAX_MEMO }.into());
+        }
+        if to.signing_key == self.record.public.signing_key {
+            return Err(WalletError::SelfPayment);
+        }
+        self.with_unlocked(|store, key| {
+            let mut outbox = read_outbox(store.conn(), key, &self.record.wallet_id)?;
+            if outbox.len() >= MAX_SYNC_PAYMENTS {
+                return Err(ProtocolError::Invalid {
+                    message: "online payment",
+                    reason: "too many payments wait for the next sync: sync first",
+                }
+                .into());
+            }
+            let mut payment_id = [0u8; 16];
+            random_bytes(&mut payment_id)?;
+            outbox.push(OnlinePayment {
+                payment_id,
+                to_key: to.signing_key,
+                amount: amount.minor(),
+                memo: memo.to_owned(),
+            });
+            let tx = store.write()?;
+            write_setting(&tx, key, &self.record.wallet_id, OUTBOX, &encode_outbox(&outbox))?;
+            let detail = format!(
+                "online payment {} of {amount} to {} queued",
+                short_id(&payment_id),
+                to.fingerprint()
+            );
+            self.log(key).append(&tx, self.now(), EventKind::OnlinePaymentQueued, &detail)?;
+            tx.commit()?;
+            Ok(payment_id)
+        })
+    }
+
+    /// The risk notices the ledger returned at the last sync.
+    pub fn risk_notices(&self) -> Result<Vec<RiskNotice>, WalletError> {
+        self.with_unlocked(|store, key| {
+            match read_setting(store.conn(), key, &self.record.wallet_id, NOTICES)? {
+                Some(bytes) => decode_notices(&bytes).map_err(|_| tampered(NOTICES)),
+                None => Ok(Vec::new()),
+            }
+        })
+    }
+
+    /// The newest ledger checkpoint this wallet holds, verified when it arrived.
+    pub fn ledger_checkpoint(&self) -> Result<Option<Checkpoint>, WalletError> {
+        self.with_unlocked(|store, key| read_checkpoint(store.conn(), key, &self.record.wallet_id))
+    }
+
+    /// The online balance the ledger reported at the last sync, in minor units; negative when
+    /// the member owes the ledger.
+    pub fn online_balance_minor(&self) -> Result<i64, WalletError> {
+        self.with_unlocked(|store, key| read_online(store.conn(), key, &self.record.wallet_id))
+    }
+
+    pub(super) fn online_balance_in(
+        &self,
+        conn: &rusqlite::Connection,
+        key: &DataKey,
+    ) -> Result<i64, WalletError> {
+        read_online(conn, key, &self.record.wallet_id)
+    }
+
+    fn prepare_sync(&self, purse: Option<Amount>) -> Result<Prepared, WalletError> {
+        self.with_unlocked(|store, key| {
+            let wallet_id = &self.record.wallet_id;
+            let ledger_key =
+                read_ledger_key(store.conn(), key, wallet_id)?.ok_or(WalletError::NotEnrolled)?;
+            if let Some(bytes) = read_setting(store.conn(), key, wallet_id, PENDING)? {
+                let request = SyncRequest::from_bytes(&bytes).map_err(|_| tampered(PENDING))?;
+                let full = request.body().transfers.len() == MAX_SYNC_TRANSFERS;
+                return Ok(Prepared { id: request.id(), bytes, ledger_key, full });
+            }
+            let identity = self.load_identity(store.conn(), key)?;
+            let rows = self.rows(key);
+            let records = unsettled(store.conn(), &rows, MAX_SYNC_TRANSFERS)?;
+            let full = records.len() == MAX_SYNC_TRANSFERS;
+            let receipts = records
+                .iter()
+                .filter(|r| r.status == TransferStatus::Delivered)
+                .filter_map(|r| r.receipt.clone())
+                .collect();
+            let tx = store.write()?;
+            let order = match purse {
+                Some(amount) => Some(self.close_purses(&tx, key, amount)?),
+                None => None,
+            };
+            let body = SyncRequestBody {
+                wallet_key: self.record.public.signing_key,
+                request_id: {
+                    let mut id = [0u8; 16];
+                    random_bytes(&mut id)?;
+                    id
+                },
+                device_time: self.now(),
+                checkpoint_size: read_checkpoint(&tx, key, wallet_id)?.map_or(0, |c| c.size),
+                seen_up_to: read_u64(&tx, key, wallet_id, SEEN_UP_TO)?,
+                transfers: records.into_iter().map(|r| r.transfer).collect(),
+                receipts,
+                purse: order,
+                payments: read_outbox(&tx, key, wallet_id)?,
+            };
+            let request = SyncRequest::sign(body, &identity)?;
+            let bytes = request.to_bytes();
+            write_setting(&tx, key, wallet_id, PENDING, &bytes)?;
+            tx.commit()?;
+            Ok(Prepared { id: request.id(), bytes, ledger_key, full })
+        })
+    }
+
+    /// Marks every purse of this wallet closed and declares how far each was spent.
+    fn close_purses(
+        &self,
+        tx: &Transaction<'_>,
+        key: &DataKey,
+        amount: Amount,
+    ) -> Result<PurseOrder, WalletError> {
+        let rows = self.rows(key);
+        let mut closing = Vec::new();
+        for mut purse in rows.all(tx, "purse", PurseRecord::decode)? {
+            if purse.closed {
+                continue;
+            }
+            let purse_id = purse.certificate.purse_id();
+            closing.push(PurseDeclaration { purse_id, last_seq: purse.next_seq - 1, spent: purse.spent });
+            purse.closed = true;
+            rows.put(tx, "purse", &rows.lookup("purse", &purse_id), &purse.encode())?;
+            let detail = format!(
+                "purse {} closed for a new one: {} transfers, {} minor units spent",
+                short_id(&purse_id),
+                purse.next_seq - 1,
+                purse.spent
+            );
+            self.log(key).append(tx, self.now(), EventKind::PurseClosed, &detail)?;
+            if closing.len() == crate::protocol::sync::MAX_SYNC_DECLARATIONS {
+                break;
+            }
+        }
+        Ok(PurseOrder { closing, amount: amount.minor() })
+    }
+
+    /// Checks the answer to `prepared` and applies it. Returns whether the ledger has more to
+    /// send. Nothing is applied unless every check passes.
+    fn apply_sync(
+        &self,
+        prepared: &Prepared,
+        answer: &[u8],
+        report: &mut SyncReport,
+    ) -> Result<bool, WalletError> {
+        let response = SyncResponse::from_bytes(answer)?;
+        response.verify(&prepared.ledger_key, &prepared.id)?;
+        let body = response.into_body();
+        let mut entries = Vec::with_capacity(body.entries.len());
+        for proved in &body.entries {
+            let entry = AuditEntry::from_leaf_data(&proved.leaf).map_err(|e| {
+                WalletError::BadLedgerProof { reason: format!("a log entry does not decode: {e}") }
+            })?;
+            let leaf = merkle::leaf_hash(&proved.leaf);
+            merkle::verify_inclusion(
+                &leaf,
+                entry.seq,
+                body.checkpoint.size,
+                &proved.proof,
+                &body.checkpoint.root,
+            )
+            .map_err(|e| WalletError::BadLedgerProof {
+                reason: format!("log entry {} is not in the signed log: {e}", entry.seq),
+            })?;
+            entries.push(entry);
+        }
+        if let Some(certificate) = &body.purse {
+            self.check_purse(certificate, &prepared.ledger_key)?;
+        }
+        self.with_unlocked(|store, key| {
+            let wallet_id = &self.record.wallet_id;
+            // Another thread's sync may have applied this very answer already.
+            if read_setting(store.conn(), key, wallet_id, PENDING)?.as_deref() != Some(&prepared.bytes[..]) {
+                return Ok(false);
+            }
+            if let Some(held) = read_checkpoint(store.conn(), key, wallet_id)? {
+                body.checkpoint.check_extends(&held, &body.consistency)?;
+            }
+            let tx = store.write()?;
+            self.apply_body(&tx, key, &body, &entries, report)?;
+            tx.commit()?;
+            Ok(body.more)
+        })
+    }
+
+    fn apply_body(
+        &self,
+        tx: &Transaction<'_>,
+        key: &DataKey,
+        body: &SyncResponseBody,
+        entries: &[AuditEntry],
+        report: &mut SyncReport,
+    ) -> Result<(), WalletError> {
+        let wallet_id = &self.record.wallet_id;
+        let rows = self.rows(key);
+        for outcome in &body.outcomes {
+            let Some(record) = rows.transfer(tx, &outcome.transfer_id)? else { continue };
+            let outgoing = record.status.is_outgoing();
+            let status = match (outcome.outcome, outgoing) {
+                (Outcome::Settled, true) => TransferStatus::SentSettled,
+                (Outcome::Settled, false) => TransferStatus::ReceivedSettled,
+                (Outcome::Returned, true) => TransferStatus::Returned,
+                (Outcome::Refused, true) => TransferStatus::SentRefused,
+                (Outcome::Returned | Outcome::Refused | Outcome::DoubleSpend, false) => {
+                    TransferStatus::ReceivedRefused
+                }
+                (Outcome::Held, _) => {
+                    report.held += 1;
+                    continue;
+                }
+                _ => continue,
+            };
+            if self.finish_transfer(tx, key, &rows, record, status, &outcome.reason)? {
+                match status {
+                    TransferStatus::SentSettled | TransferStatus::ReceivedSettled => report.settled += 1,
+                    TransferStatus::Returned => report.returned += 1,
+                    _ => report.refused.push((outcome.transfer_id, outcome.reason.clone())),
+                }
+            }
+        }
+        for entry in entries {
+            match entry.kind {
+                EntryKind::Settled => {
+                    if let Some(record) = rows.transfer(tx, &entry.subject)? {
+                        let status = if record.status.is_outgoing() {
+                            TransferStatus::SentSettled
+                        } else {
+                            TransferStatus::ReceivedSettled
+                        };
+                        if self.finish_transfer(tx, key, &rows, record, status, "settled by the ledger")? {
+                            report.settled += 1;
+                        }
+                    }
+                }
+                EntryKind::Returned if entry.member_id == body.member_id => {
+                    for record in unsettled(tx, &rows, usize::MAX)? {
+                        if record.status.is_outgoing()
+                            && record.transfer.certificate().purse_id() == entry.subject
+                        {
+                            let reason = "unclaimed in the settlement window";
+                            if self.finish_transfer(
+                                tx,
+                                key,
+                                &rows,
+                                record,
+                                TransferStatus::Returned,
+                                reason,
+                            )? {
+                                report.returned += 1;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let mine = entry.moves.iter().any(|m| m.account == Account::Member(body.member_id.clone()));
+            if mine && entry.kind != EntryKind::Settled {
+                self.log(key).append(
+                    tx,
+                    self.now(),
+                    EventKind::AccountMoved,
+                    &format!("ledger: {}", entry.detail),
+                )?;
+            }
+        }
+        if let Some(certificate) = &body.purse
+            && self.put_purse(tx, key, certificate)?
+        {
+            report.new_purse = Some(certificate.terms().amount);
+        }
+        for purse_id in &body.revoked {
+            if self.put_revocation(tx, key, purse_id)? {
+                report.newly_revoked += 1;
+            }
+        }
+        let done: Vec<[u8; 16]> = body.payments.iter().map(|p| p.payment_id).collect();
+        let outbox: Vec<OnlinePayment> =
+            read_outbox(tx, key, wallet_id)?.into_iter().filter(|p| !done.contains(&p.payment_id)).collect();
+        write_setting(tx, key, wallet_id, OUTBOX, &encode_outbox(&outbox))?;
+        report.payments.extend(body.payments.iter().cloned());
+
+        let online = Amount::from_minor(body.online_balance.max(0) as u64, self.record.currency)?;
+        super::write_balance(tx, key, wallet_id, "online", online)?;
+        write_setting(tx, key, wallet_id, ONLINE, &(body.online_balance as u64).to_be_bytes())?;
+        write_setting(tx, key, wallet_id, NOTICES, &encode_notices(&body.notices))?;
+        write_setting(tx, key, wallet_id, CHECKPOINT, &body.checkpoint.to_bytes())?;
+        write_setting(tx, key, wallet_id, SEEN_UP_TO, &body.seen_up_to.to_be_bytes())?;
+        tx.execute("DELETE FROM setting WHERE name = ?1", params![PENDING])?;
+        let detail = format!(
+            "synced: online balance {} minor units, ledger log at {} entries, {} outcomes",
+            body.online_balance,
+            body.checkpoint.size,
+            body.outcomes.len()
+        );
+        self.log(key).append(tx, self.now(), EventKind::Synced, &detail)?;
+        report.online_balance_minor = body.online_balance;
+        report.notices = body.notices.clone();
+        report.checkpoint_size = body.checkpoint.size;
+        Ok(())
+    }
+
+    /// Gives a transfer the ledger's final status and takes it out of the pending totals.
+    /// Returns `false` when it already had one.
+    fn finish_transfer(
+        &self,
+        tx: &Transaction<'_>,
+        key: &DataKey,
+        rows: &Rows<'_>,
+        mut record: TransferRecord,
+        status: TransferStatus,
+        reason: &str,
+    ) -> Result<bool, WalletError> {
+        if record.status.is_final() || record.status.is_outgoing() != status.is_outgoing() {
+            return Ok(false);
+        }
+        let amount = record.transfer.amount();
+        let pending = match record.status {
+            TransferStatus::AwaitingReceipt | TransferStatus::Delivered => Some("pending_out"),
+            TransferStatus::PendingSettlement => Some("pending_in"),
+            _ => None,
+        };
+        if let Some(name) = pending {
+            let current = super::read_balance(tx, key, &self.record, name)?;
+            let left = current.checked_sub(amount).map_err(|_| VaultError::Tampered {
+                table: "balance",
+                id: format!("{name} is less than a transfer it holds"),
+            })?;
+            super::write_balance(tx, key, &self.record.wallet_id, name, left)?;
+        }
+        let id = record.transfer.id();
+        record.status = status;
+        rows.update_transfer(tx, &record)?;
+        let detail = format!("transfer {} of {amount}: {status} ({reason})", short_id(&id));
+        self.log(key).append(tx, self.now(), EventKind::TransferSettled, &detail)?;
+        Ok(true)
+    }
+}
+
+/// Transfers the ledger has not had its final say on, oldest first, at most `limit`.
+fn unsettled(
+    conn: &rusqlite::Connection,
+    rows: &Rows<'_>,
+    limit: usize,
+) -> Result<Vec<TransferRecord>, WalletError> {
+    let mut stmt =
+        conn.prepare("SELECT ref, sealed FROM transfer WHERE unsettled = 1 ORDER BY seq LIMIT ?1")?;
+    let found = stmt.query_map([limit.min(i64::MAX as usize) as i64], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for item in found {
+        let (reference, sealed) = item?;
+        let record = rows.open("transfer", &reference, &sealed, TransferRecord::decode)?;
+        if !record.status.is_final() {
+            out.push(record);
+        }
+    }
+    Ok(out)
+}
+
+fn tampered(name: &str) -> WalletError {
+    VaultError::Tampered { table: "setting", id: name.into() }.into()
+}
+
+fn read_setting(
+    conn: &rusqlite::Connection,
+    key: &DataKey,
+    wallet_id: &[u8; 16],
+    name: &str,
+) -> Result<Option<Vec<u8>>, WalletError> {
+    let Some(sealed) = crate::store::read_blob(conn, "setting", "name", &name)? else {
+        return Ok(None);
+    };
+    let plain = key.open(row(wallet_id, "setting", name.as_bytes()), &sealed)?;
+    match plain.split_first() {
+        Some((&SETTING_VERSION, rest)) => Ok(Some(rest.to_vec())),
+        _ => Err(tampered(name)),
+    }
+}
+
+fn write_setting(
+    tx: &Transaction<'_>,
+    key: &DataKey,
+    wallet_id: &[u8; 16],
+    name: &str,
+    value: &[u8],
+) -> Result<(), WalletError> {
+    let plain = [&[SETTING_VERSION][..], value].concat();
+    let sealed = key.seal(row(wallet_id, "setting", name.as_bytes()), &plain)?;
+    tx.execute(
+        "INSERT INTO setting (name, sealed) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed",
+        params![name, sealed],
+    )?;
+    Ok(())
+}
+
+fn read_u64(
+    conn: &rusqlite::Connection,
+    key: &DataKey,
+    wallet_id: &[u8; 16],
+    name: &str,
+) -> Result<u64, WalletError> {
+    match read_setting(conn, key, wallet_id, name)? {
+        None => Ok(0),
+        Some(bytes) => Ok(u64::from_be_bytes(bytes.try_into().map_err(|_| tampered(name))?)),
+    }
+}
+
+fn read_online(conn: &rusqlite::Connection, key: &DataKey, wallet_id: &[u8; 16]) -> Result<i64, WalletError> {
+    Ok(read_u64(conn, key, wallet_id, ONLINE)? as i64)
+}
+
+fn read_checkpoint(
+    conn: &rusqlite::Connection,
+    key: &DataKey,
+    wallet_id: &[u8; 16],
+) -> Result<Option<Checkpoint>, WalletError> {
+    match read_setting(conn, key, wallet_id, CHECKPOINT)? {
+        None => Ok(None),
+        Some(bytes) => Ok(Some(Checkpoint::from_bytes(&bytes).map_err(|_| tampered(CHECKPOINT))?)),
+    }
+}
+
+fn read_outbox(
+    conn: &rusqlite::Connection,
+    key: &DataKey,
+    wallet_id: &[u8; 16],
+) -> Result<Vec<OnlinePayment>, WalletError> {
+    match read_setting(conn, key, wallet_id, OUTBOX)? {
+        None => Ok(Vec::new()),
+        Some(bytes) => decode_outbox(&bytes).map_err(|_| tampered(OUTBOX)),
+    }
+}
+
+fn encode_outbox(payments: &[OnlinePayment]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u16(payments.len() as u16);
+    for p in payments {
+        w.fixed(&p.payment_id).fixed(&p.to_key).u64(p.amount).short_text(&p.memo);
+    }
+    w.finish()
+}
+
+fn decode_outbox(bytes: &[u8]) -> Result<Vec<OnlinePayment>, DecodeError> {
+    let mut r = Reader::new(bytes);
+    let n = usize::from(r.u16("payments")?);
+    let mut out = Vec::with_capacity(n.min(MAX_SYNC_PAYMENTS));
+    for _ in 0..n {
+        out.push(OnlinePayment {
+            payment_id: r.array("payment id")?,
+            to_key: r.array("payee")?,
+            amount: r.u64("amount")?,
+            memo: r.short_text("memo", MAX_MEMO)?.to_owned(),
+        });
+    }
+    r.finish()?;
+    Ok(out)
+}
+
+fn encode_notices(notices: &[RiskNotice]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u16(notices.len() as u16);
+    for n in notices {
+        w.short_text(&n.code).u16(n.score).u64(n.at).short_text(&n.detail);
+    }
+    w.finish()
+}
+
+fn decode_notices(bytes: &[u8]) -> Result<Vec<RiskNotice>, DecodeError> {
+    let mut r = Reader::new(bytes);
+    let n = usize::from(r.u16("notices")?);
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(RiskNotice {
+            code: r.short_text("code", 255)?.to_owned(),
+            score: r.u16("score")?,
+            at: r.u64("time")?,
+            detail: r.short_text("detail", 255)?.to_owned(),
+        });
+    }
+    r.finish()?;
+    Ok(out)
+}
