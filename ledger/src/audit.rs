@@ -107,11 +107,19 @@ pub(crate) fn entries(conn: &Connection, from: u64, limit: u32) -> Result<Vec<Au
 
 /// The leaf hashes of the whole log, in order of position.
 pub(crate) fn leaf_hashes(conn: &Connection) -> Result<Vec<Hash>, LedgerError> {
-    let mut stmt = conn.prepare("SELECT leaf FROM audit ORDER BY seq")?;
-    let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+    Ok(positioned_leaf_hashes(conn)?.into_iter().map(|(_, hash)| hash).collect())
+}
+
+/// The leaf hashes in order with the stored `seq` of each. A row's position in the tree is its
+/// index in this list; it equals its `seq` unless rows were removed behind the ledger's back,
+/// and then wallets and auditors see the tree change.
+pub(crate) fn positioned_leaf_hashes(conn: &Connection) -> Result<Vec<(u64, Hash)>, LedgerError> {
+    let mut stmt = conn.prepare("SELECT seq, leaf FROM audit ORDER BY seq")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)))?;
     let mut out = Vec::new();
-    for leaf in rows {
-        out.push(merkle::leaf_hash(&leaf?));
+    for row in rows {
+        let (seq, leaf) = row?;
+        out.push((seq, merkle::leaf_hash(&leaf)));
     }
     Ok(out)
 }

@@ -102,7 +102,8 @@ fn respond(
     purse: Option<PurseCertificate>,
 ) -> Result<Vec<u8>, LedgerError> {
     let body = request.body();
-    let leaves = audit::leaf_hashes(tx)?;
+    let positioned = audit::positioned_leaf_hashes(tx)?;
+    let leaves: Vec<_> = positioned.iter().map(|(_, hash)| *hash).collect();
     let size = leaves.len() as u64;
     let checkpoint = ledger.signer.checkpoint(size, merkle::root(&leaves), now);
     let consistency = if body.checkpoint_size > 0 && body.checkpoint_size <= size {
@@ -118,10 +119,16 @@ fn respond(
     for &seq in positions.iter().take(MAX_SYNC_ENTRIES) {
         let (_, leaf) =
             audit::leaves(tx, seq, 1)?.pop().ok_or_else(|| inconsistent("a log entry vanished"))?;
-        let proof = merkle::inclusion_proof(&leaves, seq).map_err(|e| inconsistent(&e.to_string()))?;
+        let index =
+            positioned.iter().position(|(stored, _)| *stored == seq).unwrap_or(positioned.len()) as u64;
+        let proof = merkle::inclusion_proof(&leaves, index).map_err(|e| inconsistent(&e.to_string()))?;
         entries.push(ProvedEntry { leaf, proof });
     }
-    let seen_up_to = if more { positions[MAX_SYNC_ENTRIES - 1] + 1 } else { size };
+    let seen_up_to = if more {
+        positions[MAX_SYNC_ENTRIES - 1] + 1
+    } else {
+        positioned.last().map_or(0, |(seq, _)| seq + 1)
+    };
 
     let window_start = now.saturating_sub(ledger.policy.settlement_window) as i64;
     let mut stmt = tx.prepare(

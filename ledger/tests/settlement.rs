@@ -5,7 +5,13 @@
 mod support;
 
 use outpost_wallet_core::{Balances, TransferStatus};
-use support::{DAY, Unit, pay, yen};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use outpost_ledger::{EntryKind, Policy};
+use outpost_wallet_core::audit;
+use outpost_wallet_core::transport::{SyncTransport, TransportError};
+use outpost_wallet_core::{SyncOptions, WalletError};
+use support::{DAY, InProcess, Unit, pay, yen};
 
 fn balances(wallet: &outpost_wallet_core::Wallet) -> Balances {
     wallet.balances().unwrap()
@@ -52,4 +58,345 @@ fn three_members_pay_offline_and_every_balance_settles() {
         }
         wallet.verify_log().unwrap();
     }
+}
+
+fn count(unit: &Unit, kind: EntryKind, subject: [u8; 32]) -> usize {
+    unit.ledger
+        .audit_entries(0, u32::MAX)
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == kind && e.subject == subject)
+        .count()
+}
+
+#[test]
+fn a_transfer_settles_once_whoever_uploads_it_and_however_often() {
+    let unit = Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let ben = unit.member("ben", "BEN-0002");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.load_purse(&aiko, 10_000);
+    let id = pay(&aiko, &ben, 3_000, true);
+
+    let first = unit.sync(&aiko); // the sender, with the receipt, uploads first
+    assert_eq!(first.settled, 1);
+    for _ in 0..3 {
+        unit.sync(&ben);
+        unit.sync(&aiko);
+    }
+    assert_eq!(count(&unit, EntryKind::Settled, id), 1, "settled exactly once");
+    assert_eq!(balances(&ben).online, yen(3_000));
+    assert_eq!(unit.ledger.member("BEN-0002").unwrap().balance_minor, 3_000);
+    unit.assert_books();
+}
+
+#[test]
+fn a_transfer_the_sender_uploads_alone_is_held_then_returned_after_the_window() {
+    let unit = Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let ben = unit.member("ben", "BEN-0002");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.load_purse(&aiko, 10_000);
+    let id = pay(&aiko, &ben, 3_000, false); // ben's receipt never reaches aiko
+
+    let report = unit.sync(&aiko);
+    assert_eq!(report.held, 1, "no receipt and no upload by the receiver: held");
+    assert_eq!(unit.ledger.member("BEN-0002").unwrap().balance_minor, 0);
+    unit.assert_books();
+
+    let policy = unit.ledger.policy().clone();
+    unit.clock.advance(policy.purse_lifetime + policy.settlement_window + DAY);
+    let report = unit.sync(&aiko);
+    assert_eq!(report.returned, 1);
+    assert_eq!(balances(&aiko).online, yen(20_000), "the whole purse is back, the unclaimed 3,000 too");
+    assert!(balances(&aiko).pending_outgoing.is_zero());
+    assert_eq!(aiko.history(None, 10).unwrap()[0].status, TransferStatus::Returned);
+
+    let late = unit.sync(&ben);
+    assert_eq!(late.refused.len(), 1, "too late for the receiver: {late:?}");
+    assert_eq!(late.refused[0].0, id);
+    assert!(balances(&ben).online.is_zero() && balances(&ben).pending_incoming.is_zero());
+    assert_eq!(ben.history(None, 10).unwrap()[0].status, TransferStatus::ReceivedRefused);
+    unit.assert_books();
+}
+
+#[test]
+fn a_wallet_restored_from_a_copy_that_spends_again_is_caught_flagged_revoked_and_pays_for_it() {
+    let unit = Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let ben = unit.member("ben", "BEN-0002");
+    let chie = unit.member("chie", "CHIE-0003");
+    unit.ledger.credit("AIKO-0001", yen(10_000), "pay").unwrap();
+    unit.load_purse(&aiko, 10_000);
+    assert!(balances(&aiko).online.is_zero());
+
+    // Aiko copies her wallet file, pays Ben, then puts the copy back and pays Chie from the
+    // same purse funds.
+    drop(aiko);
+    let path = unit.wallet_path("aiko");
+    let copy = unit.dir.path().join("aiko-copy.wallet");
+    std::fs::copy(&path, &copy).unwrap();
+    let aiko = unit.open(&path);
+    let to_ben = pay(&aiko, &ben, 6_000, true);
+    drop(aiko);
+    std::fs::copy(&copy, &path).unwrap();
+    let aiko = unit.open(&path);
+    let to_chie = pay(&aiko, &chie, 6_000, true);
+
+    unit.sync(&ben);
+    unit.sync(&chie);
+    // Both honest receivers are paid; the purse covered 10,000, Aiko's account the other 2,000.
+    assert_eq!(balances(&ben).online, yen(6_000));
+    assert_eq!(balances(&chie).online, yen(6_000));
+    let cheat = unit.ledger.member("AIKO-0001").unwrap();
+    assert_eq!(cheat.balance_minor, -2_000);
+    assert!(cheat.flagged);
+
+    let proof = unit
+        .ledger
+        .audit_entries(0, u32::MAX)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == EntryKind::DoubleSpend);
+    let proof = proof.expect("a double-spend entry");
+    assert_eq!(proof.member_id, "AIKO-0001");
+    assert_eq!(proof.evidence.len(), 2, "both transfers are the evidence");
+    let flags = unit.ledger.flags().unwrap();
+    let flag = flags.iter().find(|f| f.reason.code() == "double-spend").expect("flagged");
+    assert_eq!(flag.member_id, "AIKO-0001");
+    assert_eq!(flag.score, 100);
+    let mut evidence = flag.evidence.clone();
+    evidence.sort();
+    let mut expected = vec![to_ben, to_chie];
+    expected.sort();
+    assert_eq!(evidence, expected);
+
+    // The purse is revoked everywhere, and the cheat's wallet hears of it with the debt.
+    let purse = unit.ledger.purses("AIKO-0001").unwrap()[0].clone();
+    assert_eq!(purse.state, "revoked");
+    let report = unit.sync(&aiko);
+    assert!(report.notices.iter().any(|n| n.code == "double-spend"), "{:?}", report.notices);
+    assert_eq!(balances(&aiko).owed, yen(2_000));
+    assert!(balances(&aiko).offline_purse.is_zero(), "a revoked purse pays nothing");
+    let refill = aiko.sync(&unit.transport(), &SyncOptions { purse: Some(yen(1_000)) }).unwrap();
+    assert_eq!(refill.new_purse, None, "a flagged member gets no new purse");
+    unit.assert_books();
+}
+
+#[test]
+fn a_spend_beyond_what_the_wallet_declared_is_a_double_spend() {
+    let unit = Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let ben = unit.member("ben", "BEN-0002");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.load_purse(&aiko, 10_000);
+    drop(aiko);
+    let path = unit.wallet_path("aiko");
+    let copy = unit.dir.path().join("aiko-copy.wallet");
+    std::fs::copy(&path, &copy).unwrap();
+    let aiko = unit.open(&path);
+    pay(&aiko, &ben, 4_000, true); // Ben keeps it and has not synced yet
+    drop(aiko);
+    std::fs::copy(&copy, &path).unwrap();
+    let aiko = unit.open(&path);
+    // The restored wallet declares the purse unspent and takes a new one: all 10,000 come back.
+    let report = aiko.sync(&unit.transport(), &SyncOptions { purse: Some(yen(10_000)) }).unwrap();
+    assert_eq!(report.new_purse, Some(yen(10_000)));
+
+    unit.sync(&ben);
+    assert_eq!(balances(&ben).online, yen(4_000), "the honest receiver is paid");
+    let member = unit.ledger.member("AIKO-0001").unwrap();
+    assert!(member.flagged);
+    // 20,000 credited; the first purse's 10,000 came back unspent by declaration and went into the
+    // second purse; the undeclared 4,000 is debited.
+    assert_eq!(member.balance_minor, 10_000 - 4_000);
+    assert!(
+        unit.ledger
+            .flags()
+            .unwrap()
+            .iter()
+            .any(|f| f.member_id == "AIKO-0001" && f.reason.code() == "double-spend")
+    );
+    unit.assert_books();
+}
+
+#[test]
+fn a_ledger_that_rewrites_a_leaf_is_refused_by_the_next_sync_and_fails_an_offline_audit() {
+    let unit = Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.sync(&aiko);
+    let held = aiko.ledger_checkpoint().unwrap().expect("a checkpoint after sync");
+    let before = balances(&aiko);
+
+    // Someone with the database raises the credit in its leaf.
+    let db = rusqlite::Connection::open(unit.dir.path().join("ledger/ledger.db")).unwrap();
+    let (seq, leaf): (i64, Vec<u8>) = db
+        .query_row("SELECT seq, leaf FROM audit WHERE seq = 2", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    let mut entry = audit::AuditEntry::from_leaf_data(&leaf).unwrap();
+    assert_eq!(entry.kind, EntryKind::Credited);
+    for m in &mut entry.moves {
+        m.delta *= 10;
+    }
+    db.execute("UPDATE audit SET leaf = ?2 WHERE seq = ?1", rusqlite::params![seq, entry.leaf_data()])
+        .unwrap();
+
+    let err = aiko.sync(&unit.transport(), &SyncOptions::default()).unwrap_err();
+    assert!(matches!(err, WalletError::LedgerHistory(_)), "{err}");
+    assert!(err.to_string().contains("rewritten"), "{err}");
+    assert_eq!(balances(&aiko), before, "nothing from the answer was applied");
+    assert_eq!(aiko.ledger_checkpoint().unwrap(), Some(held.clone()));
+
+    let export = unit.ledger.export_audit().unwrap();
+    let err = audit::check_against(&export.entries, &held, &unit.ledger.public_key()).unwrap_err();
+    assert_eq!(err, audit::AuditError::Rewritten { size: held.size });
+}
+
+#[test]
+fn a_ledger_that_drops_a_leaf_is_refused_by_the_next_sync_and_fails_an_offline_audit() {
+    let unit = Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.sync(&aiko);
+    let held = aiko.ledger_checkpoint().unwrap().unwrap();
+    let db = rusqlite::Connection::open(unit.dir.path().join("ledger/ledger.db")).unwrap();
+    db.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
+
+    let err = aiko.sync(&unit.transport(), &SyncOptions::default()).unwrap_err();
+    assert!(matches!(err, WalletError::LedgerHistory(_)), "{err}");
+    let export = unit.ledger.export_audit().unwrap();
+    let key = unit.ledger.public_key();
+    assert!(matches!(
+        audit::audit_log(&export.entries, &export.checkpoint, &key),
+        Err(audit::AuditError::OutOfOrder { position: 2, seq: 3 })
+    ));
+    assert!(audit::check_against(&export.entries, &held, &key).is_err());
+}
+
+/// Delivers the request to the ledger, then loses the answer once: a connection cut after the
+/// ledger committed.
+struct CutOnce {
+    inner: InProcess,
+    cut: AtomicBool,
+}
+
+impl SyncTransport for CutOnce {
+    fn exchange(&self, request: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let answer = self.inner.exchange(request)?;
+        if !self.cut.swap(true, Ordering::SeqCst) {
+            return Err(TransportError::Unreachable { detail: "connection reset".into() });
+        }
+        Ok(answer)
+    }
+}
+
+#[test]
+fn a_sync_cut_after_the_ledger_committed_is_retried_without_doing_anything_twice() {
+    let unit = Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let ben = unit.member("ben", "BEN-0002");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.load_purse(&aiko, 10_000);
+    pay(&aiko, &ben, 3_000, true);
+
+    let transport = CutOnce { inner: unit.transport(), cut: AtomicBool::new(false) };
+    let err = ben.sync(&transport, &SyncOptions::default()).unwrap_err();
+    assert!(matches!(err, WalletError::Transport(TransportError::Unreachable { .. })), "{err}");
+    assert_eq!(unit.ledger.member("BEN-0002").unwrap().balance_minor, 3_000, "the ledger committed");
+    assert_eq!(balances(&ben).pending_incoming, yen(3_000), "the wallet has not applied it yet");
+    let log_size = unit.ledger.audit_root().unwrap().0;
+
+    let report = ben.sync(&transport, &SyncOptions::default()).unwrap();
+    assert_eq!(report.settled, 1);
+    assert_eq!(unit.ledger.audit_root().unwrap().0, log_size, "the retry got the stored answer");
+    assert_eq!(balances(&ben).online, yen(3_000));
+    assert!(balances(&ben).pending_incoming.is_zero());
+    unit.sync(&ben);
+    assert_eq!(unit.ledger.member("BEN-0002").unwrap().balance_minor, 3_000);
+    unit.assert_books();
+}
+
+#[test]
+fn an_online_payment_goes_through_the_ledger_when_both_are_connected() {
+    let unit = Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let ben = unit.member("ben", "BEN-0002");
+    unit.ledger.credit("AIKO-0001", yen(8_000), "pay").unwrap();
+    let paid = aiko.pay_online(&ben.public_identity(), yen(5_000), "rent").unwrap();
+    let too_much = aiko.pay_online(&ben.public_identity(), yen(5_000), "again").unwrap();
+    let report = unit.sync(&aiko);
+    let outcome = |id| report.payments.iter().find(|p| p.payment_id == id).unwrap().clone();
+    assert!(outcome(paid).paid);
+    assert!(!outcome(too_much).paid);
+    assert!(outcome(too_much).reason.contains("holds only"), "{}", outcome(too_much).reason);
+    assert_eq!(balances(&aiko).online, yen(3_000));
+    unit.sync(&ben);
+    assert_eq!(balances(&ben).online, yen(5_000));
+    unit.sync(&aiko);
+    assert_eq!(balances(&aiko).online, yen(3_000), "sent once");
+    unit.assert_books();
+}
+
+#[test]
+fn a_revoked_purse_reaches_every_wallet_and_its_transfers_are_refused_offline() {
+    let unit = Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let ben = unit.member("ben", "BEN-0002");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.load_purse(&aiko, 10_000);
+    let purse = unit.ledger.purses("AIKO-0001").unwrap()[0].purse_id;
+    unit.ledger.revoke_purse(&purse, "phone reported stolen").unwrap();
+    assert_eq!(unit.sync(&ben).newly_revoked, 1);
+
+    let request = ben.create_request(Some(yen(1_000)), "", 600).unwrap();
+    let payment = aiko.pay_request(&request.qr_text, None, "").unwrap(); // aiko has not synced
+    assert!(matches!(ben.accept(&payment.qr_text), Err(WalletError::PurseRevoked { .. })));
+    unit.sync(&aiko);
+    let request = ben.create_request(Some(yen(1_000)), "", 600).unwrap();
+    assert!(matches!(aiko.pay_request(&request.qr_text, None, ""), Err(WalletError::NoPurse)));
+}
+
+#[test]
+fn a_replaced_device_is_locked_out_and_its_purse_comes_back_after_the_window() {
+    let unit = Unit::new();
+    let old = unit.member("aiko", "AIKO-0001");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.load_purse(&old, 10_000);
+
+    let new = outpost_wallet_core::Wallet::create(
+        unit.wallet_path("aiko-new"),
+        &outpost_wallet_core::Pin::new(support::PIN).unwrap(),
+        outpost_wallet_core::Currency::JPY,
+        unit.protector.clone(),
+        unit.options(),
+    )
+    .unwrap();
+    let (_, qr) = new.enrolment_request("AIKO-0001").unwrap();
+    unit.ledger.replace_device("AIKO-0001", &qr).unwrap();
+    new.pin_ledger_key(unit.ledger.public_key()).unwrap();
+
+    let err = old.sync(&unit.transport(), &SyncOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("replaced"), "{err}");
+    assert_eq!(unit.sync(&new).online_balance_minor, 10_000, "the purse is still out");
+
+    let policy = unit.ledger.policy().clone();
+    unit.clock.advance(policy.purse_lifetime + policy.settlement_window + DAY);
+    assert_eq!(unit.sync(&new).online_balance_minor, 20_000, "its remainder came back after the window");
+    unit.assert_books();
+}
+
+#[test]
+fn a_short_policy_applies_its_own_window() {
+    let policy = Policy { purse_lifetime: 100, settlement_window: 50, ..Policy::default() };
+    let unit = Unit::with_policy(policy);
+    let aiko = unit.member("aiko", "AIKO-0001");
+    unit.ledger.credit("AIKO-0001", yen(5_000), "pay").unwrap();
+    unit.load_purse(&aiko, 5_000);
+    unit.clock.advance(149);
+    assert_eq!(unit.ledger.sweep().unwrap(), 0, "inside the window");
+    unit.clock.advance(2);
+    assert_eq!(unit.ledger.sweep().unwrap(), 1);
+    assert_eq!(unit.ledger.member("AIKO-0001").unwrap().balance_minor, 5_000);
+    unit.assert_books();
 }

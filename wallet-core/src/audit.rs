@@ -235,6 +235,11 @@ pub enum AuditError {
     BadEntry { seq: u64, reason: String },
     #[error("the log does not start with the ledger's creation under the key that signed the checkpoint")]
     WrongLedger,
+    #[error(
+        "the log's first {size} entries are not the ones the ledger signed before (checkpoint of \
+         {size} entries): its history was rewritten"
+    )]
+    Rewritten { size: u64 },
     #[error("account {account} went to {balance} at entry {seq} without a double-spend flag")]
     Negative { seq: u64, account: String, balance: i64 },
 }
@@ -317,6 +322,27 @@ pub fn audit_log(
         });
     }
     Ok(AuditReport { entries: entries.len() as u64, credited, accounts, purses, flagged, balances })
+}
+
+/// Checks an exported log against a checkpoint the auditor (or a wallet) obtained earlier: the
+/// ledger's signature on it, and that the log's first `held.size` entries are exactly the ones it
+/// covered. A changed, removed or reordered entry fails here even when the export's own
+/// checkpoint was signed over the altered log.
+pub fn check_against(
+    entries: &[AuditEntry],
+    held: &Checkpoint,
+    ledger_key: &[u8; 32],
+) -> Result<(), AuditError> {
+    held.verify(ledger_key).map_err(AuditError::Checkpoint)?;
+    let size = usize::try_from(held.size).unwrap_or(usize::MAX);
+    if size > entries.len() {
+        return Err(AuditError::SizeMismatch { checkpoint: held.size, found: entries.len() as u64 });
+    }
+    let leaves: Vec<Hash> = entries[..size].iter().map(AuditEntry::leaf_hash).collect();
+    if merkle::root(&leaves) != held.root {
+        return Err(AuditError::Rewritten { size: held.size });
+    }
+    Ok(())
 }
 
 fn account_name(account: &Account) -> String {

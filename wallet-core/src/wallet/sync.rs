@@ -291,24 +291,6 @@ impl Wallet {
         let response = SyncResponse::from_bytes(answer)?;
         response.verify(&prepared.ledger_key, &prepared.id)?;
         let body = response.into_body();
-        let mut entries = Vec::with_capacity(body.entries.len());
-        for proved in &body.entries {
-            let entry = AuditEntry::from_leaf_data(&proved.leaf).map_err(|e| {
-                WalletError::BadLedgerProof { reason: format!("a log entry does not decode: {e}") }
-            })?;
-            let leaf = merkle::leaf_hash(&proved.leaf);
-            merkle::verify_inclusion(
-                &leaf,
-                entry.seq,
-                body.checkpoint.size,
-                &proved.proof,
-                &body.checkpoint.root,
-            )
-            .map_err(|e| WalletError::BadLedgerProof {
-                reason: format!("log entry {} is not in the signed log: {e}", entry.seq),
-            })?;
-            entries.push(entry);
-        }
         if let Some(certificate) = &body.purse {
             self.check_purse(certificate, &prepared.ledger_key)?;
         }
@@ -318,9 +300,12 @@ impl Wallet {
             if read_setting(store.conn(), key, wallet_id, PENDING)?.as_deref() != Some(&prepared.bytes[..]) {
                 return Ok(false);
             }
+            // History first: a ledger that rewrote its log is named as such, whatever else its
+            // answer gets wrong.
             if let Some(held) = read_checkpoint(store.conn(), key, wallet_id)? {
                 body.checkpoint.check_extends(&held, &body.consistency)?;
             }
+            let entries = proved_entries(&body)?;
             let tx = store.write()?;
             self.apply_body(&tx, key, &body, &entries, report)?;
             tx.commit()?;
@@ -479,6 +464,29 @@ impl Wallet {
         self.log(key).append(tx, self.now(), EventKind::TransferSettled, &detail)?;
         Ok(true)
     }
+}
+
+/// The response's log entries, each checked to be in the tree its checkpoint signs.
+fn proved_entries(body: &SyncResponseBody) -> Result<Vec<AuditEntry>, WalletError> {
+    let mut entries = Vec::with_capacity(body.entries.len());
+    for proved in &body.entries {
+        let entry = AuditEntry::from_leaf_data(&proved.leaf).map_err(|e| WalletError::BadLedgerProof {
+            reason: format!("a log entry does not decode: {e}"),
+        })?;
+        let leaf = merkle::leaf_hash(&proved.leaf);
+        merkle::verify_inclusion(
+            &leaf,
+            entry.seq,
+            body.checkpoint.size,
+            &proved.proof,
+            &body.checkpoint.root,
+        )
+        .map_err(|e| WalletError::BadLedgerProof {
+            reason: format!("log entry {} is not in the signed log: {e}", entry.seq),
+        })?;
+        entries.push(entry);
+    }
+    Ok(entries)
 }
 
 /// Transfers the ledger has not had its final say on, oldest first, at most `limit`.
