@@ -17,6 +17,7 @@
 
 mod audit;
 pub mod risk;
+pub mod server;
 mod settlement;
 mod store;
 mod sync;
@@ -66,6 +67,10 @@ pub enum LedgerError {
     UnknownMember { member_id: String },
     #[error("no purse {purse}")]
     UnknownPurse { purse: String },
+    #[error("{field} must be 1 to {max} bytes")]
+    BadText { field: &'static str, max: usize },
+    #[error("the log has {size} entries: there is no checkpoint of {from} to prove consistency from")]
+    BeyondLog { from: u64, size: u64 },
     #[error("a credit must be more than zero")]
     ZeroCredit,
     #[error("memo is longer than {max} bytes")]
@@ -337,7 +342,10 @@ impl Ledger {
         )?;
         let rows = stmt.query_map([member_id], |r| {
             Ok(PurseInfo {
-                purse_id: r.get::<_, Vec<u8>>(0)?.try_into().unwrap_or([0; 32]),
+                purse_id: r
+                    .get::<_, Vec<u8>>(0)?
+                    .try_into()
+                    .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, 0))?,
                 member_id: r.get(1)?,
                 serial: r.get(2)?,
                 amount_minor: r.get::<_, i64>(3)?.max(0) as u64,
@@ -353,9 +361,7 @@ impl Ledger {
     /// owner stops paying from it. Transfers made from it before still settle within the window;
     /// what it still holds after the window goes back to the member. Revoking twice does nothing.
     pub fn revoke_purse(&self, purse_id: &MessageId, reason: &str) -> Result<(), LedgerError> {
-        if reason.len() > MAX_CREDIT_MEMO {
-            return Err(LedgerError::MemoTooLong { max: MAX_CREDIT_MEMO });
-        }
+        check_reason(reason)?;
         self.write(|tx, now| settlement::revoke(tx, now, purse_id, reason))
     }
 
@@ -363,6 +369,7 @@ impl Ledger {
     /// purse it holds is revoked. Returns the purses revoked. Replace it with
     /// [`Ledger::replace_device`].
     pub fn revoke_device(&self, member_id: &str, reason: &str) -> Result<Vec<MessageId>, LedgerError> {
+        check_reason(reason)?;
         self.write(|tx, now| {
             let member = known_member(tx, member_id)?;
             tx.execute(
@@ -429,7 +436,11 @@ impl Ledger {
     /// Returns what purses hold after their settlement window to their members. Runs at every
     /// sync and may be run on a timer; running it twice does nothing more.
     pub fn sweep(&self) -> Result<u64, LedgerError> {
-        self.write(|tx, now| settlement::sweep(tx, now, self.policy.settlement_window))
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let finished = settlement::sweep(&tx, self.clock.now_unix(), self.policy.settlement_window)?;
+        tx.commit()?;
+        Ok(finished)
     }
 
     /// Total credited since the ledger was created, in minor units: what the accounts and purses
@@ -494,10 +505,16 @@ impl Ledger {
         Ok(self.signer.checkpoint(size, root, self.clock.now_unix()))
     }
 
-    /// The proof that the log's first `old_size` entries are unchanged in the whole log.
-    pub fn consistency_proof(&self, old_size: u64) -> Result<Vec<Hash>, LedgerError> {
+    /// A checkpoint signed now and the proof that the log's first `from` entries are unchanged
+    /// in it, read in one snapshot (so the proof is to exactly the checkpoint's size).
+    pub fn consistency(&self, from: u64) -> Result<(Checkpoint, Vec<Hash>), LedgerError> {
         let leaves = audit::leaf_hashes(&self.conn())?;
-        proof_or_empty(merkle::consistency_proof(&leaves, old_size))
+        let size = leaves.len() as u64;
+        if from > size {
+            return Err(LedgerError::BeyondLog { from, size });
+        }
+        let checkpoint = self.signer.checkpoint(size, merkle::root(&leaves), self.clock.now_unix());
+        Ok((checkpoint, proof_or_empty(merkle::consistency_proof(&leaves, from))?))
     }
 
     /// The proof that entry `index` is in the whole log.
@@ -551,6 +568,13 @@ fn proof_or_empty(proof: Result<Vec<Hash>, merkle::MerkleError>) -> Result<Vec<H
         Err(merkle::MerkleError::EmptyTree) => Ok(Vec::new()),
         Err(e) => Err(inconsistent(&e.to_string())),
     }
+}
+
+fn check_reason(reason: &str) -> Result<(), LedgerError> {
+    if reason.trim().is_empty() || reason.len() > MAX_CREDIT_MEMO {
+        return Err(LedgerError::BadText { field: "the reason", max: MAX_CREDIT_MEMO });
+    }
+    Ok(())
 }
 
 fn parse_enrolment(enrolment_qr: &str) -> Result<EnrolmentRequest, LedgerError> {

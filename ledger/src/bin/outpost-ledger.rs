@@ -1,0 +1,224 @@
+//! `outpost-ledger`: runs the HQ ledger's HTTP server on one directory.
+//!
+//! ```text
+//! outpost-ledger --dir /var/lib/outpost [--listen 127.0.0.1:7300] [--currency JPY --exponent 0]
+//! ```
+//!
+//! The directory must exist; the ledger makes `ledger.db` and `ledger.key` in it on first start.
+//! The officers' admin token comes from `OUTPOST_ADMIN_TOKEN`, else from `<dir>/admin.token`,
+//! else a new random one is written there (mode 0600) for the officer to read. It listens on
+//! loopback unless told otherwise: put a TLS-terminating proxy in front of it for the network.
+//!
+//! Once listening it prints one line to stdout, `listening on http://<address>`; logs go to
+//! stderr, filtered by `OUTPOST_LOG` (default `info`). SIGINT or SIGTERM finish the requests under
+//! way and exit 0. A startup failure prints one line to stderr and exits 1.
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+use data_encoding::HEXLOWER;
+use outpost_ledger::Ledger;
+use outpost_wallet_core::{Currency, SystemClock};
+use tracing_subscriber::EnvFilter;
+use zeroize::Zeroizing;
+
+/// The HQ ledger's HTTP server.
+#[derive(Debug, Parser)]
+#[command(name = "outpost-ledger", version, about)]
+struct Args {
+    /// Directory of the ledger's database, key and admin token. It must exist.
+    #[arg(long, value_name = "PATH")]
+    dir: PathBuf,
+    /// Address to listen on. Port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7300")]
+    listen: SocketAddr,
+    /// ISO 4217 code of the ledger's currency, fixed when the ledger is created.
+    #[arg(long, value_name = "CODE", default_value = "JPY")]
+    currency: String,
+    /// Decimal places of the currency's minor unit.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    exponent: u8,
+}
+
+const TOKEN_ENV: &str = "OUTPOST_ADMIN_TOKEN";
+const TOKEN_FILE: &str = "admin.token";
+const MIN_TOKEN_LEN: usize = 16;
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
+        Err(e) => return fail(&usage_error(&e)),
+    };
+    if let Err(message) = init_logging() {
+        return fail(&message);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("outpost-ledger: {message}");
+    ExitCode::FAILURE
+}
+
+/// clap's error on one line: its message without the usage block that follows it.
+fn usage_error(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let message: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.is_empty())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let message = message.join(" ");
+    message.strip_prefix("error: ").unwrap_or(&message).to_owned() + " (see --help)"
+}
+
+fn init_logging() -> Result<(), String> {
+    let filter = match std::env::var("OUTPOST_LOG") {
+        Ok(spec) => {
+            EnvFilter::try_new(&spec).map_err(|e| format!("OUTPOST_LOG={spec:?} is not a log filter: {e}"))?
+        }
+        Err(_) => EnvFilter::new("info"),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    Ok(())
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let dir = &args.dir;
+    if !dir.is_dir() {
+        return Err(format!("{} is not a directory: create it first (mkdir -m 700)", dir.display()));
+    }
+    let currency = Currency::new(&args.currency, args.exponent)
+        .map_err(|e| format!("--currency {} --exponent {}: {e}", args.currency, args.exponent))?;
+    let mut admin_token = admin_token(dir)?;
+    let ledger = Ledger::open(dir, currency, Arc::new(SystemClock))
+        .map_err(|e| format!("cannot open the ledger in {}: {e}", dir.display()))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let address = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
+    // Installed before the line is printed: a signal sent as soon as it appears is caught.
+    let shutdown = shutdown_signal()?;
+
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on http://{address}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    drop(stdout);
+    let key = HEXLOWER.encode(&ledger.public_key());
+    tracing::info!(%address, currency = currency.code(), %key, "ledger serving");
+
+    // Moved, not copied: the server keeps only its digest and zeroizes it.
+    let admin_token = std::mem::take(&mut *admin_token);
+    outpost_ledger::server::serve(listener, Arc::new(ledger), admin_token, shutdown)
+        .await
+        .map_err(|e| format!("the server stopped: {e}"))?;
+    tracing::info!("ledger stopped");
+    Ok(())
+}
+
+/// The officers' token: from the environment, else the token file, else a new one in the file.
+fn admin_token(dir: &Path) -> Result<Zeroizing<String>, String> {
+    if let Some(value) = std::env::var_os(TOKEN_ENV) {
+        let token = Zeroizing::new(value.into_string().map_err(|_| format!("{TOKEN_ENV} is not UTF-8"))?);
+        check_token(&token).map_err(|reason| format!("{TOKEN_ENV} refused: {reason}"))?;
+        return Ok(token);
+    }
+    let path = dir.join(TOKEN_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let text = Zeroizing::new(text);
+            let token = Zeroizing::new(text.trim().to_owned());
+            check_token(&token).map_err(|reason| format!("{} refused: {reason}", path.display()))?;
+            warn_if_others_can_read(&path);
+            Ok(token)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_token_file(&path),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// A token must be worth guessing and fit in an HTTP header as it is.
+fn check_token(token: &str) -> Result<(), String> {
+    if token.chars().count() < MIN_TOKEN_LEN {
+        return Err(format!("an admin token has at least {MIN_TOKEN_LEN} characters"));
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("an admin token is printable ASCII without spaces".into());
+    }
+    Ok(())
+}
+
+fn new_token_file(path: &Path) -> Result<Zeroizing<String>, String> {
+    let mut secret = Zeroizing::new([0u8; 32]);
+    getrandom::fill(secret.as_mut())
+        .map_err(|e| format!("the system random number generator failed: {e}"))?;
+    let token = Zeroizing::new(HEXLOWER.encode(secret.as_ref()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let write = |options: &std::fs::OpenOptions| -> std::io::Result<()> {
+        let mut file = options.open(path)?;
+        file.write_all(format!("{}\n", token.as_str()).as_bytes())?;
+        file.sync_all()
+    };
+    write(&options).map_err(|e| format!("cannot write a new admin token to {}: {e}", path.display()))?;
+    tracing::info!(file = %path.display(), "made a new admin token; officers read it from this file");
+    Ok(token)
+}
+
+#[cfg(unix)]
+fn warn_if_others_can_read(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(file = %path.display(), "the admin token file is readable by other users: chmod 600 it");
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_others_can_read(_: &Path) {}
+
+/// Completes at SIGINT or SIGTERM (Ctrl-C elsewhere).
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let listen = |kind: SignalKind| signal(kind).map_err(|e| format!("cannot handle signals: {e}"));
+    let mut interrupt = listen(SignalKind::interrupt())?;
+    let mut terminate = listen(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("SIGINT received"),
+            _ = terminate.recv() => tracing::info!("SIGTERM received"),
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, String> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("Ctrl-C received");
+        }
+    })
+}

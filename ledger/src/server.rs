@@ -1,0 +1,749 @@
+//! The ledger on the network: the HTTP API that wallets sync through and finance officers work
+//! the ledger with (DESIGN section 6). The `outpost-ledger` binary runs it.
+//!
+//! ```text
+//! POST /v1/sync                          signed request bytes in, signed response bytes out
+//! GET  /v1/ledger                        the ledger's public key and currency
+//! GET  /v1/checkpoint                    a signed checkpoint over the whole audit log
+//! GET  /v1/checkpoint/consistency?from=N that checkpoint and the proof it extends size N
+//! ...  /v1/officer/...                   members, credits, limits, purses, revocation, flags,
+//!                                        the audit export and the invariant check
+//! ```
+//!
+//! Who may do what:
+//! - Sync needs no token: the wallet signs every request and the ledger checks the signature, so
+//!   the transport adds nothing. Its body is raw bytes, refused above
+//!   [`MAX_SYNC_BYTES`] before more than that is read (and before anything is read when the
+//!   declared length is already too long).
+//! - Officer endpoints need `Authorization: Bearer <admin token>`. The server keeps only the
+//!   token's SHA-256 and compares digests in constant time, so neither the token's content nor its
+//!   length shows in the time a refusal takes. The token is never logged.
+//! - Officer bodies are JSON of at most [`MAX_JSON_BYTES`], with no unknown fields.
+//!
+//! Every refusal is JSON `{"error": "..."}` with a status that says whose fault it was: 4xx for
+//! the caller's (the message says what to change), 5xx for the ledger's own. `refusal` is the
+//! one place a [`LedgerError`] becomes a status. A refused request that carried a body is
+//! answered with `Connection: close`, since its body may be left unread. Each request is logged
+//! once, with its method, path, status and, when refused, the reason; bodies and headers are not
+//! logged.
+//!
+//! Every [`Ledger`] call blocks on SQLite, so handlers run them on tokio's blocking pool.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Json, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
+use outpost_wallet_core::Amount;
+use outpost_wallet_core::audit::encode_export;
+use outpost_wallet_core::protocol::sync::MAX_SYNC_BYTES;
+use outpost_wallet_core::protocol::{Checkpoint, MessageId};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tokio::sync::watch;
+use zeroize::Zeroizing;
+
+use crate::{Ledger, LedgerError, Member, PurseInfo, risk};
+
+/// Largest JSON body an officer endpoint reads.
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
+
+/// How often the server returns what expired purses hold, besides at every write.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+const OCTET_STREAM: &str = "application/octet-stream";
+
+/// The ledger's HTTP API. `admin_token` is the bearer token for `/v1/officer/…`; the caller
+/// chooses one worth guessing (the binary refuses fewer than 16 characters). An empty token
+/// shuts the officer endpoints rather than opening them.
+pub fn router(ledger: Arc<Ledger>, admin_token: String) -> Router {
+    let admin_token = Zeroizing::new(admin_token);
+    let token_digest = (!admin_token.is_empty()).then(|| Sha256::digest(admin_token.as_bytes()).into());
+    let state = AppState { ledger, token_digest };
+
+    let officer = Router::new()
+        .route("/members", post(enrol).get(members))
+        .route("/members/{member_id}", get(member))
+        .route("/members/{member_id}/credit", post(credit))
+        .route("/members/{member_id}/purse-limit", put(set_purse_limit))
+        .route("/members/{member_id}/purses", get(purses))
+        .route("/members/{member_id}/revoke-device", post(revoke_device))
+        .route("/members/{member_id}/replace-device", post(replace_device))
+        .route("/purses/{purse_id}/revoke", post(revoke_purse))
+        .route("/flags", get(flags))
+        .route("/audit", get(audit))
+        .route("/invariants", get(invariants))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_officer));
+
+    Router::new()
+        .route("/v1/sync", post(sync).layer(DefaultBodyLimit::max(MAX_SYNC_BYTES)))
+        .route("/v1/ledger", get(ledger_info))
+        .route("/v1/checkpoint", get(checkpoint))
+        .route("/v1/checkpoint/consistency", get(consistency))
+        .nest("/v1/officer", officer)
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(middleware::from_fn(close_after_refused_body))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// Serves [`router`] on `listener` until `shutdown` completes, then finishes the requests under
+/// way and returns. Meanwhile a background task runs [`Ledger::sweep`] every [`SWEEP_EVERY`]; it
+/// stops with the server.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    ledger: Arc<Ledger>,
+    admin_token: String,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    // Dropped or set when the server stops, whichever way it stops: either ends the sweeper.
+    let (stopping, stop) = watch::channel(false);
+    let sweeper = tokio::spawn(sweep_periodically(Arc::clone(&ledger), stop));
+    let app = router(ledger, admin_token);
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing the requests under way");
+            let _ = stopping.send(true);
+        })
+        .await;
+    if let Err(e) = sweeper.await {
+        tracing::error!(error = %e, "the sweep task failed");
+    }
+    served
+}
+
+async fn sweep_periodically(ledger: Arc<Ledger>, mut stop: watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(SWEEP_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            biased;
+            _ = stop.changed() => return,
+            _ = ticks.tick() => {}
+        }
+        let ledger = Arc::clone(&ledger);
+        match tokio::task::spawn_blocking(move || ledger.sweep()).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(finished)) => tracing::info!(purses = finished, "returned what expired purses held"),
+            Ok(Err(e)) => tracing::error!(error = %e, "sweep failed"),
+            Err(e) => tracing::error!(error = %e, "sweep task failed"),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    ledger: Arc<Ledger>,
+    /// SHA-256 of the admin token (`None`: no token, officer endpoints shut). Comparing digests
+    /// takes the same time for a presented token of any length or content.
+    token_digest: Option<[u8; 32]>,
+}
+
+/// A refused or failed request: the status and the words for the body's `error` field.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+/// The reason a response was refused, for the request log.
+#[derive(Clone)]
+struct Refusal(String);
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into() }
+    }
+
+    fn internal(detail: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, format!("internal error: {detail}"))
+    }
+
+    fn too_large(what: &str, max: usize) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{what} is larger than the {max} bytes allowed"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response =
+            (self.status, Json(serde_json::json!({ "error": self.message.as_str() }))).into_response();
+        response.extensions_mut().insert(Refusal(self.message));
+        response
+    }
+}
+
+/// The one mapping from a ledger error to an HTTP status and message. Client errors carry the
+/// error's own words; the ledger's own faults say so.
+fn refusal(err: &LedgerError) -> (StatusCode, String) {
+    use LedgerError::*;
+    let status = match err {
+        UnknownMember { .. } | UnknownPurse { .. } | UnknownWallet => StatusCode::NOT_FOUND,
+        AlreadyEnrolled { .. } | WalletAlreadyEnrolled { .. } | RequestIdReused => StatusCode::CONFLICT,
+        WalletBlocked { .. } => StatusCode::FORBIDDEN,
+        BadRequestSignature => StatusCode::UNAUTHORIZED,
+        Qr(_)
+        | Protocol(_)
+        | Money(_)
+        | ZeroCredit
+        | MemoTooLong { .. }
+        | BadText { .. }
+        | BeyondLog { .. }
+        | WrongCurrency { .. }
+        | EnrolmentForAnotherMember { .. } => StatusCode::BAD_REQUEST,
+        Database(_) | Inconsistent { .. } | KeyFile { .. } | KeyMismatch { .. } => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, format!("internal error: {err}"));
+        }
+    };
+    (status, err.to_string())
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(err: LedgerError) -> Self {
+        let (status, message) = refusal(&err);
+        Self { status, message }
+    }
+}
+
+/// Runs a ledger call on the blocking pool.
+async fn on_ledger<T, E>(
+    state: &AppState,
+    call: impl FnOnce(&Ledger) -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    E: Into<ApiError> + Send + 'static,
+{
+    let ledger = Arc::clone(&state.ledger);
+    match tokio::task::spawn_blocking(move || call(&ledger)).await {
+        Ok(result) => result.map_err(Into::into),
+        Err(e) => Err(ApiError::internal(format!("the ledger call did not finish: {e}"))),
+    }
+}
+
+/// Refuses a body whose declared length is already over `max`, before reading any of it.
+fn refuse_declared_length(headers: &HeaderMap, what: &str, max: usize) -> Result<(), ApiError> {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    match declared {
+        Some(len) if len > max as u64 => Err(ApiError::too_large(what, max)),
+        _ => Ok(()),
+    }
+}
+
+/// An officer's JSON body, refused in the API's error shape: 413 above [`MAX_JSON_BYTES`], 415
+/// without a JSON content type, 400 for malformed JSON, 422 for missing, unknown or mistyped
+/// fields.
+struct JsonBody<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        refuse_declared_length(req.headers(), "the JSON body", MAX_JSON_BYTES)?;
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::too_large("the JSON body", MAX_JSON_BYTES))
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body as JSON, with Content-Type: application/json",
+            )),
+            Err(e) => Err(ApiError::new(e.status(), e.body_text())),
+        }
+    }
+}
+
+/// The raw bytes of a sync request: `application/octet-stream`, at most [`MAX_SYNC_BYTES`].
+struct SyncBody(Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for SyncBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let essence = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+        if essence.as_deref() != Some(OCTET_STREAM) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the signed sync request as raw bytes, with Content-Type: application/octet-stream",
+            ));
+        }
+        refuse_declared_length(req.headers(), "a sync request", MAX_SYNC_BYTES)?;
+        match Bytes::from_request(req, state).await {
+            Ok(bytes) => Ok(Self(bytes)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::too_large("a sync request", MAX_SYNC_BYTES))
+            }
+            Err(e) => Err(ApiError::new(e.status(), e.body_text())),
+        }
+    }
+}
+
+/// A path parameter, refused in the API's error shape.
+struct PathParam<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParam<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(Self(value)),
+            Err(e) => Err(ApiError::new(e.status(), e.body_text())),
+        }
+    }
+}
+
+/// A query string, refused in the API's error shape.
+struct QueryParams<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(Self(value)),
+            Err(e) => Err(ApiError::new(e.status(), e.body_text())),
+        }
+    }
+}
+
+async fn require_officer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match check_admin_token(&state, request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => {
+            let mut response = refused.into_response();
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+        }
+    }
+}
+
+fn check_admin_token(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let refuse = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, message);
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(refuse("officer endpoints need the header `Authorization: Bearer <admin token>`"));
+    };
+    let Some(token) = value.as_bytes().strip_prefix(b"Bearer ") else {
+        return Err(refuse("the Authorization header must be `Bearer <admin token>`"));
+    };
+    let Some(expected) = &state.token_digest else {
+        return Err(refuse("this ledger was started without an admin token: officer endpoints are shut"));
+    };
+    let presented: [u8; 32] = Sha256::digest(token).into();
+    if bool::from(presented.ct_eq(expected)) {
+        Ok(())
+    } else {
+        Err(refuse("the admin token is not this ledger's"))
+    }
+}
+
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_millis() as u64;
+    match response.extensions().get::<Refusal>() {
+        Some(Refusal(reason)) if response.status().is_server_error() => {
+            tracing::error!(%method, %path, status, ms, %reason, "request failed")
+        }
+        Some(Refusal(reason)) => tracing::warn!(%method, %path, status, ms, %reason, "request refused"),
+        None => tracing::info!(%method, %path, status, ms, "request handled"),
+    }
+    response
+}
+
+/// A refusal may leave the request body unread (a wrong token, a body too long or of the wrong
+/// type), and then the connection cannot carry another request: hyper closes it. Saying so in the
+/// response stops the client from sending its next request down a connection about to close.
+async fn close_after_refused_body(request: Request, next: Next) -> Response {
+    let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|len| len.to_str().map_or(true, |len| len.trim() != "0"));
+    let mut response = next.run(request).await;
+    if has_body && (response.status().is_client_error() || response.status().is_server_error()) {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+async fn unknown_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, format!("no endpoint {method} {}", uri.path()))
+}
+
+async fn wrong_method(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("{} does not accept {method}", uri.path()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    HEXLOWER.encode(bytes)
+}
+
+fn bytes_response(bytes: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, OCTET_STREAM)], bytes).into_response()
+}
+
+// ---- Public endpoints ----
+
+async fn sync(State(state): State<AppState>, SyncBody(request): SyncBody) -> Result<Response, ApiError> {
+    let response = on_ledger(&state, move |ledger| ledger.sync(&request)).await.map_err(|e| {
+        // The sync endpoint is public: the ledger's own faults are logged, not described.
+        if e.status == StatusCode::INTERNAL_SERVER_ERROR {
+            ApiError::new(e.status, "internal error: the ledger could not answer this sync; try again later")
+        } else {
+            e
+        }
+    })?;
+    Ok(bytes_response(response))
+}
+
+#[derive(Serialize)]
+struct LedgerInfo {
+    public_key: String,
+    currency: String,
+    exponent: u8,
+}
+
+async fn ledger_info(State(state): State<AppState>) -> Json<LedgerInfo> {
+    let currency = state.ledger.currency();
+    Json(LedgerInfo {
+        public_key: hex(&state.ledger.public_key()),
+        currency: currency.code().to_owned(),
+        exponent: currency.exponent(),
+    })
+}
+
+#[derive(Serialize)]
+struct CheckpointJson {
+    size: u64,
+    root: String,
+    time: u64,
+    /// The signed checkpoint as wallets receive it: `Checkpoint::from_bytes` reads it.
+    signed: String,
+}
+
+impl From<&Checkpoint> for CheckpointJson {
+    fn from(checkpoint: &Checkpoint) -> Self {
+        Self {
+            size: checkpoint.size,
+            root: hex(&checkpoint.root),
+            time: checkpoint.time,
+            signed: hex(&checkpoint.to_bytes()),
+        }
+    }
+}
+
+async fn checkpoint(State(state): State<AppState>) -> Result<Json<CheckpointJson>, ApiError> {
+    let checkpoint = on_ledger(&state, |ledger| ledger.checkpoint()).await?;
+    Ok(Json(CheckpointJson::from(&checkpoint)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsistencyQuery {
+    from: u64,
+}
+
+#[derive(Serialize)]
+struct ConsistencyJson {
+    from: u64,
+    to: u64,
+    proof: Vec<String>,
+    checkpoint: String,
+}
+
+async fn consistency(
+    State(state): State<AppState>,
+    QueryParams(ConsistencyQuery { from }): QueryParams<ConsistencyQuery>,
+) -> Result<Json<ConsistencyJson>, ApiError> {
+    let (checkpoint, proof) = on_ledger(&state, move |ledger| ledger.consistency(from)).await?;
+    Ok(Json(ConsistencyJson {
+        from,
+        to: checkpoint.size,
+        proof: proof.iter().map(|hash| hex(hash)).collect(),
+        checkpoint: hex(&checkpoint.to_bytes()),
+    }))
+}
+
+// ---- Officer endpoints ----
+
+#[derive(Serialize)]
+struct MemberJson {
+    member_id: String,
+    wallet_fingerprint: String,
+    wallet_key: String,
+    balance_minor: i64,
+    in_purses_minor: i64,
+    purse_limit_minor: u64,
+    flagged: bool,
+    enrolled_at: u64,
+}
+
+impl From<Member> for MemberJson {
+    fn from(member: Member) -> Self {
+        Self {
+            wallet_fingerprint: member.wallet.fingerprint(),
+            wallet_key: hex(&member.wallet.signing_key),
+            member_id: member.member_id,
+            balance_minor: member.balance_minor,
+            in_purses_minor: member.in_purses_minor,
+            purse_limit_minor: member.purse_limit_minor,
+            flagged: member.flagged,
+            enrolled_at: member.enrolled_at,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Enrolment {
+    enrolment_qr: String,
+}
+
+async fn enrol(
+    State(state): State<AppState>,
+    JsonBody(Enrolment { enrolment_qr }): JsonBody<Enrolment>,
+) -> Result<(StatusCode, Json<MemberJson>), ApiError> {
+    let member = on_ledger(&state, move |ledger| ledger.enrol(&enrolment_qr)).await?;
+    Ok((StatusCode::CREATED, Json(member.into())))
+}
+
+async fn members(State(state): State<AppState>) -> Result<Json<Vec<MemberJson>>, ApiError> {
+    let members = on_ledger(&state, |ledger| ledger.members()).await?;
+    Ok(Json(members.into_iter().map(MemberJson::from).collect()))
+}
+
+async fn member(
+    State(state): State<AppState>,
+    PathParam(member_id): PathParam<String>,
+) -> Result<Json<MemberJson>, ApiError> {
+    let member = on_ledger(&state, move |ledger| ledger.member(&member_id)).await?;
+    Ok(Json(member.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Credit {
+    amount_minor: u64,
+    memo: String,
+}
+
+#[derive(Serialize)]
+struct Balance {
+    balance_minor: i64,
+}
+
+async fn credit(
+    State(state): State<AppState>,
+    PathParam(member_id): PathParam<String>,
+    JsonBody(Credit { amount_minor, memo }): JsonBody<Credit>,
+) -> Result<Json<Balance>, ApiError> {
+    let balance_minor = on_ledger(&state, move |ledger| {
+        let amount = Amount::from_minor(amount_minor, ledger.currency())?;
+        ledger.credit(&member_id, amount, &memo)
+    })
+    .await?;
+    Ok(Json(Balance { balance_minor }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PurseLimit {
+    limit_minor: u64,
+}
+
+/// Answers with the member as they now stand.
+async fn set_purse_limit(
+    State(state): State<AppState>,
+    PathParam(member_id): PathParam<String>,
+    JsonBody(PurseLimit { limit_minor }): JsonBody<PurseLimit>,
+) -> Result<Json<MemberJson>, ApiError> {
+    let member = on_ledger(&state, move |ledger| {
+        ledger.set_purse_limit(&member_id, Amount::from_minor(limit_minor, ledger.currency())?)?;
+        ledger.member(&member_id)
+    })
+    .await?;
+    Ok(Json(member.into()))
+}
+
+#[derive(Serialize)]
+struct PurseJson {
+    purse_id: String,
+    member_id: String,
+    serial: u32,
+    amount_minor: u64,
+    outstanding_minor: i64,
+    state: String,
+    expires_at: u64,
+}
+
+impl From<PurseInfo> for PurseJson {
+    fn from(purse: PurseInfo) -> Self {
+        Self {
+            purse_id: hex(&purse.purse_id),
+            member_id: purse.member_id,
+            serial: purse.serial,
+            amount_minor: purse.amount_minor,
+            outstanding_minor: purse.outstanding_minor,
+            state: purse.state,
+            expires_at: purse.expires_at,
+        }
+    }
+}
+
+async fn purses(
+    State(state): State<AppState>,
+    PathParam(member_id): PathParam<String>,
+) -> Result<Json<Vec<PurseJson>>, ApiError> {
+    let purses = on_ledger(&state, move |ledger| ledger.purses(&member_id)).await?;
+    Ok(Json(purses.into_iter().map(PurseJson::from).collect()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Revocation {
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct RevokedPurses {
+    revoked_purses: Vec<String>,
+}
+
+async fn revoke_device(
+    State(state): State<AppState>,
+    PathParam(member_id): PathParam<String>,
+    JsonBody(Revocation { reason }): JsonBody<Revocation>,
+) -> Result<Json<RevokedPurses>, ApiError> {
+    let revoked = on_ledger(&state, move |ledger| ledger.revoke_device(&member_id, &reason)).await?;
+    Ok(Json(RevokedPurses { revoked_purses: revoked.iter().map(|id| hex(id)).collect() }))
+}
+
+async fn replace_device(
+    State(state): State<AppState>,
+    PathParam(member_id): PathParam<String>,
+    JsonBody(Enrolment { enrolment_qr }): JsonBody<Enrolment>,
+) -> Result<Json<MemberJson>, ApiError> {
+    let member = on_ledger(&state, move |ledger| ledger.replace_device(&member_id, &enrolment_qr)).await?;
+    Ok(Json(member.into()))
+}
+
+#[derive(Serialize)]
+struct RevokedPurse {
+    revoked_purse: String,
+}
+
+async fn revoke_purse(
+    State(state): State<AppState>,
+    PathParam(purse_id): PathParam<String>,
+    JsonBody(Revocation { reason }): JsonBody<Revocation>,
+) -> Result<Json<RevokedPurse>, ApiError> {
+    let purse_id = parse_purse_id(&purse_id)?;
+    on_ledger(&state, move |ledger| ledger.revoke_purse(&purse_id, &reason)).await?;
+    Ok(Json(RevokedPurse { revoked_purse: hex(&purse_id) }))
+}
+
+fn parse_purse_id(text: &str) -> Result<MessageId, ApiError> {
+    HEXLOWER_PERMISSIVE.decode(text.as_bytes()).ok().and_then(|bytes| bytes.try_into().ok()).ok_or_else(
+        || {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "a purse id is 64 hexadecimal digits; this one is {} characters",
+                    text.chars().count()
+                ),
+            )
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct FlagJson {
+    member_id: String,
+    code: &'static str,
+    score: u16,
+    at: u64,
+    seq: u64,
+    detail: String,
+    evidence: Vec<String>,
+}
+
+impl From<risk::Flag> for FlagJson {
+    fn from(flag: risk::Flag) -> Self {
+        Self {
+            code: flag.reason.code(),
+            evidence: flag.evidence.iter().map(|id| hex(id)).collect(),
+            member_id: flag.member_id,
+            score: flag.score,
+            at: flag.at,
+            seq: flag.seq,
+            detail: flag.detail,
+        }
+    }
+}
+
+async fn flags(State(state): State<AppState>) -> Result<Json<Vec<FlagJson>>, ApiError> {
+    let flags = on_ledger(&state, |ledger| ledger.flags()).await?;
+    Ok(Json(flags.into_iter().map(FlagJson::from).collect()))
+}
+
+/// The whole log and a checkpoint over exactly it, in the export format auditors read
+/// (`outpost_wallet_core::audit::decode_export`).
+async fn audit(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let (size, file) = on_ledger(&state, |ledger| {
+        let export = ledger.export_audit()?;
+        Ok::<_, LedgerError>((export.checkpoint.size, encode_export(&export.checkpoint, &export.entries)))
+    })
+    .await?;
+    let disposition = format!("attachment; filename=\"outpost-audit-{size}.bin\"");
+    let mut response = bytes_response(file);
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+#[derive(Serialize)]
+struct InvariantsJson {
+    balanced: bool,
+    entries: u64,
+    credited_minor: i64,
+    accounts_minor: i64,
+    purses_minor: i64,
+    flagged: Vec<String>,
+}
+
+/// 200 when the books balance and the log audits; otherwise 500 with what is wrong, because an
+/// unbalanced ledger is the ledger's own fault.
+async fn invariants(State(state): State<AppState>) -> Result<Json<InvariantsJson>, ApiError> {
+    let report = on_ledger(&state, |ledger| ledger.check_invariants()).await?;
+    Ok(Json(InvariantsJson {
+        balanced: true,
+        entries: report.entries,
+        credited_minor: report.credited,
+        accounts_minor: report.accounts,
+        purses_minor: report.purses,
+        flagged: report.flagged,
+    }))
+}

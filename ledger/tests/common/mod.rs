@@ -1,0 +1,294 @@
+//! The real `outpost-ledger` binary in a temporary directory, spoken to over real HTTP on
+//! loopback, and the wallets and signed messages the tests send it.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use data_encoding::HEXLOWER;
+use outpost_wallet_core::identity::Identity;
+use outpost_wallet_core::protocol::sync::{PurseOrder, SyncRequest, SyncRequestBody};
+use outpost_wallet_core::protocol::{Checkpoint, EnrolmentRequest};
+use outpost_wallet_core::qr::{self, PayloadKind};
+use outpost_wallet_core::{Currency, KdfParams, Pin, SoftwareProtector, Wallet, WalletOptions};
+use serde_json::Value;
+use ureq::http::{Method, Request};
+
+pub const TOKEN: &str = "test-admin-token-0123456789abcdef";
+
+/// A running ledger server. Dropping it stops it (SIGTERM, then SIGKILL if it hangs).
+pub struct Server {
+    child: Child,
+    pub base: String,
+    agent: ureq::Agent,
+    stderr: Arc<Mutex<String>>,
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
+    _stdout: BufReader<ChildStdout>,
+    /// Removed after the server stopped (fields drop in order).
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// One HTTP answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("status {}: body is not JSON ({e}): {}", self.status, String::from_utf8_lossy(&self.body))
+        })
+    }
+
+    /// The `error` message of a refusal, asserted to be a JSON error body with words in it.
+    pub fn error(&self) -> String {
+        assert!(self.content_type.starts_with("application/json"), "{self:?}");
+        let error =
+            self.json()["error"].as_str().unwrap_or_else(|| panic!("no error field: {self:?}")).to_owned();
+        assert!(!error.trim().is_empty(), "an empty error message");
+        error
+    }
+}
+
+impl Server {
+    /// A new ledger in a temporary directory, with the admin token [`TOKEN`].
+    pub fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = Self::start_in(dir.path(), Some(TOKEN));
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts the binary on `dir`, with `OUTPOST_ADMIN_TOKEN` set to `token` or unset.
+    pub fn start_in(dir: &Path, token: Option<&str>) -> Server {
+        let mut command = ledger_command(dir);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        match token {
+            Some(token) => command.env("OUTPOST_ADMIN_TOKEN", token),
+            None => command.env_remove("OUTPOST_ADMIN_TOKEN"),
+        };
+        let mut child = command.spawn().expect("the ledger binary starts");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().unwrap();
+        let sink = Arc::clone(&stderr);
+        let stderr_reader = std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut buffer) {
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let Some(base) = line.trim_end().strip_prefix("listening on ") else {
+            let _ = child.wait();
+            let _ = stderr_reader.join();
+            panic!("no listening line but {line:?}; stderr: {}", stderr.lock().unwrap());
+        };
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(20)))
+            .build();
+        Server {
+            child,
+            base: base.to_owned(),
+            agent: config.into(),
+            stderr,
+            stderr_reader: Some(stderr_reader),
+            _stdout: stdout,
+            _dir: None,
+        }
+    }
+
+    pub fn address(&self) -> &str {
+        self.base.strip_prefix("http://").unwrap()
+    }
+
+    /// Everything the server logged so far.
+    pub fn logs(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Reads the logs, also after the server stopped (then all of them).
+    pub fn logs_handle(&self) -> impl Fn() -> String + use<> {
+        let stderr = Arc::clone(&self.stderr);
+        move || stderr.lock().unwrap().clone()
+    }
+
+    /// Sends one request; `authorization` is the whole header value.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        authorization: Option<&str>,
+        body: &[u8],
+    ) -> Reply {
+        let mut request = Request::builder().method(Method::from_bytes(method.as_bytes()).unwrap());
+        request = request.uri(format!("{}{path}", self.base));
+        if let Some(content_type) = content_type {
+            request = request.header("Content-Type", content_type);
+        }
+        if let Some(authorization) = authorization {
+            request = request.header("Authorization", authorization);
+        }
+        let request = request.body(body.to_vec()).unwrap();
+        let mut response = self.agent.run(request).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = response.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap();
+        Reply { status: response.status().as_u16(), content_type, body }
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.send("GET", path, None, None, b"")
+    }
+
+    /// An officer request with the right token; `body` is sent as JSON when given.
+    pub fn officer(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
+        let bearer = format!("Bearer {TOKEN}");
+        match body {
+            Some(body) => {
+                let bytes = serde_json::to_vec(&body).unwrap();
+                self.send(method, path, Some("application/json"), Some(&bearer), &bytes)
+            }
+            None => self.send(method, path, None, Some(&bearer), b""),
+        }
+    }
+
+    /// An officer request with raw body bytes declared as JSON.
+    pub fn officer_raw(&self, method: &str, path: &str, body: &[u8]) -> Reply {
+        self.send(method, path, Some("application/json"), Some(&format!("Bearer {TOKEN}")), body)
+    }
+
+    pub fn sync(&self, request: &[u8]) -> Reply {
+        self.send("POST", "/v1/sync", Some("application/octet-stream"), None, request)
+    }
+
+    pub fn ledger_key(&self) -> [u8; 32] {
+        let reply = self.get("/v1/ledger");
+        assert_eq!(reply.status, 200);
+        unhex(reply.json()["public_key"].as_str().unwrap()).try_into().unwrap()
+    }
+
+    /// The current signed checkpoint, verified with the ledger's key.
+    pub fn checkpoint(&self) -> Checkpoint {
+        let reply = self.get("/v1/checkpoint");
+        assert_eq!(reply.status, 200, "{:?}", reply);
+        let json = reply.json();
+        let checkpoint = Checkpoint::from_bytes(&unhex(json["signed"].as_str().unwrap())).unwrap();
+        checkpoint.verify(&self.ledger_key()).unwrap();
+        assert_eq!(json["size"].as_u64(), Some(checkpoint.size));
+        assert_eq!(json["root"].as_str().unwrap(), HEXLOWER.encode(&checkpoint.root));
+        checkpoint
+    }
+
+    /// Enrols a fresh wallet identity for `member_id` through the officer endpoint.
+    pub fn enrol(&self, member_id: &str) -> Identity {
+        let identity = Identity::generate().unwrap();
+        let reply = self.officer("POST", "/v1/officer/members", Some(enrolment_body(&identity, member_id)));
+        assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+        identity
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub fn stop(mut self) -> ExitStatus {
+        self.terminate()
+    }
+
+    fn terminate(&mut self) -> ExitStatus {
+        let status = self.wait_for_exit();
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
+        status
+    }
+
+    fn wait_for_exit(&mut self) -> ExitStatus {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return status;
+        }
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.terminate();
+    }
+}
+
+/// The binary, with logs at `info` whatever the test runner's environment says.
+pub fn ledger_command(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_outpost-ledger"));
+    command.arg("--dir").arg(dir).args(["--listen", "127.0.0.1:0"]).env("OUTPOST_LOG", "info");
+    command
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    HEXLOWER.encode(bytes)
+}
+
+pub fn unhex(text: &str) -> Vec<u8> {
+    HEXLOWER.decode(text.as_bytes()).unwrap()
+}
+
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// The officer's JSON for enrolling `identity` as `member_id`, as its wallet would show it.
+pub fn enrolment_body(identity: &Identity, member_id: &str) -> Value {
+    let request = EnrolmentRequest::sign(identity, member_id, now()).unwrap();
+    serde_json::json!({ "enrolment_qr": qr::encode(PayloadKind::Enrolment, &request.to_bytes()) })
+}
+
+/// A real wallet in `dir` and its enrolment QR text for `member_id`.
+pub fn wallet(dir: &Path, name: &str, member_id: &str) -> (Wallet, String) {
+    let protector = Arc::new(SoftwareProtector::create(dir.join(format!("{name}.key"))).unwrap());
+    let options = WalletOptions { kdf: KdfParams::INSECURE_FAST_FOR_TESTS, ..Default::default() };
+    let pin = Pin::new("482916").unwrap();
+    let wallet =
+        Wallet::create(dir.join(format!("{name}.wallet")), &pin, Currency::JPY, protector, options).unwrap();
+    let (_, text) = wallet.enrolment_request(member_id).unwrap();
+    (wallet, text)
+}
+
+/// A signed sync request from `identity` that carries nothing but `purse_amount` (0: no order).
+pub fn sync_request(
+    identity: &Identity,
+    request_id: [u8; 16],
+    device_time: u64,
+    purse_amount: u64,
+) -> SyncRequest {
+    let body = SyncRequestBody {
+        wallet_key: identity.public().signing_key,
+        request_id,
+        device_time,
+        checkpoint_size: 0,
+        seen_up_to: 0,
+        transfers: Vec::new(),
+        receipts: Vec::new(),
+        purse: (purse_amount > 0).then(|| PurseOrder { closing: Vec::new(), amount: purse_amount }),
+        payments: Vec::new(),
+    };
+    SyncRequest::sign(body, identity).unwrap()
+}
