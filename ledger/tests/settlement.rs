@@ -230,6 +230,7 @@ fn a_ledger_that_rewrites_a_leaf_is_refused_by_the_next_sync_and_fails_an_offlin
     let before = balances(&aiko);
 
     // Someone with the database raises the credit in its leaf.
+    unit.tampered.set(true);
     let db = rusqlite::Connection::open(unit.dir.path().join("ledger/ledger.db")).unwrap();
     let (seq, leaf): (i64, Vec<u8>) = db
         .query_row("SELECT seq, leaf FROM audit WHERE seq = 2", [], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -260,6 +261,7 @@ fn a_ledger_that_drops_a_leaf_is_refused_by_the_next_sync_and_fails_an_offline_a
     unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
     unit.sync(&aiko);
     let held = aiko.ledger_checkpoint().unwrap().unwrap();
+    unit.tampered.set(true);
     let db = rusqlite::Connection::open(unit.dir.path().join("ledger/ledger.db")).unwrap();
     db.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
 

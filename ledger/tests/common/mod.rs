@@ -1,6 +1,8 @@
 //! The real `outpost-ledger` binary in a temporary directory, spoken to over real HTTP on
 //! loopback, and the wallets and signed messages the tests send it.
 
+#![allow(dead_code)] // each test file uses a different part of this module
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
@@ -26,6 +28,9 @@ pub struct Server {
     stderr: Arc<Mutex<String>>,
     stderr_reader: Option<std::thread::JoinHandle<()>>,
     _stdout: BufReader<ChildStdout>,
+    /// Whether officer calls work (the server was started with [`TOKEN`]); then the books are
+    /// checked when the server is dropped.
+    officer: bool,
     /// Removed after the server stopped (fields drop in order).
     _dir: Option<tempfile::TempDir>,
 }
@@ -101,6 +106,7 @@ impl Server {
             stderr,
             stderr_reader: Some(stderr_reader),
             _stdout: stdout,
+            officer: token == Some(TOKEN),
             _dir: None,
         }
     }
@@ -202,7 +208,16 @@ impl Server {
 
     /// Sends SIGTERM and waits for the exit.
     pub fn stop(mut self) -> ExitStatus {
+        self.officer = false;
         self.terminate()
+    }
+
+    /// The ledger's invariant check: accounts plus purses equal everything credited, and the
+    /// whole log passes an offline audit. Run after every test that used a server.
+    pub fn assert_books(&self) {
+        let reply = self.officer("GET", "/v1/officer/invariants", None);
+        assert_eq!(reply.status, 200, "the books do not balance: {}", String::from_utf8_lossy(&reply.body));
+        assert_eq!(reply.json()["balanced"], serde_json::json!(true));
     }
 
     fn terminate(&mut self) -> ExitStatus {
@@ -232,6 +247,9 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if self.officer && !std::thread::panicking() && matches!(self.child.try_wait(), Ok(None)) {
+            self.assert_books();
+        }
         self.terminate();
     }
 }

@@ -46,6 +46,8 @@ impl SyncTransport for InProcess {
 }
 
 pub struct Unit {
+    /// Set by tests that damage the ledger on purpose: the books are not checked at the end.
+    pub tampered: std::cell::Cell<bool>,
     pub dir: TempDir,
     pub clock: Arc<TestClock>,
     pub protector: Arc<SoftwareProtector>,
@@ -65,7 +67,7 @@ impl Unit {
         std::fs::create_dir(&ledger_dir).unwrap();
         let ledger =
             Arc::new(Ledger::open_with_policy(&ledger_dir, Currency::JPY, clock.clone(), policy).unwrap());
-        Self { dir, clock, protector, ledger }
+        Self { tampered: std::cell::Cell::new(false), dir, clock, protector, ledger }
     }
 
     pub fn transport(&self) -> InProcess {
@@ -114,6 +116,16 @@ impl Unit {
     pub fn assert_books(&self) {
         let report = self.ledger.check_invariants().unwrap();
         assert_eq!(report.accounts + report.purses, report.credited);
+    }
+}
+
+impl Drop for Unit {
+    /// The invariant holds after every test: accounts and purses add up to everything credited,
+    /// the log passes an offline audit, and replaying it gives the stored balances.
+    fn drop(&mut self) {
+        if !self.tampered.get() && !std::thread::panicking() {
+            self.assert_books();
+        }
     }
 }
 
