@@ -271,6 +271,46 @@ pub(crate) fn upload_transfer(
     ))
 }
 
+/// Takes a transfer a receiver refused as a double spend: it proves the double spend when its
+/// rival is known (now or later) and is never paid.
+pub(crate) fn upload_evidence(
+    conn: &Connection,
+    now: u64,
+    ledger_key: &[u8; 32],
+    transfer: Transfer,
+    uploader: &Uploader,
+) -> Result<TransferOutcome, LedgerError> {
+    let id = transfer.id();
+    let transfer = match transfer.verify_grant(ledger_key) {
+        Ok(verified) => verified.into_transfer(),
+        Err(e) => return Ok(outcome(id, Outcome::Refused, e.to_string())),
+    };
+    let Some(purse) = purse_row(conn, &transfer.certificate().purse_id())? else {
+        return Ok(outcome(id, Outcome::Refused, "this ledger never issued the transfer's purse"));
+    };
+    if uploader.wallet_key != transfer.terms().receiver_key {
+        return Ok(outcome(id, Outcome::Refused, "only the transfer's receiver can give it as evidence"));
+    }
+    let known: bool =
+        conn.query_row("SELECT COUNT(*) FROM transfer WHERE transfer_id = ?1", [&id[..]], |r| {
+            r.get::<_, i64>(0)
+        })? > 0;
+    if !known {
+        let rival: Option<Vec<u8>> = conn
+            .query_row(
+                "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2 LIMIT 1",
+                params![&purse.purse_id[..], transfer.terms().seq],
+                |r| r.get(0),
+            )
+            .optional()?;
+        insert_transfer(conn, now, &transfer, "evidence")?;
+        if rival.is_some() {
+            record_double_spend(conn, now, &purse, &transfer, rival)?;
+        }
+    }
+    Ok(outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend; not paid"))
+}
+
 /// Takes a receipt a sender scanned: a held transfer it acknowledges is paid.
 pub(crate) fn upload_receipt(
     conn: &Connection,

@@ -56,6 +56,9 @@ pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerErr
         for transfer in &body.transfers {
             outcomes.push(settlement::upload_transfer(tx, now, &ledger_key, window, transfer.clone(), &uploader)?);
         }
+        for transfer in &body.evidence {
+            outcomes.push(settlement::upload_evidence(tx, now, &ledger_key, transfer.clone(), &uploader)?);
+        }
         for receipt in &body.receipts {
             if let Some(outcome) = settlement::upload_receipt(tx, now, window, receipt)? {
                 outcomes.retain(|o| o.transfer_id != outcome.transfer_id);

@@ -402,3 +402,36 @@ fn a_short_policy_applies_its_own_window() {
     assert_eq!(unit.ledger.member("AIKO-0001").unwrap().balance_minor, 5_000);
     unit.assert_books();
 }
+
+#[test]
+fn a_double_spend_the_receiver_refused_offline_is_proof_for_the_ledger_and_is_not_paid() {
+    let unit = Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let ben = unit.member("ben", "BEN-0002");
+    unit.ledger.credit("AIKO-0001", yen(10_000), "pay").unwrap();
+    unit.load_purse(&aiko, 10_000);
+    drop(aiko);
+    let path = unit.wallet_path("aiko");
+    let copy = unit.dir.path().join("aiko-copy.wallet");
+    std::fs::copy(&path, &copy).unwrap();
+    let aiko = unit.open(&path);
+    pay(&aiko, &ben, 3_000, true);
+    drop(aiko);
+    std::fs::copy(&copy, &path).unwrap();
+    let aiko = unit.open(&path);
+    let second = aiko.pay_contact(&ben.public_identity(), yen(9_000), "again").unwrap();
+    assert!(matches!(ben.accept(&second.qr_text), Err(WalletError::DoubleSpend { .. })));
+
+    let report = unit.sync(&ben);
+    assert_eq!(report.settled, 1, "the transfer Ben accepted is paid");
+    assert_eq!(balances(&ben).online, yen(3_000), "the one he refused is not");
+    let cheat = unit.ledger.member("AIKO-0001").unwrap();
+    assert!(cheat.flagged, "Ben's evidence proved the double spend");
+    assert_eq!(cheat.balance_minor, 0, "nothing was paid from the refused transfer");
+    assert_eq!(count(&unit, EntryKind::Settled, second.transfer_id), 0);
+    assert!(
+        ben.history(None, 10).unwrap().iter().all(|h| h.status.is_final()),
+        "nothing left to upload: {:?}",
+        ben.history(None, 10).unwrap()
+    );
+}

@@ -305,6 +305,7 @@ pub fn sync_request(
         seen_up_to: 0,
         transfers: Vec::new(),
         receipts: Vec::new(),
+        evidence: Vec::new(),
         purse: (purse_amount > 0).then(|| PurseOrder { closing: Vec::new(), amount: purse_amount }),
         payments: Vec::new(),
     };

@@ -32,6 +32,8 @@ const RESPONSE: Kind = Kind { domain: "outpost/sync-response/v1", name: "sync re
 pub const MAX_SYNC_BYTES: usize = 512 * 1024;
 /// Transfers (sent or received) in one request.
 pub const MAX_SYNC_TRANSFERS: usize = 256;
+/// Double-spend evidence transfers in one request.
+pub const MAX_SYNC_EVIDENCE: usize = 64;
 /// Receipts in one request.
 pub const MAX_SYNC_RECEIPTS: usize = 256;
 /// Online payments in one request.
@@ -100,6 +102,9 @@ pub struct SyncRequestBody {
     pub transfers: Vec<Transfer>,
     /// Receipts for transfers this wallet sent.
     pub receipts: Vec<Receipt>,
+    /// Transfers this wallet received and refused as double spends: proof for the ledger, never
+    /// a claim to be paid.
+    pub evidence: Vec<Transfer>,
     pub purse: Option<PurseOrder>,
     pub payments: Vec<OnlinePayment>,
 }
@@ -269,6 +274,10 @@ impl SyncRequestBody {
         for receipt in &self.receipts {
             w.bytes(&receipt.to_bytes());
         }
+        write_count(&mut w, name, self.evidence.len(), MAX_SYNC_EVIDENCE)?;
+        for transfer in &self.evidence {
+            w.bytes(&transfer.to_bytes());
+        }
         match &self.purse {
             None => {
                 w.u8(0);
@@ -338,6 +347,11 @@ impl SyncRequest {
         for _ in 0..n {
             receipts.push(Receipt::from_bytes(r.bytes("receipt", MAX_MESSAGE).map_err(&m)?)?);
         }
+        let n = count(&mut r, "evidence", MAX_SYNC_EVIDENCE).map_err(&m)?;
+        let mut evidence = Vec::with_capacity(n);
+        for _ in 0..n {
+            evidence.push(Transfer::from_bytes(r.bytes("evidence", MAX_MESSAGE).map_err(&m)?)?);
+        }
         let purse = match r.u8("purse order flag").map_err(&m)? {
             0 => None,
             1 => {
@@ -373,6 +387,7 @@ impl SyncRequest {
             seen_up_to,
             transfers,
             receipts,
+            evidence,
             purse,
             payments,
         };

@@ -31,8 +31,8 @@ use crate::identity::PublicIdentity;
 use crate::merkle;
 use crate::money::Amount;
 use crate::protocol::sync::{
-    MAX_SYNC_PAYMENTS, MAX_SYNC_TRANSFERS, OnlinePayment, Outcome, PaymentOutcome, PurseDeclaration,
-    PurseOrder, RiskNotice, SyncRequest, SyncRequestBody, SyncResponse, SyncResponseBody,
+    MAX_SYNC_EVIDENCE, MAX_SYNC_PAYMENTS, MAX_SYNC_TRANSFERS, OnlinePayment, Outcome, PaymentOutcome,
+    PurseDeclaration, PurseOrder, RiskNotice, SyncRequest, SyncRequestBody, SyncResponse, SyncResponseBody,
 };
 use crate::protocol::{Checkpoint, MAX_MEMO, MessageId, ProtocolError};
 use crate::transport::SyncTransport;
@@ -216,6 +216,8 @@ impl Wallet {
             let rows = self.rows(key);
             let records = unsettled(store.conn(), &rows, MAX_SYNC_TRANSFERS)?;
             let full = records.len() == MAX_SYNC_TRANSFERS;
+            let (evidence, records): (Vec<_>, Vec<_>) =
+                records.into_iter().partition(|r| r.status == TransferStatus::DoubleSpendEvidence);
             let receipts = records
                 .iter()
                 .filter(|r| r.status == TransferStatus::Delivered)
@@ -238,6 +240,7 @@ impl Wallet {
                 seen_up_to: read_u64(&tx, key, wallet_id, SEEN_UP_TO)?,
                 transfers: records.into_iter().map(|r| r.transfer).collect(),
                 receipts,
+                evidence: evidence.into_iter().take(MAX_SYNC_EVIDENCE).map(|r| r.transfer).collect(),
                 purse: order,
                 payments: read_outbox(&tx, key, wallet_id)?,
             };
