@@ -30,6 +30,10 @@ fn demo_runs_every_check_and_reports_json() {
         r#""tamper_detected":true"#,
         r#""offline_transfers":1"#,
         r#""double_spend_detected":true"#,
+        r#""members":2"#,
+        r#""settled":1"#,
+        r#""audit_verified":true"#,
+        r#""ledger_balanced":true"#,
     ] {
         assert!(last.contains(field), "{field} missing from {last}");
     }
@@ -46,6 +50,9 @@ fn demo_runs_every_check_and_reports_json() {
         "ben.wallet",
         "ben-device.key",
         "aiko-before-paying.wallet",
+        "ledger/ledger.db",
+        "ledger/ledger.key",
+        "audit-log.bin",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing from {}", dir.display());
     }
