@@ -131,7 +131,9 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    /// The leaf data: every field, canonically encoded.
+    /// The leaf data: every field, canonically encoded. The writer (the ledger) keeps within the
+    /// bounds the reader enforces: at most 8 moves, 4 pieces of evidence of 1 KiB, a detail of
+    /// 1 KiB and member ids of 255 bytes (enrolment caps them at 16).
     pub fn leaf_data(&self) -> Vec<u8> {
         let mut w = Writer::new();
         w.u8(ENTRY_VERSION)
@@ -310,12 +312,15 @@ pub fn audit_log(
             }
         }
     }
-    let sum =
-        |pick: fn(&Account) -> bool| balances.iter().filter(|(a, _)| pick(a)).map(|(_, b)| *b).sum::<i64>();
-    let credited = -sum(|a| matches!(a, Account::Outside));
-    let accounts: i64 = sum(|a| matches!(a, Account::Member(_)));
-    let purses: i64 = sum(|a| matches!(a, Account::Purse(_)));
-    if accounts + purses != credited {
+    let overflow =
+        || AuditError::BadEntry { seq: entries.len() as u64, reason: "the totals overflow".into() };
+    let sum = |pick: fn(&Account) -> bool| {
+        balances.iter().filter(|(a, _)| pick(a)).try_fold(0i64, |total, (_, b)| total.checked_add(*b))
+    };
+    let credited = sum(|a| matches!(a, Account::Outside)).and_then(i64::checked_neg).ok_or_else(overflow)?;
+    let accounts = sum(|a| matches!(a, Account::Member(_))).ok_or_else(overflow)?;
+    let purses = sum(|a| matches!(a, Account::Purse(_))).ok_or_else(overflow)?;
+    if accounts.checked_add(purses) != Some(credited) {
         return Err(AuditError::BadEntry {
             seq: entries.len() as u64,
             reason: format!("accounts {accounts} and purses {purses} do not add up to {credited} credited"),
