@@ -435,3 +435,33 @@ fn a_double_spend_the_receiver_refused_offline_is_proof_for_the_ledger_and_is_no
         ben.history(None, 10).unwrap()
     );
 }
+
+#[test]
+fn risk_flags_come_from_settled_activity_and_reach_the_members_wallet() {
+    let mut policy = Policy::default();
+    policy.risk.velocity_max_payments = 2;
+    let unit = Unit::with_policy(policy);
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let ben = unit.member("ben", "BEN-0002");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.ledger.credit("BEN-0002", yen(5_000), "pay").unwrap();
+    unit.load_purse(&aiko, 10_000);
+    unit.load_purse(&ben, 5_000);
+    for amount in [1_000, 1_500, 2_000] {
+        pay(&aiko, &ben, amount, true);
+    }
+    pay(&ben, &aiko, 500, true); // money coming back: a cycle of two
+    unit.sync(&ben);
+    unit.sync(&aiko);
+
+    let flags = unit.ledger.flags().unwrap();
+    let codes = |member: &str| -> Vec<&str> {
+        flags.iter().filter(|f| f.member_id == member).map(|f| f.reason.code()).collect()
+    };
+    assert!(codes("AIKO-0001").contains(&"velocity"), "{flags:?}");
+    assert!(codes("AIKO-0001").contains(&"transfer-cycle"), "{flags:?}");
+    assert!(!codes("BEN-0002").contains(&"velocity"), "one payment is not a burst: {flags:?}");
+    assert_eq!(unit.ledger.flags().unwrap(), flags, "recomputed from the log, the same flags");
+    let notices = aiko.risk_notices().unwrap();
+    assert!(notices.iter().any(|n| n.code == "velocity" && n.score > 0), "{notices:?}");
+}
