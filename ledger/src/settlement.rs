@@ -177,6 +177,25 @@ fn outcome(transfer_id: MessageId, outcome: Outcome, reason: impl Into<String>) 
     TransferOutcome { transfer_id, outcome, reason }
 }
 
+/// An uploaded transfer checked with the code every receiver runs (without the expiry: the ledger
+/// applies its settlement window instead), and the purse it spends from; or the refusal to
+/// answer with.
+fn verified_with_purse(
+    conn: &Connection,
+    ledger_key: &[u8; 32],
+    transfer: Transfer,
+) -> Result<Result<(Transfer, PurseRow), TransferOutcome>, LedgerError> {
+    let id = transfer.id();
+    let transfer = match transfer.verify_grant(ledger_key) {
+        Ok(verified) => verified.into_transfer(),
+        Err(e) => return Ok(Err(outcome(id, Outcome::Refused, e.to_string()))),
+    };
+    match purse_row(conn, &transfer.certificate().purse_id())? {
+        Some(purse) => Ok(Ok((transfer, purse))),
+        None => Ok(Err(outcome(id, Outcome::Refused, "this ledger never issued the transfer's purse"))),
+    }
+}
+
 /// Takes one uploaded transfer: verifies it with the wallet-core code every receiver runs, then
 /// settles, holds, refuses or records it as double-spend evidence. Uploading it again changes
 /// nothing, except that a held transfer is paid once its receiver or receipt shows up.
@@ -189,14 +208,11 @@ pub(crate) fn upload_transfer(
     uploader: &Uploader,
 ) -> Result<TransferOutcome, LedgerError> {
     let id = transfer.id();
-    let transfer = match transfer.verify_grant(ledger_key) {
-        Ok(verified) => verified.into_transfer(),
-        Err(e) => return Ok(outcome(id, Outcome::Refused, e.to_string())),
+    let (transfer, purse) = match verified_with_purse(conn, ledger_key, transfer)? {
+        Ok(found) => found,
+        Err(refused) => return Ok(refused),
     };
     let cert = transfer.certificate();
-    let Some(purse) = purse_row(conn, &cert.purse_id())? else {
-        return Ok(outcome(id, Outcome::Refused, "this ledger never issued the transfer's purse"));
-    };
     let is_receiver = uploader.wallet_key == transfer.terms().receiver_key;
     if uploader.wallet_key != cert.terms().wallet_key && !is_receiver {
         return Ok(outcome(id, Outcome::Refused, "this wallet neither sent nor received the transfer"));
@@ -281,12 +297,9 @@ pub(crate) fn upload_evidence(
     uploader: &Uploader,
 ) -> Result<TransferOutcome, LedgerError> {
     let id = transfer.id();
-    let transfer = match transfer.verify_grant(ledger_key) {
-        Ok(verified) => verified.into_transfer(),
-        Err(e) => return Ok(outcome(id, Outcome::Refused, e.to_string())),
-    };
-    let Some(purse) = purse_row(conn, &transfer.certificate().purse_id())? else {
-        return Ok(outcome(id, Outcome::Refused, "this ledger never issued the transfer's purse"));
+    let (transfer, purse) = match verified_with_purse(conn, ledger_key, transfer)? {
+        Ok(found) => found,
+        Err(refused) => return Ok(refused),
     };
     if uploader.wallet_key != transfer.terms().receiver_key {
         return Ok(outcome(id, Outcome::Refused, "only the transfer's receiver can give it as evidence"));

@@ -132,15 +132,8 @@ fn a_wallet_restored_from_a_copy_that_spends_again_is_caught_flagged_revoked_and
 
     // Aiko copies her wallet file, pays Ben, then puts the copy back and pays Chie from the
     // same purse funds.
-    drop(aiko);
-    let path = unit.wallet_path("aiko");
-    let copy = unit.dir.path().join("aiko-copy.wallet");
-    std::fs::copy(&path, &copy).unwrap();
-    let aiko = unit.open(&path);
-    let to_ben = pay(&aiko, &ben, 6_000, true);
-    drop(aiko);
-    std::fs::copy(&copy, &path).unwrap();
-    let aiko = unit.open(&path);
+    let mut to_ben = [0; 32];
+    let aiko = unit.restore_after(aiko, |aiko| to_ben = pay(aiko, &ben, 6_000, true));
     let to_chie = pay(&aiko, &chie, 6_000, true);
 
     unit.sync(&ben);
@@ -190,15 +183,10 @@ fn a_spend_beyond_what_the_wallet_declared_is_a_double_spend() {
     let ben = unit.member("ben", "BEN-0002");
     unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
     unit.load_purse(&aiko, 10_000);
-    drop(aiko);
-    let path = unit.wallet_path("aiko");
-    let copy = unit.dir.path().join("aiko-copy.wallet");
-    std::fs::copy(&path, &copy).unwrap();
-    let aiko = unit.open(&path);
-    pay(&aiko, &ben, 4_000, true); // Ben keeps it and has not synced yet
-    drop(aiko);
-    std::fs::copy(&copy, &path).unwrap();
-    let aiko = unit.open(&path);
+    // Ben keeps the transfer and has not synced yet.
+    let aiko = unit.restore_after(aiko, |aiko| {
+        pay(aiko, &ben, 4_000, true);
+    });
     // The restored wallet declares the purse unspent and takes a new one: all 10,000 come back.
     let report = aiko.sync(&unit.transport(), &SyncOptions { purse: Some(yen(10_000)) }).unwrap();
     assert_eq!(report.new_purse, Some(yen(10_000)));
@@ -410,15 +398,9 @@ fn a_double_spend_the_receiver_refused_offline_is_proof_for_the_ledger_and_is_no
     let ben = unit.member("ben", "BEN-0002");
     unit.ledger.credit("AIKO-0001", yen(10_000), "pay").unwrap();
     unit.load_purse(&aiko, 10_000);
-    drop(aiko);
-    let path = unit.wallet_path("aiko");
-    let copy = unit.dir.path().join("aiko-copy.wallet");
-    std::fs::copy(&path, &copy).unwrap();
-    let aiko = unit.open(&path);
-    pay(&aiko, &ben, 3_000, true);
-    drop(aiko);
-    std::fs::copy(&copy, &path).unwrap();
-    let aiko = unit.open(&path);
+    let aiko = unit.restore_after(aiko, |aiko| {
+        pay(aiko, &ben, 3_000, true);
+    });
     let second = aiko.pay_contact(&ben.public_identity(), yen(9_000), "again").unwrap();
     assert!(matches!(ben.accept(&second.qr_text), Err(WalletError::DoubleSpend { .. })));
 

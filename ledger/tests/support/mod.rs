@@ -104,6 +104,20 @@ impl Unit {
         wallet
     }
 
+    /// Plays a cheat: runs `before` on the wallet at `path`, puts back the copy of the file taken
+    /// beforehand, and reopens it, as if the spending in `before` never happened.
+    pub fn restore_after(&self, wallet: Wallet, before: impl FnOnce(&Wallet)) -> Wallet {
+        let path = wallet.path().to_path_buf();
+        drop(wallet);
+        let copy = path.with_extension("copy");
+        std::fs::copy(&path, &copy).unwrap();
+        let wallet = self.open(&path);
+        before(&wallet);
+        drop(wallet);
+        std::fs::copy(&copy, &path).unwrap();
+        self.open(&path)
+    }
+
     pub fn sync(&self, wallet: &Wallet) -> SyncReport {
         wallet.sync(&self.transport(), &SyncOptions::default()).unwrap()
     }
