@@ -3,16 +3,14 @@
 //! cheat caught with evidence, and a ledger database edited behind the ledger's back.
 
 mod common;
+mod support;
 
 use common::{Server, TOKEN, unhex};
 use outpost_wallet_core::audit::{self, AuditError};
 use outpost_wallet_core::transport::HttpTransport;
-use outpost_wallet_core::{Amount, Currency, SyncOptions, SyncReport, Wallet, WalletError};
+use outpost_wallet_core::{SyncOptions, SyncReport, Wallet, WalletError};
 use serde_json::json;
-
-fn yen(n: u64) -> Amount {
-    Amount::from_minor(n, Currency::JPY).unwrap()
-}
+use support::{pay, yen};
 
 struct Unit {
     server: Server,
@@ -75,16 +73,6 @@ impl Unit {
         assert_eq!(reply.status, 200, "{reply:?}");
         reply.json()
     }
-}
-
-fn pay(payer: &Wallet, payee: &Wallet, amount: u64, confirm: bool) -> [u8; 32] {
-    let request = payee.create_request(Some(yen(amount)), "", 600).unwrap();
-    let payment = payer.pay_request(&request.qr_text, None, "").unwrap();
-    let accepted = payee.accept(&payment.qr_text).unwrap();
-    if confirm {
-        payer.confirm_receipt(&accepted.receipt_qr).unwrap();
-    }
-    payment.transfer_id
 }
 
 #[test]
