@@ -22,7 +22,8 @@ use super::random_bytes;
 
 /// Why a key protector could not wrap or unwrap.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[non_exhaustive]
+// Exhaustive on purpose: bindings/src/error.rs maps every variant for Kotlin, Swift and Python,
+// and a new variant must fail that build until it is mapped.
 pub enum ProtectorError {
     /// The protecting key is missing or invalidated (e.g. biometrics re-enrolled, key file gone).
     #[error("protecting key unavailable: {reason}")]

@@ -44,7 +44,8 @@ const BALANCE_VERSION: u8 = 1;
 
 /// Errors from wallet operations. Each wraps its area's error, whose message is fit to show.
 #[derive(Debug, Error)]
-#[non_exhaustive]
+// Exhaustive on purpose: bindings/src/error.rs maps every variant for Kotlin, Swift and Python,
+// and a new variant must fail that build until it is mapped.
 pub enum WalletError {
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -34,7 +34,7 @@ use crate::protocol::{
     EnrolmentRequest, MAX_MEMO, MessageId, PaymentRequest, ProtocolError, PurseCertificate, Receipt,
     Transfer, TransferTerms,
 };
-use crate::qr::{self, PayloadKind};
+use crate::qr::{self, PayloadKind, QrError};
 use crate::vault::{DataKey, VaultError, random_bytes};
 
 /// Envelope purpose for transfers shown as QR codes.
@@ -410,6 +410,29 @@ impl Wallet {
             tx.commit()?;
             Ok(())
         })
+    }
+
+    /// The keys a scanned QR code names: a member's enrolment code (their identity card) or a
+    /// payment request. Its signature is checked, so a code cannot name keys its maker does not
+    /// hold; a request must not have expired. Writes nothing: pass the result to
+    /// [`Wallet::add_contact`] or [`Wallet::pay_contact`].
+    pub fn identity_in_qr(&self, qr_text: &str) -> Result<PublicIdentity, WalletError> {
+        match qr::decode(qr_text)? {
+            (PayloadKind::Enrolment, bytes) => {
+                let enrolment = EnrolmentRequest::from_bytes(&bytes)?;
+                enrolment.verify()?;
+                Ok(enrolment.identity)
+            }
+            (PayloadKind::PaymentRequest, bytes) => {
+                let request = PaymentRequest::from_bytes(&bytes)?;
+                request.verify(self.now())?;
+                Ok(PublicIdentity {
+                    signing_key: request.receiver_key,
+                    agreement_key: request.receiver_agreement_key,
+                })
+            }
+            (found, _) => Err(QrError::WrongKind { expected: PayloadKind::Enrolment, found }.into()),
+        }
     }
 
     /// Saved contacts, in the order they were first saved.

@@ -1,0 +1,375 @@
+//! The plain values that cross the FFI: what a wallet call returns, copied out of wallet-core's
+//! types. Ids and keys are lowercase hex; amounts carry their minor units and their text.
+
+use outpost_wallet_core as wc;
+use wc::wallet::Direction as CoreDirection;
+
+use crate::error::hex;
+
+/// An amount of money: `minor` units of `currency`, and `text` formatted to show ("¥3,000").
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Money {
+    pub minor: u64,
+    /// ISO 4217 code, e.g. "JPY".
+    pub currency: String,
+    pub text: String,
+}
+
+impl From<wc::Amount> for Money {
+    fn from(amount: wc::Amount) -> Self {
+        Self {
+            minor: amount.minor(),
+            currency: amount.currency().code().to_owned(),
+            text: amount.to_string(),
+        }
+    }
+}
+
+/// A wallet's public keys, readable while it is locked.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Identity {
+    /// Short form to read aloud and compare, e.g. "K3QF-7ZPA-M2XD-QV4B".
+    pub fingerprint: String,
+    pub signing_key: String,
+    pub agreement_key: String,
+}
+
+impl From<wc::PublicIdentity> for Identity {
+    fn from(identity: wc::PublicIdentity) -> Self {
+        Self {
+            fingerprint: identity.fingerprint(),
+            signing_key: hex(&identity.signing_key),
+            agreement_key: hex(&identity.agreement_key),
+        }
+    }
+}
+
+/// What the wallet holds, as the home screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Balances {
+    /// The online account, as the ledger last reported it (zero when it is negative).
+    pub online: Money,
+    /// What the member owes the ledger after a double-spend debit (zero normally).
+    pub owed: Money,
+    /// What the usable offline purses can still pay.
+    pub offline_purse: Money,
+    /// Received offline, waiting for the ledger to settle.
+    pub pending_incoming: Money,
+    /// Sent offline, not yet settled.
+    pub pending_outgoing: Money,
+}
+
+impl From<wc::Balances> for Balances {
+    fn from(b: wc::Balances) -> Self {
+        Self {
+            online: b.online.into(),
+            owed: b.owed.into(),
+            offline_purse: b.offline_purse.into(),
+            pending_incoming: b.pending_incoming.into(),
+            pending_outgoing: b.pending_outgoing.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Direction {
+    Sent,
+    Received,
+}
+
+/// Where a transfer stands. `HistoryEntry::status_text` says it in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TransferStatus {
+    AwaitingReceipt,
+    Delivered,
+    PendingSettlement,
+    DoubleSpendEvidence,
+    SentSettled,
+    ReceivedSettled,
+    Returned,
+    ReceivedRefused,
+    SentRefused,
+}
+
+impl From<wc::TransferStatus> for TransferStatus {
+    fn from(status: wc::TransferStatus) -> Self {
+        use wc::TransferStatus as S;
+        match status {
+            S::AwaitingReceipt => Self::AwaitingReceipt,
+            S::Delivered => Self::Delivered,
+            S::PendingSettlement => Self::PendingSettlement,
+            S::DoubleSpendEvidence => Self::DoubleSpendEvidence,
+            S::SentSettled => Self::SentSettled,
+            S::ReceivedSettled => Self::ReceivedSettled,
+            S::Returned => Self::Returned,
+            S::ReceivedRefused => Self::ReceivedRefused,
+            S::SentRefused => Self::SentRefused,
+        }
+    }
+}
+
+/// One offline transfer in the history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HistoryEntry {
+    /// Pass as `before` to read the next page.
+    pub position: u64,
+    pub transfer_id: String,
+    pub direction: Direction,
+    pub amount: Money,
+    /// The counterparty's signing key (hex).
+    pub counterparty_key: String,
+    /// The contact's label, when the counterparty is a saved contact.
+    pub counterparty_label: String,
+    pub memo: String,
+    /// Device time, Unix seconds.
+    pub time: u64,
+    pub status: TransferStatus,
+    pub status_text: String,
+}
+
+impl From<wc::HistoryEntry> for HistoryEntry {
+    fn from(e: wc::HistoryEntry) -> Self {
+        Self {
+            position: e.position,
+            transfer_id: hex(&e.transfer_id),
+            direction: match e.direction {
+                CoreDirection::Sent => Direction::Sent,
+                CoreDirection::Received => Direction::Received,
+            },
+            amount: e.amount.into(),
+            counterparty_key: hex(&e.counterparty_key),
+            counterparty_label: e.counterparty_label,
+            memo: e.memo,
+            time: e.time,
+            status: e.status.into(),
+            status_text: e.status.to_string(),
+        }
+    }
+}
+
+/// A payment request this wallet made, to show as a QR code.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PaymentRequest {
+    pub qr_text: String,
+    /// `None`: the payer chooses the amount.
+    pub amount: Option<Money>,
+    pub memo: String,
+    /// Device time, Unix seconds.
+    pub expires_at: u64,
+}
+
+/// A transfer signed and committed to the wallet file; show `qr_text` to the receiver.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Payment {
+    pub transfer_id: String,
+    pub amount: Money,
+    pub qr_text: String,
+}
+
+impl From<wc::Payment> for Payment {
+    fn from(p: wc::Payment) -> Self {
+        Self { transfer_id: hex(&p.transfer_id), amount: p.amount.into(), qr_text: p.qr_text }
+    }
+}
+
+/// A transfer received, checked and stored; show `receipt_qr` to the payer.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Accepted {
+    pub transfer_id: String,
+    pub amount: Money,
+    /// The payer's signing key (hex).
+    pub sender_key: String,
+    pub sender_member_id: String,
+    pub memo: String,
+    pub receipt_qr: String,
+    /// The same transfer was scanned before: nothing was credited again.
+    pub already_accepted: bool,
+}
+
+impl From<wc::Accepted> for Accepted {
+    fn from(a: wc::Accepted) -> Self {
+        Self {
+            transfer_id: hex(&a.transfer_id),
+            amount: a.amount.into(),
+            sender_key: hex(&a.sender_key),
+            sender_member_id: a.sender_member_id,
+            memo: a.memo,
+            receipt_qr: a.receipt_qr,
+            already_accepted: a.already_accepted,
+        }
+    }
+}
+
+/// A receipt scanned: the transfer is delivered.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Confirmed {
+    pub transfer_id: String,
+    pub amount: Money,
+    pub already_confirmed: bool,
+}
+
+impl From<wc::Confirmed> for Confirmed {
+    fn from(c: wc::Confirmed) -> Self {
+        Self {
+            transfer_id: hex(&c.transfer_id),
+            amount: c.amount.into(),
+            already_confirmed: c.already_confirmed,
+        }
+    }
+}
+
+/// Someone this wallet can pay without scanning a request.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Contact {
+    pub label: String,
+    pub identity: Identity,
+    /// Device time, Unix seconds.
+    pub added_at: u64,
+}
+
+impl From<wc::Contact> for Contact {
+    fn from(c: wc::Contact) -> Self {
+        Self { label: c.label, identity: c.identity.into(), added_at: c.added_at }
+    }
+}
+
+/// A risk flag the ledger raised on this member.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RiskNotice {
+    /// The rule's stable code, e.g. "velocity".
+    pub code: String,
+    /// 0 to 100.
+    pub score: u16,
+    /// Ledger time, Unix seconds.
+    pub at: u64,
+    pub detail: String,
+}
+
+impl From<wc::protocol::sync::RiskNotice> for RiskNotice {
+    fn from(n: wc::protocol::sync::RiskNotice) -> Self {
+        Self { code: n.code, score: n.score, at: n.at, detail: n.detail }
+    }
+}
+
+/// What happened to an online payment at a sync.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OnlinePaymentOutcome {
+    pub payment_id: String,
+    pub paid: bool,
+    pub reason: String,
+}
+
+/// A transfer the ledger refused at a sync, and why.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RefusedTransfer {
+    pub transfer_id: String,
+    pub reason: String,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncReport {
+    pub rounds: u32,
+    /// Transfers (sent or received) the ledger paid that this wallet learnt of now.
+    pub settled: u32,
+    /// Uploaded transfers the ledger holds until their receiver syncs.
+    pub held: u32,
+    /// Sent transfers nobody claimed in time, returned to the online account.
+    pub returned: u32,
+    pub refused: Vec<RefusedTransfer>,
+    /// The purse loaded at this sync, if one was.
+    pub new_purse: Option<Money>,
+    pub newly_revoked: u32,
+    /// The online account after the sync, in minor units; negative when the member owes.
+    pub online_balance_minor: i64,
+    pub notices: Vec<RiskNotice>,
+    pub payments: Vec<OnlinePaymentOutcome>,
+    /// Entries in the ledger checkpoint the wallet now holds.
+    pub checkpoint_size: u64,
+}
+
+impl From<wc::SyncReport> for SyncReport {
+    fn from(r: wc::SyncReport) -> Self {
+        Self {
+            rounds: r.rounds,
+            settled: r.settled,
+            held: r.held,
+            returned: r.returned,
+            refused: r
+                .refused
+                .into_iter()
+                .map(|(id, reason)| RefusedTransfer { transfer_id: hex(&id), reason })
+                .collect(),
+            new_purse: r.new_purse.map(Money::from),
+            newly_revoked: r.newly_revoked,
+            online_balance_minor: r.online_balance_minor,
+            notices: r.notices.into_iter().map(RiskNotice::from).collect(),
+            payments: r
+                .payments
+                .into_iter()
+                .map(|p| OnlinePaymentOutcome {
+                    payment_id: hex(&p.payment_id),
+                    paid: p.paid,
+                    reason: p.reason,
+                })
+                .collect(),
+            checkpoint_size: r.checkpoint_size,
+        }
+    }
+}
+
+/// A signed ledger checkpoint: the size and Merkle root of its audit log at a time.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LedgerCheckpoint {
+    pub size: u64,
+    pub root: String,
+    /// Ledger time, Unix seconds.
+    pub time: u64,
+}
+
+impl From<wc::protocol::Checkpoint> for LedgerCheckpoint {
+    fn from(c: wc::protocol::Checkpoint) -> Self {
+        Self { size: c.size, root: hex(&c.root), time: c.time }
+    }
+}
+
+/// What an offline audit of an exported ledger log found. Totals in minor units.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuditSummary {
+    pub entries: u64,
+    /// Everything ever credited to members.
+    pub credited: i64,
+    /// The members' online accounts added up.
+    pub accounts: i64,
+    /// What purses still hold.
+    pub purses: i64,
+    /// Members flagged by a double-spend proof.
+    pub flagged: Vec<String>,
+    /// The checkpoint the export is signed with.
+    pub checkpoint: LedgerCheckpoint,
+}
+
+/// The local event log checked from its first entry.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LogCheck {
+    pub entries: u64,
+    /// Hash of the newest entry.
+    pub head: String,
+}
+
+/// One entry of the wallet's own event log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WalletEvent {
+    pub seq: u64,
+    /// Device time, Unix seconds.
+    pub time: u64,
+    /// The kind, e.g. "TransferSent".
+    pub kind: String,
+    pub detail: String,
+}
+
+impl From<wc::Event> for WalletEvent {
+    fn from(e: wc::Event) -> Self {
+        Self { seq: e.seq, time: e.time, kind: format!("{:?}", e.kind), detail: e.detail }
+    }
+}
