@@ -159,7 +159,7 @@ pub fn run(options: &DemoOptions) -> Result<Outcome, DemoError> {
     };
     say!();
     say!("{} checks passed, {} failed.", outcome.checks_passed, outcome.checks_failed);
-    say!("Not built yet: the `outpost` field, officer and auditor commands (see README status).");
+    say!("Next: the same steps by hand with `outpost wallet …` and `outpost ledger …` (see the README).");
     say!("Files left in {}", outcome.dir.display());
     if options.json {
         say!("{}", outcome.to_json());

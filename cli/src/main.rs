@@ -1,10 +1,30 @@
 //! The `outpost` command: parses the command line and hands each subcommand to its module.
 //!
+//! Four groups of commands, one module each:
+//!
+//! ```text
+//! outpost demo      the end-to-end story, every claim checked          (demo.rs)
+//! outpost wallet …  a member's wallet file in the field                (wallet.rs)
+//! outpost ledger …  the finance officer: run the ledger, enrol, pay    (ledger.rs)
+//! outpost audit …   the auditor: verify the ledger's log offline       (audit.rs)
+//! ```
+//!
 //! Exit status: 0 when the command did what it set out to do, 1 when it failed (an error, or a
 //! demo check that did not pass), 2 when the command line itself was wrong. Errors are one line,
 //! `error: <message>`, on stderr; the command never ends in a panic or a backtrace.
 
+mod audit;
 mod demo;
+mod error;
+mod hq;
+mod ledger;
+mod money;
+mod pin;
+mod progress;
+mod scan;
+mod show;
+mod time;
+mod wallet;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,10 +38,13 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
     version,
     about = "Outpost: an offline-first wallet for personnel on phones",
     long_about = "Outpost: an offline-first wallet for personnel on phones.\n\n\
-                  Today this command runs the end-to-end demo: the encrypted wallet store and \
-                  an offline QR payment with a double spend caught. Field, finance-officer and \
-                  auditor commands come with the ledger, sync and audit, which are not built yet.",
-    after_help = "Start with: outpost demo",
+                  `outpost demo` runs the whole story end to end. `outpost wallet` is a member's \
+                  wallet in the field (pay and be paid by QR code, offline; sync with the ledger), \
+                  `outpost ledger` is the finance officer's (run the ledger, enrol members, pay \
+                  them, see risk flags, revoke), and `outpost audit` is the auditor's (verify the \
+                  ledger's log offline).",
+    after_help = "Start with: outpost demo\n\
+                  Then: outpost wallet --help, outpost ledger --help, outpost audit --help",
     arg_required_else_help = true
 )]
 struct Cli {
@@ -41,6 +64,38 @@ enum Command {
     /// Unlocking uses the real Argon2id parameters (64 MiB, 3 passes), so each unlock takes a
     /// noticeable moment, as it will on a phone.
     Demo(DemoArgs),
+
+    /// A member's wallet: create it, get enrolled, pay and be paid by QR code, sync.
+    ///
+    /// Every command works on one wallet file (--wallet, or OUTPOST_WALLET) and its device key
+    /// file, and asks for the PIN (or reads OUTPOST_PIN). QR codes are shown as text on a line
+    /// of their own; --qr draws them, --svg and --out write them to files. Codes are read as an
+    /// argument, with --qr-file, or from stdin.
+    #[command(
+        arg_required_else_help = true,
+        after_help = "Example, Ben asks Aiko for ¥3,000 with no network between them:\n  \
+                      outpost wallet request --wallet ben.wallet --amount 3000 --out request.txt\n  \
+                      outpost wallet pay     --wallet aiko.wallet --qr-file request.txt --out transfer.txt\n  \
+                      outpost wallet accept  --wallet ben.wallet --qr-file transfer.txt --out receipt.txt\n  \
+                      outpost wallet confirm --wallet aiko.wallet --qr-file receipt.txt"
+    )]
+    Wallet(wallet::WalletArgs),
+
+    /// The finance officer: run the ledger, enrol members, credit pay, see flags, revoke.
+    ///
+    /// `ledger serve` runs the ledger server; the other commands work a running ledger over
+    /// HTTP (--ledger URL, or OUTPOST_LEDGER) with its admin token (--token-file, or
+    /// OUTPOST_ADMIN_TOKEN).
+    #[command(after_help = "Example:\n  outpost ledger serve --dir hq &\n  \
+                            outpost ledger enrol --token-file hq/admin.token --qr-file aiko-enrol.txt\n  \
+                            outpost ledger credit AIKO-0001 50000 --memo \"November pay\" --token-file hq/admin.token")]
+    Ledger(ledger::LedgerArgs),
+
+    /// The auditor: verify the ledger's exported log offline.
+    #[command(
+        after_help = "Example:\n  outpost audit verify --file audit.bin --ledger-key <the ledger's key>"
+    )]
+    Audit(audit::AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +123,16 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Wallet(args) => finish(wallet::run(args)),
+        Command::Ledger(args) => finish(ledger::run(args)),
+        Command::Audit(args) => finish(audit::run(args)),
+    }
+}
+
+fn finish(result: Result<(), error::Error>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => e.report(),
     }
 }
 

@@ -30,6 +30,7 @@
 //! Every [`Ledger`] call blocks on SQLite, so handlers run them on tokio's blocking pool.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -144,6 +145,115 @@ async fn sweep_periodically(ledger: Arc<Ledger>, mut stop: watch::Receiver<bool>
         }
     }
 }
+
+// ---- The officers' admin token ----
+
+/// The environment variable an officer's token may come from, before any token file.
+pub const ADMIN_TOKEN_ENV: &str = "OUTPOST_ADMIN_TOKEN";
+/// The token file's name in the ledger's directory.
+pub const ADMIN_TOKEN_FILE: &str = "admin.token";
+/// The shortest admin token accepted.
+pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
+
+/// Where [`admin_token`] found the token, so whoever starts the server can tell the officer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminTokenSource {
+    /// The [`ADMIN_TOKEN_ENV`] environment variable.
+    Environment,
+    /// A token file that was already there.
+    File(PathBuf),
+    /// A new random token, just written to this file (mode 0600 on Unix).
+    NewFile(PathBuf),
+}
+
+/// Why no admin token could be had. Messages say which source was refused and why.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdminTokenError {
+    #[error("{ADMIN_TOKEN_ENV} is not UTF-8")]
+    NotUtf8,
+    #[error("{origin} refused: {reason}")]
+    Refused { origin: String, reason: String },
+    #[error("cannot read {}: {source}", .path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write a new admin token to {}: {source}", .path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("the system random number generator failed: {0}")]
+    Random(String),
+}
+
+/// The officers' bearer token for a ledger kept in `dir`: from [`ADMIN_TOKEN_ENV`], else from
+/// `dir/`[`ADMIN_TOKEN_FILE`], else a new random one (256 bits, hex) written there with mode 0600
+/// for the officer to read. A token shorter than [`MIN_ADMIN_TOKEN_LEN`] or with spaces or
+/// non-ASCII characters is refused, as is a file that cannot be read. A token file other users
+/// can read is used, with a warning logged.
+pub fn admin_token(dir: &std::path::Path) -> Result<(Zeroizing<String>, AdminTokenSource), AdminTokenError> {
+    if let Some(value) = std::env::var_os(ADMIN_TOKEN_ENV) {
+        let token = Zeroizing::new(value.into_string().map_err(|_| AdminTokenError::NotUtf8)?);
+        check_admin_token_text(&token)
+            .map_err(|reason| AdminTokenError::Refused { origin: ADMIN_TOKEN_ENV.into(), reason })?;
+        return Ok((token, AdminTokenSource::Environment));
+    }
+    let path = dir.join(ADMIN_TOKEN_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let text = Zeroizing::new(text);
+            let token = Zeroizing::new(text.trim().to_owned());
+            check_admin_token_text(&token)
+                .map_err(|reason| AdminTokenError::Refused { origin: path.display().to_string(), reason })?;
+            warn_if_others_can_read(&path);
+            Ok((token, AdminTokenSource::File(path)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let token = new_admin_token_file(&path)?;
+            Ok((token, AdminTokenSource::NewFile(path)))
+        }
+        Err(source) => Err(AdminTokenError::Read { path, source }),
+    }
+}
+
+/// A token must be worth guessing and fit in an HTTP header as it is.
+fn check_admin_token_text(token: &str) -> Result<(), String> {
+    if token.chars().count() < MIN_ADMIN_TOKEN_LEN {
+        return Err(format!("an admin token has at least {MIN_ADMIN_TOKEN_LEN} characters"));
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("an admin token is printable ASCII without spaces".into());
+    }
+    Ok(())
+}
+
+fn new_admin_token_file(path: &std::path::Path) -> Result<Zeroizing<String>, AdminTokenError> {
+    use std::io::Write as _;
+    let mut secret = Zeroizing::new([0u8; 32]);
+    getrandom::fill(secret.as_mut()).map_err(|e| AdminTokenError::Random(e.to_string()))?;
+    let token = Zeroizing::new(HEXLOWER.encode(secret.as_ref()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let write = || -> std::io::Result<()> {
+        let mut file = options.open(path)?;
+        file.write_all(format!("{}\n", token.as_str()).as_bytes())?;
+        file.sync_all()
+    };
+    write().map_err(|source| AdminTokenError::Write { path: path.to_path_buf(), source })?;
+    tracing::info!(file = %path.display(), "made a new admin token; officers read it from this file");
+    Ok(token)
+}
+
+#[cfg(unix)]
+fn warn_if_others_can_read(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(file = %path.display(), "the admin token file is readable by other users: chmod 600 it");
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_others_can_read(_: &std::path::Path) {}
 
 #[derive(Clone)]
 struct AppState {

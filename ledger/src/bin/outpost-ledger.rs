@@ -15,7 +15,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -25,7 +25,6 @@ use data_encoding::HEXLOWER;
 use outpost_ledger::Ledger;
 use outpost_wallet_core::{Currency, SystemClock};
 use tracing_subscriber::EnvFilter;
-use zeroize::Zeroizing;
 
 /// The HQ ledger's HTTP server.
 #[derive(Debug, Parser)]
@@ -44,10 +43,6 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 0)]
     exponent: u8,
 }
-
-const TOKEN_ENV: &str = "OUTPOST_ADMIN_TOKEN";
-const TOKEN_FILE: &str = "admin.token";
-const MIN_TOKEN_LEN: usize = 16;
 
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
@@ -108,7 +103,7 @@ async fn run(args: Args) -> Result<(), String> {
     }
     let currency = Currency::new(&args.currency, args.exponent)
         .map_err(|e| format!("--currency {} --exponent {}: {e}", args.currency, args.exponent))?;
-    let mut admin_token = admin_token(dir)?;
+    let (mut admin_token, _) = outpost_ledger::server::admin_token(dir).map_err(|e| e.to_string())?;
     let ledger = Ledger::open(dir, currency, Arc::new(SystemClock))
         .map_err(|e| format!("cannot open the ledger in {}: {e}", dir.display()))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -134,70 +129,6 @@ async fn run(args: Args) -> Result<(), String> {
     tracing::info!("ledger stopped");
     Ok(())
 }
-
-/// The officers' token: from the environment, else the token file, else a new one in the file.
-fn admin_token(dir: &Path) -> Result<Zeroizing<String>, String> {
-    if let Some(value) = std::env::var_os(TOKEN_ENV) {
-        let token = Zeroizing::new(value.into_string().map_err(|_| format!("{TOKEN_ENV} is not UTF-8"))?);
-        check_token(&token).map_err(|reason| format!("{TOKEN_ENV} refused: {reason}"))?;
-        return Ok(token);
-    }
-    let path = dir.join(TOKEN_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let text = Zeroizing::new(text);
-            let token = Zeroizing::new(text.trim().to_owned());
-            check_token(&token).map_err(|reason| format!("{} refused: {reason}", path.display()))?;
-            warn_if_others_can_read(&path);
-            Ok(token)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_token_file(&path),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-    }
-}
-
-/// A token must be worth guessing and fit in an HTTP header as it is.
-fn check_token(token: &str) -> Result<(), String> {
-    if token.chars().count() < MIN_TOKEN_LEN {
-        return Err(format!("an admin token has at least {MIN_TOKEN_LEN} characters"));
-    }
-    if !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err("an admin token is printable ASCII without spaces".into());
-    }
-    Ok(())
-}
-
-fn new_token_file(path: &Path) -> Result<Zeroizing<String>, String> {
-    let mut secret = Zeroizing::new([0u8; 32]);
-    getrandom::fill(secret.as_mut())
-        .map_err(|e| format!("the system random number generator failed: {e}"))?;
-    let token = Zeroizing::new(HEXLOWER.encode(secret.as_ref()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let write = |options: &std::fs::OpenOptions| -> std::io::Result<()> {
-        let mut file = options.open(path)?;
-        file.write_all(format!("{}\n", token.as_str()).as_bytes())?;
-        file.sync_all()
-    };
-    write(&options).map_err(|e| format!("cannot write a new admin token to {}: {e}", path.display()))?;
-    tracing::info!(file = %path.display(), "made a new admin token; officers read it from this file");
-    Ok(token)
-}
-
-#[cfg(unix)]
-fn warn_if_others_can_read(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path)
-        && meta.permissions().mode() & 0o077 != 0
-    {
-        tracing::warn!(file = %path.display(), "the admin token file is readable by other users: chmod 600 it");
-    }
-}
-
-#[cfg(not(unix))]
-fn warn_if_others_can_read(_: &Path) {}
 
 /// Completes at SIGINT or SIGTERM (Ctrl-C elsewhere).
 #[cfg(unix)]

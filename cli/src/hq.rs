@@ -1,0 +1,370 @@
+//! The ledger at HQ as the command reaches it over HTTP: its public description (`/v1/ledger`)
+//! for wallets and auditors, and the officer API (`/v1/officer/…`) behind the admin token.
+//!
+//! Answers are parsed into typed values here, at the one boundary with the network; a refusal
+//! becomes [`HqError::Refused`] carrying the ledger's own `{"error": "…"}` words, which already
+//! say what to change. Wallet sync does not come through here: it goes through the library's
+//! `HttpTransport`, which signs and checks every byte itself.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::time::Duration;
+
+use data_encoding::HEXLOWER_PERMISSIVE;
+use outpost_ledger::server::ADMIN_TOKEN_ENV;
+use outpost_wallet_core::{Amount, Currency};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
+
+use crate::error::Error;
+
+/// Where the ledger is when nobody says: `outpost ledger serve`'s default address.
+pub const DEFAULT_URL: &str = "http://127.0.0.1:7300";
+
+/// Largest JSON answer read (the member list of a large unit fits many times over).
+const MAX_JSON_ANSWER: u64 = 16 * 1024 * 1024;
+/// Largest audit export read: the library's own ceiling on entries makes a bigger file unreadable
+/// anyway, and it is held in memory.
+const MAX_EXPORT: u64 = 1024 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HqError {
+    #[error("cannot reach the ledger at {url}: {detail} (is `outpost ledger serve` running there?)")]
+    Unreachable { url: String, detail: String },
+    #[error("the ledger refused {what} (HTTP {status}): {message}")]
+    Refused { what: String, status: u16, message: String },
+    #[error("the ledger's answer to {what} is not what this command understands: {detail}")]
+    BadAnswer { what: String, detail: String },
+}
+
+/// What `/v1/ledger` says about the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerInfo {
+    pub public_key: [u8; 32],
+    pub currency: Currency,
+}
+
+/// A member as the officer API describes them. Amounts are in the ledger's minor unit.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Member {
+    pub member_id: String,
+    pub wallet_fingerprint: String,
+    pub balance_minor: i64,
+    pub in_purses_minor: i64,
+    pub purse_limit_minor: u64,
+    pub flagged: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Purse {
+    pub purse_id: String,
+    pub serial: u32,
+    pub amount_minor: u64,
+    pub outstanding_minor: i64,
+    pub state: String,
+    pub expires_at: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Flag {
+    pub member_id: String,
+    pub code: String,
+    pub score: u16,
+    pub at: u64,
+    pub detail: String,
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LedgerInfoJson {
+    public_key: String,
+    currency: String,
+    exponent: u8,
+}
+
+#[derive(Debug, Deserialize)]
+struct BalanceJson {
+    balance_minor: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct RevokedPursesJson {
+    revoked_purses: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RevokedPurseJson {
+    revoked_purse: String,
+}
+
+/// A connection to one ledger, with the officers' token when the command has one.
+pub struct Hq {
+    url: String,
+    agent: ureq::Agent,
+    token: Option<Zeroizing<String>>,
+}
+
+impl Hq {
+    /// The ledger at `url`, e.g. `http://127.0.0.1:7300`. Only plain `http://` is spoken, as by
+    /// the wallet's built-in transport; a TLS proxy on the officer's machine covers the network.
+    pub fn new(url: &str) -> Result<Hq, Error> {
+        let url = url.trim().trim_end_matches('/');
+        let Some(rest) = url.strip_prefix("http://") else {
+            return Err(Error::Usage(format!(
+                "the ledger URL {url:?} must start with http:// (this command speaks plain HTTP; \
+                 reach a remote ledger through a local TLS proxy)"
+            )));
+        };
+        if rest.is_empty() {
+            return Err(Error::Usage(format!("the ledger URL {url:?} has no host")));
+        }
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(60)))
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        Ok(Hq { url: url.to_owned(), agent, token: None })
+    }
+
+    /// The same ledger, with the officers' admin token for `/v1/officer/…`.
+    pub fn with_token(mut self, token: Zeroizing<String>) -> Hq {
+        self.token = Some(token);
+        self
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The ledger's public key and currency. Public: no token needed.
+    pub fn ledger_info(&self) -> Result<LedgerInfo, HqError> {
+        let what = "the request for its key (GET /v1/ledger)";
+        let info: LedgerInfoJson = self.get_json(what, "/v1/ledger")?;
+        let bad = |detail: String| HqError::BadAnswer { what: what.into(), detail };
+        let public_key = parse_key(&info.public_key).map_err(bad)?;
+        let currency = Currency::new(&info.currency, info.exponent).map_err(|e| bad(e.to_string()))?;
+        Ok(LedgerInfo { public_key, currency })
+    }
+
+    pub fn enrol(&self, enrolment_qr: &str) -> Result<Member, HqError> {
+        let body = serde_json::json!({ "enrolment_qr": enrolment_qr });
+        self.post_json("the enrolment", "/v1/officer/members", &body)
+    }
+
+    pub fn members(&self) -> Result<Vec<Member>, HqError> {
+        self.get_json("the member list", "/v1/officer/members")
+    }
+
+    pub fn purses(&self, member_id: &str) -> Result<Vec<Purse>, HqError> {
+        let path = format!("/v1/officer/members/{}/purses", path_segment(member_id));
+        self.get_json(&format!("the purses of {member_id}"), &path)
+    }
+
+    /// Credits `amount` to `member_id`; returns the member's online balance after it, in minor
+    /// units.
+    pub fn credit(&self, member_id: &str, amount: Amount, memo: &str) -> Result<i64, HqError> {
+        let path = format!("/v1/officer/members/{}/credit", path_segment(member_id));
+        let body = serde_json::json!({ "amount_minor": amount.minor(), "memo": memo });
+        let answer: BalanceJson = self.post_json(&format!("the credit to {member_id}"), &path, &body)?;
+        Ok(answer.balance_minor)
+    }
+
+    pub fn flags(&self) -> Result<Vec<Flag>, HqError> {
+        self.get_json("the list of risk flags", "/v1/officer/flags")
+    }
+
+    /// Revokes one purse; returns its id as the ledger spells it.
+    pub fn revoke_purse(&self, purse_id: &str, reason: &str) -> Result<String, HqError> {
+        let path = format!("/v1/officer/purses/{}/revoke", path_segment(purse_id));
+        let body = serde_json::json!({ "reason": reason });
+        let answer: RevokedPurseJson = self.post_json("the purse revocation", &path, &body)?;
+        Ok(answer.revoked_purse)
+    }
+
+    /// Blocks a member's device from syncing and revokes its purses; returns their ids.
+    pub fn revoke_device(&self, member_id: &str, reason: &str) -> Result<Vec<String>, HqError> {
+        let path = format!("/v1/officer/members/{}/revoke-device", path_segment(member_id));
+        let body = serde_json::json!({ "reason": reason });
+        let answer: RevokedPursesJson =
+            self.post_json(&format!("the revocation of {member_id}'s device"), &path, &body)?;
+        Ok(answer.revoked_purses)
+    }
+
+    /// The audit export, in the format `outpost_wallet_core::audit::decode_export` reads.
+    pub fn audit_export(&self) -> Result<Vec<u8>, HqError> {
+        let what = "the audit export (GET /v1/officer/audit)";
+        let request = self.with_auth(self.agent.get(format!("{}/v1/officer/audit", self.url)));
+        let response = request.call().map_err(|e| self.unreachable(e))?;
+        self.read_answer(what, response, MAX_EXPORT)
+    }
+
+    fn get_json<T: DeserializeOwned>(&self, what: &str, path: &str) -> Result<T, HqError> {
+        let request = self.with_auth(self.agent.get(format!("{}{path}", self.url)));
+        let response = request.call().map_err(|e| self.unreachable(e))?;
+        let body = self.read_answer(what, response, MAX_JSON_ANSWER)?;
+        parse_json(what, &body)
+    }
+
+    fn post_json<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, HqError> {
+        let request = self.with_auth(self.agent.post(format!("{}{path}", self.url)));
+        let response = request
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .map_err(|e| self.unreachable(e))?;
+        let body = self.read_answer(what, response, MAX_JSON_ANSWER)?;
+        parse_json(what, &body)
+    }
+
+    fn with_auth<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.token {
+            Some(token) => request.header("authorization", format!("Bearer {}", token.as_str())),
+            None => request,
+        }
+    }
+
+    fn unreachable(&self, e: ureq::Error) -> HqError {
+        HqError::Unreachable { url: self.url.clone(), detail: e.to_string() }
+    }
+
+    /// The body of a 2xx answer, or the refusal with the ledger's words.
+    fn read_answer(
+        &self,
+        what: &str,
+        mut response: ureq::http::Response<ureq::Body>,
+        limit: u64,
+    ) -> Result<Vec<u8>, HqError> {
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        response
+            .body_mut()
+            .as_reader()
+            .take(limit + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| HqError::Unreachable { url: self.url.clone(), detail: e.to_string() })?;
+        if !(200..300).contains(&status) {
+            return Err(HqError::Refused { what: what.into(), status, message: error_text(&body) });
+        }
+        if body.len() as u64 > limit {
+            return Err(HqError::BadAnswer {
+                what: what.into(),
+                detail: format!("it is larger than the {limit} bytes this command reads"),
+            });
+        }
+        Ok(body)
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T, HqError> {
+    serde_json::from_slice(body).map_err(|e| HqError::BadAnswer { what: what.into(), detail: e.to_string() })
+}
+
+/// The ledger's `{"error": "…"}` text, or the body itself when it is not that, kept short.
+fn error_text(body: &[u8]) -> String {
+    let json = serde_json::from_slice::<serde_json::Value>(body).ok();
+    let text = match json.as_ref().and_then(|v| v.get("error")).and_then(|e| e.as_str()) {
+        Some(message) => message.to_owned(),
+        None => String::from_utf8_lossy(body).trim().to_owned(),
+    };
+    if text.is_empty() {
+        return "no reason given".into();
+    }
+    let mut short: String = text.chars().take(300).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    short
+}
+
+/// The officers' admin token: from `file` (the ledger's `admin.token`, or a copy), else from the
+/// environment variable the ledger itself reads.
+pub fn officer_token(file: Option<&Path>) -> Result<Zeroizing<String>, Error> {
+    let token = match file {
+        Some(path) => Zeroizing::new(
+            std::fs::read_to_string(path).map_err(Error::file("read the admin token from", path))?,
+        ),
+        None => match std::env::var_os(ADMIN_TOKEN_ENV) {
+            Some(value) => Zeroizing::new(
+                value
+                    .into_string()
+                    .map_err(|_| Error::Usage(format!("{ADMIN_TOKEN_ENV} is not valid text")))?,
+            ),
+            None => {
+                return Err(Error::Usage(format!(
+                    "officer commands need the ledger's admin token: --token-file <ledger dir>/admin.token \
+                     (or set {ADMIN_TOKEN_ENV})"
+                )));
+            }
+        },
+    };
+    let trimmed = Zeroizing::new(token.trim().to_owned());
+    if trimmed.is_empty() {
+        return Err(Error::Usage("the admin token is empty".into()));
+    }
+    Ok(trimmed)
+}
+
+/// A 32-byte key written as 64 hexadecimal digits.
+pub fn parse_key(text: &str) -> Result<[u8; 32], String> {
+    let text = text.trim();
+    HEXLOWER_PERMISSIVE.decode(text.as_bytes()).ok().and_then(|bytes| bytes.try_into().ok()).ok_or_else(
+        || format!("a ledger key is 64 hexadecimal digits; {text:?} is {} characters", text.chars().count()),
+    )
+}
+
+/// `text` made safe as one URL path segment: unreserved characters stay, every other byte is
+/// percent-encoded, so a member id can never reach another endpoint.
+fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_ids_cannot_leave_their_path_segment() {
+        assert_eq!(path_segment("AIKO-0001"), "AIKO-0001");
+        assert_eq!(path_segment("../flags"), "..%2Fflags");
+        assert_eq!(path_segment("a b?c#d"), "a%20b%3Fc%23d");
+        assert_eq!(path_segment("ü"), "%C3%BC");
+    }
+
+    #[test]
+    fn a_ledger_key_is_64_hex_digits() {
+        let hex = "ab".repeat(32);
+        assert_eq!(parse_key(&hex), Ok([0xab; 32]));
+        assert_eq!(parse_key(&format!(" {} \n", hex.to_uppercase())), Ok([0xab; 32]));
+        assert!(parse_key(&hex[..62]).unwrap_err().contains("62 characters"));
+        assert!(parse_key(&"zz".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn the_ledgers_own_words_explain_a_refusal() {
+        assert_eq!(error_text(br#"{"error":"no member BEN-0002"}"#), "no member BEN-0002");
+        assert_eq!(error_text(b"Bad Gateway\n"), "Bad Gateway");
+        assert_eq!(error_text(b""), "no reason given");
+        assert!(error_text("x".repeat(400).as_bytes()).ends_with('…'));
+    }
+
+    #[test]
+    fn only_plain_http_urls_are_accepted() {
+        assert_eq!(Hq::new("http://127.0.0.1:7300/").unwrap().url(), "http://127.0.0.1:7300");
+        assert!(matches!(Hq::new("https://hq.example"), Err(Error::Usage(m)) if m.contains("http://")));
+        assert!(matches!(Hq::new("http://"), Err(Error::Usage(_))));
+    }
+}

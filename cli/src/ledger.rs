@@ -1,0 +1,472 @@
+//! `outpost ledger …`: the finance officer's commands. `serve` runs the HQ ledger in this process
+//! (the same server as the `outpost-ledger` binary); every other command works a running ledger
+//! through its officer API over HTTP, with the admin token, exactly as a remote officer would.
+//!
+//! ```text
+//! serve ─► enrol (a member's enrolment QR) ─► credit (pay) ─► members / purses / flags
+//!                                                            ─► revoke (a purse or a device)
+//!                                                            ─► export (for the auditor)
+//! ```
+
+use std::io::{IsTerminal, Write as _};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{ArgGroup, Args, Subcommand};
+use data_encoding::HEXLOWER;
+use outpost_ledger::Ledger;
+use outpost_ledger::server::{self, AdminTokenSource};
+use outpost_wallet_core::{Amount, SystemClock, audit};
+
+use crate::error::Error;
+use crate::hq::{self, Hq, Member, Purse};
+use crate::{money, scan, show, time};
+
+#[derive(Debug, Args)]
+#[command(arg_required_else_help = true)]
+pub struct LedgerArgs {
+    #[command(subcommand)]
+    command: LedgerCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// Run the HQ ledger: its database, signing key and HTTP server, until Ctrl-C.
+    ///
+    /// Makes ledger.db, ledger.key and admin.token in DIR on first start (the directory too,
+    /// mode 0700, if it is missing). Prints the ledger's public key, where the officers' admin
+    /// token is, and `listening on http://ADDRESS` once it accepts connections. Request logs go
+    /// to stderr (filter them with OUTPOST_LOG, default `info`).
+    #[command(after_help = "Examples:\n  outpost ledger serve --dir hq\n  \
+                             outpost ledger serve --dir hq --listen 127.0.0.1:0 --currency USD")]
+    Serve(ServeArgs),
+
+    /// Enrol a member from the enrolment QR code their wallet shows (`outpost wallet identity`).
+    ///
+    /// Binds the member id in the code to the wallet's keys. Check the fingerprint printed here
+    /// against the one on the member's wallet.
+    #[command(
+        after_help = "Example:\n  outpost ledger enrol --token-file hq/admin.token --qr-file aiko-enrol.txt"
+    )]
+    Enrol(EnrolArgs),
+
+    /// Credit pay or an allowance to a member's online account.
+    #[command(
+        after_help = "Example:\n  outpost ledger credit AIKO-0001 50000 --memo \"November pay\" --token-file hq/admin.token"
+    )]
+    Credit(CreditArgs),
+
+    /// List the members: balances, what their purses hold, purse limits and flags.
+    #[command(after_help = "Example:\n  outpost ledger members --token-file hq/admin.token")]
+    Members(OfficerArgs),
+
+    /// List one member's offline purses, with the ids `ledger revoke --purse` takes.
+    #[command(after_help = "Example:\n  outpost ledger purses AIKO-0001 --token-file hq/admin.token")]
+    Purses(PursesArgs),
+
+    /// List the risk flags the ledger raised, with their reasons and evidence.
+    ///
+    /// A double spend is certain (both signed transfers are the evidence); the other rules are
+    /// signals for a person to look at.
+    #[command(after_help = "Example:\n  outpost ledger flags --token-file hq/admin.token")]
+    Flags(OfficerArgs),
+
+    /// Revoke one offline purse, or a member's device (all its purses, and no more syncs).
+    ///
+    /// Wallets learn of revoked purses at their next sync and refuse transfers from them.
+    #[command(
+        after_help = "Examples:\n  outpost ledger revoke --purse 3f9a…(64 hex digits) --token-file hq/admin.token\n  \
+                             outpost ledger revoke --device AIKO-0001 --reason \"phone lost\" --token-file hq/admin.token"
+    )]
+    Revoke(RevokeArgs),
+
+    /// Export the whole audit log with a signed checkpoint, for an auditor to verify offline.
+    #[command(
+        after_help = "Example:\n  outpost ledger export --out audit.bin --token-file hq/admin.token\n  \
+                             outpost audit verify --file audit.bin --ledger-key <the ledger's key>"
+    )]
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Directory of the ledger's database, key and admin token (made if missing)
+    #[arg(long, value_name = "DIR")]
+    dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port. Stay on loopback unless a TLS proxy is in front
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7300")]
+    listen: SocketAddr,
+    /// The ledger's currency (ISO 4217 code), fixed when the ledger is first made
+    #[arg(long, value_name = "CODE", default_value = "JPY")]
+    currency: String,
+    /// Decimal places of the currency's minor unit [default: the ISO 4217 value for known codes]
+    #[arg(long, value_name = "N")]
+    exponent: Option<u8>,
+}
+
+/// Where the ledger is, and the token that lets an officer in.
+#[derive(Debug, Args)]
+pub struct OfficerArgs {
+    /// The ledger's address
+    #[arg(long, value_name = "URL", env = "OUTPOST_LEDGER", default_value = hq::DEFAULT_URL)]
+    ledger: String,
+    /// File holding the officers' admin token (the ledger's admin.token); or set OUTPOST_ADMIN_TOKEN
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct EnrolArgs {
+    /// The member's enrolment QR text (OP1E:…); quote it (it may contain spaces); `-` or nothing reads stdin
+    #[arg(value_name = "ENROLMENT-QR")]
+    enrolment: Option<String>,
+    /// Read the enrolment QR text from FILE
+    #[arg(long, value_name = "FILE", conflicts_with = "enrolment")]
+    qr_file: Option<PathBuf>,
+    #[command(flatten)]
+    officer: OfficerArgs,
+}
+
+#[derive(Debug, Args)]
+struct CreditArgs {
+    /// The member to credit
+    #[arg(value_name = "MEMBER")]
+    member_id: String,
+    /// How much, in the ledger's currency (e.g. 50000, or 1,250.50)
+    #[arg(value_name = "AMOUNT")]
+    amount: String,
+    /// What it is for, kept in the audit log
+    #[arg(long, value_name = "TEXT", default_value = "", hide_default_value = true)]
+    memo: String,
+    #[command(flatten)]
+    officer: OfficerArgs,
+}
+
+#[derive(Debug, Args)]
+struct PursesArgs {
+    /// The member whose purses to list
+    #[arg(value_name = "MEMBER")]
+    member_id: String,
+    #[command(flatten)]
+    officer: OfficerArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").required(true).args(["purse", "device"])))]
+struct RevokeArgs {
+    /// The purse to revoke (64 hex digits, from `ledger purses` or a flag's evidence)
+    #[arg(long, value_name = "ID")]
+    purse: Option<String>,
+    /// Revoke this member's device: all its purses, and it may no longer sync
+    #[arg(long, value_name = "MEMBER")]
+    device: Option<String>,
+    /// Why, kept in the audit log
+    #[arg(long, value_name = "TEXT", default_value = "revoked by a finance officer")]
+    reason: String,
+    #[command(flatten)]
+    officer: OfficerArgs,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// File to write the export to (must not exist yet)
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    #[command(flatten)]
+    officer: OfficerArgs,
+}
+
+pub fn run(args: LedgerArgs) -> Result<(), Error> {
+    match args.command {
+        LedgerCommand::Serve(args) => serve(&args),
+        LedgerCommand::Enrol(args) => {
+            let qr_text =
+                scan::read("the enrolment request", args.enrolment.as_deref(), args.qr_file.as_deref())?;
+            enrol(&args.officer.connect()?, &qr_text)
+        }
+        LedgerCommand::Credit(args) => credit(&args.officer.connect()?, &args),
+        LedgerCommand::Members(officer) => members(&officer.connect()?),
+        LedgerCommand::Purses(args) => purses(&args.officer.connect()?, &args.member_id),
+        LedgerCommand::Flags(officer) => flags(&officer.connect()?),
+        LedgerCommand::Revoke(args) => revoke(&args.officer.connect()?, &args),
+        LedgerCommand::Export(args) => {
+            let hq = args.officer.connect()?;
+            export(&hq, &args.out, show::new_file(&args.out)?)
+        }
+    }
+}
+
+impl OfficerArgs {
+    fn connect(&self) -> Result<Hq, Error> {
+        let hq = Hq::new(&self.ledger)?;
+        Ok(hq.with_token(hq::officer_token(self.token_file.as_deref())?))
+    }
+}
+
+fn serve(args: &ServeArgs) -> Result<(), Error> {
+    let currency = money::currency(&args.currency, args.exponent)?;
+    let dir = &args.dir;
+    make_private_dir(dir)?;
+    init_logging()?;
+    let (mut token, token_source) = server::admin_token(dir).map_err(|e| Error::Refused(e.to_string()))?;
+    let ledger = Ledger::open(dir, currency, Arc::new(SystemClock))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Refused(format!("cannot start the server's runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| Error::Refused(format!("cannot listen on {}: {e}", args.listen)))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| Error::Refused(format!("cannot read the listening address: {e}")))?;
+        // Installed before the address is printed: a signal sent as soon as it appears is caught.
+        let shutdown = shutdown_signal()?;
+        println!("Ledger in {} keeping {}", dir.display(), currency.code());
+        println!("ledger key: {}", HEXLOWER.encode(&ledger.public_key()));
+        match &token_source {
+            AdminTokenSource::Environment => println!("admin token: from {}", server::ADMIN_TOKEN_ENV),
+            AdminTokenSource::File(path) => println!("admin token: in {}", path.display()),
+            AdminTokenSource::NewFile(path) => {
+                println!(
+                    "admin token: new, written to {} (officers pass it with --token-file)",
+                    path.display()
+                )
+            }
+        }
+        println!("listening on http://{address}");
+        let _ = std::io::stdout().flush();
+        // Moved, not copied: the server keeps only its digest.
+        let token = std::mem::take(&mut *token);
+        server::serve(listener, Arc::new(ledger), token, shutdown)
+            .await
+            .map_err(|e| Error::Refused(format!("the server stopped: {e}")))?;
+        println!("Ledger stopped.");
+        Ok(())
+    })
+}
+
+/// The ledger's directory holds its signing key and admin token: made readable by its owner only.
+fn make_private_dir(dir: &Path) -> Result<(), Error> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(Error::file("create the ledger directory", dir))
+}
+
+fn init_logging() -> Result<(), Error> {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("OUTPOST_LOG") {
+        Ok(spec) => EnvFilter::try_new(&spec)
+            .map_err(|e| Error::Usage(format!("OUTPOST_LOG={spec:?} is not a log filter: {e}")))?,
+        Err(_) => EnvFilter::new("info"),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init()
+        .map_err(|e| Error::Refused(format!("cannot start logging: {e}")))
+}
+
+/// Completes at Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, Error> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind| signal(kind).map_err(|e| Error::Refused(format!("cannot handle signals: {e}")));
+        let mut interrupt = listen(SignalKind::interrupt())?;
+        let mut terminate = listen(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}
+
+fn enrol(hq: &Hq, qr_text: &str) -> Result<(), Error> {
+    let member = hq.enrol(qr_text)?;
+    let info = hq.ledger_info()?;
+    println!(
+        "Enrolled {}: wallet fingerprint {}, offline purse limit {}.",
+        member.member_id,
+        member.wallet_fingerprint,
+        money::signed(i64::try_from(member.purse_limit_minor).unwrap_or(i64::MAX), info.currency)
+    );
+    println!("Check that the member's wallet shows the same fingerprint (`outpost wallet identity`).");
+    println!("Give the member the ledger's key to pin at their first sync (`wallet sync --ledger-key`):");
+    println!("  {}", HEXLOWER.encode(&info.public_key));
+    Ok(())
+}
+
+fn credit(hq: &Hq, args: &CreditArgs) -> Result<(), Error> {
+    let currency = hq.ledger_info()?.currency;
+    let amount = Amount::parse(args.amount.trim(), currency)?;
+    let balance = hq.credit(&args.member_id, amount, &args.memo)?;
+    let memo = if args.memo.is_empty() { String::new() } else { format!(" ({:?})", args.memo) };
+    println!(
+        "Credited {amount} to {}{memo}. Online balance now {}.",
+        args.member_id,
+        money::signed(balance, currency)
+    );
+    Ok(())
+}
+
+fn members(hq: &Hq) -> Result<(), Error> {
+    let currency = hq.ledger_info()?.currency;
+    let members = hq.members()?;
+    if members.is_empty() {
+        println!("No members enrolled yet: enrol one with `outpost ledger enrol`.");
+        return Ok(());
+    }
+    let mut rows =
+        vec![row(["member", "wallet fingerprint", "online", "in purses", "purse limit", "flagged"])];
+    rows.extend(members.iter().map(|m: &Member| {
+        vec![
+            m.member_id.clone(),
+            m.wallet_fingerprint.clone(),
+            money::signed(m.balance_minor, currency),
+            money::signed(m.in_purses_minor, currency),
+            money::signed(i64::try_from(m.purse_limit_minor).unwrap_or(i64::MAX), currency),
+            if m.flagged { "FLAGGED".into() } else { "-".into() },
+        ]
+    }));
+    print!("{}", table(&rows));
+    Ok(())
+}
+
+fn purses(hq: &Hq, member_id: &str) -> Result<(), Error> {
+    let currency = hq.ledger_info()?.currency;
+    let purses = hq.purses(member_id)?;
+    if purses.is_empty() {
+        println!("{member_id} has no purses yet: one is issued when their wallet syncs with --purse.");
+        return Ok(());
+    }
+    let mut rows = vec![row(["purse id", "serial", "amount", "outstanding", "state", "expires"])];
+    rows.extend(purses.iter().map(|p: &Purse| {
+        vec![
+            p.purse_id.clone(),
+            p.serial.to_string(),
+            money::signed(i64::try_from(p.amount_minor).unwrap_or(i64::MAX), currency),
+            money::signed(p.outstanding_minor, currency),
+            p.state.clone(),
+            time::utc(p.expires_at),
+        ]
+    }));
+    print!("{}", table(&rows));
+    Ok(())
+}
+
+fn flags(hq: &Hq) -> Result<(), Error> {
+    let flags = hq.flags()?;
+    if flags.is_empty() {
+        println!("No risk flags.");
+        return Ok(());
+    }
+    for flag in flags {
+        println!("{}  {} (score {})  at {}", flag.member_id, flag.code, flag.score, time::utc(flag.at));
+        println!("    {}", flag.detail);
+        if !flag.evidence.is_empty() {
+            println!("    evidence: {}", flag.evidence.join(", "));
+        }
+    }
+    Ok(())
+}
+
+fn revoke(hq: &Hq, args: &RevokeArgs) -> Result<(), Error> {
+    match (&args.purse, &args.device) {
+        (Some(purse_id), None) => {
+            let revoked = hq.revoke_purse(purse_id.trim(), &args.reason)?;
+            println!("Revoked purse {revoked}. Wallets refuse transfers from it once they sync.");
+        }
+        (None, Some(member_id)) => {
+            let purses = hq.revoke_device(member_id, &args.reason)?;
+            println!(
+                "Revoked {member_id}'s device: it may no longer sync, and {} revoked.",
+                match purses.len() {
+                    0 => "no open purse was".to_owned(),
+                    1 => "1 purse was".to_owned(),
+                    n => format!("{n} purses were"),
+                }
+            );
+            for purse in purses {
+                println!("  purse {purse}");
+            }
+        }
+        _ => return Err(Error::Usage("say what to revoke: --purse ID or --device MEMBER".into())),
+    }
+    Ok(())
+}
+
+fn export(hq: &Hq, path: &Path, mut file: std::fs::File) -> Result<(), Error> {
+    let written = (|| {
+        let bytes = hq.audit_export()?;
+        let (checkpoint, entries) = audit::decode_export(&bytes).map_err(|e| {
+            Error::Refused(format!("the ledger's audit export does not decode ({e}); nothing was written"))
+        })?;
+        file.write_all(&bytes).and_then(|()| file.sync_all()).map_err(Error::file("write", path))?;
+        Ok::<_, Error>((checkpoint, entries.len(), bytes.len()))
+    })();
+    let (checkpoint, entries, size) = match written {
+        Ok(done) => done,
+        Err(e) => {
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
+    };
+    let key = HEXLOWER.encode(&hq.ledger_info()?.public_key);
+    println!(
+        "Wrote {} ({size} bytes): {entries} log entries under a checkpoint signed at {}.",
+        path.display(),
+        time::utc(checkpoint.time)
+    );
+    println!("An auditor verifies it offline with:");
+    println!("  outpost audit verify --file {} --ledger-key {key}", path.display());
+    Ok(())
+}
+
+fn row<const N: usize>(cells: [&str; N]) -> Vec<String> {
+    cells.iter().map(|c| (*c).to_owned()).collect()
+}
+
+/// Rows as left-aligned columns two spaces apart, the first row being the header.
+fn table(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> =
+            row.iter().zip(&widths).map(|(cell, &width)| format!("{cell:<width$}")).collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_line_up_their_columns() {
+        let rows = vec![row(["member", "online"]), row(["AIKO-0001", "¥40,000"]), row(["BEN", "-¥9,000"])];
+        assert_eq!(table(&rows), "member     online\nAIKO-0001  ¥40,000\nBEN        -¥9,000\n");
+    }
+}

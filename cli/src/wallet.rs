@@ -1,0 +1,663 @@
+//! `outpost wallet …`: a member's wallet in the field, one command for each thing they do with
+//! their phone, each a real use of the library on a real wallet file.
+//!
+//! ```text
+//! create ─► identity (officer enrols) ─► sync --purse ─► request / pay / accept / confirm ─► sync
+//!                                                         (offline: QR text only)
+//! ```
+//!
+//! Every command opens the wallet file with its device key file (`<wallet>.key` unless `--key`
+//! says otherwise), asks for the PIN and unlocks it, does one thing and closes it. Commands that
+//! make a QR code print its text on a line of its own and can also draw it, or write it to files
+//! (see [`crate::show`]); commands that read one take it as an argument, from a file or on stdin
+//! (see [`crate::scan`]).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use data_encoding::HEXLOWER;
+use outpost_wallet_core::transport::HttpTransport;
+use outpost_wallet_core::{
+    Amount, Balances, Currency, Direction, HistoryEntry, SoftwareProtector, SyncOptions, SyncReport, Wallet,
+    WalletError, WalletOptions,
+};
+
+use crate::error::Error;
+use crate::hq::{self, Hq};
+use crate::show::{ShowArgs, Showing};
+use crate::{money, pin, progress, scan, time};
+
+#[derive(Debug, Args)]
+pub struct WalletArgs {
+    #[command(flatten)]
+    files: WalletFiles,
+    #[command(subcommand)]
+    command: WalletCommand,
+}
+
+#[derive(Debug, Args)]
+struct WalletFiles {
+    /// The wallet file to use
+    #[arg(long, global = true, value_name = "PATH", env = "OUTPOST_WALLET")]
+    wallet: Option<PathBuf>,
+    /// The device key file that protects the wallet [default: the wallet's path with ".key" added]
+    #[arg(long, global = true, value_name = "PATH")]
+    key: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum WalletCommand {
+    /// Create a new wallet file and its device key, protected by a PIN.
+    ///
+    /// Makes the wallet's keys on this machine, encrypts everything under a PIN (asked twice, or
+    /// taken from OUTPOST_PIN) and a device key file written beside the wallet. Never overwrites
+    /// an existing wallet. Keep both files: the wallet cannot be opened without its key file.
+    #[command(after_help = "Example:\n  outpost wallet create --wallet aiko.wallet")]
+    Create(CreateArgs),
+
+    /// Show who this wallet is, and the enrolment QR code for the finance officer.
+    ///
+    /// Prints the wallet's fingerprint (read it aloud to check you have the right wallet) and a
+    /// signed enrolment request naming your member id. The officer enrols you with it
+    /// (`outpost ledger enrol`).
+    #[command(
+        after_help = "Example:\n  outpost wallet identity --wallet aiko.wallet --member-id AIKO-0001 --out aiko-enrol.txt"
+    )]
+    Identity(IdentityArgs),
+
+    /// Show what the wallet holds: online, in the offline purse, and pending.
+    ///
+    /// The online account is as the ledger reported at the last sync. Only the offline purse
+    /// can be paid from without a network; money received offline stays pending until the
+    /// ledger settles it.
+    #[command(after_help = "Example:\n  outpost wallet balance --wallet aiko.wallet")]
+    Balance,
+
+    /// List payments sent and received, newest first, with where each one stands.
+    #[command(after_help = "Examples:\n  outpost wallet history --wallet aiko.wallet\n  \
+                             outpost wallet history --wallet aiko.wallet --limit 10 --before 42")]
+    History(HistoryArgs),
+
+    /// Ask to be paid: make a signed payment request to show the payer as a QR code.
+    ///
+    /// Without --amount the payer chooses how much. The request is valid for --valid-for
+    /// seconds; this works offline.
+    #[command(
+        after_help = "Example:\n  outpost wallet request --wallet ben.wallet --amount 3000 --memo canteen --out request.txt"
+    )]
+    Request(RequestArgs),
+
+    /// Pay a payment request from the offline purse, and show the transfer QR code.
+    ///
+    /// Checks the request's signature and expiry, signs a transfer sealed to the receiver and
+    /// saves it before showing it, so it can never be spent twice. Works offline; needs an
+    /// offline purse (loaded with `wallet sync --purse`).
+    #[command(
+        after_help = "Examples:\n  outpost wallet pay --wallet aiko.wallet --qr-file request.txt --out transfer.txt\n  \
+                             outpost wallet pay --wallet aiko.wallet OP1R:…"
+    )]
+    Pay(PayArgs),
+
+    /// Receive a transfer: check it, keep it as pending, and show a signed receipt QR code.
+    ///
+    /// Checks that it is sealed to this wallet, signed by the payer, spends a purse the ledger
+    /// signed, and answers a request of yours; a purse spent twice is caught here, offline.
+    /// Scanning the same transfer again credits nothing more and shows the same receipt.
+    #[command(
+        after_help = "Example:\n  outpost wallet accept --wallet ben.wallet --qr-file transfer.txt --out receipt.txt"
+    )]
+    Accept(AcceptArgs),
+
+    /// Scan the receiver's receipt: mark the transfer you sent as delivered.
+    #[command(after_help = "Example:\n  outpost wallet confirm --wallet aiko.wallet --qr-file receipt.txt")]
+    Confirm(ConfirmArgs),
+
+    /// Sync with the ledger: settle what was paid offline, and optionally load an offline purse.
+    ///
+    /// Uploads transfers and receipts, receives settlements, revocations and risk notices, and
+    /// checks that the ledger's signed log extends the one this wallet saw before. The first
+    /// sync pins the ledger's key: give it with --ledger-key (from your finance officer), or
+    /// the key the ledger presents is trusted on first use and printed for you to check.
+    #[command(
+        after_help = "Examples:\n  outpost wallet sync --wallet aiko.wallet --ledger http://127.0.0.1:7300 --purse 10000\n  \
+                             outpost wallet sync --wallet ben.wallet"
+    )]
+    Sync(SyncArgs),
+
+    /// Check the wallet's hash-chained event log from its first entry.
+    ///
+    /// Exits non-zero, naming the first broken entry, if anything in the log was altered.
+    #[command(after_help = "Example:\n  outpost wallet verify --wallet aiko.wallet")]
+    Verify,
+}
+
+#[derive(Debug, Args)]
+struct CreateArgs {
+    /// The wallet's currency (ISO 4217 code); it must be the ledger's
+    #[arg(long, value_name = "CODE", default_value = "JPY")]
+    currency: String,
+    /// Decimal places of the currency's minor unit [default: the ISO 4217 value for known codes]
+    #[arg(long, value_name = "N")]
+    exponent: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+struct IdentityArgs {
+    /// Your member id, as the finance officer knows you
+    #[arg(long, value_name = "ID")]
+    member_id: String,
+    #[command(flatten)]
+    show: ShowArgs,
+}
+
+#[derive(Debug, Args)]
+struct HistoryArgs {
+    /// How many entries to show
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    limit: u32,
+    /// Show entries older than this position (the `#` of the last entry of the previous page)
+    #[arg(long, value_name = "POS")]
+    before: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+struct RequestArgs {
+    /// How much to ask for, in the wallet's currency (e.g. 3000, or 12.50); omit to let the payer choose
+    #[arg(long, value_name = "AMOUNT")]
+    amount: Option<String>,
+    /// What the payment is for, shown to the payer
+    #[arg(long, value_name = "TEXT", default_value = "", hide_default_value = true)]
+    memo: String,
+    /// How long the request can be paid, in seconds
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    valid_for: u64,
+    #[command(flatten)]
+    show: ShowArgs,
+}
+
+#[derive(Debug, Args)]
+struct PayArgs {
+    /// The payment request's QR text (OP1R:…); quote it (it may contain spaces); `-` or nothing reads stdin
+    #[arg(value_name = "REQUEST-QR")]
+    request: Option<String>,
+    /// Read the payment request's QR text from FILE
+    #[arg(long, value_name = "FILE", conflicts_with = "request")]
+    qr_file: Option<PathBuf>,
+    /// How much to pay, when the request leaves it open (or the same amount it asks)
+    #[arg(long, value_name = "AMOUNT")]
+    amount: Option<String>,
+    /// Your own memo [default: the request's]
+    #[arg(long, value_name = "TEXT", default_value = "", hide_default_value = true)]
+    memo: String,
+    #[command(flatten)]
+    show: ShowArgs,
+}
+
+#[derive(Debug, Args)]
+struct AcceptArgs {
+    /// The transfer's QR text (OP1T:…); quote it (it may contain spaces); `-` or nothing reads stdin
+    #[arg(value_name = "TRANSFER-QR")]
+    transfer: Option<String>,
+    /// Read the transfer's QR text from FILE
+    #[arg(long, value_name = "FILE", conflicts_with = "transfer")]
+    qr_file: Option<PathBuf>,
+    #[command(flatten)]
+    show: ShowArgs,
+}
+
+#[derive(Debug, Args)]
+struct ConfirmArgs {
+    /// The receipt's QR text (OP1C:…); quote it (it may contain spaces); `-` or nothing reads stdin
+    #[arg(value_name = "RECEIPT-QR")]
+    receipt: Option<String>,
+    /// Read the receipt's QR text from FILE
+    #[arg(long, value_name = "FILE", conflicts_with = "receipt")]
+    qr_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SyncArgs {
+    /// The ledger's address
+    #[arg(long, value_name = "URL", env = "OUTPOST_LEDGER", default_value = hq::DEFAULT_URL)]
+    ledger: String,
+    /// Load a fresh offline purse of up to this amount (what is left in the old one goes back online)
+    #[arg(long, value_name = "AMOUNT")]
+    purse: Option<String>,
+    /// The ledger's public key (64 hex digits), from your finance officer, to pin at the first sync
+    #[arg(long, value_name = "HEX")]
+    ledger_key: Option<String>,
+}
+
+pub fn run(args: WalletArgs) -> Result<(), Error> {
+    let files = Files::from_args(&args.files)?;
+    match args.command {
+        WalletCommand::Create(args) => create(&files, &args),
+        WalletCommand::Identity(args) => {
+            let showing = args.show.prepare()?;
+            identity(&files.open_unlocked()?, &args, showing)
+        }
+        WalletCommand::Balance => balance(&files.open_unlocked()?),
+        WalletCommand::History(args) => history(&files.open_unlocked()?, &args),
+        WalletCommand::Request(args) => {
+            let showing = args.show.prepare()?;
+            request(&files.open_unlocked()?, &args, showing)
+        }
+        // The QR text is read and the output files made before the PIN is asked for, so a
+        // mistake on the command line costs no PIN entry.
+        WalletCommand::Pay(args) => {
+            let request =
+                scan::read("the payment request", args.request.as_deref(), args.qr_file.as_deref())?;
+            let showing = args.show.prepare()?;
+            pay(&files.open_unlocked()?, &args, &request, showing)
+        }
+        WalletCommand::Accept(args) => {
+            let transfer = scan::read("the transfer", args.transfer.as_deref(), args.qr_file.as_deref())?;
+            let showing = args.show.prepare()?;
+            accept(&files.open_unlocked()?, &transfer, showing)
+        }
+        WalletCommand::Confirm(args) => {
+            let receipt = scan::read("the receipt", args.receipt.as_deref(), args.qr_file.as_deref())?;
+            confirm(&files.open_unlocked()?, &receipt)
+        }
+        WalletCommand::Sync(args) => {
+            let hq = Hq::new(&args.ledger)?;
+            let given_key =
+                args.ledger_key.as_deref().map(hq::parse_key).transpose().map_err(Error::Usage)?;
+            sync(&files.open_unlocked()?, &args, &hq, given_key)
+        }
+        WalletCommand::Verify => verify(&files.open_unlocked()?),
+    }
+}
+
+/// The wallet file and its device key file.
+struct Files {
+    wallet: PathBuf,
+    key: PathBuf,
+}
+
+impl Files {
+    fn from_args(args: &WalletFiles) -> Result<Files, Error> {
+        let wallet = args.wallet.clone().ok_or_else(|| {
+            Error::Usage("say which wallet file to use: --wallet PATH (or set OUTPOST_WALLET)".into())
+        })?;
+        let key = args.key.clone().unwrap_or_else(|| {
+            let mut name = OsString::from(wallet.as_os_str());
+            name.push(".key");
+            PathBuf::from(name)
+        });
+        Ok(Files { wallet, key })
+    }
+
+    fn open_unlocked(&self) -> Result<Wallet, Error> {
+        if !self.wallet.exists() {
+            return Err(Error::Refused(format!(
+                "no wallet file at {}: check --wallet, or make one with `outpost wallet create --wallet {}`",
+                self.wallet.display(),
+                self.wallet.display()
+            )));
+        }
+        let protector = SoftwareProtector::open(&self.key)?;
+        let wallet = Wallet::open(&self.wallet, Arc::new(protector), WalletOptions::default())?;
+        let pin = pin::ask(&format!("PIN for {}: ", self.wallet.display()))?;
+        progress::while_working("Unlocking the wallet (Argon2id)…", || wallet.unlock(&pin))?;
+        Ok(wallet)
+    }
+}
+
+fn create(files: &Files, args: &CreateArgs) -> Result<(), Error> {
+    let currency = money::currency(&args.currency, args.exponent)?;
+    if files.wallet.exists() {
+        return Err(Error::Refused(format!(
+            "{} already exists: refusing to overwrite a wallet (choose another --wallet path)",
+            files.wallet.display()
+        )));
+    }
+    let pin = pin::ask_new()?;
+    let (protector, made_key) = if files.key.exists() {
+        (SoftwareProtector::open(&files.key)?, false)
+    } else {
+        (SoftwareProtector::create(&files.key)?, true)
+    };
+    let created = progress::while_working("Creating the wallet (Argon2id)…", || {
+        Wallet::create(&files.wallet, &pin, currency, Arc::new(protector), WalletOptions::default())
+    });
+    let wallet = match created {
+        Ok(wallet) => wallet,
+        Err(e) => {
+            // A key file made for a wallet that does not exist would only confuse the next try.
+            if made_key {
+                let _ = std::fs::remove_file(&files.key);
+            }
+            return Err(e.into());
+        }
+    };
+    println!("Created wallet {} ({})", files.wallet.display(), currency.code());
+    if made_key {
+        println!(
+            "Device key     {} (keep it with the wallet: neither opens without the other)",
+            files.key.display()
+        );
+    } else {
+        println!("Device key     {} (already there: this wallet uses it too)", files.key.display());
+    }
+    println!("Fingerprint    {}", wallet.public_identity().fingerprint());
+    println!();
+    println!(
+        "Next: get enrolled. Show the officer your enrolment code:\n  \
+         outpost wallet identity --wallet {} --member-id <your member id>",
+        files.wallet.display()
+    );
+    Ok(())
+}
+
+fn identity(wallet: &Wallet, args: &IdentityArgs, showing: Showing) -> Result<(), Error> {
+    let (_, qr_text) = wallet.enrolment_request(&args.member_id)?;
+    println!("Wallet      {}", wallet.path().display());
+    println!("Fingerprint {}", wallet.public_identity().fingerprint());
+    println!("Member id   {}", args.member_id);
+    println!("Currency    {}", wallet.currency().code());
+    match wallet.ledger_key()? {
+        Some(key) => println!("Ledger key  {} (pinned)", HEXLOWER.encode(&key)),
+        None => println!("Ledger key  not pinned yet (the first sync pins it)"),
+    }
+    println!();
+    println!("Enrolment QR code, for the finance officer (`outpost ledger enrol`):");
+    showing.show(&qr_text)
+}
+
+fn balance(wallet: &Wallet) -> Result<(), Error> {
+    println!("Wallet {} ({})", wallet.path().display(), wallet.public_identity().fingerprint());
+    print_balances(&wallet.balances()?);
+    if wallet.ledger_key()?.is_none() {
+        println!("Not enrolled with a ledger yet: no sync has pinned a ledger key.");
+    }
+    for notice in wallet.risk_notices()? {
+        println!(
+            "Risk notice from the ledger: {} (score {}) at {}: {}",
+            notice.code,
+            notice.score,
+            time::utc(notice.at),
+            notice.detail
+        );
+    }
+    Ok(())
+}
+
+fn print_balances(b: &Balances) {
+    let rows = [
+        ("online account", b.online, "as of the last sync"),
+        ("offline purse", b.offline_purse, "what you can pay offline"),
+        ("pending in", b.pending_incoming, "received offline, until the ledger settles it"),
+        ("pending out", b.pending_outgoing, "paid offline, until the ledger settles it"),
+    ];
+    let width = rows.iter().map(|(_, amount, _)| amount.to_string().chars().count()).max().unwrap_or(0);
+    for (label, amount, note) in rows {
+        println!("  {label:<15} {:>width$}  {note}", amount.to_string());
+    }
+    if !b.owed.is_zero() {
+        println!("  {:<15} {:>width$}  debited after a double spend", "owed", b.owed.to_string());
+    }
+}
+
+fn history(wallet: &Wallet, args: &HistoryArgs) -> Result<(), Error> {
+    let page = wallet.history(args.before, args.limit)?;
+    if page.is_empty() {
+        println!("{}", if args.before.is_some() { "No older payments." } else { "No payments yet." });
+        return Ok(());
+    }
+    for entry in &page {
+        println!("{}", history_line(entry));
+    }
+    if page.len() == args.limit as usize
+        && let Some(last) = page.last()
+    {
+        println!(
+            "Older payments: outpost wallet history --wallet {} --before {}",
+            wallet.path().display(),
+            last.position
+        );
+    }
+    Ok(())
+}
+
+/// `#3  2025-11-02 09:14 UTC  sent ¥3,000 to BEN-0002 "canteen"  [sent, delivered]  transfer 1a2b…`
+fn history_line(entry: &HistoryEntry) -> String {
+    let who = if entry.counterparty_label.is_empty() {
+        format!("wallet {}", short(&entry.counterparty_key))
+    } else {
+        entry.counterparty_label.clone()
+    };
+    let (verb, preposition) = match entry.direction {
+        Direction::Sent => ("sent", "to"),
+        Direction::Received => ("received", "from"),
+    };
+    let memo = if entry.memo.is_empty() { String::new() } else { format!(" {:?}", entry.memo) };
+    format!(
+        "#{:<4} {}  {verb} {} {preposition} {who}{memo}  [{}]  transfer {}",
+        entry.position,
+        time::utc(entry.time),
+        entry.amount,
+        entry.status,
+        short(&entry.transfer_id)
+    )
+}
+
+fn request(wallet: &Wallet, args: &RequestArgs, showing: Showing) -> Result<(), Error> {
+    let amount = args.amount.as_deref().map(|text| parse_amount(text, wallet.currency())).transpose()?;
+    let created = wallet.create_request(amount, &args.memo, args.valid_for)?;
+    let asked = amount.map_or_else(|| "an amount the payer chooses".to_owned(), |a| a.to_string());
+    let memo = if args.memo.is_empty() { String::new() } else { format!(" for {:?}", args.memo) };
+    println!(
+        "Payment request for {asked}{memo}, valid until {}. Show it to the payer:",
+        time::utc(created.request.expires_at)
+    );
+    showing.show(&created.qr_text)
+}
+
+fn pay(wallet: &Wallet, args: &PayArgs, request: &str, showing: Showing) -> Result<(), Error> {
+    let amount = args.amount.as_deref().map(|text| parse_amount(text, wallet.currency())).transpose()?;
+    let payment = wallet.pay_request(request, amount, &args.memo)?;
+    println!(
+        "Paid {} from the offline purse: transfer {}, saved in the wallet before it is shown.",
+        payment.amount,
+        short(&payment.transfer_id)
+    );
+    println!("Show this transfer to the receiver (sealed: only their wallet can open it):");
+    showing.show(&payment.qr_text)
+}
+
+fn accept(wallet: &Wallet, transfer: &str, showing: Showing) -> Result<(), Error> {
+    let accepted = wallet.accept(transfer).map_err(|e| match e {
+        // Enrolment happens at the ledger; what the wallet lacks is the ledger's key, which a
+        // sync pins. Only then can it check the payer's purse certificate.
+        WalletError::NotEnrolled => Error::Refused(
+            "this wallet has not pinned the ledger's key yet, so it cannot check the payer's purse: \
+             once the officer has enrolled you, sync once (`outpost wallet sync`) and accept again"
+                .into(),
+        ),
+        e => e.into(),
+    })?;
+    let memo = if accepted.memo.is_empty() { String::new() } else { format!(" for {:?}", accepted.memo) };
+    if accepted.already_accepted {
+        println!(
+            "Already accepted: {} from {}{memo} (transfer {}). Nothing more was credited.",
+            accepted.amount,
+            accepted.sender_member_id,
+            short(&accepted.transfer_id)
+        );
+    } else {
+        println!(
+            "Accepted {} from {}{memo} (transfer {}): pending until the ledger settles it at a sync.",
+            accepted.amount,
+            accepted.sender_member_id,
+            short(&accepted.transfer_id)
+        );
+    }
+    println!("Show this receipt to the payer:");
+    showing.show(&accepted.receipt_qr)
+}
+
+fn confirm(wallet: &Wallet, receipt: &str) -> Result<(), Error> {
+    let confirmed = wallet.confirm_receipt(receipt)?;
+    let already = if confirmed.already_confirmed { " (it already was)" } else { "" };
+    println!(
+        "Transfer {} of {} is delivered{already}: the receiver signed for it.",
+        short(&confirmed.transfer_id),
+        confirmed.amount
+    );
+    Ok(())
+}
+
+fn sync(wallet: &Wallet, args: &SyncArgs, hq: &Hq, given_key: Option<[u8; 32]>) -> Result<(), Error> {
+    let purse = args.purse.as_deref().map(|text| parse_amount(text, wallet.currency())).transpose()?;
+    match wallet.ledger_key()? {
+        None => pin_ledger_key(wallet, hq, given_key)?,
+        Some(pinned) if given_key.is_some_and(|given| given != pinned) => {
+            return Err(Error::Refused(format!(
+                "this wallet already trusts ledger key {}, not the one given with --ledger-key; \
+                 a wallet is never moved to another ledger",
+                HEXLOWER.encode(&pinned)
+            )));
+        }
+        Some(_) => {}
+    }
+    let had_checkpoint = wallet.ledger_checkpoint()?.is_some();
+    let transport = HttpTransport::new(hq.url());
+    let report = progress::while_working("Syncing with the ledger…", || {
+        wallet.sync(&transport, &SyncOptions { purse })
+    })?;
+    println!("Synced with the ledger at {}.", hq.url());
+    print_sync_report(&report, purse.is_some(), had_checkpoint);
+    println!("Now:");
+    print_balances(&wallet.balances()?);
+    Ok(())
+}
+
+/// The first sync: the wallet has no ledger key yet, and every purse and answer it will accept
+/// is checked against the one pinned here.
+fn pin_ledger_key(wallet: &Wallet, hq: &Hq, given: Option<[u8; 32]>) -> Result<(), Error> {
+    let info = hq.ledger_info()?;
+    if info.currency != wallet.currency() {
+        return Err(Error::Refused(format!(
+            "the ledger at {} keeps {}, but this wallet holds {}: a wallet syncs only with a ledger of its currency",
+            hq.url(),
+            info.currency.code(),
+            wallet.currency().code()
+        )));
+    }
+    let presented = HEXLOWER.encode(&info.public_key);
+    match given {
+        Some(key) if key != info.public_key => {
+            return Err(Error::Refused(format!(
+                "the ledger at {} presents key {presented}, not the one given with --ledger-key: \
+                 nothing was pinned (check the URL and the key with your finance officer)",
+                hq.url()
+            )));
+        }
+        Some(_) => {
+            wallet.pin_ledger_key(info.public_key)?;
+            println!("Pinned the ledger key you gave; the ledger at {} presents the same key.", hq.url());
+        }
+        None => {
+            wallet.pin_ledger_key(info.public_key)?;
+            println!(
+                "First sync: this wallet had no ledger key, so it now trusts the key the ledger presents."
+            );
+            println!("This is trust on first use. Check this key with your finance officer:");
+            println!("  ledger key {presented}");
+            println!("From now on this wallet accepts purses and answers signed by this key only.");
+        }
+    }
+    Ok(())
+}
+
+fn print_sync_report(report: &SyncReport, purse_asked: bool, had_checkpoint: bool) {
+    let mut lines: Vec<String> = Vec::new();
+    let mut say = |line: String| lines.push(line);
+    if report.settled > 0 {
+        say(format!("The ledger settled {}.", plural(report.settled, "transfer", "transfers")));
+    }
+    if report.held > 0 {
+        say(format!(
+            "{} you sent {} at the ledger until the receiver syncs.",
+            plural(report.held, "transfer", "transfers"),
+            if report.held == 1 { "waits" } else { "wait" }
+        ));
+    }
+    if report.returned > 0 {
+        say(format!(
+            "{} nobody claimed in time came back to your online account.",
+            plural(report.returned, "transfer", "transfers")
+        ));
+    }
+    for (id, reason) in &report.refused {
+        say(format!("The ledger refused transfer {}: {reason}", short(id)));
+    }
+    match report.new_purse {
+        Some(amount) => {
+            say(format!("Loaded an offline purse of {amount}: this is what you can pay offline."))
+        }
+        None if purse_asked => {
+            say("No purse was loaded: the ledger issues at most your purse limit and what your online \
+             account holds, and none to a flagged member."
+                .into())
+        }
+        None => {}
+    }
+    if report.newly_revoked > 0 {
+        say(format!(
+            "The ledger revoked {}: transfers from them are refused.",
+            plural(report.newly_revoked, "purse", "purses")
+        ));
+    }
+    for outcome in &report.payments {
+        let result = if outcome.paid { "paid".to_owned() } else { format!("not paid: {}", outcome.reason) };
+        say(format!("Online payment {}: {result}", short(&outcome.payment_id)));
+    }
+    for notice in &report.notices {
+        say(format!("Risk notice: {} (score {}): {}", notice.code, notice.score, notice.detail));
+    }
+    if lines.is_empty() {
+        lines.push("Nothing new to settle.".into());
+    }
+    for line in lines {
+        println!("  {line}");
+    }
+    if had_checkpoint {
+        println!(
+            "  The ledger's signed log has {} entries and extends the history this wallet saw before.",
+            report.checkpoint_size
+        );
+    } else {
+        println!(
+            "  The ledger's signed log has {} entries; later syncs check that it only ever grows.",
+            report.checkpoint_size
+        );
+    }
+}
+
+fn verify(wallet: &Wallet) -> Result<(), Error> {
+    let report = wallet.verify_log()?;
+    println!(
+        "The event log of {} is intact: {} entries, each chained to the one before (head {}).",
+        wallet.path().display(),
+        report.entries,
+        short(&report.head)
+    );
+    Ok(())
+}
+
+fn parse_amount(text: &str, currency: Currency) -> Result<Amount, Error> {
+    Ok(Amount::parse(text.trim(), currency)?)
+}
+
+/// The first 12 hex digits of an id or key, as the library's own messages print them.
+fn short(bytes: &[u8]) -> String {
+    HEXLOWER.encode(&bytes[..bytes.len().min(6)])
+}
+
+fn plural(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

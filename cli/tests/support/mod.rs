@@ -1,0 +1,118 @@
+//! What the `outpost` command tests share: the binary with a clean environment, wallets made
+//! the way a user makes them, and a ledger server run as a child process.
+
+// Each test file uses its own part of this module.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command as StdCommand, Output, Stdio};
+
+use assert_cmd::Command;
+
+/// The `outpost` binary, with none of the caller's `OUTPOST_*` settings leaking in.
+pub fn outpost(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_outpost"));
+    cmd.current_dir(dir);
+    for var in ["OUTPOST_WALLET", "OUTPOST_PIN", "OUTPOST_LEDGER", "OUTPOST_ADMIN_TOKEN", "OUTPOST_LOG"] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// `outpost wallet <args> --wallet <wallet>` with `pin` in `OUTPOST_PIN`.
+pub fn wallet(dir: &Path, wallet: &str, pin: &str, args: &[&str]) -> Command {
+    let mut cmd = outpost(dir);
+    cmd.arg("wallet").args(args).args(["--wallet", wallet]).env("OUTPOST_PIN", pin);
+    cmd
+}
+
+/// Makes a wallet file (and its `.key`) in `dir`.
+pub fn create_wallet(dir: &Path, name: &str, pin: &str) {
+    wallet(dir, name, pin, &["create"]).assert().success();
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts what every failure looks like to a user: a non-zero exit, exactly one line on
+/// stderr that starts with `error:` and says `expected`, and no panic.
+pub fn assert_one_line_error(output: &Output, expected: &str) {
+    let err = stderr(output);
+    assert!(!output.status.success(), "the command should have failed; stdout:\n{}", stdout(output));
+    assert_eq!(output.status.code(), Some(1), "exit status; stderr:\n{err}");
+    assert!(!err.contains("panicked"), "a panic reached the user:\n{err}");
+    assert_eq!(err.lines().count(), 1, "one line, no backtrace:\n{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(expected), "expected {expected:?} in:\n{err}");
+}
+
+/// `outpost ledger serve` on a free loopback port, as a child process; killed when dropped.
+pub struct LedgerServer {
+    child: Child,
+    /// Kept open so the server never writes into a closed pipe.
+    _stdout: BufReader<ChildStdout>,
+    pub url: String,
+    pub key: String,
+    pub token_file: PathBuf,
+}
+
+impl LedgerServer {
+    /// Starts a ledger whose directory is `dir/hq`; its log goes to `dir/ledger.log`.
+    pub fn start(dir: &Path) -> LedgerServer {
+        let ledger_dir = dir.join("hq");
+        let log = std::fs::File::create(dir.join("ledger.log")).unwrap();
+        let mut child = StdCommand::new(env!("CARGO_BIN_EXE_outpost"))
+            .args(["ledger", "serve", "--listen", "127.0.0.1:0", "--dir"])
+            .arg(&ledger_dir)
+            .env_remove("OUTPOST_ADMIN_TOKEN")
+            .env_remove("OUTPOST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("outpost ledger serve starts");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (mut url, mut key) = (None, None);
+        let mut line = String::new();
+        while url.is_none() {
+            line.clear();
+            if stdout.read_line(&mut line).unwrap() == 0 {
+                let _ = child.kill();
+                let log = std::fs::read_to_string(dir.join("ledger.log")).unwrap_or_default();
+                panic!("the ledger stopped before listening; its log:\n{log}");
+            }
+            if let Some(rest) = line.trim().strip_prefix("listening on ") {
+                url = Some(rest.to_owned());
+            } else if let Some(rest) = line.trim().strip_prefix("ledger key: ") {
+                key = Some(rest.to_owned());
+            }
+        }
+        LedgerServer {
+            child,
+            _stdout: stdout,
+            url: url.unwrap(),
+            key: key.expect("the ledger prints its key before it listens"),
+            token_file: ledger_dir.join("admin.token"),
+        }
+    }
+
+    /// `outpost ledger <args>` against this server, with its admin token file.
+    pub fn officer(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut cmd = outpost(dir);
+        cmd.arg("ledger").args(args).arg("--ledger").arg(&self.url).arg("--token-file").arg(&self.token_file);
+        cmd
+    }
+}
+
+impl Drop for LedgerServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
