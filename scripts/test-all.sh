@@ -30,15 +30,47 @@ else
   step "lints: SKIPPED, clippy is not installed on this machine"
 fi
 
+failed_steps=()
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
 step "Rust workspace tests"
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 set +e
-cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log/rust"
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed_steps+=("rust")
 set -e
 
-# Sum cargo's per-binary "test result:" lines into one closing line.
-awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log"
-exit "$status"
+step "bindings: generate Kotlin, Swift and Python from the built library"
+cargo build --locked --quiet -p outpost-ledger
+bash bindings/generate.sh
+# The generated Swift is committed (a Mac reads it without Rust): it must match the library.
+if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- bindings/swift/Sources; then
+  echo "error: the committed Swift bindings are stale; commit what bindings/generate.sh wrote:" >&2
+  git diff --stat -- bindings/swift/Sources >&2
+  failed_steps+=("swift-generation")
+fi
+
+step "Python bindings (pytest, real library and a real ledger process)"
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "error: python3 not found; the Python binding tests need Python 3.9 or later" >&2
+  exit 1
+fi
+venv=bindings/python/.venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r bindings/python/requirements-test.txt
+set +e
+PYTHONPATH=bindings/python/src "$venv/bin/python" -m pytest bindings/python -q -p no:cacheprovider 2>&1 \
+  | tee "$log/python"
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed_steps+=("python")
+set -e
+
+# One closing line: cargo's per-binary "test result:" lines and pytest's summary, added up.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }; next }
+     /^=*[ ]*[0-9]+ (passed|failed)/ {
+       for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/ || $(i+1) ~ /^errors?/) f += $i }
+     }
+     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log/rust" "$log/python"
+if [ "${#failed_steps[@]}" -gt 0 ]; then
+  echo "failed: ${failed_steps[*]}" >&2
+  exit 1
+fi
