@@ -4935,20 +4935,6 @@ public func qrSvg(text: String, modulePx: UInt32)throws  -> String  {
     )
 })
 }
-/**
- * The built-in transport: plain HTTP/1.1 to `base_url` (e.g. `http://10.0.2.2:7300`), with a
- * limit of `timeout_secs` on each exchange. It does not speak TLS: put the ledger behind a
- * TLS proxy and use the app's HTTP stack for that.
- */
-public func httpSyncTransport(baseUrl: String, timeoutSecs: UInt32) -> SyncTransport  {
-    return try!  FfiConverterTypeSyncTransport_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_outpost_ffi_fn_func_http_sync_transport(
-        FfiConverterString.lower(baseUrl),
-        FfiConverterUInt32.lower(timeoutSecs),uniffiCallStatus
-    )
-})
-}
 
 private enum InitializationResult {
     case ok
@@ -4987,9 +4973,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_outpost_ffi_checksum_func_qr_svg() != 57032) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_outpost_ffi_checksum_func_http_sync_transport() != 13066) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_outpost_ffi_checksum_method_logsink_log() != 63013) {

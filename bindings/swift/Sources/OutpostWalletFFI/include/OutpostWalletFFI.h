@@ -581,11 +581,6 @@ RustBuffer uniffi_outpost_ffi_fn_func_qr_matrix(RustBuffer text, RustCallStatus 
 RustBuffer uniffi_outpost_ffi_fn_func_qr_svg(RustBuffer text, uint32_t module_px, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_FUNC_HTTP_SYNC_TRANSPORT
-#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_FUNC_HTTP_SYNC_TRANSPORT
-uint64_t uniffi_outpost_ffi_fn_func_http_sync_transport(RustBuffer base_url, uint32_t timeout_secs, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_FFI_OUTPOST_FFI_RUSTBUFFER_ALLOC
 #define UNIFFI_FFIDEF_FFI_OUTPOST_FFI_RUSTBUFFER_ALLOC
 RustBuffer ffi_outpost_ffi_rustbuffer_alloc(uint64_t size, RustCallStatus *_Nonnull out_status
@@ -891,12 +886,6 @@ uint16_t uniffi_outpost_ffi_checksum_func_qr_matrix(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_FUNC_QR_SVG
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_FUNC_QR_SVG
 uint16_t uniffi_outpost_ffi_checksum_func_qr_svg(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_FUNC_HTTP_SYNC_TRANSPORT
-#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_FUNC_HTTP_SYNC_TRANSPORT
-uint16_t uniffi_outpost_ffi_checksum_func_http_sync_transport(void
     
 );
 #endif
