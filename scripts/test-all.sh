@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every Outpost test: formatting and lint checks, then the whole Rust workspace (unit,
-# integration, property, cross-process and doc tests). Cargo fetches the pinned crates itself,
-# so a fresh machine with Rust installed needs nothing else. As the Kotlin and Python bindings
-# arrive, their suites join this script, and it installs what they need the same way.
+# integration, property, cross-process and doc tests), then the Python and Kotlin binding suites
+# against the real library. Cargo fetches the pinned crates, pip the pinned pytest (into
+# bindings/python/.venv), Maven the pinned Kotlin, JNA and JUnit: a fresh machine needs Rust,
+# Python 3.9+ and Java 17 with Maven.
 #
 # Ends with one summary line: "tests: N passed, N failed".
 set -euo pipefail
@@ -64,12 +65,26 @@ PYTHONPATH=bindings/python/src "$venv/bin/python" -m pytest bindings/python -q -
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed_steps+=("python")
 set -e
 
-# One closing line: cargo's per-binary "test result:" lines and pytest's summary, added up.
+step "Kotlin bindings on the JVM (JUnit 5 through Maven, real library and a real ledger process)"
+if ! command -v mvn >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
+  echo "error: Java 17 and Maven are needed for the Kotlin binding tests (mvn or java not found)" >&2
+  exit 1
+fi
+set +e
+mvn -q -f bindings/kotlin/pom.xml test 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee "$log/kotlin"
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed_steps+=("kotlin")
+set -e
+
+# One closing line: cargo's per-binary "test result:" lines, pytest's and surefire's summaries,
+# added up.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }; next }
      /^=*[ ]*[0-9]+ (passed|failed)/ {
        for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/ || $(i+1) ~ /^errors?/) f += $i }
      }
-     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log/rust" "$log/python"
+     /^\[(INFO|ERROR)\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$/ {
+       gsub(",", ""); p += $4 - $6 - $8 - $10; f += $6 + $8
+     }
+     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log/rust" "$log/python" "$log/kotlin"
 if [ "${#failed_steps[@]}" -gt 0 ]; then
   echo "failed: ${failed_steps[*]}" >&2
   exit 1

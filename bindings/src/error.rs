@@ -200,3 +200,9 @@ pub(crate) fn unhex32(text: &str, what: &str) -> Result<[u8; 32], WalletError> {
     let bytes = data_encoding::HEXLOWER_PERMISSIVE.decode(text.trim().as_bytes()).map_err(|_| bad())?;
     bytes.try_into().map_err(|_| bad())
 }
+
+/// The first line of an exception's text. A Kotlin exception thrown in a callback arrives with
+/// its whole stack trace, which belongs in a log, not in a message shown to the user.
+pub(crate) fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("").trim_end()
+}

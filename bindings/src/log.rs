@@ -8,6 +8,8 @@
 
 use std::sync::{Arc, RwLock};
 
+use crate::error::first_line;
+
 /// How much a record matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, uniffi::Enum)]
 pub enum LogLevel {
@@ -35,7 +37,7 @@ pub enum LogSinkError {
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for LogSinkError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        Self::Failed { reason: error.reason }
+        Self::Failed { reason: first_line(&error.reason).to_owned() }
     }
 }
 

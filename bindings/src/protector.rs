@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use outpost_wallet_core as wc;
 
+use crate::error::first_line;
+
 /// Why the app's key protector could not wrap or unwrap. Throw one of these from Kotlin, Swift
 /// or Python; any other exception arrives as `Failed` with the exception's text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -28,7 +30,7 @@ pub enum KeyProtectorError {
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for KeyProtectorError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        Self::Failed { reason: format!("the app's key protector threw an exception: {}", error.reason) }
+        Self::Failed { reason: format!("the app's key protector threw an exception: {}", first_line(&error.reason)) }
     }
 }
 

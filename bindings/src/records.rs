@@ -118,7 +118,8 @@ pub struct HistoryEntry {
     pub amount: Money,
     /// The counterparty's signing key (hex).
     pub counterparty_key: String,
-    /// The contact's label, when the counterparty is a saved contact.
+    /// Who the counterparty is, in words: the saved contact's label for a transfer sent to a
+    /// contact, the sender's member id for a received transfer; empty when unknown.
     pub counterparty_label: String,
     pub memo: String,
     /// Device time, Unix seconds.

@@ -9,6 +9,8 @@
 use std::sync::Arc;
 
 use outpost_wallet_core as wc;
+
+use crate::error::first_line;
 use wc::transport::TransportError;
 
 /// Why an exchange with the ledger failed. Throw one from the app's transport; any other
@@ -27,7 +29,7 @@ pub enum SyncTransportError {
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for SyncTransportError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        Self::Unreachable { reason: format!("the app's sync transport threw an exception: {}", error.reason) }
+        Self::Unreachable { reason: format!("the app's sync transport threw an exception: {}", first_line(&error.reason)) }
     }
 }
 

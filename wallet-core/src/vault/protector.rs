@@ -32,7 +32,7 @@ pub enum ProtectorError {
     #[error("authentication cancelled by the user")]
     Cancelled,
     /// The wrapped bytes did not unwrap: another device's key, or damaged data.
-    #[error("could not unwrap the wallet key: {reason}")]
+    #[error("it failed to protect or open the wallet key: {reason}")]
     Failed { reason: String },
 }
 

@@ -41,7 +41,7 @@ use crate::vault::{DataKey, VaultError, random_bytes};
 const PENDING: &str = "sync_pending";
 const CHECKPOINT: &str = "sync_checkpoint";
 const SEEN_UP_TO: &str = "sync_seen_up_to";
-const ONLINE: &str = "sync_online_balance";
+pub(super) const ONLINE: &str = "sync_online_balance";
 const NOTICES: &str = "sync_notices";
 const OUTBOX: &str = "sync_online_outbox";
 const SETTING_VERSION: u8 = 1;
@@ -291,8 +291,11 @@ impl Wallet {
         answer: &[u8],
         report: &mut SyncReport,
     ) -> Result<bool, WalletError> {
-        let response = SyncResponse::from_bytes(answer)?;
-        response.verify(&prepared.ledger_key, &prepared.id)?;
+        // An answer that does not parse or is not the ledger's signed answer to this request is
+        // an untrusted ledger answer, whatever the byte that failed.
+        let untrusted = |e: ProtocolError| WalletError::BadLedgerProof { reason: e.to_string() };
+        let response = SyncResponse::from_bytes(answer).map_err(untrusted)?;
+        response.verify(&prepared.ledger_key, &prepared.id).map_err(untrusted)?;
         let body = response.into_body();
         if let Some(certificate) = &body.purse {
             self.check_purse(certificate, &prepared.ledger_key)?;
@@ -534,7 +537,7 @@ fn read_setting(
     }
 }
 
-fn write_setting(
+pub(super) fn write_setting(
     tx: &Transaction<'_>,
     key: &DataKey,
     wallet_id: &[u8; 16],

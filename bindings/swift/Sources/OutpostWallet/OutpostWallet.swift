@@ -2419,7 +2419,8 @@ public struct HistoryEntry: Equatable, Hashable {
      */
     public var counterpartyKey: String
     /**
-     * The contact's label, when the counterparty is a saved contact.
+     * Who the counterparty is, in words: the saved contact's label for a transfer sent to a
+     * contact, the sender's member id for a received transfer; empty when unknown.
      */
     public var counterpartyLabel: String
     public var memo: String
@@ -2440,7 +2441,8 @@ public struct HistoryEntry: Equatable, Hashable {
          * The counterparty's signing key (hex).
          */counterpartyKey: String, 
         /**
-         * The contact's label, when the counterparty is a saved contact.
+         * Who the counterparty is, in words: the saved contact's label for a transfer sent to a
+         * contact, the sender's member id for a received transfer; empty when unknown.
          */counterpartyLabel: String, memo: String, 
         /**
          * Device time, Unix seconds.
