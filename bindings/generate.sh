@@ -35,7 +35,18 @@ trap 'rm -rf "$out"' EXIT
 
 kotlin=bindings/kotlin/src/main
 mkdir -p "$kotlin/kotlin/org/outpost/wallet" "$kotlin/resources/linux-x86-64"
-cp "$out/org/outpost/wallet/outpost_ffi.kt" "$kotlin/kotlin/org/outpost/wallet/"
+# uniffi makes the Kotlin `message` of an error with fields a list of its fields
+# ("reason=…, triesLeft=…"). Every Outpost error's first field is `reason`, the sentence to show,
+# so the exception's message becomes exactly that: what crash reports and `e.message` show. The
+# fields stay readable as properties. One rewrite of one generated line shape; if a uniffi
+# upgrade changes that shape, this fails loudly rather than ship the field list (docs/adr/0007).
+kt="$out/org/outpost/wallet/outpost_ffi.kt"
+perl -0pi -e 's/(override val message\n\s*get\(\) = )"reason=\$\{ `reason` \}[^"\n]*"/$1`reason`/g' "$kt"
+if grep -q 'get() = "[a-zA-Z]*=\${' "$kt"; then
+  echo "error: an error's Kotlin message is still uniffi's field list; is every error's first field 'reason'?" >&2
+  exit 1
+fi
+cp "$kt" "$kotlin/kotlin/org/outpost/wallet/"
 if [ "$(uname -s)" = Linux ]; then cp "$lib" "$kotlin/resources/linux-x86-64/"; fi
 
 python=bindings/python/src/outpost_wallet

@@ -7,8 +7,9 @@
 //!
 //! Why a `reason` field rather than the exception's own message: uniffi builds the Kotlin
 //! `message` of an error that has fields from the field list (`reason=…, triesLeft=…`), and a
-//! field named `message` would not compile in Kotlin. So the text is always the first field, and
-//! reading `reason` gives it alone. See docs/adr/0007-bindings.md.
+//! field named `message` would not compile in Kotlin. So the text is always the FIRST field of
+//! every variant (bindings/generate.sh relies on that to make Kotlin's `message` the reason).
+//! See docs/adr/0007-bindings.md.
 
 use outpost_wallet_core as wc;
 use wc::{ProtectorError, VaultError};

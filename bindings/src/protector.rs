@@ -30,7 +30,9 @@ pub enum KeyProtectorError {
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for KeyProtectorError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        Self::Failed { reason: format!("the app's key protector threw an exception: {}", first_line(&error.reason)) }
+        Self::Failed {
+            reason: format!("the app's key protector threw an exception: {}", first_line(&error.reason)),
+        }
     }
 }
 

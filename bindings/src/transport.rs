@@ -24,12 +24,14 @@ pub enum SyncTransportError {
     /// The ledger answered with a status other than 200; `reason` is the body's `error` text
     /// when it has one.
     #[error("{reason}")]
-    Refused { status: u16, reason: String },
+    Refused { reason: String, status: u16 },
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for SyncTransportError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        Self::Unreachable { reason: format!("the app's sync transport threw an exception: {}", first_line(&error.reason)) }
+        Self::Unreachable {
+            reason: format!("the app's sync transport threw an exception: {}", first_line(&error.reason)),
+        }
     }
 }
 

@@ -92,7 +92,7 @@ class HttpTransport(ow.SyncTransport):
             with urllib.request.urlopen(req, timeout=30) as response:
                 return response.read()
         except urllib.error.HTTPError as e:
-            raise ow.SyncTransportError.Refused(e.code, e.read().decode(errors="replace"))
+            raise ow.SyncTransportError.Refused(e.read().decode(errors="replace"), e.code)
         except OSError as e:
             raise ow.SyncTransportError.Unreachable(str(e))
 

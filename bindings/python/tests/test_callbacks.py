@@ -88,7 +88,7 @@ class GarbageTransport(ow.SyncTransport):
 
 class RefusingTransport(ow.SyncTransport):
     def exchange(self, request):
-        raise ow.SyncTransportError.Refused(503, "ledger in maintenance")
+        raise ow.SyncTransportError.Refused("ledger in maintenance", 503)
 
 
 def test_transport_failures_are_typed_and_the_wallet_syncs_afterwards(ledger, enrolled_pair):

@@ -3921,7 +3921,7 @@ enum SyncTransportError: Swift.Error, Equatable, Hashable, Foundation.LocalizedE
      * The ledger answered with a status other than 200; `reason` is the body's `error` text
      * when it has one.
      */
-    case Refused(status: UInt16, reason: String
+    case Refused(reason: String, status: UInt16
     )
 
     
@@ -3967,8 +3967,8 @@ public struct FfiConverterTypeSyncTransportError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 2: return .Refused(
-            status: try FfiConverterUInt16.read(from: &buf), 
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterUInt16.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -3987,10 +3987,10 @@ public struct FfiConverterTypeSyncTransportError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Refused(status,reason):
+        case let .Refused(reason,status):
             writeInt(&buf, Int32(2))
-            FfiConverterUInt16.write(status, into: &buf)
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterUInt16.write(status, into: &buf)
             
         }
     }

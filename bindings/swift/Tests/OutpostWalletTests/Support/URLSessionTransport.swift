@@ -30,8 +30,8 @@ final class URLSessionTransport: SyncTransport, @unchecked Sendable {
         }
         guard http.statusCode == 200 else {
             throw SyncTransportError.Refused(
-                status: UInt16(clamping: http.statusCode),
-                reason: HTTPCall.errorText(answer.data) ?? "HTTP \(http.statusCode)"
+                reason: HTTPCall.errorText(answer.data) ?? "HTTP \(http.statusCode)",
+                status: UInt16(clamping: http.statusCode)
             )
         }
         return answer.data
@@ -50,7 +50,7 @@ final class OfflineTransport: SyncTransport {
 /// A transport whose ledger is down for maintenance.
 final class RefusingTransport: SyncTransport {
     func exchange(request: Data) throws -> Data {
-        throw SyncTransportError.Refused(status: 503, reason: "the ledger is down for maintenance")
+        throw SyncTransportError.Refused(reason: "the ledger is down for maintenance", status: 503)
     }
 }
 

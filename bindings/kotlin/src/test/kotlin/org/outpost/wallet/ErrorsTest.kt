@@ -47,7 +47,7 @@ class ErrorsTest {
         val first = assertThrows<WalletException.PinIncorrect> { wallet.unlock("000000") }
         assertTrue(first.reason.startsWith("PIN incorrect"), first.reason)
         assertEquals(first.reason, first.toString(), "toString() is the Rust Display: the reason")
-        assertTrue(first.message.startsWith("reason=${first.reason}"), first.message)
+        assertEquals(first.reason, first.message, "the exception message is the reason, not a field list")
         assertEquals(0uL, first.retryAfterSecs)
 
         val second = assertThrows<WalletException.PinIncorrect> { wallet.unlock("000001") }
@@ -161,6 +161,7 @@ class ErrorsTest {
         assertTrue(onCreate.reason.contains("hardware gone"), onCreate.reason)
         assertEquals(1, onCreate.reason.lines().size, onCreate.reason)
         assertEquals(onCreate.reason, onCreate.toString())
+        assertEquals(onCreate.reason, onCreate.message)
 
         protector.failWith = null
         val wallet = wallets.keep(Wallet.create(path, PIN, "JPY", protector))
@@ -206,7 +207,7 @@ class ErrorsTest {
 
         val refusing = object : SyncTransport {
             override fun exchange(request: ByteArray): ByteArray =
-                throw SyncTransportException.Refused(503u, "down for maintenance")
+                throw SyncTransportException.Refused("down for maintenance", 503u)
         }
         val refused = assertThrows<WalletException.LedgerRefused> { receiver.sync(refusing, null) }
         assertEquals(503.toUShort(), refused.status)

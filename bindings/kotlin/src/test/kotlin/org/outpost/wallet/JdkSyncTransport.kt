@@ -39,6 +39,6 @@ class JdkSyncTransport(baseUrl: String, private val timeout: Duration = Duration
         if (status == 200) return response.body()
         val body = response.body().decodeToString()
         val reason = MiniJson.string(body, "error") ?: body.ifBlank { "HTTP $status" }
-        throw SyncTransportException.Refused(status.toUShort(), reason)
+        throw SyncTransportException.Refused(reason, status.toUShort())
     }
 }
