@@ -106,11 +106,12 @@ fn respond(
 ) -> Result<Vec<u8>, LedgerError> {
     let body = request.body();
     let positioned = audit::positioned_leaf_hashes(tx)?;
-    let leaves: Vec<_> = positioned.iter().map(|(_, hash)| *hash).collect();
-    let size = leaves.len() as u64;
-    let checkpoint = ledger.signer.checkpoint(size, merkle::root(&leaves), now);
+    let tree = audit::Tree::new(positioned.iter().map(|(_, hash)| *hash).collect());
+    let size = tree.size();
+    let checkpoint = ledger.signer.checkpoint(size, tree.root(), now);
     let consistency = if body.checkpoint_size > 0 && body.checkpoint_size <= size {
-        merkle::consistency_proof(&leaves, body.checkpoint_size).map_err(|e| inconsistent(&e.to_string()))?
+        merkle::consistency_proof(tree.leaves(), body.checkpoint_size)
+            .map_err(|e| inconsistent(&e.to_string()))?
     } else {
         // Nothing held, or the wallet holds more than the log has: no proof can exist, and the
         // wallet will refuse the shrunken log.
@@ -122,9 +123,11 @@ fn respond(
     for &seq in positions.iter().take(MAX_SYNC_ENTRIES) {
         let (_, leaf) =
             audit::leaves(tx, seq, 1)?.pop().ok_or_else(|| inconsistent("a log entry vanished"))?;
+        // Positions are unique and in order: the stored log is read `ORDER BY seq`.
         let index =
-            positioned.iter().position(|(stored, _)| *stored == seq).unwrap_or(positioned.len()) as u64;
-        let proof = merkle::inclusion_proof(&leaves, index).map_err(|e| inconsistent(&e.to_string()))?;
+            positioned.binary_search_by_key(&seq, |(stored, _)| *stored).unwrap_or(positioned.len()) as u64;
+        let proof =
+            tree.inclusion_proof(index).ok_or_else(|| inconsistent("a log entry is not in the tree"))?;
         entries.push(ProvedEntry { leaf, proof });
     }
     let seen_up_to = if more {

@@ -19,6 +19,9 @@ const SECRET_VERSION: u8 = 1;
 pub struct Identity {
     signing: SigningKey,
     agreement: StaticSecret,
+    /// Derived once from the secrets: the X25519 half costs a scalar multiplication, and every
+    /// transfer, receipt and envelope opening asks for the public keys.
+    public: PublicIdentity,
 }
 
 impl Identity {
@@ -28,14 +31,19 @@ impl Identity {
         let (sign_seed, agree_seed) = seed.split_at(32);
         let signing = SigningKey::from_bytes(sign_seed.try_into().expect("32 bytes"));
         let agreement = StaticSecret::from(<[u8; 32]>::try_from(agree_seed).expect("32 bytes"));
-        Ok(Self { signing, agreement })
+        Ok(Self::from_secrets(signing, agreement))
+    }
+
+    fn from_secrets(signing: SigningKey, agreement: StaticSecret) -> Self {
+        let public = PublicIdentity {
+            signing_key: signing.verifying_key().to_bytes(),
+            agreement_key: AgreementPublic::from(&agreement).to_bytes(),
+        };
+        Self { signing, agreement, public }
     }
 
     pub fn public(&self) -> PublicIdentity {
-        PublicIdentity {
-            signing_key: self.signing.verifying_key().to_bytes(),
-            agreement_key: AgreementPublic::from(&self.agreement).to_bytes(),
-        }
+        self.public
     }
 
     pub(crate) fn signing_key(&self) -> &SigningKey {
@@ -59,7 +67,7 @@ impl Identity {
         let sign = Zeroizing::new(r.array::<32>("signing key")?);
         let agree = Zeroizing::new(r.array::<32>("agreement key")?);
         r.finish()?;
-        Ok(Self { signing: SigningKey::from_bytes(&sign), agreement: StaticSecret::from(*agree) })
+        Ok(Self::from_secrets(SigningKey::from_bytes(&sign), StaticSecret::from(*agree)))
     }
 }
 
