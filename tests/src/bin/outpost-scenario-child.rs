@@ -5,6 +5,9 @@
 //!        `outpost-scenario-child change-pin WALLET KEYFILE OLD NEW`
 //!        `outpost-scenario-child pay WALLET KEYFILE PIN RECEIVER_SIGNING_HEX RECEIVER_AGREEMENT_HEX
 //!                                    AMOUNT_YEN DISPLAY_FILE [--hold]`
+//!        `outpost-scenario-child accept WALLET KEYFILE PIN TRANSFER_QR_FILE DISPLAY_FILE`
+//!        `outpost-scenario-child sync WALLET KEYFILE PIN LEDGER_URL PURSE_YEN`
+//!        `outpost-scenario-child sync-direct WALLET KEYFILE PIN LEDGER_DIR PURSE_YEN`
 //! Prints `started` before the operation and `done` or `error: ...` after it.
 //!
 //! `pay` unlocks the wallet before `started`, then pays AMOUNT_YEN to the receiver's public keys
@@ -15,8 +18,15 @@
 //! parent can kill it at exactly that point. A line lets it go on and display; stdin closed
 //! stops it with an error, displaying nothing.
 //!
+//! `accept` unlocks, then accepts the transfer QR text in TRANSFER_QR_FILE and displays the
+//! receipt's QR text in DISPLAY_FILE as `pay` displays a transfer. `sync` unlocks, then syncs with
+//! the ledger server at LEDGER_URL over HTTP; `sync-direct` opens the ledger in LEDGER_DIR in this
+//! process as well, so that a kill can land inside the ledger's own transaction. Both ask for a
+//! purse of PURSE_YEN when it is not 0.
+//!
 //! Argon2id: `unlock` and `change-pin` open the wallet with the default options, as the app does.
-//! `pay` opens it with `KdfParams::INSECURE_FAST_FOR_TESTS` and expects a wallet created with those:
+//! The other operations open it with `KdfParams::INSECURE_FAST_FOR_TESTS` and expect a wallet
+//! created with those:
 //! the stored PIN wrap decides what an unlock costs, but a dearer target than the stored wrap
 //! would re-wrap the key during the unlock (a write and a log entry of its own).
 
@@ -26,14 +36,19 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use outpost_ledger::Ledger;
 use outpost_scenarios::{from_hex, to_hex};
+use outpost_wallet_core::transport::{HttpTransport, SyncTransport, TransportError};
 use outpost_wallet_core::{
-    Amount, Currency, KdfParams, Pin, PublicIdentity, SoftwareProtector, Wallet, WalletOptions,
+    Amount, Currency, KdfParams, Pin, PublicIdentity, SoftwareProtector, SyncOptions, SystemClock, Wallet,
+    WalletOptions,
 };
 
 const USAGE: &str = "usage: unlock WALLET KEYFILE PIN | change-pin WALLET KEYFILE OLD NEW | \
                      pay WALLET KEYFILE PIN RECEIVER_SIGNING_HEX RECEIVER_AGREEMENT_HEX AMOUNT_YEN \
-                     DISPLAY_FILE [--hold]";
+                     DISPLAY_FILE [--hold] | accept WALLET KEYFILE PIN TRANSFER_QR_FILE DISPLAY_FILE | \
+                     sync WALLET KEYFILE PIN LEDGER_URL PURSE_YEN | \
+                     sync-direct WALLET KEYFILE PIN LEDGER_DIR PURSE_YEN";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -93,7 +108,50 @@ fn run(args: &[String]) -> Result<(), String> {
             }
             show(Path::new(display), &payment.qr_text).map_err(|e| format!("display: {e}"))
         }
+        ("accept", [p, transfer, display]) => {
+            let text = std::fs::read_to_string(transfer).map_err(|e| format!("{transfer}: {e}"))?;
+            let wallet = open(KdfParams::INSECURE_FAST_FOR_TESTS)?;
+            wallet.unlock(&pin(p)?).map_err(|e| e.to_string())?;
+            say("started")?;
+            let accepted = wallet.accept(&text).map_err(|e| e.to_string())?;
+            show(Path::new(display), &accepted.receipt_qr).map_err(|e| format!("display: {e}"))
+        }
+        ("sync", [p, url, purse]) => {
+            let wallet = open(KdfParams::INSECURE_FAST_FOR_TESTS)?;
+            wallet.unlock(&pin(p)?).map_err(|e| e.to_string())?;
+            let options = sync_options(purse)?;
+            say("started")?;
+            wallet.sync(&HttpTransport::new(url), &options).map(drop).map_err(|e| e.to_string())
+        }
+        ("sync-direct", [p, ledger_dir, purse]) => {
+            let wallet = open(KdfParams::INSECURE_FAST_FOR_TESTS)?;
+            wallet.unlock(&pin(p)?).map_err(|e| e.to_string())?;
+            let options = sync_options(purse)?;
+            let ledger = Ledger::open(Path::new(ledger_dir), Currency::JPY, Arc::new(SystemClock))
+                .map_err(|e| e.to_string())?;
+            say("started")?;
+            wallet.sync(&Direct(ledger), &options).map(drop).map_err(|e| e.to_string())
+        }
         _ => Err(format!("unknown operation or arguments: {op:?}; {USAGE}")),
+    }
+}
+
+fn sync_options(purse_yen: &str) -> Result<SyncOptions, String> {
+    let yen: u64 = purse_yen.parse().map_err(|_| format!("not a whole number of yen: {purse_yen:?}"))?;
+    let purse = match yen {
+        0 => None,
+        yen => Some(Amount::from_minor(yen, Currency::JPY).map_err(|e| e.to_string())?),
+    };
+    Ok(SyncOptions { purse })
+}
+
+/// The ledger's own code in this process: a sync killed part-way may be killed inside the
+/// ledger's transaction.
+struct Direct(Ledger);
+
+impl SyncTransport for Direct {
+    fn exchange(&self, request: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.sync(request).map_err(|e| TransportError::Refused { status: 400, message: e.to_string() })
     }
 }
 

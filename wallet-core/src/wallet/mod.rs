@@ -31,6 +31,9 @@ use crate::store::{Store, StoreError};
 use crate::vault::attempts::{Attempts, Gate};
 use crate::vault::{DataKey, KdfParams, KeyProtector, Pin, PinWrap, RowRef, VaultError, random_bytes};
 
+#[cfg(feature = "fixtures")]
+#[doc(hidden)]
+pub mod fixture;
 mod payments;
 mod records;
 mod sync;

@@ -1,0 +1,969 @@
+//! `outpost bench`: how fast the core is, measured against the physical limit of the machine it
+//! runs on.
+//!
+//! Shared machines are noisy, so the headline figures are ratios against the raw primitives an
+//! operation cannot avoid, measured in the same run and interleaved with it (one raw run, one
+//! real run, and so on), each the median of many:
+//!
+//! | figure               | the operation                                 | against                                             |
+//! |----------------------|-----------------------------------------------|-----------------------------------------------------|
+//! | `pay_ratio`          | `Wallet::pay_contact`: sign, seal, commit, QR | one Ed25519 sign + one envelope seal + one durable SQLite insert |
+//! | `accept_ratio`       | `Wallet::accept`: decode, open, verify, store, receipt | two Ed25519 verifications + one envelope open + one durable insert + one sign |
+//! | `settle_per_s`       | one sync carrying a full batch of transfers, settled by the ledger | `verify_limit_per_s`: strict Ed25519 verifications a second on every core |
+//!
+//! "Durable insert" is one row committed by itself into an SQLite file in WAL mode with
+//! `synchronous=FULL`, the setting every wallet and the ledger use. Absolute figures too: opening,
+//! reading the balances and a 50-entry history page of a wallet holding a million transfers
+//! (made by `outpost_wallet_core::wallet::fixture`), unlocking at the default Argon2id profile,
+//! and the QR version and size of every message type.
+//!
+//! Everything runs on real files in a scratch directory (or the one given), removed afterwards
+//! except a history fixture, which is kept there to save building it again.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ed25519_dalek::{Signer, SigningKey};
+use outpost_ledger::Ledger;
+use outpost_wallet_core::identity::Identity;
+use outpost_wallet_core::protocol::sync::{
+    MAX_SYNC_TRANSFERS, Outcome, PurseOrder, SyncRequest, SyncRequestBody, SyncResponse,
+};
+use outpost_wallet_core::protocol::{
+    EnrolmentRequest, LedgerSigner, PurseCertificate, PurseTerms, Transfer, TransferTerms,
+};
+use outpost_wallet_core::qr::{self, PayloadKind};
+use outpost_wallet_core::wallet::fixture::{HistorySpec, build_history};
+use outpost_wallet_core::{
+    Amount, Clock, Currency, KdfParams, Pin, PublicIdentity, SoftwareProtector, SystemClock, Wallet,
+    WalletOptions, envelope,
+};
+
+/// What `outpost bench` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BenchOptions {
+    /// Where to work and keep the history fixture; a scratch directory when `None`.
+    pub dir: Option<PathBuf>,
+    /// Fewer rounds and a 50,000-entry history instead of 1,000,000: a smoke run, not figures to
+    /// publish.
+    pub quick: bool,
+}
+
+/// The performance targets, reported beside each figure (README, "Performance").
+pub const PAY_RATIO_TARGET: f64 = 1.5;
+pub const ACCEPT_RATIO_TARGET: f64 = 1.5;
+/// `settle_per_s` must reach this share of `verify_limit_per_s`.
+pub const SETTLE_SHARE_TARGET: f64 = 0.5;
+pub const OPEN_MS_TARGET: f64 = 50.0;
+pub const BALANCE_MS_TARGET: f64 = 1.0;
+pub const HISTORY_PAGE_MS_TARGET: f64 = 5.0;
+
+/// One operation against the raw primitives it is built from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ratio {
+    /// Median of the operation, milliseconds.
+    pub op_ms: f64,
+    /// Median of its raw primitives run back to back, milliseconds.
+    pub raw_ms: f64,
+    /// The fastest of each. A durable commit's time varies with the disk far more than the
+    /// computing around it does; the fastest runs show what the operation adds beyond it.
+    pub op_fastest_ms: f64,
+    pub raw_fastest_ms: f64,
+}
+
+impl Ratio {
+    fn of(op: Vec<f64>, raw: Vec<f64>) -> Ratio {
+        let fastest = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+        Ratio {
+            op_fastest_ms: fastest(&op),
+            raw_fastest_ms: fastest(&raw),
+            op_ms: median(op),
+            raw_ms: median(raw),
+        }
+    }
+
+    /// The figure the targets are set on: median over median.
+    pub fn ratio(&self) -> f64 {
+        self.op_ms / self.raw_ms
+    }
+
+    pub fn fastest_ratio(&self) -> f64 {
+        self.op_fastest_ms / self.raw_fastest_ms
+    }
+}
+
+/// The QR code a message travels in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrFigure {
+    pub kind: &'static str,
+    /// Smallest QR version that holds it at error correction M.
+    pub version: u8,
+    /// Message bytes, before base45.
+    pub bytes: usize,
+    /// Characters of QR text.
+    pub chars: usize,
+}
+
+/// Everything one run measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchReport {
+    pub quick: bool,
+    /// Cores the machine offers (the verification limit uses all of them).
+    pub cores: usize,
+    pub rounds: usize,
+    pub pay: Ratio,
+    pub accept: Ratio,
+    /// The raw primitives alone, medians: microseconds, and milliseconds for the insert.
+    pub sign_us: f64,
+    pub verify_us: f64,
+    pub seal_us: f64,
+    pub open_us: f64,
+    pub durable_insert_ms: f64,
+    /// Transfers in each settled batch (one sync's worth).
+    pub settle_batch: usize,
+    pub settle_per_s: f64,
+    pub verify_limit_per_s: f64,
+    pub verify_one_core_per_s: f64,
+    /// Entries in the ledger's audit log when the last batch settled.
+    pub ledger_log_entries: u64,
+    pub history_entries: u64,
+    /// Seconds to build the history fixture (0 when an existing one was reused).
+    pub fixture_build_s: f64,
+    pub open_ms: f64,
+    pub balance_ms: f64,
+    pub history_page_ms: f64,
+    /// A 50-entry page from the middle of the history.
+    pub history_deep_page_ms: f64,
+    pub unlock_ms: f64,
+    pub qr: Vec<QrFigure>,
+}
+
+impl BenchReport {
+    pub fn settle_share(&self) -> f64 {
+        self.settle_per_s / self.verify_limit_per_s
+    }
+
+    /// One JSON object, keys in a fixed order so runs can be diffed.
+    pub fn to_json(&self) -> String {
+        let qr: Vec<String> = self
+            .qr
+            .iter()
+            .map(|q| {
+                format!(
+                    "\"{}\":{{\"version\":{},\"bytes\":{},\"chars\":{}}}",
+                    q.kind, q.version, q.bytes, q.chars
+                )
+            })
+            .collect();
+        let transfer_version = self.qr.iter().find(|q| q.kind == "transfer").map_or(0, |q| q.version);
+        let met = [
+            ("pay_ratio", self.pay.ratio() <= PAY_RATIO_TARGET),
+            ("accept_ratio", self.accept.ratio() <= ACCEPT_RATIO_TARGET),
+            ("settle_share", self.settle_share() >= SETTLE_SHARE_TARGET),
+            ("open_ms", self.open_ms <= OPEN_MS_TARGET),
+            ("balance_ms", self.balance_ms <= BALANCE_MS_TARGET),
+            ("history_page_ms", self.history_page_ms <= HISTORY_PAGE_MS_TARGET),
+            ("transfer_qr_version", transfer_version <= qr::BUDGET_VERSION),
+        ];
+        let met: Vec<String> = met.iter().map(|(name, ok)| format!("\"{name}\":{ok}")).collect();
+        format!(
+            "{{\"quick\":{},\"cores\":{},\"rounds\":{},\
+             \"pay_ratio\":{:.3},\"pay_ms\":{:.3},\"pay_raw_ms\":{:.3},\"pay_fastest_ratio\":{:.3},\
+             \"accept_ratio\":{:.3},\"accept_ms\":{:.3},\"accept_raw_ms\":{:.3},\"accept_fastest_ratio\":{:.3},\
+             \"raw\":{{\"sign_us\":{:.1},\"verify_us\":{:.1},\"seal_us\":{:.1},\"open_us\":{:.1},\
+             \"durable_insert_ms\":{:.3}}},\
+             \"settle_per_s\":{:.0},\"verify_limit_per_s\":{:.0},\"verify_one_core_per_s\":{:.0},\
+             \"settle_share\":{:.3},\"settle_batch\":{},\"ledger_log_entries\":{},\
+             \"history_entries\":{},\"fixture_build_s\":{:.1},\"open_ms\":{:.3},\"balance_ms\":{:.3},\
+             \"history_page_ms\":{:.3},\"history_deep_page_ms\":{:.3},\"unlock_ms\":{:.1},\
+             \"qr\":{{{}}},\"targets_met\":{{{}}}}}",
+            self.quick,
+            self.cores,
+            self.rounds,
+            self.pay.ratio(),
+            self.pay.op_ms,
+            self.pay.raw_ms,
+            self.pay.fastest_ratio(),
+            self.accept.ratio(),
+            self.accept.op_ms,
+            self.accept.raw_ms,
+            self.accept.fastest_ratio(),
+            self.sign_us,
+            self.verify_us,
+            self.seal_us,
+            self.open_us,
+            self.durable_insert_ms,
+            self.settle_per_s,
+            self.verify_limit_per_s,
+            self.verify_one_core_per_s,
+            self.settle_share(),
+            self.settle_batch,
+            self.ledger_log_entries,
+            self.history_entries,
+            self.fixture_build_s,
+            self.open_ms,
+            self.balance_ms,
+            self.history_page_ms,
+            self.history_deep_page_ms,
+            self.unlock_ms,
+            qr.join(","),
+            met.join(",")
+        )
+    }
+}
+
+impl BenchReport {
+    /// The figures as a person reads them, each beside its target.
+    pub fn to_text(&self) -> String {
+        let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+        let mut out = String::new();
+        let mut line = |text: String| {
+            out.push_str(&text);
+            out.push('\n');
+        };
+        line(format!(
+            "pay     {:.3} ms against {:.3} ms raw (sign + seal + durable insert): ratio {:.2}, target {PAY_RATIO_TARGET} {}",
+            self.pay.op_ms,
+            self.pay.raw_ms,
+            self.pay.ratio(),
+            verdict(self.pay.ratio() <= PAY_RATIO_TARGET)
+        ));
+        line(format!(
+            "accept  {:.3} ms against {:.3} ms raw (open + 2 verify + durable insert + sign): ratio {:.2}, target {ACCEPT_RATIO_TARGET} {}",
+            self.accept.op_ms,
+            self.accept.raw_ms,
+            self.accept.ratio(),
+            verdict(self.accept.ratio() <= ACCEPT_RATIO_TARGET)
+        ));
+        line(format!(
+            "settle  {:.0} transfers/s against {:.0} strict verifications/s on {} cores: {:.0}%, target {:.0}% {}",
+            self.settle_per_s,
+            self.verify_limit_per_s,
+            self.cores,
+            self.settle_share() * 100.0,
+            SETTLE_SHARE_TARGET * 100.0,
+            verdict(self.settle_share() >= SETTLE_SHARE_TARGET)
+        ));
+        line(format!(
+            "history of {}: open {:.3} ms (target {OPEN_MS_TARGET} {}), balances {:.3} ms (target {BALANCE_MS_TARGET} {}), \
+             50-entry page {:.3} ms (target {HISTORY_PAGE_MS_TARGET} {})",
+            self.history_entries,
+            self.open_ms,
+            verdict(self.open_ms <= OPEN_MS_TARGET),
+            self.balance_ms,
+            verdict(self.balance_ms <= BALANCE_MS_TARGET),
+            self.history_page_ms,
+            verdict(self.history_page_ms <= HISTORY_PAGE_MS_TARGET)
+        ));
+        line(format!("unlock  {:.0} ms at the default Argon2id profile", self.unlock_ms));
+        for q in &self.qr {
+            line(format!(
+                "QR {:<18} version {:>2} at level M, {} bytes, {} characters",
+                q.kind, q.version, q.bytes, q.chars
+            ));
+        }
+        out
+    }
+}
+
+/// Runs every measurement. About a minute and a half on two cores, two thirds of it building the
+/// million-entry history, which a `dir` keeps for the next run; `quick` takes about ten seconds.
+pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
+    let scratch = Scratch::new(options.dir.as_deref())?;
+    let rounds = if options.quick { 20 } else { 200 };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+
+    let mut scene = PayScene::new(&scratch.path)?;
+    let raw = RawPrimitives::new(&scratch.path, &scene.sample_transfer)?;
+    let (pay, accept, parts) = scene.measure(&raw, rounds)?;
+    let qr = scene.qr_figures()?;
+    drop(scene);
+
+    let unlock_ms = measure_unlock(&scratch.path, if options.quick { 1 } else { 5 })?;
+    let (verify_limit_per_s, verify_one_core_per_s) = verify_limits(&raw, cores, options.quick);
+    let (settle_per_s, ledger_log_entries) =
+        measure_settlement(&scratch.path, if options.quick { 2 } else { 6 })?;
+    let history = measure_history(
+        options.dir.as_deref().unwrap_or(&scratch.path),
+        if options.quick { 50_000 } else { 1_000_000 },
+        rounds,
+    )?;
+
+    Ok(BenchReport {
+        quick: options.quick,
+        cores,
+        rounds,
+        pay,
+        accept,
+        sign_us: parts.sign * 1e3,
+        verify_us: parts.verify * 1e3,
+        seal_us: parts.seal * 1e3,
+        open_us: parts.open * 1e3,
+        durable_insert_ms: parts.insert,
+        settle_batch: MAX_SYNC_TRANSFERS,
+        settle_per_s,
+        verify_limit_per_s,
+        verify_one_core_per_s,
+        ledger_log_entries,
+        history_entries: history.entries,
+        fixture_build_s: history.build_s,
+        open_ms: history.open_ms,
+        balance_ms: history.balance_ms,
+        history_page_ms: history.page_ms,
+        history_deep_page_ms: history.deep_page_ms,
+        unlock_ms,
+        qr,
+    })
+}
+
+/// The working directory, removed when done: `run` inside the directory given, or a fresh one
+/// under the system's temporary directory.
+struct Scratch {
+    path: PathBuf,
+}
+
+impl Scratch {
+    fn new(given: Option<&Path>) -> Result<Scratch, String> {
+        let path = match given {
+            Some(dir) => dir.join("run"),
+            None => std::env::temp_dir().join(format!("outpost-bench-{}-{}", std::process::id(), now())),
+        };
+        if path.exists() {
+            std::fs::remove_dir_all(&path).doing("clear the scratch directory")?;
+        }
+        std::fs::create_dir_all(&path).doing("create the scratch directory")?;
+        Ok(Scratch { path })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    match samples.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => samples[n / 2],
+        n => (samples[n / 2 - 1] + samples[n / 2]) / 2.0,
+    }
+}
+
+fn timed<T>(f: impl FnOnce() -> Result<T, String>) -> Result<(T, f64), String> {
+    let start = Instant::now();
+    let out = f()?;
+    Ok((out, ms(start.elapsed())))
+}
+
+fn yen(n: u64) -> Result<Amount, String> {
+    Amount::from_minor(n, Currency::JPY).map_err(|e| e.to_string())
+}
+
+/// Errors as one line that says what was being done.
+trait Doing<T> {
+    fn doing(self, what: &str) -> Result<T, String>;
+}
+
+impl<T, E: std::fmt::Display> Doing<T> for Result<T, E> {
+    fn doing(self, what: &str) -> Result<T, String> {
+        self.map_err(|e| format!("{what}: {e}"))
+    }
+}
+
+const PIN: &str = "482916";
+
+fn pin() -> Pin {
+    Pin::new(PIN).expect("a valid PIN")
+}
+
+fn fast() -> WalletOptions {
+    WalletOptions { kdf: KdfParams::INSECURE_FAST_FOR_TESTS, ..Default::default() }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The raw primitives
+// ---------------------------------------------------------------------------------------------
+
+/// The primitives an offline payment cannot do without, each run alone: Ed25519 (signing key and
+/// a transfer-sized message), the envelope, and an SQLite file to insert into durably.
+struct RawPrimitives {
+    signer: SigningKey,
+    message: Vec<u8>,
+    certificate: Vec<u8>,
+    message_signature: ed25519_dalek::Signature,
+    certificate_signature: ed25519_dalek::Signature,
+    recipient: Identity,
+    sealed: Vec<u8>,
+    db: rusqlite::Connection,
+}
+
+/// Medians of the primitives alone, milliseconds.
+#[derive(Debug, Clone, Copy, Default)]
+struct Parts {
+    sign: f64,
+    verify: f64,
+    seal: f64,
+    open: f64,
+    insert: f64,
+}
+
+impl RawPrimitives {
+    fn new(dir: &Path, sample_transfer: &Transfer) -> Result<RawPrimitives, String> {
+        let signer = SigningKey::from_bytes(&[0x5a; 32]);
+        let message = sample_transfer.to_bytes();
+        let certificate = sample_transfer.certificate().to_bytes();
+        let recipient = Identity::generate().doing("a key")?;
+        let sealed = envelope::seal(&recipient.public().agreement_key, "transfer", &message).doing("seal")?;
+        let db = rusqlite::Connection::open(dir.join("raw.db")).doing("raw database")?;
+        let mode: String =
+            db.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0)).doing("raw database")?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(format!("the raw database is in {mode} mode, not WAL"));
+        }
+        db.pragma_update(None, "synchronous", "FULL").doing("raw database")?;
+        db.execute_batch("CREATE TABLE row (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+            .doing("raw database")?;
+        Ok(RawPrimitives {
+            message_signature: signer.sign(&message),
+            certificate_signature: signer.sign(&certificate),
+            signer,
+            message,
+            certificate,
+            recipient,
+            sealed,
+            db,
+        })
+    }
+
+    fn sign(&self) -> ed25519_dalek::Signature {
+        self.signer.sign(&self.message)
+    }
+
+    fn verify(&self, message: &[u8], signature: &ed25519_dalek::Signature) -> Result<(), String> {
+        self.signer.verifying_key().verify_strict(message, signature).doing("raw verify")
+    }
+
+    fn seal(&self) -> Result<Vec<u8>, String> {
+        envelope::seal(&self.recipient.public().agreement_key, "transfer", &self.message).doing("raw seal")
+    }
+
+    fn open(&self) -> Result<(), String> {
+        envelope::open(&self.recipient, "transfer", &self.sealed).map(drop).doing("raw open")
+    }
+
+    /// One row, one transaction, on disk before it returns.
+    fn insert(&self, body: &[u8]) -> Result<(), String> {
+        self.db.execute("INSERT INTO row (body) VALUES (?1)", [body]).map(drop).doing("raw insert")
+    }
+
+    /// What a pay cannot avoid: sign, seal, one durable insert. Returns each part's time.
+    fn pay(&self, parts: &mut Vec<Parts>) -> Result<f64, String> {
+        let start = Instant::now();
+        let signature = self.sign();
+        let signed = Instant::now();
+        let sealed = self.seal()?;
+        let sealed_at = Instant::now();
+        self.insert(&[&sealed[..], &signature.to_bytes()].concat())?;
+        let end = Instant::now();
+        parts.push(Parts {
+            sign: ms(signed - start),
+            seal: ms(sealed_at - signed),
+            insert: ms(end - sealed_at),
+            ..Parts::default()
+        });
+        Ok(ms(end - start))
+    }
+
+    /// What an accept cannot avoid: open the envelope, verify the purse certificate and the
+    /// transfer, one durable insert, sign the receipt.
+    fn accept(&self, parts: &mut Vec<Parts>) -> Result<f64, String> {
+        let start = Instant::now();
+        self.open()?;
+        let opened = Instant::now();
+        self.verify(&self.certificate, &self.certificate_signature)?;
+        self.verify(&self.message, &self.message_signature)?;
+        let verified = Instant::now();
+        self.insert(&self.message)?;
+        let receipt = self.sign();
+        std::hint::black_box(receipt);
+        let end = Instant::now();
+        parts.push(Parts {
+            open: ms(opened - start),
+            verify: ms(verified - opened) / 2.0,
+            ..Parts::default()
+        });
+        Ok(ms(end - start))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pay and accept
+// ---------------------------------------------------------------------------------------------
+
+/// Transfers made from one purse before the next is installed: a realistic chain length, so that
+/// an accept checks a realistic number of earlier transfers from the same purse.
+const TRANSFERS_PER_PURSE: u64 = 40;
+const PRICE: u64 = 250;
+
+/// A payer and a payee that trust one test ledger key, as after enrolment and a sync.
+struct PayScene {
+    ledger: LedgerSigner,
+    payer: Wallet,
+    payee: Wallet,
+    payee_id: PublicIdentity,
+    serial: u32,
+    sample_transfer: Transfer,
+    last_payment: Option<String>,
+    last_receipt: Option<String>,
+}
+
+impl PayScene {
+    fn new(dir: &Path) -> Result<PayScene, String> {
+        let protector = Arc::new(SoftwareProtector::create(dir.join("device.key")).doing("key file")?);
+        let create = |name: &str| {
+            Wallet::create(dir.join(name), &pin(), Currency::JPY, protector.clone(), fast())
+                .doing("create a wallet")
+        };
+        let (payer, payee) = (create("payer.wallet")?, create("payee.wallet")?);
+        let ledger = LedgerSigner::generate().doing("ledger key")?;
+        for wallet in [&payer, &payee] {
+            wallet.pin_ledger_key(ledger.public_key()).doing("pin the ledger key")?;
+        }
+        let payee_id = payee.public_identity();
+        let sample = Identity::generate().doing("a key")?;
+        let certificate = issue(&ledger, sample.public().signing_key, 1, TRANSFERS_PER_PURSE * PRICE)?;
+        let sample_transfer = Transfer::sign(
+            certificate.clone(),
+            TransferTerms {
+                seq: 1,
+                prev_hash: certificate.chain_start(),
+                spent_after: PRICE,
+                amount: PRICE,
+                receiver_key: payee_id.signing_key,
+                request_nonce: None,
+                time: now(),
+                memo: "canteen".into(),
+            },
+            &sample,
+        )
+        .doing("sample transfer")?;
+        Ok(PayScene {
+            ledger,
+            payer,
+            payee,
+            payee_id,
+            serial: 0,
+            sample_transfer,
+            last_payment: None,
+            last_receipt: None,
+        })
+    }
+
+    /// Interleaves raw and real runs: raw pay, pay, raw accept, accept; then the receipt, untimed.
+    fn measure(&mut self, raw: &RawPrimitives, rounds: usize) -> Result<(Ratio, Ratio, Parts), String> {
+        let (mut pay, mut pay_raw, mut accept, mut accept_raw) = (vec![], vec![], vec![], vec![]);
+        let (mut pay_parts, mut accept_parts) = (vec![], vec![]);
+        // A few untimed rounds first: page cache, WAL file, lazily built tables.
+        for round in 0..rounds + 5 {
+            if (round as u64).is_multiple_of(TRANSFERS_PER_PURSE) {
+                self.serial += 1;
+                let certificate = issue(
+                    &self.ledger,
+                    self.payer.public_identity().signing_key,
+                    self.serial,
+                    TRANSFERS_PER_PURSE * PRICE,
+                )?;
+                self.payer.install_purse(&certificate).doing("install a purse")?;
+            }
+            let warm = round < 5;
+            let raw_ms = raw.pay(&mut pay_parts)?;
+            let (payment, pay_ms) =
+                timed(|| self.payer.pay_contact(&self.payee_id, yen(PRICE)?, "canteen").doing("pay"))?;
+            let raw_accept_ms = raw.accept(&mut accept_parts)?;
+            let (accepted, accept_ms) = timed(|| self.payee.accept(&payment.qr_text).doing("accept"))?;
+            if accepted.already_accepted || accepted.transfer_id != payment.transfer_id {
+                return Err("accept did not take the transfer just paid".into());
+            }
+            self.payer.confirm_receipt(&accepted.receipt_qr).doing("confirm the receipt")?;
+            if !warm {
+                pay.push(pay_ms);
+                pay_raw.push(raw_ms);
+                accept.push(accept_ms);
+                accept_raw.push(raw_accept_ms);
+            }
+            self.last_payment = Some(payment.qr_text);
+            self.last_receipt = Some(accepted.receipt_qr);
+        }
+        let parts = Parts {
+            sign: median(pay_parts.iter().map(|p| p.sign).collect()),
+            seal: median(pay_parts.iter().map(|p| p.seal).collect()),
+            insert: median(pay_parts.iter().map(|p| p.insert).collect()),
+            verify: median(accept_parts.iter().map(|p| p.verify).collect()),
+            open: median(accept_parts.iter().map(|p| p.open).collect()),
+        };
+        Ok((Ratio::of(pay, pay_raw), Ratio::of(accept, accept_raw), parts))
+    }
+
+    fn qr_figures(&self) -> Result<Vec<QrFigure>, String> {
+        let (_, enrolment) = self.payer.enrolment_request("MEMBER-0001").doing("enrolment QR")?;
+        let request = self
+            .payee
+            .create_request(Some(yen(PRICE)?), "canteen lunch", 600)
+            .doing("payment request")?
+            .qr_text;
+        let certificate =
+            qr::encode(PayloadKind::PurseCertificate, &self.sample_transfer.certificate().to_bytes());
+        let texts = [
+            ("enrolment", enrolment),
+            ("payment_request", request),
+            ("transfer", self.last_payment.clone().ok_or("no transfer was made")?),
+            ("receipt", self.last_receipt.clone().ok_or("no receipt was made")?),
+            ("purse_certificate", certificate),
+        ];
+        texts
+            .into_iter()
+            .map(|(kind, text)| {
+                let (_, bytes) = qr::decode(&text).doing("QR text")?;
+                let version = qr::version_for(&text).doing("QR version")?;
+                Ok(QrFigure { kind, version, bytes: bytes.len(), chars: text.len() })
+            })
+            .collect()
+    }
+}
+
+fn issue(
+    ledger: &LedgerSigner,
+    wallet_key: [u8; 32],
+    serial: u32,
+    amount: u64,
+) -> Result<PurseCertificate, String> {
+    let issued_at = now();
+    ledger
+        .issue(PurseTerms {
+            wallet_key,
+            serial,
+            member_id: "MEMBER-0001".into(),
+            amount: yen(amount)?,
+            issued_at,
+            expires_at: issued_at + 7 * 86_400,
+        })
+        .doing("issue a purse")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unlock, verification limit, settlement, history
+// ---------------------------------------------------------------------------------------------
+
+/// Opening and unlocking a wallet wrapped at the default Argon2id profile (64 MiB, 3 passes).
+fn measure_unlock(dir: &Path, rounds: usize) -> Result<f64, String> {
+    let protector = Arc::new(SoftwareProtector::create(dir.join("unlock.key")).doing("key file")?);
+    let path = dir.join("unlock.wallet");
+    let options = WalletOptions::default();
+    drop(
+        Wallet::create(&path, &pin(), Currency::JPY, protector.clone(), options.clone())
+            .doing("create a wallet")?,
+    );
+    let samples = (0..rounds)
+        .map(|_| {
+            let wallet = Wallet::open(&path, protector.clone(), options.clone()).doing("open")?;
+            timed(|| wallet.unlock(&pin()).doing("unlock")).map(|(_, t)| t)
+        })
+        .collect::<Result<Vec<f64>, String>>()?;
+    Ok(median(samples))
+}
+
+/// Strict Ed25519 verifications a second of a transfer-sized message: on every core at once, and
+/// on one.
+fn verify_limits(raw: &RawPrimitives, cores: usize, quick: bool) -> (f64, f64) {
+    let per_thread = if quick { 2_000 } else { 20_000 };
+    let (key, message, signature) = (raw.signer.verifying_key(), &raw.message[..], raw.message_signature);
+    let run = |threads: usize| {
+        let start = Instant::now();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    for _ in 0..per_thread {
+                        std::hint::black_box(key.verify_strict(message, &signature).is_ok());
+                    }
+                });
+            }
+        });
+        (threads * per_thread) as f64 / start.elapsed().as_secs_f64()
+    };
+    (run(cores), run(1))
+}
+
+/// One receiver (a canteen) uploads a full sync's worth of transfers from sixteen payers; the
+/// ledger verifies, settles and answers. Returns the median transfers settled a second over
+/// `batches` syncs, and the log size at the end.
+fn measure_settlement(dir: &Path, batches: usize) -> Result<(f64, u64), String> {
+    let ledger_dir = dir.join("ledger");
+    std::fs::create_dir_all(&ledger_dir).doing("ledger directory")?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let ledger = Ledger::open(&ledger_dir, Currency::JPY, clock).doing("open the ledger")?;
+    let mut canteen = Member::enrol(&ledger, "CANTEEN-0001")?;
+    const PAYERS: usize = 16;
+    let per_payer = MAX_SYNC_TRANSFERS / PAYERS;
+    let mut payers = Vec::new();
+    for i in 0..PAYERS {
+        let mut payer = Member::enrol(&ledger, &format!("PAYER-{i:04}"))?;
+        ledger.credit(&payer.member_id, yen(50_000)?, "pay").doing("credit")?;
+        let response =
+            payer.sync(&ledger, Vec::new(), Some(PurseOrder { closing: Vec::new(), amount: 20_000 }))?;
+        let certificate = response.purse.clone().ok_or("the ledger issued no purse")?;
+        let chain_start = certificate.chain_start();
+        payers.push((payer, certificate, chain_start, 0u64, 0u32));
+    }
+    let mut rates = Vec::new();
+    for _ in 0..batches {
+        let mut transfers = Vec::with_capacity(MAX_SYNC_TRANSFERS);
+        for (payer, certificate, prev_hash, spent, seq) in &mut payers {
+            for _ in 0..per_payer {
+                *seq += 1;
+                *spent += 10;
+                let transfer = Transfer::sign(
+                    certificate.clone(),
+                    TransferTerms {
+                        seq: *seq,
+                        prev_hash: *prev_hash,
+                        spent_after: *spent,
+                        amount: 10,
+                        receiver_key: canteen.identity.public().signing_key,
+                        request_nonce: None,
+                        time: now(),
+                        memo: "lunch".into(),
+                    },
+                    &payer.identity,
+                )
+                .doing("sign a transfer")?;
+                *prev_hash = transfer.id();
+                transfers.push(transfer);
+            }
+        }
+        let count = transfers.len();
+        let (response, took) = timed(|| canteen.sync(&ledger, transfers, None))?;
+        let settled = response.outcomes.iter().filter(|o| o.outcome == Outcome::Settled).count();
+        if settled != count {
+            return Err(format!("the ledger settled {settled} of {count} transfers"));
+        }
+        rates.push(count as f64 / (took / 1e3));
+    }
+    ledger.check_invariants().doing("the ledger's books")?;
+    let (size, _) = ledger.audit_root().doing("the ledger's log")?;
+    Ok((median(rates), size))
+}
+
+/// A member as its wallet speaks to the ledger: an identity and how far it follows the log.
+struct Member {
+    member_id: String,
+    identity: Identity,
+    requests: u64,
+    checkpoint_size: u64,
+    seen_up_to: u64,
+}
+
+impl Member {
+    fn enrol(ledger: &Ledger, member_id: &str) -> Result<Member, String> {
+        let identity = Identity::generate().doing("a key")?;
+        let request = EnrolmentRequest::sign(&identity, member_id, now()).doing("enrolment")?;
+        ledger.enrol(&qr::encode(PayloadKind::Enrolment, &request.to_bytes())).doing("enrol")?;
+        Ok(Member {
+            member_id: member_id.to_owned(),
+            identity,
+            requests: 0,
+            checkpoint_size: 0,
+            seen_up_to: 0,
+        })
+    }
+
+    /// One signed sync request and the ledger's checked answer.
+    fn sync(
+        &mut self,
+        ledger: &Ledger,
+        transfers: Vec<Transfer>,
+        purse: Option<PurseOrder>,
+    ) -> Result<outpost_wallet_core::protocol::SyncResponseBody, String> {
+        self.requests += 1;
+        let mut request_id = [0u8; 16];
+        request_id[..8].copy_from_slice(&self.requests.to_be_bytes());
+        let body = SyncRequestBody {
+            wallet_key: self.identity.public().signing_key,
+            request_id,
+            device_time: now(),
+            checkpoint_size: self.checkpoint_size,
+            seen_up_to: self.seen_up_to,
+            transfers,
+            receipts: Vec::new(),
+            evidence: Vec::new(),
+            purse,
+            payments: Vec::new(),
+        };
+        let request = SyncRequest::sign(body, &self.identity).doing("sign a sync request")?;
+        let answer = ledger.sync(&request.to_bytes()).doing("sync")?;
+        let response = SyncResponse::from_bytes(&answer).doing("sync response")?;
+        response.verify(&ledger.public_key(), &request.id()).doing("sync response")?;
+        let body = response.into_body();
+        self.checkpoint_size = body.checkpoint.size;
+        self.seen_up_to = body.seen_up_to;
+        Ok(body)
+    }
+}
+
+/// Figures on a wallet holding `entries` transfers.
+struct HistoryFigures {
+    entries: u64,
+    build_s: f64,
+    open_ms: f64,
+    balance_ms: f64,
+    page_ms: f64,
+    deep_page_ms: f64,
+}
+
+/// Builds (or reuses, from an earlier run in the same directory) a wallet with `entries`
+/// transfers of history, then times opening it, reading its balances and paging its history.
+fn measure_history(dir: &Path, entries: u64, rounds: usize) -> Result<HistoryFigures, String> {
+    let path = dir.join(format!("history-{entries}.wallet"));
+    let key = dir.join(format!("history-{entries}.key"));
+    let mut build_s = 0.0;
+    if !path.exists() {
+        let _ = std::fs::remove_file(&key);
+        let protector = Arc::new(SoftwareProtector::create(&key).doing("key file")?);
+        let partial = dir.join(format!("history-{entries}.partial"));
+        let _ = std::fs::remove_file(&partial);
+        let wallet =
+            Wallet::create(&partial, &pin(), Currency::JPY, protector, fast()).doing("create a wallet")?;
+        let (built, took) =
+            timed(|| build_history(&wallet, &HistorySpec::new(entries)).doing("build the history"))?;
+        drop(wallet);
+        build_s = took / 1e3;
+        if wallet_balances_differ(&partial, &key, &built.balances)? {
+            return Err("the history fixture does not read back its own balances".into());
+        }
+        // Renamed only once whole: an interrupted build is started again, never measured.
+        std::fs::rename(&partial, &path).doing("keep the history fixture")?;
+    }
+    let protector: Arc<SoftwareProtector> = Arc::new(SoftwareProtector::open(&key).doing("key file")?);
+    let mut opens = Vec::new();
+    for _ in 0..rounds.min(50) {
+        let (wallet, took) = timed(|| Wallet::open(&path, protector.clone(), fast()).doing("open"))?;
+        opens.push(took);
+        drop(wallet);
+    }
+    let wallet = Wallet::open(&path, protector, fast()).doing("open")?;
+    wallet.unlock(&pin()).doing("unlock")?;
+    let mut balances = Vec::new();
+    let mut pages = Vec::new();
+    let mut deep = Vec::new();
+    let middle = entries / 2;
+    for _ in 0..rounds {
+        balances.push(timed(|| wallet.balances().doing("balances"))?.1);
+        let (page, took) = timed(|| wallet.history(None, 50).doing("history"))?;
+        if page.len() != 50 || page[0].position != entries {
+            return Err("the newest history page is not the newest 50 entries".into());
+        }
+        pages.push(took);
+        let (page, took) = timed(|| wallet.history(Some(middle), 50).doing("history"))?;
+        if page.len() != 50 || page[0].position != middle - 1 {
+            return Err("a history page from the middle does not start where asked".into());
+        }
+        deep.push(took);
+    }
+    Ok(HistoryFigures {
+        entries,
+        build_s,
+        open_ms: median(opens),
+        balance_ms: median(balances),
+        page_ms: median(pages),
+        deep_page_ms: median(deep),
+    })
+}
+
+fn wallet_balances_differ(
+    path: &Path,
+    key: &Path,
+    expected: &outpost_wallet_core::Balances,
+) -> Result<bool, String> {
+    let protector = Arc::new(SoftwareProtector::open(key).doing("key file")?);
+    let wallet = Wallet::open(path, protector, fast()).doing("open")?;
+    wallet.unlock(&pin()).doing("unlock")?;
+    Ok(wallet.balances().doing("balances")? != *expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> BenchReport {
+        let ratio =
+            |op_ms, raw_ms| Ratio { op_ms, raw_ms, op_fastest_ms: op_ms / 2.0, raw_fastest_ms: raw_ms / 2.0 };
+        BenchReport {
+            quick: true,
+            cores: 2,
+            rounds: 20,
+            pay: ratio(1.2, 1.0),
+            accept: ratio(2.0, 1.0),
+            sign_us: 20.0,
+            verify_us: 40.0,
+            seal_us: 75.0,
+            open_us: 60.0,
+            durable_insert_ms: 1.0,
+            settle_batch: 256,
+            settle_per_s: 5_000.0,
+            verify_limit_per_s: 20_000.0,
+            verify_one_core_per_s: 10_000.0,
+            ledger_log_entries: 600,
+            history_entries: 50_000,
+            fixture_build_s: 6.0,
+            open_ms: 0.3,
+            balance_ms: 0.5,
+            history_page_ms: 0.2,
+            history_deep_page_ms: 0.2,
+            unlock_ms: 150.0,
+            qr: vec![QrFigure { kind: "transfer", version: 14, bytes: 345, chars: 523 }],
+        }
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
+
+    #[test]
+    fn the_json_holds_each_ratio_and_says_which_targets_were_met() {
+        let json = report().to_json();
+        assert!(json.starts_with("{\"quick\":true,\"cores\":2,\"rounds\":20,\"pay_ratio\":1.200,"), "{json}");
+        assert!(json.contains("\"accept_ratio\":2.000,"), "{json}");
+        assert!(json.contains("\"settle_share\":0.250,"), "{json}");
+        assert!(
+            json.contains("\"qr\":{\"transfer\":{\"version\":14,\"bytes\":345,\"chars\":523}}"),
+            "{json}"
+        );
+        assert!(
+            json.ends_with(
+                "\"targets_met\":{\"pay_ratio\":true,\"accept_ratio\":false,\"settle_share\":false,\
+                 \"open_ms\":true,\"balance_ms\":true,\"history_page_ms\":true,\"transfer_qr_version\":true}}"
+            ),
+            "{json}"
+        );
+        assert_eq!(json.matches('{').count(), json.matches('}').count());
+    }
+
+    #[test]
+    fn the_text_names_every_missed_target() {
+        let text = report().to_text();
+        assert_eq!(text.matches("MISSED").count(), 2, "{text}");
+        assert!(text.contains("ratio 2.00, target 1.5 MISSED"), "{text}");
+    }
+}

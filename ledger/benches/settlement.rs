@@ -1,0 +1,168 @@
+//! Settlement throughput beside the raw limit: one sync from a receiver (a canteen) carrying a
+//! full batch of transfers (`MAX_SYNC_TRANSFERS`) from sixteen payers, which the ledger verifies,
+//! settles, logs and answers; against the same number of strict Ed25519 verifications. Criterion
+//! reports both as elements a second.
+//!
+//! The ledger's log grows by a batch each iteration, as it would in service, and every sync's
+//! answer is built over the whole log; so later samples are slower than early ones.
+//!
+//! `cargo bench -p outpost-ledger`. `outpost bench --json` reports the same comparison.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use ed25519_dalek::{Signature, Signer, SigningKey};
+use outpost_ledger::Ledger;
+use outpost_wallet_core::identity::Identity;
+use outpost_wallet_core::protocol::sync::{
+    MAX_SYNC_TRANSFERS, Outcome, PurseOrder, SyncRequest, SyncRequestBody,
+};
+use outpost_wallet_core::protocol::{
+    EnrolmentRequest, PurseCertificate, SyncResponse, Transfer, TransferTerms,
+};
+use outpost_wallet_core::qr::{self, PayloadKind};
+use outpost_wallet_core::{Amount, Currency, SystemClock};
+
+const PAYERS: usize = 16;
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// A member as its wallet speaks to the ledger: its keys, and how far it follows the log.
+struct Member {
+    identity: Identity,
+    requests: u64,
+    checkpoint_size: u64,
+    seen_up_to: u64,
+}
+
+impl Member {
+    fn enrol(ledger: &Ledger, member_id: &str, credit: u64) -> Member {
+        let identity = Identity::generate().unwrap();
+        let request = EnrolmentRequest::sign(&identity, member_id, now()).unwrap();
+        ledger.enrol(&qr::encode(PayloadKind::Enrolment, &request.to_bytes())).unwrap();
+        if credit > 0 {
+            ledger.credit(member_id, Amount::from_minor(credit, Currency::JPY).unwrap(), "pay").unwrap();
+        }
+        Member { identity, requests: 0, checkpoint_size: 0, seen_up_to: 0 }
+    }
+
+    fn request(&mut self, transfers: Vec<Transfer>, purse: Option<PurseOrder>) -> Vec<u8> {
+        self.requests += 1;
+        let mut request_id = [0u8; 16];
+        request_id[..8].copy_from_slice(&self.requests.to_be_bytes());
+        let body = SyncRequestBody {
+            wallet_key: self.identity.public().signing_key,
+            request_id,
+            device_time: now(),
+            checkpoint_size: self.checkpoint_size,
+            seen_up_to: self.seen_up_to,
+            transfers,
+            receipts: Vec::new(),
+            evidence: Vec::new(),
+            purse,
+            payments: Vec::new(),
+        };
+        SyncRequest::sign(body, &self.identity).unwrap().to_bytes()
+    }
+
+    /// Follows the log as far as the ledger's answer says.
+    fn follow(&mut self, answer: &[u8]) -> outpost_wallet_core::protocol::SyncResponseBody {
+        let body = SyncResponse::from_bytes(answer).unwrap().into_body();
+        self.checkpoint_size = body.checkpoint.size;
+        self.seen_up_to = body.seen_up_to;
+        body
+    }
+}
+
+/// A payer's purse and how far its chain has got.
+struct Purse {
+    member: Member,
+    certificate: PurseCertificate,
+    prev_hash: [u8; 32],
+    spent: u64,
+    seq: u32,
+}
+
+fn settlement(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), Currency::JPY, Arc::new(SystemClock)).unwrap();
+    let mut canteen = Member::enrol(&ledger, "CANTEEN-0001", 0);
+    let mut payers: Vec<Purse> = (0..PAYERS)
+        .map(|i| {
+            let mut member = Member::enrol(&ledger, &format!("PAYER-{i:04}"), 50_000);
+            let request =
+                member.request(Vec::new(), Some(PurseOrder { closing: Vec::new(), amount: 20_000 }));
+            let body = member.follow(&ledger.sync(&request).unwrap());
+            let certificate = body.purse.expect("a purse");
+            Purse { member, prev_hash: certificate.chain_start(), certificate, spent: 0, seq: 0 }
+        })
+        .collect();
+    let receiver = canteen.identity.public().signing_key;
+    let mut batch = || -> Vec<Transfer> {
+        let mut transfers = Vec::with_capacity(MAX_SYNC_TRANSFERS);
+        for purse in &mut payers {
+            for _ in 0..MAX_SYNC_TRANSFERS / PAYERS {
+                purse.seq += 1;
+                purse.spent += 1;
+                let terms = TransferTerms {
+                    seq: purse.seq,
+                    prev_hash: purse.prev_hash,
+                    spent_after: purse.spent,
+                    amount: 1,
+                    receiver_key: receiver,
+                    request_nonce: None,
+                    time: now(),
+                    memo: "lunch".into(),
+                };
+                let transfer =
+                    Transfer::sign(purse.certificate.clone(), terms, &purse.member.identity).unwrap();
+                purse.prev_hash = transfer.id();
+                transfers.push(transfer);
+            }
+        }
+        transfers
+    };
+
+    // The raw limit: as many strict verifications of transfer-sized messages as the batch holds.
+    let key = SigningKey::from_bytes(&[0x5a; 32]);
+    let signed: Vec<(Vec<u8>, Signature)> = batch()
+        .into_iter()
+        .map(|t| {
+            let bytes = t.to_bytes();
+            let signature = key.sign(&bytes);
+            (bytes, signature)
+        })
+        .collect();
+    let verifying = key.verifying_key();
+
+    let mut group = c.benchmark_group(format!("settle a batch of {MAX_SYNC_TRANSFERS}"));
+    group.throughput(Throughput::Elements(MAX_SYNC_TRANSFERS as u64));
+    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    group.bench_function("raw strict verifications", |b| {
+        b.iter(|| {
+            for (message, signature) in &signed {
+                verifying.verify_strict(message, signature).unwrap();
+            }
+        })
+    });
+    group.bench_function("Ledger::sync from the receiver", |b| {
+        b.iter_batched(
+            || canteen.request(batch(), None),
+            |request| ledger.sync(&request).unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+
+    // The batches settled: every transfer, and the books still balance.
+    let answer = ledger.sync(&canteen.request(batch(), None)).unwrap();
+    let body = canteen.follow(&answer);
+    assert!(body.outcomes.iter().all(|o| o.outcome == Outcome::Settled));
+    ledger.check_invariants().unwrap();
+}
+
+criterion_group!(benches, settlement);
+criterion_main!(benches);

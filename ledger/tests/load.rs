@@ -1,0 +1,186 @@
+//! Load: 200 wallets sync with the real `outpost-ledger` process over loopback HTTP at the same
+//! moment, three times over (load a purse; upload a day of offline payments; learn they settled),
+//! one thread a wallet. Prints the throughput and the p50/p99 latency of a sync; asserts that
+//! every payment settled exactly once and that every wallet, the ledger's members and the
+//! ledger's totals reconcile to the yen.
+//!
+//! Bounded: 200 wallets, three syncs each, every exchange limited by the transport's timeout.
+//! Nothing here asserts a speed; the figures are printed for the record.
+
+mod common;
+mod support;
+
+use std::collections::HashSet;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use common::Server;
+use outpost_wallet_core::audit::{self, EntryKind};
+use outpost_wallet_core::transport::HttpTransport;
+use outpost_wallet_core::{Direction, SyncOptions, TransferStatus, Wallet};
+use serde_json::json;
+use support::{pay, yen};
+
+const WALLETS: usize = 200;
+const CREDIT: u64 = 50_000;
+const PURSE: u64 = 20_000;
+
+/// What wallet `i` pays wallet `i + 1` offline: different for neighbours, so a payment
+/// credited to the wrong member or twice shows in the sums.
+fn amount(i: usize) -> u64 {
+    100 + (i as u64 * 37) % 900
+}
+
+/// Runs `f` on every wallet at once, one thread each, released together; returns each call's
+/// latency and the whole phase's wall time.
+fn all_at_once(wallets: &[Wallet], f: impl Fn(usize, &Wallet) + Sync) -> (Vec<Duration>, Duration) {
+    let start = Barrier::new(wallets.len() + 1);
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = wallets
+            .iter()
+            .enumerate()
+            .map(|(i, wallet)| {
+                let (start, f) = (&start, &f);
+                scope.spawn(move || {
+                    start.wait();
+                    let began = Instant::now();
+                    f(i, wallet);
+                    began.elapsed()
+                })
+            })
+            .collect();
+        start.wait();
+        let began = Instant::now();
+        let latencies = threads.into_iter().map(|t| t.join().expect("a wallet thread failed")).collect();
+        (latencies, began.elapsed())
+    })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+#[test]
+fn two_hundred_wallets_syncing_at_once_settle_every_payment_exactly_once() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger_key = server.ledger_key();
+    let member_id = |i: usize| format!("LOAD-{i:05}");
+
+    // Enrol and pay everyone, a few wallets at a time (files and fsyncs, not under test).
+    let mut wallets: Vec<Option<Wallet>> = (0..WALLETS).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        for (chunk, slots) in wallets.chunks_mut(WALLETS / 8).enumerate() {
+            let (dir, server, member_id) = (dir.path(), &server, &member_id);
+            scope.spawn(move || {
+                for (k, slot) in slots.iter_mut().enumerate() {
+                    let i = chunk * (WALLETS / 8) + k;
+                    let (wallet, qr) = common::wallet(dir, &format!("w{i}"), &member_id(i));
+                    let reply =
+                        server.officer("POST", "/v1/officer/members", Some(json!({ "enrolment_qr": qr })));
+                    assert_eq!(reply.status, 201, "{reply:?}");
+                    let path = format!("/v1/officer/members/{}/credit", member_id(i));
+                    let body = json!({ "amount_minor": CREDIT, "memo": "pay" });
+                    assert_eq!(server.officer("POST", &path, Some(body)).status, 200);
+                    wallet.pin_ledger_key(ledger_key).unwrap();
+                    *slot = Some(wallet);
+                }
+            });
+        }
+    });
+    let wallets: Vec<Wallet> = wallets.into_iter().map(Option::unwrap).collect();
+    let transport = HttpTransport::with_timeout(&server.base, Duration::from_secs(120));
+
+    // Morning: everyone loads a purse at once.
+    let (mut latencies, mut busy) = all_at_once(&wallets, |_, wallet| {
+        let report = wallet.sync(&transport, &SyncOptions { purse: Some(yen(PURSE)) }).unwrap();
+        assert_eq!(report.new_purse, Some(yen(PURSE)));
+    });
+
+    // The network is down: each pays the next one round the circle, by QR code.
+    let payers: Vec<usize> = (0..WALLETS).collect();
+    std::thread::scope(|scope| {
+        for chunk in payers.chunks(WALLETS / 8) {
+            let wallets = &wallets;
+            scope.spawn(move || {
+                for &i in chunk {
+                    pay(&wallets[i], &wallets[(i + 1) % WALLETS], amount(i), true);
+                }
+            });
+        }
+    });
+
+    // Evening: everyone uploads at once, then everyone syncs again to learn what settled.
+    for _ in 0..2 {
+        let (more, took) = all_at_once(&wallets, |_, wallet| {
+            wallet.sync(&transport, &SyncOptions::default()).unwrap();
+        });
+        latencies.extend(more);
+        busy += took;
+    }
+
+    latencies.sort();
+    let syncs = latencies.len();
+    println!(
+        "load: {WALLETS} wallets, {syncs} syncs in {busy:.2?} of concurrent phases: {:.0} syncs/s; \
+         sync latency p50 {:.1?}, p99 {:.1?}, max {:.1?}",
+        syncs as f64 / busy.as_secs_f64(),
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99),
+        latencies[syncs - 1],
+    );
+
+    // Every wallet reconciles with what it paid and was paid, and with the ledger's member.
+    let members: Vec<serde_json::Value> =
+        server.officer("GET", "/v1/officer/members", None).json().as_array().unwrap().clone();
+    assert_eq!(members.len(), WALLETS);
+    let mut sent_ids = HashSet::new();
+    for (i, wallet) in wallets.iter().enumerate() {
+        let received = amount((i + WALLETS - 1) % WALLETS);
+        let balances = wallet.balances().unwrap();
+        assert_eq!(balances.online, yen(CREDIT - PURSE + received), "wallet {i}");
+        assert_eq!(balances.offline_purse, yen(PURSE - amount(i)), "wallet {i}");
+        assert!(
+            balances.pending_incoming.is_zero() && balances.pending_outgoing.is_zero(),
+            "wallet {i}: {balances:?}"
+        );
+        let member = members.iter().find(|m| m["member_id"] == json!(member_id(i))).unwrap();
+        assert_eq!(member["balance_minor"], json!(CREDIT - PURSE + received), "member {i}");
+        assert_eq!(member["in_purses_minor"], json!(PURSE - amount(i)), "member {i}");
+        let history = wallet.history(None, 10).unwrap();
+        let statuses: Vec<_> = history.iter().map(|e| (e.direction, e.status)).collect();
+        assert_eq!(history.len(), 2, "wallet {i}: one payment out, one in: {statuses:?}");
+        for entry in &history {
+            let settled = match entry.direction {
+                Direction::Sent => TransferStatus::SentSettled,
+                Direction::Received => TransferStatus::ReceivedSettled,
+            };
+            assert_eq!(entry.status, settled, "wallet {i}");
+            if entry.direction == Direction::Sent {
+                assert!(
+                    sent_ids.insert(entry.transfer_id),
+                    "wallet {i} sent a transfer another wallet also sent"
+                );
+            }
+        }
+        wallet.verify_log().unwrap();
+    }
+
+    // The ledger paid each transfer once, and its log audits against every wallet's checkpoint.
+    let export = server.officer("GET", "/v1/officer/audit", None);
+    assert_eq!(export.status, 200);
+    let (checkpoint, entries) = audit::decode_export(&export.body).unwrap();
+    let report = audit::audit_log(&entries, &checkpoint, &ledger_key).unwrap();
+    assert_eq!(report.credited, (WALLETS as u64 * CREDIT) as i64);
+    assert_eq!(report.accounts + report.purses, report.credited);
+    let settled: Vec<_> =
+        entries.iter().filter(|e| e.kind == EntryKind::Settled).map(|e| e.subject).collect();
+    let distinct: HashSet<_> = settled.iter().copied().collect();
+    assert_eq!((settled.len(), distinct), (WALLETS, sent_ids), "each payment settled exactly once");
+    assert!(entries.iter().all(|e| e.kind != EntryKind::DoubleSpend));
+    for wallet in &wallets {
+        let held = wallet.ledger_checkpoint().unwrap().unwrap();
+        audit::check_against(&entries, &held, &ledger_key).unwrap();
+    }
+    server.assert_books();
+}
