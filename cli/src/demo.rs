@@ -39,6 +39,7 @@ macro_rules! say {
 const AIKO_PIN: &str = "482916";
 const AIKO_NEW_PIN: &str = "730145";
 const BEN_PIN: &str = "205817";
+const CHIDI_PIN: &str = "618294";
 /// Wrong guesses: one far off, one a single digit away, as a real slip would be.
 const WRONG_PINS: [&str; 2] = ["111111", "482917"];
 
@@ -131,7 +132,7 @@ pub fn run(options: &DemoOptions) -> Result<Outcome, DemoError> {
     let dir = prepare_dir(&requested)?;
 
     say!(
-        "Outpost demo: wallets, a ledger on loopback, an offline QR payment, sync and audit, every claim checked."
+        "Outpost demo: wallets, a ledger on loopback, offline QR payments, sync and audit, every claim checked."
     );
     say!("Working in {}", dir.display());
 
@@ -505,7 +506,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     step(
         9,
         "The ledger at HQ",
-        "A ledger on its own SQLite file, served over HTTP on loopback; the officer enrols both phones.",
+        "A ledger on its own SQLite file, served over HTTP on loopback; the officer enrols three phones.",
     );
     let ledger_dir = dir.join("ledger");
     fs::create_dir(&ledger_dir).or_stop("making the ledger directory")?;
@@ -517,7 +518,20 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     let transport = HttpTransport::new(&hq.url);
     let aiko = open(&aiko_path, aiko_key().or_stop("loading device.key")?, AIKO_NEW_PIN)?;
     let ben = open(&ben_path, ben_key().or_stop("loading ben-device.key")?, BEN_PIN)?;
-    for (wallet, member_id) in [(&aiko, "AIKO-0001"), (&ben, "BEN-0002")] {
+    let chidi_key = Arc::new(
+        SoftwareProtector::create(dir.join("chidi-device.key")).or_stop("creating chidi-device.key")?,
+    );
+    let chidi = Wallet::create(
+        dir.join("chidi.wallet"),
+        &pin(CHIDI_PIN)?,
+        Currency::JPY,
+        chidi_key,
+        WalletOptions::default(),
+    )
+    .or_stop("creating Chidi's wallet")?;
+    run.wallets += 1;
+    show("Chidi's new phone", chidi.public_identity().fingerprint());
+    for (wallet, member_id) in [(&aiko, "AIKO-0001"), (&ben, "BEN-0002"), (&chidi, "CHIDI-0003")] {
         let (_, qr_text) = wallet.enrolment_request(member_id).or_stop("making an enrolment QR code")?;
         ledger.enrol(&qr_text).or_stop("enrolling a member")?;
         wallet.pin_ledger_key(ledger.public_key()).or_stop("pinning the ledger key")?;
@@ -525,9 +539,12 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     }
     ledger.credit("AIKO-0001", yen(50_000)?, "November pay").or_stop("crediting Aiko's pay")?;
     ledger.credit("BEN-0002", yen(30_000)?, "November pay").or_stop("crediting Ben's pay")?;
+    run.check(run.members == 3, "the officer enrolled three members from their enrolment QR codes");
     let loaded = aiko
         .sync(&transport, &SyncOptions { purse: Some(yen(10_000)?) })
         .or_stop("Aiko syncing for a purse")?;
+    ben.sync(&transport, &SyncOptions { purse: Some(yen(5_000)?) }).or_stop("Ben syncing for a purse")?;
+    chidi.sync(&transport, &SyncOptions::default()).or_stop("Chidi syncing")?;
     let a = aiko.balances().or_stop("reading Aiko's balances")?;
     show("Aiko after sync", format!("online {}, offline purse {}", a.online, a.offline_purse));
     run.check(
@@ -546,7 +563,9 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         "No network: Ben shows a request, Aiko shows a sealed transfer, Ben shows a receipt.",
     );
     let request = ben.create_request(Some(yen(3_000)?), "canteen", 600).or_stop("making Ben's request")?;
-    show("Ben's request", format!("{} characters: {}…", request.qr_text.len(), &request.qr_text[..24]));
+    draw("Ben's phone shows a signed request for ¥3,000 (canteen):", &request.qr_text)?;
+    say!("         Aiko's phone checks: Ben signed it, it has not expired, it is in yen, and her");
+    say!("         offline purse covers it. It signs a transfer and saves it before showing it.");
     let payment = aiko.pay_request(&request.qr_text, None, "").or_stop("paying Ben's request")?;
     let image = qr::render(&payment.qr_text).or_stop("drawing the transfer QR code")?;
     let payload = qr::decode(&payment.qr_text).or_stop("reading the transfer QR text")?.1.len();
@@ -574,6 +593,8 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         again.already_accepted && again.receipt_qr == accepted.receipt_qr,
         "scanning it again credits nothing more and shows the same receipt",
     );
+    draw("Ben's phone shows his signed receipt:", &accepted.receipt_qr)?;
+    say!("         Aiko's phone checks: Ben's key signed it, for this very transfer.");
     let confirmed = aiko.confirm_receipt(&accepted.receipt_qr).or_stop("Aiko scanning the receipt")?;
     run.check(
         confirmed.transfer_id == payment.transfer_id,
@@ -591,6 +612,21 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     );
     let status = aiko.history(None, 1).or_stop("reading Aiko's history")?.first().map(|h| h.status);
     run.check(status == Some(TransferStatus::Delivered), "Aiko's history shows the transfer delivered");
+
+    say!();
+    say!("         Still offline, Ben pays Chidi ¥1,500 for a boot repair from his own purse.");
+    let request =
+        chidi.create_request(Some(yen(1_500)?), "boot repair", 600).or_stop("making Chidi's request")?;
+    let payment = ben.pay_request(&request.qr_text, None, "").or_stop("paying Chidi's request")?;
+    draw("Ben's phone shows the transfer, sealed to Chidi:", &payment.qr_text)?;
+    let accepted = chidi.accept(&payment.qr_text).or_stop("Chidi accepting the transfer")?;
+    run.offline_transfers += 1;
+    ben.confirm_receipt(&accepted.receipt_qr).or_stop("Ben scanning Chidi's receipt")?;
+    let c = chidi.balances().or_stop("reading Chidi's balances")?;
+    run.check(
+        accepted.sender_member_id == "BEN-0002" && c.pending_incoming == yen(1_500)?,
+        "Chidi accepted ¥1,500 from BEN-0002 and Ben holds Chidi's receipt",
+    );
 
     step(
         11,
@@ -613,10 +649,11 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     );
     let b = ben.balances().or_stop("reading Ben's balances")?;
     let kept = ben.history(None, 10).or_stop("reading Ben's history")?;
+    let received = kept.iter().filter(|h| !h.status.is_outgoing()).count();
     run.check(
         b.pending_incoming == yen(3_000)?
             && kept.iter().any(|h| h.status == TransferStatus::DoubleSpendEvidence)
-            && kept.len() == 2,
+            && received == 2,
         "the second transfer was not credited; both are kept as evidence for the ledger",
     );
     run.check(ben.verify_log().is_ok(), "Ben's event log still verifies, with the double spend recorded");
@@ -625,16 +662,27 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     step(
         12,
         "Back online: sync and settle",
-        "Both phones sync over HTTP; the ledger settles what Ben accepted and reads the evidence he kept.",
+        "The phones sync over HTTP; the ledger settles what was accepted and reads the evidence Ben kept.",
     );
-    let a_report = aiko.sync(&transport, &SyncOptions::default()).or_stop("Aiko syncing")?;
-    let b_report = ben.sync(&transport, &SyncOptions::default()).or_stop("Ben syncing")?;
-    run.settled = a_report.settled.max(b_report.settled);
+    aiko.sync(&transport, &SyncOptions::default()).or_stop("Aiko syncing")?;
+    ben.sync(&transport, &SyncOptions::default()).or_stop("Ben syncing")?;
+    chidi.sync(&transport, &SyncOptions::default()).or_stop("Chidi syncing")?;
+    // Every settled transfer has one receiver, who sees it as received and settled.
+    for wallet in [&ben, &chidi] {
+        let history = wallet.history(None, 50).or_stop("reading a history")?;
+        run.settled += history.iter().filter(|h| h.status == TransferStatus::ReceivedSettled).count() as u32;
+    }
     let b = ben.balances().or_stop("reading Ben's balances")?;
+    let c = chidi.balances().or_stop("reading Chidi's balances")?;
     show("Ben after sync", format!("online {}, pending in {}", b.online, b.pending_incoming));
+    show("Chidi after sync", format!("online {}, pending in {}", c.online, c.pending_incoming));
     run.check(
-        b.online == yen(33_000)? && b.pending_incoming.is_zero(),
-        "the ledger settled Aiko's ¥3,000 into Ben's online account, once",
+        b.online == yen(28_000)? && b.pending_incoming.is_zero(),
+        "the ledger settled Aiko's ¥3,000 into Ben's online account (¥25,000 after his purse), once",
+    );
+    run.check(
+        c.online == yen(1_500)? && c.pending_incoming.is_zero(),
+        "the ledger settled Ben's ¥1,500 into Chidi's online account",
     );
     let status = aiko.history(None, 1).or_stop("reading Aiko's history")?.first().map(|h| h.status);
     run.check(status == Some(TransferStatus::SentSettled), "Aiko's phone shows the transfer settled");
@@ -651,7 +699,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         ledger.purses("AIKO-0001").or_stop("reading Aiko's purses")?.first().map(|p| p.state.clone());
     run.check(purse_state.as_deref() == Some("revoked"), "the ledger revoked the purse that was spent twice");
     run.check(
-        ledger.member("BEN-0002").or_stop("reading Ben's account")?.balance_minor == 33_000,
+        ledger.member("BEN-0002").or_stop("reading Ben's account")?.balance_minor == 28_000,
         "the refused ¥9,000 was not paid to anyone",
     );
 
@@ -687,6 +735,17 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         "the exported log verifies offline and extends the checkpoint Ben's phone holds",
     );
     drop(hq);
+    Ok(())
+}
+
+/// Draws `text` as a QR code in the terminal under `caption`, as the phone's screen would show it.
+fn draw(caption: &str, text: &str) -> Result<(), Stop> {
+    let image = qr::render(text).or_stop("drawing a QR code")?;
+    say!("         {caption}");
+    for line in image.to_terminal().lines() {
+        say!("         {line}");
+    }
+    say!("         (version {}-M, {} characters of QR text)", image.version, text.len());
     Ok(())
 }
 

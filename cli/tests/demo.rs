@@ -25,13 +25,13 @@ fn demo_runs_every_check_and_reports_json() {
     assert!(last.starts_with(r#"{"checks_passed":"#), "{last}");
     for field in [
         r#""checks_failed":0"#,
-        r#""wallets":2"#,
+        r#""wallets":3"#,
         r#""log_verified":true"#,
         r#""tamper_detected":true"#,
-        r#""offline_transfers":1"#,
+        r#""offline_transfers":2"#,
         r#""double_spend_detected":true"#,
-        r#""members":2"#,
-        r#""settled":1"#,
+        r#""members":3"#,
+        r#""settled":2"#,
         r#""audit_verified":true"#,
         r#""ledger_balanced":true"#,
     ] {
