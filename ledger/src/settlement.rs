@@ -14,9 +14,12 @@
 //! - After a purse's expiry plus the settlement window, what it still holds goes back to its
 //!   owner, held transfers are returned, and later uploads are refused.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use outpost_wallet_core::audit::{Account, EntryKind};
 use outpost_wallet_core::protocol::sync::{Outcome, PurseDeclaration, TransferOutcome};
-use outpost_wallet_core::protocol::{MessageId, Receipt, Transfer};
+use outpost_wallet_core::protocol::{MessageId, ProtocolError, PurseCertificate, Receipt, Transfer};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::audit::{self, NewEntry};
@@ -177,38 +180,111 @@ fn outcome(transfer_id: MessageId, outcome: Outcome, reason: impl Into<String>) 
     TransferOutcome { transfer_id, outcome, reason }
 }
 
-/// An uploaded transfer checked with the code every receiver runs (without the expiry: the ledger
-/// applies its settlement window instead), and the purse it spends from; or the refusal to
-/// answer with.
+/// An uploaded transfer after the checks every receiver runs (the wallet-core code, without the
+/// expiry: the ledger applies its settlement window instead): the transfer, or why it was
+/// refused. [`check_transfers`] makes them before the write transaction.
+pub(crate) struct Checked {
+    id: MessageId,
+    verdict: Result<Transfer, ProtocolError>,
+}
+
+/// Checks a request's uploaded transfers, in order, exactly as [`Transfer::verify_grant`] does,
+/// but outside the write transaction and on every core: each distinct purse certificate (by its
+/// bytes, signature included) is verified once, then each transfer's own signature and purse
+/// rules. Nothing here reads the database, so doing it before the transaction changes no outcome.
+pub(crate) fn check_transfers(ledger_key: &[u8; 32], transfers: &[&Transfer]) -> Vec<Checked> {
+    let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut certificates: Vec<&PurseCertificate> = Vec::new();
+    let certificate_of: Vec<usize> = transfers
+        .iter()
+        .map(|transfer| {
+            let certificate = transfer.certificate();
+            *seen.entry(certificate.to_bytes()).or_insert_with(|| {
+                certificates.push(certificate);
+                certificates.len() - 1
+            })
+        })
+        .collect();
+    let certificate_checks = on_every_core(&certificates, |certificate| certificate.verify(ledger_key));
+    let work: Vec<(&Transfer, &Result<(), ProtocolError>)> = transfers
+        .iter()
+        .zip(certificate_of)
+        .map(|(transfer, i)| (*transfer, &certificate_checks[i]))
+        .collect();
+    on_every_core(&work, |(transfer, certificate_check)| Checked {
+        id: transfer.id(),
+        // The check remembered for this transfer's own certificate bytes.
+        verdict: (*transfer)
+            .clone()
+            .verify_grant_with(|_| (*certificate_check).clone())
+            .map(|verified| verified.into_transfer()),
+    })
+}
+
+/// `f` over `items`, in order, split into one contiguous share per core (the calling thread takes
+/// the first). A share whose thread cannot be started is done on the calling thread.
+fn on_every_core<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = cores.min(items.len());
+    if threads <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let f = &f;
+    let mut shares = items.chunks(items.len().div_ceil(threads));
+    let first = shares.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let others: Vec<_> = shares
+            .map(|share| {
+                std::thread::Builder::new()
+                    .name("ledger-verify".into())
+                    .spawn_scoped(scope, move || share.iter().map(f).collect::<Vec<R>>())
+                    .map_err(|_| share)
+            })
+            .collect();
+        let mut out: Vec<R> = Vec::with_capacity(items.len());
+        out.extend(first.iter().map(f));
+        for other in others {
+            match other {
+                Ok(handle) => {
+                    out.extend(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                }
+                Err(share) => out.extend(share.iter().map(f)),
+            }
+        }
+        out
+    })
+}
+
+/// A checked transfer and the purse it spends from; or the refusal to answer with.
 fn verified_with_purse(
     conn: &Connection,
-    ledger_key: &[u8; 32],
-    transfer: Transfer,
+    checked: Checked,
 ) -> Result<Result<(Transfer, PurseRow), TransferOutcome>, LedgerError> {
-    let id = transfer.id();
-    let transfer = match transfer.verify_grant(ledger_key) {
-        Ok(verified) => verified.into_transfer(),
-        Err(e) => return Ok(Err(outcome(id, Outcome::Refused, e.to_string()))),
+    let transfer = match checked.verdict {
+        Ok(transfer) => transfer,
+        Err(e) => return Ok(Err(outcome(checked.id, Outcome::Refused, e.to_string()))),
     };
     match purse_row(conn, &transfer.certificate().purse_id())? {
         Some(purse) => Ok(Ok((transfer, purse))),
-        None => Ok(Err(outcome(id, Outcome::Refused, "this ledger never issued the transfer's purse"))),
+        None => {
+            Ok(Err(outcome(checked.id, Outcome::Refused, "this ledger never issued the transfer's purse")))
+        }
     }
 }
 
-/// Takes one uploaded transfer: verifies it with the wallet-core code every receiver runs, then
-/// settles, holds, refuses or records it as double-spend evidence. Uploading it again changes
+/// Takes one uploaded transfer, checked by [`check_transfers`] with the wallet-core code every
+/// receiver runs: settles, holds, refuses or records it as double-spend evidence. Uploading it again changes
 /// nothing, except that a held transfer is paid once its receiver or receipt shows up.
 pub(crate) fn upload_transfer(
     conn: &Connection,
     now: u64,
-    ledger_key: &[u8; 32],
     window: u64,
-    transfer: Transfer,
+    checked: Checked,
     uploader: &Uploader,
 ) -> Result<TransferOutcome, LedgerError> {
-    let id = transfer.id();
-    let (transfer, purse) = match verified_with_purse(conn, ledger_key, transfer)? {
+    let id = checked.id;
+    let (transfer, purse) = match verified_with_purse(conn, checked)? {
         Ok(found) => found,
         Err(refused) => return Ok(refused),
     };
@@ -292,12 +368,11 @@ pub(crate) fn upload_transfer(
 pub(crate) fn upload_evidence(
     conn: &Connection,
     now: u64,
-    ledger_key: &[u8; 32],
-    transfer: Transfer,
+    checked: Checked,
     uploader: &Uploader,
 ) -> Result<TransferOutcome, LedgerError> {
-    let id = transfer.id();
-    let (transfer, purse) = match verified_with_purse(conn, ledger_key, transfer)? {
+    let id = checked.id;
+    let (transfer, purse) = match verified_with_purse(conn, checked)? {
         Ok(found) => found,
         Err(refused) => return Ok(refused),
     };
@@ -523,4 +598,85 @@ pub(crate) fn close_purse(
         record_double_spend(conn, now, &purse, &Transfer::from_bytes(&bytes)?, None)?;
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use outpost_wallet_core::identity::Identity;
+    use outpost_wallet_core::protocol::{LedgerSigner, PurseTerms, TransferTerms, VerifiedTransfer};
+    use outpost_wallet_core::{Amount, Currency};
+
+    use super::*;
+
+    fn purse(ledger: &LedgerSigner, owner: &Identity, serial: u32) -> PurseCertificate {
+        let terms = PurseTerms {
+            wallet_key: owner.public().signing_key,
+            serial,
+            member_id: format!("M-{serial}"),
+            amount: Amount::from_minor(1_000, Currency::JPY).unwrap(),
+            issued_at: 1_700_000_000,
+            expires_at: 1_800_000_000,
+        };
+        ledger.issue(terms).unwrap()
+    }
+
+    fn first_transfer(certificate: &PurseCertificate, owner: &Identity, amount: u64) -> Transfer {
+        let terms = TransferTerms {
+            seq: 1,
+            prev_hash: certificate.chain_start(),
+            spent_after: amount,
+            amount,
+            receiver_key: [7; 32],
+            request_nonce: None,
+            time: 1_700_000_100,
+            memo: String::new(),
+        };
+        Transfer::sign(certificate.clone(), terms, owner).unwrap()
+    }
+
+    fn flip_last_byte(bytes: &[u8]) -> Vec<u8> {
+        let mut bytes = bytes.to_vec();
+        *bytes.last_mut().unwrap() ^= 1;
+        bytes
+    }
+
+    #[test]
+    fn checking_a_batch_gives_what_verifying_each_transfer_alone_gives() {
+        let ledger = LedgerSigner::from_secret(&[1; 32]);
+        let ledger_key = ledger.public_key();
+        let (alice, bob) = (Identity::generate().unwrap(), Identity::generate().unwrap());
+        let good = purse(&ledger, &alice, 1);
+        // The same certificate body (so the same id) under a broken signature.
+        let forged = PurseCertificate::from_bytes(&flip_last_byte(&good.to_bytes())).unwrap();
+        assert_eq!(forged.id(), good.id());
+        // Signed by another ledger.
+        let foreign = purse(&LedgerSigner::from_secret(&[2; 32]), &bob, 1);
+        let other = purse(&ledger, &bob, 2);
+        let mut transfers = vec![
+            first_transfer(&good, &alice, 10),
+            first_transfer(&forged, &alice, 11),
+            first_transfer(&other, &bob, 12),
+            first_transfer(&good, &alice, 13),
+            first_transfer(&foreign, &bob, 14),
+            first_transfer(&forged, &alice, 15),
+            first_transfer(&other, &bob, 16),
+        ];
+        // A transfer whose own signature is broken, under a good and under a forged certificate.
+        for i in [0, 1] {
+            let broken = Transfer::from_bytes(&flip_last_byte(&transfers[i].to_bytes())).unwrap();
+            transfers.push(broken);
+        }
+
+        let refs: Vec<&Transfer> = transfers.iter().collect();
+        let checked = check_transfers(&ledger_key, &refs);
+        assert_eq!(checked.len(), transfers.len());
+        let mut refused = 0;
+        for (transfer, checked) in transfers.iter().zip(&checked) {
+            let alone = transfer.clone().verify_grant(&ledger_key).map(VerifiedTransfer::into_transfer);
+            assert_eq!(checked.id, transfer.id());
+            assert_eq!(checked.verdict, alone);
+            refused += usize::from(alone.is_err());
+        }
+        assert_eq!(refused, 5, "the forged, foreign and broken transfers are refused");
+    }
 }

@@ -28,7 +28,10 @@ pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerErr
     let request_hash = request.id();
     let body = request.body();
     let window = ledger.policy.settlement_window;
-    let ledger_key = ledger.public_key();
+    // The signatures are checked before the write transaction, on every core; the transaction
+    // takes the results in the request's order.
+    let uploads: Vec<_> = body.transfers.iter().chain(&body.evidence).collect();
+    let mut checked = settlement::check_transfers(&ledger.public_key(), &uploads).into_iter();
     ledger.write(|tx, now| {
         let stored: Option<(Vec<u8>, Vec<u8>)> = tx
             .query_row(
@@ -53,11 +56,11 @@ pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerErr
 
         let uploader = Uploader { wallet_key: body.wallet_key };
         let mut outcomes = Vec::new();
-        for transfer in &body.transfers {
-            outcomes.push(settlement::upload_transfer(tx, now, &ledger_key, window, transfer.clone(), &uploader)?);
+        for transfer in checked.by_ref().take(body.transfers.len()) {
+            outcomes.push(settlement::upload_transfer(tx, now, window, transfer, &uploader)?);
         }
-        for transfer in &body.evidence {
-            outcomes.push(settlement::upload_evidence(tx, now, &ledger_key, transfer.clone(), &uploader)?);
+        for transfer in checked {
+            outcomes.push(settlement::upload_evidence(tx, now, transfer, &uploader)?);
         }
         for receipt in &body.receipts {
             if let Some(outcome) = settlement::upload_receipt(tx, now, window, receipt)? {

@@ -161,7 +161,20 @@ impl Transfer {
     /// purse was valid may reach the ledger after the purse expired, and the ledger applies its
     /// settlement window by its own clock instead.
     pub fn verify_grant(self, ledger_key: &[u8; 32]) -> Result<VerifiedTransfer, ProtocolError> {
-        self.certificate.verify(ledger_key)?;
+        self.verify_grant_with(|certificate| certificate.verify(ledger_key))
+    }
+
+    /// [`Transfer::verify_grant`] for a verifier that meets one purse certificate in many
+    /// transfers (the ledger, settling a sync's worth): the same checks in the same order, except
+    /// that the certificate's check is `check_certificate`, called with this transfer's
+    /// certificate. It must return exactly what `certificate.verify(ledger_key)` returns for the
+    /// pinned ledger key, which it may have remembered from an earlier call for a certificate of
+    /// the same bytes ([`PurseCertificate::to_bytes`]: its id leaves out the signature).
+    pub fn verify_grant_with(
+        self,
+        check_certificate: impl FnOnce(&PurseCertificate) -> Result<(), ProtocolError>,
+    ) -> Result<VerifiedTransfer, ProtocolError> {
+        check_certificate(&self.certificate)?;
         self.signed.verify(&KIND, &self.certificate.terms().wallet_key)?;
         check_terms(&self.certificate, &self.terms)?;
         Ok(VerifiedTransfer(self))
