@@ -159,6 +159,31 @@ pub struct PaymentRequest {
     pub expires_at: u64,
 }
 
+/// A scanned payment request, checked but not paid: what the confirm screen shows.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RequestPreview {
+    /// Who asks: the keys the payment would go to, with their fingerprint to compare aloud.
+    pub payee: Identity,
+    /// `None`: the payer chooses the amount.
+    pub amount: Option<Money>,
+    pub memo: String,
+    /// Device time, Unix seconds.
+    pub expires_at: u64,
+}
+
+impl From<wc::protocol::PaymentRequest> for RequestPreview {
+    fn from(r: wc::protocol::PaymentRequest) -> Self {
+        let payee =
+            wc::PublicIdentity { signing_key: r.receiver_key, agreement_key: r.receiver_agreement_key };
+        Self {
+            payee: payee.into(),
+            amount: r.amount.map(Money::from),
+            memo: r.memo,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
 /// A transfer signed and committed to the wallet file; show `qr_text` to the receiver.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Payment {

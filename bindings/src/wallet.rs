@@ -17,7 +17,7 @@ use crate::log::{LogLevel, emit};
 use crate::protector::{self, KeyProtector};
 use crate::records::{
     Accepted, AuditSummary, Balances, Confirmed, Contact, HistoryEntry, Identity, LedgerCheckpoint, LogCheck,
-    Money, Payment, PaymentRequest, RiskNotice, SyncReport, WalletEvent,
+    Money, Payment, PaymentRequest, RequestPreview, RiskNotice, SyncReport, WalletEvent,
 };
 use crate::transport::{self, SyncTransport};
 
@@ -154,6 +154,12 @@ impl Wallet {
             memo: made.request.memo,
             expires_at: made.request.expires_at,
         })
+    }
+
+    /// Reads a scanned payment request without paying it, for the confirm screen. Checks what
+    /// paying would (signature, expiry, currency); works while locked; stores nothing.
+    pub fn read_request(&self, request_qr: String) -> Result<RequestPreview, WalletError> {
+        Ok(done("wallet.read_request", self.inner.read_request(&request_qr))?.into())
     }
 
     /// Pays a scanned payment request from the offline purse. For an open request say how much;

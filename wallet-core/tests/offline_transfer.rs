@@ -113,6 +113,31 @@ fn an_open_request_is_paid_with_the_amount_the_payer_chooses() {
 }
 
 #[test]
+fn reading_a_request_shows_what_paying_it_would_do_and_changes_nothing() {
+    let f = Fixture::new();
+    let ledger = TestLedger::new();
+    let aiko = f.member(&ledger, "aiko.wallet", "AIKO-0001", 10_000);
+    let ben = f.member(&ledger, "ben.wallet", "BEN-0002", 0);
+    let request = ben.create_request(Some(yen(1_200)), "boots", 600).unwrap();
+    let transfer = aiko.pay_contact(&ben.public_identity(), yen(10), "").unwrap();
+
+    aiko.lock(); // reading a request needs no keys
+    let read = aiko.read_request(&request.qr_text).unwrap();
+    assert_eq!(read.receiver_key, ben.public_identity().signing_key);
+    assert_eq!(read.receiver_agreement_key, ben.public_identity().agreement_key);
+    assert_eq!((read.amount, read.memo.as_str()), (Some(yen(1_200)), "boots"));
+    assert_eq!(read.expires_at, request.request.expires_at);
+    // A transfer is not a request, and a request cut short is refused.
+    assert!(aiko.read_request(&transfer.qr_text).is_err());
+    assert!(aiko.read_request(&request.qr_text[..request.qr_text.len() - 9]).is_err());
+
+    drop(aiko);
+    let aiko = f.open_unlocked(&f.path("aiko.wallet"));
+    assert_eq!(aiko.balances().unwrap().offline_purse, yen(9_990), "reading paid nothing");
+    assert_eq!(aiko.history(None, 10).unwrap().len(), 1);
+}
+
+#[test]
 fn paying_the_same_request_twice_is_refused_and_names_the_first_transfer() {
     let f = Fixture::new();
     let ledger = TestLedger::new();

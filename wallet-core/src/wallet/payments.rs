@@ -485,9 +485,7 @@ impl Wallet {
         amount: Option<Amount>,
         memo: &str,
     ) -> Result<Payment, WalletError> {
-        let request = PaymentRequest::from_bytes(&qr::expect(request_qr, PayloadKind::PaymentRequest)?)?;
-        request.verify(self.now())?;
-        self.check_currency(request.currency)?;
+        let request = self.read_request(request_qr)?;
         let amount = match (request.amount, amount) {
             (Some(asked), Some(offered)) if asked != offered => {
                 return Err(WalletError::AmountMismatch { requested: asked, offered });
@@ -502,6 +500,17 @@ impl Wallet {
             agreement_key: request.receiver_agreement_key,
         };
         self.send(to, amount, memo, Some(request.nonce), String::new())
+    }
+
+    /// Reads a scanned payment request without paying it, for the screen that asks the payer to
+    /// confirm: who asks, how much, for what, until when. Checks what paying would check first
+    /// (signature, expiry, currency), so a request this accepts is one [`Wallet::pay_request`]
+    /// takes. Works while locked; stores nothing.
+    pub fn read_request(&self, request_qr: &str) -> Result<PaymentRequest, WalletError> {
+        let request = PaymentRequest::from_bytes(&qr::expect(request_qr, PayloadKind::PaymentRequest)?)?;
+        request.verify(self.now())?;
+        self.check_currency(request.currency)?;
+        Ok(request)
     }
 
     /// Pays `to` (a saved contact, or keys read from their QR code) without a request.

@@ -1439,6 +1439,12 @@ public protocol WalletProtocol: AnyObject, Sendable {
     func pinLedgerKey(ledgerKey: String) throws 
     
     /**
+     * Reads a scanned payment request without paying it, for the confirm screen. Checks what
+     * paying would (signature, expiry, currency); works while locked; stores nothing.
+     */
+    func readRequest(requestQr: String) throws  -> RequestPreview
+    
+    /**
      * The risk notices the ledger returned at the last sync.
      */
     func riskNotices() throws  -> [RiskNotice]
@@ -1851,6 +1857,20 @@ open func pinLedgerKey(ledgerKey: String)throws   {try rustCallWithError(FfiConv
         FfiConverterString.lower(ledgerKey),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Reads a scanned payment request without paying it, for the confirm screen. Checks what
+     * paying would (signature, expiry, currency); works while locked; stores nothing.
+     */
+open func readRequest(requestQr: String)throws  -> RequestPreview  {
+    return try  FfiConverterTypeRequestPreview_lift(try rustCallWithError(FfiConverterTypeWalletError_lift) {
+        uniffiCallStatus in
+    uniffi_outpost_ffi_fn_method_wallet_read_request(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(requestQr),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -3175,6 +3195,89 @@ public func FfiConverterTypeRefusedTransfer_lift(_ buf: RustBuffer) throws -> Re
 #endif
 public func FfiConverterTypeRefusedTransfer_lower(_ value: RefusedTransfer) -> RustBuffer {
     return FfiConverterTypeRefusedTransfer.lower(value)
+}
+
+
+/**
+ * A scanned payment request, checked but not paid: what the confirm screen shows.
+ */
+public struct RequestPreview: Equatable, Hashable {
+    /**
+     * Who asks: the keys the payment would go to, with their fingerprint to compare aloud.
+     */
+    public var payee: Identity
+    /**
+     * `None`: the payer chooses the amount.
+     */
+    public var amount: Money?
+    public var memo: String
+    /**
+     * Device time, Unix seconds.
+     */
+    public var expiresAt: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Who asks: the keys the payment would go to, with their fingerprint to compare aloud.
+         */payee: Identity, 
+        /**
+         * `None`: the payer chooses the amount.
+         */amount: Money?, memo: String, 
+        /**
+         * Device time, Unix seconds.
+         */expiresAt: UInt64) {
+        self.payee = payee
+        self.amount = amount
+        self.memo = memo
+        self.expiresAt = expiresAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RequestPreview: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRequestPreview: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RequestPreview {
+        return
+            try RequestPreview(
+                payee: FfiConverterTypeIdentity.read(from: &buf), 
+                amount: FfiConverterOptionTypeMoney.read(from: &buf), 
+                memo: FfiConverterString.read(from: &buf), 
+                expiresAt: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RequestPreview, into buf: inout [UInt8]) {
+        FfiConverterTypeIdentity.write(value.payee, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.amount, into: &buf)
+        FfiConverterString.write(value.memo, into: &buf)
+        FfiConverterUInt64.write(value.expiresAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestPreview_lift(_ buf: RustBuffer) throws -> RequestPreview {
+    return try FfiConverterTypeRequestPreview.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestPreview_lower(_ value: RequestPreview) -> RustBuffer {
+    return FfiConverterTypeRequestPreview.lower(value)
 }
 
 
@@ -5053,6 +5156,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_outpost_ffi_checksum_method_wallet_pin_ledger_key() != 1597) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_outpost_ffi_checksum_method_wallet_read_request() != 54812) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_outpost_ffi_checksum_method_wallet_risk_notices() != 28744) {

@@ -494,6 +494,11 @@ RustBuffer uniffi_outpost_ffi_fn_method_wallet_pay_request(uint64_t ptr, RustBuf
 void uniffi_outpost_ffi_fn_method_wallet_pin_ledger_key(uint64_t ptr, RustBuffer ledger_key, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_READ_REQUEST
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_READ_REQUEST
+RustBuffer uniffi_outpost_ffi_fn_method_wallet_read_request(uint64_t ptr, RustBuffer request_qr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_RISK_NOTICES
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_RISK_NOTICES
 RustBuffer uniffi_outpost_ffi_fn_method_wallet_risk_notices(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -1042,6 +1047,12 @@ uint16_t uniffi_outpost_ffi_checksum_method_wallet_pay_request(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_PIN_LEDGER_KEY
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_PIN_LEDGER_KEY
 uint16_t uniffi_outpost_ffi_checksum_method_wallet_pin_ledger_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_READ_REQUEST
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_READ_REQUEST
+uint16_t uniffi_outpost_ffi_checksum_method_wallet_read_request(void
     
 );
 #endif
