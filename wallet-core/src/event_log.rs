@@ -169,8 +169,10 @@ impl EventLog<'_> {
     }
 
     fn read_head(&self, conn: &Connection) -> Result<Option<(u64, [u8; 32])>, LogError> {
-        let sealed: Option<Vec<u8>> =
-            conn.query_row("SELECT sealed FROM log_head WHERE id = 1", [], |r| r.get(0)).optional()?;
+        let sealed: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT sealed FROM log_head WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
         let Some(sealed) = sealed else { return Ok(None) };
         let plain = self.key.open(self.head_ref(), &sealed)?;
         let tampered = |_: DecodeError| VaultError::Tampered { table: "log_head", id: "head".into() };
@@ -198,14 +200,15 @@ impl EventLog<'_> {
         let hash = entry_hash(seq, &body);
         let id = seq.to_string();
         let sealed = self.key.seal(self.entry_ref(id.as_bytes()), &body)?;
-        tx.execute("INSERT INTO event (seq, sealed) VALUES (?1, ?2)", (seq as i64, sealed))?;
+        tx.prepare_cached("INSERT INTO event (seq, sealed) VALUES (?1, ?2)")?
+            .execute((seq as i64, sealed))?;
         let head = Writer::new().u8(HEAD_VERSION).u64(seq).fixed(&hash).finish();
         let sealed_head = self.key.seal(self.head_ref(), &head)?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO log_head (id, sealed) VALUES (1, ?1)
              ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed",
-            [sealed_head],
-        )?;
+        )?
+        .execute([sealed_head])?;
         Ok(Event { seq, time, kind, detail: detail.to_owned(), hash })
     }
 

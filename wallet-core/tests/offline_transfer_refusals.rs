@@ -441,6 +441,88 @@ fn a_hand_forged_transfer_spending_beyond_its_purse_is_refused() {
 }
 
 #[test]
+fn a_transfer_is_checked_against_the_held_transfers_on_both_sides_of_its_slot() {
+    let f = Fixture::new();
+    let ledger = TestLedger::new();
+    let ben = f.member(&ledger, "ben.wallet", "BEN-0002", 0);
+    let aiko = RawSender::new(&f, &ledger, "AIKO-0001", 10_000);
+    // Ben holds seq 1 (total 1,000) and seq 5 (total 5,000, so 4,000 spent in seq 2 to 5).
+    let first = aiko.first(&f, &ben, 1_000);
+    ben.accept(&sealed_to(&ben, &first.to_bytes())).unwrap();
+    let fifth = aiko.sign(terms(&f, &ben, 5, random(), 5_000, 1_000));
+    ben.accept(&sealed_to(&ben, &fifth.to_bytes())).unwrap();
+    let before = snapshot(&ben);
+
+    // Seq 3 must leave room for seq 2 after seq 1 (at least 1,000 + 1 + its amount)…
+    let too_small = aiko.sign(terms(&f, &ben, 3, random(), 1_500, 500));
+    let err = ben.accept(&sealed_to(&ben, &too_small.to_bytes())).unwrap_err();
+    assert!(matches!(err, WalletError::BrokenChain { seq: 3, .. }), "{err:?}");
+    // …and seq 5's total must leave room for seq 4 and seq 5 after it.
+    let too_large = aiko.sign(terms(&f, &ben, 3, random(), 4_500, 500));
+    let err = ben.accept(&sealed_to(&ben, &too_large.to_bytes())).unwrap_err();
+    assert!(matches!(err, WalletError::BrokenChain { seq: 3, .. }), "{err:?}");
+    assert_untouched(&ben, &before, "seq 3 out of room on either side");
+
+    let fits = aiko.sign(terms(&f, &ben, 3, random(), 3_000, 1_000));
+    ben.accept(&sealed_to(&ben, &fits.to_bytes())).expect("a seq 3 with room on both sides");
+    assert_eq!(ben.balances().unwrap().pending_incoming, yen(3_000));
+}
+
+/// The sealed `purse_chain` rows of a wallet file, as stored.
+fn purse_chain_rows(path: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn.prepare("SELECT ref, sealed FROM purse_chain").unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+}
+
+fn put_back_purse_chain_rows(path: &std::path::Path, rows: &[(Vec<u8>, Vec<u8>)]) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute("DELETE FROM purse_chain", []).unwrap();
+    for (reference, sealed) in rows {
+        conn.execute("INSERT INTO purse_chain (ref, sealed) VALUES (?1, ?2)", (reference, sealed)).unwrap();
+    }
+}
+
+#[test]
+fn a_reused_slot_is_caught_even_when_the_purse_chain_row_is_missing_or_put_back_from_an_old_copy() {
+    let f = Fixture::new();
+    let ledger = TestLedger::new();
+    let path = f.path("ben.wallet");
+    let ben = f.member(&ledger, "ben.wallet", "BEN-0002", 0);
+    let aiko = RawSender::new(&f, &ledger, "AIKO-0001", 10_000);
+    let chidi = RawSender::new(&f, &ledger, "CHIDI-0003", 10_000);
+
+    let aiko_first = aiko.first(&f, &ben, 1_000);
+    ben.accept(&sealed_to(&ben, &aiko_first.to_bytes())).unwrap();
+    let chidi_first = chidi.first(&f, &ben, 1_000);
+    ben.accept(&sealed_to(&ben, &chidi_first.to_bytes())).unwrap();
+    let after_first = purse_chain_rows(&path);
+    assert_eq!(after_first.len(), 2, "one row per payer purse");
+    for (sender, first) in [(&aiko, &aiko_first), (&chidi, &chidi_first)] {
+        let second = sender.sign(terms(&f, &ben, 2, first.id(), 1_500, 500));
+        ben.accept(&sealed_to(&ben, &second.to_bytes())).unwrap();
+    }
+    drop(ben);
+
+    // Rows as they were after the first transfers: sealed by this wallet, so they open, but they
+    // forget seq 2.
+    put_back_purse_chain_rows(&path, &after_first);
+    let ben = f.open_unlocked(&path);
+    let reused = aiko.sign(terms(&f, &ben, 2, aiko_first.id(), 1_700, 700));
+    let err = ben.accept(&sealed_to(&ben, &reused.to_bytes())).unwrap_err();
+    assert!(matches!(err, WalletError::DoubleSpend { seq: 2, .. }), "old row: {err:?}");
+    drop(ben);
+
+    // No rows at all, as in a wallet file from before they existed.
+    put_back_purse_chain_rows(&path, &[]);
+    let ben = f.open_unlocked(&path);
+    let reused = chidi.sign(terms(&f, &ben, 2, chidi_first.id(), 1_700, 700));
+    let err = ben.accept(&sealed_to(&ben, &reused.to_bytes())).unwrap_err();
+    assert!(matches!(err, WalletError::DoubleSpend { seq: 2, .. }), "no row: {err:?}");
+    assert_eq!(ben.balances().unwrap().pending_incoming, yen(3_000), "only the first seq 2s credited");
+}
+
+#[test]
 fn a_transfer_that_does_not_continue_the_purse_chain_is_refused() {
     let f = Fixture::new();
     let ledger = TestLedger::new();

@@ -55,6 +55,10 @@ const MIGRATIONS: &[&str] = &[
     // finds what to upload without opening every row of a long history.
     "ALTER TABLE transfer ADD COLUMN unsettled INTEGER NOT NULL DEFAULT 1 CHECK (unsettled IN (0, 1));
      CREATE INDEX transfer_unsettled ON transfer (seq) WHERE unsettled = 1;",
+    // 4: one sealed row per payer purse with the chain of transfers accepted from it, so an
+    // accept reads one row instead of every transfer held from that purse. Wallets from before
+    // build each purse's row from their transfer rows the first time they need it.
+    "CREATE TABLE purse_chain (ref BLOB PRIMARY KEY CHECK (length(ref) = 32), sealed BLOB NOT NULL) STRICT;",
 ];
 
 /// The schema version this build writes and reads.

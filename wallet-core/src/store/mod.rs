@@ -113,6 +113,8 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)?;
         configure(&conn)?;
+        // Room for every statement a payment, an accept and a sync run, so none is parsed again.
+        conn.set_prepared_statement_cache_capacity(64);
         if version < SCHEMA_VERSION {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
             migrations::apply(&tx, version)?;
@@ -235,5 +237,5 @@ pub(crate) fn read_blob(
     key: &dyn rusqlite::ToSql,
 ) -> Result<Option<Vec<u8>>, StoreError> {
     let sql = format!("SELECT sealed FROM {table} WHERE {key_column} = ?1");
-    Ok(conn.query_row(&sql, [key], |r| r.get(0)).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([key], |r| r.get(0)).optional()?)
 }

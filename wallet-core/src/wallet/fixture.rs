@@ -162,8 +162,7 @@ pub fn build_history(wallet: &Wallet, spec: &HistorySpec) -> Result<BuiltHistory
 
     let shards = spec.threads.max(1);
     let mut states: Vec<HashMap<usize, ChainState>> = vec![HashMap::new(); shards];
-    wallet.with_unlocked(|store, key| {
-        let identity = wallet.load_identity(store.conn(), key)?;
+    wallet.with_identity(|store, key, identity| {
         // A pipeline: while the signing threads work on one block, this thread writes the one
         // before it.
         let mut signed: Option<Vec<Row>> = None;

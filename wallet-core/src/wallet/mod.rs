@@ -6,7 +6,8 @@
 //! ```
 //!
 //! A locked wallet can still tell who it is ([`Wallet::public_identity`]); everything else needs
-//! the data key, which exists in memory only while unlocked and is zeroized on lock and on drop.
+//! the data key, which exists in memory only while unlocked and is zeroized on lock and on drop
+//! (as are the identity secrets opened with it at unlock).
 //!
 //! Threading: a `Wallet` is `Send + Sync`; every method takes `&self` and serialises on one
 //! internal lock, so the app may call from any thread. [`Wallet::unlock`] and
@@ -188,9 +189,16 @@ pub struct Balances {
 
 struct State {
     store: Store,
-    /// The data key while unlocked. The identity secrets are not kept: they are read from their
-    /// sealed row when something needs signing, so they spend less time in memory.
-    unlocked: Option<DataKey>,
+    unlocked: Option<Unlocked>,
+}
+
+/// What an unlocked wallet holds in memory until `lock` (both zeroized on drop): the data key,
+/// and the identity opened from its sealed row at unlock. Keeping the identity costs nothing in
+/// exposure, since the data key opens that row anyway, and saves every payment, accept and
+/// sync a row read, an opening and the derivation of both public keys.
+struct Unlocked {
+    key: DataKey,
+    identity: Identity,
 }
 
 /// An Outpost wallet file, opened. See the module documentation for the lifecycle.
@@ -260,7 +268,7 @@ impl Wallet {
             Ok(())
         })?;
         Ok(Wallet {
-            state: Mutex::new(State { store, unlocked: Some(key) }),
+            state: Mutex::new(State { store, unlocked: Some(Unlocked { key, identity }) }),
             record,
             protector,
             options,
@@ -325,13 +333,13 @@ impl Wallet {
         }
         let (key, wrap) = self.check_pin(&mut state.store, pin)?;
         // Proves the secrets are whole and match the clear public keys before reporting success.
-        self.load_identity(state.store.conn(), &key)?;
+        let identity = self.load_identity(state.store.conn(), &key)?;
         if self.options.kdf.cost() > wrap.params().cost() {
             // An upgrade that fails (say the protector is unavailable a moment) leaves the old,
             // still valid wrap in place and is tried again at the next unlock.
             let _ = self.rewrap(&mut state.store, &key, pin, self.options.kdf, EventKind::KdfUpgraded);
         }
-        state.unlocked = Some(key);
+        state.unlocked = Some(Unlocked { key, identity });
         Ok(())
     }
 
@@ -393,7 +401,18 @@ impl Wallet {
         let mut state = self.state();
         let State { store, unlocked } = &mut *state;
         let unlocked = unlocked.as_ref().ok_or(WalletError::Locked)?;
-        f(store, unlocked)
+        f(store, &unlocked.key)
+    }
+
+    /// [`Wallet::with_unlocked`] for calls that sign or open envelopes.
+    fn with_identity<T>(
+        &self,
+        f: impl FnOnce(&mut Store, &DataKey, &Identity) -> Result<T, WalletError>,
+    ) -> Result<T, WalletError> {
+        let mut state = self.state();
+        let State { store, unlocked } = &mut *state;
+        let Unlocked { key, identity } = unlocked.as_ref().ok_or(WalletError::Locked)?;
+        f(store, key, identity)
     }
 
     fn log<'a>(&'a self, key: &'a DataKey) -> EventLog<'a> {
@@ -546,11 +565,11 @@ fn write_balance(
         .u64(amount.minor())
         .finish();
     let sealed = key.seal(row(wallet_id, "balance", name.as_bytes()), &plain)?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO balance (name, sealed) VALUES (?1, ?2)
          ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed",
-        (name, sealed),
-    )?;
+    )?
+    .execute((name, sealed))?;
     Ok(())
 }
 

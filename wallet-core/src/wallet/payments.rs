@@ -22,7 +22,8 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::records::{
-    Contact, MAX_CONTACT_LABEL, PurseRecord, RequestRecord, TransferRecord, TransferStatus,
+    ChainLink, ChainSlot, Contact, MAX_CONTACT_LABEL, PurseChain, PurseRecord, RequestRecord, TransferRecord,
+    TransferStatus,
 };
 use super::{Wallet, WalletError, read_balance_or_zero, row, write_balance};
 use crate::encoding::DecodeError;
@@ -206,15 +207,13 @@ impl Rows<'_> {
     ) -> Result<(), WalletError> {
         let reference = self.lookup("transfer", &record.transfer.id());
         let sealed = self.seal("transfer", &reference, &record.encode())?;
-        tx.execute(
-            "INSERT INTO transfer (ref, purse, request, sealed) VALUES (?1, ?2, ?3, ?4)",
-            params![
+        tx.prepare_cached("INSERT INTO transfer (ref, purse, request, sealed) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![
                 &reference[..],
                 purse.map(|p| self.lookup("transfer-purse", p).to_vec()),
                 request.map(|n| self.lookup("transfer-request", n).to_vec()),
                 sealed
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 
@@ -225,10 +224,8 @@ impl Rows<'_> {
     ) -> Result<(), WalletError> {
         let reference = self.lookup("transfer", &record.transfer.id());
         let sealed = self.seal("transfer", &reference, &record.encode())?;
-        tx.execute(
-            "UPDATE transfer SET sealed = ?2, unsettled = ?3 WHERE ref = ?1",
-            params![&reference[..], sealed, !record.status.is_final()],
-        )?;
+        tx.prepare_cached("UPDATE transfer SET sealed = ?2, unsettled = ?3 WHERE ref = ?1")?
+            .execute(params![&reference[..], sealed, !record.status.is_final()])?;
         Ok(())
     }
 
@@ -288,9 +285,8 @@ impl Wallet {
     /// The signed enrolment request for `member_id` and its QR text (`OP1E:…`), for the finance
     /// officer to scan. Writes nothing.
     pub fn enrolment_request(&self, member_id: &str) -> Result<(EnrolmentRequest, String), WalletError> {
-        self.with_unlocked(|store, key| {
-            let identity = self.load_identity(store.conn(), key)?;
-            let request = EnrolmentRequest::sign(&identity, member_id, self.now())?;
+        self.with_identity(|_, _, identity| {
+            let request = EnrolmentRequest::sign(identity, member_id, self.now())?;
             let text = qr::encode(PayloadKind::Enrolment, &request.to_bytes());
             Ok((request, text))
         })
@@ -451,14 +447,13 @@ impl Wallet {
         if let Some(amount) = amount {
             self.check_currency(amount.currency())?;
         }
-        self.with_unlocked(|store, key| {
-            let identity = self.load_identity(store.conn(), key)?;
+        self.with_identity(|store, key, identity| {
             let now = self.now();
             let mut nonce = [0u8; 16];
             random_bytes(&mut nonce)?;
             let expires_at = now.saturating_add(valid_for_secs);
             let request =
-                PaymentRequest::sign(&identity, self.record.currency, amount, nonce, expires_at, memo)?;
+                PaymentRequest::sign(identity, self.record.currency, amount, nonce, expires_at, memo)?;
             let rows = self.rows(key);
             let tx = store.write()?;
             let record = RequestRecord { request: request.clone(), paid_by: None };
@@ -556,8 +551,7 @@ impl Wallet {
         if to.signing_key == self.record.public.signing_key {
             return Err(WalletError::SelfPayment);
         }
-        self.with_unlocked(|store, key| {
-            let identity = self.load_identity(store.conn(), key)?;
+        self.with_identity(|store, key, identity| {
             let rows = self.rows(key);
             let now = self.now();
             // Purse selection, signing and the debit happen inside one immediate transaction, so
@@ -579,7 +573,7 @@ impl Wallet {
                 time: now,
                 memo: memo.to_owned(),
             };
-            let transfer = Transfer::sign(purse.certificate.clone(), terms, &identity)?;
+            let transfer = Transfer::sign(purse.certificate.clone(), terms, identity)?;
             let qr_text = seal_transfer(&transfer, &to.agreement_key)?;
             let transfer_id = transfer.id();
 
@@ -640,11 +634,10 @@ impl Wallet {
     /// treated as revoked by this wallet.
     pub fn accept(&self, transfer_qr: &str) -> Result<Accepted, WalletError> {
         let sealed = qr::expect(transfer_qr, PayloadKind::Transfer)?;
-        self.with_unlocked(|store, key| {
-            let identity = self.load_identity(store.conn(), key)?;
+        self.with_identity(|store, key, identity| {
             let ledger_key = read_ledger_key(store.conn(), key, &self.record.wallet_id)?
                 .ok_or(WalletError::NotEnrolled)?;
-            let plain = envelope::open(&identity, TRANSFER_PURPOSE, &sealed)?;
+            let plain = envelope::open(identity, TRANSFER_PURPOSE, &sealed)?;
             let now = self.now();
             let transfer = Transfer::from_bytes(&plain)?.verify(&ledger_key, now)?.into_transfer();
             let terms = transfer.terms();
@@ -666,15 +659,24 @@ impl Wallet {
                 Some(nonce) => Some(self.matching_request(store.conn(), &rows, nonce, &transfer)?),
                 None => None,
             };
-            let held = self.held_from_purse(store.conn(), &rows, &purse_id)?;
-            if let Some(first) = held.iter().find(|h| h.transfer.terms().seq == terms.seq) {
-                return self.keep_double_spend_evidence(store, key, first, transfer, now);
+            let mut chain = self.purse_chain(store.conn(), &rows, &purse_id)?;
+            let link = ChainLink::of(&transfer);
+            match chain.slot(link.seq) {
+                ChainSlot::Taken(first) => {
+                    let first = rows
+                        .transfer(store.conn(), &first.transfer_id)?
+                        .ok_or_else(|| tampered("transfer", &first.transfer_id))?;
+                    return self.keep_double_spend_evidence(store, key, &first, transfer, now);
+                }
+                ChainSlot::Free { before, after } => {
+                    for held in before.into_iter().chain(after) {
+                        check_chain(held, &link)?;
+                    }
+                }
             }
-            for h in &held {
-                check_chain(&h.transfer, &transfer)?;
-            }
+            chain.insert(link);
 
-            let receipt = Receipt::sign(transfer_id, now, &identity)?;
+            let receipt = Receipt::sign(transfer_id, now, identity)?;
             let amount = transfer.amount();
             let sender_key = certificate.wallet_key;
             let sender_member_id = certificate.member_id.clone();
@@ -690,6 +692,7 @@ impl Wallet {
             let tx = store.write()?;
             self.add_to_balance(&tx, key, "pending_in", amount)?;
             rows.insert_transfer(&tx, &record, Some(&purse_id), None)?;
+            rows.put(&tx, "purse_chain", &rows.lookup("purse_chain", &purse_id), &chain.encode())?;
             if let Some(request) = request.as_mut() {
                 request.paid_by = Some(transfer_id);
                 rows.put(&tx, "request", &rows.lookup("request", &request.request.nonce), &request.encode())?;
@@ -756,6 +759,30 @@ impl Wallet {
             return Err(WalletError::RequestAlreadyPaid);
         }
         Ok(record)
+    }
+
+    /// The transfers accepted from `purse_id`, as the chain check needs them: its sealed row,
+    /// or, when that row is missing (a wallet file from before the row existed) or does not
+    /// count every transfer held from the purse (a row put back from an older copy of the file),
+    /// rebuilt from the transfer rows themselves.
+    fn purse_chain(
+        &self,
+        conn: &rusqlite::Connection,
+        rows: &Rows<'_>,
+        purse_id: &MessageId,
+    ) -> Result<PurseChain, WalletError> {
+        let held: i64 = conn
+            .prepare_cached("SELECT count(*) FROM transfer WHERE purse = ?1")?
+            .query_row([&rows.lookup("transfer-purse", purse_id)[..]], |r| r.get(0))?;
+        let stored =
+            rows.get(conn, "purse_chain", &rows.lookup("purse_chain", purse_id), PurseChain::decode)?;
+        match stored {
+            Some(chain) if i64::try_from(chain.len()) == Ok(held) => Ok(chain),
+            _ => {
+                let transfers = self.held_from_purse(conn, rows, purse_id)?;
+                Ok(PurseChain::from_transfers(transfers.iter().map(|h| &h.transfer)))
+            }
+        }
     }
 
     fn held_from_purse(
@@ -968,14 +995,18 @@ fn seal_transfer(transfer: &Transfer, agreement_key: &[u8; 32]) -> Result<String
 /// Chain continuity between a transfer already held (`held`) and a new one from the same purse
 /// with a different sequence number: neighbours must link by hash and add up exactly; farther
 /// apart, the later one's cumulative total must leave room for the ones between.
-fn check_chain(held: &Transfer, new: &Transfer) -> Result<(), WalletError> {
-    let (earlier, later) = if held.terms().seq < new.terms().seq { (held, new) } else { (new, held) };
-    let (e, l) = (earlier.terms(), later.terms());
-    let broken = |reason| Err(WalletError::BrokenChain { seq: new.terms().seq, reason });
+///
+/// Accept checks a new transfer against its nearest held neighbours only. That is enough: held
+/// links are pairwise consistent, every amount is at least one minor unit, so if the new link
+/// leaves room after its lower neighbour `a`, it leaves room after anything below `a`, since
+/// `a`'s own total left room for those (and symmetrically above).
+fn check_chain(held: &ChainLink, new: &ChainLink) -> Result<(), WalletError> {
+    let (e, l) = if held.seq < new.seq { (held, new) } else { (new, held) };
+    let broken = |reason| Err(WalletError::BrokenChain { seq: new.seq, reason });
     let gap = u64::from(l.seq - e.seq - 1);
     let least = e.spent_after.checked_add(l.amount).and_then(|v| v.checked_add(gap));
     if l.seq == e.seq + 1 {
-        if l.prev_hash != earlier.id() {
+        if l.prev_hash != e.transfer_id {
             return broken("it does not name the purse's previous transfer this wallet holds");
         }
         if Some(l.spent_after) != least {

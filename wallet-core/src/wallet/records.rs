@@ -293,3 +293,123 @@ impl Contact {
         Ok(Self { label, identity: PublicIdentity { signing_key, agreement_key }, added_at })
     }
 }
+
+/// What a receiving wallet keeps of the transfers it accepted from one payer purse: for each, the
+/// few fields the chain check reads. One sealed row per payer purse, so accepting a transfer
+/// reads one row instead of opening every transfer held from that purse.
+///
+/// The links are sorted by sequence number, one per number, and pairwise consistent (each was
+/// checked against its neighbours when it was added). That is why a new transfer only needs
+/// checking against its two neighbours: see `check_chain` in payments.rs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PurseChain {
+    links: Vec<ChainLink>,
+}
+
+/// One accepted transfer as the chain check sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChainLink {
+    pub seq: u32,
+    pub transfer_id: MessageId,
+    pub prev_hash: MessageId,
+    pub spent_after: u64,
+    pub amount: u64,
+}
+
+/// Where a sequence number falls among the links held.
+pub(crate) enum ChainSlot<'a> {
+    /// A transfer with this number is held already.
+    Taken(&'a ChainLink),
+    /// Free: the held links just before and just after it, if any.
+    Free { before: Option<&'a ChainLink>, after: Option<&'a ChainLink> },
+}
+
+const CHAIN_VERSION: u8 = 1;
+const CHAIN_LINK_BYTES: usize = 4 + 32 + 32 + 8 + 8;
+
+impl ChainLink {
+    pub fn of(transfer: &Transfer) -> Self {
+        let terms = transfer.terms();
+        Self {
+            seq: terms.seq,
+            transfer_id: transfer.id(),
+            prev_hash: terms.prev_hash,
+            spent_after: terms.spent_after,
+            amount: terms.amount,
+        }
+    }
+}
+
+impl PurseChain {
+    /// Builds the chain from transfers held, in any order. A sequence number seen twice (kept
+    /// double-spend evidence) keeps its first transfer, as the check did when it was received.
+    pub fn from_transfers<'a>(transfers: impl IntoIterator<Item = &'a Transfer>) -> Self {
+        let mut chain = Self::default();
+        for transfer in transfers {
+            if let ChainSlot::Free { .. } = chain.slot(transfer.terms().seq) {
+                chain.insert(ChainLink::of(transfer));
+            }
+        }
+        chain
+    }
+
+    pub fn len(&self) -> usize {
+        self.links.len()
+    }
+
+    pub fn slot(&self, seq: u32) -> ChainSlot<'_> {
+        match self.links.binary_search_by_key(&seq, |l| l.seq) {
+            Ok(at) => ChainSlot::Taken(&self.links[at]),
+            Err(at) => ChainSlot::Free {
+                before: at.checked_sub(1).map(|i| &self.links[i]),
+                after: self.links.get(at),
+            },
+        }
+    }
+
+    /// Adds a link whose sequence number is free (the caller checked its slot).
+    pub fn insert(&mut self, link: ChainLink) {
+        let at = self.links.partition_point(|l| l.seq < link.seq);
+        debug_assert!(self.links.get(at).is_none_or(|l| l.seq != link.seq), "slot taken");
+        self.links.insert(at, link);
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.u8(CHAIN_VERSION).u32(self.links.len() as u32);
+        for link in &self.links {
+            w.u32(link.seq)
+                .fixed(&link.transfer_id)
+                .fixed(&link.prev_hash)
+                .u64(link.spent_after)
+                .u64(link.amount);
+        }
+        w.finish()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        r.version("purse chain", CHAIN_VERSION)?;
+        let count = r.u32("links")? as usize;
+        // Refuse a count the row cannot hold before reserving room for it.
+        if count > bytes.len() / CHAIN_LINK_BYTES {
+            return Err(invalid("links"));
+        }
+        let mut links: Vec<ChainLink> = Vec::with_capacity(count);
+        for _ in 0..count {
+            let link = ChainLink {
+                seq: r.u32("seq")?,
+                transfer_id: r.array("transfer id")?,
+                prev_hash: r.array("previous hash")?,
+                spent_after: r.u64("spent after")?,
+                amount: r.u64("amount")?,
+            };
+            if links.last().is_some_and(|last| last.seq >= link.seq) {
+                return Err(invalid("link order"));
+            }
+            links.push(link);
+        }
+        r.finish()?;
+        Ok(Self { links })
+    }
+}

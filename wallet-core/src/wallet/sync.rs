@@ -203,7 +203,7 @@ impl Wallet {
     }
 
     fn prepare_sync(&self, purse: Option<Amount>) -> Result<Prepared, WalletError> {
-        self.with_unlocked(|store, key| {
+        self.with_identity(|store, key, identity| {
             let wallet_id = &self.record.wallet_id;
             let ledger_key =
                 read_ledger_key(store.conn(), key, wallet_id)?.ok_or(WalletError::NotEnrolled)?;
@@ -212,7 +212,6 @@ impl Wallet {
                 let full = request.body().transfers.len() == MAX_SYNC_TRANSFERS;
                 return Ok(Prepared { id: request.id(), bytes, ledger_key, full });
             }
-            let identity = self.load_identity(store.conn(), key)?;
             let rows = self.rows(key);
             let records = unsettled(store.conn(), &rows, MAX_SYNC_TRANSFERS)?;
             let full = records.len() == MAX_SYNC_TRANSFERS;
@@ -244,7 +243,7 @@ impl Wallet {
                 purse: order,
                 payments: read_outbox(&tx, key, wallet_id)?,
             };
-            let request = SyncRequest::sign(body, &identity)?;
+            let request = SyncRequest::sign(body, identity)?;
             let bytes = request.to_bytes();
             write_setting(&tx, key, wallet_id, PENDING, &bytes)?;
             tx.commit()?;
