@@ -5,6 +5,8 @@
 //
 // Written without an Android SDK at hand: it has not been through Gradle. See
 // bindings/android/README.md.
+import org.jetbrains.kotlin.gradle.dsl.JvmTarget
+
 plugins {
     id("com.android.library")
     id("org.jetbrains.kotlin.android")
@@ -18,6 +20,19 @@ android {
         // The API level the .so files were built against (build-android.sh --platform).
         minSdk = 24
         consumerProguardFiles("consumer-rules.pro")
+    }
+
+    // Java and Kotlin must target the same JVM, or the Kotlin Gradle plugin stops the build;
+    // 17 matches the reference app (android-demo).
+    compileOptions {
+        sourceCompatibility = JavaVersion.VERSION_17
+        targetCompatibility = JavaVersion.VERSION_17
+    }
+}
+
+kotlin {
+    compilerOptions {
+        jvmTarget.set(JvmTarget.JVM_17)
     }
 }
 
