@@ -3,8 +3,9 @@
 //! settles, logs and answers; against the same number of strict Ed25519 verifications. Criterion
 //! reports both as elements a second.
 //!
-//! The ledger's log grows by a batch each iteration, as it would in service, and every sync's
-//! answer is built over the whole log; so later samples are slower than early ones.
+//! The ledger's log grows by a batch each iteration, as it would in service. Every answer signs a
+//! root over the whole log, from the tree the ledger keeps between syncs, so later samples cost
+//! about what early ones do, apart from SQLite's own tables growing.
 //!
 //! `cargo bench -p outpost-ledger`. `outpost bench --json` reports the same comparison.
 

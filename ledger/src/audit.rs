@@ -1,14 +1,15 @@
 //! The ledger's side of the audit log: appending entries inside the transaction that makes each
-//! change, reading them back, and the Merkle root and proofs over them. The entry format and the
+//! change, reading them back, and the Merkle tree and proofs over them. The entry format and the
 //! offline audit live in wallet-core (`outpost_wallet_core::audit`), so the ledger, wallets and
 //! auditors read one definition.
 //!
-//! The root is recomputed from the stored leaves every time, never cached: a leaf changed or
-//! removed in the database changes the root the ledger signs next, and wallets holding an earlier
-//! checkpoint refuse the inconsistent one.
+//! The tree is built from the stored leaves, never from what the ledger meant to write: a leaf
+//! changed or removed in the database changes the root the ledger signs next, and wallets holding
+//! an earlier checkpoint refuse the inconsistent one. `log_cache` keeps the tree between calls and
+//! says why it still sees such a change.
 
 use outpost_wallet_core::audit::{Account, AuditEntry, EntryKind, Move};
-use outpost_wallet_core::merkle::{self, Hash};
+use outpost_wallet_core::merkle::{self, Hash, MerkleError};
 use rusqlite::{Connection, params};
 
 use crate::LedgerError;
@@ -65,7 +66,8 @@ impl NewEntry {
 /// Appends an entry at the end of the log; the caller's transaction makes it durable with the
 /// change it records. Returns its position.
 pub(crate) fn append(conn: &Connection, at: u64, entry: NewEntry) -> Result<u64, LedgerError> {
-    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq) + 1, 0) FROM audit", [], |r| r.get(0))?;
+    let seq: i64 =
+        conn.prepare_cached("SELECT COALESCE(MAX(seq) + 1, 0) FROM audit")?.query_row([], |r| r.get(0))?;
     let entry = AuditEntry {
         seq: seq as u64,
         at,
@@ -77,23 +79,33 @@ pub(crate) fn append(conn: &Connection, at: u64, entry: NewEntry) -> Result<u64,
         evidence: entry.evidence,
         detail: entry.detail,
     };
-    conn.execute("INSERT INTO audit (seq, leaf) VALUES (?1, ?2)", params![seq, entry.leaf_data()])?;
+    conn.prepare_cached("INSERT INTO audit (seq, leaf) VALUES (?1, ?2)")?
+        .execute(params![seq, entry.leaf_data()])?;
+    let mut insert_party =
+        conn.prepare_cached("INSERT OR IGNORE INTO audit_party (member_id, seq) VALUES (?1, ?2)")?;
     for member in entry.parties() {
-        conn.execute(
-            "INSERT OR IGNORE INTO audit_party (member_id, seq) VALUES (?1, ?2)",
-            params![member, seq],
-        )?;
+        insert_party.execute(params![member, seq])?;
     }
     Ok(seq as u64)
 }
 
-/// The stored leaves from position `from`, at most `limit`, as stored (possibly tampered with:
-/// callers that need entries decode them).
-pub(crate) fn leaves(conn: &Connection, from: u64, limit: u32) -> Result<Vec<(u64, Vec<u8>)>, LedgerError> {
+/// Calls `f` with each stored leaf from position `from`, at most `limit`, in order, as stored
+/// (possibly tampered with: callers that need entries decode them), without holding them all.
+pub(crate) fn for_each_leaf(
+    conn: &Connection,
+    from: u64,
+    limit: u32,
+    mut f: impl FnMut(u64, &[u8]) -> Result<(), LedgerError>,
+) -> Result<(), LedgerError> {
     let from = i64::try_from(from).unwrap_or(i64::MAX);
-    let mut stmt = conn.prepare("SELECT seq, leaf FROM audit WHERE seq >= ?1 ORDER BY seq LIMIT ?2")?;
-    let rows = stmt.query_map(params![from, limit], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, leaf FROM audit WHERE seq >= ?1 ORDER BY seq LIMIT ?2")?;
+    let mut rows = stmt.query(params![from, limit])?;
+    while let Some(row) = rows.next()? {
+        let seq = row.get::<_, i64>(0)? as u64;
+        f(seq, &row.get::<_, Vec<u8>>(1)?)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn decode(seq: u64, leaf: &[u8]) -> Result<AuditEntry, LedgerError> {
@@ -102,103 +114,202 @@ pub(crate) fn decode(seq: u64, leaf: &[u8]) -> Result<AuditEntry, LedgerError> {
 }
 
 pub(crate) fn entries(conn: &Connection, from: u64, limit: u32) -> Result<Vec<AuditEntry>, LedgerError> {
-    leaves(conn, from, limit)?.iter().map(|(seq, leaf)| decode(*seq, leaf)).collect()
-}
-
-/// The leaf hashes of the whole log, in order of position.
-pub(crate) fn leaf_hashes(conn: &Connection) -> Result<Vec<Hash>, LedgerError> {
-    Ok(positioned_leaf_hashes(conn)?.into_iter().map(|(_, hash)| hash).collect())
-}
-
-/// The leaf hashes in order with the stored `seq` of each. A row's position in the tree is its
-/// index in this list; it equals its `seq` unless rows were removed behind the ledger's back,
-/// and then wallets and auditors see the tree change.
-pub(crate) fn positioned_leaf_hashes(conn: &Connection) -> Result<Vec<(u64, Hash)>, LedgerError> {
-    let mut stmt = conn.prepare("SELECT seq, leaf FROM audit ORDER BY seq")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)))?;
     let mut out = Vec::new();
-    for row in rows {
-        let (seq, leaf) = row?;
-        out.push((seq, merkle::leaf_hash(&leaf)));
-    }
+    for_each_leaf(conn, from, limit, |seq, leaf| {
+        out.push(decode(seq, leaf)?);
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// Every level of the Merkle tree over `leaves`, built once so that a sync's answer can carry many
-/// inclusion proofs for O(n + k log n) hashes instead of O(k n): a sync of a full batch proves up
-/// to `MAX_SYNC_ENTRIES` entries over the whole log.
-///
-/// Bottom-up pairing, with an unpaired last node carried up unhashed, builds exactly RFC 6962's
-/// tree (which splits at the largest power of two below the size), so the root and the paths are
-/// those of `merkle::root` and `merkle::inclusion_proof`; the tests below check it against them.
-pub(crate) struct Tree {
-    levels: Vec<Vec<Hash>>,
+/// An entry that concerns a member, as [`member_leaves`] finds it.
+pub(crate) struct MemberLeaf {
+    pub seq: u64,
+    /// The stored leaf; `None` if the row is gone although the member's index of it remains.
+    pub leaf: Option<Vec<u8>>,
 }
 
-impl Tree {
-    pub fn new(leaves: Vec<Hash>) -> Tree {
-        let mut levels = vec![leaves];
-        while levels.last().is_some_and(|level| level.len() > 1) {
-            let below = levels.last().expect("a level");
-            let above = below
-                .chunks(2)
-                .map(|pair| match pair {
-                    [left, right] => merkle::node_hash(left, right),
-                    [carried] => *carried,
-                    _ => unreachable!("chunks of two"),
-                })
-                .collect();
-            levels.push(above);
-        }
-        Tree { levels }
-    }
-
-    pub fn size(&self) -> u64 {
-        self.levels[0].len() as u64
-    }
-
-    pub fn leaves(&self) -> &[Hash] {
-        &self.levels[0]
-    }
-
-    pub fn root(&self) -> Hash {
-        match self.levels.last().and_then(|top| top.first()) {
-            Some(root) if self.size() > 0 => *root,
-            _ => merkle::empty_root(),
-        }
-    }
-
-    /// RFC 6962 `PATH(index, D[n])`, from the leaf's sibling up; `None` past the last leaf.
-    pub fn inclusion_proof(&self, index: u64) -> Option<Vec<Hash>> {
-        let mut at = usize::try_from(index).ok().filter(|&i| i < self.levels[0].len())?;
-        let mut proof = Vec::new();
-        for level in &self.levels[..self.levels.len() - 1] {
-            if let Some(sibling) = level.get(at ^ 1) {
-                proof.push(*sibling);
-            }
-            at /= 2;
-        }
-        Some(proof)
-    }
-}
-
-pub(crate) fn root(conn: &Connection) -> Result<(u64, Hash), LedgerError> {
-    let leaves = leaf_hashes(conn)?;
-    Ok((leaves.len() as u64, merkle::root(&leaves)))
-}
-
-/// Positions of the entries that concern `member_id`, from `from`, at most `limit`.
-pub(crate) fn member_positions(
+/// The entries that concern `member_id` from position `from`, at most `limit`, in order.
+pub(crate) fn member_leaves(
     conn: &Connection,
     member_id: &str,
     from: u64,
     limit: usize,
-) -> Result<Vec<u64>, LedgerError> {
+) -> Result<Vec<MemberLeaf>, LedgerError> {
     let from = i64::try_from(from).unwrap_or(i64::MAX);
-    let mut stmt =
-        conn.prepare("SELECT seq FROM audit_party WHERE member_id = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3")?;
-    let rows = stmt.query_map(params![member_id, from, limit as i64], |r| r.get::<_, i64>(0))?;
-    Ok(rows.map(|r| r.map(|s| s as u64)).collect::<Result<_, _>>()?)
+    let mut stmt = conn.prepare_cached(
+        "SELECT audit_party.seq, audit.leaf FROM audit_party LEFT JOIN audit ON audit.seq = audit_party.seq
+         WHERE audit_party.member_id = ?1 AND audit_party.seq >= ?2 ORDER BY audit_party.seq LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![member_id, from, limit as i64], |r| {
+        Ok(MemberLeaf { seq: r.get::<_, i64>(0)? as u64, leaf: r.get(1)? })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The Merkle tree over the log, grown one leaf at a time: what the ledger keeps between calls
+/// (see `log_cache`) so that a sync's answer gets its root and proofs for O(log n) hashes
+/// instead of re-hashing the whole log.
+///
+/// It keeps every *complete* subtree: `complete[h][i]` is the hash of leaves `i·2^h` to
+/// `(i+1)·2^h - 1`. Appending a leaf costs one node hash on average, and the whole tree fewer than
+/// 2n hashes. A tree whose size is not a power of two also has an incomplete subtree at some
+/// heights, along its right edge; a [`TreeView`] hashes those once (at most one hash per height).
+/// Every range RFC 6962 hashes, splitting at the largest power of two below its size, starts at a
+/// multiple of that power: it is either a complete subtree or one of the right edge's, so roots
+/// and proofs are lookups. The tests below check them against `merkle`'s direct computation for
+/// every size, index and earlier size up to 70.
+#[derive(Default)]
+pub(crate) struct Tree {
+    complete: Vec<Vec<Hash>>,
+}
+
+impl Tree {
+    pub fn push(&mut self, leaf: Hash) {
+        let mut node = leaf;
+        let mut height = 0;
+        loop {
+            if height == self.complete.len() {
+                self.complete.push(Vec::new());
+            }
+            let level = &mut self.complete[height];
+            level.push(node);
+            // An even count: the new node completes a pair, so their parent is complete too.
+            if level.len() % 2 == 1 {
+                return;
+            }
+            node = merkle::node_hash(&level[level.len() - 2], &level[level.len() - 1]);
+            height += 1;
+        }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.complete.first().map_or(0, |leaves| leaves.len() as u64)
+    }
+
+    /// The tree as it stands, with its right edge hashed, for its root and proofs.
+    pub fn view(&self) -> TreeView<'_> {
+        let mut view = TreeView { complete: &self.complete, size: self.size(), edge: Vec::new() };
+        view.edge.push(None);
+        for height in 1..=view.height() {
+            let index = view.size >> height;
+            let edge = if view.size.is_multiple_of(1 << height) {
+                None
+            } else {
+                // The incomplete node's children: the left always exists, the right only when the
+                // tree reaches past the left; a node without its right child is its left child.
+                let left = view.node(height - 1, 2 * index);
+                let right = view.node(height - 1, 2 * index + 1);
+                left.map(|left| right.map_or(left, |right| merkle::node_hash(&left, &right)))
+            };
+            view.edge.push(edge);
+        }
+        view
+    }
+}
+
+/// A [`Tree`] at its current size, with the hash of its incomplete subtree at each height (if
+/// any): the RFC 6962 tree, node by node.
+pub(crate) struct TreeView<'t> {
+    complete: &'t [Vec<Hash>],
+    size: u64,
+    /// `edge[h]`: the hash of leaves `(size >> h) << h` to the last, when that is not a complete
+    /// subtree.
+    edge: Vec<Option<Hash>>,
+}
+
+impl TreeView<'_> {
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub fn root(&self) -> Hash {
+        match self.size {
+            0 => merkle::empty_root(),
+            _ => self.node(self.height(), 0).expect("a tree of leaves has a root"),
+        }
+    }
+
+    /// RFC 6962 `PATH(index, D[n])`, from the leaf's sibling up; the errors of
+    /// [`merkle::inclusion_proof`].
+    pub fn inclusion_proof(&self, index: u64) -> Result<Vec<Hash>, MerkleError> {
+        if self.size == 0 {
+            return Err(MerkleError::EmptyTree);
+        }
+        if index >= self.size {
+            return Err(MerkleError::IndexOutOfRange { index, size: self.size });
+        }
+        let mut proof = Vec::new();
+        let mut at = index;
+        for height in 0..self.height() {
+            proof.extend(self.node(height, at ^ 1));
+            at /= 2;
+        }
+        Ok(proof)
+    }
+
+    /// RFC 6962 `PROOF(old_size, D[n])`; the errors of [`merkle::consistency_proof`].
+    pub fn consistency_proof(&self, old_size: u64) -> Result<Vec<Hash>, MerkleError> {
+        if old_size > self.size {
+            return Err(MerkleError::SizeOrder { old_size, new_size: self.size });
+        }
+        if old_size == 0 {
+            return Err(MerkleError::EmptyTree);
+        }
+        let mut proof = Vec::new();
+        self.subproof(old_size, 0, self.size, true, &mut proof);
+        Ok(proof)
+    }
+
+    /// RFC 6962 `SUBPROOF(m, D[start:end], whole)`, appended to `out` bottom-up.
+    fn subproof(&self, m: u64, start: u64, end: u64, whole: bool, out: &mut Vec<Hash>) {
+        if m == end - start {
+            if !whole {
+                out.push(self.subtree(start, end));
+            }
+            return;
+        }
+        let k = largest_power_of_two_below(end - start);
+        if m <= k {
+            self.subproof(m, start, start + k, whole, out);
+            out.push(self.subtree(start + k, end));
+        } else {
+            self.subproof(m - k, start + k, end, false, out);
+            out.push(self.subtree(start, start + k));
+        }
+    }
+
+    /// The hash of leaves `start..end`, a range RFC 6962's splitting makes: `start` is a multiple
+    /// of the smallest power of two not below its length, and it is complete or ends the tree.
+    fn subtree(&self, start: u64, end: u64) -> Hash {
+        let height = ceil_log2(end - start);
+        self.node(height, start >> height).expect("RFC 6962 splits a tree into its own subtrees")
+    }
+
+    /// The node at `height` covering leaves from `index·2^height`, if the tree reaches them.
+    fn node(&self, height: u32, index: u64) -> Option<Hash> {
+        let complete = self.complete.get(height as usize).map_or(&[][..], Vec::as_slice);
+        match usize::try_from(index).ok().and_then(|i| complete.get(i)) {
+            Some(hash) => Some(*hash),
+            None if index == complete.len() as u64 => self.edge.get(height as usize).copied().flatten(),
+            None => None,
+        }
+    }
+
+    /// The root's height.
+    fn height(&self) -> u32 {
+        ceil_log2(self.size)
+    }
+}
+
+/// The smallest `h` with `2^h >= n`; 0 for 0 and 1.
+fn ceil_log2(n: u64) -> u32 {
+    u64::BITS - n.saturating_sub(1).leading_zeros()
+}
+
+/// The largest power of two below `n`, for `n >= 2`.
+fn largest_power_of_two_below(n: u64) -> u64 {
+    1 << (ceil_log2(n) - 1)
 }
 
 #[cfg(test)]
@@ -210,18 +321,32 @@ mod tests {
     }
 
     #[test]
-    fn the_tree_has_rfc_6962_roots_and_inclusion_proofs_for_every_size_and_leaf() {
+    fn the_tree_has_rfc_6962_roots_and_proofs_for_every_size_leaf_and_earlier_size() {
+        let mut tree = Tree::default();
         for n in 0..70 {
             let leaves = leaves(n);
-            let tree = Tree::new(leaves.clone());
-            assert_eq!(tree.root(), merkle::root(&leaves), "size {n}");
-            for index in 0..n as u64 {
-                let proof = tree.inclusion_proof(index).unwrap();
-                assert_eq!(proof, merkle::inclusion_proof(&leaves, index).unwrap(), "size {n}, leaf {index}");
-                merkle::verify_inclusion(&leaves[index as usize], index, n as u64, &proof, &tree.root())
-                    .unwrap();
+            if n > 0 {
+                tree.push(leaves[n - 1]);
             }
-            assert_eq!(tree.inclusion_proof(n as u64), None);
+            let view = tree.view();
+            assert_eq!(view.size(), n as u64);
+            assert_eq!(view.root(), merkle::root(&leaves), "size {n}");
+            for index in 0..=n as u64 {
+                let proof = view.inclusion_proof(index);
+                assert_eq!(proof, merkle::inclusion_proof(&leaves, index), "size {n}, leaf {index}");
+                if let Ok(proof) = proof {
+                    merkle::verify_inclusion(&leaves[index as usize], index, n as u64, &proof, &view.root())
+                        .unwrap();
+                }
+            }
+            for old_size in 0..=n as u64 + 1 {
+                let proof = view.consistency_proof(old_size);
+                assert_eq!(proof, merkle::consistency_proof(&leaves, old_size), "size {n}, from {old_size}");
+                if let Ok(proof) = proof {
+                    let old_root = merkle::root(&leaves[..old_size as usize]);
+                    merkle::verify_consistency(old_size, n as u64, &old_root, &view.root(), &proof).unwrap();
+                }
+            }
         }
     }
 }

@@ -13,9 +13,12 @@
 //! Every change is one SQLite transaction that also appends its audit-log entries, so the log and
 //! the balances cannot disagree after a crash. The money invariant, checked by
 //! [`Ledger::check_invariants`] and by an auditor replaying the exported log: the members'
-//! accounts plus what purses still hold equal everything credited.
+//! accounts plus what purses still hold equal everything credited. What is derived from the log
+//! is not stored: the Merkle tree over it and the risk rules' state live in memory, read from the
+//! stored log (`log_cache` says why they always match it).
 
 mod audit;
+mod log_cache;
 pub mod risk;
 pub mod server;
 mod settlement;
@@ -36,6 +39,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use thiserror::Error;
 
 use audit::NewEntry;
+use log_cache::{LogCache, Uncommitted};
 
 /// Why a ledger operation was refused or failed. Messages are fit to show an officer or, for
 /// sync, the member.
@@ -154,11 +158,18 @@ pub struct AuditExport {
 
 /// An open ledger. `Send + Sync`; calls serialise on one connection.
 pub struct Ledger {
-    conn: Mutex<Connection>,
+    db: Mutex<Db>,
     signer: LedgerSigner,
     currency: Currency,
     clock: Arc<dyn Clock>,
     policy: Policy,
+}
+
+/// The connection, and what the ledger keeps derived from the log it holds: under one lock, so
+/// that no call sees one without the other.
+struct Db {
+    conn: Connection,
+    log: LogCache,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -217,7 +228,8 @@ impl Ledger {
             }
         }
         tx.commit()?;
-        Ok(Ledger { conn: Mutex::new(conn), signer, currency, clock, policy })
+        let log = LogCache::new(policy.risk.clone());
+        Ok(Ledger { db: Mutex::new(Db { conn, log }), signer, currency, clock, policy })
     }
 
     /// The key wallets pin at enrolment and check purse certificates, checkpoints and sync
@@ -322,21 +334,21 @@ impl Ledger {
 
     /// Every member, by member id.
     pub fn members(&self) -> Result<Vec<Member>, LedgerError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&format!("SELECT {MEMBER_COLUMNS} FROM member ORDER BY member_id"))?;
+        let db = self.db();
+        let mut stmt = db.conn.prepare(&format!("SELECT {MEMBER_COLUMNS} FROM member ORDER BY member_id"))?;
         let rows = stmt.query_map([], read_member)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     pub fn member(&self, member_id: &str) -> Result<Member, LedgerError> {
-        known_member(&self.conn(), member_id)
+        known_member(&self.db().conn, member_id)
     }
 
     /// A member's purses, newest first.
     pub fn purses(&self, member_id: &str) -> Result<Vec<PurseInfo>, LedgerError> {
-        let conn = self.conn();
-        known_member(&conn, member_id)?;
-        let mut stmt = conn.prepare(
+        let db = self.db();
+        known_member(&db.conn, member_id)?;
+        let mut stmt = db.conn.prepare(
             "SELECT purse_id, member_id, serial, amount, outstanding, state, expires_at FROM purse
              WHERE member_id = ?1 ORDER BY serial DESC",
         )?;
@@ -421,10 +433,9 @@ impl Ledger {
         })
     }
 
-    /// Every risk flag, recomputed from the audit log by the deterministic rules.
+    /// Every risk flag, by the deterministic rules over the whole audit log.
     pub fn flags(&self) -> Result<Vec<risk::Flag>, LedgerError> {
-        let entries = audit::entries(&self.conn(), 0, u32::MAX)?;
-        Ok(risk::evaluate(&risk_inputs(&entries), &self.policy.risk))
+        self.read_log(|conn, log| Ok(log.flags(conn)?.to_vec()))
     }
 
     /// Processes one wallet sync request (its bytes as received) and returns the signed response
@@ -436,8 +447,8 @@ impl Ledger {
     /// Returns what purses hold after their settlement window to their members. Runs at every
     /// sync and may be run on a timer; running it twice does nothing more.
     pub fn sweep(&self) -> Result<u64, LedgerError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut db = self.db();
+        let tx = db.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let finished = settlement::sweep(&tx, self.clock.now_unix(), self.policy.settlement_window)?;
         tx.commit()?;
         Ok(finished)
@@ -446,18 +457,20 @@ impl Ledger {
     /// Total credited since the ledger was created, in minor units: what the accounts and purses
     /// must add up to.
     pub fn total_credited_minor(&self) -> Result<i64, LedgerError> {
-        Ok(self.conn().query_row("SELECT COALESCE(SUM(amount), 0) FROM credit", [], |r| r.get(0))?)
+        Ok(self.db().conn.query_row("SELECT COALESCE(SUM(amount), 0) FROM credit", [], |r| r.get(0))?)
     }
 
     /// Checks the money invariant on the database (accounts plus purses equal everything
     /// credited), audits the whole log as an auditor would (every signature, every move, no
-    /// unflagged negative balance), and checks that replaying the log gives exactly the stored
-    /// balances.
+    /// unflagged negative balance), checks that replaying the log gives exactly the stored
+    /// balances, and that what the ledger keeps derived from the log (its Merkle tree and risk
+    /// flags) is what recomputing it from the stored log gives.
     pub fn check_invariants(&self) -> Result<AuditReport, LedgerError> {
         let export = self.export_audit()?;
         let report = log_format::audit_log(&export.entries, &export.checkpoint, &self.public_key())
             .map_err(|e| inconsistent(&format!("the audit log fails its audit: {e}")))?;
-        let conn = self.conn();
+        let mut db = self.db();
+        let Db { conn, log } = &mut *db;
         let accounts: i64 =
             conn.query_row("SELECT COALESCE(SUM(balance), 0) FROM member", [], |r| r.get(0))?;
         let purses: i64 =
@@ -485,18 +498,23 @@ impl Ledger {
                 )));
             }
         }
+        let snapshot = conn.transaction()?;
+        check_log_cache(&snapshot, log, &self.policy.risk)?;
         Ok(report)
     }
 
     /// The audit log from entry `from` (0-based), up to `limit` entries.
     pub fn audit_entries(&self, from: u64, limit: u32) -> Result<Vec<AuditEntry>, LedgerError> {
-        audit::entries(&self.conn(), from, limit)
+        audit::entries(&self.db().conn, from, limit)
     }
 
-    /// The number of audit-log entries and the Merkle root over all of them, recomputed from the
-    /// stored entries (so a changed entry changes the root).
+    /// The number of audit-log entries and the Merkle root over all of them, as stored (so a
+    /// changed entry changes the root).
     pub fn audit_root(&self) -> Result<(u64, Hash), LedgerError> {
-        audit::root(&self.conn())
+        self.read_log(|conn, log| {
+            let tree = log.tree(conn)?;
+            Ok((tree.view.size(), tree.view.root()))
+        })
     }
 
     /// A checkpoint over the whole log, signed now.
@@ -508,25 +526,27 @@ impl Ledger {
     /// A checkpoint signed now and the proof that the log's first `from` entries are unchanged
     /// in it, read in one snapshot (so the proof is to exactly the checkpoint's size).
     pub fn consistency(&self, from: u64) -> Result<(Checkpoint, Vec<Hash>), LedgerError> {
-        let leaves = audit::leaf_hashes(&self.conn())?;
-        let size = leaves.len() as u64;
-        if from > size {
-            return Err(LedgerError::BeyondLog { from, size });
-        }
-        let checkpoint = self.signer.checkpoint(size, merkle::root(&leaves), self.clock.now_unix());
-        Ok((checkpoint, proof_or_empty(merkle::consistency_proof(&leaves, from))?))
+        self.read_log(|conn, log| {
+            let tree = log.tree(conn)?;
+            let size = tree.view.size();
+            if from > size {
+                return Err(LedgerError::BeyondLog { from, size });
+            }
+            let checkpoint = self.signer.checkpoint(size, tree.view.root(), self.clock.now_unix());
+            Ok((checkpoint, proof_or_empty(tree.view.consistency_proof(from))?))
+        })
     }
 
     /// The proof that entry `index` is in the whole log.
     pub fn inclusion_proof(&self, index: u64) -> Result<Vec<Hash>, LedgerError> {
-        let leaves = audit::leaf_hashes(&self.conn())?;
-        merkle::inclusion_proof(&leaves, index).map_err(|e| inconsistent(&e.to_string()))
+        self.read_log(|conn, log| {
+            log.tree(conn)?.view.inclusion_proof(index).map_err(|e| inconsistent(&e.to_string()))
+        })
     }
 
     /// The whole log with a checkpoint over exactly it, read in one snapshot.
     pub fn export_audit(&self) -> Result<AuditExport, LedgerError> {
-        let conn = self.conn();
-        let entries = audit::entries(&conn, 0, u32::MAX)?;
+        let entries = audit::entries(&self.db().conn, 0, u32::MAX)?;
         let leaves: Vec<Hash> = entries.iter().map(AuditEntry::leaf_hash).collect();
         let checkpoint =
             self.signer.checkpoint(leaves.len() as u64, merkle::root(&leaves), self.clock.now_unix());
@@ -540,9 +560,22 @@ impl Ledger {
         Ok(())
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        // Every write is one transaction, rolled back if a panic unwinds through it.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn db(&self) -> MutexGuard<'_, Db> {
+        // Every write is one transaction, rolled back if a panic unwinds through it, and the log
+        // cache forgets what it read in a transaction that did not commit.
+        self.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` with the log cache caught up with one snapshot of the database.
+    fn read_log<T>(
+        &self,
+        f: impl FnOnce(&Connection, &mut LogCache) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let mut db = self.db();
+        let Db { conn, log } = &mut *db;
+        // Deferred: it reads one snapshot from its first statement on, and changes nothing.
+        let snapshot = conn.transaction()?;
+        f(&snapshot, log)
     }
 
     /// Runs `f` in one immediate transaction at the ledger's time now, after returning what
@@ -551,14 +584,46 @@ impl Ledger {
         &self,
         f: impl FnOnce(&Transaction<'_>, u64) -> Result<T, LedgerError>,
     ) -> Result<T, LedgerError> {
-        let mut conn = self.conn();
+        self.write_with_log(|tx, now, _| f(tx, now))
+    }
+
+    /// [`Ledger::write`] for a change that also reads the log's tree or flags as they stand with
+    /// the change made (a sync's answer).
+    fn write_with_log<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>, u64, &mut LogCache) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let mut db = self.db();
+        let Db { conn, log } = &mut *db;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut log = Uncommitted::new(log);
         let now = self.clock.now_unix();
         settlement::sweep(&tx, now, self.policy.settlement_window)?;
-        let out = f(&tx, now)?;
+        let out = f(&tx, now, &mut log)?;
         tx.commit()?;
+        log.committed();
         Ok(out)
     }
+}
+
+/// Checks that the tree and the flags the ledger keeps are those the stored log gives when
+/// everything is recomputed: every stored leaf hashed afresh, the rules run over every entry at
+/// once. `conn` reads one snapshot.
+fn check_log_cache(conn: &Connection, log: &mut LogCache, rules: &risk::Rules) -> Result<(), LedgerError> {
+    let mut leaves = Vec::new();
+    audit::for_each_leaf(conn, 0, u32::MAX, |_, leaf| {
+        leaves.push(merkle::leaf_hash(leaf));
+        Ok(())
+    })?;
+    let tree = log.tree(conn)?;
+    if (tree.view.size(), tree.view.root()) != (leaves.len() as u64, merkle::root(&leaves)) {
+        return Err(inconsistent("the ledger's Merkle tree is not the tree of its stored log"));
+    }
+    let entries = audit::entries(conn, 0, u32::MAX)?;
+    if log.flags(conn)? != risk::evaluate(&log_cache::risk_inputs(&entries), rules) {
+        return Err(inconsistent("the ledger's risk flags are not those its stored log gives"));
+    }
+    Ok(())
 }
 
 fn proof_or_empty(proof: Result<Vec<Hash>, merkle::MerkleError>) -> Result<Vec<Hash>, LedgerError> {
@@ -593,75 +658,6 @@ fn refuse_known_wallet(conn: &Connection, key: &[u8; 32]) -> Result<(), LedgerEr
     }
 }
 
-/// The risk engine's inputs, read from log entries in order.
-pub(crate) fn risk_inputs(entries: &[AuditEntry]) -> Vec<risk::RiskInput> {
-    use outpost_wallet_core::protocol::Transfer;
-    use risk::{Payment, RiskInput};
-
-    let mut balances: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
-    let mut inputs = Vec::new();
-    for entry in entries {
-        let payee = entry.moves.iter().find_map(|m| match &m.account {
-            Account::Member(id) if m.delta > 0 && *id != entry.member_id => Some((id.clone(), m.delta)),
-            _ => None,
-        });
-        match entry.kind {
-            EntryKind::Settled | EntryKind::OnlinePayment => {
-                if let Some((to_member, amount)) = payee {
-                    let offline = entry.kind == EntryKind::Settled;
-                    let transfer = entry.evidence.first().and_then(|bytes| Transfer::from_bytes(bytes).ok());
-                    inputs.push(RiskInput::Payment(Payment {
-                        seq: entry.seq,
-                        at: entry.at,
-                        transfer_id: entry.subject,
-                        from_member: entry.member_id.clone(),
-                        to_member,
-                        amount_minor: amount as u64,
-                        offline,
-                        device_time: offline.then_some(entry.device_time),
-                        purse_amount_minor: transfer.as_ref().map(|t| t.certificate().terms().amount.minor()),
-                        spent_after_minor: transfer.as_ref().map(|t| t.terms().spent_after),
-                    }));
-                }
-            }
-            EntryKind::DoubleSpend => inputs.push(RiskInput::DoubleSpend {
-                seq: entry.seq,
-                at: entry.at,
-                member_id: entry.member_id.clone(),
-                purse_id: entry.subject,
-                evidence: entry
-                    .evidence
-                    .iter()
-                    .filter_map(|bytes| Transfer::from_bytes(bytes).ok().map(|t| t.id()))
-                    .collect(),
-            }),
-            EntryKind::Synced => inputs.push(RiskInput::Sync {
-                seq: entry.seq,
-                at: entry.at,
-                member_id: entry.member_id.clone(),
-                device_time: entry.device_time,
-            }),
-            _ => {}
-        }
-        for m in &entry.moves {
-            if let Account::Member(id) = &m.account {
-                let balance = balances.entry(id.as_str()).or_insert(0);
-                let before = *balance;
-                *balance = balance.saturating_add(m.delta);
-                if before >= 0 && *balance < 0 {
-                    inputs.push(RiskInput::NegativeBalance {
-                        seq: entry.seq,
-                        at: entry.at,
-                        member_id: id.clone(),
-                        balance_minor: *balance,
-                    });
-                }
-            }
-        }
-    }
-    inputs
-}
-
 pub(crate) fn inconsistent(detail: &str) -> LedgerError {
     LedgerError::Inconsistent { detail: detail.to_owned() }
 }
@@ -688,7 +684,7 @@ fn read_member(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
 
 pub(crate) fn member_row(conn: &Connection, member_id: &str) -> Result<Option<Member>, LedgerError> {
     let sql = format!("SELECT {MEMBER_COLUMNS} FROM member WHERE member_id = ?1");
-    Ok(conn.query_row(&sql, [member_id], read_member).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([member_id], read_member).optional()?)
 }
 
 pub(crate) fn known_member(conn: &Connection, member_id: &str) -> Result<Member, LedgerError> {

@@ -1,11 +1,13 @@
 //! The risk engine: deterministic, explainable rules that turn the ledger's history into flags
 //! (DESIGN section 7).
 //!
-//! The ledger decodes its audit log into [`RiskInput`]s, in log order, and calls [`evaluate`]. The
-//! result is a pure function of those inputs and the [`Rules`]: no clock, no randomness, no hash
-//! map iteration order, so anyone holding the log (an auditor, a second ledger process, a test)
-//! replays it and gets the same flags, byte for byte. Officers see every flag; [`flags_for`] picks
-//! the ones a member's wallet is told about at sync.
+//! The ledger decodes its audit log into [`RiskInput`]s, in log order, and feeds them to a
+//! [`Replay`] that it keeps, one new entry at a time as the log grows; [`evaluate`] runs the same
+//! rules over a whole list at once, with the same result. The result is a pure function of those
+//! inputs and the [`Rules`]: no clock, no randomness, no hash map iteration order, so anyone
+//! holding the log (an auditor, a second ledger process, a test) replays it and gets the same
+//! flags, byte for byte. Officers see every flag; [`flags_for`] picks the ones a member's wallet
+//! is told about at sync.
 //!
 //! Every flag carries a stable [`Reason`] code, a score from 0 to 100 that depends only on the
 //! reason ([`Reason::score`]), the audit position and ledger time of the input that raised it, a
@@ -267,19 +269,48 @@ pub struct Flag {
 /// Runs every rule over `inputs`, which must be in audit-log order, and returns the flags sorted by
 /// `(seq, member_id, reason)` (flags equal in all three stay in input order).
 pub fn evaluate(inputs: &[RiskInput], rules: &Rules) -> Vec<Flag> {
-    let mut engine = Engine {
-        rules,
-        flags: Vec::new(),
-        senders: BTreeMap::new(),
-        clock_flagged: BTreeMap::new(),
-        cycles: CycleIndex::default(),
-    };
+    let mut engine = Engine::new(rules.clone());
     for input in inputs {
         engine.input(input);
     }
     let mut flags = engine.flags;
-    flags.sort_by(|a, b| (a.seq, &a.member_id, a.reason).cmp(&(b.seq, &b.member_id, b.reason)));
+    flags.sort_by(flag_order);
     flags
+}
+
+/// The rules run one input at a time, remembering between inputs what [`evaluate`] remembers
+/// within one run: what the ledger keeps so that each sync replays only the log entries appended
+/// since the last, not the whole log. After any number of pushes, [`Replay::flags`] is exactly
+/// what [`evaluate`] returns for every input pushed so far, in the order pushed.
+pub struct Replay {
+    engine: Engine,
+}
+
+impl Replay {
+    pub fn new(rules: Rules) -> Replay {
+        Replay { engine: Engine::new(rules) }
+    }
+
+    pub fn push(&mut self, input: &RiskInput) {
+        let before = self.engine.flags.len();
+        self.engine.input(input);
+        // The flags one input raises all carry its `seq`, and the earlier flags are sorted
+        // already. Those with a lower `seq` stay ahead of every new flag; a stable sort of the
+        // rest, which still come before the new ones, places each new flag where a stable sort of
+        // the whole list would: after every earlier flag of an equal key.
+        let Some(seq) = self.engine.flags.get(before).map(|flag| flag.seq) else { return };
+        let from = self.engine.flags[..before].partition_point(|flag| flag.seq < seq);
+        self.engine.flags[from..].sort_by(flag_order);
+    }
+
+    /// Every flag so far, in [`evaluate`]'s order.
+    pub fn flags(&self) -> &[Flag] {
+        &self.engine.flags
+    }
+}
+
+fn flag_order(a: &Flag, b: &Flag) -> std::cmp::Ordering {
+    (a.seq, &a.member_id, a.reason).cmp(&(b.seq, &b.member_id, b.reason))
 }
 
 /// The flags about one member, in the order given: what their wallet is told at sync.
@@ -288,8 +319,8 @@ pub fn flags_for(flags: &[Flag], member_id: &str) -> Vec<Flag> {
 }
 
 /// The rules' memory while replaying, and the flags raised so far.
-struct Engine<'r> {
-    rules: &'r Rules,
+struct Engine {
+    rules: Rules,
     flags: Vec<Flag>,
     senders: BTreeMap<String, Sender>,
     /// Ledger time of each member's last clock-skew flag.
@@ -311,7 +342,17 @@ struct Finding {
     evidence: Vec<[u8; 32]>,
 }
 
-impl Engine<'_> {
+impl Engine {
+    fn new(rules: Rules) -> Engine {
+        Engine {
+            rules,
+            flags: Vec::new(),
+            senders: BTreeMap::new(),
+            clock_flagged: BTreeMap::new(),
+            cycles: CycleIndex::default(),
+        }
+    }
+
     fn input(&mut self, input: &RiskInput) {
         match input {
             RiskInput::Payment(p) => self.payment(p),
@@ -343,7 +384,7 @@ impl Engine<'_> {
     }
 
     fn payment(&mut self, p: &Payment) {
-        let rules = self.rules;
+        let rules = &self.rules;
         let source = Source { seq: p.seq, at: p.at };
         let sender = self.senders.entry(p.from_member.clone()).or_default();
         let findings = [
@@ -352,13 +393,15 @@ impl Engine<'_> {
             sender.new_counterparties(p, rules),
             purse_exhausted(p),
         ];
+        let future = future_dated(p, rules);
+        let cycle = self.cycles.push(p, rules);
         for finding in findings.into_iter().flatten() {
             self.raise(&p.from_member, source, finding);
         }
-        if let Some(finding) = future_dated(p, rules) {
+        if let Some(finding) = future {
             self.clock_skew(&p.from_member, source, finding);
         }
-        if let Some(cycle) = self.cycles.push(p, rules) {
+        if let Some(cycle) = cycle {
             let first = &cycle[0];
             let span = p.at.saturating_sub(first.at);
             let path: Vec<&str> =

@@ -14,16 +14,19 @@
 //! - After a purse's expiry plus the settlement window, what it still holds goes back to its
 //!   owner, held transfers are returned, and later uploads are refused.
 
+mod in_order;
+
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use outpost_wallet_core::audit::{Account, EntryKind};
 use outpost_wallet_core::protocol::sync::{Outcome, PurseDeclaration, TransferOutcome};
-use outpost_wallet_core::protocol::{MessageId, ProtocolError, PurseCertificate, Receipt, Transfer};
+use outpost_wallet_core::protocol::{MessageId, ProtocolError, Receipt, Transfer};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::audit::{self, NewEntry};
 use crate::{LedgerError, hex, inconsistent};
+use in_order::map_in_order;
 
 /// A purse row.
 #[derive(Debug, Clone)]
@@ -41,45 +44,44 @@ pub(crate) struct PurseRow {
 
 pub(crate) fn purse_row(conn: &Connection, purse_id: &MessageId) -> Result<Option<PurseRow>, LedgerError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT member_id, amount, outstanding, settled, state, declared_seq, declared_spent, expires_at
              FROM purse WHERE purse_id = ?1",
-            [&purse_id[..]],
-            |r| {
-                Ok(PurseRow {
-                    purse_id: *purse_id,
-                    member_id: r.get(0)?,
-                    amount: r.get(1)?,
-                    outstanding: r.get(2)?,
-                    settled: r.get(3)?,
-                    state: r.get(4)?,
-                    declared_seq: r.get(5)?,
-                    declared_spent: r.get::<_, Option<i64>>(6)?.map(|v| v.max(0) as u64),
-                    expires_at: r.get::<_, i64>(7)?.max(0) as u64,
-                })
-            },
-        )
+        )?
+        .query_row([&purse_id[..]], |r| {
+            Ok(PurseRow {
+                purse_id: *purse_id,
+                member_id: r.get(0)?,
+                amount: r.get(1)?,
+                outstanding: r.get(2)?,
+                settled: r.get(3)?,
+                state: r.get(4)?,
+                declared_seq: r.get(5)?,
+                declared_spent: r.get::<_, Option<i64>>(6)?.map(|v| v.max(0) as u64),
+                expires_at: r.get::<_, i64>(7)?.max(0) as u64,
+            })
+        })
         .optional()?)
 }
 
 /// Adds `delta` to a member's online account; a balance below zero flags the member.
-pub(crate) fn add_to_account(conn: &Connection, member_id: &str, delta: i64) -> Result<i64, LedgerError> {
-    if delta == 0 {
-        return balance(conn, member_id);
-    }
-    let changed = conn.execute(
-        "UPDATE member SET balance = balance + ?2, flagged = CASE WHEN balance + ?2 < 0 THEN 1 ELSE flagged END
-         WHERE member_id = ?1",
-        params![member_id, delta],
-    )?;
-    if changed != 1 {
+pub(crate) fn add_to_account(conn: &Connection, member_id: &str, delta: i64) -> Result<(), LedgerError> {
+    let found = if delta == 0 {
+        // Nothing to add, but the account must still exist.
+        conn.prepare_cached("SELECT 1 FROM member WHERE member_id = ?1")?.exists([member_id])?
+    } else {
+        let changed = conn
+            .prepare_cached(
+                "UPDATE member SET balance = balance + ?2, flagged = CASE WHEN balance + ?2 < 0 THEN 1 ELSE flagged END
+                 WHERE member_id = ?1",
+            )?
+            .execute(params![member_id, delta])?;
+        changed == 1
+    };
+    if !found {
         return Err(inconsistent(&format!("no account for member {member_id}")));
     }
-    balance(conn, member_id)
-}
-
-fn balance(conn: &Connection, member_id: &str) -> Result<i64, LedgerError> {
-    Ok(conn.query_row("SELECT balance FROM member WHERE member_id = ?1", [member_id], |r| r.get(0))?)
+    Ok(())
 }
 
 /// The member a wallet key belongs or belonged to.
@@ -88,9 +90,8 @@ pub(crate) fn member_of_key(
     key: &[u8; 32],
 ) -> Result<Option<(String, String)>, LedgerError> {
     Ok(conn
-        .query_row("SELECT member_id, state FROM wallet_key WHERE wallet_key = ?1", [&key[..]], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .prepare_cached("SELECT member_id, state FROM wallet_key WHERE wallet_key = ?1")?
+        .query_row([&key[..]], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
@@ -105,7 +106,8 @@ pub(crate) fn revoke(
     if purse.state == "revoked" || purse.state == "finished" {
         return Ok(());
     }
-    conn.execute("UPDATE purse SET state = 'revoked' WHERE purse_id = ?1", [&purse_id[..]])?;
+    conn.prepare_cached("UPDATE purse SET state = 'revoked' WHERE purse_id = ?1")?
+        .execute([&purse_id[..]])?;
     let detail = format!("purse {} of {} revoked: {reason}", hex(purse_id), purse.member_id);
     audit::append(conn, now, NewEntry::new(EntryKind::Revoked, &purse.member_id, detail).subject(*purse_id))?;
     Ok(())
@@ -131,7 +133,7 @@ fn purse_ids(
     value: impl rusqlite::ToSql,
 ) -> Result<Vec<MessageId>, LedgerError> {
     let mut stmt =
-        conn.prepare(&format!("SELECT purse_id FROM purse WHERE {condition} ORDER BY purse_id"))?;
+        conn.prepare_cached(&format!("SELECT purse_id FROM purse WHERE {condition} ORDER BY purse_id"))?;
     let rows = stmt.query_map([value], |r| r.get::<_, Vec<u8>>(0))?;
     let mut out = Vec::new();
     for row in rows {
@@ -147,11 +149,11 @@ pub(crate) fn sweep(conn: &Connection, now: u64, window: u64) -> Result<u64, Led
     let ids = purse_ids(conn, "state != 'finished' AND expires_at < ?1", cutoff)?;
     for id in &ids {
         let purse = purse_row(conn, id)?.ok_or_else(|| inconsistent("a swept purse vanished"))?;
-        let returned = conn.execute(
-            "UPDATE transfer SET state = 'returned' WHERE purse_id = ?1 AND state = 'held'",
-            [&id[..]],
-        )?;
-        conn.execute("UPDATE purse SET outstanding = 0, state = 'finished' WHERE purse_id = ?1", [&id[..]])?;
+        let returned = conn
+            .prepare_cached("UPDATE transfer SET state = 'returned' WHERE purse_id = ?1 AND state = 'held'")?
+            .execute([&id[..]])?;
+        conn.prepare_cached("UPDATE purse SET outstanding = 0, state = 'finished' WHERE purse_id = ?1")?
+            .execute([&id[..]])?;
         add_to_account(conn, &purse.member_id, purse.outstanding)?;
         let detail = format!(
             "purse {} of {} past its settlement window: {} minor units back to the account, {returned} unclaimed \
@@ -182,78 +184,43 @@ fn outcome(transfer_id: MessageId, outcome: Outcome, reason: impl Into<String>) 
 
 /// An uploaded transfer after the checks every receiver runs (the wallet-core code, without the
 /// expiry: the ledger applies its settlement window instead): the transfer, or why it was
-/// refused. [`check_transfers`] makes them before the write transaction.
+/// refused. [`check_transfers`] makes them.
 pub(crate) struct Checked {
     id: MessageId,
     verdict: Result<Transfer, ProtocolError>,
 }
 
-/// Checks a request's uploaded transfers, in order, exactly as [`Transfer::verify_grant`] does,
-/// but outside the write transaction and on every core: each distinct purse certificate (by its
-/// bytes, signature included) is verified once, then each transfer's own signature and purse
-/// rules. Nothing here reads the database, so doing it before the transaction changes no outcome.
-pub(crate) fn check_transfers(ledger_key: &[u8; 32], transfers: &[&Transfer]) -> Vec<Checked> {
-    let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut certificates: Vec<&PurseCertificate> = Vec::new();
-    let certificate_of: Vec<usize> = transfers
+/// Checks a request's uploaded transfers exactly as [`Transfer::verify_grant`] does, on every
+/// core, and runs `take` with the results in the transfers' order as they come, so that the write
+/// transaction settles the first while later ones are still being verified. Each distinct purse
+/// certificate (by its bytes, signature included) is verified once, by the first check that meets
+/// it, and its result given to every transfer that carries the same bytes. Nothing here reads the
+/// database, so doing it before or beside the transaction changes no outcome.
+pub(crate) fn check_transfers<O>(
+    ledger_key: &[u8; 32],
+    transfers: &[&Transfer],
+    take: impl FnOnce(&mut dyn Iterator<Item = Checked>) -> O,
+) -> O {
+    let mut distinct: HashMap<Vec<u8>, usize> = HashMap::new();
+    let work: Vec<(&Transfer, usize)> = transfers
         .iter()
         .map(|transfer| {
-            let certificate = transfer.certificate();
-            *seen.entry(certificate.to_bytes()).or_insert_with(|| {
-                certificates.push(certificate);
-                certificates.len() - 1
-            })
+            let next = distinct.len();
+            (*transfer, *distinct.entry(transfer.certificate().to_bytes()).or_insert(next))
         })
         .collect();
-    let certificate_checks = on_every_core(&certificates, |certificate| certificate.verify(ledger_key));
-    let work: Vec<(&Transfer, &Result<(), ProtocolError>)> = transfers
-        .iter()
-        .zip(certificate_of)
-        .map(|(transfer, i)| (*transfer, &certificate_checks[i]))
-        .collect();
-    on_every_core(&work, |(transfer, certificate_check)| Checked {
+    let certificate_checks: Vec<OnceLock<Result<(), ProtocolError>>> =
+        (0..distinct.len()).map(|_| OnceLock::new()).collect();
+    let check = |&(transfer, certificate): &(&Transfer, usize)| Checked {
         id: transfer.id(),
-        // The check remembered for this transfer's own certificate bytes.
-        verdict: (*transfer)
+        verdict: transfer
             .clone()
-            .verify_grant_with(|_| (*certificate_check).clone())
-            .map(|verified| verified.into_transfer()),
-    })
-}
-
-/// `f` over `items`, in order, split into one contiguous share per core (the calling thread takes
-/// the first). A share whose thread cannot be started is done on the calling thread.
-fn on_every_core<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    static CORES: OnceLock<usize> = OnceLock::new();
-    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let threads = cores.min(items.len());
-    if threads <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let f = &f;
-    let mut shares = items.chunks(items.len().div_ceil(threads));
-    let first = shares.next().unwrap_or_default();
-    std::thread::scope(|scope| {
-        let others: Vec<_> = shares
-            .map(|share| {
-                std::thread::Builder::new()
-                    .name("ledger-verify".into())
-                    .spawn_scoped(scope, move || share.iter().map(f).collect::<Vec<R>>())
-                    .map_err(|_| share)
+            .verify_grant_with(|own| {
+                certificate_checks[certificate].get_or_init(|| own.verify(ledger_key)).clone()
             })
-            .collect();
-        let mut out: Vec<R> = Vec::with_capacity(items.len());
-        out.extend(first.iter().map(f));
-        for other in others {
-            match other {
-                Ok(handle) => {
-                    out.extend(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                }
-                Err(share) => out.extend(share.iter().map(f)),
-            }
-        }
-        out
-    })
+            .map(|verified| verified.into_transfer()),
+    };
+    map_in_order(&work, check, |checked| take(checked))
 }
 
 /// A checked transfer and the purse it spends from; or the refusal to answer with.
@@ -296,7 +263,8 @@ pub(crate) fn upload_transfer(
     let late = purse.state == "finished" || now > purse.expires_at.saturating_add(window);
 
     let known: Option<String> = conn
-        .query_row("SELECT state FROM transfer WHERE transfer_id = ?1", [&id[..]], |r| r.get(0))
+        .prepare_cached("SELECT state FROM transfer WHERE transfer_id = ?1")?
+        .query_row([&id[..]], |r| r.get(0))
         .optional()?;
     if let Some(state) = known {
         return Ok(match state.as_str() {
@@ -314,11 +282,10 @@ pub(crate) fn upload_transfer(
 
     let seq = transfer.terms().seq;
     let rival: Option<Vec<u8>> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2 AND transfer_id != ?3 LIMIT 1",
-            params![&purse.purse_id[..], seq, &id[..]],
-            |r| r.get(0),
-        )
+        )?
+        .query_row(params![&purse.purse_id[..], seq, &id[..]], |r| r.get(0))
         .optional()?;
     let undeclared = purse.declared_seq.is_some_and(|declared| seq > declared)
         || purse.declared_spent.is_some_and(|declared| transfer.terms().spent_after > declared);
@@ -379,17 +346,14 @@ pub(crate) fn upload_evidence(
     if uploader.wallet_key != transfer.terms().receiver_key {
         return Ok(outcome(id, Outcome::Refused, "only the transfer's receiver can give it as evidence"));
     }
-    let known: bool =
-        conn.query_row("SELECT COUNT(*) FROM transfer WHERE transfer_id = ?1", [&id[..]], |r| {
-            r.get::<_, i64>(0)
-        })? > 0;
+    let known: bool = conn
+        .prepare_cached("SELECT COUNT(*) FROM transfer WHERE transfer_id = ?1")?
+        .query_row([&id[..]], |r| r.get::<_, i64>(0))?
+        > 0;
     if !known {
         let rival: Option<Vec<u8>> = conn
-            .query_row(
-                "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2 LIMIT 1",
-                params![&purse.purse_id[..], transfer.terms().seq],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2 LIMIT 1")?
+            .query_row(params![&purse.purse_id[..], transfer.terms().seq], |r| r.get(0))
             .optional()?;
         insert_transfer(conn, now, &transfer, "evidence")?;
         if rival.is_some() {
@@ -414,11 +378,8 @@ pub(crate) fn upload_receipt(
         )));
     }
     let row: Option<(String, Vec<u8>, Vec<u8>)> = conn
-        .query_row(
-            "SELECT state, receiver_key, bytes FROM transfer WHERE transfer_id = ?1",
-            [&receipt.transfer_id[..]],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .prepare_cached("SELECT state, receiver_key, bytes FROM transfer WHERE transfer_id = ?1")?
+        .query_row([&receipt.transfer_id[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     let Some((state, receiver_key, bytes)) = row else {
         return Ok(None);
@@ -430,10 +391,8 @@ pub(crate) fn upload_receipt(
             "the receipt is not from the receiver",
         )));
     }
-    conn.execute(
-        "INSERT OR IGNORE INTO receipt (transfer_id, bytes) VALUES (?1, ?2)",
-        params![&receipt.transfer_id[..], receipt.to_bytes()],
-    )?;
+    conn.prepare_cached("INSERT OR IGNORE INTO receipt (transfer_id, bytes) VALUES (?1, ?2)")?
+        .execute(params![&receipt.transfer_id[..], receipt.to_bytes()])?;
     if state != "held" {
         return Ok(None);
     }
@@ -447,26 +406,27 @@ pub(crate) fn upload_receipt(
 }
 
 fn has_receipt(conn: &Connection, id: &MessageId) -> Result<bool, LedgerError> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM receipt WHERE transfer_id = ?1", [&id[..]], |r| {
-        r.get::<_, i64>(0)
-    })? > 0)
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM receipt WHERE transfer_id = ?1")?
+        .query_row([&id[..]], |r| r.get::<_, i64>(0))?
+        > 0)
 }
 
 fn insert_transfer(conn: &Connection, now: u64, transfer: &Transfer, state: &str) -> Result<(), LedgerError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO transfer (transfer_id, purse_id, seq, amount, receiver_key, state, bytes, uploaded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            &transfer.id()[..],
-            &transfer.certificate().purse_id()[..],
-            transfer.terms().seq,
-            transfer.terms().amount as i64,
-            &transfer.terms().receiver_key[..],
-            state,
-            transfer.to_bytes(),
-            now as i64
-        ],
-    )?;
+    )?
+    .execute(params![
+        &transfer.id()[..],
+        &transfer.certificate().purse_id()[..],
+        transfer.terms().seq,
+        transfer.terms().amount as i64,
+        &transfer.terms().receiver_key[..],
+        state,
+        transfer.to_bytes(),
+        now as i64
+    ])?;
     Ok(())
 }
 
@@ -487,11 +447,12 @@ fn settle(
     let amount = transfer.terms().amount as i64;
     let from_purse = amount.min(purse.outstanding);
     let from_account = amount - from_purse;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE purse SET outstanding = outstanding - ?2, settled = settled + ?3 WHERE purse_id = ?1",
-        params![&purse.purse_id[..], from_purse, amount],
-    )?;
-    conn.execute("UPDATE transfer SET state = 'settled' WHERE transfer_id = ?1", [&id[..]])?;
+    )?
+    .execute(params![&purse.purse_id[..], from_purse, amount])?;
+    conn.prepare_cached("UPDATE transfer SET state = 'settled' WHERE transfer_id = ?1")?
+        .execute([&id[..]])?;
     add_to_account(conn, &purse.member_id, -from_account)?;
     add_to_account(conn, &receiver, amount)?;
     let mut detail =
@@ -537,7 +498,7 @@ fn record_double_spend(
     entry = entry.evidence(transfer.to_bytes()).subject(purse.purse_id).device_time(transfer.terms().time);
     entry.detail = format!("double spend by {} from purse {}: {what}", purse.member_id, hex(&purse.purse_id));
     audit::append(conn, now, entry)?;
-    conn.execute("UPDATE member SET flagged = 1 WHERE member_id = ?1", [&purse.member_id])?;
+    conn.prepare_cached("UPDATE member SET flagged = 1 WHERE member_id = ?1")?.execute([&purse.member_id])?;
     revoke(conn, now, &purse.purse_id, "double spend")
 }
 
@@ -566,12 +527,12 @@ pub(crate) fn close_purse(
     }
     let in_flight = (spent - purse.settled).max(0);
     let give_back = (purse.outstanding - in_flight).max(0);
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE purse SET outstanding = outstanding - ?2, declared_seq = ?3, declared_spent = ?4,
                 state = CASE WHEN state = 'open' THEN 'closed' ELSE state END
          WHERE purse_id = ?1",
-        params![&purse.purse_id[..], give_back, declaration.last_seq, spent],
-    )?;
+    )?
+    .execute(params![&purse.purse_id[..], give_back, declaration.last_seq, spent])?;
     add_to_account(conn, member_id, give_back)?;
     let detail = format!(
         "purse {} of {member_id} closed at sequence {}, {} spent: {give_back} minor units back to the account",
@@ -587,11 +548,8 @@ pub(crate) fn close_purse(
     audit::append(conn, now, entry)?;
     // A transfer already held beyond the declaration was spent and not declared.
     let beyond: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1",
-            params![&purse.purse_id[..], declaration.last_seq],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1")?
+        .query_row(params![&purse.purse_id[..], declaration.last_seq], |r| r.get(0))
         .optional()?;
     if let Some(bytes) = beyond {
         let purse = purse_row(conn, &purse.purse_id)?.ok_or_else(|| inconsistent("a purse vanished"))?;
@@ -603,7 +561,9 @@ pub(crate) fn close_purse(
 #[cfg(test)]
 mod tests {
     use outpost_wallet_core::identity::Identity;
-    use outpost_wallet_core::protocol::{LedgerSigner, PurseTerms, TransferTerms, VerifiedTransfer};
+    use outpost_wallet_core::protocol::{
+        LedgerSigner, PurseCertificate, PurseTerms, TransferTerms, VerifiedTransfer,
+    };
     use outpost_wallet_core::{Amount, Currency};
 
     use super::*;
@@ -668,7 +628,7 @@ mod tests {
         }
 
         let refs: Vec<&Transfer> = transfers.iter().collect();
-        let checked = check_transfers(&ledger_key, &refs);
+        let checked: Vec<Checked> = check_transfers(&ledger_key, &refs, |checked| checked.collect());
         assert_eq!(checked.len(), transfers.len());
         let mut refused = 0;
         for (transfer, checked) in transfers.iter().zip(&checked) {

@@ -9,7 +9,6 @@
 //! nothing.
 
 use outpost_wallet_core::audit::{Account, EntryKind};
-use outpost_wallet_core::merkle;
 use outpost_wallet_core::protocol::sync::{
     MAX_SYNC_ENTRIES, MAX_SYNC_NOTICES, MAX_SYNC_REVOKED, OnlinePayment, PaymentOutcome, ProvedEntry,
     RiskNotice, SyncRequest, SyncResponseBody,
@@ -19,26 +18,35 @@ use outpost_wallet_core::{Amount, MoneyError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::audit::{self, NewEntry};
+use crate::log_cache::LogCache;
 use crate::settlement::{self, Uploader};
-use crate::{Ledger, LedgerError, Member, hex, inconsistent, known_member, risk, risk_inputs};
+use crate::{Ledger, LedgerError, Member, hex, inconsistent, known_member, risk};
 
 pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerError> {
     let request = SyncRequest::from_bytes(bytes)?;
     request.verify().map_err(|_| LedgerError::BadRequestSignature)?;
+    let body = request.body();
+    // The signatures are checked on every core, from before the write transaction begins; the
+    // transaction takes the results in the request's order as they come.
+    let uploads: Vec<_> = body.transfers.iter().chain(&body.evidence).collect();
+    settlement::check_transfers(&ledger.public_key(), &uploads, |checked| answer(ledger, &request, checked))
+}
+
+/// Does what the request asks, in one transaction, and answers it.
+fn answer(
+    ledger: &Ledger,
+    request: &SyncRequest,
+    mut checked: impl Iterator<Item = settlement::Checked>,
+) -> Result<Vec<u8>, LedgerError> {
     let request_hash = request.id();
     let body = request.body();
     let window = ledger.policy.settlement_window;
-    // The signatures are checked before the write transaction, on every core; the transaction
-    // takes the results in the request's order.
-    let uploads: Vec<_> = body.transfers.iter().chain(&body.evidence).collect();
-    let mut checked = settlement::check_transfers(&ledger.public_key(), &uploads).into_iter();
-    ledger.write(|tx, now| {
+    ledger.write_with_log(|tx, now, log| {
         let stored: Option<(Vec<u8>, Vec<u8>)> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT request_hash, response FROM sync_request WHERE wallet_key = ?1 AND request_id = ?2",
-                params![&body.wallet_key[..], &body.request_id[..]],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            )?
+            .query_row(params![&body.wallet_key[..], &body.request_id[..]], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         if let Some((hash, response)) = stored {
             return if hash == request_hash { Ok(response) } else { Err(LedgerError::RequestIdReused) };
@@ -87,11 +95,11 @@ pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerErr
         }
 
         let member = known_member(tx, &member_id)?;
-        let response = respond(ledger, tx, now, &member, &request, outcomes, payments, purse)?;
-        tx.execute(
+        let response = respond(ledger, tx, log, now, &member, request, outcomes, payments, purse)?;
+        tx.prepare_cached(
             "INSERT INTO sync_request (wallet_key, request_id, request_hash, response, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![&body.wallet_key[..], &body.request_id[..], &request_hash[..], response, now as i64],
-        )?;
+        )?
+        .execute(params![&body.wallet_key[..], &body.request_id[..], &request_hash[..], response, now as i64])?;
         Ok(response)
     })
 }
@@ -100,6 +108,7 @@ pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerErr
 fn respond(
     ledger: &Ledger,
     tx: &Connection,
+    log: &mut LogCache,
     now: u64,
     member: &Member,
     request: &SyncRequest,
@@ -108,39 +117,35 @@ fn respond(
     purse: Option<PurseCertificate>,
 ) -> Result<Vec<u8>, LedgerError> {
     let body = request.body();
-    let positioned = audit::positioned_leaf_hashes(tx)?;
-    let tree = audit::Tree::new(positioned.iter().map(|(_, hash)| *hash).collect());
-    let size = tree.size();
-    let checkpoint = ledger.signer.checkpoint(size, tree.root(), now);
+    let tree = log.tree(tx)?;
+    let size = tree.view.size();
+    let checkpoint = ledger.signer.checkpoint(size, tree.view.root(), now);
     let consistency = if body.checkpoint_size > 0 && body.checkpoint_size <= size {
-        merkle::consistency_proof(tree.leaves(), body.checkpoint_size)
-            .map_err(|e| inconsistent(&e.to_string()))?
+        tree.view.consistency_proof(body.checkpoint_size).map_err(|e| inconsistent(&e.to_string()))?
     } else {
         // Nothing held, or the wallet holds more than the log has: no proof can exist, and the
         // wallet will refuse the shrunken log.
         Vec::new()
     };
-    let positions = audit::member_positions(tx, &member.member_id, body.seen_up_to, MAX_SYNC_ENTRIES + 1)?;
-    let more = positions.len() > MAX_SYNC_ENTRIES;
+    let mut found = audit::member_leaves(tx, &member.member_id, body.seen_up_to, MAX_SYNC_ENTRIES + 1)?;
+    let more = found.len() > MAX_SYNC_ENTRIES;
+    found.truncate(MAX_SYNC_ENTRIES);
+    let seen_up_to = match found.last() {
+        Some(last) if more => last.seq + 1,
+        _ => tree.next_seq(),
+    };
     let mut entries = Vec::new();
-    for &seq in positions.iter().take(MAX_SYNC_ENTRIES) {
-        let (_, leaf) =
-            audit::leaves(tx, seq, 1)?.pop().ok_or_else(|| inconsistent("a log entry vanished"))?;
-        // Positions are unique and in order: the stored log is read `ORDER BY seq`.
-        let index =
-            positioned.binary_search_by_key(&seq, |(stored, _)| *stored).unwrap_or(positioned.len()) as u64;
-        let proof =
-            tree.inclusion_proof(index).ok_or_else(|| inconsistent("a log entry is not in the tree"))?;
+    for audit::MemberLeaf { seq, leaf } in found {
+        let leaf = leaf.ok_or_else(|| inconsistent("a log entry vanished"))?;
+        let proof = tree
+            .position(seq)
+            .and_then(|index| tree.view.inclusion_proof(index).ok())
+            .ok_or_else(|| inconsistent("a log entry is not in the tree"))?;
         entries.push(ProvedEntry { leaf, proof });
     }
-    let seen_up_to = if more {
-        positions[MAX_SYNC_ENTRIES - 1] + 1
-    } else {
-        positioned.last().map_or(0, |(seq, _)| seq + 1)
-    };
 
     let window_start = now.saturating_sub(ledger.policy.settlement_window) as i64;
-    let mut stmt = tx.prepare(
+    let mut stmt = tx.prepare_cached(
         "SELECT purse_id FROM purse WHERE state = 'revoked' AND expires_at >= ?1 ORDER BY expires_at DESC LIMIT ?2",
     )?;
     let revoked = stmt
@@ -148,8 +153,7 @@ fn respond(
         .map(|row| row?.try_into().map_err(|_| inconsistent("a purse id is not 32 bytes")))
         .collect::<Result<Vec<MessageId>, LedgerError>>()?;
 
-    let all = audit::entries(tx, 0, u32::MAX)?;
-    let flags = risk::flags_for(&risk::evaluate(&risk_inputs(&all), &ledger.policy.risk), &member.member_id);
+    let flags = risk::flags_for(log.flags(tx)?, &member.member_id);
     let notices = flags
         .iter()
         .rev()
@@ -190,11 +194,8 @@ fn pay_online(
 ) -> Result<PaymentOutcome, LedgerError> {
     let refuse = |reason: String| PaymentOutcome { payment_id: payment.payment_id, paid: false, reason };
     let done: Option<i64> = tx
-        .query_row(
-            "SELECT amount FROM online_payment WHERE payer_id = ?1 AND payment_id = ?2",
-            params![payer_id, &payment.payment_id[..]],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT amount FROM online_payment WHERE payer_id = ?1 AND payment_id = ?2")?
+        .query_row(params![payer_id, &payment.payment_id[..]], |r| r.get(0))
         .optional()?;
     if done.is_some() {
         return Ok(PaymentOutcome { payment_id: payment.payment_id, paid: true, reason: "paid".into() });
@@ -217,10 +218,10 @@ fn pay_online(
         let held = Amount::from_minor(payer.balance_minor.max(0) as u64, ledger.currency)?;
         return Ok(refuse(format!("the online account holds only {held}")));
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO online_payment (payer_id, payment_id, payee_id, amount, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![payer_id, &payment.payment_id[..], payee, amount, now as i64],
-    )?;
+    )?
+    .execute(params![payer_id, &payment.payment_id[..], payee, amount, now as i64])?;
     settlement::add_to_account(tx, payer_id, -amount)?;
     settlement::add_to_account(tx, &payee, amount)?;
     let mut subject = [0u8; 32];
@@ -248,11 +249,9 @@ fn issue_purse(
     wanted: u64,
 ) -> Result<Option<PurseCertificate>, LedgerError> {
     let member = known_member(tx, member_id)?;
-    let open: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM purse WHERE member_id = ?1 AND state = 'open'",
-        [member_id],
-        |r| r.get(0),
-    )?;
+    let open: i64 = tx
+        .prepare_cached("SELECT COUNT(*) FROM purse WHERE member_id = ?1 AND state = 'open'")?
+        .query_row([member_id], |r| r.get(0))?;
     if member.flagged || open > 0 {
         return Ok(None);
     }
@@ -260,8 +259,9 @@ fn issue_purse(
     if amount == 0 {
         return Ok(None);
     }
-    let serial: u32 =
-        tx.query_row("SELECT next_serial FROM member WHERE member_id = ?1", [member_id], |r| r.get(0))?;
+    let serial: u32 = tx
+        .prepare_cached("SELECT next_serial FROM member WHERE member_id = ?1")?
+        .query_row([member_id], |r| r.get(0))?;
     let certificate = ledger.signer.issue(PurseTerms {
         wallet_key: member.wallet.signing_key,
         serial,
@@ -272,20 +272,21 @@ fn issue_purse(
     })?;
     let purse_id = certificate.purse_id();
     let amount = amount as i64;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO purse (purse_id, member_id, serial, amount, outstanding, state, issued_at, expires_at, certificate)
          VALUES (?1, ?2, ?3, ?4, ?4, 'open', ?5, ?6, ?7)",
-        params![
-            &purse_id[..],
-            member_id,
-            serial,
-            amount,
-            now as i64,
-            (now + ledger.policy.purse_lifetime) as i64,
-            certificate.to_bytes()
-        ],
-    )?;
-    tx.execute("UPDATE member SET next_serial = next_serial + 1 WHERE member_id = ?1", [member_id])?;
+    )?
+    .execute(params![
+        &purse_id[..],
+        member_id,
+        serial,
+        amount,
+        now as i64,
+        (now + ledger.policy.purse_lifetime) as i64,
+        certificate.to_bytes()
+    ])?;
+    tx.prepare_cached("UPDATE member SET next_serial = next_serial + 1 WHERE member_id = ?1")?
+        .execute([member_id])?;
     settlement::add_to_account(tx, member_id, -amount)?;
     let detail = format!(
         "purse {} issued to {member_id}: {}, serial {serial}",

@@ -515,6 +515,30 @@ fn flags_are_sorted_by_seq_member_and_reason() {
 }
 
 #[test]
+fn a_replay_has_the_flags_evaluate_gives_after_every_input() {
+    for names in [["ana", "ben", "cai", "dee"], ["dee", "cai", "ben", "ana"]] {
+        let inputs = scenario(names);
+        let mut replay = Replay::new(Rules::default());
+        for (pushed, input) in inputs.iter().enumerate() {
+            replay.push(input);
+            assert_eq!(replay.flags(), evaluate(&inputs[..=pushed], &Rules::default()), "after {pushed}");
+        }
+    }
+}
+
+#[test]
+fn a_replay_sorts_like_evaluate_even_when_inputs_come_out_of_order() {
+    let mut inputs = scenario(["ana", "ben", "cai", "dee"]);
+    inputs.reverse();
+    let mut replay = Replay::new(Rules::default());
+    for input in &inputs {
+        replay.push(input);
+    }
+    assert!(replay.flags().len() > 1);
+    assert_eq!(replay.flags(), evaluate(&inputs, &Rules::default()));
+}
+
+#[test]
 fn every_flag_scores_its_reason() {
     let flags = evaluate(&scenario(["ana", "ben", "cai", "dee"]), &Rules::default());
     assert!(!flags.is_empty());
