@@ -185,6 +185,52 @@ fn a_truncated_file_is_an_error_at_every_length_and_never_a_wrong_balance() {
 }
 
 #[test]
+fn a_kill_during_a_checkpoint_leaves_a_file_that_opens_whole() {
+    // SQLite copies the write-ahead log into the main file page by page, page 1 (which carries
+    // the new size) first; a kill part-way leaves the main file shorter than its header says,
+    // with every page still in the log. This makes that state from a snapshot taken while the
+    // wallet is open (the log holds its last writes), then moves the header's size past the end.
+    let fx = Fixture::new();
+    let path = fx.create("w.db");
+    let wallet = fx.open_unlocked(&path);
+    for n in 0..200 {
+        wallet.create_request(None, &format!("request {n}"), 600).unwrap();
+    }
+    let expected = (wallet.balances().unwrap(), wallet.verify_log().unwrap().entries);
+    let snapshot = fx.path("snapshot.db");
+    let mut main = file_bytes(&path);
+    let log = std::fs::read(format!("{}-wal", path.display())).unwrap();
+    assert!(log.len() > 32, "the log holds frames while the wallet is open");
+    drop(wallet);
+
+    // The size after the log's last commit: what the checkpoint writes into page 1.
+    let page_size = usize::from(u16::from_be_bytes([main[16], main[17]]));
+    let pages = log[32..]
+        .chunks_exact(24 + page_size)
+        .map(|frame| u32::from_be_bytes(frame[4..8].try_into().unwrap()))
+        .rfind(|&size| size > 0)
+        .expect("a commit in the log");
+    assert!(pages as usize * page_size > main.len(), "the log grew the file");
+    main[28..32].copy_from_slice(&pages.to_be_bytes());
+    let counter: [u8; 4] = main[24..28].try_into().unwrap();
+    main[92..96].copy_from_slice(&counter);
+    std::fs::write(&snapshot, &main).unwrap();
+    std::fs::write(format!("{}-wal", snapshot.display()), &log).unwrap();
+
+    let reopened = fx.open_unlocked(&snapshot);
+    assert_eq!((reopened.balances().unwrap(), reopened.verify_log().unwrap().entries), expected);
+    drop(reopened);
+
+    // The same short main file with no log to finish from is cut short, and says so.
+    let cut = fx.path("cut.db");
+    std::fs::write(&cut, &main).unwrap();
+    assert!(
+        matches!(fx.open(&cut), Err(WalletError::Store(StoreError::Corrupt { .. }))),
+        "a short file with no log is refused"
+    );
+}
+
+#[test]
 fn creating_over_a_leftover_from_an_interrupted_create_succeeds() {
     let fx = Fixture::new();
     // What a crash halfway through an earlier create leaves behind: a partial file, never the wallet.

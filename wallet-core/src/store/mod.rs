@@ -165,8 +165,13 @@ fn sync_parent_dir(path: &Path) -> std::io::Result<()> {
 
 /// Refuses a file shorter than its own header says. SQLite only notices a missing page when it
 /// reads that page, so a file cut inside pages the wallet rarely reads (an index of an empty
-/// table) would otherwise open as if whole. The main file never shrinks below the size in its
-/// header, whatever the write-ahead log holds, so the check is sound with WAL.
+/// table) would otherwise open as if whole.
+///
+/// Not while the write-ahead log holds frames: a checkpoint copies the log into the main file
+/// page by page, page 1 (which carries the new size) first, so a kill part-way leaves a main file
+/// shorter than its header with every missing page still in the log. SQLite reads those pages
+/// from the log and copies them again at the next checkpoint; refusing the file would lock the
+/// member out of a wallet that is whole.
 fn check_length(path: &Path) -> Result<(), StoreError> {
     use std::io::Read;
     let io =
@@ -184,7 +189,7 @@ fn check_length(path: &Path) -> Result<(), StoreError> {
     };
     // The size field is only authoritative when the change counter matches "valid-for".
     let pages = u64::from(be32(28));
-    if pages > 0 && be32(24) == be32(92) && len < pages * page_size {
+    if pages > 0 && be32(24) == be32(92) && len < pages * page_size && !log_has_frames(path) {
         return Err(StoreError::Corrupt {
             detail: format!(
                 "the file is {len} bytes but its header says {} bytes: it was cut short",
@@ -193,6 +198,13 @@ fn check_length(path: &Path) -> Result<(), StoreError> {
         });
     }
     Ok(())
+}
+
+/// Whether the file's write-ahead log holds anything past its 32-byte header.
+fn log_has_frames(path: &Path) -> bool {
+    let mut log = path.as_os_str().to_owned();
+    log.push("-wal");
+    std::fs::metadata(log).is_ok_and(|m| m.len() > 32)
 }
 
 /// Reads the header without writing: which application made the file, and its schema version.
