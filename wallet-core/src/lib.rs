@@ -81,6 +81,7 @@ pub mod merkle;
 pub mod money;
 pub mod protocol;
 pub mod qr;
+pub mod signature;
 pub mod store;
 pub mod transport;
 pub mod vault;

@@ -20,8 +20,10 @@
 //!
 //! Decoding checks structure only (lengths, versions, bounds). Signatures are checked by each
 //! type's `verify`, which is the only way to obtain the `Verified…` types the wallet acts on.
-//! Signature checks use Ed25519's strict verification (no small-order keys, no malleable
-//! signatures), so one message has one valid signature encoding.
+//! Every signature is checked by the one rule of [`crate::signature`]: canonical encodings, no
+//! point of small order, `s` reduced, and RFC 8032's cofactored equation, so that nobody but the
+//! signer can make a second valid signature, and checking many together (as the ledger does)
+//! answers exactly what checking each alone would.
 
 mod checkpoint;
 mod enrolment;
@@ -39,12 +41,13 @@ pub use request::PaymentRequest;
 pub use sync::{SyncRequest, SyncRequestBody, SyncResponse, SyncResponseBody};
 pub use transfer::{Transfer, TransferTerms, VerifiedTransfer};
 
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::encoding::{DecodeError, Reader, Writer};
 use crate::money::{Amount, Currency, MoneyError};
+use crate::signature;
 
 /// The id of a message: SHA-256 of its domain-separated signed bytes.
 pub type MessageId = [u8; 32];
@@ -138,10 +141,16 @@ impl Signed {
     }
 
     fn verify(&self, kind: &Kind, signer: &[u8; 32]) -> Result<(), ProtocolError> {
-        let bad = || ProtocolError::BadSignature { message: kind.name };
-        let key = VerifyingKey::from_bytes(signer).map_err(|_| bad())?;
-        key.verify_strict(&kind.signed_bytes(&self.body), &Signature::from_bytes(&self.signature))
-            .map_err(|_| bad())
+        if signature::verify(signer, &kind.signed_bytes(&self.body), &self.signature) {
+            Ok(())
+        } else {
+            Err(ProtocolError::BadSignature { message: kind.name })
+        }
+    }
+
+    /// Adds this signature to `batch`, which then passes only if [`Signed::verify`] would.
+    fn queue(&self, kind: &Kind, signer: &[u8; 32], batch: &mut signature::Batch) {
+        batch.queue(signer, &kind.signed_bytes(&self.body), &self.signature);
     }
 }
 
