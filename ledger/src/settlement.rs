@@ -26,7 +26,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::audit::{self, NewEntry};
 use crate::{LedgerError, hex, inconsistent};
-use in_order::map_in_order;
+use in_order::map_chunks_in_order;
+
+/// Transfers checked as one signature batch. A batch of 32 costs about 40% of 32 single checks
+/// (64: 30%, 256: 23%), while a chunk still comes back soon enough for the transaction to start;
+/// a bad signature costs its chunk a second, one-by-one pass.
+const BATCH: usize = 32;
 
 /// A purse row.
 #[derive(Debug, Clone)]
@@ -192,7 +197,9 @@ pub(crate) struct Checked {
 
 /// Checks a request's uploaded transfers exactly as [`Transfer::verify_grant`] does, on every
 /// core, and runs `take` with the results in the transfers' order as they come, so that the write
-/// transaction settles the first while later ones are still being verified. Each distinct purse
+/// transaction settles the first while later ones are still being verified. The transfers go in
+/// chunks of [`BATCH`] to [`Transfer::verify_grants_with`], which checks a chunk's signatures as
+/// one batch and gives each transfer the verdict it would get alone. Each distinct purse
 /// certificate (by its bytes, signature included) is verified once, by the first check that meets
 /// it, and its result given to every transfer that carries the same bytes. Nothing here reads the
 /// database, so doing it before or beside the transaction changes no outcome.
@@ -202,25 +209,26 @@ pub(crate) fn check_transfers<O>(
     take: impl FnOnce(&mut dyn Iterator<Item = Checked>) -> O,
 ) -> O {
     let mut distinct: HashMap<Vec<u8>, usize> = HashMap::new();
-    let work: Vec<(&Transfer, usize)> = transfers
-        .iter()
-        .map(|transfer| {
-            let next = distinct.len();
-            (*transfer, *distinct.entry(transfer.certificate().to_bytes()).or_insert(next))
-        })
-        .collect();
+    for transfer in transfers {
+        let next = distinct.len();
+        distinct.entry(transfer.certificate().to_bytes()).or_insert(next);
+    }
     let certificate_checks: Vec<OnceLock<Result<(), ProtocolError>>> =
         (0..distinct.len()).map(|_| OnceLock::new()).collect();
-    let check = |&(transfer, certificate): &(&Transfer, usize)| Checked {
-        id: transfer.id(),
-        verdict: transfer
-            .clone()
-            .verify_grant_with(|own| {
-                certificate_checks[certificate].get_or_init(|| own.verify(ledger_key)).clone()
-            })
-            .map(|verified| verified.into_transfer()),
+    let check = |chunk: &[&Transfer]| -> Vec<Checked> {
+        let ids = chunk.iter().map(|transfer| transfer.id());
+        let verdicts =
+            Transfer::verify_grants_with(chunk.iter().map(|&transfer| transfer.clone()).collect(), |own| {
+                match distinct.get(&own.to_bytes()) {
+                    Some(&index) => certificate_checks[index].get_or_init(|| own.verify(ledger_key)).clone(),
+                    None => own.verify(ledger_key),
+                }
+            });
+        ids.zip(verdicts)
+            .map(|(id, verdict)| Checked { id, verdict: verdict.map(|verified| verified.into_transfer()) })
+            .collect()
     };
-    map_in_order(&work, check, |checked| take(checked))
+    map_chunks_in_order(transfers, BATCH, check, |checked| take(checked))
 }
 
 /// A checked transfer and the purse it spends from; or the refusal to answer with.
@@ -269,7 +277,7 @@ pub(crate) fn upload_transfer(
     if let Some(state) = known {
         return Ok(match state.as_str() {
             "held" if (is_receiver || has_receipt(conn, &id)?) && !late => {
-                settle(conn, now, &purse, &transfer)?
+                settle(conn, now, &purse, &transfer, Row::Held)?
             }
             "held" => outcome(id, Outcome::Held, "waiting for the receiver to sync or for their receipt"),
             "settled" => outcome(id, Outcome::Settled, "paid to the receiver"),
@@ -308,10 +316,10 @@ pub(crate) fn upload_transfer(
             "uploaded after the purse's settlement window: its funds went back to the sender",
         ));
     }
-    insert_transfer(conn, now, &transfer, "held")?;
     if is_receiver || has_receipt(conn, &id)? {
-        return settle(conn, now, &purse, &transfer);
+        return settle(conn, now, &purse, &transfer, Row::New);
     }
+    insert_transfer(conn, now, &transfer, "held")?;
     let detail = format!(
         "transfer {} of {} minor units from {} held until its receiver syncs",
         hex(&id),
@@ -402,7 +410,7 @@ pub(crate) fn upload_receipt(
     if purse.state == "finished" || now > purse.expires_at.saturating_add(window) {
         return Ok(None);
     }
-    settle(conn, now, &purse, &transfer).map(Some)
+    settle(conn, now, &purse, &transfer, Row::Held).map(Some)
 }
 
 fn has_receipt(conn: &Connection, id: &MessageId) -> Result<bool, LedgerError> {
@@ -430,16 +438,29 @@ fn insert_transfer(conn: &Connection, now: u64, transfer: &Transfer, state: &str
     Ok(())
 }
 
-/// Pays a stored, held transfer to its receiver: from the purse, and whatever the purse no longer
-/// holds from the sender's account.
+/// Where the transfer being settled stands in the `transfer` table.
+enum Row {
+    /// Stored as held.
+    Held,
+    /// Not stored yet: it is stored as settled (or as held, when its receiver is unknown) with
+    /// one insert instead of an insert and an update.
+    New,
+}
+
+/// Pays a transfer to its receiver: from the purse, and whatever the purse no longer holds from
+/// the sender's account.
 fn settle(
     conn: &Connection,
     now: u64,
     purse: &PurseRow,
     transfer: &Transfer,
+    row: Row,
 ) -> Result<TransferOutcome, LedgerError> {
     let id = transfer.id();
     let Some((receiver, _)) = member_of_key(conn, &transfer.terms().receiver_key)? else {
+        if let Row::New = row {
+            insert_transfer(conn, now, transfer, "held")?;
+        }
         return Ok(outcome(id, Outcome::Held, "the receiver is not enrolled with this ledger"));
     };
     // Re-read: an earlier transfer in the same sync may have drawn on the purse.
@@ -451,8 +472,13 @@ fn settle(
         "UPDATE purse SET outstanding = outstanding - ?2, settled = settled + ?3 WHERE purse_id = ?1",
     )?
     .execute(params![&purse.purse_id[..], from_purse, amount])?;
-    conn.prepare_cached("UPDATE transfer SET state = 'settled' WHERE transfer_id = ?1")?
-        .execute([&id[..]])?;
+    match row {
+        Row::Held => {
+            conn.prepare_cached("UPDATE transfer SET state = 'settled' WHERE transfer_id = ?1")?
+                .execute([&id[..]])?;
+        }
+        Row::New => insert_transfer(conn, now, transfer, "settled")?,
+    }
     add_to_account(conn, &purse.member_id, -from_account)?;
     add_to_account(conn, &receiver, amount)?;
     let mut detail =
@@ -638,5 +664,30 @@ mod tests {
             refused += usize::from(alone.is_err());
         }
         assert_eq!(refused, 5, "the forged, foreign and broken transfers are refused");
+
+        // Chunks whose batch passes beside one whose batch fails and is checked one by one.
+        let mut many: Vec<Transfer> = (0..2 * BATCH as u64)
+            .map(|i| {
+                if i % 3 == 0 {
+                    first_transfer(&other, &bob, 20 + i)
+                } else {
+                    first_transfer(&good, &alice, 20 + i)
+                }
+            })
+            .collect();
+        many.insert(BATCH + 5, transfers[7].clone());
+        many.extend(transfers.iter().cloned());
+        let refs: Vec<&Transfer> = many.iter().collect();
+        let checked: Vec<Checked> = check_transfers(&ledger_key, &refs, |checked| checked.collect());
+        let alone: Vec<_> = many
+            .iter()
+            .map(|t| t.clone().verify_grant(&ledger_key).map(VerifiedTransfer::into_transfer))
+            .collect();
+        assert_eq!(
+            checked.iter().map(|c| c.id).collect::<Vec<_>>(),
+            many.iter().map(Transfer::id).collect::<Vec<_>>()
+        );
+        assert_eq!(checked.into_iter().map(|c| c.verdict).collect::<Vec<_>>(), alone);
+        assert_eq!(alone.iter().filter(|v| v.is_err()).count(), 6);
     }
 }

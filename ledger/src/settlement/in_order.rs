@@ -4,27 +4,26 @@
 //! the request's order). Without it the transaction waits for the last signature before it
 //! settles the first transfer, and the cores verifying sit idle while it settles.
 //!
-//! Items go in chunks, started in order from a shared counter by a thread on every core but one,
-//! and by the taker: whenever the chunk it needs next is not ready, the taker computes the next
-//! chunk nobody has started, and it waits only once every chunk is started. So the cores stay
-//! busy without the taker, whose work is the sequential part, competing with a thread on each of
-//! them; and the taker never waits on a thread that could not be started. When the taker
-//! returns, chunks nobody started are left undone.
+//! Items go in chunks, each mapped by one call (settlement checks a chunk's signatures as one
+//! batch), started in order from a shared counter by a thread on every core but one, and by the
+//! taker: whenever the chunk it needs next is not ready, the taker computes the next chunk nobody
+//! has started, and it waits only once every chunk is started. So the cores stay busy without the
+//! taker, whose work is the sequential part, competing with a thread on each of them; and the
+//! taker never waits on a thread that could not be started. When the taker returns, chunks nobody
+//! started are left undone.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 
-/// Items per chunk: a few verifications, so that the first result is ready soon and the threads
-/// finish close together, while the lock taken once per chunk costs nothing next to them.
-const CHUNK: usize = 4;
-
-/// Runs `take` with the results of `f` over `items`, in order, computed on every core.
-pub(super) fn map_in_order<T: Sync, R: Send, O>(
+/// Runs `take` with the results of `f` over `items`, in order, computed on every core. `f` maps
+/// a chunk of at most `chunk` items to one result for each.
+pub(super) fn map_chunks_in_order<T: Sync, R: Send, O>(
     items: &[T],
-    f: impl Fn(&T) -> R + Sync,
+    chunk: usize,
+    f: impl Fn(&[T]) -> Vec<R> + Sync,
     take: impl FnOnce(&mut InOrder<'_, T, R>) -> O,
 ) -> O {
-    let chunks = Chunks::new(items, &f);
+    let chunks = Chunks::new(items, chunk.max(1), &f);
     std::thread::scope(|scope| {
         for _ in 0..(cores() - 1).min(chunks.count) {
             // A thread that cannot be started leaves its chunks to the others and the taker.
@@ -70,7 +69,8 @@ impl<T: Sync, R: Send> Iterator for InOrder<'_, T, R> {
 
 struct Chunks<'a, T, R> {
     items: &'a [T],
-    f: &'a (dyn Fn(&T) -> R + Sync),
+    size: usize,
+    f: &'a (dyn Fn(&[T]) -> Vec<R> + Sync),
     count: usize,
     /// The first chunk no thread has started.
     unstarted: AtomicUsize,
@@ -86,10 +86,11 @@ struct Done<R> {
 }
 
 impl<'a, T: Sync, R: Send> Chunks<'a, T, R> {
-    fn new(items: &'a [T], f: &'a (dyn Fn(&T) -> R + Sync)) -> Self {
-        let count = items.len().div_ceil(CHUNK);
+    fn new(items: &'a [T], size: usize, f: &'a (dyn Fn(&[T]) -> Vec<R> + Sync)) -> Self {
+        let count = items.len().div_ceil(size);
         Chunks {
             items,
+            size,
             f,
             count,
             unstarted: AtomicUsize::new(0),
@@ -110,8 +111,10 @@ impl<'a, T: Sync, R: Send> Chunks<'a, T, R> {
         if index >= self.count {
             return false;
         }
-        let start = index * CHUNK;
-        let results = self.items[start..self.items.len().min(start + CHUNK)].iter().map(self.f).collect();
+        let start = index * self.size;
+        let items = &self.items[start..self.items.len().min(start + self.size)];
+        let results = (self.f)(items);
+        assert_eq!(results.len(), items.len(), "one result for each item of a chunk");
         self.lock().chunks[index] = Some(results);
         self.filed.notify_all();
         true
@@ -166,9 +169,10 @@ mod tests {
     #[test]
     fn results_come_in_order_whatever_the_taker_does_between_them() {
         let items: Vec<u64> = (0..103).collect();
-        let squares = map_in_order(
+        let squares = map_chunks_in_order(
             &items,
-            |n| n * n,
+            4,
+            |chunk| chunk.iter().map(|n| n * n).collect(),
             |results| results.inspect(|_| std::thread::yield_now()).collect::<Vec<_>>(),
         );
         assert_eq!(squares, items.iter().map(|n| n * n).collect::<Vec<_>>());
@@ -177,16 +181,24 @@ mod tests {
     #[test]
     fn a_taker_that_stops_early_returns_without_the_rest() {
         let items: Vec<u64> = (0..1000).collect();
-        let first: Vec<u64> = map_in_order(&items, |n| n + 1, |results| results.take(5).collect());
+        let plus_one = |chunk: &[u64]| chunk.iter().map(|n| n + 1).collect();
+        let first: Vec<u64> = map_chunks_in_order(&items, 32, plus_one, |results| results.take(5).collect());
         assert_eq!(first, [1, 2, 3, 4, 5]);
-        assert_eq!(map_in_order(&[] as &[u64], |n| *n, |results| results.count()), 0);
+        assert_eq!(map_chunks_in_order(&[] as &[u64], 32, plus_one, |results| results.count()), 0);
+        let all: Vec<u64> = map_chunks_in_order(&items[..70], 32, plus_one, |results| results.collect());
+        assert_eq!(all, (1..=70).collect::<Vec<_>>(), "a last chunk shorter than the rest");
     }
 
     #[test]
     fn a_panic_while_computing_reaches_the_caller_instead_of_hanging() {
         let items: Vec<u64> = (0..64).collect();
         let outcome = std::panic::catch_unwind(|| {
-            map_in_order(&items, |n| assert_ne!(*n, 37, "item 37"), |results| results.count())
+            map_chunks_in_order(
+                &items,
+                4,
+                |chunk| chunk.iter().map(|n| assert_ne!(*n, 37, "item 37")).collect(),
+                |results| results.count(),
+            )
         });
         assert!(outcome.is_err());
     }
