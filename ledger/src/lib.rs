@@ -18,6 +18,7 @@
 //! stored log (`log_cache` says why they always match it).
 
 mod audit;
+mod checkpointer;
 mod log_cache;
 pub mod risk;
 pub mod server;
@@ -163,6 +164,8 @@ pub struct Ledger {
     currency: Currency,
     clock: Arc<dyn Clock>,
     policy: Policy,
+    /// Copies the log into the database file off the sync path; `None` if it could not start.
+    _checkpointer: Option<checkpointer::Checkpointer>,
 }
 
 /// The connection, and what the ledger keeps derived from the log it holds: under one lock, so
@@ -228,8 +231,16 @@ impl Ledger {
             }
         }
         tx.commit()?;
+        let checkpointer = checkpointer::Checkpointer::start(&db_path, &mut conn)?;
         let log = LogCache::new(policy.risk.clone());
-        Ok(Ledger { db: Mutex::new(Db { conn, log }), signer, currency, clock, policy })
+        Ok(Ledger {
+            db: Mutex::new(Db { conn, log }),
+            signer,
+            currency,
+            clock,
+            policy,
+            _checkpointer: checkpointer,
+        })
     }
 
     /// The key wallets pin at enrolment and check purse certificates, checkpoints and sync
