@@ -46,6 +46,12 @@ impl Checkpointer {
     pub(crate) fn start(path: &Path, writer: &mut Connection) -> Result<Option<Checkpointer>, LedgerError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Reading the mode opens the database, and its log, on this connection: a connection that
+        // has read nothing yet does not know the file is in WAL mode and checkpoints nothing.
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Ok(None);
+        }
         // One waiting signal is enough: the checkpoint it starts copies every commit before it.
         let (signal, wake) = std::sync::mpsc::sync_channel(1);
         let thread = match std::thread::Builder::new()
@@ -92,5 +98,47 @@ impl Drop for Checkpointer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows_in_main_file(path: &Path) -> u64 {
+        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) / 4096
+    }
+
+    #[test]
+    fn the_thread_copies_the_log_into_the_database_and_stops_with_its_owner() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.db");
+        let mut writer = Connection::open(&path).unwrap();
+        writer.pragma_update(None, "journal_mode", "wal").unwrap();
+        writer.pragma_update(None, "synchronous", "FULL").unwrap();
+        writer.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB NOT NULL)").unwrap();
+        let checkpointer = Checkpointer::start(&path, &mut writer).unwrap().expect("a thread");
+        let before = rows_in_main_file(&path);
+        // Two commits of about 600 pages each: the second leaves more than 1,000 in the log.
+        for commit in 0..2 {
+            let tx = writer.transaction().unwrap();
+            for row in 0..600 {
+                tx.execute("INSERT INTO t (id, b) VALUES (?1, zeroblob(4000))", [commit * 600 + row])
+                    .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        // The commit itself did not copy anything back; the thread does, soon after.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while rows_in_main_file(&path) < before + 1_000 {
+            assert!(std::time::Instant::now() < deadline, "the log was never copied into the database");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        drop(checkpointer);
+        let count: i64 = writer.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(count, 1_200);
+        // The thread stopped after copying every frame of the log.
+        let (log, copied) = writer.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE).unwrap();
+        assert_eq!(log, copied, "everything committed is in the database file");
     }
 }
