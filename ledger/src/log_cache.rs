@@ -114,12 +114,33 @@ impl LogCache {
         }
         let from = self.seqs.last().map_or(0, |seq| seq + 1);
         let before = self.seqs.len();
+        // A replay that has seen every leaf read so far takes the new ones in the same pass, so
+        // that an answer reads the new rows once, not once for the tree and again for the flags.
+        // An entry that does not decode stops it; `flags` then replays from the first leaf and
+        // fails on that entry, as the replay of the whole log does.
+        // A replay behind the tree is left as it is, for `flags` to bring up to date.
+        let in_step = self.risk.as_ref().is_some_and(|state| state.replayed == before);
+        let mut risk = if in_step { self.risk.take() } else { None };
         let (seqs, tree) = (&mut self.seqs, &mut self.tree);
         let read = audit::for_each_leaf(conn, from, u32::MAX, |seq, leaf| {
             seqs.push(seq);
             tree.push(merkle::leaf_hash(leaf));
+            if let Some(state) = &mut risk {
+                match audit::decode(seq, leaf) {
+                    Ok(entry) => {
+                        for input in state.inputs.read(&entry) {
+                            state.replay.push(&input);
+                        }
+                        state.replayed += 1;
+                    }
+                    Err(_) => risk = None,
+                }
+            }
             Ok(())
         });
+        if in_step {
+            self.risk = risk;
+        }
         if self.seqs.len() != before {
             self.generation += 1;
         }

@@ -270,14 +270,27 @@ pub(crate) fn upload_transfer(
     }
     let late = purse.state == "finished" || now > purse.expires_at.saturating_add(window);
 
-    let known: Option<String> = conn
-        .prepare_cached("SELECT state FROM transfer WHERE transfer_id = ?1")?
-        .query_row([&id[..]], |r| r.get(0))
-        .optional()?;
+    // The transfer's slot in its purse. An id is a hash over the purse and the sequence, so the
+    // transfer, if the ledger already has it, is in this slot too, beside any rival.
+    let seq = transfer.terms().seq;
+    let (mut known, mut rival): (Option<String>, Option<Vec<u8>>) = (None, None);
+    {
+        let mut slot = conn.prepare_cached(
+            "SELECT transfer_id, state, bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2",
+        )?;
+        let mut rows = slot.query(params![&purse.purse_id[..], seq])?;
+        while let Some(row) = rows.next()? {
+            if row.get::<_, Vec<u8>>(0)? == id {
+                known = Some(row.get(1)?);
+            } else if rival.is_none() {
+                rival = Some(row.get(2)?);
+            }
+        }
+    }
     if let Some(state) = known {
         return Ok(match state.as_str() {
             "held" if (is_receiver || has_receipt(conn, &id)?) && !late => {
-                settle(conn, now, &purse, &transfer, Row::Held)?
+                settle(conn, now, &purse, &transfer, id, Row::Held)?
             }
             "held" => outcome(id, Outcome::Held, "waiting for the receiver to sync or for their receipt"),
             "settled" => outcome(id, Outcome::Settled, "paid to the receiver"),
@@ -288,13 +301,6 @@ pub(crate) fn upload_transfer(
         });
     }
 
-    let seq = transfer.terms().seq;
-    let rival: Option<Vec<u8>> = conn
-        .prepare_cached(
-            "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2 AND transfer_id != ?3 LIMIT 1",
-        )?
-        .query_row(params![&purse.purse_id[..], seq, &id[..]], |r| r.get(0))
-        .optional()?;
     let undeclared = purse.declared_seq.is_some_and(|declared| seq > declared)
         || purse.declared_spent.is_some_and(|declared| transfer.terms().spent_after > declared);
     let fraud = rival.is_some() || undeclared;
@@ -303,7 +309,7 @@ pub(crate) fn upload_transfer(
     }
     if late {
         if fraud {
-            insert_transfer(conn, now, &transfer, "evidence")?;
+            insert_transfer(conn, now, &transfer, id, "evidence")?;
             return Ok(outcome(
                 id,
                 Outcome::DoubleSpend,
@@ -317,9 +323,15 @@ pub(crate) fn upload_transfer(
         ));
     }
     if is_receiver || has_receipt(conn, &id)? {
-        return settle(conn, now, &purse, &transfer, Row::New);
+        // Recording the double spend revoked the purse: settle from it as it now stands.
+        let purse = if fraud {
+            purse_row(conn, &purse.purse_id)?.ok_or_else(|| inconsistent("a purse vanished"))?
+        } else {
+            purse
+        };
+        return settle(conn, now, &purse, &transfer, id, Row::New);
     }
-    insert_transfer(conn, now, &transfer, "held")?;
+    insert_transfer(conn, now, &transfer, id, "held")?;
     let detail = format!(
         "transfer {} of {} minor units from {} held until its receiver syncs",
         hex(&id),
@@ -363,7 +375,7 @@ pub(crate) fn upload_evidence(
             .prepare_cached("SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2 LIMIT 1")?
             .query_row(params![&purse.purse_id[..], transfer.terms().seq], |r| r.get(0))
             .optional()?;
-        insert_transfer(conn, now, &transfer, "evidence")?;
+        insert_transfer(conn, now, &transfer, id, "evidence")?;
         if rival.is_some() {
             record_double_spend(conn, now, &purse, &transfer, rival)?;
         }
@@ -410,7 +422,7 @@ pub(crate) fn upload_receipt(
     if purse.state == "finished" || now > purse.expires_at.saturating_add(window) {
         return Ok(None);
     }
-    settle(conn, now, &purse, &transfer, Row::Held).map(Some)
+    settle(conn, now, &purse, &transfer, receipt.transfer_id, Row::Held).map(Some)
 }
 
 fn has_receipt(conn: &Connection, id: &MessageId) -> Result<bool, LedgerError> {
@@ -420,13 +432,20 @@ fn has_receipt(conn: &Connection, id: &MessageId) -> Result<bool, LedgerError> {
         > 0)
 }
 
-fn insert_transfer(conn: &Connection, now: u64, transfer: &Transfer, state: &str) -> Result<(), LedgerError> {
+/// Stores a transfer whose id, `id`, the caller has already computed.
+fn insert_transfer(
+    conn: &Connection,
+    now: u64,
+    transfer: &Transfer,
+    id: MessageId,
+    state: &str,
+) -> Result<(), LedgerError> {
     conn.prepare_cached(
         "INSERT INTO transfer (transfer_id, purse_id, seq, amount, receiver_key, state, bytes, uploaded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
-        &transfer.id()[..],
+        &id[..],
         &transfer.certificate().purse_id()[..],
         transfer.terms().seq,
         transfer.terms().amount as i64,
@@ -447,24 +466,22 @@ enum Row {
     New,
 }
 
-/// Pays a transfer to its receiver: from the purse, and whatever the purse no longer holds from
-/// the sender's account.
+/// Pays a transfer (whose id is `id`) to its receiver: from the purse, and whatever the purse no
+/// longer holds from the sender's account. `purse` is the purse's row as it stands now.
 fn settle(
     conn: &Connection,
     now: u64,
     purse: &PurseRow,
     transfer: &Transfer,
+    id: MessageId,
     row: Row,
 ) -> Result<TransferOutcome, LedgerError> {
-    let id = transfer.id();
     let Some((receiver, _)) = member_of_key(conn, &transfer.terms().receiver_key)? else {
         if let Row::New = row {
-            insert_transfer(conn, now, transfer, "held")?;
+            insert_transfer(conn, now, transfer, id, "held")?;
         }
         return Ok(outcome(id, Outcome::Held, "the receiver is not enrolled with this ledger"));
     };
-    // Re-read: an earlier transfer in the same sync may have drawn on the purse.
-    let purse = purse_row(conn, &purse.purse_id)?.ok_or_else(|| inconsistent("a purse vanished"))?;
     let amount = transfer.terms().amount as i64;
     let from_purse = amount.min(purse.outstanding);
     let from_account = amount - from_purse;
@@ -477,9 +494,11 @@ fn settle(
             conn.prepare_cached("UPDATE transfer SET state = 'settled' WHERE transfer_id = ?1")?
                 .execute([&id[..]])?;
         }
-        Row::New => insert_transfer(conn, now, transfer, "settled")?,
+        Row::New => insert_transfer(conn, now, transfer, id, "settled")?,
     }
-    add_to_account(conn, &purse.member_id, -from_account)?;
+    if from_account > 0 {
+        add_to_account(conn, &purse.member_id, -from_account)?;
+    }
     add_to_account(conn, &receiver, amount)?;
     let mut detail =
         format!("transfer {} settled: {amount} minor units from {} to {receiver}", hex(&id), purse.member_id);
