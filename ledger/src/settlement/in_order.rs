@@ -16,7 +16,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 
 /// Runs `take` with the results of `f` over `items`, in order, computed on every core. `f` maps
-/// a chunk of at most `chunk` items to one result for each.
+/// a chunk of at most `chunk` items to one result for each. The first chunks are smaller (a
+/// quarter, a quarter, then half of `chunk`), so that the first results are ready soon and the
+/// taker, which computes a chunk itself whenever the next is not ready, starts its own work
+/// after a short chunk rather than a full one.
 pub(super) fn map_chunks_in_order<T: Sync, R: Send, O>(
     items: &[T],
     chunk: usize,
@@ -69,7 +72,8 @@ impl<T: Sync, R: Send> Iterator for InOrder<'_, T, R> {
 
 struct Chunks<'a, T, R> {
     items: &'a [T],
-    size: usize,
+    /// Where each chunk starts, and the end of the items last.
+    bounds: Vec<usize>,
     f: &'a (dyn Fn(&[T]) -> Vec<R> + Sync),
     count: usize,
     /// The first chunk no thread has started.
@@ -87,10 +91,16 @@ struct Done<R> {
 
 impl<'a, T: Sync, R: Send> Chunks<'a, T, R> {
     fn new(items: &'a [T], size: usize, f: &'a (dyn Fn(&[T]) -> Vec<R> + Sync)) -> Self {
-        let count = items.len().div_ceil(size);
+        let mut bounds = vec![0];
+        let ramp = [size / 4, size / 4, size / 2];
+        while let Some(&start) = bounds.last().filter(|&&start| start < items.len()) {
+            let size = ramp.get(bounds.len() - 1).copied().unwrap_or(size).max(1);
+            bounds.push(items.len().min(start + size));
+        }
+        let count = bounds.len() - 1;
         Chunks {
             items,
-            size,
+            bounds,
             f,
             count,
             unstarted: AtomicUsize::new(0),
@@ -111,8 +121,7 @@ impl<'a, T: Sync, R: Send> Chunks<'a, T, R> {
         if index >= self.count {
             return false;
         }
-        let start = index * self.size;
-        let items = &self.items[start..self.items.len().min(start + self.size)];
+        let items = &self.items[self.bounds[index]..self.bounds[index + 1]];
         let results = (self.f)(items);
         assert_eq!(results.len(), items.len(), "one result for each item of a chunk");
         self.lock().chunks[index] = Some(results);
@@ -185,8 +194,19 @@ mod tests {
         let first: Vec<u64> = map_chunks_in_order(&items, 32, plus_one, |results| results.take(5).collect());
         assert_eq!(first, [1, 2, 3, 4, 5]);
         assert_eq!(map_chunks_in_order(&[] as &[u64], 32, plus_one, |results| results.count()), 0);
-        let all: Vec<u64> = map_chunks_in_order(&items[..70], 32, plus_one, |results| results.collect());
-        assert_eq!(all, (1..=70).collect::<Vec<_>>(), "a last chunk shorter than the rest");
+        for len in [1, 7, 8, 9, 31, 32, 70, 1000] {
+            let all: Vec<u64> = map_chunks_in_order(&items[..len], 32, plus_one, |results| results.collect());
+            assert_eq!(all, (1..=len as u64).collect::<Vec<_>>(), "{len} items");
+        }
+        let sizes = std::sync::Mutex::new(Vec::new());
+        let record = |chunk: &[u64]| {
+            sizes.lock().unwrap().push((chunk[0], chunk.len()));
+            chunk.to_vec()
+        };
+        map_chunks_in_order(&items[..100], 32, record, |results| results.count());
+        let mut sizes = sizes.into_inner().unwrap();
+        sizes.sort();
+        assert_eq!(sizes, [(0, 8), (8, 8), (16, 16), (32, 32), (64, 32), (96, 4)]);
     }
 
     #[test]
