@@ -81,10 +81,21 @@ pub(crate) fn append(conn: &Connection, at: u64, entry: NewEntry) -> Result<u64,
     };
     conn.prepare_cached("INSERT INTO audit (seq, leaf) VALUES (?1, ?2)")?
         .execute(params![seq, entry.leaf_data()])?;
-    let mut insert_party =
-        conn.prepare_cached("INSERT OR IGNORE INTO audit_party (member_id, seq) VALUES (?1, ?2)")?;
-    for member in entry.parties() {
-        insert_party.execute(params![member, seq])?;
+    // Most entries concern two members (a payer and a payee), written with one statement.
+    match entry.parties()[..] {
+        [first, second] => {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO audit_party (member_id, seq) VALUES (?1, ?3), (?2, ?3)",
+            )?
+            .execute(params![first, second, seq])?;
+        }
+        ref parties => {
+            let mut insert_party =
+                conn.prepare_cached("INSERT OR IGNORE INTO audit_party (member_id, seq) VALUES (?1, ?2)")?;
+            for member in parties {
+                insert_party.execute(params![member, seq])?;
+            }
+        }
     }
     Ok(seq as u64)
 }

@@ -16,7 +16,7 @@
 
 mod in_order;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use outpost_wallet_core::audit::{Account, EntryKind};
@@ -177,8 +177,109 @@ pub(crate) fn sweep(conn: &Connection, now: u64, window: u64) -> Result<u64, Led
 }
 
 /// Who uploaded a transfer or receipt.
-pub(crate) struct Uploader {
-    pub wallet_key: [u8; 32],
+struct Uploader {
+    wallet_key: [u8; 32],
+}
+
+/// One sync's uploads (transfers, evidence, receipts), taken in the request's order inside its
+/// transaction, and their outcomes.
+///
+/// A batch of transfers to one receiver would otherwise look the receiver up, and update their
+/// account, once per transfer. Here each receiver's wallet key is looked up once, and what each
+/// receiver is paid is added up and credited with one update per receiver. The credits are
+/// written before anything that reads a balance they change (a debit, which flags a member whose
+/// balance goes below zero) and at the latest in [`Uploads::finish`], the only way to the
+/// outcomes, so no answer goes out without them. Credits only add, so writing them later within
+/// the transaction changes nothing but the number of statements.
+pub(crate) struct Uploads<'c> {
+    conn: &'c Connection,
+    now: u64,
+    window: u64,
+    uploader: Uploader,
+    payees: Payees,
+    outcomes: Vec<TransferOutcome>,
+}
+
+impl<'c> Uploads<'c> {
+    pub fn new(conn: &'c Connection, now: u64, window: u64, wallet_key: [u8; 32]) -> Self {
+        Uploads {
+            conn,
+            now,
+            window,
+            uploader: Uploader { wallet_key },
+            payees: Payees::default(),
+            outcomes: Vec::new(),
+        }
+    }
+
+    /// A transfer the wallet sent or received; see [`upload_transfer`].
+    pub fn transfer(&mut self, checked: Checked) -> Result<(), LedgerError> {
+        let outcome =
+            upload_transfer(self.conn, self.now, self.window, checked, &self.uploader, &mut self.payees)?;
+        self.outcomes.push(outcome);
+        Ok(())
+    }
+
+    /// A transfer the wallet refused as a double spend; see [`upload_evidence`].
+    pub fn evidence(&mut self, checked: Checked) -> Result<(), LedgerError> {
+        let outcome = upload_evidence(self.conn, self.now, checked, &self.uploader)?;
+        self.outcomes.push(outcome);
+        Ok(())
+    }
+
+    /// A receipt the wallet scanned; its outcome replaces the transfer's, if the request had both.
+    pub fn receipt(&mut self, receipt: &Receipt) -> Result<(), LedgerError> {
+        if let Some(outcome) = upload_receipt(self.conn, self.now, self.window, receipt, &mut self.payees)? {
+            self.outcomes.retain(|o| o.transfer_id != outcome.transfer_id);
+            self.outcomes.push(outcome);
+        }
+        Ok(())
+    }
+
+    /// Credits what the receivers were paid and returns the outcomes, at most a response's worth.
+    pub fn finish(mut self) -> Result<Vec<TransferOutcome>, LedgerError> {
+        self.payees.credit_accounts(self.conn)?;
+        self.outcomes.truncate(outpost_wallet_core::protocol::sync::MAX_SYNC_TRANSFERS);
+        Ok(self.outcomes)
+    }
+}
+
+/// The receivers of one sync's transfers: whose each wallet key is, and what each is owed and not
+/// yet credited.
+#[derive(Default)]
+struct Payees {
+    members: HashMap<[u8; 32], Option<String>>,
+    /// Ordered, so that the updates come in the same order on every run.
+    owed: BTreeMap<String, i64>,
+}
+
+impl Payees {
+    /// The member a receiver's key belongs or belonged to; `None` if not enrolled here.
+    fn member_of(&mut self, conn: &Connection, key: &[u8; 32]) -> Result<Option<String>, LedgerError> {
+        if let Some(member) = self.members.get(key) {
+            return Ok(member.clone());
+        }
+        let member = member_of_key(conn, key)?.map(|(member_id, _)| member_id);
+        self.members.insert(*key, member.clone());
+        Ok(member)
+    }
+
+    fn owe(&mut self, member_id: &str, amount: i64) {
+        match self.owed.get_mut(member_id) {
+            Some(owed) => *owed += amount,
+            None => {
+                self.owed.insert(member_id.to_owned(), amount);
+            }
+        }
+    }
+
+    /// Writes what is owed to the accounts.
+    fn credit_accounts(&mut self, conn: &Connection) -> Result<(), LedgerError> {
+        for (member_id, amount) in std::mem::take(&mut self.owed) {
+            add_to_account(conn, &member_id, amount)?;
+        }
+        Ok(())
+    }
 }
 
 fn outcome(transfer_id: MessageId, outcome: Outcome, reason: impl Into<String>) -> TransferOutcome {
@@ -251,12 +352,13 @@ fn verified_with_purse(
 /// Takes one uploaded transfer, checked by [`check_transfers`] with the wallet-core code every
 /// receiver runs: settles, holds, refuses or records it as double-spend evidence. Uploading it again changes
 /// nothing, except that a held transfer is paid once its receiver or receipt shows up.
-pub(crate) fn upload_transfer(
+fn upload_transfer(
     conn: &Connection,
     now: u64,
     window: u64,
     checked: Checked,
     uploader: &Uploader,
+    payees: &mut Payees,
 ) -> Result<TransferOutcome, LedgerError> {
     let id = checked.id;
     let (transfer, purse) = match verified_with_purse(conn, checked)? {
@@ -290,7 +392,7 @@ pub(crate) fn upload_transfer(
     if let Some(state) = known {
         return Ok(match state.as_str() {
             "held" if (is_receiver || has_receipt(conn, &id)?) && !late => {
-                settle(conn, now, &purse, &transfer, id, Row::Held)?
+                settle(conn, now, &purse, &transfer, id, Row::Held, payees)?
             }
             "held" => outcome(id, Outcome::Held, "waiting for the receiver to sync or for their receipt"),
             "settled" => outcome(id, Outcome::Settled, "paid to the receiver"),
@@ -329,7 +431,7 @@ pub(crate) fn upload_transfer(
         } else {
             purse
         };
-        return settle(conn, now, &purse, &transfer, id, Row::New);
+        return settle(conn, now, &purse, &transfer, id, Row::New, payees);
     }
     insert_transfer(conn, now, &transfer, id, "held")?;
     let detail = format!(
@@ -352,7 +454,7 @@ pub(crate) fn upload_transfer(
 
 /// Takes a transfer a receiver refused as a double spend: it proves the double spend when its
 /// rival is known (now or later) and is never paid.
-pub(crate) fn upload_evidence(
+fn upload_evidence(
     conn: &Connection,
     now: u64,
     checked: Checked,
@@ -384,11 +486,12 @@ pub(crate) fn upload_evidence(
 }
 
 /// Takes a receipt a sender scanned: a held transfer it acknowledges is paid.
-pub(crate) fn upload_receipt(
+fn upload_receipt(
     conn: &Connection,
     now: u64,
     window: u64,
     receipt: &Receipt,
+    payees: &mut Payees,
 ) -> Result<Option<TransferOutcome>, LedgerError> {
     if receipt.verify().is_err() {
         return Ok(Some(outcome(
@@ -422,7 +525,7 @@ pub(crate) fn upload_receipt(
     if purse.state == "finished" || now > purse.expires_at.saturating_add(window) {
         return Ok(None);
     }
-    settle(conn, now, &purse, &transfer, receipt.transfer_id, Row::Held).map(Some)
+    settle(conn, now, &purse, &transfer, receipt.transfer_id, Row::Held, payees).map(Some)
 }
 
 fn has_receipt(conn: &Connection, id: &MessageId) -> Result<bool, LedgerError> {
@@ -467,7 +570,9 @@ enum Row {
 }
 
 /// Pays a transfer (whose id is `id`) to its receiver: from the purse, and whatever the purse no
-/// longer holds from the sender's account. `purse` is the purse's row as it stands now.
+/// longer holds from the sender's account. `purse` is the purse's row as it stands now. The
+/// receiver's credit is left to `payees`.
+#[allow(clippy::too_many_arguments)]
 fn settle(
     conn: &Connection,
     now: u64,
@@ -475,8 +580,9 @@ fn settle(
     transfer: &Transfer,
     id: MessageId,
     row: Row,
+    payees: &mut Payees,
 ) -> Result<TransferOutcome, LedgerError> {
-    let Some((receiver, _)) = member_of_key(conn, &transfer.terms().receiver_key)? else {
+    let Some(receiver) = payees.member_of(conn, &transfer.terms().receiver_key)? else {
         if let Row::New = row {
             insert_transfer(conn, now, transfer, id, "held")?;
         }
@@ -497,9 +603,11 @@ fn settle(
         Row::New => insert_transfer(conn, now, transfer, id, "settled")?,
     }
     if from_account > 0 {
+        // Whether the debit takes the sender below zero depends on what they were paid before.
+        payees.credit_accounts(conn)?;
         add_to_account(conn, &purse.member_id, -from_account)?;
     }
-    add_to_account(conn, &receiver, amount)?;
+    payees.owe(&receiver, amount);
     let mut detail =
         format!("transfer {} settled: {amount} minor units from {} to {receiver}", hex(&id), purse.member_id);
     if from_account > 0 {

@@ -19,7 +19,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::audit::{self, NewEntry};
 use crate::log_cache::LogCache;
-use crate::settlement::{self, Uploader};
+use crate::settlement::{self, Uploads};
 use crate::{Ledger, LedgerError, Member, hex, inconsistent, known_member, risk};
 
 pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerError> {
@@ -62,21 +62,17 @@ fn answer(
             .device_time(body.device_time);
         audit::append(tx, now, entry)?;
 
-        let uploader = Uploader { wallet_key: body.wallet_key };
-        let mut outcomes = Vec::new();
+        let mut uploads = Uploads::new(tx, now, window, body.wallet_key);
         for transfer in checked.by_ref().take(body.transfers.len()) {
-            outcomes.push(settlement::upload_transfer(tx, now, window, transfer, &uploader)?);
+            uploads.transfer(transfer)?;
         }
         for transfer in checked {
-            outcomes.push(settlement::upload_evidence(tx, now, transfer, &uploader)?);
+            uploads.evidence(transfer)?;
         }
         for receipt in &body.receipts {
-            if let Some(outcome) = settlement::upload_receipt(tx, now, window, receipt)? {
-                outcomes.retain(|o| o.transfer_id != outcome.transfer_id);
-                outcomes.push(outcome);
-            }
+            uploads.receipt(receipt)?;
         }
-        outcomes.truncate(outpost_wallet_core::protocol::sync::MAX_SYNC_TRANSFERS);
+        let outcomes = uploads.finish()?;
         let payments = body
             .payments
             .iter()

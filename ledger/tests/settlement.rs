@@ -177,6 +177,35 @@ fn a_wallet_restored_from_a_copy_that_spends_again_is_caught_flagged_revoked_and
 }
 
 #[test]
+fn a_cheat_paid_and_debited_in_one_sync_ends_with_the_difference() {
+    let unit = Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let ben = unit.member("ben", "BEN-0002");
+    let chie = unit.member("chie", "CHIE-0003");
+    let dan = unit.member("dan", "DAN-0004");
+    unit.ledger.credit("AIKO-0001", yen(10_000), "pay").unwrap();
+    unit.ledger.credit("DAN-0004", yen(3_000), "pay").unwrap();
+    unit.load_purse(&aiko, 10_000);
+    unit.load_purse(&dan, 3_000);
+    let aiko = unit.restore_after(aiko, |aiko| {
+        pay(aiko, &ben, 6_000, true);
+    });
+    pay(&aiko, &chie, 6_000, true);
+    pay(&dan, &aiko, 3_000, true);
+    unit.sync(&ben);
+
+    // One sync from Aiko: Dan's 3,000 to her, and her second 6,000 with Chie's receipt, which the
+    // purse (4,000 left after Ben) covers only in part.
+    unit.sync(&aiko);
+    let cheat = unit.ledger.member("AIKO-0001").unwrap();
+    assert!(cheat.flagged);
+    assert_eq!(cheat.balance_minor, 3_000 - 2_000);
+    assert_eq!(unit.ledger.member("CHIE-0003").unwrap().balance_minor, 6_000);
+    assert_eq!(unit.ledger.member("BEN-0002").unwrap().balance_minor, 6_000);
+    unit.assert_books();
+}
+
+#[test]
 fn a_spend_beyond_what_the_wallet_declared_is_a_double_spend() {
     let unit = Unit::new();
     let aiko = unit.member("aiko", "AIKO-0001");

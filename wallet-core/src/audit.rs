@@ -135,7 +135,19 @@ impl AuditEntry {
     /// bounds the reader enforces: at most 8 moves, 4 pieces of evidence of 1 KiB, a detail of
     /// 1 KiB and member ids of 255 bytes (enrolment caps them at 16).
     pub fn leaf_data(&self) -> Vec<u8> {
-        let mut w = Writer::new();
+        // Every variable part with its length prefix, and the fixed fields: no regrowing.
+        let moves: usize = self
+            .moves
+            .iter()
+            .map(|m| match &m.account {
+                Account::Outside => 9,
+                Account::Member(id) => 10 + id.len(),
+                Account::Purse(id) => 9 + id.len(),
+            })
+            .sum();
+        let evidence: usize = self.evidence.iter().map(|e| 4 + e.len()).sum();
+        let mut w =
+            Writer::with_capacity(64 + self.member_id.len() + moves + evidence + 4 + self.detail.len());
         w.u8(ENTRY_VERSION)
             .u64(self.seq)
             .u64(self.at)

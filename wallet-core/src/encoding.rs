@@ -39,6 +39,11 @@ impl Writer {
         Self::default()
     }
 
+    /// A writer with room for `capacity` bytes before it grows.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self { bytes: Vec::with_capacity(capacity) }
+    }
+
     pub fn u8(&mut self, value: u8) -> &mut Self {
         self.bytes.push(value);
         self
