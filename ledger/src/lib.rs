@@ -92,6 +92,11 @@ pub enum LedgerError {
     RequestIdReused,
     #[error("the ledger's data is inconsistent: {detail}")]
     Inconsistent { detail: String },
+    #[error(
+        "the ledger database is at schema version {found}, newer than this build knows ({known}): \
+         run the Outpost release that wrote it"
+    )]
+    NewerSchema { found: i64, known: i64 },
 }
 
 /// Longest memo on a credit, in bytes.

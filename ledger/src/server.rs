@@ -315,7 +315,7 @@ fn refusal(err: &LedgerError) -> (StatusCode, String) {
         | BeyondLog { .. }
         | WrongCurrency { .. }
         | EnrolmentForAnotherMember { .. } => StatusCode::BAD_REQUEST,
-        Database(_) | Inconsistent { .. } | KeyFile { .. } | KeyMismatch { .. } => {
+        Database(_) | Inconsistent { .. } | KeyFile { .. } | KeyMismatch { .. } | NewerSchema { .. } => {
             return (StatusCode::INTERNAL_SERVER_ERROR, format!("internal error: {err}"));
         }
     };

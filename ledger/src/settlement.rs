@@ -469,8 +469,10 @@ fn upload_evidence(
         return Ok(outcome(id, Outcome::Refused, "only the transfer's receiver can give it as evidence"));
     }
     let known: bool = conn
-        .prepare_cached("SELECT COUNT(*) FROM transfer WHERE transfer_id = ?1")?
-        .query_row([&id[..]], |r| r.get::<_, i64>(0))?
+        .prepare_cached(
+            "SELECT COUNT(*) FROM transfer WHERE purse_id = ?1 AND seq = ?2 AND transfer_id = ?3",
+        )?
+        .query_row(params![&purse.purse_id[..], transfer.terms().seq, &id[..]], |r| r.get::<_, i64>(0))?
         > 0;
     if !known {
         let rival: Option<Vec<u8>> = conn
@@ -500,11 +502,13 @@ fn upload_receipt(
             "the receipt's signature does not verify",
         )));
     }
-    let row: Option<(String, Vec<u8>, Vec<u8>)> = conn
-        .prepare_cached("SELECT state, receiver_key, bytes FROM transfer WHERE transfer_id = ?1")?
-        .query_row([&receipt.transfer_id[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    // Only a held transfer can still be paid: for any other, known or not, the receipt changes
+    // nothing and is not kept.
+    let row: Option<(Vec<u8>, Vec<u8>)> = conn
+        .prepare_cached("SELECT receiver_key, bytes FROM transfer WHERE transfer_id = ?1 AND state = 'held'")?
+        .query_row([&receipt.transfer_id[..]], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some((state, receiver_key, bytes)) = row else {
+    let Some((receiver_key, bytes)) = row else {
         return Ok(None);
     };
     if receiver_key != receipt.receiver_key {
@@ -516,9 +520,6 @@ fn upload_receipt(
     }
     conn.prepare_cached("INSERT OR IGNORE INTO receipt (transfer_id, bytes) VALUES (?1, ?2)")?
         .execute(params![&receipt.transfer_id[..], receipt.to_bytes()])?;
-    if state != "held" {
-        return Ok(None);
-    }
     let transfer = Transfer::from_bytes(&bytes)?;
     let purse = purse_row(conn, &transfer.certificate().purse_id())?
         .ok_or_else(|| inconsistent("a held transfer's purse is missing"))?;
@@ -597,8 +598,10 @@ fn settle(
     .execute(params![&purse.purse_id[..], from_purse, amount])?;
     match row {
         Row::Held => {
-            conn.prepare_cached("UPDATE transfer SET state = 'settled' WHERE transfer_id = ?1")?
-                .execute([&id[..]])?;
+            conn.prepare_cached(
+                "UPDATE transfer SET state = 'settled' WHERE purse_id = ?1 AND seq = ?2 AND transfer_id = ?3",
+            )?
+            .execute(params![&purse.purse_id[..], transfer.terms().seq, &id[..]])?;
         }
         Row::New => insert_transfer(conn, now, transfer, id, "settled")?,
     }

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use outpost_wallet_core::protocol::LedgerSigner;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::LedgerError;
 
@@ -64,8 +64,12 @@ const SCHEMA: &str = "
     -- Offline transfers the ledger has seen. Two rows with one (purse, seq) are a double spend.
     -- `state`: 'held' (sender uploaded it, no receipt yet), 'settled', 'returned', 'evidence'
     -- (a double spend that was not paid).
+    -- Found by their slot: a transfer's id is a hash over its purse and sequence, so one id is
+    -- only ever in one slot, and the slot index keeps ids unique. Only held transfers, which a
+    -- receipt (naming just the id) can still pay, are indexed by id: an index over every random
+    -- id would take a write to a page of its own for almost every transfer settled.
     CREATE TABLE IF NOT EXISTS transfer (
-        transfer_id BLOB PRIMARY KEY CHECK (length(transfer_id) = 32),
+        transfer_id BLOB NOT NULL CHECK (length(transfer_id) = 32),
         purse_id BLOB NOT NULL REFERENCES purse (purse_id),
         seq INTEGER NOT NULL,
         amount INTEGER NOT NULL CHECK (amount > 0),
@@ -74,7 +78,8 @@ const SCHEMA: &str = "
         bytes BLOB NOT NULL,
         uploaded_at INTEGER NOT NULL
     ) STRICT;
-    CREATE INDEX IF NOT EXISTS transfer_slot ON transfer (purse_id, seq);
+    CREATE UNIQUE INDEX IF NOT EXISTS transfer_in_slot ON transfer (purse_id, seq, transfer_id);
+    CREATE INDEX IF NOT EXISTS transfer_held ON transfer (transfer_id) WHERE state = 'held';
     CREATE TABLE IF NOT EXISTS receipt (
         transfer_id BLOB PRIMARY KEY CHECK (length(transfer_id) = 32),
         bytes BLOB NOT NULL
@@ -109,6 +114,10 @@ const SCHEMA: &str = "
     ) STRICT;
 ";
 
+/// The schema `SCHEMA` makes, kept in `PRAGMA user_version`. Version 0 is a database from
+/// before versions were kept; [`migrate`] brings every older version up to this one.
+const SCHEMA_VERSION: i64 = 1;
+
 /// How many prepared statements the connection keeps: room for every statement a sync runs (about
 /// forty), so that settling a batch parses each once, not once per transfer.
 const STATEMENT_CACHE: usize = 64;
@@ -116,14 +125,50 @@ const STATEMENT_CACHE: usize = 64;
 /// Opens (creating if needed) the database with the durability settings every money-moving
 /// store in Outpost uses.
 pub(crate) fn open(path: &Path) -> Result<Connection, LedgerError> {
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "wal")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    conn.execute_batch(SCHEMA)?;
+    migrate(&mut conn)?;
     Ok(conn)
+}
+
+/// Makes the schema, or brings an older one up to [`SCHEMA_VERSION`], in one transaction: a
+/// migration cut short leaves the database as it was. A database from a newer build is refused
+/// untouched.
+fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(LedgerError::NewerSchema { found, known: SCHEMA_VERSION });
+    }
+    if found < 1 {
+        // Version 0 kept `transfer` keyed by its id, which indexed every transfer by a random key.
+        let keyed_by_id: bool = tx
+            .prepare("SELECT pk FROM pragma_table_info('transfer') WHERE name = 'transfer_id'")?
+            .query_row([], |r| r.get::<_, i64>(0))
+            .optional()?
+            .is_some_and(|pk| pk > 0);
+        if keyed_by_id {
+            tx.execute_batch(
+                "ALTER TABLE transfer RENAME TO transfer_v0;
+                 DROP INDEX IF EXISTS transfer_slot;",
+            )?;
+            tx.execute_batch(SCHEMA)?;
+            tx.execute_batch(
+                "INSERT INTO transfer (transfer_id, purse_id, seq, amount, receiver_key, state, bytes, uploaded_at)
+                     SELECT transfer_id, purse_id, seq, amount, receiver_key, state, bytes, uploaded_at
+                     FROM transfer_v0 ORDER BY rowid;
+                 DROP TABLE transfer_v0;",
+            )?;
+        }
+    }
+    tx.execute_batch(SCHEMA)?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// Makes the ledger's key on first start: a new file, never an overwrite, readable by its owner
@@ -150,4 +195,133 @@ pub(crate) fn load_key(path: &Path) -> Result<LedgerSigner, LedgerError> {
     let secret: &[u8; 32] =
         bytes.as_slice().try_into().map_err(|_| fail(format!("{} bytes, expected 32", bytes.len())))?;
     Ok(LedgerSigner::from_secret(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `transfer` as version 0 made it.
+    const TRANSFER_V0: &str = "
+        CREATE TABLE transfer (
+            transfer_id BLOB PRIMARY KEY CHECK (length(transfer_id) = 32),
+            purse_id BLOB NOT NULL REFERENCES purse (purse_id),
+            seq INTEGER NOT NULL,
+            amount INTEGER NOT NULL CHECK (amount > 0),
+            receiver_key BLOB NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('held', 'settled', 'returned', 'evidence')),
+            bytes BLOB NOT NULL,
+            uploaded_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX transfer_slot ON transfer (purse_id, seq);";
+
+    fn indexes(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'transfer' ORDER BY name",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    fn transfers(conn: &Connection) -> Vec<(Vec<u8>, i64, String, Vec<u8>)> {
+        let mut stmt =
+            conn.prepare("SELECT transfer_id, seq, state, bytes FROM transfer ORDER BY seq").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn a_version_0_database_keeps_its_transfers_and_loses_the_index_over_every_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.db");
+        {
+            // Version 0: today's other tables, the old `transfer`, and no version number.
+            let old = Connection::open(&path).unwrap();
+            let others = SCHEMA
+                .replace("CREATE TABLE IF NOT EXISTS transfer (", "CREATE TABLE IF NOT EXISTS unused (");
+            let others =
+                others.lines().filter(|line| !line.contains("ON transfer")).collect::<Vec<_>>().join("\n");
+            old.execute_batch(&format!("{others}\nDROP TABLE unused;\n{TRANSFER_V0}")).unwrap();
+            old.execute("INSERT INTO member VALUES ('M-1', zeroblob(32), zeroblob(32), 0, 100, 1, 0, 1)", [])
+                .unwrap();
+            old.execute(
+                "INSERT INTO purse (purse_id, member_id, serial, amount, outstanding, state, issued_at, expires_at, certificate)
+                 VALUES (zeroblob(32), 'M-1', 1, 100, 100, 'open', 1, 2, x'00')",
+                [],
+            )
+            .unwrap();
+            for (seq, state) in [(1, "settled"), (2, "held"), (3, "evidence")] {
+                old.execute(
+                    "INSERT INTO transfer VALUES (randomblob(32), zeroblob(32), ?1, 5, zeroblob(32), ?2, randomblob(300), 1)",
+                    rusqlite::params![seq, state],
+                )
+                .unwrap();
+            }
+            assert_eq!(indexes(&old), ["sqlite_autoindex_transfer_1", "transfer_slot"]);
+        }
+        let before = transfers(&Connection::open(&path).unwrap());
+
+        let conn = open(&path).unwrap();
+        assert_eq!(transfers(&conn), before, "every transfer, byte for byte");
+        assert_eq!(indexes(&conn), ["transfer_held", "transfer_in_slot"]);
+        assert_eq!(
+            conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(),
+            SCHEMA_VERSION
+        );
+        let held: Vec<u8> = conn
+            .query_row("SELECT transfer_id FROM transfer WHERE state = 'held'", [], |r| r.get(0))
+            .unwrap();
+        let plan: String = conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT bytes FROM transfer WHERE transfer_id = ?1 AND state = 'held'",
+                [&held],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("transfer_held"), "{plan}");
+        // One id, one slot: the same transfer cannot go in twice.
+        assert!(
+            conn.execute(
+                "INSERT INTO transfer SELECT transfer_id, purse_id, seq, amount, receiver_key, state, bytes, uploaded_at
+                 FROM transfer WHERE seq = 1",
+                [],
+            )
+            .is_err()
+        );
+        drop(conn);
+
+        // Opening again changes nothing.
+        let conn = open(&path).unwrap();
+        assert_eq!(transfers(&conn), before);
+        assert_eq!(indexes(&conn), ["transfer_held", "transfer_in_slot"]);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_build_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.db");
+        drop(open(&path).unwrap());
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        let schema_before: Vec<String> = {
+            let conn = Connection::open(&path).unwrap();
+            let mut stmt =
+                conn.prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name").unwrap();
+            stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        };
+        match open(&path) {
+            Err(LedgerError::NewerSchema { found, known }) => {
+                assert_eq!((found, known), (SCHEMA_VERSION + 1, SCHEMA_VERSION))
+            }
+            other => panic!("expected NewerSchema, got {:?}", other.map(|_| ())),
+        }
+        let conn = Connection::open(&path).unwrap();
+        let mut stmt =
+            conn.prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name").unwrap();
+        let schema_after: Vec<String> =
+            stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        assert_eq!(schema_after, schema_before);
+    }
 }
