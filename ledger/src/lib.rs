@@ -280,7 +280,7 @@ impl Ledger {
                     request.member_id,
                     &request.identity.signing_key[..],
                     &request.identity.agreement_key[..],
-                    self.policy.default_purse_limit as i64,
+                    minor(self.policy.default_purse_limit)?,
                     now as i64
                 ],
             )?;
@@ -376,7 +376,7 @@ impl Ledger {
                     .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, 0))?,
                 member_id: r.get(1)?,
                 serial: r.get(2)?,
-                amount_minor: r.get::<_, i64>(3)?.max(0) as u64,
+                amount_minor: unsigned(r, 3)?,
                 outstanding_minor: r.get(4)?,
                 state: r.get(5)?,
                 expires_at: r.get::<_, i64>(6)?.max(0) as u64,
@@ -400,10 +400,13 @@ impl Ledger {
         check_reason(reason)?;
         self.write(|tx, now| {
             let member = known_member(tx, member_id)?;
-            tx.execute(
+            let changed = tx.execute(
                 "UPDATE wallet_key SET state = 'revoked' WHERE wallet_key = ?1 AND state = 'active'",
                 [&member.wallet.signing_key[..]],
             )?;
+            if changed == 1 {
+                report_lost(tx, now, &member, reason)?;
+            }
             settlement::revoke_all(tx, now, member_id, reason)
         })
     }
@@ -423,11 +426,14 @@ impl Ledger {
         self.write(|tx, now| {
             let member = known_member(tx, member_id)?;
             refuse_known_wallet(tx, &request.identity.signing_key)?;
-            settlement::revoke_all(tx, now, member_id, "device replaced")?;
-            tx.execute(
+            let changed = tx.execute(
                 "UPDATE wallet_key SET state = 'replaced' WHERE wallet_key = ?1 AND state = 'active'",
                 [&member.wallet.signing_key[..]],
             )?;
+            if changed == 1 {
+                report_lost(tx, now, &member, "device replaced")?;
+            }
+            settlement::revoke_all(tx, now, member_id, "device replaced")?;
             tx.execute(
                 "INSERT INTO wallet_key (wallet_key, member_id, state) VALUES (?1, ?2, 'active')",
                 params![&request.identity.signing_key[..], member_id],
@@ -493,14 +499,17 @@ impl Ledger {
             conn.query_row("SELECT COALESCE(SUM(outstanding), 0) FROM purse", [], |r| r.get(0))?;
         let credited: i64 =
             conn.query_row("SELECT COALESCE(SUM(amount), 0) FROM credit", [], |r| r.get(0))?;
-        if accounts + purses != credited {
+        let loss: i64 = conn.query_row("SELECT loss FROM meta WHERE id = 1", [], |r| r.get(0))?;
+        if accounts.checked_add(purses).and_then(|held| held.checked_add(loss)) != Some(credited) {
             return Err(inconsistent(&format!(
-                "accounts hold {accounts} and purses {purses} minor units, but {credited} were credited"
+                "accounts hold {accounts} and purses {purses} minor units and the loss account {loss}, but \
+                 {credited} were credited"
             )));
         }
         for (account, balance) in &report.balances {
             let stored: Option<i64> = match account {
                 Account::Outside => Some(-credited),
+                Account::Loss => Some(loss),
                 Account::Member(id) => conn
                     .query_row("SELECT balance FROM member WHERE member_id = ?1", [id], |r| r.get(0))
                     .optional()?,
@@ -622,6 +631,20 @@ impl Ledger {
     }
 }
 
+/// Records that an officer reported the member's current device lost: from now on double spends
+/// proved from its purses are carried by the loss account, not the member (docs/adr/0010).
+fn report_lost(conn: &Connection, now: u64, member: &Member, reason: &str) -> Result<(), LedgerError> {
+    let detail = format!(
+        "device {} of {} reported lost ({reason}): double spends proved from its purses from now on are the \
+         ministry's loss, not the member's",
+        member.wallet.fingerprint(),
+        member.member_id
+    );
+    let entry = NewEntry::new(EntryKind::DeviceLost, &member.member_id, detail).subject(member.wallet.signing_key);
+    audit::append(conn, now, entry)?;
+    Ok(())
+}
+
 /// Checks that the tree and the flags the ledger keeps are those the stored log gives when
 /// everything is recomputed: every stored leaf hashed afresh, the rules run over every entry at
 /// once. `conn` reads one snapshot.
@@ -674,6 +697,11 @@ fn refuse_known_wallet(conn: &Connection, key: &[u8; 32]) -> Result<(), LedgerEr
     }
 }
 
+/// An amount in minor units as the database stores it; refused above `i64::MAX`, never wrapped.
+pub(crate) fn minor(amount: u64) -> Result<i64, LedgerError> {
+    i64::try_from(amount).map_err(|_| LedgerError::Money(MoneyError::TooLarge))
+}
+
 pub(crate) fn inconsistent(detail: &str) -> LedgerError {
     LedgerError::Inconsistent { detail: detail.to_owned() }
 }
@@ -691,11 +719,17 @@ fn read_member(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
         member_id: r.get(0)?,
         wallet: PublicIdentity { signing_key: key(1)?, agreement_key: key(2)? },
         balance_minor: r.get(3)?,
-        purse_limit_minor: r.get::<_, i64>(4)?.max(0) as u64,
+        purse_limit_minor: unsigned(r, 4)?,
         flagged: r.get::<_, i64>(5)? != 0,
         enrolled_at: r.get::<_, i64>(6)?.max(0) as u64,
         in_purses_minor: r.get(7)?,
     })
+}
+
+/// A stored amount that is never below zero, read without a cast that could wrap.
+fn unsigned(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
+    let value: i64 = r.get(i)?;
+    u64::try_from(value).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, value))
 }
 
 pub(crate) fn member_row(conn: &Connection, member_id: &str) -> Result<Option<Member>, LedgerError> {

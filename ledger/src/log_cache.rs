@@ -248,7 +248,7 @@ impl RiskInputs {
                         transfer_id: entry.subject,
                         from_member: entry.member_id.clone(),
                         to_member,
-                        amount_minor: amount as u64,
+                        amount_minor: u64::try_from(amount).unwrap_or(0),
                         offline,
                         device_time: offline.then_some(entry.device_time),
                         purse_amount_minor: transfer.as_ref().map(|t| t.certificate().terms().amount.minor()),
@@ -261,11 +261,32 @@ impl RiskInputs {
                 at: entry.at,
                 member_id: entry.member_id.clone(),
                 purse_id: entry.subject,
-                evidence: entry
+                evidence: transfer_ids(entry),
+            }),
+            EntryKind::LostDeviceSpend => inputs.push(RiskInput::LostDeviceSpend {
+                seq: entry.seq,
+                at: entry.at,
+                member_id: entry.member_id.clone(),
+                purse_id: entry.subject,
+                evidence: transfer_ids(entry),
+            }),
+            EntryKind::Complicit => inputs.push(RiskInput::Complicit {
+                seq: entry.seq,
+                at: entry.at,
+                member_id: entry.member_id.clone(),
+                signer: entry
                     .evidence
-                    .iter()
-                    .filter_map(|bytes| Transfer::from_bytes(bytes).ok().map(|t| t.id()))
-                    .collect(),
+                    .first()
+                    .and_then(|bytes| Transfer::from_bytes(bytes).ok())
+                    .map(|t| t.certificate().terms().member_id.clone())
+                    .unwrap_or_default(),
+                evidence: transfer_ids(entry),
+            }),
+            EntryKind::LateSpend => inputs.push(RiskInput::LateSpend {
+                seq: entry.seq,
+                at: entry.at,
+                member_id: entry.member_id.clone(),
+                transfer_id: entry.subject,
             }),
             EntryKind::Synced => inputs.push(RiskInput::Sync {
                 seq: entry.seq,
@@ -292,4 +313,9 @@ impl RiskInputs {
         }
         inputs
     }
+}
+
+/// The ids of the transfers an entry carries as evidence.
+fn transfer_ids(entry: &AuditEntry) -> Vec<[u8; 32]> {
+    entry.evidence.iter().filter_map(|bytes| Transfer::from_bytes(bytes).ok().map(|t| t.id())).collect()
 }

@@ -40,6 +40,13 @@ pub enum RiskInput {
     Sync { seq: u64, at: u64, member_id: String, device_time: u64 },
     /// A member's account went below zero (after a double-spend debit).
     NegativeBalance { seq: u64, at: u64, member_id: String, balance_minor: i64 },
+    /// A receiver claimed a transfer conflicting with one of the same purse it was already paid
+    /// (docs/adr/0010): `member_id` is the receiver's member.
+    Complicit { seq: u64, at: u64, member_id: String, signer: String, evidence: Vec<[u8; 32]> },
+    /// A double spend proved from a purse of a device reported lost; `member_id` owns the device.
+    LostDeviceSpend { seq: u64, at: u64, member_id: String, purse_id: [u8; 32], evidence: Vec<[u8; 32]> },
+    /// A transfer the member signed reached the ledger after its purse's settlement window.
+    LateSpend { seq: u64, at: u64, member_id: String, transfer_id: [u8; 32] },
 }
 
 /// Money moved from `from_member` to `to_member`, as the audit log recorded it.
@@ -143,11 +150,14 @@ pub enum Reason {
     ClockSkew,
     PurseExhausted,
     NegativeBalance,
+    Complicit,
+    LostDeviceSpend,
+    LateSpend,
 }
 
 impl Reason {
     /// Every reason, in wire order.
-    pub const ALL: [Reason; 8] = [
+    pub const ALL: [Reason; 11] = [
         Reason::DoubleSpend,
         Reason::Velocity,
         Reason::UnusualAmount,
@@ -156,6 +166,9 @@ impl Reason {
         Reason::ClockSkew,
         Reason::PurseExhausted,
         Reason::NegativeBalance,
+        Reason::Complicit,
+        Reason::LostDeviceSpend,
+        Reason::LateSpend,
     ];
 
     /// The stable text code, for logs, JSON and the officer's filters.
@@ -169,6 +182,9 @@ impl Reason {
             Reason::ClockSkew => "clock-skew",
             Reason::PurseExhausted => "purse-exhausted",
             Reason::NegativeBalance => "negative-balance",
+            Reason::Complicit => "complicit",
+            Reason::LostDeviceSpend => "lost-device-spend",
+            Reason::LateSpend => "late-spend",
         }
     }
 
@@ -176,7 +192,7 @@ impl Reason {
         Reason::ALL.into_iter().find(|r| r.code() == code)
     }
 
-    /// The stable number, 1 to 8, for compact encodings. 0 is never a reason.
+    /// The stable number, 1 to 11, for compact encodings. 0 is never a reason.
     pub fn wire(self) -> u8 {
         match self {
             Reason::DoubleSpend => 1,
@@ -187,6 +203,9 @@ impl Reason {
             Reason::ClockSkew => 6,
             Reason::PurseExhausted => 7,
             Reason::NegativeBalance => 8,
+            Reason::Complicit => 9,
+            Reason::LostDeviceSpend => 10,
+            Reason::LateSpend => 11,
         }
     }
 
@@ -222,27 +241,43 @@ impl Reason {
             Reason::NegativeBalance => {
                 "The member's account went below zero after a double-spend was charged to it."
             }
+            Reason::Complicit => {
+                "The member asked to be paid for a transfer that conflicts with one of the same purse they \
+                 were already paid, which their own wallet refuses: they took part in the double spend."
+            }
+            Reason::LostDeviceSpend => {
+                "A device the member reported lost spent the same purse money twice; the ministry carries \
+                 what the purse did not cover."
+            }
+            Reason::LateSpend => {
+                "A transfer the member signed reached the ledger after its purse's settlement window, when \
+                 the money had already gone back to them; the receiver was not paid."
+            }
         }
     }
 
     /// How strongly the reason suggests something is wrong, 0 to 100. It depends only on the
     /// reason, so an officer can learn what each number means:
     ///
-    /// - 100 double spend: certain, the member's own signed transfers prove it.
+    /// - 100 double spend: certain, the member's own signed transfers prove it; complicity: the
+    ///   member claimed two transfers of one purse that their own wallet would never both accept.
+    /// - 50 lost-device spend: certain of the device, not of the person (a thief, or a member who
+    ///   reported the loss after cheating).
     /// - 60 negative balance: real money is missing, though the cause is already flagged.
     /// - 40 velocity: unusual for a person, but a busy day or a batch of offline settlements can
     ///   do it.
     /// - 30 unusual amount, new counterparties: patterns of a stolen wallet, and also of a big
-    ///   purchase or a new member.
+    ///   purchase or a new member; late spend: a clock set back, or a receiver who synced late.
     /// - 20 transfer cycle, clock skew: weak alone (a loan repaid is a cycle; a wrong clock is
     ///   usually a mistake), telling when repeated or next to stronger flags.
     /// - 10 purse exhausted: information, so the member knows to top up.
     pub fn score(self) -> u16 {
         match self {
-            Reason::DoubleSpend => 100,
+            Reason::DoubleSpend | Reason::Complicit => 100,
             Reason::NegativeBalance => 60,
+            Reason::LostDeviceSpend => 50,
             Reason::Velocity => 40,
-            Reason::UnusualAmount | Reason::NewCounterparties => 30,
+            Reason::UnusualAmount | Reason::NewCounterparties | Reason::LateSpend => 30,
             Reason::TransferCycle | Reason::ClockSkew => 20,
             Reason::PurseExhausted => 10,
         }
@@ -378,6 +413,21 @@ impl Engine {
             RiskInput::NegativeBalance { seq, at, member_id, balance_minor } => {
                 let detail = format!("balance {balance_minor} minor units");
                 let finding = Finding { reason: Reason::NegativeBalance, detail, evidence: Vec::new() };
+                self.raise(member_id, Source { seq: *seq, at: *at }, finding);
+            }
+            RiskInput::Complicit { seq, at, member_id, signer, evidence } => {
+                let detail = format!("claimed two conflicting transfers from {signer}'s purse");
+                let finding = Finding { reason: Reason::Complicit, detail, evidence: evidence.clone() };
+                self.raise(member_id, Source { seq: *seq, at: *at }, finding);
+            }
+            RiskInput::LostDeviceSpend { seq, at, member_id, purse_id, evidence } => {
+                let detail = format!("conflicting transfers from purse {} of a device reported lost", crate::hex(purse_id));
+                let finding = Finding { reason: Reason::LostDeviceSpend, detail, evidence: evidence.clone() };
+                self.raise(member_id, Source { seq: *seq, at: *at }, finding);
+            }
+            RiskInput::LateSpend { seq, at, member_id, transfer_id } => {
+                let detail = format!("transfer {} after its purse's settlement window", crate::hex(transfer_id));
+                let finding = Finding { reason: Reason::LateSpend, detail, evidence: vec![*transfer_id] };
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }
         }

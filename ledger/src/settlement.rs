@@ -19,13 +19,14 @@ mod in_order;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use outpost_wallet_core::audit::{Account, EntryKind};
+use outpost_wallet_core::audit::{Account, EntryKind, encode_declaration};
+use outpost_wallet_core::protocol::chain::{self, Conflict, Link};
 use outpost_wallet_core::protocol::sync::{Outcome, PurseDeclaration, TransferOutcome};
 use outpost_wallet_core::protocol::{MessageId, ProtocolError, Receipt, Transfer};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::audit::{self, NewEntry};
-use crate::{LedgerError, hex, inconsistent};
+use crate::{LedgerError, hex, inconsistent, minor};
 use in_order::map_chunks_in_order;
 
 /// Transfers checked as one signature batch. A batch of 32 costs about 40% of 32 single checks
@@ -45,12 +46,14 @@ pub(crate) struct PurseRow {
     pub declared_seq: Option<u32>,
     pub declared_spent: Option<u64>,
     pub expires_at: u64,
+    /// A proof of a double spend from this purse is in the log.
+    pub proved: bool,
 }
 
 pub(crate) fn purse_row(conn: &Connection, purse_id: &MessageId) -> Result<Option<PurseRow>, LedgerError> {
     Ok(conn
         .prepare_cached(
-            "SELECT member_id, amount, outstanding, settled, state, declared_seq, declared_spent, expires_at
+            "SELECT member_id, amount, outstanding, settled, state, declared_seq, declared_spent, expires_at, proved
              FROM purse WHERE purse_id = ?1",
         )?
         .query_row([&purse_id[..]], |r| {
@@ -62,8 +65,12 @@ pub(crate) fn purse_row(conn: &Connection, purse_id: &MessageId) -> Result<Optio
                 settled: r.get(3)?,
                 state: r.get(4)?,
                 declared_seq: r.get(5)?,
-                declared_spent: r.get::<_, Option<i64>>(6)?.map(|v| v.max(0) as u64),
+                declared_spent: r
+                    .get::<_, Option<i64>>(6)?
+                    .map(|v| u64::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(6, v)))
+                    .transpose()?,
                 expires_at: r.get::<_, i64>(7)?.max(0) as u64,
+                proved: r.get::<_, i64>(8)? != 0,
             })
         })
         .optional()?)
@@ -350,8 +357,10 @@ fn verified_with_purse(
 }
 
 /// Takes one uploaded transfer, checked by [`check_transfers`] with the wallet-core code every
-/// receiver runs: settles, holds, refuses or records it as double-spend evidence. Uploading it again changes
-/// nothing, except that a held transfer is paid once its receiver or receipt shows up.
+/// receiver runs: settles, holds, refuses or records it as double-spend evidence. Uploading it
+/// again changes nothing, except that a held transfer is paid once its receiver or receipt shows
+/// up. Every new transfer is checked against the purse's stored transfers and declaration
+/// ([`first_conflict`]) before anything is paid or held, whoever uploads it (docs/adr/0010).
 fn upload_transfer(
     conn: &Connection,
     now: u64,
@@ -370,68 +379,31 @@ fn upload_transfer(
     if uploader.wallet_key != cert.terms().wallet_key && !is_receiver {
         return Ok(outcome(id, Outcome::Refused, "this wallet neither sent nor received the transfer"));
     }
-    let late = purse.state == "finished" || now > purse.expires_at.saturating_add(window);
+    let late = is_late(&purse, now, window);
 
-    // The transfer's slot in its purse. An id is a hash over the purse and the sequence, so the
-    // transfer, if the ledger already has it, is in this slot too, beside any rival.
-    let seq = transfer.terms().seq;
-    let (mut known, mut rival): (Option<String>, Option<Vec<u8>>) = (None, None);
-    {
-        let mut slot = conn.prepare_cached(
-            "SELECT transfer_id, state, bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2",
-        )?;
-        let mut rows = slot.query(params![&purse.purse_id[..], seq])?;
-        while let Some(row) = rows.next()? {
-            if row.get::<_, Vec<u8>>(0)? == id {
-                known = Some(row.get(1)?);
-            } else if rival.is_none() {
-                rival = Some(row.get(2)?);
-            }
-        }
-    }
-    if let Some(state) = known {
+    let slot = read_slot(conn, &purse, &transfer, id)?;
+    if let Some(state) = slot.known {
         return Ok(match state.as_str() {
             "held" if (is_receiver || has_receipt(conn, &id)?) && !late => {
-                settle(conn, now, &purse, &transfer, id, Row::Held, payees)?
+                claim(conn, now, &purse, &transfer, id, Row::Held, payees)?
             }
             "held" => outcome(id, Outcome::Held, "waiting for the receiver to sync or for their receipt"),
             "settled" => outcome(id, Outcome::Settled, "paid to the receiver"),
-            "returned" => {
-                outcome(id, Outcome::Returned, "unclaimed in the settlement window: returned to the sender")
-            }
-            _ => outcome(id, Outcome::DoubleSpend, "a double spend, kept as evidence"),
+            "returned" => outcome(id, Outcome::Returned, LATE),
+            _ => outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend; not paid"),
         });
     }
 
-    let undeclared = purse.declared_seq.is_some_and(|declared| seq > declared)
-        || purse.declared_spent.is_some_and(|declared| transfer.terms().spent_after > declared);
-    let fraud = rival.is_some() || undeclared;
-    if fraud {
-        record_double_spend(conn, now, &purse, &transfer, rival)?;
-    }
+    let fraud = prove_any_conflict(conn, now, &purse, &transfer, slot.rival)?;
     if late {
-        if fraud {
-            insert_transfer(conn, now, &transfer, id, "evidence")?;
-            return Ok(outcome(
-                id,
-                Outcome::DoubleSpend,
-                "a double spend, uploaded after the settlement window",
-            ));
-        }
-        return Ok(outcome(
-            id,
-            Outcome::Refused,
-            "uploaded after the purse's settlement window: its funds went back to the sender",
-        ));
+        insert_transfer(conn, now, &transfer, id, "returned")?;
+        record_late_spend(conn, now, &purse, &transfer, id)?;
+        return Ok(outcome(id, Outcome::Returned, LATE));
     }
+    // A proof just found revoked the purse: read it as it now stands.
+    let purse = if fraud { reread(conn, &purse)? } else { purse };
     if is_receiver || has_receipt(conn, &id)? {
-        // Recording the double spend revoked the purse: settle from it as it now stands.
-        let purse = if fraud {
-            purse_row(conn, &purse.purse_id)?.ok_or_else(|| inconsistent("a purse vanished"))?
-        } else {
-            purse
-        };
-        return settle(conn, now, &purse, &transfer, id, Row::New, payees);
+        return claim(conn, now, &purse, &transfer, id, Row::New, payees);
     }
     insert_transfer(conn, now, &transfer, id, "held")?;
     let detail = format!(
@@ -452,8 +424,15 @@ fn upload_transfer(
     ))
 }
 
-/// Takes a transfer a receiver refused as a double spend: it proves the double spend when its
-/// rival is known (now or later) and is never paid.
+const LATE: &str = "reached the ledger after its purse's settlement window, when the purse's money had gone back to \
+                    the sender: recorded as a late spend, not paid";
+
+fn is_late(purse: &PurseRow, now: u64, window: u64) -> bool {
+    purse.state == "finished" || now > purse.expires_at.saturating_add(window)
+}
+
+/// Takes a transfer a receiver refused as a double spend: it proves the double spend when it
+/// conflicts with a transfer the ledger holds (now or later) and is never paid.
 fn upload_evidence(
     conn: &Connection,
     now: u64,
@@ -468,26 +447,16 @@ fn upload_evidence(
     if uploader.wallet_key != transfer.terms().receiver_key {
         return Ok(outcome(id, Outcome::Refused, "only the transfer's receiver can give it as evidence"));
     }
-    let known: bool = conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM transfer WHERE purse_id = ?1 AND seq = ?2 AND transfer_id = ?3",
-        )?
-        .query_row(params![&purse.purse_id[..], transfer.terms().seq, &id[..]], |r| r.get::<_, i64>(0))?
-        > 0;
-    if !known {
-        let rival: Option<Vec<u8>> = conn
-            .prepare_cached("SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2 LIMIT 1")?
-            .query_row(params![&purse.purse_id[..], transfer.terms().seq], |r| r.get(0))
-            .optional()?;
+    let slot = read_slot(conn, &purse, &transfer, id)?;
+    if slot.known.is_none() {
+        prove_any_conflict(conn, now, &purse, &transfer, slot.rival)?;
         insert_transfer(conn, now, &transfer, id, "evidence")?;
-        if rival.is_some() {
-            record_double_spend(conn, now, &purse, &transfer, rival)?;
-        }
     }
     Ok(outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend; not paid"))
 }
 
-/// Takes a receipt a sender scanned: a held transfer it acknowledges is paid.
+/// Takes a receipt a sender scanned: a held transfer it acknowledges is the receiver's claim, and
+/// is paid as [`claim`] says.
 fn upload_receipt(
     conn: &Connection,
     now: u64,
@@ -523,10 +492,10 @@ fn upload_receipt(
     let transfer = Transfer::from_bytes(&bytes)?;
     let purse = purse_row(conn, &transfer.certificate().purse_id())?
         .ok_or_else(|| inconsistent("a held transfer's purse is missing"))?;
-    if purse.state == "finished" || now > purse.expires_at.saturating_add(window) {
+    if is_late(&purse, now, window) {
         return Ok(None);
     }
-    settle(conn, now, &purse, &transfer, receipt.transfer_id, Row::Held, payees).map(Some)
+    claim(conn, now, &purse, &transfer, receipt.transfer_id, Row::Held, payees).map(Some)
 }
 
 fn has_receipt(conn: &Connection, id: &MessageId) -> Result<bool, LedgerError> {
@@ -534,6 +503,89 @@ fn has_receipt(conn: &Connection, id: &MessageId) -> Result<bool, LedgerError> {
         .prepare_cached("SELECT COUNT(*) FROM receipt WHERE transfer_id = ?1")?
         .query_row([&id[..]], |r| r.get::<_, i64>(0))?
         > 0)
+}
+
+/// What the ledger holds in a transfer's slot: the transfer itself (its state), or a rival.
+struct Slot {
+    known: Option<String>,
+    rival: Option<Vec<u8>>,
+}
+
+/// Reads the transfer's slot in its purse. An id is a hash over the purse and the sequence, so
+/// the transfer, if the ledger already has it, is in this slot too, beside any rival.
+fn read_slot(conn: &Connection, purse: &PurseRow, transfer: &Transfer, id: MessageId) -> Result<Slot, LedgerError> {
+    let mut slot = Slot { known: None, rival: None };
+    let mut stmt =
+        conn.prepare_cached("SELECT transfer_id, state, bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2")?;
+    let mut rows = stmt.query(params![&purse.purse_id[..], transfer.terms().seq])?;
+    while let Some(row) = rows.next()? {
+        if row.get::<_, Vec<u8>>(0)? == id {
+            slot.known = Some(row.get(1)?);
+        } else if slot.rival.is_none() {
+            slot.rival = Some(row.get(2)?);
+        }
+    }
+    Ok(slot)
+}
+
+/// The first reason a new transfer cannot be honest beside what the ledger holds of its purse,
+/// and the stored transfer it conflicts with (none for a conflict with the declaration). Reads at
+/// most the slot's rival (found by the caller), the nearest stored transfer below and the nearest
+/// above, through the slot index: the pair rule's transitivity makes that enough while the purse
+/// has no proof (docs/adr/0010).
+fn first_conflict(
+    conn: &Connection,
+    purse: &PurseRow,
+    transfer: &Transfer,
+    rival: Option<Vec<u8>>,
+) -> Result<Option<(Conflict, Option<Vec<u8>>)>, LedgerError> {
+    if let Some(rival) = rival {
+        return Ok(Some((Conflict::SameSlot, Some(rival))));
+    }
+    let link = Link::of(transfer);
+    for sql in [
+        "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1",
+        "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1",
+    ] {
+        let neighbour: Option<Vec<u8>> = conn
+            .prepare_cached(sql)?
+            .query_row(params![&purse.purse_id[..], link.seq], |r| r.get(0))
+            .optional()?;
+        if let Some(bytes) = neighbour
+            && let Err(conflict) = chain::check_pair(&Link::of(&Transfer::from_bytes(&bytes)?), &link)
+        {
+            return Ok(Some((conflict, Some(bytes))));
+        }
+    }
+    if let (Some(last_seq), Some(spent)) = (purse.declared_seq, purse.declared_spent)
+        && let Err(conflict) = chain::check_declared(&link, last_seq, spent)
+    {
+        return Ok(Some((conflict, None)));
+    }
+    Ok(None)
+}
+
+/// Checks a new transfer against its purse and writes the proof of the first conflict, unless the
+/// purse is proved already (its signer is named; one proof per purse keeps the log lean). Returns
+/// whether the transfer conflicts.
+fn prove_any_conflict(
+    conn: &Connection,
+    now: u64,
+    purse: &PurseRow,
+    transfer: &Transfer,
+    rival: Option<Vec<u8>>,
+) -> Result<bool, LedgerError> {
+    let Some((conflict, other)) = first_conflict(conn, purse, transfer, rival)? else {
+        return Ok(false);
+    };
+    if !purse.proved {
+        record_double_spend(conn, now, purse, transfer, conflict, other)?;
+    }
+    Ok(true)
+}
+
+fn reread(conn: &Connection, purse: &PurseRow) -> Result<PurseRow, LedgerError> {
+    purse_row(conn, &purse.purse_id)?.ok_or_else(|| inconsistent("a purse vanished"))
 }
 
 /// Stores a transfer whose id, `id`, the caller has already computed.
@@ -552,7 +604,7 @@ fn insert_transfer(
         &id[..],
         &transfer.certificate().purse_id()[..],
         transfer.terms().seq,
-        transfer.terms().amount as i64,
+        minor(transfer.terms().amount)?,
         &transfer.terms().receiver_key[..],
         state,
         transfer.to_bytes(),
@@ -570,8 +622,108 @@ enum Row {
     New,
 }
 
-/// Pays a transfer (whose id is `id`) to its receiver: from the purse, and whatever the purse no
-/// longer holds from the sender's account. `purse` is the purse's row as it stands now. The
+impl Row {
+    /// Stores the transfer in `state`, or moves it there from held.
+    fn put(
+        &self,
+        conn: &Connection,
+        now: u64,
+        transfer: &Transfer,
+        id: MessageId,
+        state: &str,
+    ) -> Result<(), LedgerError> {
+        match self {
+            Row::Held => {
+                conn.prepare_cached(
+                    "UPDATE transfer SET state = ?4 WHERE purse_id = ?1 AND seq = ?2 AND transfer_id = ?3",
+                )?
+                .execute(params![&transfer.certificate().purse_id()[..], transfer.terms().seq, &id[..], state])?;
+                Ok(())
+            }
+            Row::New => insert_transfer(conn, now, transfer, id, state),
+        }
+    }
+}
+
+/// A receiver's claim to be paid a transfer: its own upload, or its receipt. In a purse with a
+/// proof, a claim that conflicts with a transfer of the purse this receiver was already paid is
+/// one its own wallet must have refused: it is not paid, kept as evidence, and the receiver is
+/// named. Every other claim is paid ([`settle`]). In a purse without proof no two stored
+/// transfers conflict, so no claim can.
+fn claim(
+    conn: &Connection,
+    now: u64,
+    purse: &PurseRow,
+    transfer: &Transfer,
+    id: MessageId,
+    row: Row,
+    payees: &mut Payees,
+) -> Result<TransferOutcome, LedgerError> {
+    let receiver_key = transfer.terms().receiver_key;
+    let Some(receiver) = payees.member_of(conn, &receiver_key)? else {
+        if let Row::New = row {
+            insert_transfer(conn, now, transfer, id, "held")?;
+        }
+        return Ok(outcome(id, Outcome::Held, "the receiver is not enrolled with this ledger"));
+    };
+    if purse.proved
+        && let Some(paid) = conflicting_claim(conn, purse, transfer, &receiver_key)?
+    {
+        row.put(conn, now, transfer, id, "evidence")?;
+        let paid_id = Transfer::from_bytes(&paid)?.id();
+        let detail = format!(
+            "{receiver} claimed transfer {} from purse {} of {}, which conflicts with transfer {} of the same \
+             purse it was already paid: its own wallet must have refused it; not paid",
+            hex(&id),
+            hex(&purse.purse_id),
+            purse.member_id,
+            hex(&paid_id)
+        );
+        let entry = NewEntry::new(EntryKind::Complicit, &receiver, detail)
+            .subject(id)
+            .device_time(transfer.terms().time)
+            .evidence(transfer.to_bytes())
+            .evidence(paid);
+        audit::append(conn, now, entry)?;
+        conn.prepare_cached("UPDATE member SET flagged = 1 WHERE member_id = ?1")?.execute([&receiver])?;
+        return Ok(outcome(
+            id,
+            Outcome::Refused,
+            format!(
+                "not paid: it conflicts with transfer {} of the same purse that you were already paid, so your \
+                 wallet must have refused it; recorded as party to the double spend",
+                hex(&paid_id)
+            ),
+        ));
+    }
+    settle(conn, now, purse, transfer, id, row, &receiver, payees)
+}
+
+/// A transfer of the purse already paid to `receiver_key` that conflicts with `transfer`, if any.
+/// Reads the purse's settled transfers: only on the path of a proved purse.
+fn conflicting_claim(
+    conn: &Connection,
+    purse: &PurseRow,
+    transfer: &Transfer,
+    receiver_key: &[u8; 32],
+) -> Result<Option<Vec<u8>>, LedgerError> {
+    let link = Link::of(transfer);
+    let mut stmt = conn.prepare_cached(
+        "SELECT bytes FROM transfer WHERE purse_id = ?1 AND state = 'settled' AND receiver_key = ?2 ORDER BY seq",
+    )?;
+    let mut rows = stmt.query(params![&purse.purse_id[..], &receiver_key[..]])?;
+    while let Some(row) = rows.next()? {
+        let bytes: Vec<u8> = row.get(0)?;
+        if chain::check_pair(&Link::of(&Transfer::from_bytes(&bytes)?), &link).is_err() {
+            return Ok(Some(bytes));
+        }
+    }
+    Ok(None)
+}
+
+/// Pays a transfer (whose id is `id`) to `receiver`'s member: from the purse, and whatever the
+/// purse no longer holds (only after a proof) from the signer's account, or from the loss account
+/// when the signer's device was reported lost. `purse` is the purse's row as it stands now. The
 /// receiver's credit is left to `payees`.
 #[allow(clippy::too_many_arguments)]
 fn settle(
@@ -581,86 +733,129 @@ fn settle(
     transfer: &Transfer,
     id: MessageId,
     row: Row,
+    receiver: &str,
     payees: &mut Payees,
 ) -> Result<TransferOutcome, LedgerError> {
-    let Some(receiver) = payees.member_of(conn, &transfer.terms().receiver_key)? else {
-        if let Row::New = row {
-            insert_transfer(conn, now, transfer, id, "held")?;
-        }
-        return Ok(outcome(id, Outcome::Held, "the receiver is not enrolled with this ledger"));
-    };
-    let amount = transfer.terms().amount as i64;
+    let amount = minor(transfer.terms().amount)?;
     let from_purse = amount.min(purse.outstanding);
     let from_account = amount - from_purse;
+    if from_account > 0 && !purse.proved {
+        // Transfers of a purse without proof are consistent, so they total at most what it holds.
+        return Err(inconsistent(&format!(
+            "transfer {} would be paid beyond purse {} without a proof",
+            hex(&id),
+            hex(&purse.purse_id)
+        )));
+    }
     conn.prepare_cached(
         "UPDATE purse SET outstanding = outstanding - ?2, settled = settled + ?3 WHERE purse_id = ?1",
     )?
     .execute(params![&purse.purse_id[..], from_purse, amount])?;
-    match row {
-        Row::Held => {
-            conn.prepare_cached(
-                "UPDATE transfer SET state = 'settled' WHERE purse_id = ?1 AND seq = ?2 AND transfer_id = ?3",
-            )?
-            .execute(params![&purse.purse_id[..], transfer.terms().seq, &id[..]])?;
-        }
-        Row::New => insert_transfer(conn, now, transfer, id, "settled")?,
-    }
+    row.put(conn, now, transfer, id, "settled")?;
+    let lost = from_account > 0 && device_lost(conn, &transfer.certificate().terms().wallet_key)?;
+    let debtor = if lost { Account::Loss } else { Account::Member(purse.member_id.clone()) };
     if from_account > 0 {
-        // Whether the debit takes the sender below zero depends on what they were paid before.
-        payees.credit_accounts(conn)?;
-        add_to_account(conn, &purse.member_id, -from_account)?;
+        if lost {
+            conn.prepare_cached("UPDATE meta SET loss = loss - ?1 WHERE id = 1")?.execute([from_account])?;
+        } else {
+            // Whether the debit takes the sender below zero depends on what they were paid before.
+            payees.credit_accounts(conn)?;
+            add_to_account(conn, &purse.member_id, -from_account)?;
+        }
     }
-    payees.owe(&receiver, amount);
+    payees.owe(receiver, amount);
     let mut detail =
         format!("transfer {} settled: {amount} minor units from {} to {receiver}", hex(&id), purse.member_id);
     if from_account > 0 {
-        detail.push_str(&format!(" ({from_account} debited from the sender's account: double spend)"));
+        let from = if lost { "the loss account (device reported lost)" } else { "the sender's account: a debt" };
+        detail.push_str(&format!(" ({from_account} beyond the purse, from {from}, after a double spend)"));
     }
     let entry = NewEntry::new(EntryKind::Settled, &purse.member_id, detail)
         .subject(id)
         .device_time(transfer.terms().time)
         .evidence(transfer.to_bytes())
         .moving(Account::Purse(purse.purse_id), -from_purse)
-        .moving(Account::Member(purse.member_id.clone()), -from_account)
-        .moving(Account::Member(receiver), amount);
+        .moving(debtor, -from_account)
+        .moving(Account::Member(receiver.to_owned()), amount);
     audit::append(conn, now, entry)?;
     Ok(outcome(id, Outcome::Settled, "paid to the receiver"))
 }
 
-/// Writes the proof of a double spend, flags the sender and revokes the purse.
+/// Whether a wallet key's device was reported lost: revoked, or replaced by an officer.
+fn device_lost(conn: &Connection, wallet_key: &[u8; 32]) -> Result<bool, LedgerError> {
+    Ok(member_of_key(conn, wallet_key)?.is_some_and(|(_, state)| state != "active"))
+}
+
+/// Writes the proof that `transfer` and `other` (or the purse's declaration, when `other` is
+/// `None`) cannot both be honest, revokes the purse and marks it proved. The signer is flagged;
+/// unless their device was reported lost, in which case the proof names the device and what the
+/// purse does not cover is the loss account's.
 fn record_double_spend(
     conn: &Connection,
     now: u64,
     purse: &PurseRow,
     transfer: &Transfer,
-    rival: Option<Vec<u8>>,
+    conflict: Conflict,
+    other: Option<Vec<u8>>,
 ) -> Result<(), LedgerError> {
-    let seq = transfer.terms().seq;
-    let (what, mut entry) = match rival {
-        Some(rival) => (
-            format!("two different transfers with sequence {seq}"),
-            NewEntry::new(EntryKind::DoubleSpend, &purse.member_id, "").evidence(rival),
-        ),
-        None => (
-            format!(
-                "transfer {seq} spends to {} beyond what the wallet declared ({:?} / {:?})",
-                transfer.terms().spent_after,
-                purse.declared_seq,
-                purse.declared_spent
-            ),
-            NewEntry::new(EntryKind::DoubleSpend, &purse.member_id, ""),
-        ),
+    let lost = device_lost(conn, &transfer.certificate().terms().wallet_key)?;
+    let kind = if lost { EntryKind::LostDeviceSpend } else { EntryKind::DoubleSpend };
+    let mut entry = NewEntry::new(kind, &purse.member_id, "");
+    let against = match other {
+        Some(other) => {
+            let other_seq = Transfer::from_bytes(&other)?.terms().seq;
+            entry = entry.evidence(other);
+            format!("against transfer {other_seq}")
+        }
+        None => format!("against the declaration ({:?} / {:?})", purse.declared_seq, purse.declared_spent),
     };
     entry = entry.evidence(transfer.to_bytes()).subject(purse.purse_id).device_time(transfer.terms().time);
-    entry.detail = format!("double spend by {} from purse {}: {what}", purse.member_id, hex(&purse.purse_id));
+    entry.detail = format!(
+        "{} by {} from purse {}: transfer {} {against}: {conflict}",
+        if lost { "double spend from a device reported lost" } else { "double spend" },
+        purse.member_id,
+        hex(&purse.purse_id),
+        transfer.terms().seq
+    );
     audit::append(conn, now, entry)?;
-    conn.prepare_cached("UPDATE member SET flagged = 1 WHERE member_id = ?1")?.execute([&purse.member_id])?;
+    if !lost {
+        conn.prepare_cached("UPDATE member SET flagged = 1 WHERE member_id = ?1")?.execute([&purse.member_id])?;
+    }
+    conn.prepare_cached("UPDATE purse SET proved = 1 WHERE purse_id = ?1")?.execute([&purse.purse_id[..]])?;
     revoke(conn, now, &purse.purse_id, "double spend")
 }
 
-/// Closes a purse on its wallet's declaration and gives back what it holds beyond the declared
-/// spend not yet settled. A transfer the ledger already holds beyond the declaration is proof of
-/// an undeclared spend. Returns a refusal reason, if any.
+/// Records a transfer that came after its purse's settlement window: not paid, named.
+fn record_late_spend(
+    conn: &Connection,
+    now: u64,
+    purse: &PurseRow,
+    transfer: &Transfer,
+    id: MessageId,
+) -> Result<(), LedgerError> {
+    let receiver = member_of_key(conn, &transfer.terms().receiver_key)?
+        .map_or_else(|| "a wallet not enrolled here".to_owned(), |(member_id, _)| member_id);
+    let detail = format!(
+        "late spend: transfer {} of {} minor units from {} to {receiver} reached the ledger after purse {}'s \
+         settlement window, when its money had gone back to {}; not paid",
+        hex(&id),
+        transfer.terms().amount,
+        purse.member_id,
+        hex(&purse.purse_id),
+        purse.member_id
+    );
+    let entry = NewEntry::new(EntryKind::LateSpend, &purse.member_id, detail)
+        .subject(id)
+        .device_time(transfer.terms().time)
+        .evidence(transfer.to_bytes());
+    audit::append(conn, now, entry)?;
+    Ok(())
+}
+
+/// Closes a purse on its wallet's declaration and gives back what it holds beyond what is spent
+/// and not yet settled. The declaration is checked against the purse's highest stored transfer
+/// (enough, by the pair rule's transitivity); a conflict is proof of an undeclared spend, and
+/// nothing committed to a stored transfer is given back. Returns a refusal reason, if any.
 pub(crate) fn close_purse(
     conn: &Connection,
     now: u64,
@@ -677,11 +872,24 @@ pub(crate) fn close_purse(
     if purse.declared_seq.is_some() || purse.state == "finished" {
         return Ok(None);
     }
-    let spent = declaration.spent as i64;
-    if spent > purse.amount || (declaration.last_seq == 0) != (declaration.spent == 0) {
+    let spent = match i64::try_from(declaration.spent) {
+        Ok(spent) if spent <= purse.amount => spent,
+        _ => return Ok(Some("the declaration does not fit the purse".into())),
+    };
+    if (declaration.last_seq == 0) != (declaration.spent == 0) {
         return Ok(Some("the declaration does not fit the purse".into()));
     }
-    let in_flight = (spent - purse.settled).max(0);
+    let highest: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT bytes FROM transfer WHERE purse_id = ?1 ORDER BY seq DESC LIMIT 1")?
+        .query_row([&purse.purse_id[..]], |r| r.get(0))
+        .optional()?;
+    let highest = highest.map(|bytes| Transfer::from_bytes(&bytes)).transpose()?;
+    // What stored transfers committed, even beyond the declaration, stays in the purse for them.
+    let committed = match &highest {
+        Some(t) => spent.max(minor(t.terms().spent_after)?),
+        None => spent,
+    };
+    let in_flight = committed.checked_sub(purse.settled).unwrap_or(0).max(0);
     let give_back = (purse.outstanding - in_flight).max(0);
     conn.prepare_cached(
         "UPDATE purse SET outstanding = outstanding - ?2, declared_seq = ?3, declared_spent = ?4,
@@ -699,17 +907,17 @@ pub(crate) fn close_purse(
     let entry = NewEntry::new(EntryKind::PurseClosed, member_id, detail)
         .subject(purse.purse_id)
         .device_time(device_time)
+        .evidence(encode_declaration(&purse.purse_id, declaration.last_seq, declaration.spent))
         .moving(Account::Purse(purse.purse_id), -give_back)
         .moving(Account::Member(member_id.to_owned()), give_back);
     audit::append(conn, now, entry)?;
-    // A transfer already held beyond the declaration was spent and not declared.
-    let beyond: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1")?
-        .query_row(params![&purse.purse_id[..], declaration.last_seq], |r| r.get(0))
-        .optional()?;
-    if let Some(bytes) = beyond {
-        let purse = purse_row(conn, &purse.purse_id)?.ok_or_else(|| inconsistent("a purse vanished"))?;
-        record_double_spend(conn, now, &purse, &Transfer::from_bytes(&bytes)?, None)?;
+    if let Some(highest) = highest
+        && let Err(conflict) = chain::check_declared(&Link::of(&highest), declaration.last_seq, declaration.spent)
+    {
+        let purse = reread(conn, &purse)?;
+        if !purse.proved {
+            record_double_spend(conn, now, &purse, &highest, conflict, None)?;
+        }
     }
     Ok(None)
 }

@@ -14,7 +14,9 @@ const SCHEMA: &str = "
         public_key BLOB NOT NULL CHECK (length(public_key) = 32),
         currency TEXT NOT NULL,
         currency_exponent INTEGER NOT NULL,
-        created_at INTEGER NOT NULL
+        created_at INTEGER NOT NULL,
+        -- The loss account (docs/adr/0010): what the ministry paid for devices reported lost.
+        loss INTEGER NOT NULL DEFAULT 0 CHECK (loss <= 0)
     ) STRICT;
     -- `balance` is the online account; it goes below zero only by a double-spend debit.
     -- `flagged` is set by double-spend proof or a negative balance, and stops new purses.
@@ -55,10 +57,12 @@ const SCHEMA: &str = "
         settled INTEGER NOT NULL DEFAULT 0 CHECK (settled >= 0),
         state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'revoked', 'finished')),
         declared_seq INTEGER,
-        declared_spent INTEGER,
+        declared_spent INTEGER CHECK (declared_spent >= 0),
         issued_at INTEGER NOT NULL,
         expires_at INTEGER NOT NULL,
-        certificate BLOB NOT NULL
+        certificate BLOB NOT NULL,
+        -- 1 once a proof of a double spend from this purse is in the log (docs/adr/0010).
+        proved INTEGER NOT NULL DEFAULT 0 CHECK (proved IN (0, 1))
     ) STRICT;
     CREATE INDEX IF NOT EXISTS purse_member ON purse (member_id, state);
     -- Offline transfers the ledger has seen. Two rows with one (purse, seq) are a double spend.
@@ -116,7 +120,7 @@ const SCHEMA: &str = "
 
 /// The schema `SCHEMA` makes, kept in `PRAGMA user_version`. Version 0 is a database from
 /// before versions were kept; [`migrate`] brings every older version up to this one.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// How many prepared statements the connection keeps: room for every statement a sync runs (about
 /// forty), so that settling a batch parses each once, not once per transfer.
@@ -166,8 +170,42 @@ fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
         }
     }
     tx.execute_batch(SCHEMA)?;
+    if found < 2 {
+        // Version 2 keeps the loss account and which purses are proved (docs/adr/0010). A purse
+        // with a double-spend entry in the log is proved; no loss was ever carried before.
+        let has_column = |table: &str, column: &str| -> Result<bool, LedgerError> {
+            Ok(tx
+                .prepare(&format!("SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"))?
+                .exists([column])?)
+        };
+        if !has_column("meta", "loss")? {
+            tx.execute_batch("ALTER TABLE meta ADD COLUMN loss INTEGER NOT NULL DEFAULT 0 CHECK (loss <= 0);")?;
+        }
+        if !has_column("purse", "proved")? {
+            tx.execute_batch(
+                "ALTER TABLE purse ADD COLUMN proved INTEGER NOT NULL DEFAULT 0 CHECK (proved IN (0, 1));",
+            )?;
+        }
+        proved_from_log(&tx)?;
+    }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Marks proved every purse that a double-spend entry of the log names (its subject).
+fn proved_from_log(conn: &Connection) -> Result<(), LedgerError> {
+    let mut proved = Vec::new();
+    crate::audit::for_each_leaf(conn, 0, u32::MAX, |seq, leaf| {
+        let entry = crate::audit::decode(seq, leaf)?;
+        if entry.kind == outpost_wallet_core::audit::EntryKind::DoubleSpend {
+            proved.push(entry.subject);
+        }
+        Ok(())
+    })?;
+    for purse_id in proved {
+        conn.execute("UPDATE purse SET proved = 1 WHERE purse_id = ?1", [&purse_id[..]])?;
+    }
     Ok(())
 }
 

@@ -211,7 +211,7 @@ fn pay_online(
     }
     let payer = known_member(tx, payer_id)?;
     if payer.balance_minor < amount {
-        let held = Amount::from_minor(payer.balance_minor.max(0) as u64, ledger.currency)?;
+        let held = Amount::from_minor(u64::try_from(payer.balance_minor).unwrap_or(0), ledger.currency)?;
         return Ok(refuse(format!("the online account holds only {held}")));
     }
     tx.prepare_cached(
@@ -251,7 +251,7 @@ fn issue_purse(
     if member.flagged || open > 0 {
         return Ok(None);
     }
-    let amount = wanted.min(member.purse_limit_minor).min(member.balance_minor.max(0) as u64);
+    let amount = wanted.min(member.purse_limit_minor).min(u64::try_from(member.balance_minor).unwrap_or(0));
     if amount == 0 {
         return Ok(None);
     }
@@ -267,7 +267,7 @@ fn issue_purse(
         expires_at: now + ledger.policy.purse_lifetime,
     })?;
     let purse_id = certificate.purse_id();
-    let amount = amount as i64;
+    let amount = crate::minor(amount)?;
     tx.prepare_cached(
         "INSERT INTO purse (purse_id, member_id, serial, amount, outstanding, state, issued_at, expires_at, certificate)
          VALUES (?1, ?2, ?3, ?4, ?4, 'open', ?5, ?6, ?7)",

@@ -12,12 +12,13 @@
 //! The ledger writes entries with this code and wallets and auditors read them with it: there is
 //! one definition of the format.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use thiserror::Error;
 
 use crate::encoding::{DecodeError, Reader, Writer};
 use crate::merkle::{self, Hash};
+use crate::protocol::chain::{self, Link};
 use crate::protocol::{Checkpoint, EnrolmentRequest, MessageId, PurseCertificate, Transfer};
 
 const ENTRY_VERSION: u8 = 1;
@@ -61,9 +62,25 @@ pub enum EntryKind {
     DeviceReplaced,
     /// A wallet synced; `subject` is the request id, `device_time` its clock.
     Synced,
+    /// A receiver claimed (by its own upload or its signed receipt) a transfer that conflicts
+    /// with one of the same purse it was already paid for: its own wallet must have refused it.
+    /// `member_id` is the receiver's member, `subject` the transfer id; evidence: the refused
+    /// claim, then the transfer already paid. Not paid; the receiver is flagged (docs/adr/0010).
+    Complicit,
+    /// A transfer that reached the ledger after its purse's settlement window, when the purse's
+    /// money had gone back to its owner. `member_id` is the signer, `subject` the transfer id;
+    /// evidence: the transfer. Recorded, not paid.
+    LateSpend,
+    /// An officer reported a member's device lost (revoked or replaced it). `subject` is the old
+    /// wallet key. Double spends proved afterwards from its purses are carried by the loss
+    /// account, not the member.
+    DeviceLost,
+    /// Proof of a double spend from a purse of a device reported lost: the evidence and checks of
+    /// [`EntryKind::DoubleSpend`], but the member is not flagged.
+    LostDeviceSpend,
 }
 
-const KINDS: [(EntryKind, u8); 14] = [
+const KINDS: [(EntryKind, u8); 18] = [
     (EntryKind::LedgerCreated, 1),
     (EntryKind::MemberEnrolled, 2),
     (EntryKind::Credited, 3),
@@ -78,6 +95,10 @@ const KINDS: [(EntryKind, u8); 14] = [
     (EntryKind::OnlinePayment, 12),
     (EntryKind::DeviceReplaced, 13),
     (EntryKind::Synced, 14),
+    (EntryKind::Complicit, 15),
+    (EntryKind::LateSpend, 16),
+    (EntryKind::DeviceLost, 17),
+    (EntryKind::LostDeviceSpend, 18),
 ];
 
 impl EntryKind {
@@ -100,6 +121,9 @@ pub enum Account {
     Member(String),
     /// An offline purse, by purse id.
     Purse(MessageId),
+    /// What the ministry carries: double spends from the purses of a device reported lost, beyond
+    /// what the purse held (docs/adr/0010). Only ever pays out, so its balance is zero or less.
+    Loss,
 }
 
 /// A change to one account's balance, in minor units.
@@ -140,7 +164,7 @@ impl AuditEntry {
             .moves
             .iter()
             .map(|m| match &m.account {
-                Account::Outside => 9,
+                Account::Outside | Account::Loss => 9,
                 Account::Member(id) => 10 + id.len(),
                 Account::Purse(id) => 9 + id.len(),
             })
@@ -161,6 +185,7 @@ impl AuditEntry {
                 Account::Outside => w.u8(0),
                 Account::Member(id) => w.u8(1).short_text(id),
                 Account::Purse(id) => w.u8(2).fixed(id),
+                Account::Loss => w.u8(3),
             };
             w.u64(m.delta as u64);
         }
@@ -192,6 +217,7 @@ impl AuditEntry {
                 0 => Account::Outside,
                 1 => Account::Member(r.short_text("account member", 255)?.to_owned()),
                 2 => Account::Purse(r.array("account purse")?),
+                3 => Account::Loss,
                 _ => return Err(DecodeError::Invalid { what: "account", reason: "unknown kind" }),
             };
             moves.push(Move { account, delta: r.u64("delta")? as i64 });
@@ -268,16 +294,24 @@ pub struct AuditReport {
     pub accounts: i64,
     /// What purses still hold.
     pub purses: i64,
+    /// What the ministry carried for devices reported lost ([`Account::Loss`], as a positive
+    /// amount): accounts plus purses equal everything credited plus this.
+    pub losses: i64,
     /// Members flagged by double-spend proof.
     pub flagged: Vec<String>,
+    /// Members named as party to a double spend (a [`EntryKind::Complicit`] entry).
+    pub complicit: Vec<String>,
     /// Balances after the last entry.
     pub balances: BTreeMap<Account, i64>,
 }
 
 /// Audits an exported log offline: the checkpoint is the ledger's and covers exactly these
 /// entries; every entry is in its place; every signed message in the evidence verifies and
-/// matches its entry; every entry's moves sum to zero; no purse ever goes below zero and no member
-/// does unless proved to have double spent; and accounts plus purses equal everything credited.
+/// matches its entry; every proof of a double spend really is one (docs/adr/0010); every entry's
+/// moves sum to zero; a member's account pays for a settlement only from a proved purse, and the
+/// loss account only for a device reported lost; no purse ever goes below zero and no member does
+/// unless proved to have double spent; and accounts plus purses equal everything credited plus
+/// what the ministry carried.
 pub fn audit_log(
     entries: &[AuditEntry],
     checkpoint: &Checkpoint,
@@ -300,30 +334,12 @@ pub fn audit_log(
         Some(first) if first.kind == EntryKind::LedgerCreated && &first.subject == ledger_key => {}
         _ => return Err(AuditError::WrongLedger),
     }
-    let mut balances: BTreeMap<Account, i64> = BTreeMap::new();
-    let mut flagged: Vec<String> = Vec::new();
+    let mut books = Books::default();
     for entry in entries {
-        check_entry(entry, ledger_key)?;
-        if entry.kind == EntryKind::DoubleSpend && !flagged.contains(&entry.member_id) {
-            flagged.push(entry.member_id.clone());
-        }
-        for m in &entry.moves {
-            let balance = balances.entry(m.account.clone()).or_insert(0);
-            *balance = balance.checked_add(m.delta).ok_or_else(|| bad(entry, "a balance overflows"))?;
-            let allowed = match &m.account {
-                Account::Outside => true,
-                Account::Member(id) => flagged.contains(id),
-                Account::Purse(_) => false,
-            };
-            if *balance < 0 && !allowed {
-                return Err(AuditError::Negative {
-                    seq: entry.seq,
-                    account: account_name(&m.account),
-                    balance: *balance,
-                });
-            }
-        }
+        let transfers = check_entry(entry, ledger_key)?;
+        books.read(entry, &transfers)?;
     }
+    let Books { balances, flagged, complicit, .. } = books;
     let overflow =
         || AuditError::BadEntry { seq: entries.len() as u64, reason: "the totals overflow".into() };
     let sum = |pick: fn(&Account) -> bool| {
@@ -332,13 +348,203 @@ pub fn audit_log(
     let credited = sum(|a| matches!(a, Account::Outside)).and_then(i64::checked_neg).ok_or_else(overflow)?;
     let accounts = sum(|a| matches!(a, Account::Member(_))).ok_or_else(overflow)?;
     let purses = sum(|a| matches!(a, Account::Purse(_))).ok_or_else(overflow)?;
-    if accounts.checked_add(purses) != Some(credited) {
+    let losses = sum(|a| matches!(a, Account::Loss)).and_then(i64::checked_neg).ok_or_else(overflow)?;
+    if accounts.checked_add(purses) != credited.checked_add(losses) {
         return Err(AuditError::BadEntry {
             seq: entries.len() as u64,
-            reason: format!("accounts {accounts} and purses {purses} do not add up to {credited} credited"),
+            reason: format!(
+                "accounts {accounts} and purses {purses} do not add up to {credited} credited and {losses} \
+                 carried for lost devices"
+            ),
         });
     }
-    Ok(AuditReport { entries: entries.len() as u64, credited, accounts, purses, flagged, balances })
+    Ok(AuditReport {
+        entries: entries.len() as u64,
+        credited,
+        accounts,
+        purses,
+        losses,
+        flagged,
+        complicit,
+        balances,
+    })
+}
+
+/// What the audit learns from the log as it reads it, in order: the balances, and the facts that
+/// later entries are checked against.
+#[derive(Default)]
+struct Books {
+    balances: BTreeMap<Account, i64>,
+    flagged: Vec<String>,
+    complicit: Vec<String>,
+    /// Purses with a proof of a double spend: only these may be paid beyond what they hold.
+    proved: BTreeSet<MessageId>,
+    /// Wallet keys reported lost.
+    lost: BTreeSet<[u8; 32]>,
+    /// Each wallet key's member, from the enrolments and device replacements.
+    members: BTreeMap<[u8; 32], String>,
+    /// Each closed purse's declaration: last sequence number and total spent.
+    declared: BTreeMap<MessageId, (u32, u64)>,
+    /// Purses whose money went back to their owner after the settlement window.
+    returned: BTreeSet<MessageId>,
+}
+
+impl Books {
+    /// Reads the next entry, whose evidence's `transfers` [`check_entry`] verified.
+    fn read(&mut self, entry: &AuditEntry, transfers: &[Transfer]) -> Result<(), AuditError> {
+        let transfer = |i: usize| -> Result<&Transfer, AuditError> {
+            transfers.get(i).ok_or_else(|| bad(entry, "evidence is missing"))
+        };
+        match entry.kind {
+            EntryKind::MemberEnrolled | EntryKind::DeviceReplaced => {
+                self.members.insert(entry.subject, entry.member_id.clone());
+            }
+            EntryKind::DeviceLost => {
+                if self.members.get(&entry.subject) != Some(&entry.member_id) {
+                    return Err(bad(entry, "the lost device is not the member's"));
+                }
+                self.lost.insert(entry.subject);
+            }
+            EntryKind::PurseClosed => {
+                if let Some(bytes) = entry.evidence.first() {
+                    let (purse_id, last_seq, spent) =
+                        decode_declaration(bytes).map_err(|e| bad(entry, e.to_string()))?;
+                    if purse_id != entry.subject {
+                        return Err(bad(entry, "the declaration is for another purse"));
+                    }
+                    self.declared.insert(purse_id, (last_seq, spent));
+                }
+            }
+            EntryKind::Returned => {
+                self.returned.insert(entry.subject);
+            }
+            EntryKind::DoubleSpend | EntryKind::LostDeviceSpend => {
+                let first = transfer(0)?;
+                let conflict = match entry.evidence.len() {
+                    1 => {
+                        let &(last_seq, spent) = self
+                            .declared
+                            .get(&entry.subject)
+                            .ok_or_else(|| bad(entry, "a proof against a declaration the log does not hold"))?;
+                        chain::check_declared(&Link::of(first), last_seq, spent)
+                    }
+                    _ => chain::check_pair(&Link::of(first), &Link::of(transfer(1)?)),
+                };
+                if conflict.is_ok() {
+                    return Err(bad(entry, "the transfers it gives as proof can both be honest"));
+                }
+                let lost = self.lost.contains(&first.certificate().terms().wallet_key);
+                if lost != (entry.kind == EntryKind::LostDeviceSpend) {
+                    return Err(bad(entry, "a lost device's double spend recorded as the member's, or the reverse"));
+                }
+                self.proved.insert(entry.subject);
+                if entry.kind == EntryKind::DoubleSpend && !self.flagged.contains(&entry.member_id) {
+                    self.flagged.push(entry.member_id.clone());
+                }
+            }
+            EntryKind::Complicit => {
+                let (claim, paid) = (transfer(0)?, transfer(1)?);
+                let receiver = claim.terms().receiver_key;
+                if claim.certificate().purse_id() != paid.certificate().purse_id()
+                    || paid.terms().receiver_key != receiver
+                    || claim.id() != entry.subject
+                    || chain::check_pair(&Link::of(claim), &Link::of(paid)).is_ok()
+                {
+                    return Err(bad(entry, "the two transfers do not show the receiver claimed a conflict"));
+                }
+                if self.members.get(&receiver) != Some(&entry.member_id) {
+                    return Err(bad(entry, "the receiver named is not the transfers' receiver"));
+                }
+                if !self.complicit.contains(&entry.member_id) {
+                    self.complicit.push(entry.member_id.clone());
+                }
+            }
+            EntryKind::LateSpend => {
+                let late = transfer(0)?;
+                if late.id() != entry.subject || late.certificate().terms().member_id != entry.member_id {
+                    return Err(bad(entry, "the transfer does not match the entry"));
+                }
+                if !self.returned.contains(&late.certificate().purse_id()) {
+                    return Err(bad(entry, "a late spend from a purse whose money was never returned"));
+                }
+            }
+            EntryKind::Settled => {
+                let settled = transfer(0)?;
+                let purse_id = settled.certificate().purse_id();
+                let receiver = self.members.get(&settled.terms().receiver_key);
+                for m in &entry.moves {
+                    let fine = match &m.account {
+                        Account::Purse(id) => *id == purse_id && m.delta < 0,
+                        Account::Member(id) if m.delta > 0 => Some(id) == receiver,
+                        Account::Member(id) => *id == entry.member_id && self.proved.contains(&purse_id),
+                        Account::Loss => {
+                            self.proved.contains(&purse_id)
+                                && self.lost.contains(&settled.certificate().terms().wallet_key)
+                        }
+                        Account::Outside => false,
+                    };
+                    if !fine {
+                        return Err(bad(
+                            entry,
+                            format!(
+                                "it moves {} by {}, which settling this transfer may not",
+                                account_name(&m.account),
+                                m.delta
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        for m in &entry.moves {
+            let balance = self.balances.entry(m.account.clone()).or_insert(0);
+            *balance = balance.checked_add(m.delta).ok_or_else(|| bad(entry, "a balance overflows"))?;
+            let allowed = match &m.account {
+                Account::Outside => true,
+                Account::Member(id) => self.flagged.contains(id),
+                Account::Purse(_) => false,
+                Account::Loss => true,
+            };
+            if *balance < 0 && !allowed {
+                return Err(AuditError::Negative {
+                    seq: entry.seq,
+                    account: account_name(&m.account),
+                    balance: *balance,
+                });
+            }
+            if m.account == Account::Loss && *balance > 0 {
+                return Err(bad(entry, "money went into the loss account"));
+            }
+        }
+        Ok(())
+    }
+}
+
+const DECLARATION_VERSION: u8 = 1;
+
+/// The evidence a `PurseClosed` entry carries: the purse, the last sequence number the wallet
+/// declared and its total spend, which a later proof of an undeclared spend is checked against.
+pub fn encode_declaration(purse_id: &MessageId, last_seq: u32, spent: u64) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u8(DECLARATION_VERSION).fixed(purse_id).u32(last_seq).u64(spent);
+    w.finish()
+}
+
+/// Reads [`encode_declaration`]'s bytes.
+pub fn decode_declaration(bytes: &[u8]) -> Result<(MessageId, u32, u64), DecodeError> {
+    let mut r = Reader::new(bytes);
+    r.version("purse declaration", DECLARATION_VERSION)?;
+    let purse_id = r.array("purse id")?;
+    let last_seq = r.u32("last sequence")?;
+    let spent = r.u64("spent")?;
+    r.finish()?;
+    Ok((purse_id, last_seq, spent))
+}
+
+fn verified_transfer(entry: &AuditEntry, bytes: &[u8], ledger_key: &[u8; 32]) -> Result<Transfer, AuditError> {
+    let transfer = Transfer::from_bytes(bytes).map_err(|e| bad(entry, e.to_string()))?;
+    Ok(transfer.verify_grant(ledger_key).map_err(|e| bad(entry, e.to_string()))?.into_transfer())
 }
 
 /// Checks an exported log against a checkpoint the auditor (or a wallet) obtained earlier: the
@@ -367,6 +573,7 @@ fn account_name(account: &Account) -> String {
         Account::Outside => "outside".into(),
         Account::Member(id) => format!("member {id}"),
         Account::Purse(id) => format!("purse {}", crate::wallet::short_id(id)),
+        Account::Loss => "loss".into(),
     }
 }
 
@@ -374,8 +581,9 @@ fn bad(entry: &AuditEntry, reason: impl Into<String>) -> AuditError {
     AuditError::BadEntry { seq: entry.seq, reason: reason.into() }
 }
 
-/// The checks of one entry on its own: moves balance, evidence verifies and matches.
-fn check_entry(entry: &AuditEntry, ledger_key: &[u8; 32]) -> Result<(), AuditError> {
+/// The checks of one entry on its own: moves balance, evidence verifies and matches. Returns the
+/// transfers of its evidence, verified, for the checks that need the log before it ([`Books`]).
+fn check_entry(entry: &AuditEntry, ledger_key: &[u8; 32]) -> Result<Vec<Transfer>, AuditError> {
     let total = entry.moves.iter().try_fold(0i64, |sum, m| sum.checked_add(m.delta));
     if total != Some(0) {
         return Err(bad(entry, "its moves do not sum to zero: money was made or lost"));
@@ -385,10 +593,11 @@ fn check_entry(entry: &AuditEntry, ledger_key: &[u8; 32]) -> Result<(), AuditErr
         return Err(bad(entry, "only a credit may bring money from outside"));
     }
     let evidence = |i: usize| entry.evidence.get(i).ok_or_else(|| bad(entry, "evidence is missing"));
-    let transfer = |bytes: &[u8]| -> Result<Transfer, AuditError> {
-        let transfer = Transfer::from_bytes(bytes).map_err(|e| bad(entry, e.to_string()))?;
-        Ok(transfer.verify_grant(ledger_key).map_err(|e| bad(entry, e.to_string()))?.into_transfer())
+    let minor = |amount: u64| i64::try_from(amount).map_err(|_| bad(entry, "an amount beyond the largest"));
+    let moves_nothing = || {
+        if entry.moves.is_empty() { Ok(()) } else { Err(bad(entry, "an entry of this kind moves no money")) }
     };
+    let mut transfers = Vec::new();
     match entry.kind {
         EntryKind::MemberEnrolled | EntryKind::DeviceReplaced => {
             let request =
@@ -409,42 +618,51 @@ fn check_entry(entry: &AuditEntry, ledger_key: &[u8; 32]) -> Result<(), AuditErr
                 .sum();
             if cert.purse_id() != entry.subject
                 || cert.terms().member_id != entry.member_id
-                || into_purse != cert.terms().amount.minor() as i64
+                || into_purse != minor(cert.terms().amount.minor())?
             {
                 return Err(bad(entry, "the purse certificate does not match the entry"));
             }
         }
         EntryKind::TransferHeld | EntryKind::Settled => {
-            let t = transfer(evidence(0)?)?;
+            let t = verified_transfer(entry, evidence(0)?, ledger_key)?;
             if t.id() != entry.subject || t.certificate().terms().member_id != entry.member_id {
                 return Err(bad(entry, "the transfer does not match the entry"));
             }
             let paid: i64 = entry.moves.iter().filter(|m| m.delta > 0).map(|m| m.delta).sum();
-            let expected = if entry.kind == EntryKind::Settled { t.terms().amount as i64 } else { 0 };
+            let expected = if entry.kind == EntryKind::Settled { minor(t.terms().amount)? } else { 0 };
             if paid != expected {
                 return Err(bad(entry, "the amount paid is not the transfer's amount"));
             }
+            transfers.push(t);
         }
-        EntryKind::DoubleSpend => {
-            let first = transfer(evidence(0)?)?;
-            if first.certificate().purse_id() != entry.subject
-                || first.certificate().terms().member_id != entry.member_id
-            {
-                return Err(bad(entry, "the evidence is from another purse or member"));
+        EntryKind::DoubleSpend | EntryKind::LostDeviceSpend => {
+            moves_nothing()?;
+            if entry.evidence.is_empty() || entry.evidence.len() > 2 {
+                return Err(bad(entry, "a proof carries one or two transfers"));
             }
-            if let Ok(bytes) = evidence(1) {
-                let second = transfer(bytes)?;
-                if second.certificate().purse_id() != entry.subject
-                    || second.terms().seq != first.terms().seq
-                    || second.id() == first.id()
+            for bytes in &entry.evidence {
+                let t = verified_transfer(entry, bytes, ledger_key)?;
+                if t.certificate().purse_id() != entry.subject || t.certificate().terms().member_id != entry.member_id
                 {
-                    return Err(bad(entry, "the two transfers are not a double spend"));
+                    return Err(bad(entry, "the evidence is from another purse or member"));
                 }
+                transfers.push(t);
             }
         }
+        EntryKind::Complicit => {
+            moves_nothing()?;
+            for i in 0..2 {
+                transfers.push(verified_transfer(entry, evidence(i)?, ledger_key)?);
+            }
+        }
+        EntryKind::LateSpend => {
+            moves_nothing()?;
+            transfers.push(verified_transfer(entry, evidence(0)?, ledger_key)?);
+        }
+        EntryKind::DeviceLost | EntryKind::Revoked => moves_nothing()?,
         _ => {}
     }
-    Ok(())
+    Ok(transfers)
 }
 
 const EXPORT_MAGIC: &[u8; 8] = b"OPAUDIT1";

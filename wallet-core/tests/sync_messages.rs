@@ -1137,7 +1137,7 @@ fn leaf_data_counts_codes_and_versions_outside_their_bounds_are_refused() {
         AuditEntry::from_leaf_data(&patched(&leaf, 0, &[2])),
         Err(DecodeError::UnsupportedVersion { what: "audit entry", found: 2, supported: 1 })
     );
-    for code in [0, 15, 0xff] {
+    for code in [0, 19, 0xff] {
         assert_eq!(
             AuditEntry::from_leaf_data(&patched(&leaf, 25, &[code])),
             Err(DecodeError::Invalid { what: "entry kind", reason: "unknown code" }),
@@ -1145,7 +1145,7 @@ fn leaf_data_counts_codes_and_versions_outside_their_bounds_are_refused() {
         );
     }
     assert_eq!(
-        AuditEntry::from_leaf_data(&patched(&leaf, 60, &[3])),
+        AuditEntry::from_leaf_data(&patched(&leaf, 60, &[4])),
         Err(DecodeError::Invalid { what: "account", reason: "unknown kind" })
     );
     // The real evidence of a settled entry is well inside the bounds.
@@ -1199,7 +1199,8 @@ fn a_member_proved_to_have_double_spent_may_go_negative() {
     created.subject = w.ledger_key();
     let mut proof = entry(2, EntryKind::DoubleSpend, ALICE, &[]);
     proof.subject = w.alice_purse.purse_id();
-    proof.evidence = vec![w.transfers()[0].to_bytes()];
+    let rival = chain(&w.alice_purse, &w.alice, &w.bob, &[2_400]).remove(0);
+    proof.evidence = vec![w.transfers()[0].to_bytes(), rival.to_bytes()];
     let log = vec![
         created,
         entry(1, EntryKind::Credited, BOB, &[(Account::Outside, -3_000), (member(BOB), 3_000)]),
@@ -1209,6 +1210,32 @@ fn a_member_proved_to_have_double_spent_may_go_negative() {
     let report = audit_log(&log, &checkpoint_over(&w.ledger, &log), &w.ledger_key()).unwrap();
     assert_eq!(report.flagged, [ALICE]);
     assert_eq!(report.balances.get(&member(ALICE)), Some(&-500));
+}
+
+#[test]
+fn a_proof_whose_transfers_can_both_be_honest_fails_the_audit() {
+    let w = world();
+    let mut created = entry(0, EntryKind::LedgerCreated, "", &[]);
+    created.subject = w.ledger_key();
+    // Two links of one honest chain, given as a "double spend" to make Alice a debtor.
+    let mut proof = entry(1, EntryKind::DoubleSpend, ALICE, &[]);
+    proof.subject = w.alice_purse.purse_id();
+    proof.evidence = w.transfers()[..2].iter().map(Transfer::to_bytes).collect();
+    let log = vec![created, proof];
+    assert_eq!(
+        audit_log(&log, &checkpoint_over(&w.ledger, &log), &w.ledger_key()),
+        Err(AuditError::BadEntry { seq: 1, reason: "the transfers it gives as proof can both be honest".into() })
+    );
+    // One transfer alone is a proof only against a declaration the log holds.
+    let mut log = log;
+    log[1].evidence.truncate(1);
+    assert_eq!(
+        audit_log(&log, &checkpoint_over(&w.ledger, &log), &w.ledger_key()),
+        Err(AuditError::BadEntry {
+            seq: 1,
+            reason: "a proof against a declaration the log does not hold".into()
+        })
+    );
 }
 
 #[test]

@@ -25,6 +25,7 @@
 //! signer can make a second valid signature, and checking many together (as the ledger does)
 //! answers exactly what checking each alone would.
 
+pub mod chain;
 mod checkpoint;
 mod enrolment;
 mod purse;

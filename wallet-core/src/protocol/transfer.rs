@@ -232,6 +232,10 @@ fn check_terms(certificate: &PurseCertificate, terms: &TransferTerms) -> Result<
     if terms.seq == 1 && (terms.prev_hash != certificate.chain_start() || terms.spent_after != terms.amount) {
         return invalid("the first transfer of a purse must start its chain");
     }
+    // Each earlier transfer moved at least one minor unit: no honest chain gets here with less.
+    if terms.spent_after - terms.amount < u64::from(terms.seq - 1) {
+        return invalid("the running total leaves no room for the purse's earlier transfers");
+    }
     Ok(())
 }
 

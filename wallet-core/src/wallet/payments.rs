@@ -1001,21 +1001,8 @@ fn seal_transfer(transfer: &Transfer, agreement_key: &[u8; 32]) -> Result<String
 /// leaves room after its lower neighbour `a`, it leaves room after anything below `a`, since
 /// `a`'s own total left room for those (and symmetrically above).
 fn check_chain(held: &ChainLink, new: &ChainLink) -> Result<(), WalletError> {
-    let (e, l) = if held.seq < new.seq { (held, new) } else { (new, held) };
-    let broken = |reason| Err(WalletError::BrokenChain { seq: new.seq, reason });
-    let gap = u64::from(l.seq - e.seq - 1);
-    let least = e.spent_after.checked_add(l.amount).and_then(|v| v.checked_add(gap));
-    if l.seq == e.seq + 1 {
-        if l.prev_hash != e.transfer_id {
-            return broken("it does not name the purse's previous transfer this wallet holds");
-        }
-        if Some(l.spent_after) != least {
-            return broken("its running total does not follow from the previous transfer");
-        }
-    } else if least.is_none_or(|least| l.spent_after < least) {
-        return broken("its running total is too small for the transfers before it");
-    }
-    Ok(())
+    crate::protocol::chain::check_pair(held, new)
+        .map_err(|conflict| WalletError::BrokenChain { seq: new.seq, reason: conflict.describe() })
 }
 
 fn history_entry(position: u64, record: TransferRecord) -> HistoryEntry {

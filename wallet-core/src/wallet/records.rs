@@ -307,14 +307,7 @@ pub(crate) struct PurseChain {
 }
 
 /// One accepted transfer as the chain check sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ChainLink {
-    pub seq: u32,
-    pub transfer_id: MessageId,
-    pub prev_hash: MessageId,
-    pub spent_after: u64,
-    pub amount: u64,
-}
+pub(crate) use crate::protocol::chain::Link as ChainLink;
 
 /// Where a sequence number falls among the links held.
 pub(crate) enum ChainSlot<'a> {
@@ -326,19 +319,6 @@ pub(crate) enum ChainSlot<'a> {
 
 const CHAIN_VERSION: u8 = 1;
 const CHAIN_LINK_BYTES: usize = 4 + 32 + 32 + 8 + 8;
-
-impl ChainLink {
-    pub fn of(transfer: &Transfer) -> Self {
-        let terms = transfer.terms();
-        Self {
-            seq: terms.seq,
-            transfer_id: transfer.id(),
-            prev_hash: terms.prev_hash,
-            spent_after: terms.spent_after,
-            amount: terms.amount,
-        }
-    }
-}
 
 impl PurseChain {
     /// Builds the chain from transfers held, in any order. A sequence number seen twice (kept
