@@ -187,7 +187,7 @@ impl AuditEntry {
                 Account::Purse(id) => w.u8(2).fixed(id),
                 Account::Loss => w.u8(3),
             };
-            w.u64(m.delta as u64);
+            w.u64(m.delta.cast_unsigned());
         }
         w.u8(self.evidence.len() as u8);
         for e in &self.evidence {
@@ -220,7 +220,7 @@ impl AuditEntry {
                 3 => Account::Loss,
                 _ => return Err(DecodeError::Invalid { what: "account", reason: "unknown kind" }),
             };
-            moves.push(Move { account, delta: r.u64("delta")? as i64 });
+            moves.push(Move { account, delta: r.u64("delta")?.cast_signed() });
         }
         let n = usize::from(r.u8("evidence")?);
         if n > MAX_EVIDENCE {

@@ -405,7 +405,7 @@ impl SyncResponseBody {
         let name = RESPONSE.name;
         let mut w = RESPONSE.writer();
         w.fixed(&self.request).u64(self.ledger_time).short_text(&self.member_id);
-        w.u64(self.online_balance as u64);
+        w.u64(self.online_balance.cast_unsigned());
         write_count(&mut w, name, self.outcomes.len(), MAX_SYNC_TRANSFERS)?;
         for o in &self.outcomes {
             check_text("outcome reason", &o.reason)?;
@@ -474,7 +474,7 @@ impl SyncResponse {
         let request = r.array("request id").map_err(&m)?;
         let ledger_time = r.u64("ledger time").map_err(&m)?;
         let member_id = r.short_text("member id", super::MAX_MEMBER_ID).map_err(&m)?.to_owned();
-        let online_balance = r.u64("online balance").map_err(&m)? as i64;
+        let online_balance = r.u64("online balance").map_err(&m)?.cast_signed();
         let n = count(&mut r, "outcomes", MAX_SYNC_TRANSFERS).map_err(&m)?;
         let mut outcomes = Vec::with_capacity(n);
         for _ in 0..n {

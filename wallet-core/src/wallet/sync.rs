@@ -414,9 +414,9 @@ impl Wallet {
         write_setting(tx, key, wallet_id, OUTBOX, &encode_outbox(&outbox))?;
         report.payments.extend(body.payments.iter().cloned());
 
-        let online = Amount::from_minor(body.online_balance.max(0) as u64, self.record.currency)?;
+        let online = Amount::from_minor(u64::try_from(body.online_balance).unwrap_or(0), self.record.currency)?;
         super::write_balance(tx, key, wallet_id, "online", online)?;
-        write_setting(tx, key, wallet_id, ONLINE, &(body.online_balance as u64).to_be_bytes())?;
+        write_setting(tx, key, wallet_id, ONLINE, &body.online_balance.to_be_bytes())?;
         write_setting(tx, key, wallet_id, NOTICES, &encode_notices(&body.notices))?;
         write_setting(tx, key, wallet_id, CHECKPOINT, &body.checkpoint.to_bytes())?;
         write_setting(tx, key, wallet_id, SEEN_UP_TO, &body.seen_up_to.to_be_bytes())?;
@@ -565,7 +565,7 @@ fn read_u64(
 }
 
 fn read_online(conn: &rusqlite::Connection, key: &DataKey, wallet_id: &[u8; 16]) -> Result<i64, WalletError> {
-    Ok(read_u64(conn, key, wallet_id, ONLINE)? as i64)
+    Ok(read_u64(conn, key, wallet_id, ONLINE)?.cast_signed())
 }
 
 fn read_checkpoint(
