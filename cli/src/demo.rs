@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use outpost_ledger::Ledger;
+use outpost_ledger::{EntryKind, Ledger};
+use outpost_wallet_core::protocol::Transfer;
+use outpost_wallet_core::protocol::chain::{self, Link};
 use outpost_wallet_core::transport::HttpTransport;
 use outpost_wallet_core::{
     Amount, Currency, EventKind, KdfParams, Pin, SoftwareProtector, SyncOptions, SystemClock, TransferStatus,
@@ -666,7 +668,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     );
     aiko.sync(&transport, &SyncOptions::default()).or_stop("Aiko syncing")?;
     ben.sync(&transport, &SyncOptions::default()).or_stop("Ben syncing")?;
-    chidi.sync(&transport, &SyncOptions::default()).or_stop("Chidi syncing")?;
+    let chidi_report = chidi.sync(&transport, &SyncOptions::default()).or_stop("Chidi syncing")?;
     // Every settled transfer has one receiver, who sees it as received and settled.
     for wallet in [&ben, &chidi] {
         let history = wallet.history(None, 50).or_stop("reading a history")?;
@@ -695,9 +697,36 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         caught.is_some_and(|f| f.evidence.len() == 2),
         "Ben's evidence proved the double spend to the ledger: AIKO-0001 is flagged, with both transfers",
     );
+    // The proof stands alone: the log entry carries both signed transfers, and the one chain rule
+    // every phone, the ledger and auditors run says they cannot both be honest.
+    let entries = ledger.audit_entries(0, u32::MAX).or_stop("reading the audit log")?;
+    let proof = entries.iter().find(|e| e.kind == EntryKind::DoubleSpend && e.member_id == "AIKO-0001");
+    let conflict = proof.and_then(|entry| {
+        let pair: Vec<Link> = entry
+            .evidence
+            .iter()
+            .filter_map(|bytes| Transfer::from_bytes(bytes).ok())
+            .map(|t| Link::of(&t))
+            .collect();
+        match pair[..] {
+            [a, b] => chain::check_pair(&a, &b).err(),
+            _ => None,
+        }
+    });
+    if let (Some(entry), Some(conflict)) = (proof, conflict) {
+        show("proof in the log", format!("entry {}: {conflict}, both signed by Aiko's wallet", entry.seq));
+    }
+    run.check(
+        conflict.is_some(),
+        "the log's proof entry carries both transfers, and anyone can re-check the conflict",
+    );
     let purse_state =
         ledger.purses("AIKO-0001").or_stop("reading Aiko's purses")?.first().map(|p| p.state.clone());
     run.check(purse_state.as_deref() == Some("revoked"), "the ledger revoked the purse that was spent twice");
+    run.check(
+        chidi_report.newly_revoked >= 1,
+        "Chidi's phone learned at its sync that the purse is revoked, and refuses it offline from now on",
+    );
     run.check(
         ledger.member("BEN-0002").or_stop("reading Ben's account")?.balance_minor == 28_000,
         "the refused ¥9,000 was not paid to anyone",

@@ -640,7 +640,8 @@ fn report_lost(conn: &Connection, now: u64, member: &Member, reason: &str) -> Re
         member.wallet.fingerprint(),
         member.member_id
     );
-    let entry = NewEntry::new(EntryKind::DeviceLost, &member.member_id, detail).subject(member.wallet.signing_key);
+    let entry =
+        NewEntry::new(EntryKind::DeviceLost, &member.member_id, detail).subject(member.wallet.signing_key);
     audit::append(conn, now, entry)?;
     Ok(())
 }

@@ -421,12 +421,16 @@ impl Engine {
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }
             RiskInput::LostDeviceSpend { seq, at, member_id, purse_id, evidence } => {
-                let detail = format!("conflicting transfers from purse {} of a device reported lost", crate::hex(purse_id));
+                let detail = format!(
+                    "conflicting transfers from purse {} of a device reported lost",
+                    crate::hex(purse_id)
+                );
                 let finding = Finding { reason: Reason::LostDeviceSpend, detail, evidence: evidence.clone() };
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }
             RiskInput::LateSpend { seq, at, member_id, transfer_id } => {
-                let detail = format!("transfer {} after its purse's settlement window", crate::hex(transfer_id));
+                let detail =
+                    format!("transfer {} after its purse's settlement window", crate::hex(transfer_id));
                 let finding = Finding { reason: Reason::LateSpend, detail, evidence: vec![*transfer_id] };
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }

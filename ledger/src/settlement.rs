@@ -513,10 +513,15 @@ struct Slot {
 
 /// Reads the transfer's slot in its purse. An id is a hash over the purse and the sequence, so
 /// the transfer, if the ledger already has it, is in this slot too, beside any rival.
-fn read_slot(conn: &Connection, purse: &PurseRow, transfer: &Transfer, id: MessageId) -> Result<Slot, LedgerError> {
+fn read_slot(
+    conn: &Connection,
+    purse: &PurseRow,
+    transfer: &Transfer,
+    id: MessageId,
+) -> Result<Slot, LedgerError> {
     let mut slot = Slot { known: None, rival: None };
-    let mut stmt =
-        conn.prepare_cached("SELECT transfer_id, state, bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT transfer_id, state, bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2")?;
     let mut rows = stmt.query(params![&purse.purse_id[..], transfer.terms().seq])?;
     while let Some(row) = rows.next()? {
         if row.get::<_, Vec<u8>>(0)? == id {
@@ -637,7 +642,12 @@ impl Row {
                 conn.prepare_cached(
                     "UPDATE transfer SET state = ?4 WHERE purse_id = ?1 AND seq = ?2 AND transfer_id = ?3",
                 )?
-                .execute(params![&transfer.certificate().purse_id()[..], transfer.terms().seq, &id[..], state])?;
+                .execute(params![
+                    &transfer.certificate().purse_id()[..],
+                    transfer.terms().seq,
+                    &id[..],
+                    state
+                ])?;
                 Ok(())
             }
             Row::New => insert_transfer(conn, now, transfer, id, state),
@@ -767,7 +777,8 @@ fn settle(
     let mut detail =
         format!("transfer {} settled: {amount} minor units from {} to {receiver}", hex(&id), purse.member_id);
     if from_account > 0 {
-        let from = if lost { "the loss account (device reported lost)" } else { "the sender's account: a debt" };
+        let from =
+            if lost { "the loss account (device reported lost)" } else { "the sender's account: a debt" };
         detail.push_str(&format!(" ({from_account} beyond the purse, from {from}, after a double spend)"));
     }
     let entry = NewEntry::new(EntryKind::Settled, &purse.member_id, detail)
@@ -819,7 +830,8 @@ fn record_double_spend(
     );
     audit::append(conn, now, entry)?;
     if !lost {
-        conn.prepare_cached("UPDATE member SET flagged = 1 WHERE member_id = ?1")?.execute([&purse.member_id])?;
+        conn.prepare_cached("UPDATE member SET flagged = 1 WHERE member_id = ?1")?
+            .execute([&purse.member_id])?;
     }
     conn.prepare_cached("UPDATE purse SET proved = 1 WHERE purse_id = ?1")?.execute([&purse.purse_id[..]])?;
     revoke(conn, now, &purse.purse_id, "double spend")
@@ -912,7 +924,8 @@ pub(crate) fn close_purse(
         .moving(Account::Member(member_id.to_owned()), give_back);
     audit::append(conn, now, entry)?;
     if let Some(highest) = highest
-        && let Err(conflict) = chain::check_declared(&Link::of(&highest), declaration.last_seq, declaration.spent)
+        && let Err(conflict) =
+            chain::check_declared(&Link::of(&highest), declaration.last_seq, declaration.spent)
     {
         let purse = reread(conn, &purse)?;
         if !purse.proved {

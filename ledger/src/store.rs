@@ -179,7 +179,9 @@ fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
                 .exists([column])?)
         };
         if !has_column("meta", "loss")? {
-            tx.execute_batch("ALTER TABLE meta ADD COLUMN loss INTEGER NOT NULL DEFAULT 0 CHECK (loss <= 0);")?;
+            tx.execute_batch(
+                "ALTER TABLE meta ADD COLUMN loss INTEGER NOT NULL DEFAULT 0 CHECK (loss <= 0);",
+            )?;
         }
         if !has_column("purse", "proved")? {
             tx.execute_batch(

@@ -47,7 +47,8 @@ impl Hq {
     fn new() -> Hq {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(TestClock::at(1_800_000_000));
-        let ledger = Ledger::open_with_policy(dir.path(), Currency::JPY, clock.clone(), Policy::default()).unwrap();
+        let ledger =
+            Ledger::open_with_policy(dir.path(), Currency::JPY, clock.clone(), Policy::default()).unwrap();
         Hq { _dir: dir, clock, ledger, requests: AtomicU64::new(1) }
     }
 
@@ -275,7 +276,9 @@ fn a_late_spend_is_recorded_against_its_signer_and_not_paid() {
     assert_eq!(recorded.len(), 1);
     assert_eq!((recorded[0].member_id.as_str(), recorded[0].subject), ("AIKO", late.id()));
     assert_eq!(recorded[0].evidence, vec![late.to_bytes()]);
-    assert!(hq.ledger.flags().unwrap().iter().any(|f| f.member_id == "AIKO" && f.reason == Reason::LateSpend));
+    assert!(
+        hq.ledger.flags().unwrap().iter().any(|f| f.member_id == "AIKO" && f.reason == Reason::LateSpend)
+    );
     // Uploading it again records nothing more.
     hq.sync(&ben, Upload { transfers: vec![&late], ..Upload::default() });
     assert_eq!(hq.entries(EntryKind::LateSpend).len(), 1);

@@ -476,3 +476,63 @@ fn risk_flags_come_from_settled_activity_and_reach_the_members_wallet() {
     let notices = aiko.risk_notices().unwrap();
     assert!(notices.iter().any(|n| n.code == "velocity" && n.score > 0), "{notices:?}");
 }
+
+/// No honest member is ever flagged: real wallets receive everything a cheat with restored copies
+/// can show them (the same slot twice to one receiver, rivals to others, the original too), and
+/// sync in every order. Each honest receiver is paid once per transfer its wallet accepted, never
+/// for the one it kept as evidence, and only the signer is named.
+#[test]
+fn honest_receivers_are_never_flagged_whatever_a_cheat_shows_them_and_in_any_sync_order() {
+    let orders: [[usize; 4]; 6] =
+        [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1], [3, 0, 1, 2], [1, 2, 3, 0]];
+    for order in orders {
+        let unit = Unit::new();
+        let aiko = unit.member("aiko", "AIKO-0001");
+        let ben = unit.member("ben", "BEN-0002");
+        let chie = unit.member("chie", "CHIE-0003");
+        let dan = unit.member("dan", "DAN-0004");
+        unit.ledger.credit("AIKO-0001", yen(10_000), "pay").unwrap();
+        unit.load_purse(&aiko, 10_000);
+        // Copy one pays Ben 4,000; copy two pays Ben 5,000 for the same slot (his phone keeps
+        // it as evidence) and Chie 5,000 after it; the wallet itself pays Dan 7,000.
+        let aiko = unit.restore_after(aiko, |aiko| {
+            pay(aiko, &ben, 4_000, true);
+        });
+        let aiko = unit.restore_after(aiko, |aiko| {
+            let request = ben.create_request(Some(yen(5_000)), "", 600).unwrap();
+            let second = aiko.pay_request(&request.qr_text, None, "").unwrap();
+            assert!(matches!(ben.accept(&second.qr_text), Err(WalletError::DoubleSpend { .. })));
+            pay(aiko, &chie, 5_000, true);
+        });
+        pay(&aiko, &dan, 7_000, true);
+
+        let wallets = [&aiko, &ben, &chie, &dan];
+        for &i in order.iter().chain(&order) {
+            unit.sync(wallets[i]);
+            unit.assert_books();
+        }
+        for (member, paid) in [("BEN-0002", 4_000), ("CHIE-0003", 5_000), ("DAN-0004", 7_000)] {
+            let honest = unit.ledger.member(member).unwrap();
+            assert!(!honest.flagged, "{member} flagged in order {order:?}");
+            assert_eq!(honest.balance_minor, paid, "{member} in order {order:?}");
+        }
+        let entries = unit.ledger.audit_entries(0, u32::MAX).unwrap();
+        assert!(entries.iter().all(|e| e.kind != EntryKind::Complicit), "order {order:?}");
+        let named: Vec<&str> = entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::DoubleSpend)
+            .map(|e| e.member_id.as_str())
+            .collect();
+        assert_eq!(named, ["AIKO-0001"], "one proof, against the signer, in order {order:?}");
+        let flagged: Vec<String> = unit
+            .ledger
+            .flags()
+            .unwrap()
+            .into_iter()
+            .filter(|f| f.score == 100)
+            .map(|f| f.member_id)
+            .collect();
+        assert!(flagged.iter().all(|m| m == "AIKO-0001"), "{flagged:?} in order {order:?}");
+        assert_eq!(unit.ledger.member("AIKO-0001").unwrap().balance_minor, 10_000 - 4_000 - 5_000 - 7_000);
+    }
+}

@@ -422,10 +422,9 @@ impl Books {
                 let first = transfer(0)?;
                 let conflict = match entry.evidence.len() {
                     1 => {
-                        let &(last_seq, spent) = self
-                            .declared
-                            .get(&entry.subject)
-                            .ok_or_else(|| bad(entry, "a proof against a declaration the log does not hold"))?;
+                        let &(last_seq, spent) = self.declared.get(&entry.subject).ok_or_else(|| {
+                            bad(entry, "a proof against a declaration the log does not hold")
+                        })?;
                         chain::check_declared(&Link::of(first), last_seq, spent)
                     }
                     _ => chain::check_pair(&Link::of(first), &Link::of(transfer(1)?)),
@@ -435,7 +434,10 @@ impl Books {
                 }
                 let lost = self.lost.contains(&first.certificate().terms().wallet_key);
                 if lost != (entry.kind == EntryKind::LostDeviceSpend) {
-                    return Err(bad(entry, "a lost device's double spend recorded as the member's, or the reverse"));
+                    return Err(bad(
+                        entry,
+                        "a lost device's double spend recorded as the member's, or the reverse",
+                    ));
                 }
                 self.proved.insert(entry.subject);
                 if entry.kind == EntryKind::DoubleSpend && !self.flagged.contains(&entry.member_id) {
@@ -542,7 +544,11 @@ pub fn decode_declaration(bytes: &[u8]) -> Result<(MessageId, u32, u64), DecodeE
     Ok((purse_id, last_seq, spent))
 }
 
-fn verified_transfer(entry: &AuditEntry, bytes: &[u8], ledger_key: &[u8; 32]) -> Result<Transfer, AuditError> {
+fn verified_transfer(
+    entry: &AuditEntry,
+    bytes: &[u8],
+    ledger_key: &[u8; 32],
+) -> Result<Transfer, AuditError> {
     let transfer = Transfer::from_bytes(bytes).map_err(|e| bad(entry, e.to_string()))?;
     Ok(transfer.verify_grant(ledger_key).map_err(|e| bad(entry, e.to_string()))?.into_transfer())
 }
@@ -642,7 +648,8 @@ fn check_entry(entry: &AuditEntry, ledger_key: &[u8; 32]) -> Result<Vec<Transfer
             }
             for bytes in &entry.evidence {
                 let t = verified_transfer(entry, bytes, ledger_key)?;
-                if t.certificate().purse_id() != entry.subject || t.certificate().terms().member_id != entry.member_id
+                if t.certificate().purse_id() != entry.subject
+                    || t.certificate().terms().member_id != entry.member_id
                 {
                     return Err(bad(entry, "the evidence is from another purse or member"));
                 }

@@ -1224,7 +1224,10 @@ fn a_proof_whose_transfers_can_both_be_honest_fails_the_audit() {
     let log = vec![created, proof];
     assert_eq!(
         audit_log(&log, &checkpoint_over(&w.ledger, &log), &w.ledger_key()),
-        Err(AuditError::BadEntry { seq: 1, reason: "the transfers it gives as proof can both be honest".into() })
+        Err(AuditError::BadEntry {
+            seq: 1,
+            reason: "the transfers it gives as proof can both be honest".into()
+        })
     );
     // One transfer alone is a proof only against a declaration the log holds.
     let mut log = log;

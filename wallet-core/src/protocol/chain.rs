@@ -167,7 +167,11 @@ mod tests {
     fn a_declaration_bounds_the_chain() {
         assert_eq!(check_declared(&link(3, 3, 2, 9, 1), 2, 9), Err(Conflict::BeyondDeclared));
         assert_eq!(check_declared(&link(2, 2, 1, 9, 1), 2, 8), Err(Conflict::Undeclared));
-        assert_eq!(check_declared(&link(2, 2, 1, 7, 1), 2, 8), Err(Conflict::Undeclared), "exact at the last");
+        assert_eq!(
+            check_declared(&link(2, 2, 1, 7, 1), 2, 8),
+            Err(Conflict::Undeclared),
+            "exact at the last"
+        );
         assert_eq!(check_declared(&link(1, 1, 0, 7, 7), 3, 8), Err(Conflict::Undeclared), "no room left");
         assert_eq!(check_declared(&link(1, 1, 0, 7, 7), 3, 9), Ok(()));
         assert_eq!(check_declared(&link(1, 1, 0, 7, 7), 0, 0), Err(Conflict::BeyondDeclared));
@@ -177,6 +181,9 @@ mod tests {
     fn overflowing_totals_are_conflicts_not_panics() {
         let huge = link(1, 1, 0, u64::MAX, u64::MAX);
         assert_eq!(check_pair(&huge, &link(3, 3, 2, u64::MAX, 1)), Err(Conflict::NoRoom));
-        assert_eq!(check_declared(&link(1, 1, 0, u64::MAX, 1), u32::MAX, u64::MAX), Err(Conflict::Undeclared));
+        assert_eq!(
+            check_declared(&link(1, 1, 0, u64::MAX, 1), u32::MAX, u64::MAX),
+            Err(Conflict::Undeclared)
+        );
     }
 }

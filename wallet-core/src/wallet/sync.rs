@@ -414,7 +414,8 @@ impl Wallet {
         write_setting(tx, key, wallet_id, OUTBOX, &encode_outbox(&outbox))?;
         report.payments.extend(body.payments.iter().cloned());
 
-        let online = Amount::from_minor(u64::try_from(body.online_balance).unwrap_or(0), self.record.currency)?;
+        let online =
+            Amount::from_minor(u64::try_from(body.online_balance).unwrap_or(0), self.record.currency)?;
         super::write_balance(tx, key, wallet_id, "online", online)?;
         write_setting(tx, key, wallet_id, ONLINE, &body.online_balance.to_be_bytes())?;
         write_setting(tx, key, wallet_id, NOTICES, &encode_notices(&body.notices))?;
