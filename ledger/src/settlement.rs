@@ -34,6 +34,22 @@ use in_order::map_chunks_in_order;
 /// a bad signature costs its chunk a second, one-by-one pass.
 const BATCH: usize = 32;
 
+/// Whether a purse is proved to have been spent twice, and who carries what it does not cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Proved {
+    No,
+    /// By its member (`DoubleSpend`): their account.
+    Member,
+    /// From a device reported lost before the proof (`LostDeviceSpend`): the loss account.
+    LostDevice,
+}
+
+impl Proved {
+    fn any(self) -> bool {
+        self != Proved::No
+    }
+}
+
 /// A purse row.
 #[derive(Debug, Clone)]
 pub(crate) struct PurseRow {
@@ -46,8 +62,8 @@ pub(crate) struct PurseRow {
     pub declared_seq: Option<u32>,
     pub declared_spent: Option<u64>,
     pub expires_at: u64,
-    /// A proof of a double spend from this purse is in the log.
-    pub proved: bool,
+    /// Whether a proof of a double spend from this purse is in the log, and whose loss it is.
+    pub proved: Proved,
 }
 
 pub(crate) fn purse_row(conn: &Connection, purse_id: &MessageId) -> Result<Option<PurseRow>, LedgerError> {
@@ -70,7 +86,11 @@ pub(crate) fn purse_row(conn: &Connection, purse_id: &MessageId) -> Result<Optio
                     .map(|v| u64::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(6, v)))
                     .transpose()?,
                 expires_at: r.get::<_, i64>(7)?.max(0) as u64,
-                proved: r.get::<_, i64>(8)? != 0,
+                proved: match r.get::<_, i64>(8)? {
+                    0 => Proved::No,
+                    1 => Proved::Member,
+                    _ => Proved::LostDevice,
+                },
             })
         })
         .optional()?)
@@ -583,7 +603,7 @@ fn prove_any_conflict(
     let Some((conflict, other)) = first_conflict(conn, purse, transfer, rival)? else {
         return Ok(false);
     };
-    if !purse.proved {
+    if !purse.proved.any() {
         record_double_spend(conn, now, purse, transfer, conflict, other)?;
     }
     Ok(true)
@@ -676,7 +696,7 @@ fn claim(
         }
         return Ok(outcome(id, Outcome::Held, "the receiver is not enrolled with this ledger"));
     };
-    if purse.proved
+    if purse.proved.any()
         && let Some(paid) = conflicting_claim(conn, purse, transfer, &receiver_key)?
     {
         row.put(conn, now, transfer, id, "evidence")?;
@@ -749,7 +769,7 @@ fn settle(
     let amount = minor(transfer.terms().amount)?;
     let from_purse = amount.min(purse.outstanding);
     let from_account = amount - from_purse;
-    if from_account > 0 && !purse.proved {
+    if from_account > 0 && !purse.proved.any() {
         // Transfers of a purse without proof are consistent, so they total at most what it holds.
         return Err(inconsistent(&format!(
             "transfer {} would be paid beyond purse {} without a proof",
@@ -762,7 +782,9 @@ fn settle(
     )?
     .execute(params![&purse.purse_id[..], from_purse, amount])?;
     row.put(conn, now, transfer, id, "settled")?;
-    let lost = from_account > 0 && device_lost(conn, &transfer.certificate().terms().wallet_key)?;
+    // Only a proof made after the device was reported lost puts the loss on the ministry: a
+    // member's own proved cheat stays theirs even if they report the phone lost afterwards.
+    let lost = purse.proved == Proved::LostDevice;
     let debtor = if lost { Account::Loss } else { Account::Member(purse.member_id.clone()) };
     if from_account > 0 {
         if lost {
@@ -833,7 +855,8 @@ fn record_double_spend(
         conn.prepare_cached("UPDATE member SET flagged = 1 WHERE member_id = ?1")?
             .execute([&purse.member_id])?;
     }
-    conn.prepare_cached("UPDATE purse SET proved = 1 WHERE purse_id = ?1")?.execute([&purse.purse_id[..]])?;
+    conn.prepare_cached("UPDATE purse SET proved = ?2 WHERE purse_id = ?1")?
+        .execute(params![&purse.purse_id[..], if lost { 2 } else { 1 }])?;
     revoke(conn, now, &purse.purse_id, "double spend")
 }
 
@@ -928,7 +951,7 @@ pub(crate) fn close_purse(
             chain::check_declared(&Link::of(&highest), declaration.last_seq, declaration.spent)
     {
         let purse = reread(conn, &purse)?;
-        if !purse.proved {
+        if !purse.proved.any() {
             record_double_spend(conn, now, &purse, &highest, conflict, None)?;
         }
     }

@@ -61,8 +61,9 @@ const SCHEMA: &str = "
         issued_at INTEGER NOT NULL,
         expires_at INTEGER NOT NULL,
         certificate BLOB NOT NULL,
-        -- 1 once a proof of a double spend from this purse is in the log (docs/adr/0010).
-        proved INTEGER NOT NULL DEFAULT 0 CHECK (proved IN (0, 1))
+        -- Once a proof of a double spend from this purse is in the log (docs/adr/0010): 1 against
+        -- its member, 2 from a device reported lost (the loss account carries what it lacks).
+        proved INTEGER NOT NULL DEFAULT 0 CHECK (proved IN (0, 1, 2))
     ) STRICT;
     CREATE INDEX IF NOT EXISTS purse_member ON purse (member_id, state);
     -- Offline transfers the ledger has seen. Two rows with one (purse, seq) are a double spend.
@@ -185,7 +186,7 @@ fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
         }
         if !has_column("purse", "proved")? {
             tx.execute_batch(
-                "ALTER TABLE purse ADD COLUMN proved INTEGER NOT NULL DEFAULT 0 CHECK (proved IN (0, 1));",
+                "ALTER TABLE purse ADD COLUMN proved INTEGER NOT NULL DEFAULT 0 CHECK (proved IN (0, 1, 2));",
             )?;
         }
         proved_from_log(&tx)?;
@@ -363,5 +364,68 @@ mod tests {
         let schema_after: Vec<String> =
             stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
         assert_eq!(schema_after, schema_before);
+    }
+
+    #[test]
+    fn a_version_1_database_gains_the_loss_account_and_marks_its_proved_purses() {
+        use outpost_wallet_core::audit::{AuditEntry, EntryKind};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.db");
+        {
+            // Version 1: today's schema without the loss account and the proved mark.
+            let old = Connection::open(&path).unwrap();
+            let v1: String = SCHEMA
+                .lines()
+                .filter(|line| !line.contains("loss INTEGER") && !line.contains("proved INTEGER"))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .replace("created_at INTEGER NOT NULL,\n", "created_at INTEGER NOT NULL\n")
+                .replace("certificate BLOB NOT NULL,\n", "certificate BLOB NOT NULL\n");
+            old.execute_batch(&v1).unwrap();
+            old.pragma_update(None, "user_version", 1).unwrap();
+            old.execute("INSERT INTO meta VALUES (1, zeroblob(32), 'JPY', 0, 1)", []).unwrap();
+            old.execute("INSERT INTO member VALUES ('M-1', zeroblob(32), zeroblob(32), 0, 100, 1, 0, 1)", [])
+                .unwrap();
+            for (id, proved) in [(1u8, true), (2, false)] {
+                old.execute(
+                    "INSERT INTO purse (purse_id, member_id, serial, amount, outstanding, state, issued_at, expires_at, certificate)
+                     VALUES (?1, 'M-1', 1, 100, 100, 'open', 1, 2, x'00')",
+                    [&[id; 32][..]],
+                )
+                .unwrap();
+                if proved {
+                    let entry = AuditEntry {
+                        seq: 0,
+                        at: 1,
+                        device_time: 0,
+                        kind: EntryKind::DoubleSpend,
+                        member_id: "M-1".into(),
+                        subject: [id; 32],
+                        moves: Vec::new(),
+                        evidence: Vec::new(),
+                        detail: String::new(),
+                    };
+                    old.execute("INSERT INTO audit (seq, leaf) VALUES (0, ?1)", [entry.leaf_data()]).unwrap();
+                }
+            }
+        }
+        let conn = open(&path).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let loss: i64 = conn.query_row("SELECT loss FROM meta", [], |r| r.get(0)).unwrap();
+        assert_eq!(loss, 0);
+        let proved: Vec<(Vec<u8>, i64)> = conn
+            .prepare("SELECT purse_id, proved FROM purse ORDER BY purse_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(proved, [(vec![1; 32], 1), (vec![2; 32], 0)]);
+        drop(conn);
+        // Opening again changes nothing.
+        let conn = open(&path).unwrap();
+        let again: i64 = conn.query_row("SELECT SUM(proved) FROM purse", [], |r| r.get(0)).unwrap();
+        assert_eq!(again, 1);
     }
 }

@@ -309,3 +309,26 @@ fn a_thiefs_double_spends_after_a_loss_report_are_the_ministrys_not_the_members(
     assert_eq!(report.balances.get(&Account::Loss), Some(&-10));
     hq.assert_books();
 }
+
+#[test]
+fn a_cheat_proved_before_the_loss_report_stays_the_members_debt() {
+    let hq = Hq::new();
+    let (aiko, ben, chidi, dan) =
+        (hq.member("AIKO", 100), hq.member("BEN", 0), hq.member("CHIDI", 0), hq.member("DAN", 0));
+    let purse = hq.purse(&aiko, 10);
+    let rivals: Vec<Transfer> = [&ben, &chidi, &dan]
+        .into_iter()
+        .map(|to| sign(&purse, &aiko, to, (1, purse.chain_start()), 10, 10, ""))
+        .collect();
+    hq.sync(&ben, Upload { transfers: vec![&rivals[0]], ..Upload::default() });
+    hq.sync(&chidi, Upload { transfers: vec![&rivals[1]], ..Upload::default() });
+    assert!(hq.flagged(&aiko), "proved against Aiko");
+    // Reporting the phone lost now does not move her proved debt onto the ministry.
+    hq.ledger.revoke_device("AIKO", "says the phone was stolen").unwrap();
+    hq.sync(&dan, Upload { transfers: vec![&rivals[2]], ..Upload::default() });
+    assert_eq!(hq.balance(&dan), 10);
+    assert_eq!(hq.balance(&aiko), 90 - 20);
+    assert_eq!(hq.ledger.check_invariants().unwrap().losses, 0);
+    assert!(hq.entries(EntryKind::LostDeviceSpend).is_empty());
+    hq.assert_books();
+}

@@ -377,8 +377,9 @@ struct Books {
     balances: BTreeMap<Account, i64>,
     flagged: Vec<String>,
     complicit: Vec<String>,
-    /// Purses with a proof of a double spend: only these may be paid beyond what they hold.
-    proved: BTreeSet<MessageId>,
+    /// Purses with a proof of a double spend, and whether it was from a device reported lost:
+    /// only these may be paid beyond what they hold, and only the latter from the loss account.
+    proved: BTreeMap<MessageId, bool>,
     /// Wallet keys reported lost.
     lost: BTreeSet<[u8; 32]>,
     /// Each wallet key's member, from the enrolments and device replacements.
@@ -439,7 +440,7 @@ impl Books {
                         "a lost device's double spend recorded as the member's, or the reverse",
                     ));
                 }
-                self.proved.insert(entry.subject);
+                self.proved.entry(entry.subject).or_insert(lost);
                 if entry.kind == EntryKind::DoubleSpend && !self.flagged.contains(&entry.member_id) {
                     self.flagged.push(entry.member_id.clone());
                 }
@@ -478,11 +479,10 @@ impl Books {
                     let fine = match &m.account {
                         Account::Purse(id) => *id == purse_id && m.delta < 0,
                         Account::Member(id) if m.delta > 0 => Some(id) == receiver,
-                        Account::Member(id) => *id == entry.member_id && self.proved.contains(&purse_id),
-                        Account::Loss => {
-                            self.proved.contains(&purse_id)
-                                && self.lost.contains(&settled.certificate().terms().wallet_key)
+                        Account::Member(id) => {
+                            *id == entry.member_id && self.proved.get(&purse_id) == Some(&false)
                         }
+                        Account::Loss => self.proved.get(&purse_id) == Some(&true),
                         Account::Outside => false,
                     };
                     if !fine {
