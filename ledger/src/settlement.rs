@@ -432,11 +432,11 @@ fn upload_transfer(
         transfer.terms().amount,
         purse.member_id
     );
-    let entry = NewEntry::new(EntryKind::TransferHeld, &purse.member_id, detail)
-        .subject(id)
-        .device_time(transfer.terms().time)
-        .evidence(transfer.to_bytes());
-    audit::append(conn, now, entry)?;
+    audit::append(
+        conn,
+        now,
+        transfer_entry(EntryKind::TransferHeld, &purse.member_id, &transfer, id, detail),
+    )?;
     Ok(outcome(
         id,
         if fraud { Outcome::DoubleSpend } else { Outcome::Held },
@@ -709,11 +709,7 @@ fn claim(
             purse.member_id,
             hex(&paid_id)
         );
-        let entry = NewEntry::new(EntryKind::Complicit, &receiver, detail)
-            .subject(id)
-            .device_time(transfer.terms().time)
-            .evidence(transfer.to_bytes())
-            .evidence(paid);
+        let entry = transfer_entry(EntryKind::Complicit, &receiver, transfer, id, detail).evidence(paid);
         audit::append(conn, now, entry)?;
         conn.prepare_cached("UPDATE member SET flagged = 1 WHERE member_id = ?1")?.execute([&receiver])?;
         return Ok(outcome(
@@ -803,10 +799,7 @@ fn settle(
             if lost { "the loss account (device reported lost)" } else { "the sender's account: a debt" };
         detail.push_str(&format!(" ({from_account} beyond the purse, from {from}, after a double spend)"));
     }
-    let entry = NewEntry::new(EntryKind::Settled, &purse.member_id, detail)
-        .subject(id)
-        .device_time(transfer.terms().time)
-        .evidence(transfer.to_bytes())
+    let entry = transfer_entry(EntryKind::Settled, &purse.member_id, transfer, id, detail)
         .moving(Account::Purse(purse.purse_id), -from_purse)
         .moving(debtor, -from_account)
         .moving(Account::Member(receiver.to_owned()), amount);
@@ -879,12 +872,23 @@ fn record_late_spend(
         hex(&purse.purse_id),
         purse.member_id
     );
-    let entry = NewEntry::new(EntryKind::LateSpend, &purse.member_id, detail)
+    audit::append(conn, now, transfer_entry(EntryKind::LateSpend, &purse.member_id, transfer, id, detail))?;
+    Ok(())
+}
+
+/// An entry about one transfer (`id`): its subject, the sender's device time, and the transfer as
+/// the first evidence.
+fn transfer_entry(
+    kind: EntryKind,
+    member_id: &str,
+    transfer: &Transfer,
+    id: MessageId,
+    detail: String,
+) -> NewEntry {
+    NewEntry::new(kind, member_id, detail)
         .subject(id)
         .device_time(transfer.terms().time)
-        .evidence(transfer.to_bytes());
-    audit::append(conn, now, entry)?;
-    Ok(())
+        .evidence(transfer.to_bytes())
 }
 
 /// Closes a purse on its wallet's declaration and gives back what it holds beyond what is spent
