@@ -4,11 +4,46 @@
 //! consistency proof from it (RFC 6962 section 2.1.2), so a ledger that rewrites or drops history
 //! is caught at the next sync. A ledger must never sign two checkpoints that do not extend one
 //! another: the pair would be signed proof that it forked its log.
+//!
+//! One checkpoint has two forms, and one signature serves both
+//! (docs/adr/0012-checkpoints-as-signed-notes.md):
+//!
+//! - the **note** anyone can check with standard tools: a C2SP `tlog-checkpoint` inside a C2SP
+//!   `signed-note` ([`Checkpoint::to_note`], [`Checkpoint::from_note`]):
+//!
+//!   ```text
+//!   outpost-ledger/<ledger public key, 64 lowercase hex digits>
+//!   <tree size, decimal>
+//!   <root hash, base64>
+//!   time <ledger time, Unix seconds>
+//!
+//!   — outpost-ledger/<same key> <base64(key ID || Ed25519 signature of the four lines above)>
+//!   ```
+//!
+//! - the **compact** bytes of sync answers, audit exports and QR codes ([`Checkpoint::to_bytes`]):
+//!   `version 2 | size u64 | root 32 | time u64 | signature 64`, 113 bytes. The origin line is
+//!   left out because it is made from the ledger key every verifier already pins.
+//!
+//! The Ed25519 signature is over the note text, so [`Checkpoint::verify`] rebuilds that text from
+//! the compact fields and the pinned key and checks it by the protocol's one signature rule. It
+//! needs no domain prefix of its own: every other message the ledger signs starts with the 4-byte
+//! length of its domain (a zero byte), and a note text starts with the letter `o`.
 
-use super::{Kind, LedgerSigner, ProtocolError, Signed};
+use data_encoding::{BASE64, HEXLOWER};
+use ed25519_dalek::Signer;
+
+use super::note::{self, NoteError, SignedNote};
+use super::{LedgerSigner, ProtocolError};
+use crate::encoding::{DecodeError, Reader, Writer};
 use crate::merkle::{self, Hash, MerkleError};
+use crate::signature;
 
-const KIND: Kind = Kind { domain: "outpost/checkpoint/v1", name: "checkpoint", version: 1 };
+const NAME: &str = "checkpoint";
+/// Version 1 signed `outpost/checkpoint/v1 || body`; version 2 signs the note text.
+const VERSION: u8 = 2;
+/// Every ledger's origin line (and key name) is this and its public key in lowercase hex.
+pub const ORIGIN_PREFIX: &str = "outpost-ledger/";
+const TIME_PREFIX: &str = "time ";
 
 /// A signed checkpoint. Its fields mean nothing until [`Checkpoint::verify`] succeeds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +54,7 @@ pub struct Checkpoint {
     pub root: Hash,
     /// Ledger time (Unix seconds) when it was signed.
     pub time: u64,
-    signed: Signed,
+    signature: [u8; 64],
 }
 
 /// How a checkpoint failed to extend the one a wallet or auditor held.
@@ -40,29 +75,102 @@ pub enum CheckpointError {
 }
 
 impl Checkpoint {
-    fn encode(size: u64, root: &Hash, time: u64) -> Vec<u8> {
-        let mut w = KIND.writer();
-        w.u64(size).fixed(root).u64(time);
+    /// The origin line of every checkpoint of the ledger with this key, which is also the key
+    /// name of its signature: stable for the ledger's life and different for every ledger.
+    ///
+    /// ```
+    /// use outpost_wallet_core::protocol::Checkpoint;
+    ///
+    /// assert_eq!(Checkpoint::origin(&[0xab; 32]), format!("outpost-ledger/{}", "ab".repeat(32)));
+    /// ```
+    pub fn origin(ledger_key: &[u8; 32]) -> String {
+        format!("{ORIGIN_PREFIX}{}", HEXLOWER.encode(ledger_key))
+    }
+
+    /// The ledger key in the form signed-note tools take (Go's `note.NewVerifier`):
+    /// `origin+keyid+base64(0x01 || key)`.
+    pub fn verifier_key(ledger_key: &[u8; 32]) -> String {
+        note::ed25519_verifier_key(&Self::origin(ledger_key), ledger_key)
+    }
+
+    /// The text the ledger signs: the checkpoint's body as a C2SP `tlog-checkpoint`.
+    pub fn note_text(&self, ledger_key: &[u8; 32]) -> String {
+        text(&Self::origin(ledger_key), self.size, &self.root, self.time)
+    }
+
+    /// The checkpoint as a signed note, for anyone to check with standard tools. `ledger_key` is
+    /// the key that signed it; with another key the note's signature will not verify.
+    ///
+    /// ```
+    /// use outpost_wallet_core::protocol::{Checkpoint, LedgerSigner};
+    ///
+    /// let ledger = LedgerSigner::from_secret(&[1; 32]);
+    /// let checkpoint = ledger.checkpoint(7, [0x42; 32], 1_790_000_000);
+    /// let note = checkpoint.to_note(&ledger.public_key());
+    /// let back = Checkpoint::from_note(note.as_bytes()).unwrap();
+    /// assert_eq!(back, checkpoint);
+    /// back.verify(&ledger.public_key()).unwrap();
+    /// ```
+    pub fn to_note(&self, ledger_key: &[u8; 32]) -> String {
+        let origin = Self::origin(ledger_key);
+        let key_id = note::key_id(&origin, note::ED25519, ledger_key);
+        let mut note = text(&origin, self.size, &self.root, self.time);
+        note.push('\n');
+        note.push_str(&note::signature_line_for(&origin, key_id, &self.signature));
+        note
+    }
+
+    /// Reads a checkpoint note: its text must be exactly what [`Checkpoint::to_note`] writes (an
+    /// Outpost origin, canonical size and root, the time line, no other extension line), and one
+    /// signature line must carry the origin's name and key ID. Other signatures (a witness's
+    /// cosignature) are ignored, as the spec requires, and are not kept; of repeated lines by
+    /// the ledger's key the first counts, as in Go's verifier. The signature is not checked here:
+    /// call [`Checkpoint::verify`] with the pinned key, as for the compact form.
+    pub fn from_note(note: &[u8]) -> Result<Self, NoteError> {
+        let parsed = SignedNote::parse(note)?;
+        let (ledger_key, size, root, time) = body(parsed.text)?;
+        let origin = Self::origin(&ledger_key);
+        let key_id = note::key_id(&origin, note::ED25519, &ledger_key);
+        let ours = parsed
+            .signatures
+            .into_iter()
+            .find(|s| s.name == origin && s.key_id == key_id)
+            .ok_or(NoteError::NoLedgerSignature { origin })?;
+        let signature = ours.signature.try_into().map_err(|_| NoteError::NotACheckpoint {
+            reason: "the ledger's signature is not the 64 bytes of an Ed25519 signature",
+        })?;
+        Ok(Self { size, root, time, signature })
+    }
+
+    /// The compact form: 113 bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::with_capacity(113);
+        w.u8(VERSION).u64(self.size).fixed(&self.root).u64(self.time).fixed(&self.signature);
         w.finish()
     }
 
-    pub fn to_bytes(&self) -> Vec<u8> {
-        self.signed.to_bytes()
-    }
-
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let (signed, mut r) = Signed::parse(&KIND, bytes)?;
-        let m = KIND.malformed();
-        let size = r.u64("log size").map_err(&m)?;
-        let root = r.array("root").map_err(&m)?;
-        let time = r.u64("time").map_err(&m)?;
-        r.finish().map_err(&m)?;
-        Ok(Self { size, root, time, signed })
+        let parse = || -> Result<Self, DecodeError> {
+            let mut r = Reader::new(bytes);
+            r.version(NAME, VERSION)?;
+            let size = r.u64("log size")?;
+            let root = r.array("root")?;
+            let time = r.u64("time")?;
+            let signature = r.array("signature")?;
+            r.finish()?;
+            Ok(Self { size, root, time, signature })
+        };
+        parse().map_err(|source| ProtocolError::Malformed { message: NAME, source })
     }
 
-    /// Checks the ledger's signature with the pinned ledger key.
+    /// Checks the ledger's signature with the pinned ledger key. The one check for both forms:
+    /// a checkpoint read from a note or from bytes passes exactly when the note verifies.
     pub fn verify(&self, ledger_key: &[u8; 32]) -> Result<(), ProtocolError> {
-        self.signed.verify(&KIND, ledger_key)
+        if signature::verify(ledger_key, self.note_text(ledger_key).as_bytes(), &self.signature) {
+            Ok(())
+        } else {
+            Err(ProtocolError::BadSignature { message: NAME })
+        }
     }
 
     /// Checks, with the ledger's `proof`, that this checkpoint's log extends `held`'s: the first
@@ -80,9 +188,50 @@ impl Checkpoint {
 }
 
 impl LedgerSigner {
-    /// Signs a checkpoint of the ledger's log.
+    /// Signs a checkpoint of the ledger's log: an Ed25519 signature over its note text.
     pub fn checkpoint(&self, size: u64, root: Hash, time: u64) -> Checkpoint {
-        let signed = Signed::sign(&KIND, Checkpoint::encode(size, &root, time), &self.key);
-        Checkpoint { size, root, time, signed }
+        let text = text(&Checkpoint::origin(&self.public_key()), size, &root, time);
+        let signature = self.key.sign(text.as_bytes()).to_bytes();
+        Checkpoint { size, root, time, signature }
     }
+}
+
+fn text(origin: &str, size: u64, root: &Hash, time: u64) -> String {
+    format!("{origin}\n{size}\n{}\n{TIME_PREFIX}{time}\n", BASE64.encode(root))
+}
+
+/// The ledger key, size, root and time of a checkpoint note's text, which must be written exactly
+/// as [`text`] writes it, so that the compact form, which keeps only these, rebuilds it byte for
+/// byte.
+fn body(text: &str) -> Result<([u8; 32], u64, Hash, u64), NoteError> {
+    let not = |reason| NoteError::NotACheckpoint { reason };
+    let lines: Vec<&str> = text.strip_suffix('\n').unwrap_or(text).split('\n').collect();
+    let [origin, size, root, time] = lines[..] else {
+        return Err(not("it needs four lines before the signatures: origin, size, root hash and time"));
+    };
+    let key = origin
+        .strip_prefix(ORIGIN_PREFIX)
+        .filter(|hex| hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .and_then(|hex| HEXLOWER.decode(hex.as_bytes()).ok())
+        .and_then(|key| <[u8; 32]>::try_from(key).ok())
+        .ok_or(not("its origin is not outpost-ledger/ and a 64-digit lowercase hexadecimal key"))?;
+    let size = decimal(size).ok_or(not("the tree size is not a decimal number without leading zeros"))?;
+    let root = BASE64
+        .decode(root.as_bytes())
+        .ok()
+        .and_then(|root| Hash::try_from(root).ok())
+        .ok_or(not("the root hash is not the base64 of 32 bytes"))?;
+    let time = time
+        .strip_prefix(TIME_PREFIX)
+        .and_then(decimal)
+        .ok_or(not("the fourth line is not \"time\" and a decimal number without leading zeros"))?;
+    Ok((key, size, root, time))
+}
+
+/// A u64 in its one decimal form: digits only, no sign, no leading zero except for `0` itself.
+fn decimal(text: &str) -> Option<u64> {
+    let canonical = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    if canonical { text.parse().ok() } else { None }
 }

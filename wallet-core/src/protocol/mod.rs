@@ -14,9 +14,12 @@
 //! | [`PaymentRequest`]   | receiver  | `outpost/payment-request/v1`          |
 //! | [`Transfer`]         | sender    | `outpost/transfer/v1`                 |
 //! | [`Receipt`]          | receiver  | `outpost/receipt/v1`                  |
-//! | [`Checkpoint`]       | ledger    | `outpost/checkpoint/v1`               |
+//! | [`Checkpoint`]       | ledger    | none: the text of its signed note (below) |
 //! | [`SyncRequest`]      | wallet    | `outpost/sync-request/v1`             |
 //! | [`SyncResponse`]     | ledger    | `outpost/sync-response/v1`            |
+//!
+//! The checkpoint is the one exception to `domain || body`: its signature covers the text of a
+//! standard signed note, so that tools outside Outpost can check it (docs/adr/0012).
 //!
 //! Decoding checks structure only (lengths, versions, bounds). Signatures are checked by each
 //! type's `verify`, which is the only way to obtain the `Verified…` types the wallet acts on.
@@ -28,6 +31,7 @@
 pub mod chain;
 mod checkpoint;
 mod enrolment;
+pub mod note;
 mod purse;
 mod receipt;
 mod request;
