@@ -4,6 +4,7 @@
 //! ```text
 //! POST /v1/sync                          signed request bytes in, signed response bytes out
 //! GET  /v1/ledger                        the ledger's public key and currency
+//! GET  /checkpoint                       the current checkpoint as a C2SP signed note (text)
 //! GET  /v1/checkpoint                    a signed checkpoint over the whole audit log
 //! GET  /v1/checkpoint/consistency?from=N that checkpoint and the proof it extends size N
 //! ...  /v1/officer/...                   members, credits, limits, purses, revocation, flags,
@@ -90,6 +91,7 @@ pub fn router(ledger: Arc<Ledger>, admin_token: String) -> Router {
     Router::new()
         .route("/v1/sync", post(sync).layer(DefaultBodyLimit::max(MAX_SYNC_BYTES)))
         .route("/v1/ledger", get(ledger_info))
+        .route("/checkpoint", get(checkpoint_note))
         .route("/v1/checkpoint", get(checkpoint))
         .route("/v1/checkpoint/consistency", get(consistency))
         .nest("/v1/officer", officer)
@@ -567,6 +569,14 @@ impl From<&Checkpoint> for CheckpointJson {
 async fn checkpoint(State(state): State<AppState>) -> Result<Json<CheckpointJson>, ApiError> {
     let checkpoint = on_ledger(&state, |ledger| ledger.checkpoint()).await?;
     Ok(Json(CheckpointJson::from(&checkpoint)))
+}
+
+/// The checkpoint where C2SP `tlog-tiles` logs serve theirs, in the signed-note text that
+/// standard tools check (docs/adr/0012).
+async fn checkpoint_note(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let checkpoint = on_ledger(&state, |ledger| ledger.checkpoint()).await?;
+    let note = checkpoint.to_note(&state.ledger.public_key());
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response())
 }
 
 #[derive(Deserialize)]

@@ -602,3 +602,20 @@ fn without_a_token_in_the_environment_one_is_made_private_and_kept_across_restar
     assert_eq!(std::fs::read_to_string(&path).unwrap().trim(), token, "the token file was rewritten");
     assert_eq!(server.send("GET", MEMBERS, None, Some(&bearer), b"").status, 200);
 }
+
+#[test]
+fn the_checkpoint_is_served_as_a_signed_note_at_the_standard_path() {
+    let server = Server::start();
+    server.enrol("AIKO-0001");
+    let reply = server.get("/checkpoint");
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.content_type, "text/plain; charset=utf-8");
+    let key = server.ledger_key();
+    let text = String::from_utf8(reply.body).unwrap();
+    assert!(text.starts_with(&format!("{}\n", Checkpoint::origin(&key))), "{text}");
+    let checkpoint = Checkpoint::from_note(text.as_bytes()).unwrap();
+    checkpoint.verify(&key).unwrap();
+    let compact = server.checkpoint();
+    assert_eq!((checkpoint.size, checkpoint.root), (compact.size, compact.root));
+    assert_eq!(server.send("POST", "/checkpoint", None, None, b"").status, 405);
+}
