@@ -234,6 +234,11 @@ impl TreeView<'_> {
         self.size
     }
 
+    /// The hash of every leaf, in order.
+    pub fn leaf_hashes(&self) -> &[Hash] {
+        self.complete.first().map_or(&[], Vec::as_slice)
+    }
+
     pub fn root(&self) -> Hash {
         match self.size {
             0 => merkle::empty_root(),

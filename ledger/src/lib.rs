@@ -8,6 +8,10 @@
 //! ledger.db    SQLite (WAL, synchronous=FULL): members, purses, transfers, the audit log
 //! ledger.key   the Ed25519 secret that signs purse certificates, checkpoints and sync
 //!              responses; mode 0600, made on first start
+//! checkpoints.log
+//!              append-only record of every checkpoint the ledger signed (and of officers'
+//!              recoveries): the ledger refuses to sign a log that does not extend the last one
+//!              (`checkpoint_log`, docs/adr/0011)
 //! ```
 //!
 //! Every change is one SQLite transaction that also appends its audit-log entries, so the log and
@@ -18,6 +22,7 @@
 //! stored log (`log_cache` says why they always match it).
 
 mod audit;
+mod checkpoint_log;
 mod checkpointer;
 mod log_cache;
 pub mod risk;
@@ -26,6 +31,7 @@ mod settlement;
 mod store;
 mod sync;
 
+pub use checkpoint_log::Recovery;
 pub use outpost_wallet_core::audit::{AuditEntry, AuditReport, EntryKind};
 
 use std::path::{Path, PathBuf};
@@ -40,6 +46,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use thiserror::Error;
 
 use audit::NewEntry;
+use checkpoint_log::{CheckpointLog, Signing};
 use log_cache::{LogCache, Uncommitted};
 
 /// Why a ledger operation was refused or failed. Messages are fit to show an officer or, for
@@ -92,6 +99,20 @@ pub enum LedgerError {
     RequestIdReused,
     #[error("the ledger's data is inconsistent: {detail}")]
     Inconsistent { detail: String },
+    #[error(
+        "the ledger refuses to sign a checkpoint: its log is not an extension of what it signed before, \
+         and a second signature would be proof that it forked its history. {detail}. Nothing is signed \
+         until an officer restores the database that extends it, or accepts the rewritten log on purpose \
+         (outpost-ledger --dir DIR --accept-rewritten-log \"REASON\")"
+    )]
+    Equivocation { signed_size: u64, stored_size: u64, first_divergent: u64, detail: String },
+    #[error("the checkpoint file {}: {reason}", .path.display())]
+    CheckpointFile { path: PathBuf, reason: String },
+    #[error(
+        "the log of {size} entries extends every checkpoint the ledger signed: there is no rewritten log \
+         to accept"
+    )]
+    NothingToRecover { size: u64 },
     #[error(
         "the ledger database is at schema version {found}, newer than this build knows ({known}): \
          run the Outpost release that wrote it"
@@ -178,6 +199,8 @@ pub struct Ledger {
 struct Db {
     conn: Connection,
     log: LogCache,
+    /// What the ledger signed, outside the database: consulted before every signature.
+    signed: CheckpointLog,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -236,10 +259,11 @@ impl Ledger {
             }
         }
         tx.commit()?;
+        let signed = CheckpointLog::open(dir)?;
         let checkpointer = checkpointer::Checkpointer::start(&db_path, &mut conn)?;
         let log = LogCache::new(policy.risk.clone());
         Ok(Ledger {
-            db: Mutex::new(Db { conn, log }),
+            db: Mutex::new(Db { conn, log, signed }),
             signer,
             currency,
             clock,
@@ -492,7 +516,7 @@ impl Ledger {
         let report = log_format::audit_log(&export.entries, &export.checkpoint, &self.public_key())
             .map_err(|e| inconsistent(&format!("the audit log fails its audit: {e}")))?;
         let mut db = self.db();
-        let Db { conn, log } = &mut *db;
+        let Db { conn, log, .. } = &mut *db;
         let accounts: i64 =
             conn.query_row("SELECT COALESCE(SUM(balance), 0) FROM member", [], |r| r.get(0))?;
         let purses: i64 =
@@ -542,23 +566,61 @@ impl Ledger {
         })
     }
 
-    /// A checkpoint over the whole log, signed now.
+    /// A checkpoint over the whole log, signed now; refused with [`LedgerError::Equivocation`]
+    /// if the log does not extend the last checkpoint the ledger signed.
     pub fn checkpoint(&self) -> Result<Checkpoint, LedgerError> {
-        let (size, root) = self.audit_root()?;
-        Ok(self.signer.checkpoint(size, root, self.clock.now_unix()))
+        self.read_and_sign(|conn, log, signing| {
+            let tree = log.tree(conn)?;
+            signing.sign(&self.signer, conn, &tree, self.clock.now_unix())
+        })
+    }
+
+    /// Accepts the log as it stands although it does not extend the last checkpoint the ledger
+    /// signed: an officer's deliberate act after restoring `ledger.db` from a backup. Recorded in
+    /// the checkpoint file with `reason` and logged; signing resumes from this log. Refused when
+    /// the reason is empty, when the log still extends what was signed, and when the log fails its
+    /// own audit (a restore must bring back a whole, balanced log). Wallets and auditors holding a
+    /// checkpoint of the old log still see the rewrite: nothing here can hide it.
+    pub fn accept_rewritten_log(&self, reason: &str) -> Result<Recovery, LedgerError> {
+        check_reason(reason)?;
+        let now = self.clock.now_unix();
+        let mut db = self.db();
+        let Db { conn, log, signed } = &mut *db;
+        let signing = signed.lock()?;
+        let snapshot = conn.transaction()?;
+        let entries = audit::entries(&snapshot, 0, u32::MAX)?;
+        let tree = log.tree(&snapshot)?;
+        // Checked with a signature that never leaves this function: the audit needs one.
+        let unpublished = self.signer.checkpoint(tree.view.size(), tree.view.root(), now);
+        log_format::audit_log(&entries, &unpublished, &self.public_key()).map_err(|e| {
+            inconsistent(&format!("the log to accept fails its own audit, so it is not accepted: {e}"))
+        })?;
+        let recovery = signing.recover(&snapshot, &tree, now, reason)?;
+        tracing::warn!(
+            old_size = recovery.old_size,
+            old_root = %hex(&recovery.old_root),
+            new_size = recovery.new_size,
+            new_root = %hex(&recovery.new_root),
+            kept = recovery.kept,
+            reason,
+            "an officer accepted a rewritten log: signing resumes from it. What was found: {}",
+            recovery.finding
+        );
+        Ok(recovery)
     }
 
     /// A checkpoint signed now and the proof that the log's first `from` entries are unchanged
     /// in it, read in one snapshot (so the proof is to exactly the checkpoint's size).
     pub fn consistency(&self, from: u64) -> Result<(Checkpoint, Vec<Hash>), LedgerError> {
-        self.read_log(|conn, log| {
+        self.read_and_sign(|conn, log, signing| {
             let tree = log.tree(conn)?;
             let size = tree.view.size();
             if from > size {
                 return Err(LedgerError::BeyondLog { from, size });
             }
-            let checkpoint = self.signer.checkpoint(size, tree.view.root(), self.clock.now_unix());
-            Ok((checkpoint, proof_or_empty(tree.view.consistency_proof(from))?))
+            let proof = proof_or_empty(tree.view.consistency_proof(from))?;
+            let checkpoint = signing.sign(&self.signer, conn, &tree, self.clock.now_unix())?;
+            Ok((checkpoint, proof))
         })
     }
 
@@ -571,11 +633,15 @@ impl Ledger {
 
     /// The whole log with a checkpoint over exactly it, read in one snapshot.
     pub fn export_audit(&self) -> Result<AuditExport, LedgerError> {
-        let entries = audit::entries(&self.db().conn, 0, u32::MAX)?;
-        let leaves: Vec<Hash> = entries.iter().map(AuditEntry::leaf_hash).collect();
-        let checkpoint =
-            self.signer.checkpoint(leaves.len() as u64, merkle::root(&leaves), self.clock.now_unix());
-        Ok(AuditExport { checkpoint, entries })
+        self.read_and_sign(|conn, log, signing| {
+            let tree = log.tree(conn)?;
+            let checkpoint = signing.sign(&self.signer, conn, &tree, self.clock.now_unix())?;
+            let entries = audit::entries(conn, 0, u32::MAX)?;
+            if entries.len() as u64 != checkpoint.size {
+                return Err(inconsistent("the exported entries are not the leaves of the ledger's tree"));
+            }
+            Ok(AuditExport { checkpoint, entries })
+        })
     }
 
     fn check_currency(&self, amount: Amount) -> Result<(), LedgerError> {
@@ -597,10 +663,26 @@ impl Ledger {
         f: impl FnOnce(&Connection, &mut LogCache) -> Result<T, LedgerError>,
     ) -> Result<T, LedgerError> {
         let mut db = self.db();
-        let Db { conn, log } = &mut *db;
+        let Db { conn, log, .. } = &mut *db;
         // Deferred: it reads one snapshot from its first statement on, and changes nothing.
         let snapshot = conn.transaction()?;
         f(&snapshot, log)
+    }
+
+    /// [`Ledger::read_log`] for a call that signs a checkpoint of the snapshot: the checkpoint
+    /// file is locked before the snapshot is taken (so it holds every record of a tree the
+    /// snapshot sees), and what `f` signed is recorded before it is returned.
+    fn read_and_sign<T>(
+        &self,
+        f: impl FnOnce(&Connection, &mut LogCache, &mut Signing<'_>) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let mut db = self.db();
+        let Db { conn, log, signed } = &mut *db;
+        let mut signing = signed.lock()?;
+        let snapshot = conn.transaction()?;
+        let out = f(&snapshot, log, &mut signing)?;
+        signing.record()?;
+        Ok(out)
     }
 
     /// Runs `f` in one immediate transaction at the ledger's time now, after returning what
@@ -609,24 +691,38 @@ impl Ledger {
         &self,
         f: impl FnOnce(&Transaction<'_>, u64) -> Result<T, LedgerError>,
     ) -> Result<T, LedgerError> {
-        self.write_with_log(|tx, now, _| f(tx, now))
+        let mut db = self.db();
+        let Db { conn, log, .. } = &mut *db;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let log = Uncommitted::new(log);
+        let now = self.clock.now_unix();
+        settlement::sweep(&tx, now, self.policy.settlement_window)?;
+        let out = f(&tx, now)?;
+        tx.commit()?;
+        log.committed();
+        Ok(out)
     }
 
-    /// [`Ledger::write`] for a change that also reads the log's tree or flags as they stand with
-    /// the change made (a sync's answer).
-    fn write_with_log<T>(
+    /// [`Ledger::write`] for a change whose answer signs a checkpoint of the log with the change
+    /// made (a sync's). The checkpoint file is locked inside the transaction, which no other
+    /// writer can pass, and the checkpoint is recorded once the transaction has committed, so the
+    /// file never holds a tree the database does not. A crash between the two leaves the log
+    /// extending the last record, which is all the next check needs.
+    fn write_and_sign<T>(
         &self,
-        f: impl FnOnce(&Transaction<'_>, u64, &mut LogCache) -> Result<T, LedgerError>,
+        f: impl FnOnce(&Transaction<'_>, u64, &mut LogCache, &mut Signing<'_>) -> Result<T, LedgerError>,
     ) -> Result<T, LedgerError> {
         let mut db = self.db();
-        let Db { conn, log } = &mut *db;
+        let Db { conn, log, signed } = &mut *db;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut signing = signed.lock()?;
         let mut log = Uncommitted::new(log);
         let now = self.clock.now_unix();
         settlement::sweep(&tx, now, self.policy.settlement_window)?;
-        let out = f(&tx, now, &mut log)?;
+        let out = f(&tx, now, &mut log, &mut signing)?;
         tx.commit()?;
         log.committed();
+        signing.record()?;
         Ok(out)
     }
 }

@@ -168,6 +168,11 @@ impl LogTree<'_> {
         self.seqs.binary_search(&seq).ok().map(|index| index as u64)
     }
 
+    /// The stored `seq` of the entry at tree position `index`.
+    pub fn seq_at(&self, index: u64) -> Option<u64> {
+        usize::try_from(index).ok().and_then(|i| self.seqs.get(i)).copied()
+    }
+
     /// The `seq` after the last stored entry: where a wallet that has seen them all goes on from.
     pub fn next_seq(&self) -> u64 {
         self.seqs.last().map_or(0, |seq| seq + 1)

@@ -307,6 +307,9 @@ fn refusal(err: &LedgerError) -> (StatusCode, String) {
         UnknownMember { .. } | UnknownPurse { .. } | UnknownWallet => StatusCode::NOT_FOUND,
         AlreadyEnrolled { .. } | WalletAlreadyEnrolled { .. } | RequestIdReused => StatusCode::CONFLICT,
         WalletBlocked { .. } => StatusCode::FORBIDDEN,
+        // The ledger will not sign until an officer acts; the caller can only wait (docs/adr/0011).
+        Equivocation { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        NothingToRecover { .. } => StatusCode::CONFLICT,
         BadRequestSignature => StatusCode::UNAUTHORIZED,
         Qr(_)
         | Protocol(_)
@@ -317,7 +320,12 @@ fn refusal(err: &LedgerError) -> (StatusCode, String) {
         | BeyondLog { .. }
         | WrongCurrency { .. }
         | EnrolmentForAnotherMember { .. } => StatusCode::BAD_REQUEST,
-        Database(_) | Inconsistent { .. } | KeyFile { .. } | KeyMismatch { .. } | NewerSchema { .. } => {
+        Database(_)
+        | Inconsistent { .. }
+        | KeyFile { .. }
+        | KeyMismatch { .. }
+        | NewerSchema { .. }
+        | CheckpointFile { .. } => {
             return (StatusCode::INTERNAL_SERVER_ERROR, format!("internal error: {err}"));
         }
     };

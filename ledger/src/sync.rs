@@ -18,6 +18,7 @@ use outpost_wallet_core::{Amount, MoneyError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::audit::{self, NewEntry};
+use crate::checkpoint_log::Signing;
 use crate::log_cache::LogCache;
 use crate::settlement::{self, Uploads};
 use crate::{Ledger, LedgerError, Member, hex, inconsistent, known_member, risk};
@@ -41,7 +42,7 @@ fn answer(
     let request_hash = request.id();
     let body = request.body();
     let window = ledger.policy.settlement_window;
-    ledger.write_with_log(|tx, now, log| {
+    ledger.write_and_sign(|tx, now, log, signing| {
         let stored: Option<(Vec<u8>, Vec<u8>)> = tx
             .prepare_cached(
                 "SELECT request_hash, response FROM sync_request WHERE wallet_key = ?1 AND request_id = ?2",
@@ -91,7 +92,7 @@ fn answer(
         }
 
         let member = known_member(tx, &member_id)?;
-        let response = respond(ledger, tx, log, now, &member, request, outcomes, payments, purse)?;
+        let response = respond(ledger, tx, log, signing, now, &member, request, outcomes, payments, purse)?;
         tx.prepare_cached(
             "INSERT INTO sync_request (wallet_key, request_id, request_hash, response, at) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
@@ -105,6 +106,7 @@ fn respond(
     ledger: &Ledger,
     tx: &Connection,
     log: &mut LogCache,
+    signing: &mut Signing<'_>,
     now: u64,
     member: &Member,
     request: &SyncRequest,
@@ -115,7 +117,7 @@ fn respond(
     let body = request.body();
     let tree = log.tree(tx)?;
     let size = tree.view.size();
-    let checkpoint = ledger.signer.checkpoint(size, tree.view.root(), now);
+    let checkpoint = signing.sign(&ledger.signer, tx, &tree, now)?;
     let consistency = if body.checkpoint_size > 0 && body.checkpoint_size <= size {
         tree.view.consistency_proof(body.checkpoint_size).map_err(|e| inconsistent(&e.to_string()))?
     } else {

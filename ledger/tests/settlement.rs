@@ -259,6 +259,9 @@ fn a_ledger_that_rewrites_a_leaf_is_refused_by_the_next_sync_and_fails_an_offlin
     }
     db.execute("UPDATE audit SET leaf = ?2 WHERE seq = ?1", rusqlite::params![seq, entry.leaf_data()])
         .unwrap();
+    // The ledger itself refuses to sign the rewritten log (tests/equivocation.rs); an officer who
+    // accepts it anyway does not hide it from a wallet that synced before.
+    unit.ledger.accept_rewritten_log("the database was edited and the ledger told to sign it").unwrap();
 
     let err = aiko.sync(&unit.transport(), &SyncOptions::default()).unwrap_err();
     assert!(matches!(err, WalletError::LedgerHistory(_)), "{err}");
@@ -281,11 +284,22 @@ fn a_ledger_that_drops_a_leaf_is_refused_by_the_next_sync_and_fails_an_offline_a
     unit.tampered.set(true);
     let db = rusqlite::Connection::open(unit.dir.path().join("ledger/ledger.db")).unwrap();
     db.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
+    // An insider with the checkpoint file too empties it and starts a ledger that remembers nothing
+    // it signed: only the wallets and auditors holding a checkpoint remain to catch the rewrite.
+    std::fs::write(unit.dir.path().join("ledger/checkpoints.log"), b"").unwrap();
+    let forgetful = std::sync::Arc::new(
+        outpost_ledger::Ledger::open(
+            &unit.dir.path().join("ledger"),
+            outpost_wallet_core::Currency::JPY,
+            unit.clock.clone(),
+        )
+        .unwrap(),
+    );
 
-    let err = aiko.sync(&unit.transport(), &SyncOptions::default()).unwrap_err();
+    let err = aiko.sync(&InProcess(forgetful.clone()), &SyncOptions::default()).unwrap_err();
     assert!(matches!(err, WalletError::LedgerHistory(_)), "{err}");
-    let export = unit.ledger.export_audit().unwrap();
-    let key = unit.ledger.public_key();
+    let export = forgetful.export_audit().unwrap();
+    let key = forgetful.public_key();
     assert!(matches!(
         audit::audit_log(&export.entries, &export.checkpoint, &key),
         Err(audit::AuditError::OutOfOrder { position: 2, seq: 3 })

@@ -2,7 +2,13 @@
 //!
 //! ```text
 //! outpost-ledger --dir /var/lib/outpost [--listen 127.0.0.1:7300] [--currency JPY --exponent 0]
+//! outpost-ledger --dir /var/lib/outpost --accept-rewritten-log "restored last night's backup after disk loss"
 //! ```
+//!
+//! The second form is an officer's deliberate act: the ledger refuses to sign a log that does not
+//! extend the last checkpoint it signed (docs/adr/0011), and this records, in `checkpoints.log`
+//! and the logs, that the log as it stands is accepted anyway and why; then it exits, and the
+//! next start signs again.
 //!
 //! The directory must exist; the ledger makes `ledger.db` and `ledger.key` in it on first start.
 //! The officers' admin token comes from `OUTPOST_ADMIN_TOKEN`, else from `<dir>/admin.token`,
@@ -42,6 +48,11 @@ struct Args {
     /// Decimal places of the currency's minor unit.
     #[arg(long, value_name = "N", default_value_t = 0)]
     exponent: u8,
+    /// Accept the database's log although it does not extend the last checkpoint signed (after a
+    /// deliberate restore from a backup), record why, and exit. Wallets and auditors holding the
+    /// old checkpoint will still see the rewrite.
+    #[arg(long, value_name = "REASON")]
+    accept_rewritten_log: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -106,6 +117,22 @@ async fn run(args: Args) -> Result<(), String> {
     let (mut admin_token, _) = outpost_ledger::server::admin_token(dir).map_err(|e| e.to_string())?;
     let ledger = Ledger::open(dir, currency, Arc::new(SystemClock))
         .map_err(|e| format!("cannot open the ledger in {}: {e}", dir.display()))?;
+    if let Some(reason) = &args.accept_rewritten_log {
+        let recovery = ledger.accept_rewritten_log(reason).map_err(|e| e.to_string())?;
+        println!(
+            "accepted the rewritten log: the ledger had signed {} entries (root {}); it now signs from {} \
+             entries (root {}), of which the first {} are unchanged. Recorded in {} with the reason.\n\
+             What was found: {}",
+            recovery.old_size,
+            HEXLOWER.encode(&recovery.old_root),
+            recovery.new_size,
+            HEXLOWER.encode(&recovery.new_root),
+            recovery.kept,
+            dir.join("checkpoints.log").display(),
+            recovery.finding
+        );
+        return Ok(());
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
