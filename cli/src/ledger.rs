@@ -17,6 +17,7 @@ use clap::{ArgGroup, Args, Subcommand};
 use data_encoding::HEXLOWER;
 use outpost_ledger::Ledger;
 use outpost_ledger::server::{self, AdminTokenSource};
+use outpost_wallet_core::protocol::Checkpoint;
 use outpost_wallet_core::{Amount, SystemClock, audit};
 
 use crate::error::Error;
@@ -227,6 +228,8 @@ fn serve(args: &ServeArgs) -> Result<(), Error> {
         let shutdown = shutdown_signal()?;
         println!("Ledger in {} keeping {}", dir.display(), currency.code());
         println!("ledger key: {}", HEXLOWER.encode(&ledger.public_key()));
+        // For auditors who check GET /checkpoint with signed-note tools (docs/adr/0012).
+        println!("checkpoint verifier key: {}", Checkpoint::verifier_key(&ledger.public_key()));
         match &token_source {
             AdminTokenSource::Environment => println!("admin token: from {}", server::ADMIN_TOKEN_ENV),
             AdminTokenSource::File(path) => println!("admin token: in {}", path.display()),
