@@ -3,7 +3,8 @@
 # integration, property, cross-process and doc tests), then the Python and Kotlin binding suites
 # and the Android app's JVM core (android-demo/core) against the real library. Cargo fetches the
 # pinned crates, pip the pinned pytest (into bindings/python/.venv), Maven the pinned Kotlin,
-# kotlinx-coroutines, JNA and JUnit: a fresh machine needs Rust, Python 3.9+ and Java 17 with Maven.
+# kotlinx-coroutines, JNA and JUnit; the Rust tests run `go mod download` for Go's signed-note verifier
+# (tests/interop/go). A fresh machine needs Rust, Go 1.22+, Python 3.9+ and Java 17 with Maven.
 #
 # Ends with one summary line: "tests: N passed, N failed".
 set -euo pipefail
