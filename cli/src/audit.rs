@@ -6,12 +6,13 @@
 //! form; asking the ledger itself for its key proves only that the log is consistent with
 //! whatever key the server presents, and the command says so.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use data_encoding::HEXLOWER;
+use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
 use outpost_wallet_core::Currency;
 use outpost_wallet_core::audit::{self, AuditReport};
+use outpost_wallet_core::protocol::Checkpoint;
 
 use crate::error::Error;
 use crate::hq::{self, Hq};
@@ -37,6 +38,27 @@ enum AuditCommand {
                              outpost audit verify --ledger http://127.0.0.1:7300 --token-file hq/admin.token"
     )]
     Verify(VerifyArgs),
+    /// Save the ledger's newest signed checkpoint to a file, to hold it against later exports.
+    ///
+    /// A checkpoint held by someone outside HQ is what makes a rewritten history visible: an
+    /// export that does not extend it fails `outpost audit verify --checkpoint FILE`. Save one at
+    /// every visit; checkpoints of more sizes narrow down which entry was changed.
+    #[command(after_help = "Example:\n  outpost audit checkpoint --ledger http://127.0.0.1:7300 \
+                      --ledger-key 5c1d…(64 hex digits) --out checkpoint-2031-11-30.json")]
+    Checkpoint(CheckpointArgs),
+}
+
+#[derive(Debug, Args)]
+struct CheckpointArgs {
+    /// The ledger to ask
+    #[arg(long, value_name = "URL")]
+    ledger: String,
+    /// The ledger's public key (64 hex digits) the checkpoint must be signed with [default: the key the ledger presents]
+    #[arg(long, value_name = "HEX")]
+    ledger_key: Option<String>,
+    /// Where to write the checkpoint, as the ledger served it
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -59,12 +81,84 @@ struct VerifyArgs {
     /// Decimal places of --currency, for codes without an ISO 4217 value
     #[arg(long, value_name = "N", requires = "currency")]
     exponent: Option<u8>,
+    /// A checkpoint you hold (from `outpost audit checkpoint`, a wallet, or GET /v1/checkpoint or
+    /// /checkpoint): the log must extend it. Repeat for each one held
+    #[arg(long = "checkpoint", value_name = "FILE")]
+    checkpoints: Vec<PathBuf>,
 }
 
 pub fn run(args: AuditArgs) -> Result<(), Error> {
     match args.command {
         AuditCommand::Verify(args) => verify(&args),
+        AuditCommand::Checkpoint(args) => save_checkpoint(&args),
     }
+}
+
+fn save_checkpoint(args: &CheckpointArgs) -> Result<(), Error> {
+    let hq = Hq::new(&args.ledger)?;
+    let key = match args.ledger_key.as_deref() {
+        Some(key) => hq::parse_key(key).map_err(Error::Usage)?,
+        None => {
+            let key = hq.ledger_info()?.public_key;
+            println!(
+                "Checked against the key the ledger presents: {} (compare it with the key your members' \
+                 wallets pinned)",
+                HEXLOWER.encode(&key)
+            );
+            key
+        }
+    };
+    let served = hq.checkpoint()?;
+    let checkpoint = parse_checkpoint(&served).map_err(|e| {
+        Error::Refused(format!("the ledger at {} served no readable checkpoint: {e}", hq.url()))
+    })?;
+    checkpoint.verify(&key).map_err(|e| {
+        Error::Refused(format!(
+            "the checkpoint the ledger served is not signed by {}: {e}",
+            HEXLOWER.encode(&key)
+        ))
+    })?;
+    std::fs::write(&args.out, &served).map_err(Error::file("write", &args.out))?;
+    println!(
+        "Saved the checkpoint of {} entries signed at {} to {}.\nKeep it outside HQ, and check later exports \
+         against it: outpost audit verify --checkpoint {} …",
+        checkpoint.size,
+        time::utc(checkpoint.time),
+        args.out.display(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// A checkpoint in any form the ledger hands out: the compact signed bytes (sync answers, QR
+/// codes), the JSON of `GET /v1/checkpoint` or its `signed` hex alone, or the signed note of
+/// `GET /checkpoint`.
+fn parse_checkpoint(bytes: &[u8]) -> Result<Checkpoint, String> {
+    if let Ok(checkpoint) = Checkpoint::from_bytes(bytes) {
+        return Ok(checkpoint);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| "neither a signed checkpoint nor text".to_owned())?;
+    let trimmed = text.trim();
+    let hex = if trimmed.starts_with('{') {
+        let json: serde_json::Value = serde_json::from_str(trimmed).map_err(|e| format!("not JSON: {e}"))?;
+        let signed = json.get("signed").and_then(|s| s.as_str());
+        Some(signed.ok_or("the JSON has no \"signed\" field")?.to_owned())
+    } else {
+        HEXLOWER_PERMISSIVE.decode(trimmed.as_bytes()).is_ok().then(|| trimmed.to_owned())
+    };
+    match hex {
+        Some(hex) => {
+            let bytes = HEXLOWER_PERMISSIVE.decode(hex.as_bytes()).map_err(|e| format!("bad hex: {e}"))?;
+            Checkpoint::from_bytes(&bytes).map_err(|e| e.to_string())
+        }
+        None => Checkpoint::from_note(bytes).map_err(|e| format!("not a checkpoint note: {e}")),
+    }
+}
+
+fn read_checkpoint(path: &Path) -> Result<Checkpoint, Error> {
+    let bytes = std::fs::read(path).map_err(Error::file("read", path))?;
+    parse_checkpoint(&bytes)
+        .map_err(|e| Error::Refused(format!("{} does not hold a ledger checkpoint: {e}", path.display())))
 }
 
 fn verify(args: &VerifyArgs) -> Result<(), Error> {
@@ -105,6 +199,8 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
         }
     };
 
+    let held = args.checkpoints.iter().map(|path| read_checkpoint(path)).collect::<Result<Vec<_>, _>>()?;
+
     let (export, source) = match (&args.file, hq, fetch_with_token) {
         (Some(path), _, _) => {
             (std::fs::read(path).map_err(Error::file("read", path))?, path.display().to_string())
@@ -124,10 +220,26 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
         .map_err(|e| Error::Refused(format!("{source} is not a readable audit log export: {e}")))?;
     let report = audit::audit_log(&entries, &checkpoint, &key)
         .map_err(|e| Error::Refused(format!("the audit FAILED for {source}: {e}")))?;
+    audit::check_against_held(&entries, &held, &key)
+        .map_err(|e| Error::Refused(format!("the audit FAILED for {source}: {e}")))?;
     println!("Audit of {source}: passed.");
     println!("  ledger key       {}", HEXLOWER.encode(&key));
     println!("  checkpoint       {} entries, signed at {}", checkpoint.size, time::utc(checkpoint.time));
     print_totals(&report, currency);
+    if held.is_empty() {
+        println!(
+            "  history          NOT checked: with no --checkpoint held from before, this shows only that the \
+             log is consistent in itself, not that its history was never rewritten"
+        );
+    } else {
+        for checkpoint in &held {
+            println!(
+                "  extends          the checkpoint held of {} entries signed at {}",
+                checkpoint.size,
+                time::utc(checkpoint.time)
+            );
+        }
+    }
     Ok(())
 }
 

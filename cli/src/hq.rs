@@ -192,6 +192,15 @@ impl Hq {
         Ok(answer.revoked_purses)
     }
 
+    /// The ledger's newest checkpoint as it serves it at `GET /v1/checkpoint` (JSON with the
+    /// signed bytes in hex), unparsed: an auditor keeps exactly what was served. Public.
+    pub fn checkpoint(&self) -> Result<Vec<u8>, HqError> {
+        let what = "the checkpoint (GET /v1/checkpoint)";
+        let response =
+            self.agent.get(format!("{}/v1/checkpoint", self.url)).call().map_err(|e| self.unreachable(e))?;
+        self.read_answer(what, response, MAX_JSON_ANSWER)
+    }
+
     /// The audit export, in the format `outpost_wallet_core::audit::decode_export` reads.
     pub fn audit_export(&self) -> Result<Vec<u8>, HqError> {
         let what = "the audit export (GET /v1/officer/audit)";

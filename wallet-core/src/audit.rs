@@ -282,6 +282,55 @@ pub enum AuditError {
     Rewritten { size: u64 },
     #[error("account {account} went to {balance} at entry {seq} without a double-spend flag")]
     Negative { seq: u64, account: String, balance: i64 },
+    #[error(
+        "the log does not extend the checkpoint of {size} entries signed at {time}: its history was \
+         rewritten. {}", .divergence
+    )]
+    Diverged { size: u64, time: u64, divergence: Divergence },
+}
+
+/// Where a log first departs from the checkpoints held of it, as closely as their roots tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Divergence {
+    /// The first `matched` entries are those of the largest held checkpoint that still holds.
+    pub matched: u64,
+    /// The first divergent entry is at `matched` or after, and before `before`.
+    pub before: u64,
+    /// The log's entry at `matched`, as it stands now, when the range is that one entry.
+    pub entry: Option<(EntryKind, String, String)>,
+    /// How many entries the log has.
+    pub found: u64,
+}
+
+impl std::fmt::Display for Divergence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.matched > 0 {
+            write!(f, "Entries 0 to {} still match a checkpoint held; ", self.matched - 1)?;
+        }
+        match &self.entry {
+            Some((kind, member, detail)) => write!(
+                f,
+                "the first divergent entry is entry {}, now {kind:?}{} (\"{detail}\"): it is not the entry \
+                 that was signed",
+                self.matched,
+                if member.is_empty() { String::new() } else { format!(" of {member}") }
+            ),
+            None if self.matched >= self.found => write!(
+                f,
+                "entries {} to {} are gone: the log has only {} entries",
+                self.matched,
+                self.before - 1,
+                self.found
+            ),
+            None => write!(
+                f,
+                "the first divergent entry is one of entries {} to {} (a checkpoint holds only a root: \
+                 checkpoints of more sizes narrow it down)",
+                self.matched,
+                self.before.min(self.found) - 1
+            ),
+        }
+    }
 }
 
 /// What an offline audit found in a log that passed.
@@ -572,6 +621,42 @@ pub fn check_against(
         return Err(AuditError::Rewritten { size: held.size });
     }
     Ok(())
+}
+
+/// [`check_against`] for every checkpoint an auditor holds, naming where the log first departs
+/// from them: the largest held checkpoint that still holds and the smallest that does not bracket
+/// the first divergent entry, and when they are one entry apart, name it. A checkpoint signs
+/// only a root, so nothing finer can be told from them.
+pub fn check_against_held(
+    entries: &[AuditEntry],
+    held: &[Checkpoint],
+    ledger_key: &[u8; 32],
+) -> Result<(), AuditError> {
+    let mut held: Vec<&Checkpoint> = held.iter().collect();
+    held.sort_by_key(|c| c.size);
+    for checkpoint in &held {
+        checkpoint.verify(ledger_key).map_err(AuditError::Checkpoint)?;
+    }
+    let leaves: Vec<Hash> = entries.iter().map(AuditEntry::leaf_hash).collect();
+    let holds = |c: &Checkpoint| {
+        usize::try_from(c.size)
+            .ok()
+            .and_then(|size| leaves.get(..size))
+            .is_some_and(|p| merkle::root(p) == c.root)
+    };
+    let Some(broken) = held.iter().position(|c| !holds(c)) else { return Ok(()) };
+    let matched = held[..broken].iter().rev().find(|c| holds(c)).map_or(0, |c| c.size);
+    let failed = held[broken];
+    let found = entries.len() as u64;
+    let entry = (failed.size == matched + 1)
+        .then(|| entries.get(matched as usize))
+        .flatten()
+        .map(|e| (e.kind, e.member_id.clone(), e.detail.clone()));
+    Err(AuditError::Diverged {
+        size: failed.size,
+        time: failed.time,
+        divergence: Divergence { matched, before: failed.size, entry, found },
+    })
 }
 
 fn account_name(account: &Account) -> String {

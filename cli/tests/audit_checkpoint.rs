@@ -1,0 +1,117 @@
+//! An auditor holds checkpoints from earlier visits and checks every later export against them
+//! with `outpost audit verify --checkpoint FILE`: a history rewritten by an insider who also
+//! emptied the ledger's checkpoint file passes the export's own audit, and fails against them.
+
+mod support;
+
+use std::path::Path;
+
+use outpost_wallet_core::audit::{AuditEntry, EntryKind};
+use predicates::str::contains;
+use support::{LedgerServer, assert_one_line_error, create_wallet, outpost, stdout, wallet};
+
+const PIN: &str = "482916";
+
+/// A ledger with Aiko enrolled and paid, and the checkpoints an auditor saved before and after
+/// her second credit (entry 3): `before.json` (3 entries) and `after.json` (4).
+fn ledger_with_saved_checkpoints(dir: &Path) -> LedgerServer {
+    let hq = LedgerServer::start(dir);
+    create_wallet(dir, "aiko.wallet", PIN);
+    wallet(dir, "aiko.wallet", PIN, &["identity", "--member-id", "AIKO-0001", "--out", "aiko-enrol.txt"])
+        .assert()
+        .success();
+    hq.officer(dir, &["enrol", "--qr-file", "aiko-enrol.txt"]).assert().success();
+    hq.officer(dir, &["credit", "AIKO-0001", "50000", "--memo", "November pay"]).assert().success();
+    save_checkpoint(dir, &hq, "before.json").stdout(contains("3 entries"));
+    hq.officer(dir, &["credit", "AIKO-0001", "1000", "--memo", "allowance"]).assert().success();
+    save_checkpoint(dir, &hq, "after.json").stdout(contains("4 entries"));
+    hq
+}
+
+fn save_checkpoint(dir: &Path, hq: &LedgerServer, file: &str) -> assert_cmd::assert::Assert {
+    outpost(dir)
+        .args(["audit", "checkpoint", "--ledger", &hq.url, "--ledger-key", &hq.key, "--out", file])
+        .assert()
+        .success()
+}
+
+fn verify(dir: &Path, hq: &LedgerServer, checkpoints: &[&str]) -> assert_cmd::Command {
+    let mut cmd = outpost(dir);
+    cmd.args(["audit", "verify", "--ledger", &hq.url, "--ledger-key", &hq.key, "--token-file"])
+        .arg(&hq.token_file);
+    for file in checkpoints {
+        cmd.args(["--checkpoint", file]);
+    }
+    cmd
+}
+
+#[test]
+fn an_export_that_extends_the_checkpoints_held_passes() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let hq = ledger_with_saved_checkpoints(dir);
+    hq.officer(dir, &["credit", "AIKO-0001", "200", "--memo", "bonus"]).assert().success();
+
+    verify(dir, &hq, &["before.json", "after.json"])
+        .assert()
+        .success()
+        .stdout(contains("passed"))
+        .stdout(contains("extends          the checkpoint held of 3 entries"))
+        .stdout(contains("extends          the checkpoint held of 4 entries"));
+    let alone = stdout(&verify(dir, &hq, &[]).assert().success().get_output().clone());
+    assert!(alone.contains("NOT checked"), "{alone}");
+    assert!(alone.contains("not that its history was never rewritten"), "{alone}");
+}
+
+#[test]
+fn a_leaf_edited_after_the_checkpoint_was_saved_fails_naming_the_entry() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let hq = ledger_with_saved_checkpoints(dir);
+    drop(hq);
+
+    // An insider raises the allowance tenfold, empties the checkpoint file so the ledger forgets
+    // what it signed, and starts it again: it signs the rewritten log.
+    let ledger_dir = dir.join("hq");
+    let db = rusqlite::Connection::open(ledger_dir.join("ledger.db")).unwrap();
+    let leaf: Vec<u8> = db.query_row("SELECT leaf FROM audit WHERE seq = 3", [], |r| r.get(0)).unwrap();
+    let mut entry = AuditEntry::from_leaf_data(&leaf).unwrap();
+    assert_eq!(entry.kind, EntryKind::Credited);
+    for m in &mut entry.moves {
+        m.delta *= 10;
+    }
+    db.execute("UPDATE audit SET leaf = ?1 WHERE seq = 3", [entry.leaf_data()]).unwrap();
+    db.execute("UPDATE credit SET amount = amount * 10 WHERE memo = 'allowance'", []).unwrap();
+    db.execute("UPDATE member SET balance = balance + 9000 WHERE member_id = 'AIKO-0001'", []).unwrap();
+    drop(db);
+    std::fs::write(ledger_dir.join("checkpoints.log"), b"").unwrap();
+    let hq = LedgerServer::start(dir);
+
+    // The export passes its own audit: only a checkpoint held from before shows the rewrite.
+    verify(dir, &hq, &[]).assert().success();
+    let both = verify(dir, &hq, &["before.json", "after.json"]).output().unwrap();
+    assert_one_line_error(&both, "the audit FAILED");
+    let message = support::stderr(&both);
+    assert!(message.contains("does not extend the checkpoint of 4 entries"), "{message}");
+    assert!(message.contains("Entries 0 to 2 still match"), "{message}");
+    assert!(message.contains("the first divergent entry is entry 3, now Credited of AIKO-0001"), "{message}");
+
+    let one = verify(dir, &hq, &["after.json"]).output().unwrap();
+    assert_one_line_error(&one, "the audit FAILED");
+    let message = support::stderr(&one);
+    assert!(message.contains("one of entries 0 to 3"), "{message}");
+}
+
+#[test]
+fn a_file_that_holds_no_checkpoint_is_refused() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    std::fs::write(dir.join("note.txt"), "not a checkpoint").unwrap();
+    std::fs::write(dir.join("audit.bin"), b"").unwrap();
+    let key = "ab".repeat(32);
+    let output = outpost(dir)
+        .args(["audit", "verify", "--file", "audit.bin", "--ledger-key", &key, "--checkpoint", "note.txt"])
+        .output()
+        .unwrap();
+    assert_one_line_error(&output, "note.txt does not hold a ledger checkpoint");
+}
