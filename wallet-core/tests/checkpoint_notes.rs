@@ -303,3 +303,22 @@ fn a_body_in_any_other_form_is_not_an_outpost_checkpoint() {
         );
     }
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_bytes_are_refused_with_a_typed_error_never_a_panic(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+    ) {
+        let _ = Checkpoint::from_note(&bytes);
+    }
+
+    #[test]
+    fn a_note_with_any_byte_replaced_never_verifies(at in 0usize..321, byte in proptest::prelude::any::<u8>()) {
+        let ledger = ledger();
+        let note = note_of(&ledger).into_bytes();
+        proptest::prop_assume!(at < note.len() && note[at] != byte);
+        let mut changed = note;
+        changed[at] = byte;
+        proptest::prop_assert!(!verifies(&changed, &ledger.public_key()));
+    }
+}
