@@ -553,6 +553,9 @@ fn read_slot(
     Ok(slot)
 }
 
+/// A conflict found, and the stored transfer's bytes it is with (`None`: the declaration).
+type Found = (Conflict, Option<Vec<u8>>);
+
 /// The first reason a new transfer cannot be honest beside what the ledger holds of its purse,
 /// and the stored transfer it conflicts with (none for a conflict with the declaration). Reads at
 /// most the slot's rival (found by the caller), the nearest stored transfer below and the nearest
@@ -563,7 +566,7 @@ fn first_conflict(
     purse: &PurseRow,
     transfer: &Transfer,
     rival: Option<Vec<u8>>,
-) -> Result<Option<(Conflict, Option<Vec<u8>>)>, LedgerError> {
+) -> Result<Option<Found>, LedgerError> {
     if let Some(rival) = rival {
         return Ok(Some((Conflict::SameSlot, Some(rival))));
     }
