@@ -253,7 +253,7 @@ fn serve(args: &ServeArgs) -> Result<(), Error> {
 }
 
 /// The ledger's directory holds its signing key and admin token: made readable by its owner only.
-fn make_private_dir(dir: &Path) -> Result<(), Error> {
+pub(crate) fn make_private_dir(dir: &Path) -> Result<(), Error> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -264,7 +264,7 @@ fn make_private_dir(dir: &Path) -> Result<(), Error> {
     builder.create(dir).map_err(Error::file("create the ledger directory", dir))
 }
 
-fn init_logging() -> Result<(), Error> {
+pub(crate) fn init_logging() -> Result<(), Error> {
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("OUTPOST_LOG") {
         Ok(spec) => EnvFilter::try_new(&spec)
@@ -280,7 +280,7 @@ fn init_logging() -> Result<(), Error> {
 }
 
 /// Completes at Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, Error> {
+pub(crate) fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, Error> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -7,6 +7,7 @@
 //! outpost wallet …  a member's wallet file in the field                (wallet.rs)
 //! outpost ledger …  the finance officer: run the ledger, enrol, pay    (ledger.rs)
 //! outpost audit …   the auditor: verify the ledger's log offline       (audit.rs)
+//! outpost witness   cosign the ledger's checkpoints, refuse its forks  (witness.rs)
 //! ```
 //!
 //! Exit status: 0 when the command did what it set out to do, 1 when it failed (an error, or a
@@ -26,6 +27,7 @@ mod scan;
 mod show;
 mod time;
 mod wallet;
+mod witness;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -98,6 +100,15 @@ enum Command {
     )]
     Audit(audit::AuditArgs),
 
+    /// Run a witness: cosign a ledger's checkpoints, and only those that extend what it cosigned.
+    ///
+    /// A C2SP tlog-witness on HTTP (POST /add-checkpoint). It keeps its key and the last
+    /// checkpoint it cosigned for each ledger in --dir, and refuses a fork or a rollback; the
+    /// ledger is told its key with --witness URL=KEY.
+    #[command(after_help = "Example:\n  outpost witness --dir w1 --log \"$(the ledger's checkpoint verifier key)\"\n  \
+                            outpost ledger serve --dir hq --witness http://127.0.0.1:7400=<the witness key it printed>")]
+    Witness(witness::WitnessArgs),
+
     /// Measure the wallet and the ledger against the raw cost of their primitives, in one run.
     ///
     /// Each figure is a ratio to the primitives it is built from (Ed25519, the envelope, one
@@ -152,6 +163,7 @@ fn main() -> ExitCode {
         Command::Wallet(args) => finish(wallet::run(args)),
         Command::Ledger(args) => finish(ledger::run(args)),
         Command::Audit(args) => finish(audit::run(args)),
+        Command::Witness(args) => finish(witness::run(args)),
         Command::Bench(args) => match bench::run(&bench::BenchOptions { dir: args.dir, quick: args.quick }) {
             Ok(report) => {
                 println!("{}", if args.json { report.to_json() } else { report.to_text() });

@@ -30,6 +30,7 @@ pub mod server;
 mod settlement;
 mod store;
 mod sync;
+pub mod witness;
 
 pub use checkpoint_log::Recovery;
 pub use outpost_wallet_core::audit::{AuditEntry, AuditReport, EntryKind};

@@ -30,6 +30,7 @@
 
 pub mod chain;
 mod checkpoint;
+pub mod cosignature;
 mod enrolment;
 pub mod note;
 mod purse;

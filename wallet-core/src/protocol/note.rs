@@ -160,6 +160,58 @@ pub fn ed25519_verifier_key(name: &str, public_key: &[u8; 32]) -> String {
     format!("{name}+{id:08x}+{encoded}")
 }
 
+/// A verifier key as signed-note tools write it (the spec's "vkey"):
+/// `name+keyid+base64(type || public key)`, read for the 32-byte keys of Ed25519 signatures
+/// (type [`ED25519`]) and Ed25519 cosignatures (type 0x04, C2SP `tlog-cosignature`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifierKey {
+    pub name: String,
+    pub key_id: u32,
+    pub signature_type: u8,
+    pub public_key: [u8; 32],
+}
+
+impl VerifierKey {
+    /// Reads a verifier key, refusing one whose key ID is not the one its name, type and key give.
+    ///
+    /// ```
+    /// use outpost_wallet_core::protocol::note::{ed25519_verifier_key, VerifierKey};
+    ///
+    /// let vkey = ed25519_verifier_key("example.com/log", &[7; 32]);
+    /// let parsed = VerifierKey::parse(&vkey).unwrap();
+    /// assert_eq!((parsed.name.as_str(), parsed.public_key), ("example.com/log", [7; 32]));
+    /// assert!(VerifierKey::parse("example.com/log+00000000+AQ==").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        let mut fields = text.trim().splitn(3, '+');
+        let (Some(name), Some(id), Some(key)) = (fields.next(), fields.next(), fields.next()) else {
+            return Err("a verifier key is name+keyid+base64(type || key)");
+        };
+        if !is_valid_name(name) {
+            return Err("the key name is empty or holds a space or a plus sign");
+        }
+        if id.len() != 8 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err("the key ID is not eight hexadecimal digits");
+        }
+        let key_id = u32::from_str_radix(id, 16).map_err(|_| "the key ID is not eight hexadecimal digits")?;
+        let bytes = BASE64.decode(key.as_bytes()).map_err(|_| "the key is not standard base64")?;
+        let (&signature_type, public_key) = bytes.split_first().ok_or("the key is empty")?;
+        let public_key: [u8; 32] =
+            public_key.try_into().map_err(|_| "the key is not a type byte and 32 bytes of Ed25519 key")?;
+        if key_id != self::key_id(name, signature_type, &public_key) {
+            return Err("the key ID does not match the name, type and key");
+        }
+        Ok(Self { name: name.to_owned(), key_id, signature_type, public_key })
+    }
+}
+
+impl std::fmt::Display for VerifierKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let encoded = BASE64.encode(&[&[self.signature_type][..], &self.public_key].concat());
+        write!(f, "{}+{:08x}+{encoded}", self.name, self.key_id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

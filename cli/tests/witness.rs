@@ -1,0 +1,174 @@
+//! `outpost witness` as a separate process on loopback, driven over HTTP with the C2SP
+//! `tlog-witness` request a ledger sends: it cosigns an extension, refuses a fork, an inconsistent
+//! proof and a rollback with the spec's status codes, and keeps what it cosigned across a restart.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+use data_encoding::BASE64;
+use outpost_wallet_core::merkle::{self, Hash};
+use outpost_wallet_core::protocol::cosignature::WitnessKey;
+use outpost_wallet_core::protocol::note::SignedNote;
+use outpost_wallet_core::protocol::{Checkpoint, LedgerSigner};
+
+struct WitnessProcess {
+    child: Child,
+    _stdout: BufReader<ChildStdout>,
+    url: String,
+    key: String,
+}
+
+impl WitnessProcess {
+    fn start(dir: &Path, log_vkey: &str) -> WitnessProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_outpost"))
+            .args(["witness", "--listen", "127.0.0.1:0", "--log", log_vkey, "--dir"])
+            .arg(dir.join("w1"))
+            .env_remove("OUTPOST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.join("witness.log")).unwrap())
+            .spawn()
+            .expect("outpost witness starts");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (mut url, mut key) = (None, None);
+        let mut line = String::new();
+        while url.is_none() {
+            line.clear();
+            if stdout.read_line(&mut line).unwrap() == 0 {
+                let _ = child.kill();
+                panic!("the witness stopped: {}", std::fs::read_to_string(dir.join("witness.log")).unwrap());
+            }
+            if let Some(rest) = line.trim().strip_prefix("listening on ") {
+                url = Some(rest.to_owned());
+            } else if let Some(rest) = line.trim().strip_prefix("witness key: ") {
+                key = Some(rest.to_owned());
+            }
+        }
+        WitnessProcess { child, _stdout: stdout, url: url.unwrap(), key: key.unwrap() }
+    }
+
+    /// POSTs an add-checkpoint body; the status, content type and body of the answer.
+    fn add(&self, old: u64, proof: &[Hash], note: &str) -> (u16, String, String) {
+        let mut body = format!("old {old}\n");
+        for hash in proof {
+            body.push_str(&BASE64.encode(hash));
+            body.push('\n');
+        }
+        body.push('\n');
+        body.push_str(note);
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+        let mut response = agent.post(format!("{}/add-checkpoint", self.url)).send(body).unwrap();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let mut text = String::new();
+        response.body_mut().as_reader().read_to_string(&mut text).unwrap();
+        (response.status().as_u16(), content_type, text)
+    }
+}
+
+impl Drop for WitnessProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Log {
+    signer: LedgerSigner,
+    leaves: Vec<Hash>,
+}
+
+impl Log {
+    fn new(seed: u8) -> Log {
+        let leaves =
+            (0..32u64).map(|i| merkle::leaf_hash(&[&[seed][..], &i.to_be_bytes()].concat())).collect();
+        Log { signer: LedgerSigner::from_secret(&[1; 32]), leaves }
+    }
+    fn note(&self, size: u64) -> String {
+        let root = merkle::root(&self.leaves[..size as usize]);
+        self.signer.checkpoint(size, root, 1_790_000_000 + size).to_note(&self.signer.public_key())
+    }
+    fn proof(&self, old: u64, size: u64) -> Vec<Hash> {
+        merkle::consistency_proof(&self.leaves[..size as usize], old).unwrap()
+    }
+    fn vkey(&self) -> String {
+        Checkpoint::verifier_key(&self.signer.public_key())
+    }
+}
+
+fn assert_cosigned(witness: &WitnessProcess, note: &str, answer: (u16, String, String)) {
+    assert_eq!(answer.0, 200, "{}", answer.2);
+    let key = WitnessKey::parse(&witness.key).unwrap();
+    let cosigned = format!("{note}{}", answer.2);
+    let parsed = SignedNote::parse(cosigned.as_bytes()).unwrap();
+    let line = parsed.signatures.iter().find(|s| key.claims(s)).expect("a line by the witness's key");
+    key.verify(parsed.text, line).expect("the cosignature verifies over the checkpoint");
+}
+
+#[test]
+fn the_witness_cosigns_a_log_that_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::new(0);
+    let witness = WitnessProcess::start(dir.path(), &log.vkey());
+    assert_cosigned(&witness, &log.note(3), witness.add(0, &[], &log.note(3)));
+    assert_cosigned(&witness, &log.note(10), witness.add(3, &log.proof(3, 10), &log.note(10)));
+    assert_cosigned(&witness, &log.note(10), witness.add(10, &[], &log.note(10)));
+}
+
+#[test]
+fn the_witness_refuses_a_fork_an_inconsistent_proof_and_a_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::new(0);
+    let fork = Log::new(1);
+    let witness = WitnessProcess::start(dir.path(), &log.vkey());
+    assert_eq!(witness.add(0, &[], &log.note(8)).0, 200);
+
+    // Same size, another root: 409 with the size it knows.
+    let refused = witness.add(8, &[], &fork.note(8));
+    assert_eq!((refused.0, refused.1.as_str(), refused.2.as_str()), (409, "text/x.tlog.size", "8\n"));
+    // A larger tree whose proof does not lead from what it cosigned: 422.
+    assert_eq!(witness.add(8, &fork.proof(8, 12), &fork.note(12)).0, 422);
+    // A smaller tree: from the size it knows, the old size is above the checkpoint's (400); from
+    // any other, a conflict naming the size it knows (409).
+    assert_eq!(witness.add(8, &[], &log.note(5)).0, 400);
+    let refused = witness.add(5, &[], &log.note(5));
+    assert_eq!((refused.0, refused.2.as_str()), (409, "8\n"));
+    // Not signed by the ledger's key: 403. Another log: 404.
+    let unsigned = log.note(9).replacen("\n9\n", "\n10\n", 1);
+    assert_eq!(witness.add(8, &log.proof(8, 10), &unsigned).0, 403);
+    let stranger = LedgerSigner::from_secret(&[2; 32]);
+    let foreign = stranger.checkpoint(1, [0; 32], 1).to_note(&stranger.public_key());
+    assert_eq!(witness.add(0, &[], &foreign).0, 404);
+    // After all that, the log's true extension is still cosigned.
+    assert_cosigned(&witness, &log.note(12), witness.add(8, &log.proof(8, 12), &log.note(12)));
+}
+
+#[test]
+fn the_witness_keeps_its_key_and_what_it_cosigned_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Log::new(0);
+    let fork = Log::new(1);
+    let first = WitnessProcess::start(dir.path(), &log.vkey());
+    assert_eq!(first.add(0, &[], &log.note(6)).0, 200);
+    let key = first.key.clone();
+    drop(first);
+
+    let again = WitnessProcess::start(dir.path(), &log.vkey());
+    assert_eq!(again.key, key, "the same key after a restart");
+    let refused = again.add(0, &[], &fork.note(6));
+    assert_eq!((refused.0, refused.2.as_str()), (409, "6\n"), "it remembers size 6");
+    assert_eq!(again.add(6, &[], &fork.note(6)).0, 409, "and its root");
+    assert_cosigned(&again, &log.note(7), again.add(6, &log.proof(6, 7), &log.note(7)));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("w1/witness.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
