@@ -17,6 +17,7 @@ use clap::{ArgGroup, Args, Subcommand};
 use data_encoding::HEXLOWER;
 use outpost_ledger::Ledger;
 use outpost_ledger::server::{self, AdminTokenSource};
+use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_wallet_core::protocol::Checkpoint;
 use outpost_wallet_core::{Amount, SystemClock, audit};
 
@@ -104,6 +105,10 @@ struct ServeArgs {
     /// Decimal places of the currency's minor unit [default: the ISO 4217 value for known codes]
     #[arg(long, value_name = "N")]
     exponent: Option<u8>,
+    /// A witness to ask to cosign each new checkpoint: URL=KEY, the key `outpost witness` printed
+    /// (repeatable). GET /checkpoint then serves the latest cosigned checkpoint
+    #[arg(long = "witness", value_name = "URL=KEY")]
+    witnesses: Vec<WitnessEndpoint>,
 }
 
 /// Where the ledger is, and the token that lets an officer in.
@@ -244,7 +249,13 @@ fn serve(args: &ServeArgs) -> Result<(), Error> {
         let _ = std::io::stdout().flush();
         // Moved, not copied: the server keeps only its digest.
         let token = std::mem::take(&mut *token);
-        server::serve(listener, Arc::new(ledger), token, shutdown)
+        let ledger = Arc::new(ledger);
+        let witnessing = (!args.witnesses.is_empty())
+            .then(|| Arc::new(Witnessing::new(Arc::clone(&ledger), dir, args.witnesses.clone())));
+        for witness in &args.witnesses {
+            println!("witness: {} ({})", witness.url, witness.key.name());
+        }
+        server::serve_witnessed(listener, ledger, token, witnessing, shutdown)
             .await
             .map_err(|e| Error::Refused(format!("the server stopped: {e}")))?;
         println!("Ledger stopped.");

@@ -39,6 +39,7 @@ impl WitnessProcess {
             line.clear();
             if stdout.read_line(&mut line).unwrap() == 0 {
                 let _ = child.kill();
+                let _ = child.wait();
                 panic!("the witness stopped: {}", std::fs::read_to_string(dir.join("witness.log")).unwrap());
             }
             if let Some(rest) = line.trim().strip_prefix("listening on ") {
@@ -171,4 +172,81 @@ fn the_witness_keeps_its_key_and_what_it_cosigned_across_a_restart() {
         let mode = std::fs::metadata(dir.path().join("w1/witness.key")).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+}
+
+/// `outpost ledger serve` with `extra` arguments and its stdout lines up to "listening on";
+/// killed when dropped.
+struct LedgerProcess {
+    child: Child,
+    _stdout: BufReader<ChildStdout>,
+    lines: Vec<String>,
+}
+
+impl Drop for LedgerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_ledger(dir: &Path, extra: &[&str]) -> LedgerProcess {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_outpost"))
+        .args(["ledger", "serve", "--listen", "127.0.0.1:0", "--dir"])
+        .arg(dir.join("hq"))
+        .args(extra)
+        .env_remove("OUTPOST_ADMIN_TOKEN")
+        .env_remove("OUTPOST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(dir.join("ledger.log")).unwrap())
+        .spawn()
+        .expect("outpost ledger serve starts");
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut process = LedgerProcess { child, _stdout: stdout, lines: Vec::new() };
+    while !process.lines.last().is_some_and(|l| l.starts_with("listening on ")) {
+        let mut line = String::new();
+        if process._stdout.read_line(&mut line).unwrap() == 0 {
+            panic!("the ledger stopped: {}", std::fs::read_to_string(dir.join("ledger.log")).unwrap());
+        }
+        process.lines.push(line.trim().to_owned());
+    }
+    process
+}
+
+fn field<'a>(lines: &'a [String], prefix: &str) -> &'a str {
+    lines.iter().find_map(|l| l.strip_prefix(prefix)).unwrap_or_else(|| panic!("no {prefix:?} in {lines:?}"))
+}
+
+#[test]
+fn the_ledger_serves_its_checkpoint_with_the_witness_cosignature() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start_ledger(dir.path(), &[]);
+    let ledger_vkey = field(&first.lines, "checkpoint verifier key: ").to_owned();
+    let ledger_key: [u8; 32] = data_encoding::HEXLOWER
+        .decode(field(&first.lines, "ledger key: ").as_bytes())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    drop(first);
+
+    let witness = WitnessProcess::start(dir.path(), &ledger_vkey);
+    let endpoint = format!("{}={}", witness.url, witness.key);
+    let ledger = start_ledger(dir.path(), &["--witness", &endpoint]);
+    let url = field(&ledger.lines, "listening on ").to_owned();
+    let key = WitnessKey::parse(&witness.key).unwrap();
+
+    let mut note = String::new();
+    for _ in 0..100 {
+        note = ureq::get(format!("{url}/checkpoint")).call().unwrap().body_mut().read_to_string().unwrap();
+        if note.contains(&format!("— {} ", key.name())) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let checkpoint = Checkpoint::from_note(note.as_bytes()).expect("the ledger's signature is still there");
+    checkpoint.verify(&ledger_key).unwrap();
+    let parsed = SignedNote::parse(note.as_bytes()).unwrap();
+    let line = parsed.signatures.iter().find(|s| key.claims(s)).expect("the witness's cosignature is served");
+    key.verify(parsed.text, line).expect("and it verifies over the checkpoint");
+    assert!(dir.path().join("hq/witnessed.note").exists(), "the cosigned note is kept");
 }

@@ -31,6 +31,7 @@ mod settlement;
 mod store;
 mod sync;
 pub mod witness;
+pub mod witnessing;
 
 pub use checkpoint_log::Recovery;
 pub use outpost_wallet_core::audit::{AuditEntry, AuditReport, EntryKind};
@@ -622,6 +623,26 @@ impl Ledger {
             let proof = proof_or_empty(tree.view.consistency_proof(from))?;
             let checkpoint = signing.sign(&self.signer, conn, &tree, self.clock.now_unix())?;
             Ok((checkpoint, proof))
+        })
+    }
+
+    /// The proof that the log's first `from` entries are unchanged in its first `to` (RFC 6962),
+    /// for checkpoints already signed: a witness asks for it from the size it last cosigned.
+    pub fn consistency_proof_between(&self, from: u64, to: u64) -> Result<Vec<Hash>, LedgerError> {
+        self.read_log(|conn, log| {
+            let tree = log.tree(conn)?;
+            let size = tree.view.size();
+            if from > to || to > size {
+                return Err(LedgerError::BeyondLog { from: from.max(to), size });
+            }
+            if from == 0 || from == to {
+                return Ok(Vec::new());
+            }
+            if to == size {
+                return proof_or_empty(tree.view.consistency_proof(from));
+            }
+            let leaves = tree.view.leaf_hashes().get(..to as usize).unwrap_or_default();
+            proof_or_empty(merkle::consistency_proof(leaves, from))
         })
     }
 

@@ -4,7 +4,9 @@
 //! ```text
 //! POST /v1/sync                          signed request bytes in, signed response bytes out
 //! GET  /v1/ledger                        the ledger's public key and currency
-//! GET  /checkpoint                       the current checkpoint as a C2SP signed note (text)
+//! GET  /checkpoint                       the current checkpoint as a C2SP signed note (text);
+//!                                        with witnesses, the latest one they cosigned, with
+//!                                        their cosignature lines (docs/adr/0013)
 //! GET  /v1/checkpoint                    a signed checkpoint over the whole audit log
 //! GET  /v1/checkpoint/consistency?from=N that checkpoint and the proof it extends size N
 //! ...  /v1/officer/...                   members, credits, limits, purses, revocation, flags,
@@ -56,6 +58,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::watch;
 use zeroize::Zeroizing;
 
+use crate::witnessing::{self, Witnessing};
 use crate::{Ledger, LedgerError, Member, PurseInfo, risk};
 
 /// Largest JSON body an officer endpoint reads.
@@ -70,9 +73,18 @@ const OCTET_STREAM: &str = "application/octet-stream";
 /// chooses one worth guessing (the binary refuses fewer than 16 characters). An empty token
 /// shuts the officer endpoints rather than opening them.
 pub fn router(ledger: Arc<Ledger>, admin_token: String) -> Router {
+    router_witnessed(ledger, admin_token, None)
+}
+
+/// [`router`], with the witnessing task a sync pokes and whose cosigned note `/checkpoint` serves.
+pub fn router_witnessed(
+    ledger: Arc<Ledger>,
+    admin_token: String,
+    witnessing: Option<Arc<Witnessing>>,
+) -> Router {
     let admin_token = Zeroizing::new(admin_token);
     let token_digest = (!admin_token.is_empty()).then(|| Sha256::digest(admin_token.as_bytes()).into());
-    let state = AppState { ledger, token_digest };
+    let state = AppState { ledger, token_digest, witnessing };
 
     let officer = Router::new()
         .route("/members", post(enrol).get(members))
@@ -112,10 +124,24 @@ pub async fn serve(
     admin_token: String,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_witnessed(listener, ledger, admin_token, None, shutdown).await
+}
+
+/// [`serve`], and with `witnessing` its background task ([`witnessing::run`] every
+/// [`witnessing::WITNESS_EVERY`] and after each sync), stopped with the server.
+pub async fn serve_witnessed(
+    listener: tokio::net::TcpListener,
+    ledger: Arc<Ledger>,
+    admin_token: String,
+    witnessing: Option<Arc<Witnessing>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     // Dropped or set when the server stops, whichever way it stops: either ends the sweeper.
     let (stopping, stop) = watch::channel(false);
+    let witnesser =
+        witnessing.clone().map(|w| tokio::spawn(witnessing::run(w, witnessing::WITNESS_EVERY, stop.clone())));
     let sweeper = tokio::spawn(sweep_periodically(Arc::clone(&ledger), stop));
-    let app = router(ledger, admin_token);
+    let app = router_witnessed(ledger, admin_token, witnessing);
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -125,6 +151,12 @@ pub async fn serve(
         .await;
     if let Err(e) = sweeper.await {
         tracing::error!(error = %e, "the sweep task failed");
+    }
+    if let Some(Err(e)) = match witnesser {
+        Some(task) => Some(task.await),
+        None => None,
+    } {
+        tracing::error!(error = %e, "the witnessing task failed");
     }
     served
 }
@@ -263,6 +295,7 @@ struct AppState {
     /// SHA-256 of the admin token (`None`: no token, officer endpoints shut). Comparing digests
     /// takes the same time for a presented token of any length or content.
     token_digest: Option<[u8; 32]>,
+    witnessing: Option<Arc<Witnessing>>,
 }
 
 /// A refused or failed request: the status and the words for the body's `error` field.
@@ -535,6 +568,9 @@ async fn sync(State(state): State<AppState>, SyncBody(request): SyncBody) -> Res
             e
         }
     })?;
+    if let Some(witnessing) = &state.witnessing {
+        witnessing.poke();
+    }
     Ok(bytes_response(response))
 }
 
@@ -582,8 +618,11 @@ async fn checkpoint(State(state): State<AppState>) -> Result<Json<CheckpointJson
 /// The checkpoint where C2SP `tlog-tiles` logs serve theirs, in the signed-note text that
 /// standard tools check (docs/adr/0012).
 async fn checkpoint_note(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let checkpoint = on_ledger(&state, |ledger| ledger.checkpoint()).await?;
-    let note = checkpoint.to_note(&state.ledger.public_key());
+    let ledger_key = state.ledger.public_key();
+    let note = match state.witnessing.as_ref().and_then(|w| w.latest()) {
+        Some(witnessed) => witnessed.to_note(&ledger_key),
+        None => on_ledger(&state, |ledger| ledger.checkpoint()).await?.to_note(&ledger_key),
+    };
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response())
 }
 

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! outpost-ledger --dir /var/lib/outpost [--listen 127.0.0.1:7300] [--currency JPY --exponent 0]
+//!                [--witness http://127.0.0.1:7400=<witness key>]...
 //! outpost-ledger --dir /var/lib/outpost --accept-rewritten-log "restored last night's backup after disk loss"
 //! ```
 //!
@@ -29,6 +30,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 use data_encoding::HEXLOWER;
 use outpost_ledger::Ledger;
+use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_wallet_core::{Currency, SystemClock};
 use tracing_subscriber::EnvFilter;
 
@@ -53,6 +55,10 @@ struct Args {
     /// old checkpoint will still see the rewrite.
     #[arg(long, value_name = "REASON")]
     accept_rewritten_log: Option<String>,
+    /// A witness to ask to cosign each new checkpoint, as URL=KEY with the key `outpost witness`
+    /// printed (repeatable). `GET /checkpoint` then serves the latest cosigned checkpoint.
+    #[arg(long = "witness", value_name = "URL=KEY")]
+    witnesses: Vec<WitnessEndpoint>,
 }
 
 fn main() -> ExitCode {
@@ -150,7 +156,10 @@ async fn run(args: Args) -> Result<(), String> {
 
     // Moved, not copied: the server keeps only its digest and zeroizes it.
     let admin_token = std::mem::take(&mut *admin_token);
-    outpost_ledger::server::serve(listener, Arc::new(ledger), admin_token, shutdown)
+    let ledger = Arc::new(ledger);
+    let witnessing = (!args.witnesses.is_empty())
+        .then(|| Arc::new(Witnessing::new(Arc::clone(&ledger), dir, args.witnesses.clone())));
+    outpost_ledger::server::serve_witnessed(listener, ledger, admin_token, witnessing, shutdown)
         .await
         .map_err(|e| format!("the server stopped: {e}"))?;
     tracing::info!("ledger stopped");

@@ -1,0 +1,259 @@
+//! The ledger's side of witnessing (docs/adr/0013-witnesses.md): a background task submits the
+//! newest signed checkpoint to each configured witness (C2SP `tlog-witness`), keeps the newest
+//! checkpoint that came back cosigned with its cosignature lines, and the server serves that note
+//! at `GET /checkpoint`.
+//!
+//! Never inside a sync: settlement must not wait on a witness's network. A sync only pokes the
+//! task ([`Witnessing::poke`]); pokes that arrive during a round coalesce into one more round, and
+//! a timer starts one anyway, so witnesses see a quiet ledger's checkpoint too. For each witness
+//! the task remembers the size it last cosigned (learnt from its 409 answer after a restart) and
+//! sends the consistency proof from there.
+//!
+//! The latest cosigned note is kept in `witnessed.note` beside the ledger's key (replaced whole,
+//! synced), and read back at start, keeping only the cosignatures that still verify under the
+//! witness keys configured now.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use outpost_wallet_core::protocol::Checkpoint;
+use outpost_wallet_core::protocol::cosignature::WitnessKey;
+use outpost_wallet_core::protocol::note::SignedNote;
+use tokio::sync::{Notify, watch};
+
+use crate::Ledger;
+
+/// The latest cosigned checkpoint's file in the ledger's directory.
+pub const WITNESSED_FILE: &str = "witnessed.note";
+/// How often the task asks the witnesses when no sync pokes it.
+pub const WITNESS_EVERY: Duration = Duration::from_secs(30);
+/// The largest witness answer read: a few signature lines.
+const MAX_ANSWER: u64 = 16 * 1024;
+
+/// One witness as the ledger is told of it: `URL=verifier key`.
+#[derive(Debug, Clone)]
+pub struct WitnessEndpoint {
+    /// The witness's submission prefix; `/add-checkpoint` is appended.
+    pub url: String,
+    pub key: WitnessKey,
+}
+
+impl std::str::FromStr for WitnessEndpoint {
+    type Err = String;
+
+    /// Reads `http://host:port=name+keyid+base64(0x04 || key)`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (url, key) = text
+            .split_once('=')
+            .ok_or_else(|| format!("{text:?} is not URL=KEY (the witness's URL and the key it printed)"))?;
+        if !url.starts_with("http://") && !url.starts_with("https://") {
+            return Err(format!("the witness URL {url:?} does not start with http:// or https://"));
+        }
+        let key = WitnessKey::parse(key).map_err(|e| e.to_string())?;
+        Ok(WitnessEndpoint { url: url.trim_end_matches('/').to_owned(), key })
+    }
+}
+
+/// A checkpoint and the witnesses' cosignature lines over it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Witnessed {
+    pub checkpoint: Checkpoint,
+    /// Signature lines, newline included, each verified against a configured witness key.
+    pub cosignatures: Vec<String>,
+}
+
+impl Witnessed {
+    /// The checkpoint's signed note with the cosignature lines after the ledger's.
+    pub fn to_note(&self, ledger_key: &[u8; 32]) -> String {
+        let mut note = self.checkpoint.to_note(ledger_key);
+        for line in &self.cosignatures {
+            note.push_str(line);
+        }
+        note
+    }
+}
+
+/// The background task's state, shared with the server.
+pub struct Witnessing {
+    ledger: Arc<Ledger>,
+    file: PathBuf,
+    witnesses: Vec<WitnessEndpoint>,
+    /// The size each witness last cosigned, as far as the ledger knows.
+    known: Mutex<Vec<u64>>,
+    latest: Mutex<Option<Witnessed>>,
+    wake: Notify,
+    agent: ureq::Agent,
+}
+
+impl Witnessing {
+    /// The witnessing of `ledger` (kept in `dir`) by `witnesses`, with the latest cosigned note
+    /// read back from `dir`.
+    pub fn new(ledger: Arc<Ledger>, dir: &Path, witnesses: Vec<WitnessEndpoint>) -> Witnessing {
+        let file = dir.join(WITNESSED_FILE);
+        let latest = std::fs::read(&file)
+            .ok()
+            .and_then(|note| read_witnessed(&note, &ledger.public_key(), &witnesses));
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(10)))
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        let known = Mutex::new(vec![0; witnesses.len()]);
+        Witnessing { ledger, file, witnesses, known, latest: Mutex::new(latest), wake: Notify::new(), agent }
+    }
+
+    /// Asks for a round soon; any number of pokes before it starts make one round.
+    pub fn poke(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The newest checkpoint at least one witness cosigned, with every cosignature it got.
+    pub fn latest(&self) -> Option<Witnessed> {
+        self.latest.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// One round, blocking: signs a checkpoint, submits it to every witness, keeps it if any
+    /// cosigned. Failures are logged; the next round tries again.
+    pub fn round(&self) {
+        let checkpoint = match self.ledger.checkpoint() {
+            Ok(checkpoint) => checkpoint,
+            Err(e) => return tracing::error!(error = %e, "no checkpoint to submit to the witnesses"),
+        };
+        let ledger_key = self.ledger.public_key();
+        let note = checkpoint.to_note(&ledger_key);
+        let mut cosignatures = Vec::new();
+        for (index, witness) in self.witnesses.iter().enumerate() {
+            match self.submit(index, witness, &checkpoint, &note) {
+                Ok(line) => cosignatures.push(line),
+                Err(reason) => {
+                    tracing::warn!(witness = %witness.url, size = checkpoint.size, %reason, "no cosignature")
+                }
+            }
+        }
+        if cosignatures.is_empty() {
+            return;
+        }
+        let witnessed = Witnessed { checkpoint, cosignatures };
+        if let Err(e) = write_atomically(&self.file, witnessed.to_note(&ledger_key).as_bytes()) {
+            tracing::error!(file = %self.file.display(), error = %e, "cannot keep the cosigned checkpoint");
+        }
+        *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(witnessed);
+    }
+
+    /// Submits `note` to one witness from the size it last cosigned, learning that size from a
+    /// 409 once; returns its verified cosignature line.
+    fn submit(
+        &self,
+        index: usize,
+        witness: &WitnessEndpoint,
+        checkpoint: &Checkpoint,
+        note: &str,
+    ) -> Result<String, String> {
+        for _ in 0..2 {
+            let old = self.known.lock().unwrap_or_else(|e| e.into_inner())[index];
+            if old > checkpoint.size {
+                return Err(format!(
+                    "the witness cosigned {old} entries, more than the {} the ledger signs now: the log was rewritten or restored",
+                    checkpoint.size
+                ));
+            }
+            let proof =
+                self.ledger.consistency_proof_between(old, checkpoint.size).map_err(|e| e.to_string())?;
+            let mut body = format!("old {old}\n");
+            for hash in &proof {
+                body.push_str(&data_encoding::BASE64.encode(hash));
+                body.push('\n');
+            }
+            body.push('\n');
+            body.push_str(note);
+            let mut answer = self
+                .agent
+                .post(format!("{}/add-checkpoint", witness.url))
+                .send(body)
+                .map_err(|e| format!("unreachable: {e}"))?;
+            let status = answer.status().as_u16();
+            let mut text = String::new();
+            answer
+                .body_mut()
+                .as_reader()
+                .take(MAX_ANSWER)
+                .read_to_string(&mut text)
+                .map_err(|e| format!("unreadable answer: {e}"))?;
+            match status {
+                200 => {
+                    let line = cosignature_from(witness, note, &text)?;
+                    self.known.lock().unwrap_or_else(|e| e.into_inner())[index] = checkpoint.size;
+                    return Ok(line);
+                }
+                409 => {
+                    let known =
+                        text.trim_end().parse().map_err(|_| format!("409 without a size: {text:?}"))?;
+                    if known == old {
+                        return Err(format!("refused as a fork of the {old} entries it cosigned"));
+                    }
+                    self.known.lock().unwrap_or_else(|e| e.into_inner())[index] = known;
+                }
+                _ => return Err(format!("HTTP {status}: {}", text.trim_end())),
+            }
+        }
+        Err("the witness's size kept changing".to_owned())
+    }
+}
+
+/// The line of `answer` by `witness`'s key that verifies over `note`.
+fn cosignature_from(witness: &WitnessEndpoint, note: &str, answer: &str) -> Result<String, String> {
+    let cosigned = format!("{note}{answer}");
+    let parsed = SignedNote::parse(cosigned.as_bytes()).map_err(|e| format!("malformed answer: {e}"))?;
+    let line = parsed.signatures.iter().find(|s| witness.key.claims(s)).ok_or("no line by its key")?;
+    witness.key.verify(parsed.text, line).map_err(|e| e.to_string())?;
+    let text =
+        answer.lines().find(|l| l.starts_with(&format!("— {} ", witness.key.name()))).ok_or("no line")?;
+    Ok(format!("{text}\n"))
+}
+
+/// A kept note, with only the cosignatures that verify under the witness keys configured now.
+fn read_witnessed(note: &[u8], ledger_key: &[u8; 32], witnesses: &[WitnessEndpoint]) -> Option<Witnessed> {
+    let checkpoint = Checkpoint::from_note(note).ok()?;
+    checkpoint.verify(ledger_key).ok()?;
+    let parsed = SignedNote::parse(note).ok()?;
+    let text = std::str::from_utf8(note).ok()?;
+    let cosignatures: Vec<String> = witnesses
+        .iter()
+        .filter_map(|witness| {
+            let line = parsed.signatures.iter().find(|s| witness.key.claims(s))?;
+            witness.key.verify(parsed.text, line).ok()?;
+            text.lines()
+                .find(|l| l.starts_with(&format!("— {} ", witness.key.name())))
+                .map(|l| format!("{l}\n"))
+        })
+        .collect();
+    (!cosignatures.is_empty()).then_some(Witnessed { checkpoint, cosignatures })
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let temporary = path.with_extension("new");
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
+}
+
+/// Runs rounds at each poke and every `every`, until `stop` changes or is dropped.
+pub async fn run(witnessing: Arc<Witnessing>, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            biased;
+            _ = stop.changed() => return,
+            _ = witnessing.wake.notified() => {}
+            _ = ticks.tick() => {}
+        }
+        let round = Arc::clone(&witnessing);
+        if let Err(e) = tokio::task::spawn_blocking(move || round.round()).await {
+            tracing::error!(error = %e, "the witnessing task failed");
+        }
+    }
+}
