@@ -18,9 +18,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use outpost_ledger::witness::Witness;
+use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_ledger::{EntryKind, Ledger};
-use outpost_wallet_core::protocol::Transfer;
 use outpost_wallet_core::protocol::chain::{self, Link};
+use outpost_wallet_core::protocol::cosignature::WitnessKey;
+use outpost_wallet_core::protocol::note::SignedNote;
+use outpost_wallet_core::protocol::{Checkpoint, Transfer};
 use outpost_wallet_core::transport::HttpTransport;
 use outpost_wallet_core::{
     Amount, Currency, EventKind, KdfParams, Pin, SoftwareProtector, SyncOptions, SystemClock, TransferStatus,
@@ -763,8 +767,88 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         verified.is_some(),
         "the exported log verifies offline and extends the checkpoint Ben's phone holds",
     );
+    witnessed_checkpoint(dir, &ledger, &ledger_dir, run)?;
     drop(hq);
     Ok(())
+}
+
+/// Step 14: a witness on loopback cosigns the ledger's checkpoint, and the cosigned note checks.
+fn witnessed_checkpoint(
+    dir: &Path,
+    ledger: &Arc<Ledger>,
+    ledger_dir: &Path,
+    run: &mut Run,
+) -> Result<(), Stop> {
+    step(
+        14,
+        "A witness outside HQ",
+        "A witness that follows this ledger cosigns its checkpoint only after checking it extends what it cosigned before.",
+    );
+    let witness_dir = dir.join("witness");
+    fs::create_dir(&witness_dir).or_stop("making the witness directory")?;
+    let log_key = Checkpoint::verifier_key(&ledger.public_key());
+    let witness =
+        Witness::open(&witness_dir, Some("witness.demo/w1"), &[log_key]).or_stop("starting the witness")?;
+    let witness_key = witness.verifier_key();
+    let server = WitnessServer::start(Arc::new(witness)).or_stop("starting the witness server")?;
+    show("witness", format!("{} with key {witness_key}", server.url));
+    let endpoint: WitnessEndpoint = format!("{}={witness_key}", server.url)
+        .parse::<WitnessEndpoint>()
+        .or_stop("configuring the witness")?;
+    let witnessing = Witnessing::new(Arc::clone(ledger), ledger_dir, vec![endpoint]);
+    witnessing.round();
+    let note = witnessing.latest().map(|w| w.to_note(&ledger.public_key())).unwrap_or_default();
+    for line in note.lines() {
+        say!("         {line}");
+    }
+    let key = WitnessKey::parse(&witness_key).ok();
+    let verified = Checkpoint::from_note(note.as_bytes())
+        .is_ok_and(|c| c.verify(&ledger.public_key()).is_ok())
+        && SignedNote::parse(note.as_bytes()).is_ok_and(|parsed| {
+            parsed
+                .signatures
+                .iter()
+                .any(|s| key.as_ref().is_some_and(|k| k.claims(s) && k.verify(parsed.text, s).is_ok()))
+        });
+    run.check(
+        verified,
+        "the checkpoint note carries the ledger's signature and the witness's cosignature, and both verify",
+    );
+    drop(server);
+    Ok(())
+}
+
+/// A witness's HTTP server on a loopback port, on its own thread; stopped when dropped.
+struct WitnessServer {
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<io::Result<()>>>,
+}
+
+impl WitnessServer {
+    fn start(witness: Arc<Witness>) -> io::Result<WitnessServer> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            runtime.block_on(outpost_ledger::witness::serve(listener, witness, async {
+                let _ = stopped.await;
+            }))
+        });
+        Ok(WitnessServer { url, stop: Some(stop), thread: Some(thread) })
+    }
+}
+
+impl Drop for WitnessServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// Draws `text` as a QR code in the terminal under `caption`, as the phone's screen would show it.
