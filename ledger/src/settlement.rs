@@ -704,6 +704,19 @@ fn claim(
     {
         row.put(conn, now, transfer, id, "evidence")?;
         let paid_id = Transfer::from_bytes(&paid)?.id();
+        if device_lost(conn, &receiver_key)? {
+            // Only a receipt can claim for a device reported lost (it may no longer sync), and
+            // whoever holds the phone signs it: not paid, and its owner is not named for it.
+            return Ok(outcome(
+                id,
+                Outcome::Refused,
+                format!(
+                    "not paid: a receipt from a device reported lost claims a transfer that conflicts with \
+                     transfer {} of the same purse it was already paid",
+                    hex(&paid_id)
+                ),
+            ));
+        }
         let detail = format!(
             "{receiver} claimed transfer {} from purse {} of {}, which conflicts with transfer {} of the same \
              purse it was already paid: its own wallet must have refused it; not paid",
