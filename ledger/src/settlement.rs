@@ -224,6 +224,7 @@ pub(crate) struct Uploads<'c> {
     window: u64,
     uploader: Uploader,
     payees: Payees,
+    tips: Tips,
     outcomes: Vec<TransferOutcome>,
 }
 
@@ -235,21 +236,29 @@ impl<'c> Uploads<'c> {
             window,
             uploader: Uploader { wallet_key },
             payees: Payees::default(),
+            tips: Tips::default(),
             outcomes: Vec::new(),
         }
     }
 
     /// A transfer the wallet sent or received; see [`upload_transfer`].
     pub fn transfer(&mut self, checked: Checked) -> Result<(), LedgerError> {
-        let outcome =
-            upload_transfer(self.conn, self.now, self.window, checked, &self.uploader, &mut self.payees)?;
+        let outcome = upload_transfer(
+            self.conn,
+            self.now,
+            self.window,
+            checked,
+            &self.uploader,
+            &mut self.payees,
+            &mut self.tips,
+        )?;
         self.outcomes.push(outcome);
         Ok(())
     }
 
     /// A transfer the wallet refused as a double spend; see [`upload_evidence`].
     pub fn evidence(&mut self, checked: Checked) -> Result<(), LedgerError> {
-        let outcome = upload_evidence(self.conn, self.now, checked, &self.uploader)?;
+        let outcome = upload_evidence(self.conn, self.now, checked, &self.uploader, &mut self.tips)?;
         self.outcomes.push(outcome);
         Ok(())
     }
@@ -388,6 +397,7 @@ fn upload_transfer(
     checked: Checked,
     uploader: &Uploader,
     payees: &mut Payees,
+    tips: &mut Tips,
 ) -> Result<TransferOutcome, LedgerError> {
     let id = checked.id;
     let (transfer, purse) = match verified_with_purse(conn, checked)? {
@@ -401,7 +411,7 @@ fn upload_transfer(
     }
     let late = is_late(&purse, now, window);
 
-    let slot = read_slot(conn, &purse, &transfer, id)?;
+    let slot = read_slot(conn, tips, &purse, &transfer, id)?;
     if let Some(state) = slot.known {
         return Ok(match state.as_str() {
             "held" if (is_receiver || has_receipt(conn, &id)?) && !late => {
@@ -414,7 +424,9 @@ fn upload_transfer(
         });
     }
 
-    let fraud = prove_any_conflict(conn, now, &purse, &transfer, slot.rival)?;
+    let fraud = prove_any_conflict(conn, now, &purse, &transfer, slot)?;
+    // Every way on from here stores the transfer.
+    tips.stored(&purse.purse_id, Link::of(&transfer));
     if late {
         insert_transfer(conn, now, &transfer, id, "returned")?;
         record_late_spend(conn, now, &purse, &transfer, id)?;
@@ -458,6 +470,7 @@ fn upload_evidence(
     now: u64,
     checked: Checked,
     uploader: &Uploader,
+    tips: &mut Tips,
 ) -> Result<TransferOutcome, LedgerError> {
     let id = checked.id;
     let (transfer, purse) = match verified_with_purse(conn, checked)? {
@@ -467,9 +480,10 @@ fn upload_evidence(
     if uploader.wallet_key != transfer.terms().receiver_key {
         return Ok(outcome(id, Outcome::Refused, "only the transfer's receiver can give it as evidence"));
     }
-    let slot = read_slot(conn, &purse, &transfer, id)?;
+    let slot = read_slot(conn, tips, &purse, &transfer, id)?;
     if slot.known.is_none() {
-        prove_any_conflict(conn, now, &purse, &transfer, slot.rival)?;
+        prove_any_conflict(conn, now, &purse, &transfer, slot)?;
+        tips.stored(&purse.purse_id, Link::of(&transfer));
         insert_transfer(conn, now, &transfer, id, "evidence")?;
     }
     Ok(outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend; not paid"))
@@ -525,21 +539,61 @@ fn has_receipt(conn: &Connection, id: &MessageId) -> Result<bool, LedgerError> {
         > 0)
 }
 
-/// What the ledger holds in a transfer's slot: the transfer itself (its state), or a rival.
+/// What the ledger holds in a transfer's slot: the transfer itself (its state), or a rival; and,
+/// when the slot lies past every stored transfer of the purse, the highest of them.
 struct Slot {
     known: Option<String>,
     rival: Option<Vec<u8>>,
+    /// `Some` when the slot is past the purse's stored transfers: then it is free and its only
+    /// stored neighbour is this one (`None` inside: the purse has none stored).
+    past: Option<Option<Link>>,
+}
+
+/// The highest stored transfer of each purse a sync touches, kept while its transaction runs (no
+/// other writer can store into the purse meanwhile). A new transfer past it has a free slot and
+/// the tip as its only stored neighbour, so a purse's transfers uploaded in order (the common
+/// sync) cost no query for their slot or their neighbours.
+#[derive(Default)]
+pub(crate) struct Tips(HashMap<MessageId, Option<Link>>);
+
+impl Tips {
+    fn tip(&mut self, conn: &Connection, purse_id: &MessageId) -> Result<Option<Link>, LedgerError> {
+        if let Some(tip) = self.0.get(purse_id) {
+            return Ok(*tip);
+        }
+        let highest: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT bytes FROM transfer WHERE purse_id = ?1 ORDER BY seq DESC LIMIT 1")?
+            .query_row([&purse_id[..]], |r| r.get(0))
+            .optional()?;
+        let tip = highest.map(|bytes| Transfer::from_bytes(&bytes).map(|t| Link::of(&t))).transpose()?;
+        self.0.insert(*purse_id, tip);
+        Ok(tip)
+    }
+
+    /// A transfer of the purse is being stored.
+    fn stored(&mut self, purse_id: &MessageId, link: Link) {
+        if let Some(tip) = self.0.get_mut(purse_id)
+            && tip.is_none_or(|tip| tip.seq < link.seq)
+        {
+            *tip = Some(link);
+        }
+    }
 }
 
 /// Reads the transfer's slot in its purse. An id is a hash over the purse and the sequence, so
 /// the transfer, if the ledger already has it, is in this slot too, beside any rival.
 fn read_slot(
     conn: &Connection,
+    tips: &mut Tips,
     purse: &PurseRow,
     transfer: &Transfer,
     id: MessageId,
 ) -> Result<Slot, LedgerError> {
-    let mut slot = Slot { known: None, rival: None };
+    let tip = tips.tip(conn, &purse.purse_id)?;
+    if tip.is_none_or(|tip| tip.seq < transfer.terms().seq) {
+        return Ok(Slot { known: None, rival: None, past: Some(tip) });
+    }
+    let mut slot = Slot { known: None, rival: None, past: None };
     let mut stmt = conn
         .prepare_cached("SELECT transfer_id, state, bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2")?;
     let mut rows = stmt.query(params![&purse.purse_id[..], transfer.terms().seq])?;
@@ -558,31 +612,48 @@ type Found = (Conflict, Option<Vec<u8>>);
 
 /// The first reason a new transfer cannot be honest beside what the ledger holds of its purse,
 /// and the stored transfer it conflicts with (none for a conflict with the declaration). Reads at
-/// most the slot's rival (found by the caller), the nearest stored transfer below and the nearest
-/// above, through the slot index: the pair rule's transitivity makes that enough while the purse
-/// has no proof (docs/adr/0010).
+/// most the slot's rival (found by [`read_slot`]), the nearest stored transfer below and the
+/// nearest above, through the slot index, or only the purse's tip when the slot is past it: the
+/// pair rule's transitivity makes that enough while the purse has no proof (docs/adr/0010).
 fn first_conflict(
     conn: &Connection,
     purse: &PurseRow,
     transfer: &Transfer,
-    rival: Option<Vec<u8>>,
+    slot: Slot,
 ) -> Result<Option<Found>, LedgerError> {
-    if let Some(rival) = rival {
+    if let Some(rival) = slot.rival {
         return Ok(Some((Conflict::SameSlot, Some(rival))));
     }
     let link = Link::of(transfer);
-    for sql in [
-        "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1",
-        "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1",
-    ] {
-        let neighbour: Option<Vec<u8>> = conn
-            .prepare_cached(sql)?
-            .query_row(params![&purse.purse_id[..], link.seq], |r| r.get(0))
-            .optional()?;
-        if let Some(bytes) = neighbour
-            && let Err(conflict) = chain::check_pair(&Link::of(&Transfer::from_bytes(&bytes)?), &link)
-        {
-            return Ok(Some((conflict, Some(bytes))));
+    match slot.past {
+        Some(tip) => {
+            if let Some(tip) = tip
+                && let Err(conflict) = chain::check_pair(&tip, &link)
+            {
+                // Read again only to carry it as proof.
+                let bytes: Vec<u8> = conn
+                    .prepare_cached(
+                        "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2 AND transfer_id = ?3",
+                    )?
+                    .query_row(params![&purse.purse_id[..], tip.seq, &tip.transfer_id[..]], |r| r.get(0))?;
+                return Ok(Some((conflict, Some(bytes))));
+            }
+        }
+        None => {
+            for sql in [
+                "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1",
+                "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1",
+            ] {
+                let neighbour: Option<Vec<u8>> = conn
+                    .prepare_cached(sql)?
+                    .query_row(params![&purse.purse_id[..], link.seq], |r| r.get(0))
+                    .optional()?;
+                if let Some(bytes) = neighbour
+                    && let Err(conflict) = chain::check_pair(&Link::of(&Transfer::from_bytes(&bytes)?), &link)
+                {
+                    return Ok(Some((conflict, Some(bytes))));
+                }
+            }
         }
     }
     if let (Some(last_seq), Some(spent)) = (purse.declared_seq, purse.declared_spent)
@@ -601,9 +672,9 @@ fn prove_any_conflict(
     now: u64,
     purse: &PurseRow,
     transfer: &Transfer,
-    rival: Option<Vec<u8>>,
+    slot: Slot,
 ) -> Result<bool, LedgerError> {
-    let Some((conflict, other)) = first_conflict(conn, purse, transfer, rival)? else {
+    let Some((conflict, other)) = first_conflict(conn, purse, transfer, slot)? else {
         return Ok(false);
     };
     if !purse.proved.any() {
