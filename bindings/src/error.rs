@@ -99,6 +99,11 @@ pub enum WalletError {
     /// The ledger's answer failed its signature, proof or history check; nothing was applied.
     #[error("{reason}")]
     LedgerUntrusted { reason: String },
+    /// The ledger's answer lacks the witness cosignatures this wallet requires (see
+    /// `pin_witnesses`), or they do not check; nothing was applied. Often temporary: the
+    /// ledger's witnesses have not cosigned yet, sync again later.
+    #[error("{reason}")]
+    LedgerNotWitnessed { reason: String },
     /// An exported audit log did not verify.
     #[error("{reason}")]
     AuditFailed { reason: String },
@@ -148,6 +153,10 @@ impl From<wc::WalletError> for WalletError {
                 _ => Self::LedgerUnreachable { reason },
             },
             E::LedgerHistory(_) | E::BadLedgerProof { .. } => Self::LedgerUntrusted { reason },
+            E::Witnesses(wc::protocol::witnessed::WitnessError::BadPolicy { .. }) => {
+                Self::BadMessage { reason }
+            }
+            E::Witnesses(_) => Self::LedgerNotWitnessed { reason },
         }
     }
 }

@@ -133,6 +133,26 @@ impl Wallet {
         done("wallet.pin_ledger_key", self.inner.pin_ledger_key(key))
     }
 
+    /// Requires every later sync answer to carry a ledger checkpoint cosigned by at least
+    /// `threshold` of `witness_keys` (verifier keys as `outpost witness` prints them,
+    /// `name+keyid+base64`). Set at enrolment, beside the ledger key; calling it again replaces
+    /// the policy. An answer that does not meet it fails with `LedgerNotWitnessed` and nothing
+    /// is applied; keys or a threshold that cannot work fail with `BadMessage`.
+    pub fn pin_witnesses(&self, witness_keys: Vec<String>, threshold: u8) -> Result<(), WalletError> {
+        done("wallet.pin_witnesses", self.inner.pin_witnesses(&witness_keys, threshold))
+    }
+
+    /// The witness verifier keys this wallet requires (empty: none pinned).
+    pub fn pinned_witness_keys(&self) -> Result<Vec<String>, WalletError> {
+        let pinned = done("wallet.pinned_witness_keys", self.inner.pinned_witnesses())?;
+        Ok(pinned.map(|(keys, _)| keys.iter().map(ToString::to_string).collect()).unwrap_or_default())
+    }
+
+    /// How many of the pinned witnesses must cosign (0: none pinned).
+    pub fn witness_threshold(&self) -> Result<u8, WalletError> {
+        Ok(done("wallet.witness_threshold", self.inner.pinned_witnesses())?.map_or(0, |(_, t)| t))
+    }
+
     /// The pinned ledger key (hex), or `None` before enrolment.
     pub fn ledger_key(&self) -> Result<Option<String>, WalletError> {
         Ok(done("wallet.ledger_key", self.inner.ledger_key())?.map(|key| hex(&key)))

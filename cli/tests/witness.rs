@@ -1,18 +1,25 @@
 //! `outpost witness` as a separate process on loopback, driven over HTTP with the C2SP
 //! `tlog-witness` request a ledger sends: it cosigns an extension, refuses a fork, an inconsistent
-//! proof and a rollback with the spec's status codes, and keeps what it cosigned across a restart.
+//! proof and a rollback with the spec's status codes, and keeps what it cosigned across a restart;
+//! a ledger serving with it gives wallets that pinned the witness a cosigned checkpoint in every
+//! sync answer, and a wallet requiring more witnesses than cosigned refuses the answer.
 
 mod support;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::Arc;
 
 use data_encoding::BASE64;
 use outpost_wallet_core::merkle::{self, Hash};
 use outpost_wallet_core::protocol::cosignature::WitnessKey;
 use outpost_wallet_core::protocol::note::SignedNote;
+use outpost_wallet_core::protocol::witnessed::WitnessError;
 use outpost_wallet_core::protocol::{Checkpoint, LedgerSigner};
+use outpost_wallet_core::transport::HttpTransport;
+use outpost_wallet_core::wallet::SyncOptions;
+use outpost_wallet_core::{Currency, KdfParams, Pin, SoftwareProtector, Wallet, WalletError, WalletOptions};
 
 struct WitnessProcess {
     child: Child,
@@ -249,4 +256,76 @@ fn the_ledger_serves_its_checkpoint_with_the_witness_cosignature() {
     let line = parsed.signatures.iter().find(|s| key.claims(s)).expect("the witness's cosignature is served");
     key.verify(parsed.text, line).expect("and it verifies over the checkpoint");
     assert!(dir.path().join("hq/witnessed.note").exists(), "the cosigned note is kept");
+}
+
+/// A wallet enrolled with the ledger at `url` (its officer token in `dir/hq/admin.token`), with
+/// the ledger key `ledger_key` pinned.
+fn enrolled_wallet(dir: &Path, name: &str, member_id: &str, url: &str, ledger_key: [u8; 32]) -> Wallet {
+    let protector = Arc::new(SoftwareProtector::create(dir.join(format!("{name}.device.key"))).unwrap());
+    let options = WalletOptions { kdf: KdfParams::INSECURE_FAST_FOR_TESTS, ..WalletOptions::default() };
+    let pin = Pin::new("482916").unwrap();
+    let wallet =
+        Wallet::create(dir.join(format!("{name}.wallet")), &pin, Currency::JPY, protector, options).unwrap();
+    let (_, qr) = wallet.enrolment_request(member_id).unwrap();
+    let token = std::fs::read_to_string(dir.join("hq/admin.token")).unwrap();
+    ureq::post(format!("{url}/v1/officer/members"))
+        .header("Authorization", format!("Bearer {}", token.trim()))
+        .header("Content-Type", "application/json")
+        .send(serde_json::json!({ "enrolment_qr": qr }).to_string())
+        .expect("the officer enrols the wallet");
+    wallet.pin_ledger_key(ledger_key).unwrap();
+    wallet
+}
+
+#[test]
+fn a_wallet_pinning_the_witness_syncs_once_it_cosigned_and_refuses_a_threshold_it_cannot_meet() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start_ledger(dir.path(), &[]);
+    let ledger_vkey = field(&first.lines, "checkpoint verifier key: ").to_owned();
+    let ledger_key: [u8; 32] = data_encoding::HEXLOWER
+        .decode(field(&first.lines, "ledger key: ").as_bytes())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    drop(first);
+    let witness = WitnessProcess::start(dir.path(), &ledger_vkey);
+    let ledger = start_ledger(dir.path(), &["--witness", &format!("{}={}", witness.url, witness.key)]);
+    let url = field(&ledger.lines, "listening on ").to_owned();
+    let name = WitnessKey::parse(&witness.key).unwrap().name().to_owned();
+
+    let aiko = enrolled_wallet(dir.path(), "aiko", "AIKO-0001", &url, ledger_key);
+    aiko.pin_witnesses(std::slice::from_ref(&witness.key), 1).unwrap();
+    let transport = HttpTransport::new(&url);
+    // The ledger witnesses in the background: a sync before the witness's first cosignature is
+    // refused as unwitnessed, and one after it is applied.
+    let mut synced = None;
+    for _ in 0..100 {
+        match aiko.sync(&transport, &SyncOptions::default()) {
+            Ok(report) => {
+                synced = Some(report);
+                break;
+            }
+            Err(WalletError::Witnesses(WitnessError::Missing { .. })) => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => panic!("unexpected refusal: {e}"),
+        }
+    }
+    let report = synced.expect("the witness cosigned within ten seconds");
+    let witnessed = aiko.witnessed_checkpoint().unwrap().expect("the witnessed checkpoint is kept");
+    assert!(witnessed.size >= 1 && witnessed.size <= report.checkpoint_size);
+    let note = ureq::get(format!("{url}/checkpoint")).call().unwrap().body_mut().read_to_string().unwrap();
+    assert!(note.contains(&format!("— {name} ")), "the served note carries the same cosignature");
+
+    // A second witness nobody runs: two of two can never be met, and nothing is applied.
+    let ghost = outpost_wallet_core::protocol::cosignature::Cosigner::from_secret("ghost.example", &[7; 32])
+        .unwrap()
+        .verifier_key();
+    let ben = enrolled_wallet(dir.path(), "ben", "BEN-0002", &url, ledger_key);
+    ben.pin_witnesses(&[witness.key.clone(), ghost], 2).unwrap();
+    match ben.sync(&transport, &SyncOptions::default()) {
+        Err(WalletError::Witnesses(WitnessError::TooFewCosignatures { valid: 1, required: 2 })) => {}
+        other => panic!("expected too few cosignatures, got {other:?}"),
+    }
+    assert_eq!(ben.ledger_checkpoint().unwrap(), None, "nothing from the answer was applied");
 }

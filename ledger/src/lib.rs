@@ -194,6 +194,16 @@ pub struct Ledger {
     policy: Policy,
     /// Copies the log into the database file off the sync path; `None` if it could not start.
     _checkpointer: Option<checkpointer::Checkpointer>,
+    /// The newest checkpoint the witnesses cosigned, set by [`witnessing::Witnessing`] and read
+    /// by every sync answer without waiting on a witness (docs/adr/0013-witnesses.md).
+    witnessed: Mutex<Option<WitnessedNow>>,
+}
+
+/// A cosigned checkpoint and its cosignatures in the compact form sync answers carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WitnessedNow {
+    pub checkpoint: Checkpoint,
+    pub cosignatures: Vec<outpost_wallet_core::protocol::witnessed::CompactCosignature>,
 }
 
 /// The connection, and what the ledger keeps derived from the log it holds: under one lock, so
@@ -271,6 +281,7 @@ impl Ledger {
             clock,
             policy,
             _checkpointer: checkpointer,
+            witnessed: Mutex::new(None),
         })
     }
 
@@ -282,6 +293,15 @@ impl Ledger {
 
     pub fn currency(&self) -> Currency {
         self.currency
+    }
+
+    /// Makes `witnessed` the checkpoint sync answers carry as witnessed.
+    pub(crate) fn set_witnessed(&self, witnessed: WitnessedNow) {
+        *self.witnessed.lock().unwrap_or_else(|e| e.into_inner()) = Some(witnessed);
+    }
+
+    pub(crate) fn witnessed(&self) -> Option<WitnessedNow> {
+        self.witnessed.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn policy(&self) -> &Policy {

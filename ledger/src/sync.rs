@@ -14,6 +14,7 @@ use outpost_wallet_core::protocol::sync::{
     RiskNotice, SyncRequest, SyncResponseBody,
 };
 use outpost_wallet_core::protocol::{MessageId, PurseCertificate, PurseTerms};
+use outpost_wallet_core::protocol::witnessed::WitnessedCheckpoint;
 use outpost_wallet_core::{Amount, MoneyError};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -125,6 +126,16 @@ fn respond(
         // wallet will refuse the shrunken log.
         Vec::new()
     };
+    let witnessed = ledger.witnessed().filter(|w| w.checkpoint.size <= size).map(|w| {
+        // The witnessed checkpoint is an earlier signature over this same log: the tree in hand
+        // proves the fresh one extends it.
+        let consistency = if w.checkpoint.size == 0 || w.checkpoint.size == size {
+            Vec::new()
+        } else {
+            tree.view.consistency_proof(w.checkpoint.size).unwrap_or_default()
+        };
+        WitnessedCheckpoint { checkpoint: w.checkpoint, cosignatures: w.cosignatures, consistency }
+    });
     let mut found = audit::member_leaves(tx, &member.member_id, body.seen_up_to, MAX_SYNC_ENTRIES + 1)?;
     let more = found.len() > MAX_SYNC_ENTRIES;
     found.truncate(MAX_SYNC_ENTRIES);
@@ -179,6 +190,7 @@ fn respond(
         entries,
         seen_up_to,
         more,
+        witnessed,
     })?;
     Ok(response.to_bytes())
 }

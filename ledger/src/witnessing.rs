@@ -21,6 +21,7 @@ use std::time::Duration;
 use outpost_wallet_core::protocol::Checkpoint;
 use outpost_wallet_core::protocol::cosignature::WitnessKey;
 use outpost_wallet_core::protocol::note::SignedNote;
+use outpost_wallet_core::protocol::witnessed::{CompactCosignature, MAX_COSIGNATURES};
 use tokio::sync::{Notify, watch};
 
 use crate::Ledger;
@@ -65,6 +66,23 @@ pub struct Witnessed {
 }
 
 impl Witnessed {
+    /// The checkpoint and the cosignatures by `witnesses`, as sync answers carry them.
+    fn compact(&self, ledger_key: &[u8; 32], witnesses: &[WitnessEndpoint]) -> crate::WitnessedNow {
+        let note = self.to_note(ledger_key);
+        let cosignatures = SignedNote::parse(note.as_bytes())
+            .map(|parsed| {
+                parsed
+                    .signatures
+                    .iter()
+                    .filter(|line| witnesses.iter().any(|w| w.key.claims(line)))
+                    .filter_map(CompactCosignature::from_line)
+                    .take(MAX_COSIGNATURES)
+                    .collect()
+            })
+            .unwrap_or_default();
+        crate::WitnessedNow { checkpoint: self.checkpoint.clone(), cosignatures }
+    }
+
     /// The checkpoint's signed note with the cosignature lines after the ledger's.
     pub fn to_note(&self, ledger_key: &[u8; 32]) -> String {
         let mut note = self.checkpoint.to_note(ledger_key);
@@ -100,6 +118,9 @@ impl Witnessing {
             .http_status_as_error(false)
             .build()
             .new_agent();
+        if let Some(latest) = &latest {
+            ledger.set_witnessed(latest.compact(&ledger.public_key(), &witnesses));
+        }
         let known = Mutex::new(vec![0; witnesses.len()]);
         Witnessing { ledger, file, witnesses, known, latest: Mutex::new(latest), wake: Notify::new(), agent }
     }
@@ -139,6 +160,7 @@ impl Witnessing {
         if let Err(e) = write_atomically(&self.file, witnessed.to_note(&ledger_key).as_bytes()) {
             tracing::error!(file = %self.file.display(), error = %e, "cannot keep the cosigned checkpoint");
         }
+        self.ledger.set_witnessed(witnessed.compact(&ledger_key, &self.witnesses));
         *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(witnessed);
     }
 

@@ -30,6 +30,7 @@ use outpost_wallet_core::protocol::sync::{
     MAX_SYNC_TRANSFERS, OnlinePayment, Outcome, PaymentOutcome, ProvedEntry, PurseDeclaration, PurseOrder,
     RiskNotice, TransferOutcome,
 };
+use outpost_wallet_core::protocol::witnessed::{CompactCosignature, MAX_COSIGNATURES, WitnessedCheckpoint};
 use outpost_wallet_core::protocol::{
     Checkpoint, CheckpointError, LedgerSigner, MAX_MEMBER_ID, MAX_MEMO, MessageId, ProtocolError,
     PurseCertificate, PurseTerms, Receipt, SyncRequest, SyncRequestBody, SyncResponse, SyncResponseBody,
@@ -127,6 +128,11 @@ fn leaves(entries: &[AuditEntry]) -> Vec<Hash> {
 
 fn checkpoint_over(ledger: &LedgerSigner, entries: &[AuditEntry]) -> Checkpoint {
     ledger.checkpoint(entries.len() as u64, merkle::root(&leaves(entries)), NOW + 100)
+}
+
+/// A cosignature as a sync answer carries it (its signature is not checked by the decoder).
+fn cosignature(tag: u8) -> CompactCosignature {
+    CompactCosignature { key_id: u32::from(tag), timestamp: NOW + u64::from(tag), signature: [tag; 64] }
 }
 
 fn outcome(transfer_id: MessageId, outcome: Outcome, reason: &str) -> TransferOutcome {
@@ -262,6 +268,11 @@ impl World {
                 .collect(),
             seen_up_to: log.len() as u64,
             more: true,
+            witnessed: Some(WitnessedCheckpoint {
+                checkpoint: held.clone(),
+                cosignatures: vec![cosignature(1), cosignature(2)],
+                consistency: merkle::consistency_proof(&all, HELD as u64).unwrap(),
+            }),
         };
         let response = self.ledger.sign_sync_response(body).unwrap();
         Exchange { request, held, response }
@@ -300,6 +311,7 @@ impl World {
             entries: Vec::new(),
             seen_up_to: 0,
             more: false,
+            witnessed: None,
         }
     }
 
@@ -322,8 +334,10 @@ const REQUEST_PAYMENTS: usize = 80;
 // Offsets in a bare response body to Alice (member id of 10 bytes): version 1 | request 32 |
 // ledger time 8 | member id 1 + 10 | balance 8 | outcomes u16 | payment outcomes u16 |
 // purse flag u8 | revoked u16 | notices u16 | checkpoint 4 + 113 | consistency u8 + hashes |
-// entries u16 + entries | seen up to 8 | more u8. The tail is addressed from the body's end.
-const BARE_RESPONSE_BODY: usize = 198;
+// entries u16 + entries | seen up to 8 | more u8 | witnessed flag u8 (+ the witnessed checkpoint
+// when 1). The tail is addressed from the body's end, past the witnessed flag.
+const BARE_RESPONSE_BODY: usize = 199;
+const WITNESSED_FLAG: usize = 1;
 const RESPONSE_OUTCOMES: usize = 60;
 const RESPONSE_PAYMENTS: usize = 62;
 const RESPONSE_PURSE_FLAG: usize = 64;
@@ -682,6 +696,57 @@ fn a_sync_response_with_any_bit_flipped_never_verifies() {
     });
 }
 
+/// A bare response carrying a witnessed checkpoint of the empty log with `n` cosignatures and no
+/// proof: ... more u8 | flag 1 | length u32 | checkpoint 113 | count u8 | n × 76 | proof u8.
+fn witnessed_response(w: &World, n: usize) -> (Vec<u8>, usize) {
+    let mut body = w.bare_response_body();
+    body.witnessed = Some(WitnessedCheckpoint {
+        checkpoint: w.ledger.checkpoint(0, merkle::empty_root(), NOW),
+        cosignatures: (0..n).map(|i| cosignature(i as u8)).collect(),
+        consistency: Vec::new(),
+    });
+    let bytes = w.sign_response(body);
+    assert_eq!(bytes.len(), BARE_RESPONSE_BODY + 4 + 113 + 1 + n * 76 + 1 + 64, "the layout");
+    (bytes, BARE_RESPONSE_BODY - WITNESSED_FLAG)
+}
+
+#[test]
+fn a_witnessed_checkpoint_round_trips_and_its_forged_counts_and_flag_are_refused() {
+    let w = world();
+    let (bytes, flag_at) = witnessed_response(&w, MAX_COSIGNATURES);
+    let back = SyncResponse::from_bytes(&bytes).unwrap();
+    assert_eq!(back.body().witnessed.as_ref().unwrap().cosignatures.len(), MAX_COSIGNATURES);
+    let m = |source| malformed("sync response", source);
+    let count_at = flag_at + 1 + 4 + 113;
+    let over = u8::try_from(MAX_COSIGNATURES + 1).unwrap();
+    assert_eq!(
+        SyncResponse::from_bytes(&patched(&bytes, count_at, &[over])).unwrap_err(),
+        m(too_long("cosignatures", MAX_COSIGNATURES + 1, MAX_COSIGNATURES))
+    );
+    let proof_at = bytes.len() - 64 - 1;
+    let over = u8::try_from(MAX_CONSISTENCY_PROOF_LEN + 1).unwrap();
+    assert_eq!(
+        SyncResponse::from_bytes(&patched(&bytes, proof_at, &[over])).unwrap_err(),
+        m(too_long("witnessed consistency proof", MAX_CONSISTENCY_PROOF_LEN + 1, MAX_CONSISTENCY_PROOF_LEN))
+    );
+    assert_eq!(
+        SyncResponse::from_bytes(&patched(&bytes, flag_at, &[2])).unwrap_err(),
+        m(DecodeError::Invalid { what: "witnessed flag", reason: "not 0 or 1" })
+    );
+}
+
+#[test]
+fn signing_a_response_with_more_cosignatures_than_a_sync_carries_is_refused() {
+    let w = world();
+    let mut body = w.bare_response_body();
+    body.witnessed = Some(WitnessedCheckpoint {
+        checkpoint: w.ledger.checkpoint(0, merkle::empty_root(), NOW),
+        cosignatures: (0..=MAX_COSIGNATURES).map(|i| cosignature(i as u8)).collect(),
+        consistency: Vec::new(),
+    });
+    assert!(matches!(w.ledger.sign_sync_response(body), Err(ProtocolError::Invalid { .. })));
+}
+
 #[test]
 fn trailing_bytes_after_a_sync_response_are_refused() {
     let bytes = world().exchange().response.to_bytes();
@@ -693,7 +758,7 @@ fn forged_response_counts_above_the_limits_are_refused_before_the_items_are_read
     let w = world();
     let bare = w.sign_response(w.bare_response_body());
     assert_eq!(bare.len(), BARE_RESPONSE_BODY + 64, "the bare response layout");
-    let entries_at = BARE_RESPONSE_BODY - 11;
+    let entries_at = BARE_RESPONSE_BODY - WITNESSED_FLAG - 11;
     let refused = |bytes: &[u8]| SyncResponse::from_bytes(bytes).unwrap_err();
     let m = |source| malformed("sync response", source);
 
@@ -727,7 +792,7 @@ fn forged_response_counts_above_the_limits_are_refused_before_the_items_are_read
 fn forged_proof_and_log_entry_lengths_above_the_limits_are_refused() {
     let w = world();
     let bare = w.sign_response(w.bare_response_body());
-    let consistency_at = BARE_RESPONSE_BODY - 12;
+    let consistency_at = BARE_RESPONSE_BODY - WITNESSED_FLAG - 12;
     let over = u8::try_from(MAX_CONSISTENCY_PROOF_LEN + 1).unwrap();
     assert_eq!(
         SyncResponse::from_bytes(&patched(&bare, consistency_at, &[over])).unwrap_err(),
@@ -743,7 +808,7 @@ fn forged_proof_and_log_entry_lengths_above_the_limits_are_refused() {
     body.entries = vec![ProvedEntry { leaf: vec![7; 10], proof: Vec::new() }];
     let one = w.sign_response(body);
     assert_eq!(one.len(), BARE_RESPONSE_BODY + 4 + 10 + 1 + 64, "the layout");
-    let end = one.len() - 64;
+    let end = one.len() - 64 - WITNESSED_FLAG;
     let over = u8::try_from(MAX_INCLUSION_PROOF_LEN + 1).unwrap();
     assert_eq!(
         SyncResponse::from_bytes(&patched(&one, end - 10, &[over])).unwrap_err(),
@@ -769,7 +834,7 @@ fn response_flags_and_codes_outside_their_sets_are_refused() {
         invalid("purse flag", "not 0 or 1")
     );
     assert_eq!(
-        SyncResponse::from_bytes(&patched(&bare, BARE_RESPONSE_BODY - 1, &[2])).unwrap_err(),
+        SyncResponse::from_bytes(&patched(&bare, BARE_RESPONSE_BODY - WITNESSED_FLAG - 1, &[2])).unwrap_err(),
         invalid("more", "not 0 or 1")
     );
 

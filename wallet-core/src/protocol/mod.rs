@@ -37,6 +37,7 @@ mod purse;
 mod receipt;
 mod request;
 pub mod sync;
+pub mod witnessed;
 mod transfer;
 
 pub use checkpoint::{Checkpoint, CheckpointError};

@@ -10,12 +10,14 @@
 //!
 //! The response is signed by the ledger and names the request it answers. It carries the results,
 //! the member's online balance, a new purse certificate, the revocation list, risk notices, a
-//! signed [`Checkpoint`] with a consistency proof from the wallet's last one, and the log entries
-//! that moved the member's money, each with its inclusion proof.
+//! signed [`Checkpoint`] with a consistency proof from the wallet's last one, the log entries
+//! that moved the member's money, each with its inclusion proof, and the newest checkpoint the
+//! ledger's witnesses cosigned, with a consistency proof to the fresh one ([`super::witnessed`]).
 //!
 //! Both are bounded: a decoder refuses counts and lengths above the limits below before it
 //! allocates for them.
 
+use super::witnessed::{self, WitnessedCheckpoint};
 use super::{
     Checkpoint, Kind, MAX_MEMO, MessageId, ProtocolError, PurseCertificate, Receipt, Signed, Transfer,
     check_len,
@@ -25,7 +27,8 @@ use crate::identity::Identity;
 use crate::merkle::{Hash, MAX_CONSISTENCY_PROOF_LEN, MAX_INCLUSION_PROOF_LEN};
 
 const REQUEST: Kind = Kind { domain: "outpost/sync-request/v1", name: "sync request", version: 1 };
-const RESPONSE: Kind = Kind { domain: "outpost/sync-response/v1", name: "sync response", version: 1 };
+/// Version 2 added the witnessed checkpoint (docs/adr/0013-witnesses.md).
+const RESPONSE: Kind = Kind { domain: "outpost/sync-response/v2", name: "sync response", version: 2 };
 
 /// Largest sync request or response, in bytes. The ledger refuses larger bodies before reading
 /// them; a wallet with more to say syncs again.
@@ -213,6 +216,9 @@ pub struct SyncResponseBody {
     pub seen_up_to: u64,
     /// More entries wait: sync again.
     pub more: bool,
+    /// The newest checkpoint the ledger holds witness cosignatures for, with a consistency proof
+    /// to `checkpoint`; `None` when no witness has cosigned yet (see [`super::witnessed`]).
+    pub witnessed: Option<WitnessedCheckpoint>,
 }
 
 /// A signed sync response. Its fields mean nothing until [`SyncResponse::verify`] succeeds.
@@ -444,6 +450,7 @@ impl SyncResponseBody {
             write_hashes(&mut w, &e.proof);
         }
         w.u64(self.seen_up_to).u8(u8::from(self.more));
+        witnessed::write(&mut w, self.witnessed.as_ref())?;
         let body = w.finish();
         if body.len() + 64 > MAX_SYNC_BYTES {
             return Err(ProtocolError::Invalid { message: name, reason: "larger than one sync carries" });
@@ -528,6 +535,7 @@ impl SyncResponse {
             1 => true,
             _ => return Err(m(DecodeError::Invalid { what: "more", reason: "not 0 or 1" })),
         };
+        let witnessed = witnessed::read(&mut r)?;
         r.finish().map_err(&m)?;
         let body = SyncResponseBody {
             request,
@@ -544,6 +552,7 @@ impl SyncResponse {
             entries,
             seen_up_to,
             more,
+            witnessed,
         };
         Ok(Self { body, signed })
     }

@@ -38,6 +38,7 @@ pub mod fixture;
 mod payments;
 mod records;
 mod sync;
+mod witnesses;
 
 pub(crate) use payments::short_id;
 pub use payments::{Accepted, Confirmed, CreatedRequest, Direction, HistoryEntry, Payment};
@@ -128,6 +129,10 @@ pub enum WalletError {
     LedgerHistory(#[from] crate::protocol::CheckpointError),
     #[error("the ledger's answer does not prove what it claims ({reason}); nothing from it was applied")]
     BadLedgerProof { reason: String },
+    /// The answer does not meet the witness policy pinned with [`Wallet::pin_witnesses`] (or the
+    /// policy given could not be pinned). Nothing from the answer was applied.
+    #[error("{0}; nothing from the ledger's answer was applied")]
+    Witnesses(#[from] crate::protocol::witnessed::WitnessError),
 }
 
 impl From<LogError> for WalletError {

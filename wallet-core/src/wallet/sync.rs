@@ -23,7 +23,7 @@ use rusqlite::{Transaction, params};
 
 use super::payments::{Rows, read_ledger_key, short_id};
 use super::records::{PurseRecord, TransferRecord, TransferStatus};
-use super::{Wallet, WalletError, row};
+use super::{Wallet, WalletError, row, witnesses};
 use crate::audit::{Account, AuditEntry, EntryKind};
 use crate::encoding::{DecodeError, Reader, Writer};
 use crate::event_log::EventKind;
@@ -310,9 +310,23 @@ impl Wallet {
             if let Some(held) = read_checkpoint(store.conn(), key, wallet_id)? {
                 body.checkpoint.check_extends(&held, &body.consistency)?;
             }
+            // Then the witnesses, when the wallet requires them: an answer whose log no pinned
+            // witness saw is refused whole (docs/adr/0013-witnesses.md).
+            let witnessed = match witnesses::read_policy(store.conn(), key, wallet_id)? {
+                Some(policy) => Some(policy.check(
+                    &prepared.ledger_key,
+                    &body.checkpoint,
+                    body.witnessed.as_ref(),
+                    witnesses::read_witnessed(store.conn(), key, wallet_id)?.as_ref(),
+                )?),
+                None => None,
+            };
             let entries = proved_entries(&body)?;
             let tx = store.write()?;
             self.apply_body(&tx, key, &body, &entries, report)?;
+            if let Some(witnessed) = witnessed {
+                write_setting(&tx, key, wallet_id, witnesses::WITNESSED, &witnessed.to_bytes())?;
+            }
             tx.commit()?;
             Ok(body.more)
         })
@@ -517,11 +531,11 @@ fn unsettled(
     Ok(out)
 }
 
-fn tampered(name: &str) -> WalletError {
+pub(super) fn tampered(name: &str) -> WalletError {
     VaultError::Tampered { table: "setting", id: name.into() }.into()
 }
 
-fn read_setting(
+pub(super) fn read_setting(
     conn: &rusqlite::Connection,
     key: &DataKey,
     wallet_id: &[u8; 16],

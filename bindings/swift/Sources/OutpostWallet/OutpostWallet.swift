@@ -1439,6 +1439,20 @@ public protocol WalletProtocol: AnyObject, Sendable {
     func pinLedgerKey(ledgerKey: String) throws 
     
     /**
+     * Requires every later sync answer to carry a ledger checkpoint cosigned by at least
+     * `threshold` of `witness_keys` (verifier keys as `outpost witness` prints them,
+     * `name+keyid+base64`). Set at enrolment, beside the ledger key; calling it again replaces
+     * the policy. An answer that does not meet it fails with `LedgerNotWitnessed` and nothing
+     * is applied; keys or a threshold that cannot work fail with `BadMessage`.
+     */
+    func pinWitnesses(witnessKeys: [String], threshold: UInt8) throws 
+    
+    /**
+     * The witness verifier keys this wallet requires (empty: none pinned).
+     */
+    func pinnedWitnessKeys() throws  -> [String]
+    
+    /**
      * Reads a scanned payment request without paying it, for the confirm screen. Checks what
      * paying would (signature, expiry, currency); works while locked; stores nothing.
      */
@@ -1480,6 +1494,11 @@ public protocol WalletProtocol: AnyObject, Sendable {
      * first bad entry.
      */
     func verifyLog() throws  -> LogCheck
+    
+    /**
+     * How many of the pinned witnesses must cosign (0: none pinned).
+     */
+    func witnessThreshold() throws  -> UInt8
     
 }
 /**
@@ -1860,6 +1879,35 @@ open func pinLedgerKey(ledgerKey: String)throws   {try rustCallWithError(FfiConv
 }
     
     /**
+     * Requires every later sync answer to carry a ledger checkpoint cosigned by at least
+     * `threshold` of `witness_keys` (verifier keys as `outpost witness` prints them,
+     * `name+keyid+base64`). Set at enrolment, beside the ledger key; calling it again replaces
+     * the policy. An answer that does not meet it fails with `LedgerNotWitnessed` and nothing
+     * is applied; keys or a threshold that cannot work fail with `BadMessage`.
+     */
+open func pinWitnesses(witnessKeys: [String], threshold: UInt8)throws   {try rustCallWithError(FfiConverterTypeWalletError_lift) {
+        uniffiCallStatus in
+    uniffi_outpost_ffi_fn_method_wallet_pin_witnesses(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceString.lower(witnessKeys),
+        FfiConverterUInt8.lower(threshold),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The witness verifier keys this wallet requires (empty: none pinned).
+     */
+open func pinnedWitnessKeys()throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeWalletError_lift) {
+        uniffiCallStatus in
+    uniffi_outpost_ffi_fn_method_wallet_pinned_witness_keys(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Reads a scanned payment request without paying it, for the confirm screen. Checks what
      * paying would (signature, expiry, currency); works while locked; stores nothing.
      */
@@ -1951,6 +1999,18 @@ open func verifyLog()throws  -> LogCheck  {
     return try  FfiConverterTypeLogCheck_lift(try rustCallWithError(FfiConverterTypeWalletError_lift) {
         uniffiCallStatus in
     uniffi_outpost_ffi_fn_method_wallet_verify_log(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many of the pinned witnesses must cosign (0: none pinned).
+     */
+open func witnessThreshold()throws  -> UInt8  {
+    return try  FfiConverterUInt8.lift(try rustCallWithError(FfiConverterTypeWalletError_lift) {
+        uniffiCallStatus in
+    uniffi_outpost_ffi_fn_method_wallet_witness_threshold(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -4371,6 +4431,13 @@ enum WalletError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case LedgerUntrusted(reason: String
     )
     /**
+     * The ledger's answer lacks the witness cosignatures this wallet requires (see
+     * `pin_witnesses`), or they do not check; nothing was applied. Often temporary: the
+     * ledger's witnesses have not cosigned yet, sync again later.
+     */
+    case LedgerNotWitnessed(reason: String
+    )
+    /**
      * An exported audit log did not verify.
      */
     case AuditFailed(reason: String
@@ -4503,10 +4570,13 @@ public struct FfiConverterTypeWalletError: FfiConverterRustBuffer {
         case 23: return .LedgerUntrusted(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 24: return .AuditFailed(
+        case 24: return .LedgerNotWitnessed(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 25: return .Internal(
+        case 25: return .AuditFailed(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 26: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -4650,13 +4720,18 @@ public struct FfiConverterTypeWalletError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .AuditFailed(reason):
+        case let .LedgerNotWitnessed(reason):
             writeInt(&buf, Int32(24))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Internal(reason):
+        case let .AuditFailed(reason):
             writeInt(&buf, Int32(25))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Internal(reason):
+            writeInt(&buf, Int32(26))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -5158,6 +5233,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_outpost_ffi_checksum_method_wallet_pin_ledger_key() != 1597) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_outpost_ffi_checksum_method_wallet_pin_witnesses() != 31216) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_outpost_ffi_checksum_method_wallet_pinned_witness_keys() != 63012) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_outpost_ffi_checksum_method_wallet_read_request() != 54812) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5177,6 +5258,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_outpost_ffi_checksum_method_wallet_verify_log() != 64379) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_outpost_ffi_checksum_method_wallet_witness_threshold() != 20154) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_outpost_ffi_checksum_constructor_wallet_create() != 19416) {

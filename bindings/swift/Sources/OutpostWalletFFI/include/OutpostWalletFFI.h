@@ -494,6 +494,16 @@ RustBuffer uniffi_outpost_ffi_fn_method_wallet_pay_request(uint64_t ptr, RustBuf
 void uniffi_outpost_ffi_fn_method_wallet_pin_ledger_key(uint64_t ptr, RustBuffer ledger_key, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_PIN_WITNESSES
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_PIN_WITNESSES
+void uniffi_outpost_ffi_fn_method_wallet_pin_witnesses(uint64_t ptr, RustBuffer witness_keys, uint8_t threshold, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_PINNED_WITNESS_KEYS
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_PINNED_WITNESS_KEYS
+RustBuffer uniffi_outpost_ffi_fn_method_wallet_pinned_witness_keys(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_READ_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_READ_REQUEST
 RustBuffer uniffi_outpost_ffi_fn_method_wallet_read_request(uint64_t ptr, RustBuffer request_qr, RustCallStatus *_Nonnull out_status
@@ -527,6 +537,11 @@ RustBuffer uniffi_outpost_ffi_fn_method_wallet_verify_audit_export(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_VERIFY_LOG
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_VERIFY_LOG
 RustBuffer uniffi_outpost_ffi_fn_method_wallet_verify_log(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_WITNESS_THRESHOLD
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_WITNESS_THRESHOLD
+uint8_t uniffi_outpost_ffi_fn_method_wallet_witness_threshold(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLETERROR_UNIFFI_TRAIT_DISPLAY
@@ -1050,6 +1065,18 @@ uint16_t uniffi_outpost_ffi_checksum_method_wallet_pin_ledger_key(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_PIN_WITNESSES
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_PIN_WITNESSES
+uint16_t uniffi_outpost_ffi_checksum_method_wallet_pin_witnesses(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_PINNED_WITNESS_KEYS
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_PINNED_WITNESS_KEYS
+uint16_t uniffi_outpost_ffi_checksum_method_wallet_pinned_witness_keys(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_READ_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_READ_REQUEST
 uint16_t uniffi_outpost_ffi_checksum_method_wallet_read_request(void
@@ -1089,6 +1116,12 @@ uint16_t uniffi_outpost_ffi_checksum_method_wallet_verify_audit_export(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_VERIFY_LOG
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_VERIFY_LOG
 uint16_t uniffi_outpost_ffi_checksum_method_wallet_verify_log(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_WITNESS_THRESHOLD
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_WITNESS_THRESHOLD
+uint16_t uniffi_outpost_ffi_checksum_method_wallet_witness_threshold(void
     
 );
 #endif
