@@ -190,11 +190,74 @@ pub struct Payment {
     pub transfer_id: String,
     pub amount: Money,
     pub qr_text: String,
+    /// What the payee's request showed of the ledger.
+    pub checkpoint_seen: CheckpointSeen,
+    /// Plain words to show the member about it, when there is something to say.
+    pub checkpoint_notice: Option<String>,
 }
 
 impl From<wc::Payment> for Payment {
     fn from(p: wc::Payment) -> Self {
-        Self { transfer_id: hex(&p.transfer_id), amount: p.amount.into(), qr_text: p.qr_text }
+        Self {
+            transfer_id: hex(&p.transfer_id),
+            amount: p.amount.into(),
+            qr_text: p.qr_text,
+            checkpoint_notice: p.checkpoint_seen.notice(),
+            checkpoint_seen: p.checkpoint_seen.into(),
+        }
+    }
+}
+
+/// What the other phone's ledger checkpoint told this wallet. The payment is never refused for
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum CheckpointSeen {
+    /// No checkpoint shown, or none held here to compare with.
+    NotShown,
+    /// Both phones hold the same checkpoint.
+    Same { size: u64 },
+    /// Another size: kept, and checked with the ledger at the next sync.
+    KeptForCheck { held_size: u64, seen_size: u64 },
+    /// The ledger signed two different logs of `size` entries: proof kept, sent at the next sync.
+    LedgerForked { size: u64 },
+    /// Not signed by this wallet's ledger: ignored.
+    NotFromOurLedger,
+}
+
+impl From<wc::wallet::CheckpointSeen> for CheckpointSeen {
+    fn from(seen: wc::wallet::CheckpointSeen) -> Self {
+        use wc::wallet::CheckpointSeen as S;
+        match seen {
+            S::NotShown => Self::NotShown,
+            S::Same { size } => Self::Same { size },
+            S::KeptForCheck { held_size, seen_size } => Self::KeptForCheck { held_size, seen_size },
+            S::LedgerForked { size } => Self::LedgerForked { size },
+            S::NotFromOurLedger => Self::NotFromOurLedger,
+        }
+    }
+}
+
+/// Two checkpoints the ledger signed for one log size with different roots: proof it forked its
+/// log. Each is also given as a C2SP signed note anyone can check.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ForkProof {
+    pub held: LedgerCheckpoint,
+    pub seen: LedgerCheckpoint,
+    pub held_note: String,
+    pub seen_note: String,
+    /// Device time when the pair was found, Unix seconds.
+    pub found_at: u64,
+}
+
+impl ForkProof {
+    pub(crate) fn new(proof: wc::wallet::ForkProof, ledger_key: &[u8; 32]) -> Self {
+        Self {
+            held_note: proof.held.to_note(ledger_key),
+            seen_note: proof.seen.to_note(ledger_key),
+            held: proof.held.into(),
+            seen: proof.seen.into(),
+            found_at: proof.found_at,
+        }
     }
 }
 
@@ -232,6 +295,10 @@ pub struct Confirmed {
     pub transfer_id: String,
     pub amount: Money,
     pub already_confirmed: bool,
+    /// What the receipt showed of the ledger.
+    pub checkpoint_seen: CheckpointSeen,
+    /// Plain words to show the member about it, when there is something to say.
+    pub checkpoint_notice: Option<String>,
 }
 
 impl From<wc::Confirmed> for Confirmed {
@@ -240,6 +307,8 @@ impl From<wc::Confirmed> for Confirmed {
             transfer_id: hex(&c.transfer_id),
             amount: c.amount.into(),
             already_confirmed: c.already_confirmed,
+            checkpoint_notice: c.checkpoint_seen.notice(),
+            checkpoint_seen: c.checkpoint_seen.into(),
         }
     }
 }

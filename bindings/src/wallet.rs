@@ -16,8 +16,9 @@ use crate::error::{WalletError, hex, unhex32};
 use crate::log::{LogLevel, emit};
 use crate::protector::{self, KeyProtector};
 use crate::records::{
-    Accepted, AuditSummary, Balances, Confirmed, Contact, HistoryEntry, Identity, LedgerCheckpoint, LogCheck,
-    Money, Payment, PaymentRequest, RequestPreview, RiskNotice, SyncReport, WalletEvent,
+    Accepted, AuditSummary, Balances, Confirmed, Contact, ForkProof, HistoryEntry, Identity,
+    LedgerCheckpoint, LogCheck, Money, Payment, PaymentRequest, RequestPreview, RiskNotice, SyncReport,
+    WalletEvent,
 };
 use crate::transport::{self, SyncTransport};
 
@@ -300,6 +301,15 @@ impl Wallet {
     /// The newest ledger checkpoint this wallet holds, verified when it arrived.
     pub fn ledger_checkpoint(&self) -> Result<Option<LedgerCheckpoint>, WalletError> {
         Ok(done("wallet.ledger_checkpoint", self.inner.ledger_checkpoint())?.map(LedgerCheckpoint::from))
+    }
+
+    /// Proofs that the ledger forked its log, found by comparing checkpoints with other phones.
+    /// Kept whether or not the ledger accepted them; each checkpoint is also a signed note.
+    pub fn fork_proofs(&self) -> Result<Vec<ForkProof>, WalletError> {
+        let key = done("wallet.fork_proofs", self.inner.ledger_key())?
+            .ok_or_else(|| WalletError::NotEnrolled { reason: wc::WalletError::NotEnrolled.to_string() })?;
+        let proofs = done("wallet.fork_proofs", self.inner.fork_proofs())?;
+        Ok(proofs.into_iter().map(|p| ForkProof::new(p, &key)).collect())
     }
 
     /// Audits an exported ledger log offline under the pinned ledger key, and checks that it

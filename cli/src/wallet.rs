@@ -131,6 +131,15 @@ enum WalletCommand {
     /// Exits non-zero, naming the first broken entry, if anything in the log was altered.
     #[command(after_help = "Example:\n  outpost wallet verify --wallet aiko.wallet")]
     Verify,
+
+    /// Print the proofs this wallet holds that the ledger forked its log, as signed notes.
+    ///
+    /// A proof is two checkpoints the ledger signed for the same number of entries with
+    /// different roots, one held here and one shown by another phone in a payment. Each is
+    /// printed as a C2SP signed note, checkable with the ledger's public key by anyone. Kept
+    /// whether or not the ledger accepted the proof at a sync.
+    #[command(after_help = "Example:\n  outpost wallet fork-proofs --wallet aiko.wallet > fork.txt")]
+    ForkProofs,
 }
 
 #[derive(Debug, Args)]
@@ -268,6 +277,7 @@ pub fn run(args: WalletArgs) -> Result<(), Error> {
             sync(&files.open_unlocked()?, &args, &hq, given_key)
         }
         WalletCommand::Verify => verify(&files.open_unlocked()?),
+        WalletCommand::ForkProofs => fork_proofs(&files.open_unlocked()?),
     }
 }
 
@@ -459,6 +469,9 @@ fn request(wallet: &Wallet, args: &RequestArgs, showing: Showing) -> Result<(), 
 fn pay(wallet: &Wallet, args: &PayArgs, request: &str, showing: Showing) -> Result<(), Error> {
     let amount = args.amount.as_deref().map(|text| parse_amount(text, wallet.currency())).transpose()?;
     let payment = wallet.pay_request(request, amount, &args.memo)?;
+    if let Some(notice) = payment.checkpoint_seen.notice() {
+        eprintln!("{notice}");
+    }
     println!(
         "Paid {} from the offline purse: transfer {}, saved in the wallet before it is shown.",
         payment.amount,
@@ -501,6 +514,9 @@ fn accept(wallet: &Wallet, transfer: &str, showing: Showing) -> Result<(), Error
 
 fn confirm(wallet: &Wallet, receipt: &str) -> Result<(), Error> {
     let confirmed = wallet.confirm_receipt(receipt)?;
+    if let Some(notice) = confirmed.checkpoint_seen.notice() {
+        eprintln!("{notice}");
+    }
     let already = if confirmed.already_confirmed { " (it already was)" } else { "" };
     println!(
         "Transfer {} of {} is delivered{already}: the receiver signed for it.",
@@ -636,6 +652,31 @@ fn print_sync_report(report: &SyncReport, purse_asked: bool, had_checkpoint: boo
             report.checkpoint_size
         );
     }
+}
+
+/// Prints each fork proof as its two checkpoints, in the signed-note form anyone can check with
+/// the ledger's public key and standard tools.
+fn fork_proofs(wallet: &Wallet) -> Result<(), Error> {
+    let proofs = wallet.fork_proofs()?;
+    let Some(key) = wallet.ledger_key()? else {
+        println!("This wallet has pinned no ledger key yet, so it holds no proof about a ledger.");
+        return Ok(());
+    };
+    if proofs.is_empty() {
+        println!("No proof that the ledger forked its log: every checkpoint compared so far agreed.");
+        return Ok(());
+    }
+    for (n, proof) in proofs.iter().enumerate() {
+        println!(
+            "Proof {}: the ledger signed two different logs of {} entries (found at {}).",
+            n + 1,
+            proof.held.size,
+            proof.found_at
+        );
+        println!("Checkpoint held by this wallet:\n{}", proof.held.to_note(&key));
+        println!("Checkpoint shown by another phone:\n{}", proof.seen.to_note(&key));
+    }
+    Ok(())
 }
 
 fn verify(wallet: &Wallet) -> Result<(), Error> {

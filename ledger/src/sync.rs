@@ -13,8 +13,8 @@ use outpost_wallet_core::protocol::sync::{
     MAX_SYNC_ENTRIES, MAX_SYNC_NOTICES, MAX_SYNC_REVOKED, OnlinePayment, PaymentOutcome, ProvedEntry,
     RiskNotice, SyncRequest, SyncResponseBody,
 };
-use outpost_wallet_core::protocol::{MessageId, PurseCertificate, PurseTerms};
 use outpost_wallet_core::protocol::witnessed::WitnessedCheckpoint;
+use outpost_wallet_core::protocol::{EquivocationProof, MessageId, PurseCertificate, PurseTerms};
 use outpost_wallet_core::{Amount, MoneyError};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -63,6 +63,9 @@ fn answer(
             .subject(request_hash)
             .device_time(body.device_time);
         audit::append(tx, now, entry)?;
+        for proof in request.equivocations() {
+            record_equivocation(ledger, tx, now, &member_id, proof)?;
+        }
 
         let mut uploads = Uploads::new(tx, now, window, body.wallet_key);
         for transfer in checked.by_ref().take(body.transfers.len()) {
@@ -100,6 +103,36 @@ fn answer(
         .execute(params![&body.wallet_key[..], &body.request_id[..], &request_hash[..], response, now as i64])?;
         Ok(response)
     })
+}
+
+/// Records a member's proof that this ledger signed two checkpoints of one size with different
+/// roots (docs/adr/0014). An honest ledger cannot be shown one, since it never signs a fork
+/// (docs/adr/0011); recording it anyway puts the proof in every audit export. A proof that does
+/// not verify under this ledger's key proves nothing and is left out.
+fn record_equivocation(
+    ledger: &Ledger,
+    tx: &Connection,
+    now: u64,
+    member_id: &str,
+    proof: &EquivocationProof,
+) -> Result<(), LedgerError> {
+    if let Err(e) = proof.verify(&ledger.public_key()) {
+        tracing::warn!(member = %member_id, error = %e, "equivocation proof refused");
+        return Ok(());
+    }
+    tracing::error!(member = %member_id, size = proof.size(), "a member proved this ledger signed two logs of one size");
+    let detail = format!(
+        "{member_id} reported two checkpoints signed by this ledger for {} entries with different roots \
+         ({} and {}): the ledger forked its log",
+        proof.size(),
+        hex(&proof.first.root[..6]),
+        hex(&proof.second.root[..6]),
+    );
+    let entry = NewEntry::new(EntryKind::EquivocationReported, member_id, detail)
+        .subject(proof.id())
+        .evidence(proof.to_bytes());
+    audit::append(tx, now, entry)?;
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -283,3 +283,178 @@ fn a_ledger_whose_database_was_edited_answers_503_with_the_reason_over_http() {
     server.stop();
     assert!(logs().contains("REFUSING TO SIGN"), "{}", logs());
 }
+
+/// A second ledger process started on a consistent copy of the first's directory, key included:
+/// the insider's way to show one phone a history the other never sees.
+fn clone_ledger(unit: &support::Unit) -> Ledger {
+    let from = unit.dir.path().join("ledger");
+    let to = unit.dir.path().join("ledger-clone");
+    std::fs::create_dir(&to).unwrap();
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        if !name.starts_with("ledger.db") {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+        }
+    }
+    let db = rusqlite::Connection::open(from.join("ledger.db")).unwrap();
+    db.execute("VACUUM INTO ?1", [to.join("ledger.db").to_str().unwrap()]).unwrap();
+    Ledger::open(&to, Currency::JPY, unit.clock.clone()).unwrap()
+}
+
+/// Two phones synced with two copies of one ledger that were then fed different entries: each
+/// holds a validly signed checkpoint of the same size, with a different root.
+fn forked_phones() -> (support::Unit, Arc<Ledger>, outpost_wallet_core::Wallet, outpost_wallet_core::Wallet) {
+    let unit = support::Unit::new();
+    unit.tampered.set(true);
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let bea = unit.member("bea", "BEA-0002");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.load_purse(&aiko, 5_000);
+    unit.sync(&bea);
+    let clone = Arc::new(clone_ledger(&unit));
+    unit.ledger.credit("AIKO-0001", yen(1_000), "allowance").unwrap();
+    unit.sync(&aiko);
+    clone.credit("BEA-0002", yen(3_000), "allowance").unwrap();
+    bea.sync(&support::InProcess(clone.clone()), &Default::default()).unwrap();
+    let (a, b) = (aiko.ledger_checkpoint().unwrap().unwrap(), bea.ledger_checkpoint().unwrap().unwrap());
+    assert_eq!(a.size, b.size, "the two copies must sign the same size for this test");
+    assert_ne!(a.root, b.root);
+    (unit, clone, aiko, bea)
+}
+
+#[test]
+fn phones_that_hold_two_histories_of_one_size_catch_the_ledger_in_a_handshake_and_still_pay() {
+    use outpost_wallet_core::wallet::CheckpointSeen;
+    let (_unit, _clone, aiko, bea) = forked_phones();
+    let size = aiko.ledger_checkpoint().unwrap().unwrap().size;
+    let request = bea.create_request(Some(yen(500)), "tea", 600).unwrap();
+    let payment = aiko.pay_request(&request.qr_text, None, "").unwrap();
+    assert_eq!(payment.checkpoint_seen, CheckpointSeen::LedgerForked { size });
+    assert!(payment.checkpoint_seen.notice().unwrap().contains("two different versions of its log"));
+    let accepted = bea.accept(&payment.qr_text).unwrap();
+    let confirmed = aiko.confirm_receipt(&accepted.receipt_qr).unwrap();
+    assert_eq!(confirmed.checkpoint_seen, CheckpointSeen::LedgerForked { size });
+
+    let proofs = aiko.fork_proofs().unwrap();
+    assert_eq!(proofs.len(), 1, "the same pair seen twice is kept once");
+    let ledger_key = aiko.ledger_key().unwrap().unwrap();
+    let proof = &proofs[0];
+    proof.held.verify(&ledger_key).unwrap();
+    proof.seen.verify(&ledger_key).unwrap();
+    assert!(proof.held.conflicts_with(&proof.seen));
+    assert_eq!(proof.seen, bea.ledger_checkpoint().unwrap().unwrap());
+}
+
+#[test]
+fn a_fork_proof_caught_by_phones_reaches_the_ledgers_audit_export_at_the_next_sync() {
+    use outpost_wallet_core::audit::{self, EntryKind as Kind};
+    use outpost_wallet_core::protocol::EquivocationProof;
+    let (unit, _clone, aiko, bea) = forked_phones();
+    let request = bea.create_request(Some(yen(500)), "tea", 600).unwrap();
+    aiko.pay_request(&request.qr_text, None, "").unwrap();
+    unit.sync(&aiko);
+
+    let export = unit.ledger.export_audit().unwrap();
+    let reported: Vec<_> = export.entries.iter().filter(|e| e.kind == Kind::EquivocationReported).collect();
+    assert_eq!(reported.len(), 1, "one report, from the phone that caught it");
+    assert_eq!(reported[0].member_id, "AIKO-0001");
+    let proof = EquivocationProof::from_bytes(&reported[0].evidence[0]).unwrap();
+    let ledger_key = unit.ledger.public_key();
+    proof.verify(&ledger_key).unwrap();
+    let held = &aiko.fork_proofs().unwrap()[0];
+    assert_eq!(proof, EquivocationProof::new(held.held.clone(), held.seen.clone()).unwrap());
+    audit::audit_log(&export.entries, &export.checkpoint, &ledger_key)
+        .expect("the export still audits clean");
+
+    unit.sync(&aiko);
+    let again = unit.ledger.audit_entries(0, u32::MAX).unwrap();
+    assert_eq!(again.iter().filter(|e| e.kind == Kind::EquivocationReported).count(), 1, "sent once");
+    assert_eq!(aiko.fork_proofs().unwrap().len(), 1, "kept after it was sent");
+}
+
+#[test]
+fn an_offline_audit_refuses_an_equivocation_entry_whose_proof_does_not_hold() {
+    use outpost_wallet_core::audit::{self, EntryKind as Kind};
+    let (unit, _clone, aiko, bea) = forked_phones();
+    let request = bea.create_request(Some(yen(500)), "tea", 600).unwrap();
+    aiko.pay_request(&request.qr_text, None, "").unwrap();
+    unit.sync(&aiko);
+    let mut export = unit.ledger.export_audit().unwrap();
+    let at = export.entries.iter().position(|e| e.kind == Kind::EquivocationReported).unwrap();
+    export.entries[at].subject[0] ^= 1;
+    // Re-signed by an insider with the ledger's key file, so only the entry's own check can fail.
+    let secret: [u8; 32] =
+        std::fs::read(unit.dir.path().join("ledger/ledger.key")).unwrap().try_into().unwrap();
+    let leaves: Vec<_> = export.entries.iter().map(|e| e.leaf_hash()).collect();
+    let checkpoint = outpost_wallet_core::protocol::LedgerSigner::from_secret(&secret).checkpoint(
+        leaves.len() as u64,
+        outpost_wallet_core::merkle::root(&leaves),
+        export.checkpoint.time,
+    );
+    let err = audit::audit_log(&export.entries, &checkpoint, &unit.ledger.public_key()).unwrap_err();
+    assert!(err.to_string().contains("the proof does not match the entry"), "{err}");
+}
+
+#[test]
+fn a_phone_behind_or_never_synced_is_no_proof_of_anything_and_a_larger_checkpoint_is_kept_for_a_check() {
+    use outpost_wallet_core::wallet::CheckpointSeen;
+    let unit = support::Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let bea = unit.member("bea", "BEA-0002");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.load_purse(&aiko, 5_000);
+
+    let request = bea.create_request(Some(yen(100)), "", 600).unwrap();
+    assert_eq!(request.request.checkpoint, None, "a phone that never synced shows none");
+    let paid = aiko.pay_request(&request.qr_text, None, "").unwrap();
+    assert_eq!(paid.checkpoint_seen, CheckpointSeen::NotShown);
+    bea.accept(&paid.qr_text).unwrap();
+
+    unit.sync(&bea);
+    unit.ledger.credit("AIKO-0001", yen(1_000), "allowance").unwrap();
+    unit.sync(&aiko);
+    let (held, seen) =
+        (aiko.ledger_checkpoint().unwrap().unwrap(), bea.ledger_checkpoint().unwrap().unwrap());
+    assert!(held.size > seen.size);
+    let request = bea.create_request(Some(yen(100)), "", 600).unwrap();
+    let paid = aiko.pay_request(&request.qr_text, None, "").unwrap();
+    assert_eq!(
+        paid.checkpoint_seen,
+        CheckpointSeen::KeptForCheck { held_size: held.size, seen_size: seen.size }
+    );
+    assert_eq!(paid.checkpoint_seen.notice(), None, "nothing to alarm the member about");
+    let receipt = bea.accept(&paid.qr_text).unwrap().receipt_qr;
+    let confirmed = aiko.confirm_receipt(&receipt).unwrap();
+    assert_eq!(confirmed.checkpoint_seen, paid.checkpoint_seen);
+    assert!(aiko.fork_proofs().unwrap().is_empty());
+}
+
+#[test]
+fn a_checkpoint_not_signed_by_the_pinned_ledger_is_ignored_and_the_payment_goes_through() {
+    use outpost_wallet_core::protocol::{LedgerSigner, PaymentRequest};
+    use outpost_wallet_core::qr::{self, PayloadKind};
+    use outpost_wallet_core::wallet::CheckpointSeen;
+    let unit = support::Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.load_purse(&aiko, 5_000);
+    let held = aiko.ledger_checkpoint().unwrap().unwrap();
+    let stranger = Identity::generate().unwrap();
+    let forged = LedgerSigner::generate().unwrap().checkpoint(held.size, [9; 32], held.time);
+    let request = PaymentRequest::sign_showing(
+        &stranger,
+        Currency::JPY,
+        Some(yen(100)),
+        [1; 16],
+        outpost_wallet_core::clock::Clock::now_unix(&*unit.clock) + 600,
+        "",
+        Some(&forged),
+    )
+    .unwrap();
+    let paid =
+        aiko.pay_request(&qr::encode(PayloadKind::PaymentRequest, &request.to_bytes()), None, "").unwrap();
+    assert_eq!(paid.checkpoint_seen, CheckpointSeen::NotFromOurLedger);
+    assert!(paid.checkpoint_seen.notice().unwrap().contains("not signed by your ledger"));
+    assert!(aiko.fork_proofs().unwrap().is_empty(), "a checkpoint under another key proves nothing");
+}

@@ -19,7 +19,9 @@ use thiserror::Error;
 use crate::encoding::{DecodeError, Reader, Writer};
 use crate::merkle::{self, Hash};
 use crate::protocol::chain::{self, Link};
-use crate::protocol::{Checkpoint, EnrolmentRequest, MessageId, PurseCertificate, Transfer};
+use crate::protocol::{
+    Checkpoint, EnrolmentRequest, EquivocationProof, MessageId, PurseCertificate, Transfer,
+};
 
 const ENTRY_VERSION: u8 = 1;
 const MAX_DETAIL: usize = 1024;
@@ -78,9 +80,14 @@ pub enum EntryKind {
     /// Proof of a double spend from a purse of a device reported lost: the evidence and checks of
     /// [`EntryKind::DoubleSpend`], but the member is not flagged.
     LostDeviceSpend,
+    /// A member's wallet reported two checkpoints the ledger signed for one log size with
+    /// different roots: proof the ledger forked its log (docs/adr/0014). `member_id` is the
+    /// reporter, `subject` the proof's id; evidence: the proof (both compact checkpoints).
+    /// Moves no money.
+    EquivocationReported,
 }
 
-const KINDS: [(EntryKind, u8); 18] = [
+const KINDS: [(EntryKind, u8); 19] = [
     (EntryKind::LedgerCreated, 1),
     (EntryKind::MemberEnrolled, 2),
     (EntryKind::Credited, 3),
@@ -99,6 +106,7 @@ const KINDS: [(EntryKind, u8); 18] = [
     (EntryKind::LateSpend, 16),
     (EntryKind::DeviceLost, 17),
     (EntryKind::LostDeviceSpend, 18),
+    (EntryKind::EquivocationReported, 19),
 ];
 
 impl EntryKind {
@@ -752,6 +760,17 @@ fn check_entry(entry: &AuditEntry, ledger_key: &[u8; 32]) -> Result<Vec<Transfer
             transfers.push(verified_transfer(entry, evidence(0)?, ledger_key)?);
         }
         EntryKind::DeviceLost | EntryKind::Revoked => moves_nothing()?,
+        EntryKind::EquivocationReported => {
+            moves_nothing()?;
+            if entry.evidence.len() != 1 {
+                return Err(bad(entry, "an equivocation report carries one proof"));
+            }
+            let proof = EquivocationProof::from_bytes(evidence(0)?).map_err(|e| bad(entry, e.to_string()))?;
+            proof.verify(ledger_key).map_err(|e| bad(entry, e.to_string()))?;
+            if proof.id() != entry.subject {
+                return Err(bad(entry, "the proof does not match the entry"));
+            }
+        }
         _ => {}
     }
     Ok(transfers)

@@ -52,6 +52,8 @@ pub enum EventKind {
     AccountMoved,
     /// An online payment was queued for the next sync.
     OnlinePaymentQueued,
+    /// Another phone showed a checkpoint that, with the one held, proves the ledger forked its log.
+    LedgerForkDetected,
 }
 
 impl EventKind {
@@ -74,6 +76,7 @@ impl EventKind {
             EventKind::TransferSettled => 15,
             EventKind::AccountMoved => 16,
             EventKind::OnlinePaymentQueued => 17,
+            EventKind::LedgerForkDetected => 18,
         }
     }
 
@@ -96,6 +99,7 @@ impl EventKind {
             15 => EventKind::TransferSettled,
             16 => EventKind::AccountMoved,
             17 => EventKind::OnlinePaymentQueued,
+            18 => EventKind::LedgerForkDetected,
             _ => return None,
         })
     }

@@ -263,10 +263,20 @@ fn the_largest_transfer_fits_the_qr_budget_and_so_does_every_other_message() {
     let t = Transfer::sign(certificate.clone(), first, &w.alice).unwrap();
     let sealed = envelope::seal(&w.bob.public().agreement_key, "transfer", &t.to_bytes()).unwrap();
 
-    let request =
-        PaymentRequest::sign(&w.bob, Currency::JPY, Some(largest), [5; 16], NOW, &"m".repeat(MAX_MEMO))
-            .unwrap();
-    let receipt = Receipt::sign(t.id(), NOW, &w.bob).unwrap();
+    // Request and receipt show the receiver's newest checkpoint (ADR 0014); its compact form is
+    // fixed-width, so the largest values cost nothing more.
+    let checkpoint = w.ledger.checkpoint(u64::MAX, [0xff; 32], u64::MAX);
+    let request = PaymentRequest::sign_showing(
+        &w.bob,
+        Currency::JPY,
+        Some(largest),
+        [5; 16],
+        NOW,
+        &"m".repeat(MAX_MEMO),
+        Some(&checkpoint),
+    )
+    .unwrap();
+    let receipt = Receipt::sign_showing(t.id(), NOW, &w.bob, Some(&checkpoint)).unwrap();
     let enrolment = EnrolmentRequest::sign(&w.alice, &"M".repeat(MAX_MEMBER_ID), NOW).unwrap();
     let messages = [
         (PayloadKind::Transfer, "sealed transfer", sealed),
@@ -283,6 +293,93 @@ fn the_largest_transfer_fits_the_qr_budget_and_so_does_every_other_message() {
         assert!(version <= BUDGET_VERSION, "{name} needs QR version {version}");
     }
     assert_eq!(t.to_bytes().len() + envelope::OVERHEAD, 391, "the transfer's size changed: update ADR 0004");
+    assert_eq!(request.to_bytes().len(), 309, "the request's size changed: update ADR 0004 and 0014");
+    assert_eq!(receipt.to_bytes().len(), 247, "the receipt's size changed: update ADR 0004 and 0014");
+}
+
+fn showing_checkpoint(w: &World) -> (PaymentRequest, Receipt) {
+    let checkpoint = w.ledger.checkpoint(42, [7; 32], NOW);
+    let request = PaymentRequest::sign_showing(
+        &w.bob,
+        Currency::JPY,
+        Some(yen(500)),
+        [9; 16],
+        NOW + 60,
+        "tea",
+        Some(&checkpoint),
+    )
+    .unwrap();
+    let receipt = Receipt::sign_showing(transfer(w).id(), NOW, &w.bob, Some(&checkpoint)).unwrap();
+    (request, receipt)
+}
+
+#[test]
+fn a_request_and_a_receipt_carry_the_receivers_checkpoint_signed_by_the_receiver() {
+    let w = world();
+    let (request, receipt) = showing_checkpoint(&w);
+    let read = PaymentRequest::from_bytes(&request.to_bytes()).unwrap();
+    read.verify(NOW).unwrap();
+    let shown = read.checkpoint.as_ref().unwrap();
+    shown.verify(&w.ledger.public_key()).unwrap();
+    assert_eq!((shown.size, shown.root), (42, [7; 32]));
+    let read = Receipt::from_bytes(&receipt.to_bytes()).unwrap();
+    read.verify().unwrap();
+    assert_eq!(read.checkpoint.as_ref(), Some(shown));
+    assert_eq!(read.id(), receipt.id());
+}
+
+#[test]
+fn a_request_or_receipt_with_a_checkpoint_refuses_every_truncation_alteration_and_extra_byte() {
+    let w = world();
+    let (request, receipt) = showing_checkpoint(&w);
+    let request = request.to_bytes();
+    let receipt = receipt.to_bytes();
+    for cut in 0..request.len() {
+        assert!(
+            matches!(PaymentRequest::from_bytes(&request[..cut]), Err(ProtocolError::Malformed { .. })),
+            "request cut at {cut}"
+        );
+    }
+    for cut in 0..receipt.len() {
+        assert!(
+            matches!(Receipt::from_bytes(&receipt[..cut]), Err(ProtocolError::Malformed { .. })),
+            "receipt cut at {cut}"
+        );
+    }
+    let longer = |b: &[u8]| [&b[..b.len() - 64], &[0], &b[b.len() - 64..]].concat();
+    assert!(matches!(PaymentRequest::from_bytes(&longer(&request)), Err(ProtocolError::Malformed { .. })));
+    assert!(matches!(Receipt::from_bytes(&longer(&receipt)), Err(ProtocolError::Malformed { .. })));
+    for index in 0..request.len() {
+        let mut b = request.clone();
+        b[index] ^= 1;
+        assert!(PaymentRequest::from_bytes(&b).and_then(|r| r.verify(NOW)).is_err(), "request byte {index}");
+    }
+    for index in 0..receipt.len() {
+        let mut b = receipt.clone();
+        b[index] ^= 1;
+        assert!(Receipt::from_bytes(&b).and_then(|r| r.verify()).is_err(), "receipt byte {index}");
+    }
+}
+
+#[test]
+fn a_checkpoint_flag_other_than_0_or_1_is_refused_by_name() {
+    let w = world();
+    let receipt = Receipt::sign(transfer(&w).id(), NOW, &w.bob).unwrap().to_bytes();
+    let flag = receipt.len() - 65;
+    assert_eq!(receipt[flag], 0);
+    let mut b = receipt.clone();
+    b[flag] = 2;
+    let err = Receipt::from_bytes(&b).unwrap_err();
+    assert!(err.to_string().contains("checkpoint flag"), "{err}");
+}
+
+#[test]
+fn version_1_requests_and_receipts_are_refused_as_unsupported() {
+    let w = world();
+    let mut receipt = Receipt::sign(transfer(&w).id(), NOW, &w.bob).unwrap().to_bytes();
+    receipt[0] = 1;
+    let err = Receipt::from_bytes(&receipt).unwrap_err();
+    assert!(err.to_string().contains("unsupported receipt version 1"), "{err}");
 }
 
 #[test]

@@ -322,14 +322,17 @@ impl World {
 
 // Offsets in a bare request body: version 1 | wallet key 32 | request id 16 | device time 8 |
 // checkpoint size 8 | seen up to 8 | transfers u16 | receipts u16 | evidence u16 |
-// purse order flag u8 | (closing u16 | amount u64 when the flag is 1) | payments u16.
-const BARE_REQUEST_BODY: usize = 82;
+// purse order flag u8 | (closing u16 | amount u64 when the flag is 1) | payments u16 |
+// equivocation proofs u16.
+const BARE_REQUEST_BODY: usize = 84;
 const REQUEST_TRANSFERS: usize = 73;
 const REQUEST_RECEIPTS: usize = 75;
 const REQUEST_EVIDENCE: usize = 77;
 const REQUEST_PURSE_FLAG: usize = 79;
 const REQUEST_CLOSING: usize = 80;
 const REQUEST_PAYMENTS: usize = 80;
+const REQUEST_EQUIVOCATIONS: usize = 82;
+const MAX_EQUIVOCATIONS: usize = outpost_wallet_core::protocol::sync::MAX_SYNC_EQUIVOCATIONS;
 
 // Offsets in a bare response body to Alice (member id of 10 bytes): version 1 | request 32 |
 // ledger time 8 | member id 1 + 10 | balance 8 | outcomes u16 | payment outcomes u16 |
@@ -493,6 +496,10 @@ fn forged_request_counts_above_the_limits_are_refused_before_the_items_are_read(
     assert_eq!(
         refused(&patched(&bare, REQUEST_PAYMENTS, &count(MAX_SYNC_PAYMENTS + 1))),
         m(too_long("payments", MAX_SYNC_PAYMENTS + 1, MAX_SYNC_PAYMENTS))
+    );
+    assert_eq!(
+        refused(&patched(&bare, REQUEST_EQUIVOCATIONS, &count(MAX_EQUIVOCATIONS + 1))),
+        m(too_long("equivocation proofs", MAX_EQUIVOCATIONS + 1, MAX_EQUIVOCATIONS))
     );
     assert_eq!(
         refused(&patched(&ordering, REQUEST_CLOSING, &count(MAX_SYNC_DECLARATIONS + 1))),
@@ -1202,7 +1209,7 @@ fn leaf_data_counts_codes_and_versions_outside_their_bounds_are_refused() {
         AuditEntry::from_leaf_data(&patched(&leaf, 0, &[2])),
         Err(DecodeError::UnsupportedVersion { what: "audit entry", found: 2, supported: 1 })
     );
-    for code in [0, 19, 0xff] {
+    for code in [0, 20, 0xff] {
         assert_eq!(
             AuditEntry::from_leaf_data(&patched(&leaf, 25, &[code])),
             Err(DecodeError::Invalid { what: "entry kind", reason: "unknown code" }),

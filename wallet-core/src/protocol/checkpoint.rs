@@ -152,15 +152,28 @@ impl Checkpoint {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
         let parse = || -> Result<Self, DecodeError> {
             let mut r = Reader::new(bytes);
-            r.version(NAME, VERSION)?;
-            let size = r.u64("log size")?;
-            let root = r.array("root")?;
-            let time = r.u64("time")?;
-            let signature = r.array("signature")?;
+            let checkpoint = Self::read(&mut r)?;
             r.finish()?;
-            Ok(Self { size, root, time, signature })
+            Ok(checkpoint)
         };
         parse().map_err(|source| ProtocolError::Malformed { message: NAME, source })
+    }
+
+    /// Reads the compact form from inside a larger message.
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        r.version(NAME, VERSION)?;
+        let size = r.u64("log size")?;
+        let root = r.array("root")?;
+        let time = r.u64("time")?;
+        let signature = r.array("signature")?;
+        Ok(Self { size, root, time, signature })
+    }
+
+    /// True when `self` and `other` are both signed for one log size with different roots: if
+    /// both verify under one ledger key, the pair is self-contained proof that the ledger forked
+    /// its log (signed two histories of the same length).
+    pub fn conflicts_with(&self, other: &Checkpoint) -> bool {
+        self.size == other.size && self.root != other.root
     }
 
     /// Checks the ledger's signature with the pinned ledger key. The one check for both forms:
@@ -184,6 +197,23 @@ impl Checkpoint {
         }
         merkle::verify_consistency(held.size, self.size, &held.root, &self.root, proof)
             .map_err(|reason| CheckpointError::Rewritten { held: held.size, offered: self.size, reason })
+    }
+}
+
+/// Writes `checkpoint` as a presence byte (0 or 1) and, when present, its compact form: how a
+/// payment request and a receipt show the receiver's newest checkpoint.
+pub(super) fn write_optional_checkpoint(w: &mut Writer, checkpoint: Option<&Checkpoint>) {
+    match checkpoint {
+        Some(c) => w.u8(1).fixed(&c.to_bytes()),
+        None => w.u8(0),
+    };
+}
+
+pub(super) fn read_optional_checkpoint(r: &mut Reader<'_>) -> Result<Option<Checkpoint>, DecodeError> {
+    match r.u8("checkpoint flag")? {
+        0 => Ok(None),
+        1 => Checkpoint::read(r).map(Some),
+        _ => Err(DecodeError::Invalid { what: "checkpoint flag", reason: "not 0 or 1" }),
     }
 }
 

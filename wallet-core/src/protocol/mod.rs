@@ -32,6 +32,7 @@ pub mod chain;
 mod checkpoint;
 pub mod cosignature;
 mod enrolment;
+mod equivocation;
 pub mod note;
 mod purse;
 mod receipt;
@@ -42,6 +43,7 @@ mod transfer;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use enrolment::EnrolmentRequest;
+pub use equivocation::{EQUIVOCATION_PROOF_LEN, EquivocationProof};
 pub use purse::{LedgerSigner, PurseCertificate, PurseTerms};
 pub use receipt::Receipt;
 pub use request::PaymentRequest;

@@ -1,27 +1,46 @@
 //! Receipts: the receiver's signed acknowledgement that it stored a transfer. The sender marks
 //! the transfer delivered on scanning one; without it the sender can show the transfer again.
+//!
+//! Version 2 adds the newest ledger checkpoint the receiver holds, if any, as in a payment
+//! request: a payment made without a request still shows the payer the receiver's checkpoint.
 
-use super::{Kind, MessageId, ProtocolError, Signed, read_time, write_time};
+use super::checkpoint::{read_optional_checkpoint, write_optional_checkpoint};
+use super::{Checkpoint, Kind, MessageId, ProtocolError, Signed, read_time, write_time};
 use crate::identity::Identity;
 
-const KIND: Kind = Kind { domain: "outpost/receipt/v1", name: "receipt", version: 1 };
+const KIND: Kind = Kind { domain: "outpost/receipt/v1", name: "receipt", version: 2 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
     pub transfer_id: MessageId,
     pub receiver_key: [u8; 32],
     pub time: u64,
+    /// The newest ledger checkpoint the receiver held when it signed, unverified until the
+    /// payer checks it against its pinned ledger key.
+    pub checkpoint: Option<Checkpoint>,
     signed: Signed,
 }
 
 impl Receipt {
+    /// Signs a receipt from a receiver that holds no ledger checkpoint.
     pub fn sign(transfer_id: MessageId, time: u64, receiver: &Identity) -> Result<Self, ProtocolError> {
+        Self::sign_showing(transfer_id, time, receiver, None)
+    }
+
+    /// Signs a receipt that also shows `checkpoint`, the newest the receiver holds.
+    pub fn sign_showing(
+        transfer_id: MessageId,
+        time: u64,
+        receiver: &Identity,
+        checkpoint: Option<&Checkpoint>,
+    ) -> Result<Self, ProtocolError> {
         let receiver_key = receiver.public().signing_key;
         let mut w = KIND.writer();
         w.fixed(&transfer_id).fixed(&receiver_key);
         write_time(&mut w, KIND.name, time)?;
+        write_optional_checkpoint(&mut w, checkpoint);
         let signed = Signed::sign(&KIND, w.finish(), receiver.signing_key());
-        Ok(Self { transfer_id, receiver_key, time, signed })
+        Ok(Self { transfer_id, receiver_key, time, checkpoint: checkpoint.cloned(), signed })
     }
 
     pub fn id(&self) -> MessageId {
@@ -38,8 +57,9 @@ impl Receipt {
         let transfer_id = r.array("transfer id").map_err(&m)?;
         let receiver_key = r.array("receiver key").map_err(&m)?;
         let time = read_time(&mut r, "time").map_err(&m)?;
+        let checkpoint = read_optional_checkpoint(&mut r).map_err(&m)?;
         r.finish().map_err(&m)?;
-        Ok(Self { transfer_id, receiver_key, time, signed })
+        Ok(Self { transfer_id, receiver_key, time, checkpoint, signed })
     }
 
     /// Checks that the receiver named in the receipt signed it.

@@ -1,15 +1,21 @@
 //! Payment requests: what a receiver shows so a sender can pay it. It names the receiver's keys
 //! (the transfer is sealed to the X25519 key and addressed to the Ed25519 key), the amount or
 //! an open amount, a fresh nonce the transfer must echo, an expiry and a memo.
+//!
+//! Version 2 adds the newest ledger checkpoint the receiver holds, if any (a presence byte and
+//! the 113-byte compact form), so the payer's phone can compare it with its own
+//! (docs/adr/0014-phones-compare-checkpoints.md). The receiver's signature covers it; the
+//! ledger's signature on it is checked by the payer's wallet against its pinned key.
 
+use super::checkpoint::{read_optional_checkpoint, write_optional_checkpoint};
 use super::{
-    Kind, MAX_MEMO, MessageId, ProtocolError, Signed, check_len, read_amount, read_currency, read_time,
-    write_currency, write_time,
+    Checkpoint, Kind, MAX_MEMO, MessageId, ProtocolError, Signed, check_len, read_amount, read_currency,
+    read_time, write_currency, write_time,
 };
 use crate::identity::Identity;
 use crate::money::{Amount, Currency};
 
-const KIND: Kind = Kind { domain: "outpost/payment-request/v1", name: "payment request", version: 1 };
+const KIND: Kind = Kind { domain: "outpost/payment-request/v1", name: "payment request", version: 2 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentRequest {
@@ -21,10 +27,14 @@ pub struct PaymentRequest {
     pub nonce: [u8; 16],
     pub expires_at: u64,
     pub memo: String,
+    /// The newest ledger checkpoint the receiver held when it signed, unverified until the
+    /// payer checks it against its pinned ledger key.
+    pub checkpoint: Option<Checkpoint>,
     signed: Signed,
 }
 
 impl PaymentRequest {
+    /// Signs a request from a receiver that holds no ledger checkpoint.
     pub fn sign(
         receiver: &Identity,
         currency: Currency,
@@ -32,6 +42,19 @@ impl PaymentRequest {
         nonce: [u8; 16],
         expires_at: u64,
         memo: &str,
+    ) -> Result<Self, ProtocolError> {
+        Self::sign_showing(receiver, currency, amount, nonce, expires_at, memo, None)
+    }
+
+    /// Signs a request that also shows `checkpoint`, the newest the receiver holds.
+    pub fn sign_showing(
+        receiver: &Identity,
+        currency: Currency,
+        amount: Option<Amount>,
+        nonce: [u8; 16],
+        expires_at: u64,
+        memo: &str,
+        checkpoint: Option<&Checkpoint>,
     ) -> Result<Self, ProtocolError> {
         check_len("memo", memo, MAX_MEMO)?;
         if let Some(amount) = amount {
@@ -55,7 +78,9 @@ impl PaymentRequest {
         };
         w.fixed(&nonce);
         write_time(&mut w, KIND.name, expires_at)?;
-        let body = w.short_text(memo).finish();
+        w.short_text(memo);
+        write_optional_checkpoint(&mut w, checkpoint);
+        let body = w.finish();
         let signed = Signed::sign(&KIND, body, receiver.signing_key());
         Ok(Self {
             receiver_key: public.signing_key,
@@ -65,6 +90,7 @@ impl PaymentRequest {
             nonce,
             expires_at,
             memo: memo.to_owned(),
+            checkpoint: checkpoint.cloned(),
             signed,
         })
     }
@@ -96,8 +122,19 @@ impl PaymentRequest {
         let nonce = r.array("nonce").map_err(&m)?;
         let expires_at = read_time(&mut r, "expiry").map_err(&m)?;
         let memo = r.short_text("memo", MAX_MEMO).map_err(&m)?.to_owned();
+        let checkpoint = read_optional_checkpoint(&mut r).map_err(&m)?;
         r.finish().map_err(&m)?;
-        Ok(Self { receiver_key, receiver_agreement_key, currency, amount, nonce, expires_at, memo, signed })
+        Ok(Self {
+            receiver_key,
+            receiver_agreement_key,
+            currency,
+            amount,
+            nonce,
+            expires_at,
+            memo,
+            checkpoint,
+            signed,
+        })
     }
 
     /// Checks the receiver's signature and, against the sender's clock, the expiry.

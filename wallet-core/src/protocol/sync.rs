@@ -19,14 +19,15 @@
 
 use super::witnessed::{self, WitnessedCheckpoint};
 use super::{
-    Checkpoint, Kind, MAX_MEMO, MessageId, ProtocolError, PurseCertificate, Receipt, Signed, Transfer,
-    check_len,
+    Checkpoint, EquivocationProof, Kind, MAX_MEMO, MessageId, ProtocolError, PurseCertificate, Receipt,
+    Signed, Transfer, check_len,
 };
 use crate::encoding::{DecodeError, Reader, Writer};
 use crate::identity::Identity;
 use crate::merkle::{Hash, MAX_CONSISTENCY_PROOF_LEN, MAX_INCLUSION_PROOF_LEN};
 
-const REQUEST: Kind = Kind { domain: "outpost/sync-request/v1", name: "sync request", version: 1 };
+/// Version 2 added the equivocation proofs (docs/adr/0014-phones-compare-checkpoints.md).
+const REQUEST: Kind = Kind { domain: "outpost/sync-request/v1", name: "sync request", version: 2 };
 /// Version 2 added the witnessed checkpoint (docs/adr/0013-witnesses.md).
 const RESPONSE: Kind = Kind { domain: "outpost/sync-response/v2", name: "sync response", version: 2 };
 
@@ -41,6 +42,9 @@ pub const MAX_SYNC_EVIDENCE: usize = 64;
 pub const MAX_SYNC_RECEIPTS: usize = 256;
 /// Online payments in one request.
 pub const MAX_SYNC_PAYMENTS: usize = 16;
+/// Most equivocation proofs in one request: one is enough to expose the ledger; a wallet with
+/// more sends the rest at the next sync.
+pub const MAX_SYNC_EQUIVOCATIONS: usize = 8;
 /// Purses closed in one request.
 pub const MAX_SYNC_DECLARATIONS: usize = 16;
 /// Log entries in one response; the wallet asks again when `more` is set.
@@ -113,9 +117,14 @@ pub struct SyncRequestBody {
 }
 
 /// A signed sync request. Its fields mean nothing until [`SyncRequest::verify`] succeeds.
+///
+/// The equivocation proofs travel in the signed body, after the body's fields, but are kept
+/// beside [`SyncRequestBody`] rather than in it, so that code building a body without them
+/// (tests, benches, the simulator) is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncRequest {
     body: SyncRequestBody,
+    equivocations: Vec<EquivocationProof>,
     signed: Signed,
 }
 
@@ -264,7 +273,7 @@ fn check_text(field: &'static str, value: &str) -> Result<(), ProtocolError> {
 }
 
 impl SyncRequestBody {
-    fn encode(&self) -> Result<Vec<u8>, ProtocolError> {
+    fn encode(&self, equivocations: &[EquivocationProof]) -> Result<Vec<u8>, ProtocolError> {
         let name = REQUEST.name;
         let mut w = REQUEST.writer();
         w.fixed(&self.wallet_key)
@@ -302,6 +311,10 @@ impl SyncRequestBody {
             check_len("memo", &p.memo, MAX_MEMO)?;
             w.fixed(&p.payment_id).fixed(&p.to_key).u64(p.amount).short_text(&p.memo);
         }
+        write_count(&mut w, name, equivocations.len(), MAX_SYNC_EQUIVOCATIONS)?;
+        for proof in equivocations {
+            proof.write(&mut w);
+        }
         let body = w.finish();
         if body.len() + 64 > MAX_SYNC_BYTES {
             return Err(ProtocolError::Invalid { message: name, reason: "larger than one sync carries" });
@@ -313,15 +326,31 @@ impl SyncRequestBody {
 impl SyncRequest {
     /// Signs a request with the wallet's identity, whose key must be `body.wallet_key`.
     pub fn sign(body: SyncRequestBody, wallet: &Identity) -> Result<Self, ProtocolError> {
+        Self::sign_reporting(body, Vec::new(), wallet)
+    }
+
+    /// Signs a request that also reports `equivocations`: proofs, found by comparing checkpoints
+    /// with other phones, that the ledger signed two histories (at most
+    /// [`MAX_SYNC_EQUIVOCATIONS`]).
+    pub fn sign_reporting(
+        body: SyncRequestBody,
+        equivocations: Vec<EquivocationProof>,
+        wallet: &Identity,
+    ) -> Result<Self, ProtocolError> {
         if wallet.public().signing_key != body.wallet_key {
             return Err(ProtocolError::Invalid { message: REQUEST.name, reason: "signed by another wallet" });
         }
-        let signed = Signed::sign(&REQUEST, body.encode()?, wallet.signing_key());
-        Ok(Self { body, signed })
+        let signed = Signed::sign(&REQUEST, body.encode(&equivocations)?, wallet.signing_key());
+        Ok(Self { body, equivocations, signed })
     }
 
     pub fn body(&self) -> &SyncRequestBody {
         &self.body
+    }
+
+    /// The equivocation proofs the wallet reports.
+    pub fn equivocations(&self) -> &[EquivocationProof] {
+        &self.equivocations
     }
 
     pub fn id(&self) -> MessageId {
@@ -384,6 +413,11 @@ impl SyncRequest {
                 memo: r.short_text("memo", MAX_MEMO).map_err(&m)?.to_owned(),
             });
         }
+        let n = count(&mut r, "equivocation proofs", MAX_SYNC_EQUIVOCATIONS).map_err(&m)?;
+        let mut equivocations = Vec::with_capacity(n);
+        for _ in 0..n {
+            equivocations.push(EquivocationProof::read(&mut r)?);
+        }
         r.finish().map_err(&m)?;
         let body = SyncRequestBody {
             wallet_key,
@@ -397,7 +431,7 @@ impl SyncRequest {
             purse,
             payments,
         };
-        Ok(Self { body, signed })
+        Ok(Self { body, equivocations, signed })
     }
 
     /// Checks that the wallet named in the request signed it.

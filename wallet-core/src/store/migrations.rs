@@ -59,6 +59,9 @@ const MIGRATIONS: &[&str] = &[
     // accept reads one row instead of every transfer held from that purse. Wallets from before
     // build each purse's row from their transfer rows the first time they need it.
     "CREATE TABLE purse_chain (ref BLOB PRIMARY KEY CHECK (length(ref) = 32), sealed BLOB NOT NULL) STRICT;",
+    // 5: ledger checkpoints seen on other phones that differ from the one held: fork proofs and
+    // pairs awaiting a consistency proof (docs/adr/0014). Never deleted.
+    "CREATE TABLE checkpoint_sighting (ref BLOB PRIMARY KEY CHECK (length(ref) = 32), sealed BLOB NOT NULL) STRICT;",
 ];
 
 /// The schema version this build writes and reads.

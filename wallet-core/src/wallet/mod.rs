@@ -37,12 +37,14 @@ use crate::vault::{DataKey, KdfParams, KeyProtector, Pin, PinWrap, RowRef, Vault
 pub mod fixture;
 mod payments;
 mod records;
+mod sightings;
 mod sync;
 mod witnesses;
 
 pub(crate) use payments::short_id;
 pub use payments::{Accepted, Confirmed, CreatedRequest, Direction, HistoryEntry, Payment};
 pub use records::{Contact, MAX_CONTACT_LABEL, TransferStatus};
+pub use sightings::{CheckpointSeen, ForkProof};
 pub use sync::{SyncOptions, SyncReport};
 
 const BALANCE_VERSION: u8 = 1;

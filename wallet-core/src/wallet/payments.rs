@@ -25,6 +25,8 @@ use super::records::{
     ChainLink, ChainSlot, Contact, MAX_CONTACT_LABEL, PurseChain, PurseRecord, RequestRecord, TransferRecord,
     TransferStatus,
 };
+use super::sightings::CheckpointSeen;
+use super::sync::read_checkpoint;
 use super::{Wallet, WalletError, read_balance_or_zero, row, write_balance};
 use crate::encoding::DecodeError;
 use crate::envelope;
@@ -49,6 +51,8 @@ pub struct Payment {
     pub amount: Amount,
     /// `OP1T:…`, the transfer sealed to the receiver. Show it as a QR code.
     pub qr_text: String,
+    /// What the receiver's payment request showed of the ledger; show its notice, if any.
+    pub checkpoint_seen: CheckpointSeen,
 }
 
 /// A payment request made and stored, ready to show.
@@ -82,6 +86,8 @@ pub struct Confirmed {
     pub amount: Amount,
     /// True when this transfer was already marked delivered.
     pub already_confirmed: bool,
+    /// What the receipt showed of the ledger; show its notice, if any.
+    pub checkpoint_seen: CheckpointSeen,
 }
 
 /// Which way a transfer went.
@@ -452,8 +458,16 @@ impl Wallet {
             let mut nonce = [0u8; 16];
             random_bytes(&mut nonce)?;
             let expires_at = now.saturating_add(valid_for_secs);
-            let request =
-                PaymentRequest::sign(identity, self.record.currency, amount, nonce, expires_at, memo)?;
+            let held = read_checkpoint(store.conn(), key, &self.record.wallet_id)?;
+            let request = PaymentRequest::sign_showing(
+                identity,
+                self.record.currency,
+                amount,
+                nonce,
+                expires_at,
+                memo,
+                held.as_ref(),
+            )?;
             let rows = self.rows(key);
             let tx = store.write()?;
             let record = RequestRecord { request: request.clone(), paid_by: None };
@@ -494,7 +508,11 @@ impl Wallet {
             signing_key: request.receiver_key,
             agreement_key: request.receiver_agreement_key,
         };
-        self.send(to, amount, memo, Some(request.nonce), String::new())
+        // Compared and kept before paying: a fork proof stands whether or not the payment does.
+        let seen = self
+            .with_unlocked(|store, key| self.compare_checkpoint(store, key, request.checkpoint.as_ref()))?;
+        let payment = self.send(to, amount, memo, Some(request.nonce), String::new())?;
+        Ok(Payment { checkpoint_seen: seen, ..payment })
     }
 
     /// Reads a scanned payment request without paying it, for the screen that asks the payer to
@@ -603,7 +621,7 @@ impl Wallet {
             );
             self.log(key).append(&tx, now, EventKind::TransferSent, &detail)?;
             tx.commit()?;
-            Ok(Payment { transfer_id, amount, qr_text })
+            Ok(Payment { transfer_id, amount, qr_text, checkpoint_seen: CheckpointSeen::NotShown })
         })
     }
 
@@ -676,7 +694,8 @@ impl Wallet {
             }
             chain.insert(link);
 
-            let receipt = Receipt::sign(transfer_id, now, identity)?;
+            let held = read_checkpoint(store.conn(), key, &self.record.wallet_id)?;
+            let receipt = Receipt::sign_showing(transfer_id, now, identity, held.as_ref())?;
             let amount = transfer.amount();
             let sender_key = certificate.wallet_key;
             let sender_member_id = certificate.member_id.clone();
@@ -849,6 +868,15 @@ impl Wallet {
         receipt.verify()?;
         self.with_unlocked(|store, key| {
             let rows = self.rows(key);
+            let known =
+                rows.transfer(store.conn(), &receipt.transfer_id)?.is_some_and(|r| r.status.is_outgoing());
+            // A receipt for a transfer this wallet sent is from a phone it paid: only then is its
+            // checkpoint compared and kept.
+            let checkpoint_seen = if known {
+                self.compare_checkpoint(store, key, receipt.checkpoint.as_ref())?
+            } else {
+                CheckpointSeen::NotShown
+            };
             let unknown = || WalletError::UnknownTransfer { transfer_id: receipt.transfer_id };
             let mut record = rows.transfer(store.conn(), &receipt.transfer_id)?.ok_or_else(unknown)?;
             if !record.status.is_outgoing() {
@@ -861,6 +889,7 @@ impl Wallet {
                 transfer_id: receipt.transfer_id,
                 amount: record.transfer.amount(),
                 already_confirmed,
+                checkpoint_seen: checkpoint_seen.clone(),
             };
             if record.status == TransferStatus::Delivered {
                 return Ok(confirmed(true));

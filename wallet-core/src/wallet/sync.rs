@@ -243,7 +243,12 @@ impl Wallet {
                 purse: order,
                 payments: read_outbox(&tx, key, wallet_id)?,
             };
-            let request = SyncRequest::sign(body, identity)?;
+            let forks = super::sightings::take_unsent_proofs(
+                &tx,
+                &rows,
+                crate::protocol::sync::MAX_SYNC_EQUIVOCATIONS,
+            )?;
+            let request = SyncRequest::sign_reporting(body, forks, identity)?;
             let bytes = request.to_bytes();
             write_setting(&tx, key, wallet_id, PENDING, &bytes)?;
             tx.commit()?;
@@ -583,7 +588,7 @@ fn read_online(conn: &rusqlite::Connection, key: &DataKey, wallet_id: &[u8; 16])
     Ok(read_u64(conn, key, wallet_id, ONLINE)?.cast_signed())
 }
 
-fn read_checkpoint(
+pub(super) fn read_checkpoint(
     conn: &rusqlite::Connection,
     key: &DataKey,
     wallet_id: &[u8; 16],

@@ -1376,6 +1376,12 @@ public protocol WalletProtocol: AnyObject, Sendable {
     func events(before: UInt64?, limit: UInt32) throws  -> [WalletEvent]
     
     /**
+     * Proofs that the ledger forked its log, found by comparing checkpoints with other phones.
+     * Kept whether or not the ledger accepted them; each checkpoint is also a signed note.
+     */
+    func forkProofs() throws  -> [ForkProof]
+    
+    /**
      * Formats minor units of the wallet's currency to show ("¥3,000").
      */
     func formatAmount(minor: UInt64) throws  -> Money
@@ -1715,6 +1721,19 @@ open func events(before: UInt64?, limit: UInt32)throws  -> [WalletEvent]  {
             self.uniffiCloneHandle(),
         FfiConverterOptionUInt64.lower(before),
         FfiConverterUInt32.lower(limit),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Proofs that the ledger forked its log, found by comparing checkpoints with other phones.
+     * Kept whether or not the ledger accepted them; each checkpoint is also a signed note.
+     */
+open func forkProofs()throws  -> [ForkProof]  {
+    return try  FfiConverterSequenceTypeForkProof.lift(try rustCallWithError(FfiConverterTypeWalletError_lift) {
+        uniffiCallStatus in
+    uniffi_outpost_ffi_fn_method_wallet_fork_proofs(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -2362,13 +2381,29 @@ public struct Confirmed: Equatable, Hashable {
     public var transferId: String
     public var amount: Money
     public var alreadyConfirmed: Bool
+    /**
+     * What the receipt showed of the ledger.
+     */
+    public var checkpointSeen: CheckpointSeen
+    /**
+     * Plain words to show the member about it, when there is something to say.
+     */
+    public var checkpointNotice: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(transferId: String, amount: Money, alreadyConfirmed: Bool) {
+    public init(transferId: String, amount: Money, alreadyConfirmed: Bool, 
+        /**
+         * What the receipt showed of the ledger.
+         */checkpointSeen: CheckpointSeen, 
+        /**
+         * Plain words to show the member about it, when there is something to say.
+         */checkpointNotice: String?) {
         self.transferId = transferId
         self.amount = amount
         self.alreadyConfirmed = alreadyConfirmed
+        self.checkpointSeen = checkpointSeen
+        self.checkpointNotice = checkpointNotice
     }
 
     
@@ -2389,7 +2424,9 @@ public struct FfiConverterTypeConfirmed: FfiConverterRustBuffer {
             try Confirmed(
                 transferId: FfiConverterString.read(from: &buf), 
                 amount: FfiConverterTypeMoney.read(from: &buf), 
-                alreadyConfirmed: FfiConverterBool.read(from: &buf)
+                alreadyConfirmed: FfiConverterBool.read(from: &buf), 
+                checkpointSeen: FfiConverterTypeCheckpointSeen.read(from: &buf), 
+                checkpointNotice: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -2397,6 +2434,8 @@ public struct FfiConverterTypeConfirmed: FfiConverterRustBuffer {
         FfiConverterString.write(value.transferId, into: &buf)
         FfiConverterTypeMoney.write(value.amount, into: &buf)
         FfiConverterBool.write(value.alreadyConfirmed, into: &buf)
+        FfiConverterTypeCheckpointSeen.write(value.checkpointSeen, into: &buf)
+        FfiConverterOptionString.write(value.checkpointNotice, into: &buf)
     }
 }
 
@@ -2480,6 +2519,82 @@ public func FfiConverterTypeContact_lift(_ buf: RustBuffer) throws -> Contact {
 #endif
 public func FfiConverterTypeContact_lower(_ value: Contact) -> RustBuffer {
     return FfiConverterTypeContact.lower(value)
+}
+
+
+/**
+ * Two checkpoints the ledger signed for one log size with different roots: proof it forked its
+ * log. Each is also given as a C2SP signed note anyone can check.
+ */
+public struct ForkProof: Equatable, Hashable {
+    public var held: LedgerCheckpoint
+    public var seen: LedgerCheckpoint
+    public var heldNote: String
+    public var seenNote: String
+    /**
+     * Device time when the pair was found, Unix seconds.
+     */
+    public var foundAt: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(held: LedgerCheckpoint, seen: LedgerCheckpoint, heldNote: String, seenNote: String, 
+        /**
+         * Device time when the pair was found, Unix seconds.
+         */foundAt: UInt64) {
+        self.held = held
+        self.seen = seen
+        self.heldNote = heldNote
+        self.seenNote = seenNote
+        self.foundAt = foundAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ForkProof: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeForkProof: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ForkProof {
+        return
+            try ForkProof(
+                held: FfiConverterTypeLedgerCheckpoint.read(from: &buf), 
+                seen: FfiConverterTypeLedgerCheckpoint.read(from: &buf), 
+                heldNote: FfiConverterString.read(from: &buf), 
+                seenNote: FfiConverterString.read(from: &buf), 
+                foundAt: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ForkProof, into buf: inout [UInt8]) {
+        FfiConverterTypeLedgerCheckpoint.write(value.held, into: &buf)
+        FfiConverterTypeLedgerCheckpoint.write(value.seen, into: &buf)
+        FfiConverterString.write(value.heldNote, into: &buf)
+        FfiConverterString.write(value.seenNote, into: &buf)
+        FfiConverterUInt64.write(value.foundAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForkProof_lift(_ buf: RustBuffer) throws -> ForkProof {
+    return try FfiConverterTypeForkProof.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForkProof_lower(_ value: ForkProof) -> RustBuffer {
+    return FfiConverterTypeForkProof.lower(value)
 }
 
 
@@ -2997,13 +3112,29 @@ public struct Payment: Equatable, Hashable {
     public var transferId: String
     public var amount: Money
     public var qrText: String
+    /**
+     * What the payee's request showed of the ledger.
+     */
+    public var checkpointSeen: CheckpointSeen
+    /**
+     * Plain words to show the member about it, when there is something to say.
+     */
+    public var checkpointNotice: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(transferId: String, amount: Money, qrText: String) {
+    public init(transferId: String, amount: Money, qrText: String, 
+        /**
+         * What the payee's request showed of the ledger.
+         */checkpointSeen: CheckpointSeen, 
+        /**
+         * Plain words to show the member about it, when there is something to say.
+         */checkpointNotice: String?) {
         self.transferId = transferId
         self.amount = amount
         self.qrText = qrText
+        self.checkpointSeen = checkpointSeen
+        self.checkpointNotice = checkpointNotice
     }
 
     
@@ -3024,7 +3155,9 @@ public struct FfiConverterTypePayment: FfiConverterRustBuffer {
             try Payment(
                 transferId: FfiConverterString.read(from: &buf), 
                 amount: FfiConverterTypeMoney.read(from: &buf), 
-                qrText: FfiConverterString.read(from: &buf)
+                qrText: FfiConverterString.read(from: &buf), 
+                checkpointSeen: FfiConverterTypeCheckpointSeen.read(from: &buf), 
+                checkpointNotice: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3032,6 +3165,8 @@ public struct FfiConverterTypePayment: FfiConverterRustBuffer {
         FfiConverterString.write(value.transferId, into: &buf)
         FfiConverterTypeMoney.write(value.amount, into: &buf)
         FfiConverterString.write(value.qrText, into: &buf)
+        FfiConverterTypeCheckpointSeen.write(value.checkpointSeen, into: &buf)
+        FfiConverterOptionString.write(value.checkpointNotice, into: &buf)
     }
 }
 
@@ -3628,6 +3763,122 @@ public func FfiConverterTypeWalletEvent_lift(_ buf: RustBuffer) throws -> Wallet
 public func FfiConverterTypeWalletEvent_lower(_ value: WalletEvent) -> RustBuffer {
     return FfiConverterTypeWalletEvent.lower(value)
 }
+
+
+/**
+ * What the other phone's ledger checkpoint told this wallet. The payment is never refused for
+ * it.
+ */
+
+public enum CheckpointSeen: Equatable, Hashable {
+    
+    /**
+     * No checkpoint shown, or none held here to compare with.
+     */
+    case notShown
+    /**
+     * Both phones hold the same checkpoint.
+     */
+    case same(size: UInt64
+    )
+    /**
+     * Another size: kept, and checked with the ledger at the next sync.
+     */
+    case keptForCheck(heldSize: UInt64, seenSize: UInt64
+    )
+    /**
+     * The ledger signed two different logs of `size` entries: proof kept, sent at the next sync.
+     */
+    case ledgerForked(size: UInt64
+    )
+    /**
+     * Not signed by this wallet's ledger: ignored.
+     */
+    case notFromOurLedger
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CheckpointSeen: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCheckpointSeen: FfiConverterRustBuffer {
+    typealias SwiftType = CheckpointSeen
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CheckpointSeen {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .notShown
+        
+        case 2: return .same(size: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 3: return .keptForCheck(heldSize: try FfiConverterUInt64.read(from: &buf), seenSize: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 4: return .ledgerForked(size: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 5: return .notFromOurLedger
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CheckpointSeen, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .notShown:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .same(size):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt64.write(size, into: &buf)
+            
+        
+        case let .keptForCheck(heldSize,seenSize):
+            writeInt(&buf, Int32(3))
+            FfiConverterUInt64.write(heldSize, into: &buf)
+            FfiConverterUInt64.write(seenSize, into: &buf)
+            
+        
+        case let .ledgerForked(size):
+            writeInt(&buf, Int32(4))
+            FfiConverterUInt64.write(size, into: &buf)
+            
+        
+        case .notFromOurLedger:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckpointSeen_lift(_ buf: RustBuffer) throws -> CheckpointSeen {
+    return try FfiConverterTypeCheckpointSeen.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckpointSeen_lower(_ value: CheckpointSeen) -> RustBuffer {
+    return FfiConverterTypeCheckpointSeen.lower(value)
+}
+
 
 
 
@@ -4902,6 +5153,31 @@ fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeForkProof: FfiConverterRustBuffer {
+    typealias SwiftType = [ForkProof]
+
+    public static func write(_ value: [ForkProof], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeForkProof.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ForkProof] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ForkProof]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeForkProof.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeHistoryEntry: FfiConverterRustBuffer {
     typealias SwiftType = [HistoryEntry]
 
@@ -5195,6 +5471,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_outpost_ffi_checksum_method_wallet_events() != 42287) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_outpost_ffi_checksum_method_wallet_fork_proofs() != 44645) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_outpost_ffi_checksum_method_wallet_format_amount() != 41823) {

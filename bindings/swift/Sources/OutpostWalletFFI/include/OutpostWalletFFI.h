@@ -434,6 +434,11 @@ RustBuffer uniffi_outpost_ffi_fn_method_wallet_enrolment_qr(uint64_t ptr, RustBu
 RustBuffer uniffi_outpost_ffi_fn_method_wallet_events(uint64_t ptr, RustBuffer before, uint32_t limit, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_FORK_PROOFS
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_FORK_PROOFS
+RustBuffer uniffi_outpost_ffi_fn_method_wallet_fork_proofs(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_FORMAT_AMOUNT
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_FORMAT_AMOUNT
 RustBuffer uniffi_outpost_ffi_fn_method_wallet_format_amount(uint64_t ptr, uint64_t minor, RustCallStatus *_Nonnull out_status
@@ -990,6 +995,12 @@ uint16_t uniffi_outpost_ffi_checksum_method_wallet_enrolment_qr(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_EVENTS
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_EVENTS
 uint16_t uniffi_outpost_ffi_checksum_method_wallet_events(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_FORK_PROOFS
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_FORK_PROOFS
+uint16_t uniffi_outpost_ffi_checksum_method_wallet_fork_proofs(void
     
 );
 #endif
