@@ -14,6 +14,7 @@ const COMMANDS: &[&[&str]] = &[
     &["wallet", "confirm"],
     &["wallet", "sync"],
     &["wallet", "verify"],
+    &["wallet", "fork-proofs"],
     &["ledger"],
     &["ledger", "serve"],
     &["ledger", "enrol"],

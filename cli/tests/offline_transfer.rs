@@ -124,6 +124,11 @@ fn two_wallets_pay_offline_through_files_then_settle_and_audit() {
     // Both event logs are intact.
     aiko(dir, &["verify"]).assert().success().stdout(contains("is intact"));
     ben(dir, &["verify"]).assert().success().stdout(contains("is intact"));
+    // Checkpoints the phones compared in the handshake agreed: no proof of a ledger fork.
+    aiko(dir, &["fork-proofs"])
+        .assert()
+        .success()
+        .stdout(contains("No proof that the ledger forked its log"));
 
     // The auditor checks the exported log against the key the wallets pinned.
     hq.officer(dir, &["export", "--out", "audit.bin"])
