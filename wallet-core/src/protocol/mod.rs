@@ -38,8 +38,8 @@ mod purse;
 mod receipt;
 mod request;
 pub mod sync;
-pub mod witnessed;
 mod transfer;
+pub mod witnessed;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use enrolment::EnrolmentRequest;
@@ -88,6 +88,7 @@ pub enum ProtocolError {
 
 /// What distinguishes one message type on the wire: its signing domain, its name in errors, and
 /// the body version this build writes and reads.
+#[derive(Clone, Copy)]
 struct Kind {
     domain: &'static str,
     name: &'static str,
@@ -139,6 +140,27 @@ impl Signed {
         reader.version(kind.name, kind.version).map_err(kind.malformed())?;
         let signed = Self { body: body.to_vec(), signature: signature.try_into().expect("64 bytes") };
         Ok((signed, reader))
+    }
+
+    /// [`Signed::parse`] for a message whose previous version is still read: a body of version
+    /// `previous` (same domain, so its id and signature are unchanged) is accepted too. Returns
+    /// the version found, for the caller to read the fields that version has.
+    fn parse_or_previous<'a>(
+        kind: &Kind,
+        previous: u8,
+        bytes: &'a [u8],
+    ) -> Result<(Self, Reader<'a>, u8), ProtocolError> {
+        let older = Kind { version: previous, ..*kind };
+        match Self::parse(kind, bytes) {
+            Ok((signed, reader)) => Ok((signed, reader, kind.version)),
+            Err(ProtocolError::Malformed {
+                source: DecodeError::UnsupportedVersion { found, .. }, ..
+            }) if found == previous => {
+                let (signed, reader) = Self::parse(&older, bytes)?;
+                Ok((signed, reader, previous))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn id(&self, kind: &Kind) -> MessageId {

@@ -52,12 +52,14 @@ impl Receipt {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let (signed, mut r) = Signed::parse(&KIND, bytes)?;
+        // Version 1 (before checkpoints were shown) is still read: wallets keep what they signed
+        // and scanned, and an older app may show one.
+        let (signed, mut r, version) = Signed::parse_or_previous(&KIND, 1, bytes)?;
         let m = KIND.malformed();
         let transfer_id = r.array("transfer id").map_err(&m)?;
         let receiver_key = r.array("receiver key").map_err(&m)?;
         let time = read_time(&mut r, "time").map_err(&m)?;
-        let checkpoint = read_optional_checkpoint(&mut r).map_err(&m)?;
+        let checkpoint = if version == 1 { None } else { read_optional_checkpoint(&mut r).map_err(&m)? };
         r.finish().map_err(&m)?;
         Ok(Self { transfer_id, receiver_key, time, checkpoint, signed })
     }
@@ -65,5 +67,35 @@ impl Receipt {
     /// Checks that the receiver named in the receipt signed it.
     pub fn verify(&self) -> Result<(), ProtocolError> {
         self.signed.verify(&KIND, &self.receiver_key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A receipt as version 1 wrote it: no checkpoint field.
+    fn version_1(transfer_id: MessageId, time: u64, receiver: &Identity) -> Vec<u8> {
+        let old = Kind { version: 1, ..KIND };
+        let mut w = old.writer();
+        w.fixed(&transfer_id).fixed(&receiver.public().signing_key);
+        write_time(&mut w, old.name, time).unwrap();
+        Signed::sign(&old, w.finish(), receiver.signing_key()).to_bytes()
+    }
+
+    #[test]
+    fn a_version_1_receipt_a_wallet_kept_still_reads_and_verifies() {
+        let receiver = Identity::generate().unwrap();
+        let bytes = version_1([7; 32], 1_800_000_000, &receiver);
+        let receipt = Receipt::from_bytes(&bytes).unwrap();
+        assert_eq!((receipt.transfer_id, receipt.time, &receipt.checkpoint), ([7; 32], 1_800_000_000, &None));
+        receipt.verify().unwrap();
+        assert_eq!(receipt.to_bytes(), bytes, "kept byte for byte");
+        let mut tampered = bytes.clone();
+        tampered[1] ^= 1;
+        assert!(Receipt::from_bytes(&tampered).unwrap().verify().is_err());
+        let mut unknown = bytes;
+        unknown[0] = 9;
+        assert!(Receipt::from_bytes(&unknown).is_err(), "only the previous version is still read");
     }
 }

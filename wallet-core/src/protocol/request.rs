@@ -104,7 +104,9 @@ impl PaymentRequest {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        let (signed, mut r) = Signed::parse(&KIND, bytes)?;
+        // Version 1 (before checkpoints were shown) is still read: wallets keep what they signed
+        // and scanned, and an older app may show one.
+        let (signed, mut r, version) = Signed::parse_or_previous(&KIND, 1, bytes)?;
         let m = KIND.malformed();
         let receiver_key = r.array("receiver key").map_err(&m)?;
         let receiver_agreement_key = r.array("receiver agreement key").map_err(&m)?;
@@ -122,7 +124,7 @@ impl PaymentRequest {
         let nonce = r.array("nonce").map_err(&m)?;
         let expires_at = read_time(&mut r, "expiry").map_err(&m)?;
         let memo = r.short_text("memo", MAX_MEMO).map_err(&m)?.to_owned();
-        let checkpoint = read_optional_checkpoint(&mut r).map_err(&m)?;
+        let checkpoint = if version == 1 { None } else { read_optional_checkpoint(&mut r).map_err(&m)? };
         r.finish().map_err(&m)?;
         Ok(Self {
             receiver_key,
