@@ -105,8 +105,10 @@ enum Command {
     /// A C2SP tlog-witness on HTTP (POST /add-checkpoint). It keeps its key and the last
     /// checkpoint it cosigned for each ledger in --dir, and refuses a fork or a rollback; the
     /// ledger is told its key with --witness URL=KEY.
-    #[command(after_help = "Example:\n  outpost witness --dir w1 --log \"$(the ledger's checkpoint verifier key)\"\n  \
-                            outpost ledger serve --dir hq --witness http://127.0.0.1:7400=<the witness key it printed>")]
+    #[command(
+        after_help = "Example:\n  outpost witness --dir w1 --log \"$(the ledger's checkpoint verifier key)\"\n  \
+                            outpost ledger serve --dir hq --witness http://127.0.0.1:7400=<the witness key it printed>"
+    )]
     Witness(witness::WitnessArgs),
 
     /// Measure the wallet and the ledger against the raw cost of their primitives, in one run.

@@ -159,6 +159,21 @@ impl Checkpoint {
         parse().map_err(|source| ProtocolError::Malformed { message: NAME, source })
     }
 
+    /// The size and root of a compact checkpoint of version 1, whose signature covered another
+    /// text than today's note, so it cannot be verified or shown again: a wallet that stored one
+    /// (after checking it) still holds the tree it promised, which the next answer must extend.
+    /// `None` for anything else.
+    pub fn previous_version_tree(bytes: &[u8]) -> Option<(u64, Hash)> {
+        let mut r = Reader::new(bytes);
+        r.version(NAME, 1).ok()?;
+        let size = r.u64("log size").ok()?;
+        let root = r.array("root").ok()?;
+        r.u64("time").ok()?;
+        r.array::<64>("signature").ok()?;
+        r.finish().ok()?;
+        Some((size, root))
+    }
+
     /// Reads the compact form from inside a larger message.
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         r.version(NAME, VERSION)?;
@@ -189,14 +204,19 @@ impl Checkpoint {
     /// Checks, with the ledger's `proof`, that this checkpoint's log extends `held`'s: the first
     /// `held.size` leaves are unchanged. Both signatures must have been verified already.
     pub fn check_extends(&self, held: &Checkpoint, proof: &[Hash]) -> Result<(), CheckpointError> {
-        if self.size < held.size {
-            return Err(CheckpointError::Shrank { held: held.size, offered: self.size });
+        self.check_extends_tree(held.size, &held.root, proof)
+    }
+
+    /// [`Checkpoint::check_extends`] from a tree held as its size and root.
+    pub fn check_extends_tree(&self, size: u64, root: &Hash, proof: &[Hash]) -> Result<(), CheckpointError> {
+        if self.size < size {
+            return Err(CheckpointError::Shrank { held: size, offered: self.size });
         }
-        if held.size == 0 {
+        if size == 0 {
             return Ok(());
         }
-        merkle::verify_consistency(held.size, self.size, &held.root, &self.root, proof)
-            .map_err(|reason| CheckpointError::Rewritten { held: held.size, offered: self.size, reason })
+        merkle::verify_consistency(size, self.size, root, &self.root, proof)
+            .map_err(|reason| CheckpointError::Rewritten { held: size, offered: self.size, reason })
     }
 }
 

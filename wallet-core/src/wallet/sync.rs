@@ -235,7 +235,7 @@ impl Wallet {
                     id
                 },
                 device_time: self.now(),
-                checkpoint_size: read_checkpoint(&tx, key, wallet_id)?.map_or(0, |c| c.size),
+                checkpoint_size: read_held_tree(&tx, key, wallet_id)?.map_or(0, |(size, _)| size),
                 seen_up_to: read_u64(&tx, key, wallet_id, SEEN_UP_TO)?,
                 transfers: records.into_iter().map(|r| r.transfer).collect(),
                 receipts,
@@ -312,8 +312,8 @@ impl Wallet {
             }
             // History first: a ledger that rewrote its log is named as such, whatever else its
             // answer gets wrong.
-            if let Some(held) = read_checkpoint(store.conn(), key, wallet_id)? {
-                body.checkpoint.check_extends(&held, &body.consistency)?;
+            if let Some((size, root)) = read_held_tree(store.conn(), key, wallet_id)? {
+                body.checkpoint.check_extends_tree(size, &root, &body.consistency)?;
             }
             // Then the witnesses, when the wallet requires them: an answer whose log no pinned
             // witness saw is refused whole (docs/adr/0013-witnesses.md).
@@ -595,8 +595,26 @@ pub(super) fn read_checkpoint(
 ) -> Result<Option<Checkpoint>, WalletError> {
     match read_setting(conn, key, wallet_id, CHECKPOINT)? {
         None => Ok(None),
+        // A checkpoint stored by a build before checkpoints were signed notes: its tree still
+        // binds the next sync (`read_held_tree`), but it cannot be shown or compared.
+        Some(bytes) if Checkpoint::previous_version_tree(&bytes).is_some() => Ok(None),
         Some(bytes) => Ok(Some(Checkpoint::from_bytes(&bytes).map_err(|_| tampered(CHECKPOINT))?)),
     }
+}
+
+/// The size and root of the checkpoint the wallet holds, of any version it ever stored: what the
+/// ledger's next answer must extend.
+fn read_held_tree(
+    conn: &rusqlite::Connection,
+    key: &DataKey,
+    wallet_id: &[u8; 16],
+) -> Result<Option<(u64, merkle::Hash)>, WalletError> {
+    let Some(bytes) = read_setting(conn, key, wallet_id, CHECKPOINT)? else { return Ok(None) };
+    if let Some(tree) = Checkpoint::previous_version_tree(&bytes) {
+        return Ok(Some(tree));
+    }
+    let checkpoint = Checkpoint::from_bytes(&bytes).map_err(|_| tampered(CHECKPOINT))?;
+    Ok(Some((checkpoint.size, checkpoint.root)))
 }
 
 fn read_outbox(
@@ -658,4 +676,62 @@ fn decode_notices(bytes: &[u8]) -> Result<Vec<RiskNotice>, DecodeError> {
     }
     r.finish()?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::protocol::LedgerSigner;
+    use crate::{Currency, KdfParams, Pin, SoftwareProtector, Wallet, WalletOptions};
+
+    fn wallet(dir: &std::path::Path) -> Wallet {
+        let protector = Arc::new(SoftwareProtector::create(dir.join("device.key")).unwrap());
+        let options = WalletOptions { kdf: KdfParams::INSECURE_FAST_FOR_TESTS, ..Default::default() };
+        Wallet::create(dir.join("w.wallet"), &Pin::new("482916").unwrap(), Currency::JPY, protector, options)
+            .unwrap()
+    }
+
+    fn store_checkpoint(wallet: &Wallet, bytes: &[u8]) {
+        wallet
+            .with_unlocked(|store, key| {
+                let tx = store.write()?;
+                write_setting(&tx, key, &wallet.record.wallet_id, CHECKPOINT, bytes)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn a_checkpoint_stored_before_signed_notes_still_binds_the_next_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let wallet = wallet(dir.path());
+        // Version 1's compact layout: version, size, root, time, signature.
+        let mut v1 = vec![1];
+        v1.extend_from_slice(&42u64.to_be_bytes());
+        v1.extend_from_slice(&[7; 32]);
+        v1.extend_from_slice(&1_800_000_000u64.to_be_bytes());
+        v1.extend_from_slice(&[9; 64]);
+        store_checkpoint(&wallet, &v1);
+        let (held, shown) = wallet
+            .with_unlocked(|store, key| {
+                let id = &wallet.record.wallet_id;
+                Ok((read_held_tree(store.conn(), key, id)?, read_checkpoint(store.conn(), key, id)?))
+            })
+            .unwrap();
+        assert_eq!(held, Some((42, [7; 32])), "the next answer must extend the tree it promised");
+        assert_eq!(shown, None, "it cannot be verified again, so it is never shown");
+
+        // Today's form reads as itself; anything else is damage.
+        let current = LedgerSigner::from_secret(&[1; 32]).checkpoint(5, [3; 32], 1_800_000_000);
+        store_checkpoint(&wallet, &current.to_bytes());
+        let held =
+            wallet.with_unlocked(|s, k| read_held_tree(s.conn(), k, &wallet.record.wallet_id)).unwrap();
+        assert_eq!(held, Some((5, [3; 32])));
+        store_checkpoint(&wallet, &v1[..100]);
+        let damaged = wallet.with_unlocked(|s, k| read_held_tree(s.conn(), k, &wallet.record.wallet_id));
+        assert!(matches!(damaged, Err(WalletError::Vault(_))), "{damaged:?}");
+    }
 }
