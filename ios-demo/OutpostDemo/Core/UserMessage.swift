@@ -102,6 +102,8 @@ struct UserMessage: Equatable, Sendable {
             return .problem("The ledger refused (HTTP \(status)): \(reason)")
         case let .LedgerUntrusted(reason):
             return .problem(sentence(reason))
+        case let .LedgerNotWitnessed(reason):
+            return .info(sentence(reason))
         case let .AuditFailed(reason):
             return .problem(sentence(reason))
         case let .Internal(reason):

@@ -129,7 +129,9 @@ final class WalletService: @unchecked Sendable {
                 page = try wallet.history(before: before, limit: pageSize)
                 if let entry = page.first(where: { $0.transferId == transferId }) {
                     let qrText = try wallet.showTransfer(transferId: transferId)
-                    return Payment(transferId: transferId, amount: entry.amount, qrText: qrText)
+                    return Payment(
+                        transferId: transferId, amount: entry.amount, qrText: qrText,
+                        checkpointSeen: .notShown, checkpointNotice: nil)
                 }
                 before = page.last?.position
             } while page.count == Int(pageSize)

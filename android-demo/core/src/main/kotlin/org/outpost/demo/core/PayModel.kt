@@ -1,6 +1,7 @@
 package org.outpost.demo.core
 
 import kotlinx.coroutines.CoroutineScope
+import org.outpost.wallet.CheckpointSeen
 import org.outpost.wallet.Confirmed
 import org.outpost.wallet.HistoryEntry
 import org.outpost.wallet.Payment
@@ -65,7 +66,10 @@ class PayModel(private val host: WalletHost, scope: CoroutineScope) :
             val (shown, note) = host.transact { wallet ->
                 val amount = amountText?.takeIf { it.isNotBlank() }?.let(wallet::parseAmount)
                 try {
-                    showing(wallet.payRequest(step.qr, amount, memo.trim())) to null
+                    // A ledger caught showing two histories is a warning, not a refusal: the
+                    // payment stands, and the proof goes to the ledger at the next sync.
+                    val payment = wallet.payRequest(step.qr, amount, memo.trim())
+                    showing(payment) to payment.checkpointNotice?.let(UserMessage::danger)
                 } catch (e: WalletException.AlreadyPaid) {
                     showing(paidBefore(wallet, e), shownAgain = true) to UserMessage.of(e)
                 }
@@ -117,7 +121,7 @@ class PayModel(private val host: WalletHost, scope: CoroutineScope) :
     /** The transfer that paid this request before, sealed afresh, with its amount from the history. */
     private fun paidBefore(wallet: Wallet, paid: WalletException.AlreadyPaid): Payment {
         val entry = sentEntry(wallet, paid.transferId) ?: throw paid
-        return Payment(paid.transferId, entry.amount, wallet.showTransfer(paid.transferId))
+        return Payment(paid.transferId, entry.amount, wallet.showTransfer(paid.transferId), CheckpointSeen.NotShown, null)
     }
 
     private fun sentEntry(wallet: Wallet, transferId: String): HistoryEntry? {

@@ -63,6 +63,7 @@ data class UserMessage(val text: String, val kind: Kind, val retryAfterSecs: Lon
             is WalletException.LedgerUnreachable -> info(NO_NETWORK)
             is WalletException.LedgerRefused -> problem("The ledger refused (HTTP ${e.status}): ${e.reason}")
             is WalletException.LedgerUntrusted -> problem(sentence(e.reason))
+            is WalletException.LedgerNotWitnessed -> info(sentence(e.reason))
             is WalletException.AuditFailed -> problem(sentence(e.reason))
             is WalletException.Internal -> problem("Something went wrong inside the wallet: ${e.reason}")
         }
