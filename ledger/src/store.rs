@@ -117,11 +117,17 @@ const SCHEMA: &str = "
         seq INTEGER NOT NULL,
         PRIMARY KEY (member_id, seq)
     ) STRICT;
+    -- Each fork proof members reported, once, with the entry that records it: a wallet resends
+    -- a proof until an answer shows it that entry (docs/adr/0015).
+    CREATE TABLE IF NOT EXISTS equivocation (
+        proof_id BLOB PRIMARY KEY,
+        seq INTEGER NOT NULL
+    ) STRICT;
 ";
 
 /// The schema `SCHEMA` makes, kept in `PRAGMA user_version`. Version 0 is a database from
 /// before versions were kept; [`migrate`] brings every older version up to this one.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// How many prepared statements the connection keeps: room for every statement a sync runs (about
 /// forty), so that settling a batch parses each once, not once per transfer.
@@ -191,6 +197,10 @@ fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
         }
         proved_from_log(&tx)?;
     }
+    if found < 3 {
+        // Version 3 indexes the fork proofs the log records (the table is made by `SCHEMA`).
+        equivocations_from_log(&tx)?;
+    }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
     Ok(())
@@ -208,6 +218,25 @@ fn proved_from_log(conn: &Connection) -> Result<(), LedgerError> {
     })?;
     for purse_id in proved {
         conn.execute("UPDATE purse SET proved = 1 WHERE purse_id = ?1", [&purse_id[..]])?;
+    }
+    Ok(())
+}
+
+/// Indexes every fork proof the log records by its id (the entry's subject), first report kept.
+fn equivocations_from_log(conn: &Connection) -> Result<(), LedgerError> {
+    let mut reported = Vec::new();
+    crate::audit::for_each_leaf(conn, 0, u32::MAX, |seq, leaf| {
+        let entry = crate::audit::decode(seq, leaf)?;
+        if entry.kind == outpost_wallet_core::audit::EntryKind::EquivocationReported {
+            reported.push((entry.subject, seq));
+        }
+        Ok(())
+    })?;
+    for (proof_id, seq) in reported {
+        conn.execute(
+            "INSERT OR IGNORE INTO equivocation (proof_id, seq) VALUES (?1, ?2)",
+            rusqlite::params![&proof_id[..], seq as i64],
+        )?;
     }
     Ok(())
 }
