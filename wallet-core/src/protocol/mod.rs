@@ -16,7 +16,7 @@
 //! | [`Receipt`]          | receiver  | `outpost/receipt/v1`                  |
 //! | [`Checkpoint`]       | ledger    | none: the text of its signed note (below) |
 //! | [`SyncRequest`]      | wallet    | `outpost/sync-request/v1`             |
-//! | [`SyncResponse`]     | ledger    | `outpost/sync-response/v1`            |
+//! | [`SyncResponse`]     | ledger    | `outpost/sync-response/v2` (`/v1` for version 1) |
 //!
 //! The checkpoint is the one exception to `domain || body`: its signature covers the text of a
 //! standard signed note, so that tools outside Outpost can check it (docs/adr/0012).

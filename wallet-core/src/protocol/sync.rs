@@ -14,6 +14,11 @@
 //! that moved the member's money, each with its inclusion proof, and the newest checkpoint the
 //! ledger's witnesses cosigned, with a consistency proof to the fresh one ([`super::witnessed`]).
 //!
+//! Since version 3 the request also names the sizes of checkpoints the wallet saw on other phones,
+//! and the response proves each part of its fresh checkpoint's log, and proves in that log the
+//! entries recording the fork proofs the request carried (docs/adr/0015). Both still read their
+//! earlier versions, and the ledger answers in the request's version.
+//!
 //! Both are bounded: a decoder refuses counts and lengths above the limits below before it
 //! allocates for them.
 
