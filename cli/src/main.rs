@@ -20,6 +20,7 @@ mod demo;
 mod error;
 mod hq;
 mod ledger;
+mod listening;
 mod money;
 mod pin;
 mod progress;
@@ -149,6 +150,8 @@ struct DemoArgs {
 }
 
 fn main() -> ExitCode {
+    // First, while this is the only thread: the PIN leaves the environment.
+    pin::take_from_env();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),

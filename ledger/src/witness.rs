@@ -79,6 +79,9 @@ pub enum WitnessError {
     Damaged { path: PathBuf, reason: String },
     #[error("a log key is refused: {0}")]
     BadLogKey(String),
+    /// The key file is open to other users; the message names the chmod to run.
+    #[error("{0}")]
+    Exposed(String),
 }
 
 impl WitnessError {
@@ -89,7 +92,7 @@ impl WitnessError {
             Self::NotSigned(_) => StatusCode::FORBIDDEN,
             Self::Conflict { .. } | Self::Fork { .. } => StatusCode::CONFLICT,
             Self::Inconsistent { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Storage { .. } | Self::Damaged { .. } | Self::BadLogKey(_) => {
+            Self::Storage { .. } | Self::Damaged { .. } | Self::BadLogKey(_) | Self::Exposed(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -264,11 +267,16 @@ fn load_or_make_key(path: &Path) -> Result<Zeroizing<[u8; 32]>, WitnessError> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let bytes = Zeroizing::new(bytes);
-            let secret: [u8; 32] = bytes.as_slice().try_into().map_err(|_| WitnessError::Damaged {
-                path: path.to_path_buf(),
-                reason: format!("the key file holds {} bytes, not 32", bytes.len()),
-            })?;
-            Ok(Zeroizing::new(secret))
+            crate::key_file::refuse_if_exposed(path, "the witness key").map_err(WitnessError::Exposed)?;
+            if bytes.len() != 32 {
+                return Err(WitnessError::Damaged {
+                    path: path.to_path_buf(),
+                    reason: format!("the key file holds {} bytes, not 32", bytes.len()),
+                });
+            }
+            let mut secret = Zeroizing::new([0u8; 32]);
+            secret.copy_from_slice(&bytes);
+            Ok(secret)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut secret = Zeroizing::new([0u8; 32]);
@@ -355,7 +363,18 @@ pub async fn serve(
     witness: Arc<Witness>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(witness)).with_graceful_shutdown(shutdown).await
+    serve_on(listener, witness, crate::server::Network::default(), shutdown).await
+}
+
+/// [`serve`] under `network`'s limits (connection cap, header and idle timeouts), over HTTPS
+/// when it has a TLS acceptor.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    witness: Arc<Witness>,
+    network: crate::server::Network,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    crate::listener::serve(listener, router(witness), &network.limits, network.tls, shutdown).await
 }
 
 async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Response {
