@@ -368,11 +368,15 @@ fn path_segment(text: &str) -> String {
 
 /// A client error, with what to do when it is the ledger's certificate that was not trusted.
 fn tls_hint(e: &ureq::Error) -> String {
+    let refused_certificate = e.to_string().contains("invalid peer certificate");
     match e {
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => format!(
+        _ if refused_certificate => format!(
             "{e}; the ledger's TLS certificate is not trusted: give the CA that signed it (or the \
              certificate itself, to pin it) with --ca-file"
         ),
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => {
+            format!("{e}; check the ledger's TLS set-up and --ca-file")
+        }
         _ => e.to_string(),
     }
 }
