@@ -42,7 +42,8 @@ enum LedgerCommand {
     /// token is, and `listening on http://ADDRESS` once it accepts connections. Request logs go
     /// to stderr (filter them with OUTPOST_LOG, default `info`).
     #[command(after_help = "Examples:\n  outpost ledger serve --dir hq\n  \
-                             outpost ledger serve --dir hq --listen 127.0.0.1:0 --currency USD")]
+                             outpost ledger serve --dir hq --listen 127.0.0.1:0 --currency USD\n  \
+                             outpost ledger serve --dir hq --listen 0.0.0.0:7300 --tls-cert hq-cert.pem --tls-key hq-key.pem")]
     Serve(ServeArgs),
 
     /// Enrol a member from the enrolment QR code their wallet shows (`outpost wallet identity`).

@@ -108,7 +108,8 @@ enum Command {
     /// ledger is told its key with --witness URL=KEY.
     #[command(
         after_help = "Example:\n  outpost witness --dir w1 --log \"$(the ledger's checkpoint verifier key)\"\n  \
-                            outpost ledger serve --dir hq --witness http://127.0.0.1:7400=<the witness key it printed>"
+                            outpost ledger serve --dir hq --witness http://127.0.0.1:7400=<the witness key it printed>\n  \
+                            outpost witness --dir w1 --log \"$VKEY\" --listen 0.0.0.0:7400 --tls-cert w1-cert.pem --tls-key w1-key.pem"
     )]
     Witness(witness::WitnessArgs),
 

@@ -119,10 +119,12 @@ enum WalletCommand {
     ///
     /// Uploads transfers and receipts, receives settlements, revocations and risk notices, and
     /// checks that the ledger's signed log extends the one this wallet saw before. The first
-    /// sync pins the ledger's key: give it with --ledger-key (from your finance officer), or
-    /// the key the ledger presents is trusted on first use and printed for you to check.
+    /// sync pins the ledger's key: give it with --ledger-key (from your finance officer). Over
+    /// https:// with --ca-file, the key the ledger presents may be pinned instead, and is printed
+    /// for you to check; over plain http:// it never is.
     #[command(
-        after_help = "Examples:\n  outpost wallet sync --wallet aiko.wallet --ledger http://127.0.0.1:7300 --purse 10000\n  \
+        after_help = "Examples:\n  outpost wallet sync --wallet aiko.wallet --ledger http://127.0.0.1:7300 --ledger-key <64 hex digits> --purse 10000\n  \
+                             outpost wallet sync --wallet ben.wallet --ledger https://hq.unit.example:7300 --ca-file unit-ca.pem\n  \
                              outpost wallet sync --wallet ben.wallet"
     )]
     Sync(SyncArgs),

@@ -81,11 +81,12 @@ impl Default for Limits {
             body_read: Duration::from_secs(20),
             max_head_bytes: 64 * 1024,
             large_bodies_bytes: 32 * 1024 * 1024,
-            // A unit's phones may share one address behind a gateway.
-            sync_per_address: Rate::new(120, Duration::from_millis(100)),
+            // A whole unit's phones may sync at once at roll call, behind one gateway.
+            sync_per_address: Rate::new(1000, Duration::from_millis(10)),
             // A wallet syncs every few minutes; a retry after a cut connection comes at once.
-            sync_per_wallet: Rate::new(10, Duration::from_secs(6)),
-            officer_per_address: Rate::new(300, Duration::from_millis(50)),
+            sync_per_wallet: Rate::new(20, Duration::from_secs(3)),
+            // A payroll script credits a unit in one go.
+            officer_per_address: Rate::new(1000, Duration::from_millis(20)),
         }
     }
 }

@@ -194,7 +194,7 @@ fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
         proved_from_log(&tx)?;
     }
     if found < 3 {
-        // Version 3 keeps each wallet's last answer only (docs/adr/0015): version 2 kept every
+        // Version 3 keeps each wallet's last answer only (docs/adr/0018): version 2 kept every
         // answer ever given. How far the kept request had seen was not stored: 0 refuses nothing.
         let had_requests: bool = tx
             .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sync_request'")?

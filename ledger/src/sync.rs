@@ -6,7 +6,7 @@
 //! last looked and a checkpoint over the log as it stands after this sync. The signed response is
 //! stored as the wallet's last answer before the transaction commits, so a repeat of that request,
 //! whether a retry after a cut connection or a replay by someone else, gets the same bytes back
-//! and changes nothing. Only the last answer is kept (one row per wallet, docs/adr/0015): an
+//! and changes nothing. Only the last answer is kept (one row per wallet, docs/adr/0018): an
 //! older request replayed has seen less of the log than the wallet has since acknowledged
 //! (`seen_up_to`), and is refused without being done again.
 

@@ -44,7 +44,7 @@ pub fn acceptor(cert_path: &Path, key_path: &Path) -> Result<TlsAcceptor, TlsErr
     }
     let key =
         PrivateKeyDer::from_pem_slice(&read(key_path)?).map_err(|_| TlsError::NoKey(key_path.into()))?;
-    // `ring` by choice (docs/adr): aws-lc-rs, rustls's post-quantum provider, needs cmake and
+    // `ring` by choice (docs/adr/0018): aws-lc-rs, rustls's post-quantum provider, needs cmake and
     // clang to build on every machine that builds the ledger.
     #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
