@@ -70,3 +70,17 @@ fn prompt_no_echo(prompt: &str) -> Result<Zeroizing<String>, Error> {
         Error::Usage(format!("cannot ask for the PIN on a terminal ({e}): set {PIN_ENV} when scripting"))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pin_leaves_the_environment_when_it_is_read() {
+        // SAFETY: no other test of this binary reads or writes OUTPOST_PIN.
+        unsafe { std::env::set_var(PIN_ENV, "482916") };
+        take_from_env();
+        assert!(std::env::var_os(PIN_ENV).is_none(), "OUTPOST_PIN is still in the environment");
+        assert!(from_env().unwrap().is_some(), "the PIN is still there for the command");
+    }
+}
