@@ -30,6 +30,13 @@
 //! once, with its method, path, status and, when refused, the reason; bodies and headers are not
 //! logged.
 //!
+//! On the network (docs/adr/0018): [`serve_on`] runs the router on [`crate::listener`]'s accept
+//! loop (connection cap, header, idle and body timeouts, a byte budget for large bodies, HTTPS
+//! when given a certificate). Syncs are rate-limited per client address before the body is read
+//! and per wallet key once the request's signature verifies; officer requests per address; each
+//! refusal is 429 with `Retry-After`. URIs and heads too long for the router's limits (414, 431),
+//! malformed JSON, query strings and path parameters are refused in the API's own words.
+//!
 //! Every [`Ledger`] call blocks on SQLite, so handlers run them on tokio's blocking pool.
 
 use std::future::Future;

@@ -36,6 +36,14 @@ pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerErr
     settlement::check_transfers(&ledger.public_key(), &uploads, |checked| answer(ledger, &request, checked))
 }
 
+/// A wallet's last sync answered, as `sync_answer` keeps it.
+struct LastAnswer {
+    id: Vec<u8>,
+    hash: Vec<u8>,
+    seen_up_to: i64,
+    response: Vec<u8>,
+}
+
 /// Does what the request asks, in one transaction, and answers it.
 fn answer(
     ledger: &Ledger,
@@ -46,13 +54,15 @@ fn answer(
     let body = request.body();
     let window = ledger.policy.settlement_window;
     ledger.write_and_sign(|tx, now, log, signing| {
-        let last: Option<(Vec<u8>, Vec<u8>, i64, Vec<u8>)> = tx
+        let last = tx
             .prepare_cached(
                 "SELECT request_id, request_hash, seen_up_to, response FROM sync_answer WHERE wallet_key = ?1",
             )?
-            .query_row(params![&body.wallet_key[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_row(params![&body.wallet_key[..]], |r| {
+                Ok(LastAnswer { id: r.get(0)?, hash: r.get(1)?, seen_up_to: r.get(2)?, response: r.get(3)? })
+            })
             .optional()?;
-        if let Some((id, hash, seen_up_to, response)) = last {
+        if let Some(LastAnswer { id, hash, seen_up_to, response }) = last {
             if id == body.request_id {
                 return if hash == request_hash { Ok(response) } else { Err(LedgerError::RequestIdReused) };
             }

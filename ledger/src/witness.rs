@@ -377,7 +377,31 @@ pub async fn serve_on(
     crate::listener::serve(listener, router(witness), &network.limits, network.tls, shutdown).await
 }
 
-async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Response {
+/// Reads the whole body within the listener's body deadline: a client dripping its body a byte
+/// at a time is answered 408 rather than holding a connection for ever.
+async fn read_body(request: axum::extract::Request) -> Result<Bytes, Response> {
+    let deadline = crate::listener::Limits::default().body_read;
+    let text = |status: StatusCode, message: String| {
+        (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
+    };
+    match tokio::time::timeout(deadline, axum::body::to_bytes(request.into_body(), MAX_REQUEST_BYTES)).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(_)) => Err(text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("an add-checkpoint request is at most {MAX_REQUEST_BYTES} bytes\n"),
+        )),
+        Err(_) => Err(text(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the request body did not arrive within {} s: send it at once\n", deadline.as_secs()),
+        )),
+    }
+}
+
+async fn add_checkpoint(State(witness): State<Arc<Witness>>, request: axum::extract::Request) -> Response {
+    let body = match read_body(request).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     let answer = tokio::task::spawn_blocking(move || witness.add_checkpoint(&body)).await;
     match answer {
         Ok(Ok(line)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], line).into_response(),

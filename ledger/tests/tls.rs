@@ -158,7 +158,7 @@ fn a_tls_key_or_ledger_key_other_users_can_read_stops_the_start_with_the_chmod_t
 
     // The ledger's own signing key, loosened after it was made, is refused the same way.
     std::fs::set_permissions(&pki.key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    drop(Server::start_in(&dir, Some(TOKEN)).stop());
+    Server::start_in(&dir, Some(TOKEN)).stop();
     let ledger_key = dir.join("ledger.key");
     std::fs::set_permissions(&ledger_key, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = ledger_command(&dir).env("OUTPOST_ADMIN_TOKEN", TOKEN).output().unwrap();
