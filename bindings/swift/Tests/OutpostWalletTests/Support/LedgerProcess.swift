@@ -1,5 +1,9 @@
-#if os(macOS)
+#if os(macOS) || os(Linux)
 import Foundation
+#if canImport(FoundationNetworking)
+// On Linux, URLSession and URLRequest live in FoundationNetworking, not Foundation.
+import FoundationNetworking
+#endif
 import XCTest
 
 /// A real `outpost-ledger` process on loopback, in a fresh directory, with a known officer token:
@@ -7,8 +11,8 @@ import XCTest
 /// its HTTP API.
 ///
 /// The binary comes from `OUTPOST_LEDGER_BIN` (`cargo build -p outpost-ledger`, then
-/// `OUTPOST_LEDGER_BIN=$PWD/target/debug/outpost-ledger swift test ...`). macOS only: iOS has
-/// no `Process`.
+/// `OUTPOST_LEDGER_BIN=$PWD/target/debug/outpost-ledger swift test ...`; scripts/test-swift.sh sets it).
+/// macOS and Linux only: iOS has no `Process`.
 final class LedgerProcess: @unchecked Sendable {
     /// Where it listens, e.g. `http://127.0.0.1:53127`.
     let url: URL
