@@ -597,7 +597,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     run.transfer_qr_version = image.version;
     run.transfer_qr_bytes = payload;
     say!("         Aiko's phone shows the transfer (sealed to Ben's key, saved before it was shown):");
-    for line in image.to_terminal().lines() {
+    for line in image.to_terminal_within(PICTURE_COLUMNS).lines() {
         say!("         {line}");
     }
     run.check(
@@ -873,11 +873,14 @@ impl Drop for WitnessServer {
     }
 }
 
+/// What is left of an 80-column line for a QR picture after the demo's 9-column indent.
+const PICTURE_COLUMNS: usize = qr::QrImage::TERMINAL_COLUMNS - 9;
+
 /// Draws `text` as a QR code in the terminal under `caption`, as the phone's screen would show it.
 fn draw(caption: &str, text: &str) -> Result<(), Stop> {
     let image = qr::render(text).or_stop("drawing a QR code")?;
     say!("         {caption}");
-    for line in image.to_terminal().lines() {
+    for line in image.to_terminal_within(PICTURE_COLUMNS).lines() {
         say!("         {line}");
     }
     say!("         (version {}-M, {} characters of QR text)", image.version, text.len());

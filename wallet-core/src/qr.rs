@@ -417,8 +417,10 @@ impl QrImage {
     /// Light modules drawn around the symbol in [`QrImage::to_svg`], as the QR standard asks.
     pub const SVG_QUIET_ZONE: u32 = 4;
     /// Light modules drawn around the symbol in [`QrImage::to_terminal`]. Phones read two
-    /// reliably, and it keeps codes up to version 14 inside an 80-column terminal.
+    /// reliably.
     pub const TERMINAL_QUIET_ZONE: u32 = 2;
+    /// The width of the terminal [`QrImage::to_terminal`] draws for.
+    pub const TERMINAL_COLUMNS: usize = 80;
 
     /// Whether the module at column `x`, row `y` is dark. Everything outside the symbol is
     /// light, as the quiet zone is.
@@ -481,12 +483,9 @@ impl QrImage {
         )
     }
 
-    /// The symbol as lines of text for a terminal, two module rows per line, with a
-    /// [`TERMINAL_QUIET_ZONE`](Self::TERMINAL_QUIET_ZONE).
-    ///
-    /// Light modules are printed as blocks (`█ ▀ ▄`) and dark ones as spaces, so on the usual
-    /// dark-background terminal the code shows dark on light, as scanners expect. On a light
-    /// background it shows inverted, which many scanners, but not all, also read.
+    /// The symbol as lines of text for a terminal at most [`TERMINAL_COLUMNS`](Self::TERMINAL_COLUMNS)
+    /// wide, with a [`TERMINAL_QUIET_ZONE`](Self::TERMINAL_QUIET_ZONE): the finest drawing that
+    /// fits, as [`to_terminal_within`](Self::to_terminal_within) chooses it.
     ///
     /// ```
     /// use outpost_wallet_core::qr::{self, PayloadKind};
@@ -497,26 +496,67 @@ impl QrImage {
     /// # }
     /// ```
     pub fn to_terminal(&self) -> String {
+        self.to_terminal_within(Self::TERMINAL_COLUMNS)
+    }
+
+    /// The symbol as lines of text no wider than `columns` when that can be done (a caller that
+    /// indents the lines passes what is left of the line).
+    ///
+    /// A character cell of a terminal is about twice as tall as it is wide. So when the symbol
+    /// and its quiet zone fit, each cell holds one module across and two down (`█ ▀ ▄`), and the
+    /// modules come out square. A larger symbol (a full transfer is version 15, 81 modules with
+    /// its quiet zone) would not fit 80 columns that way, so each cell then holds two modules
+    /// across and two down with the quadrant blocks (`▘ ▝ ▖ ▗ ▚ ▞ ▌ ▐ ▛ ▜ ▙ ▟`): the picture is
+    /// half as wide and its modules twice as tall as wide, which scanners read like any code
+    /// seen at a slant. Below the narrowest drawing nothing is cut: lines are then wider than
+    /// `columns`.
+    ///
+    /// Light modules are printed lit and dark ones as background, so on the usual
+    /// dark-background terminal the code shows dark on light, as scanners expect. On a light
+    /// background it shows inverted, which many scanners, but not all, also read.
+    ///
+    /// ```
+    /// use outpost_wallet_core::qr::{self, PayloadKind};
+    ///
+    /// # fn main() -> Result<(), outpost_wallet_core::qr::QrError> {
+    /// let picture = qr::render(&qr::encode(PayloadKind::Transfer, &[7; 391]))?;
+    /// let text = picture.to_terminal_within(71);
+    /// assert!(text.lines().all(|line| line.chars().count() <= 71));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn to_terminal_within(&self, columns: usize) -> String {
         let quiet = Self::TERMINAL_QUIET_ZONE;
         let side = self.width + 2 * quiet;
+        let across = if side as usize <= columns { 1 } else { 2 };
         let light = |x: u32, y: u32| match (x.checked_sub(quiet), y.checked_sub(quiet)) {
             (Some(x), Some(y)) => !self.is_dark(x, y),
             _ => true,
         };
-        let mut out = String::with_capacity((side as usize * 3 + 1) * side.div_ceil(2) as usize);
+        // Past the last row or column is the terminal's own (dark) background.
+        let lit = |x: u32, y: u32| x < side && y < side && light(x, y);
+        let cells = side.div_ceil(across) as usize;
+        let mut out = String::with_capacity((cells * 3 + 1) * side.div_ceil(2) as usize);
         for y in (0..side).step_by(2) {
-            for x in 0..side {
-                // Below the last row is the terminal's own (dark) background.
-                let below = y + 1 < side && light(x, y + 1);
-                out.push(match (light(x, y), below) {
-                    (true, true) => '█',
-                    (true, false) => '▀',
-                    (false, true) => '▄',
-                    (false, false) => ' ',
-                });
+            for x in (0..side).step_by(across as usize) {
+                let (upper_left, lower_left) = (lit(x, y), lit(x, y + 1));
+                let (upper_right, lower_right) =
+                    if across == 1 { (upper_left, lower_left) } else { (lit(x + 1, y), lit(x + 1, y + 1)) };
+                out.push(cell(upper_left, upper_right, lower_left, lower_right));
             }
             out.push('\n');
         }
         out
     }
+}
+
+/// The block character lit in the given quarters of a character cell.
+fn cell(upper_left: bool, upper_right: bool, lower_left: bool, lower_right: bool) -> char {
+    const BLOCKS: [char; 16] =
+        [' ', '▗', '▖', '▄', '▝', '▐', '▞', '▟', '▘', '▚', '▌', '▙', '▀', '▜', '▛', '█'];
+    let index = usize::from(upper_left) << 3
+        | usize::from(upper_right) << 2
+        | usize::from(lower_left) << 1
+        | usize::from(lower_right);
+    BLOCKS[index]
 }

@@ -166,33 +166,42 @@ fn attribute<'a>(tag: &'a str, name: &str) -> &'a str {
     &tag[start..start + tag[start..].find('"').unwrap()]
 }
 
-/// Lights up the terminal text as a dark-background terminal shows it (block halves are lit,
-/// spaces are background), with 4 pixels per module and 4 modules of dark background around.
+/// Lights up the terminal text as a dark-background terminal shows it: each character a cell
+/// twice as tall as it is wide (6 by 12 pixels), its block quarters lit, spaces and everything
+/// around (4 cells) the dark background.
 fn bitmap_of_terminal(text: &str) -> Bitmap {
-    const SCALE: usize = 4;
+    const QUARTER_WIDE: usize = 3;
+    const QUARTER_TALL: usize = 6;
+    const MARGIN: usize = 8;
+    // Each character as its four quarters: upper left, upper right, lower left, lower right.
+    let quarters = |c: char| -> [bool; 4] {
+        let index = " ▗▖▄▝▐▞▟▘▚▌▙▀▜▛█"
+            .chars()
+            .position(|block| block == c)
+            .unwrap_or_else(|| panic!("unexpected character {c:?} in terminal output"));
+        [index & 8 != 0, index & 4 != 0, index & 2 != 0, index & 1 != 0]
+    };
+    // The picture in quarter cells, row by row.
     let rows: Vec<Vec<bool>> = text
         .lines()
         .flat_map(|line| {
-            let halves: Vec<(bool, bool)> = line
-                .chars()
-                .map(|c| match c {
-                    '█' => (true, true),
-                    '▀' => (true, false),
-                    '▄' => (false, true),
-                    ' ' => (false, false),
-                    other => panic!("unexpected character {other:?} in terminal output"),
-                })
-                .collect();
-            [halves.iter().map(|h| h.0).collect(), halves.iter().map(|h| h.1).collect::<Vec<_>>()]
+            let cells: Vec<[bool; 4]> = line.chars().map(quarters).collect();
+            [
+                cells.iter().flat_map(|q| [q[0], q[1]]).collect(),
+                cells.iter().flat_map(|q| [q[2], q[3]]).collect::<Vec<_>>(),
+            ]
         })
         .collect();
-    let modules = rows[0].len() + 8;
-    let side = modules * SCALE;
+    let across = rows[0].len() + 2 * MARGIN;
+    let down = rows.len() + 2 * MARGIN;
+    // rqrr wants a square picture: pad the shorter side with background.
+    let side = (across * QUARTER_WIDE).max(down * QUARTER_TALL);
     let dark = (0..side * side)
         .map(|i| {
-            let (x, y) = ((i % side) / SCALE, (i / side) / SCALE);
-            let lit =
-                x >= 4 && y >= 4 && rows.get(y - 4).and_then(|row| row.get(x - 4)).copied().unwrap_or(false);
+            let (x, y) = ((i % side) / QUARTER_WIDE, (i / side) / QUARTER_TALL);
+            let lit = x >= MARGIN
+                && y >= MARGIN
+                && rows.get(y - MARGIN).and_then(|row| row.get(x - MARGIN)).copied().unwrap_or(false);
             !lit
         })
         .collect();
@@ -244,13 +253,41 @@ fn svg_is_a_standalone_file_with_one_path_and_a_white_background() {
 }
 
 #[test]
-fn terminal_lines_are_as_wide_as_the_symbol_and_its_quiet_zone() {
+fn a_symbol_that_fits_is_drawn_with_square_modules() {
     let image = qr::render(&a_transfer_text()).unwrap();
     let side = (image.width + 2 * QrImage::TERMINAL_QUIET_ZONE) as usize;
+    assert!(side <= QrImage::TERMINAL_COLUMNS);
     let terminal = image.to_terminal();
     assert_eq!(terminal.lines().count(), side.div_ceil(2));
     for line in terminal.lines() {
-        assert_eq!(line.chars().count(), side);
+        assert_eq!(line.chars().count(), side, "one module per column");
+    }
+}
+
+#[test]
+fn the_largest_transfer_fits_80_columns_and_still_scans() {
+    let text = qr::encode(PayloadKind::Transfer, &bytes(BUDGET_PAYLOAD_LEN, 11));
+    let image = qr::render(&text).unwrap();
+    assert_eq!(image.version, BUDGET_VERSION);
+    let side = (image.width + 2 * QrImage::TERMINAL_QUIET_ZONE) as usize;
+    assert!(side > QrImage::TERMINAL_COLUMNS, "square modules would not fit: {side} columns");
+    let terminal = image.to_terminal();
+    assert_eq!(terminal.lines().count(), side.div_ceil(2));
+    for line in terminal.lines() {
+        assert_eq!(line.chars().count(), side.div_ceil(2), "two modules per column");
+    }
+    assert_eq!(bitmap_of_terminal(&terminal).scan().1, text);
+}
+
+#[test]
+fn an_indented_drawing_fits_what_is_left_of_the_line() {
+    // The demo indents its pictures by 9 columns.
+    for len in [40, 150, 250, BUDGET_PAYLOAD_LEN] {
+        let text = qr::encode(PayloadKind::Transfer, &bytes(len, 5));
+        let terminal = qr::render(&text).unwrap().to_terminal_within(80 - 9);
+        let widest = terminal.lines().map(|line| line.chars().count()).max().unwrap();
+        assert!(widest <= 71, "{len} bytes drawn {widest} columns wide");
+        assert_eq!(bitmap_of_terminal(&terminal).scan().1, text, "{len} bytes");
     }
 }
 
