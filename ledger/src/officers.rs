@@ -351,7 +351,7 @@ impl Ledger {
         maker
             .signed
             .request
-            .check_matches(&method, &path, &maker.body)
+            .check_matches(method, &path, &maker.body)
             .map_err(|e| refused(401, e.to_string()))?;
         self.check_act(&act)?;
         let ttl = self.policy().officers.approval_ttl;
@@ -554,7 +554,7 @@ impl Ledger {
     ) -> Result<Outcome, LedgerError> {
         self.check_act(act)?;
         self.check_act_now(tx, now, act)?;
-        let evidence = Some(authorisation);
+        let evidence = Some(authorisation.clone());
         Ok(match act {
             Act::Credit { member_id, amount_minor, memo, batch } => {
                 let amount = Amount::from_minor(*amount_minor, self.currency())?;
@@ -601,7 +601,7 @@ impl Ledger {
                     now,
                     NewEntry::new(EntryKind::OfficerEnrolled, "", detail)
                         .subject(key)
-                        .evidence(evidence.unwrap_or_default()),
+                        .evidence(authorisation.clone()),
                 )?;
                 Outcome::OfficerEnrolled(Officer { public_key: key, name, enrolled_at: now })
             }
@@ -618,7 +618,7 @@ impl Ledger {
                     now,
                     NewEntry::new(EntryKind::OfficerRemoved, "", detail)
                         .subject(key)
-                        .evidence(evidence.unwrap_or_default()),
+                        .evidence(authorisation.clone()),
                 )?;
                 Outcome::OfficerRemoved(key)
             }

@@ -257,31 +257,28 @@ fn check_says(entry: &AuditEntry, authorisation: &Authorisation) -> Result<Optio
             }
         }
         EntryKind::DeviceLost => {
-            if request.method != "POST"
-                || (request.path != member_path("revoke-device")
-                    && request.path != member_path("replace-device"))
-            {
-                return wrong("a revocation or replacement of this member's device");
-            }
+            let fits = request.method == "POST"
+                && (request.path == member_path("revoke-device")
+                    || request.path == member_path("replace-device"));
+            return if fits {
+                Ok(None)
+            } else {
+                wrong("a revocation or replacement of this member's device")
+            };
         }
         EntryKind::Revoked => {
-            if request.method != "POST"
-                || request.path != format!("/v1/officer/purses/{}/revoke", HEXLOWER.encode(&entry.subject))
-            {
-                return wrong("a revocation of this purse");
-            }
+            let path = format!("/v1/officer/purses/{}/revoke", HEXLOWER.encode(&entry.subject));
+            let fits = request.method == "POST" && request.path == path;
+            return if fits { Ok(None) } else { wrong("a revocation of this purse") };
         }
         EntryKind::OfficerEnrolled => {
-            if request.method != "POST" || request.path != ENROL_PATH {
-                return wrong("an officer enrolment");
-            }
+            let fits = request.method == "POST" && request.path == ENROL_PATH;
+            return if fits { Ok(None) } else { wrong("an officer enrolment") };
         }
         EntryKind::OfficerRemoved => {
-            if request.method != "DELETE"
-                || request.path != format!("{ENROL_PATH}/{}", HEXLOWER.encode(&entry.subject))
-            {
-                return wrong("this officer's removal");
-            }
+            let path = format!("{ENROL_PATH}/{}", HEXLOWER.encode(&entry.subject));
+            let fits = request.method == "DELETE" && request.path == path;
+            return if fits { Ok(None) } else { wrong("this officer's removal") };
         }
         _ => {}
     }
