@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every Outpost test: formatting and lint checks, then the whole Rust workspace (unit,
 # integration, property, cross-process and doc tests), then the Python and Kotlin binding suites
-# and the Android app's JVM core (android-demo/core) against the real library. Cargo fetches the
-# pinned crates, pip the pinned pytest (into bindings/python/.venv), Maven the pinned Kotlin,
-# kotlinx-coroutines, JNA and JUnit; the Rust tests run `go mod download` for Go's signed-note verifier
-# (tests/interop/go). A fresh machine needs Rust, Go 1.22+, Python 3.9+ and Java 17 with Maven.
+# and the Android app's JVM core (android-demo/core) against the real library, then the Swift
+# package's XCTest suite and the iOS app's core (scripts/test-swift.sh) against the library as
+# phones build it. Cargo fetches the pinned crates, pip the pinned pytest (into
+# bindings/python/.venv), Maven the pinned Kotlin, kotlinx-coroutines, JNA and JUnit; the Rust tests
+# run `go mod download` for Go's signed-note verifier (tests/interop/go). A fresh machine needs
+# Rust, Go 1.22+, Python 3.9+ and Java 17 with Maven; a Swift toolchain is used if on PATH, else
+# test-swift.sh provisions one (Debian's swiftlang, as root, in .cache/swift/).
 #
 # Ends with one summary line: "tests: N passed, N failed".
 set -euo pipefail
@@ -85,8 +88,15 @@ else
 fi
 set -e
 
+step "Swift: the package's XCTest suite and ios-demo's core (scripts/test-swift.sh)"
+set +e
+bash scripts/test-swift.sh 2>&1 | tee "$log/swift"
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed_steps+=("swift")
+set -e
+
 # One closing line: cargo's per-binary "test result:" lines, pytest's and surefire's summaries,
-# added up.
+# and XCTest's line per test case ("Test Case '…' passed (…)": its "Executed N tests, with F
+# failures" counts failed assertions, not tests), added up.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }; next }
      /^=*[ ]*[0-9]+ (passed|failed)/ {
        for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/ || $(i+1) ~ /^errors?/) f += $i }
@@ -94,7 +104,9 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += 
      /^\[(INFO|ERROR)\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$/ {
        gsub(",", ""); p += $4 - $6 - $8 - $10; f += $6 + $8
      }
-     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log/rust" "$log/python" "$log/kotlin" "$log/android-core"
+     /^Test Case .* passed \(/ { p++ }
+     /^Test Case .* failed \(/ { f++ }
+     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log/rust" "$log/python" "$log/kotlin" "$log/android-core" "$log/swift"
 if [ "${#failed_steps[@]}" -gt 0 ]; then
   echo "failed: ${failed_steps[*]}" >&2
   exit 1

@@ -10,10 +10,26 @@
 // `#if canImport(OutpostWalletFFI) import OutpostWalletFFI` finds the C declarations, and links
 // the slice's static liboutpost_ffi.a into whatever imports OutpostWallet.
 //
-// Sources/OutpostWalletFFI/include holds the same header and uniffi's module map for reading;
-// no target compiles it (the binary target is the FFI module).
+// On Linux (where scripts/test-swift.sh builds and tests this package) there is no XCFramework:
+// Sources/OutpostWalletFFI/include, the same header with uniffi's module map, is the FFI module
+// as a system library target, and OutpostWallet links the shared liboutpost_ffi.so found through
+// LIBRARY_PATH at link time and LD_LIBRARY_PATH at run time. No unsafeFlags (SwiftPM refuses
+// them in a package another one depends on by version). On Apple platforms that folder is only
+// for reading; the binary target is the FFI module.
 
 import PackageDescription
+
+#if os(Linux)
+let ffiModule: Target = .systemLibrary(
+    name: "OutpostWalletFFI",
+    path: "Sources/OutpostWalletFFI/include"
+)
+#else
+let ffiModule: Target = .binaryTarget(
+    name: "OutpostWalletFFI",
+    path: "OutpostWalletFFI.xcframework"
+)
+#endif
 
 let package = Package(
     name: "OutpostWallet",
@@ -27,14 +43,12 @@ let package = Package(
         .library(name: "OutpostWallet", targets: ["OutpostWallet"]),
     ],
     targets: [
-        .binaryTarget(
-            name: "OutpostWalletFFI",
-            path: "OutpostWalletFFI.xcframework"
-        ),
+        ffiModule,
         .target(
             name: "OutpostWallet",
             dependencies: ["OutpostWalletFFI"],
-            path: "Sources/OutpostWallet"
+            path: "Sources/OutpostWallet",
+            linkerSettings: [.linkedLibrary("outpost_ffi", .when(platforms: [.linux]))]
         ),
         .testTarget(
             name: "OutpostWalletTests",

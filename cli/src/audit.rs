@@ -59,6 +59,8 @@ struct CheckpointArgs {
     /// Where to write the checkpoint, as the ledger served it
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    #[command(flatten)]
+    trust: hq::TrustArgs,
 }
 
 #[derive(Debug, Args)]
@@ -78,6 +80,8 @@ struct VerifyArgs {
     /// Read the officer key's passphrase from FILE instead of asking on the terminal
     #[arg(long, value_name = "FILE", requires = "officer_key")]
     passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    trust: hq::TrustArgs,
     /// Show totals in this currency when only a file is checked [default: the ledger's, else minor units]
     #[arg(long, value_name = "CODE")]
     currency: Option<String>,
@@ -98,7 +102,7 @@ pub fn run(args: AuditArgs) -> Result<(), Error> {
 }
 
 fn save_checkpoint(args: &CheckpointArgs) -> Result<(), Error> {
-    let hq = Hq::new(&args.ledger)?;
+    let hq = Hq::with_trust(&args.ledger, &args.trust.trust()?)?;
     let key = match args.ledger_key.as_deref() {
         Some(key) => hq::parse_key(key).map_err(Error::Usage)?,
         None => {
@@ -168,7 +172,8 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
     let given_key = args.ledger_key.as_deref().map(hq::parse_key).transpose().map_err(Error::Usage)?;
     let mut currency =
         args.currency.as_deref().map(|code| money::currency(code, args.exponent)).transpose()?;
-    let hq = args.ledger.as_deref().map(Hq::new).transpose()?;
+    let trust = args.trust.trust()?;
+    let hq = args.ledger.as_deref().map(|url| Hq::with_trust(url, &trust)).transpose()?;
     // The export comes from the file when one is given, else from the ledger, signed for.
     let fetch_as = match (&args.file, &hq, &args.officer_key) {
         (None, Some(_), Some(path)) => Some(crate::officer::unlock(path, args.passphrase_file.as_deref())?),

@@ -24,7 +24,8 @@ use outpost_wallet_core::protocol::Checkpoint;
 use outpost_wallet_core::{Amount, SystemClock, audit};
 
 use crate::error::Error;
-use crate::hq::{Approval, Hq, Member, Purse};
+use crate::hq::{self, Approval, Hq, Member, Purse};
+use crate::listening::{self, TlsArgs};
 pub use crate::officer::OfficerArgs;
 use crate::officer::print_pending;
 use crate::{money, scan, show, time};
@@ -47,7 +48,8 @@ enum LedgerCommand {
     /// connections. Request logs go to stderr (filter them with OUTPOST_LOG, default `info`).
     #[command(
         after_help = "Examples:\n  outpost ledger serve --dir hq --founding-officer <Alice's code> --founding-officer <Ben's code>\n  \
-                             outpost ledger serve --dir hq --listen 127.0.0.1:0"
+                             outpost ledger serve --dir hq --listen 127.0.0.1:0\n  \
+                             outpost ledger serve --dir hq --listen 0.0.0.0:7300 --tls-cert hq-cert.pem --tls-key hq-key.pem"
     )]
     Serve(ServeArgs),
 
@@ -149,6 +151,11 @@ struct ServeArgs {
     /// (repeatable). GET /checkpoint then serves the latest cosigned checkpoint
     #[arg(long = "witness", value_name = "URL=KEY")]
     witnesses: Vec<WitnessEndpoint>,
+    #[command(flatten)]
+    tls: TlsArgs,
+    /// Trust for https:// witnesses: the PEM file of their CA, or of a witness's own certificate
+    #[command(flatten)]
+    trust: hq::TrustArgs,
 }
 
 #[derive(Debug, Args)]
@@ -283,47 +290,34 @@ fn serve(args: &ServeArgs) -> Result<(), Error> {
     let dir = &args.dir;
     make_private_dir(dir)?;
     init_logging()?;
+    let trust = args.trust.trust()?;
     let ledger = if dir.join("ledger.db").exists() && args.founding_officers.is_empty() {
         Ledger::open(dir, currency, Arc::new(SystemClock))?
     } else {
         Ledger::found(dir, currency, Arc::new(SystemClock), Default::default(), &args.founding_officers)?
     };
     let officers = ledger.officers()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Refused(format!("cannot start the server's runtime: {e}")))?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .map_err(|e| Error::Refused(format!("cannot listen on {}: {e}", args.listen)))?;
-        let address = listener
-            .local_addr()
-            .map_err(|e| Error::Refused(format!("cannot read the listening address: {e}")))?;
-        // Installed before the address is printed: a signal sent as soon as it appears is caught.
-        let shutdown = shutdown_signal()?;
+    let ledger = Arc::new(ledger);
+    let key = ledger.public_key();
+    let announce = || {
         println!("Ledger in {} keeping {}", dir.display(), currency.code());
-        println!("ledger key: {}", HEXLOWER.encode(&ledger.public_key()));
+        println!("ledger key: {}", HEXLOWER.encode(&key));
         // For auditors who check GET /checkpoint with signed-note tools (docs/adr/0012).
-        println!("checkpoint verifier key: {}", Checkpoint::verifier_key(&ledger.public_key()));
+        println!("checkpoint verifier key: {}", Checkpoint::verifier_key(&key));
         for officer in &officers {
             println!("officer: {} ({})", officer.name, HEXLOWER.encode(&officer.public_key));
         }
-        println!("listening on http://{address}");
-        let _ = std::io::stdout().flush();
-        let ledger = Arc::new(ledger);
-        let witnessing = (!args.witnesses.is_empty())
-            .then(|| Arc::new(Witnessing::new(Arc::clone(&ledger), dir, args.witnesses.clone())));
         for witness in &args.witnesses {
             println!("witness: {} ({})", witness.url, witness.key.name());
         }
-        server::serve_witnessed(listener, ledger, witnessing, shutdown)
-            .await
-            .map_err(|e| Error::Refused(format!("the server stopped: {e}")))?;
-        println!("Ledger stopped.");
-        Ok(())
-    })
+    };
+    let witnessing = (!args.witnesses.is_empty())
+        .then(|| Arc::new(Witnessing::with_trust(Arc::clone(&ledger), dir, args.witnesses.clone(), &trust)));
+    listening::serve("the ledger", args.listen, &args.tls, announce, |listener, network, shutdown| {
+        server::serve_on(listener, ledger, witnessing, network, shutdown)
+    })?;
+    println!("Ledger stopped.");
+    Ok(())
 }
 
 /// The ledger's directory holds its signing key: made readable by its owner only.

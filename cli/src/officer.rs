@@ -103,12 +103,14 @@ pub struct OfficerArgs {
     /// Read the key's passphrase from FILE instead of asking on the terminal
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    trust: hq::TrustArgs,
 }
 
 impl OfficerArgs {
     /// The ledger, with the officer's key unlocked to sign each request.
     pub fn connect(&self) -> Result<Hq, Error> {
-        let hq = Hq::new(&self.ledger)?;
+        let hq = Hq::with_trust(&self.ledger, &self.trust.trust()?)?;
         let Some(path) = &self.officer_key else {
             return Err(Error::Usage(
                 "officer commands need your officer key: --officer-key FILE (make one with `outpost officer new`)"

@@ -15,6 +15,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use data_encoding::HEXLOWER;
@@ -118,10 +119,12 @@ enum WalletCommand {
     ///
     /// Uploads transfers and receipts, receives settlements, revocations and risk notices, and
     /// checks that the ledger's signed log extends the one this wallet saw before. The first
-    /// sync pins the ledger's key: give it with --ledger-key (from your finance officer), or
-    /// the key the ledger presents is trusted on first use and printed for you to check.
+    /// sync pins the ledger's key: give it with --ledger-key (from your finance officer). Over
+    /// https:// with --ca-file, the key the ledger presents may be pinned instead, and is printed
+    /// for you to check; over plain http:// it never is.
     #[command(
-        after_help = "Examples:\n  outpost wallet sync --wallet aiko.wallet --ledger http://127.0.0.1:7300 --purse 10000\n  \
+        after_help = "Examples:\n  outpost wallet sync --wallet aiko.wallet --ledger http://127.0.0.1:7300 --ledger-key <64 hex digits> --purse 10000\n  \
+                             outpost wallet sync --wallet ben.wallet --ledger https://hq.unit.example:7300 --ca-file unit-ca.pem\n  \
                              outpost wallet sync --wallet ben.wallet"
     )]
     Sync(SyncArgs),
@@ -234,9 +237,12 @@ struct SyncArgs {
     /// Load a fresh offline purse of up to this amount (what is left in the old one goes back online)
     #[arg(long, value_name = "AMOUNT")]
     purse: Option<String>,
-    /// The ledger's public key (64 hex digits), from your finance officer, to pin at the first sync
+    /// The ledger's public key (64 hex digits), from your finance officer, to pin at the first
+    /// sync; needed when the ledger is reached over plain http://
     #[arg(long, value_name = "HEX")]
     ledger_key: Option<String>,
+    #[command(flatten)]
+    trust: hq::TrustArgs,
 }
 
 pub fn run(args: WalletArgs) -> Result<(), Error> {
@@ -271,7 +277,7 @@ pub fn run(args: WalletArgs) -> Result<(), Error> {
             confirm(&files.open_unlocked()?, &receipt)
         }
         WalletCommand::Sync(args) => {
-            let hq = Hq::new(&args.ledger)?;
+            let hq = Hq::with_trust(&args.ledger, &args.trust.trust()?)?;
             let given_key =
                 args.ledger_key.as_deref().map(hq::parse_key).transpose().map_err(Error::Usage)?;
             sync(&files.open_unlocked()?, &args, &hq, given_key)
@@ -540,7 +546,7 @@ fn sync(wallet: &Wallet, args: &SyncArgs, hq: &Hq, given_key: Option<[u8; 32]>) 
         Some(_) => {}
     }
     let had_checkpoint = wallet.ledger_checkpoint()?.is_some();
-    let transport = HttpTransport::new(hq.url());
+    let transport = HttpTransport::with_trust(hq.url(), Duration::from_secs(30), &args.trust.trust()?);
     let report = progress::while_working("Syncing with the ledger…", || {
         wallet.sync(&transport, &SyncOptions { purse })
     })?;
@@ -553,7 +559,19 @@ fn sync(wallet: &Wallet, args: &SyncArgs, hq: &Hq, given_key: Option<[u8; 32]>) 
 
 /// The first sync: the wallet has no ledger key yet, and every purse and answer it will accept
 /// is checked against the one pinned here.
+///
+/// A key the network presented is pinned only when it came over TLS, from a server whose
+/// certificate chained to the CA the member was given: over plain HTTP anyone on the path can
+/// answer with their own key, and a wallet pinning it would trust that impostor for good.
 fn pin_ledger_key(wallet: &Wallet, hq: &Hq, given: Option<[u8; 32]>) -> Result<(), Error> {
+    if given.is_none() && !hq.is_https() {
+        return Err(Error::Refused(format!(
+            "this wallet has no ledger key yet, and {} is plain HTTP, where anyone on the network can \
+             answer with a key of their own: give the ledger's key from your finance officer with \
+             --ledger-key, or reach the ledger over https:// with --ca-file. Nothing was pinned",
+            hq.url()
+        )));
+    }
     let info = hq.ledger_info()?;
     if info.currency != wallet.currency() {
         return Err(Error::Refused(format!(
@@ -579,9 +597,11 @@ fn pin_ledger_key(wallet: &Wallet, hq: &Hq, given: Option<[u8; 32]>) -> Result<(
         None => {
             wallet.pin_ledger_key(info.public_key)?;
             println!(
-                "First sync: this wallet had no ledger key, so it now trusts the key the ledger presents."
+                "First sync: this wallet had no ledger key, so it now trusts the key the ledger at {} \
+                 presents over TLS.",
+                hq.url()
             );
-            println!("This is trust on first use. Check this key with your finance officer:");
+            println!("Check this key with your finance officer:");
             println!("  ledger key {presented}");
             println!("From now on this wallet accepts purses and answers signed by this key only.");
         }

@@ -1,5 +1,5 @@
 //! Officers at the ledger: who they are, how each request of theirs is authenticated, and the
-//! two-person rule under which their acts wait for approval (docs/adr/0015).
+//! two-person rule under which their acts wait for approval (docs/adr/0016).
 //!
 //! Lifecycle of an officer act (a credit, a purse limit, a device revoked or replaced, a purse
 //! revoked, an officer enrolled or removed):

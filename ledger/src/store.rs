@@ -97,14 +97,16 @@ const SCHEMA: &str = "
         at INTEGER NOT NULL,
         PRIMARY KEY (payer_id, payment_id)
     ) STRICT;
-    -- Every sync request answered, with the signed response, so a repeat gets the same answer.
-    CREATE TABLE IF NOT EXISTS sync_request (
-        wallet_key BLOB NOT NULL,
+    -- Each wallet's last sync request answered, with the signed response, so a retry of it gets
+    -- the same answer; and how far that request said the wallet had seen the log, so an older
+    -- request replayed is refused. One row per wallet, whatever the number of syncs.
+    CREATE TABLE IF NOT EXISTS sync_answer (
+        wallet_key BLOB PRIMARY KEY,
         request_id BLOB NOT NULL,
         request_hash BLOB NOT NULL,
+        seen_up_to INTEGER NOT NULL CHECK (seen_up_to >= 0),
         response BLOB NOT NULL,
-        at INTEGER NOT NULL,
-        PRIMARY KEY (wallet_key, request_id)
+        at INTEGER NOT NULL
     ) STRICT;
     -- The audit log: one leaf per entry (wallet-core's `audit::AuditEntry` encoding), and which
     -- members each entry concerns, for their syncs.
@@ -112,7 +114,7 @@ const SCHEMA: &str = "
         seq INTEGER PRIMARY KEY CHECK (seq >= 0),
         leaf BLOB NOT NULL
     ) STRICT;
-    -- Officers (docs/adr/0015): the founding ones and those the officers enrolled; a removed
+    -- Officers (docs/adr/0016): the founding ones and those the officers enrolled; a removed
     -- officer keeps their row (`removed_at`) so that old evidence still names them.
     CREATE TABLE IF NOT EXISTS officer (
         public_key BLOB PRIMARY KEY CHECK (length(public_key) = 32),
@@ -157,7 +159,7 @@ const SCHEMA: &str = "
 
 /// The schema `SCHEMA` makes, kept in `PRAGMA user_version`. Version 0 is a database from
 /// before versions were kept; [`migrate`] brings every older version up to this one.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// How many prepared statements the connection keeps: room for every statement a sync runs (about
 /// forty), so that settling a batch parses each once, not once per transfer.
@@ -227,6 +229,21 @@ fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
         }
         proved_from_log(&tx)?;
     }
+    if found < 3 {
+        // Version 3 keeps each wallet's last answer only (docs/adr/0018): version 2 kept every
+        // answer ever given. How far the kept request had seen was not stored: 0 refuses nothing.
+        let had_requests: bool = tx
+            .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sync_request'")?
+            .exists([])?;
+        if had_requests {
+            tx.execute_batch(
+                "INSERT OR REPLACE INTO sync_answer (wallet_key, request_id, request_hash, seen_up_to, response, at)
+                     SELECT wallet_key, request_id, request_hash, 0, response, at FROM sync_request
+                     ORDER BY at, rowid;
+                 DROP TABLE sync_request;",
+            )?;
+        }
+    }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
     Ok(())
@@ -267,6 +284,7 @@ pub(crate) fn create_key(path: &Path) -> Result<LedgerSigner, LedgerError> {
 
 pub(crate) fn load_key(path: &Path) -> Result<LedgerSigner, LedgerError> {
     let fail = |reason: String| LedgerError::KeyFile { path: path.to_path_buf(), reason };
+    crate::key_file::refuse_if_exposed(path, "the ledger key").map_err(fail)?;
     let bytes =
         zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| fail(format!("cannot read it: {e}")))?);
     let secret: &[u8; 32] =

@@ -4,9 +4,11 @@
 //! spent), its receipts (which pay held transfers), its online payments, the purses it closes and
 //! the new purse it asks for; then the response, with the member's log entries since the wallet
 //! last looked and a checkpoint over the log as it stands after this sync. The signed response is
-//! stored under the request's id before the transaction commits, so a repeated request, whether a
-//! retry after a cut connection or a replay by someone else, gets the same bytes back and changes
-//! nothing.
+//! stored as the wallet's last answer before the transaction commits, so a repeat of that request,
+//! whether a retry after a cut connection or a replay by someone else, gets the same bytes back
+//! and changes nothing. Only the last answer is kept (one row per wallet, docs/adr/0018): an
+//! older request replayed has seen less of the log than the wallet has since acknowledged
+//! (`seen_up_to`), and is refused without being done again.
 
 use outpost_wallet_core::audit::{Account, EntryKind};
 use outpost_wallet_core::protocol::sync::{
@@ -34,6 +36,14 @@ pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerErr
     settlement::check_transfers(&ledger.public_key(), &uploads, |checked| answer(ledger, &request, checked))
 }
 
+/// A wallet's last sync answered, as `sync_answer` keeps it.
+struct LastAnswer {
+    id: Vec<u8>,
+    hash: Vec<u8>,
+    seen_up_to: i64,
+    response: Vec<u8>,
+}
+
 /// Does what the request asks, in one transaction, and answers it.
 fn answer(
     ledger: &Ledger,
@@ -44,14 +54,25 @@ fn answer(
     let body = request.body();
     let window = ledger.policy.settlement_window;
     ledger.write_and_sign(|tx, now, log, signing| {
-        let stored: Option<(Vec<u8>, Vec<u8>)> = tx
+        let last = tx
             .prepare_cached(
-                "SELECT request_hash, response FROM sync_request WHERE wallet_key = ?1 AND request_id = ?2",
+                "SELECT request_id, request_hash, seen_up_to, response FROM sync_answer WHERE wallet_key = ?1",
             )?
-            .query_row(params![&body.wallet_key[..], &body.request_id[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![&body.wallet_key[..]], |r| {
+                Ok(LastAnswer { id: r.get(0)?, hash: r.get(1)?, seen_up_to: r.get(2)?, response: r.get(3)? })
+            })
             .optional()?;
-        if let Some((hash, response)) = stored {
-            return if hash == request_hash { Ok(response) } else { Err(LedgerError::RequestIdReused) };
+        if let Some(LastAnswer { id, hash, seen_up_to, response }) = last {
+            if id == body.request_id {
+                return if hash == request_hash { Ok(response) } else { Err(LedgerError::RequestIdReused) };
+            }
+            // A wallet sends a new request only after reading the answer to its last one, and
+            // that answer moved it past everything the last request had seen: a request that
+            // has seen less is an old one replayed, or a wallet file restored from an old copy.
+            let acknowledged = u64::try_from(seen_up_to).unwrap_or(0);
+            if body.seen_up_to < acknowledged {
+                return Err(LedgerError::SyncBehind { sent: body.seen_up_to, acknowledged });
+            }
         }
         let member_id = match settlement::member_of_key(tx, &body.wallet_key)? {
             None => return Err(LedgerError::UnknownWallet),
@@ -97,10 +118,19 @@ fn answer(
 
         let member = known_member(tx, &member_id)?;
         let response = respond(ledger, tx, log, signing, now, &member, request, outcomes, payments, purse)?;
+        let seen_up_to = i64::try_from(body.seen_up_to).map_err(|_| inconsistent("seen_up_to beyond i64"))?;
         tx.prepare_cached(
-            "INSERT INTO sync_request (wallet_key, request_id, request_hash, response, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR REPLACE INTO sync_answer (wallet_key, request_id, request_hash, seen_up_to, response, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![&body.wallet_key[..], &body.request_id[..], &request_hash[..], response, now as i64])?;
+        .execute(params![
+            &body.wallet_key[..],
+            &body.request_id[..],
+            &request_hash[..],
+            seen_up_to,
+            response,
+            now as i64
+        ])?;
         Ok(response)
     })
 }

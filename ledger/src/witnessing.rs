@@ -13,6 +13,7 @@
 //! synced), and read back at start, keeping only the cosignatures that still verify under the
 //! witness keys configured now.
 
+use outpost_wallet_core::transport::{Trust, http_agent};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -109,15 +110,21 @@ impl Witnessing {
     /// The witnessing of `ledger` (kept in `dir`) by `witnesses`, with the latest cosigned note
     /// read back from `dir`.
     pub fn new(ledger: Arc<Ledger>, dir: &Path, witnesses: Vec<WitnessEndpoint>) -> Witnessing {
+        Self::with_trust(ledger, dir, witnesses, &Trust::none())
+    }
+
+    /// [`Witnessing::new`], reaching `https://` witnesses whose certificates chain to `trust`.
+    pub fn with_trust(
+        ledger: Arc<Ledger>,
+        dir: &Path,
+        witnesses: Vec<WitnessEndpoint>,
+        trust: &Trust,
+    ) -> Witnessing {
         let file = dir.join(WITNESSED_FILE);
         let latest = std::fs::read(&file)
             .ok()
             .and_then(|note| read_witnessed(&note, &ledger.public_key(), &witnesses));
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(10)))
-            .http_status_as_error(false)
-            .build()
-            .new_agent();
+        let agent = http_agent(Duration::from_secs(10), trust);
         if let Some(latest) = &latest {
             ledger.set_witnessed(latest.compact(&ledger.public_key(), &witnesses));
         }

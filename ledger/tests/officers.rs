@@ -129,7 +129,7 @@ fn one_officer_alone_moves_no_money_and_each_act_waits_visible_to_officers() {
 #[test]
 fn approvals_expire() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_with(dir.path(), &["--approval-hours", "0"]);
+    let server = Server::start_in_with(dir.path(), &["--approval-hours", "0"]);
     let [alice, ben] = officers();
     server.enrol("AIKO-0001");
     let made =
@@ -145,7 +145,7 @@ fn approvals_expire() {
 #[test]
 fn credits_above_the_per_credit_or_daily_cap_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_with(dir.path(), &["--credit-cap", "1000", "--daily-credit-cap", "1500"]);
+    let server = Server::start_in_with(dir.path(), &["--credit-cap", "1000", "--daily-credit-cap", "1500"]);
     let [alice, ben] = officers();
     server.enrol("AIKO-0001");
     let path = format!("{MEMBERS}/AIKO-0001/credit");

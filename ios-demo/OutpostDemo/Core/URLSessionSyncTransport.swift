@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(FoundationNetworking)
+// On Linux, URLSession and URLRequest live in FoundationNetworking, not Foundation.
+import FoundationNetworking
+#endif
 import OutpostWallet
 
 /// The app's `SyncTransport`: one POST of the wallet's signed sync request to `<ledger>/v1/sync`
@@ -12,14 +16,17 @@ import OutpostWallet
 ///
 /// `exchange` is synchronous: the wallet calls it from inside `sync`, on WalletService's queue. It
 /// starts a data task and waits on a semaphore, with a deadline of its own beyond URLSession's
-/// timeouts. The body is collected by a task delegate that gives up past `maxAnswerBytes` (the
-/// protocol's 512 KiB limit), so a misbehaving server cannot make the phone buffer without end.
+/// timeouts. The body is collected by the session's delegate, which gives up past `maxAnswerBytes`
+/// (the protocol's 512 KiB limit), so a misbehaving server cannot make the phone buffer without
+/// end. A session delegate, not a per-task one (`task.delegate`): Foundation on Linux never calls
+/// a per-task delegate, and there every sync timed out (found by scripts/test-swift.sh).
 final class URLSessionSyncTransport: SyncTransport {
     static let maxAnswerBytes = 512 * 1_024
 
     private let endpoint: URL
     private let timeout: TimeInterval
     private let session: URLSession
+    private let answers = Answers()
 
     init(ledger: URL, timeout: TimeInterval = 30) {
         endpoint = ledger.appendingPathComponent("v1/sync")
@@ -27,9 +34,14 @@ final class URLSessionSyncTransport: SyncTransport {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
+        #if !canImport(FoundationNetworking)
+        // Fail at once with no network rather than wait for one. (Read-only on Linux, whose
+        // Foundation never waits.)
         configuration.waitsForConnectivity = false
+        #endif
         configuration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
-        session = URLSession(configuration: configuration)
+        // The session keeps its delegate until `invalidateAndCancel` in deinit.
+        session = URLSession(configuration: configuration, delegate: answers, delegateQueue: nil)
     }
 
     deinit {
@@ -44,9 +56,10 @@ final class URLSessionSyncTransport: SyncTransport {
 
         let answer = BoundedAnswer(limit: Self.maxAnswerBytes)
         let task = session.dataTask(with: post)
-        task.delegate = answer
+        answers.track(task, into: answer)
         task.resume()
         guard answer.wait(seconds: timeout + 5) else {
+            answers.forget(task)
             task.cancel()
             throw SyncTransportError.Unreachable(
                 reason: "no answer from the ledger at \(endpoint.absoluteString) within \(Int(timeout)) s"
@@ -56,9 +69,37 @@ final class URLSessionSyncTransport: SyncTransport {
     }
 }
 
+/// The session's delegate: hands each data task's bytes and end to that task's `BoundedAnswer`.
+/// URLSession calls it on its delegate queue; `lock` orders that with the threads in `exchange`.
+private final class Answers: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private var byTask: [Int: BoundedAnswer] = [:]
+
+    /// Called before `resume`, so no byte arrives before its answer is known.
+    func track(_ task: URLSessionTask, into answer: BoundedAnswer) {
+        lock.withLock { byTask[task.taskIdentifier] = answer }
+    }
+
+    func forget(_ task: URLSessionTask) {
+        _ = lock.withLock { byTask.removeValue(forKey: task.taskIdentifier) }
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let answer = lock.withLock { byTask[dataTask.taskIdentifier] }
+        if answer?.add(data) == true {
+            dataTask.cancel()
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        let answer = lock.withLock { byTask.removeValue(forKey: task.taskIdentifier) }
+        answer?.completed(response: task.response, error: error)
+    }
+}
+
 /// One data task's answer, collected up to a size limit; wakes the waiting thread when the task
-/// ends. URLSession calls it on its delegate queue; `lock` orders that with the waiting thread.
-private final class BoundedAnswer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+/// ends. `lock` orders the delegate queue's calls with the waiting thread.
+private final class BoundedAnswer: @unchecked Sendable {
     private let limit: Int
     private let finished = DispatchSemaphore(value: 0)
     private let lock = NSLock()
@@ -76,23 +117,23 @@ private final class BoundedAnswer: NSObject, URLSessionDataDelegate, @unchecked 
         finished.wait(timeout: .now() + seconds) == .success
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let overflow = lock.withLock { () -> Bool in
+    /// Adds a piece of the body; true when the answer is now over the limit and the task must be
+    /// cancelled.
+    func add(_ data: Data) -> Bool {
+        lock.withLock { () -> Bool in
+            guard !tooLarge else { return true }
             received.append(data)
             guard received.count > limit else { return false }
             tooLarge = true
             received = Data()
             return true
         }
-        if overflow {
-            dataTask.cancel()
-        }
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+    func completed(response: URLResponse?, error: Error?) {
         lock.withLock {
             failure = error
-            response = task.response
+            self.response = response
         }
         finished.signal()
     }

@@ -23,7 +23,9 @@ enum WalletFolder {
 
     /// The app's wallet: Application Support/Wallet/outpost.wallet.
     static var appWalletFile: URL {
-        URL.applicationSupportDirectory
+        // FileManager's form rather than iOS 16's `URL.applicationSupportDirectory`, which
+        // Foundation on Linux lacks: the same folder, and the core builds there for its tests.
+        FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
             .appendingPathComponent("Wallet", isDirectory: true)
             .appendingPathComponent("outpost.wallet", isDirectory: false)
     }

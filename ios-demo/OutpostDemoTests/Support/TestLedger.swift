@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(FoundationNetworking)
+// On Linux, URLSession and URLRequest live in FoundationNetworking, not Foundation.
+import FoundationNetworking
+#endif
 import XCTest
 
 /// A running Outpost ledger, worked as its finance officer through the officer API, for the

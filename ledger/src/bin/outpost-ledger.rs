@@ -5,6 +5,7 @@
 //!                [--listen 127.0.0.1:7300] [--currency JPY --exponent 0]
 //!                [--witness http://127.0.0.1:7400=<witness key>]...
 //!                [--approvals 2] [--approval-hours 24] [--credit-cap N] [--daily-credit-cap N]
+//!                [--tls-cert cert.pem --tls-key key.pem] [--ca-file witnesses-ca.pem]
 //! outpost-ledger --dir /var/lib/outpost --accept-rewritten-log "restored last night's backup after disk loss"
 //! ```
 //!
@@ -18,10 +19,12 @@
 //! new` printed (the officer's self-signed enrolment, proof they hold their key). At least
 //! `--approvals` founders are needed, since every officer act needs that many different officers.
 //! Founders are refused on an existing ledger: later officers are enrolled by the officers. It
-//! listens on loopback unless told otherwise: put a TLS-terminating proxy in front of it for the
-//! network.
+//! listens on loopback unless told otherwise; with `--tls-cert` and `--tls-key` it serves HTTPS
+//! itself. Its limits on a hostile network (connections, timeouts, rates) are
+//! `outpost_ledger::listener`'s. A key file (ledger key, TLS key) that other users can read is
+//! refused, with the chmod to run.
 //!
-//! Once listening it prints one line to stdout, `listening on http://<address>`; logs go to
+//! Once listening it prints one line to stdout, `listening on http(s)://<address>`; logs go to
 //! stderr, filtered by `OUTPOST_LOG` (default `info`). SIGINT or SIGTERM finish the requests under
 //! way and exit 0. A startup failure prints one line to stderr and exits 1.
 
@@ -30,12 +33,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use clap::error::ErrorKind;
 use data_encoding::HEXLOWER;
 use outpost_ledger::Ledger;
+use outpost_ledger::listener::Limits;
+use outpost_ledger::server::Network;
 use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
+use outpost_wallet_core::transport::Trust;
 use outpost_wallet_core::{Currency, SystemClock};
 use tracing_subscriber::EnvFilter;
 
@@ -80,6 +87,25 @@ struct Args {
     /// The most credited in any 24 hours, in minor units.
     #[arg(long, value_name = "MINOR")]
     daily_credit_cap: Option<u64>,
+    /// PEM certificate chain to serve HTTPS with (the server's certificate first).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert; refused unless only its owner can read it (chmod 600).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Trust for https:// witnesses: the PEM file of their CA, or of a witness's own certificate.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// Connections open at once; more wait in the kernel's backlog.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's headers (and the TLS handshake); also how long
+    /// an idle keep-alive connection is kept.
+    #[arg(long, value_name = "SECS", default_value_t = Limits::default().header_read.as_secs())]
+    header_timeout: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, value_name = "SECS", default_value_t = Limits::default().body_read.as_secs())]
+    body_timeout: u64,
 }
 
 /// The ledger's policy from the command line.
@@ -179,6 +205,22 @@ async fn run(args: Args) -> Result<(), String> {
         );
         return Ok(());
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(outpost_ledger::tls::acceptor(cert, key).map_err(|e| e.to_string())?),
+        _ => None,
+    };
+    let trust = match &args.ca_file {
+        Some(path) => Trust::from_pem_file(path).map_err(|e| e.to_string())?,
+        None => Trust::none(),
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let limits = Limits {
+        max_connections: args.max_connections,
+        header_read: Duration::from_secs(args.header_timeout.max(1)),
+        body_read: Duration::from_secs(args.body_timeout.max(1)),
+        ..Limits::default()
+    };
+    let network = Network { tls, limits };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -187,7 +229,7 @@ async fn run(args: Args) -> Result<(), String> {
     let shutdown = shutdown_signal()?;
 
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on http://{address}")
+    writeln!(stdout, "listening on {scheme}://{address}")
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     drop(stdout);
@@ -196,8 +238,8 @@ async fn run(args: Args) -> Result<(), String> {
 
     let ledger = Arc::new(ledger);
     let witnessing = (!args.witnesses.is_empty())
-        .then(|| Arc::new(Witnessing::new(Arc::clone(&ledger), dir, args.witnesses.clone())));
-    outpost_ledger::server::serve_witnessed(listener, ledger, witnessing, shutdown)
+        .then(|| Arc::new(Witnessing::with_trust(Arc::clone(&ledger), dir, args.witnesses.clone(), &trust)));
+    outpost_ledger::server::serve_on(listener, ledger, witnessing, network, shutdown)
         .await
         .map_err(|e| format!("the server stopped: {e}"))?;
     tracing::info!("ledger stopped");

@@ -1,6 +1,6 @@
 //! Finance officers as the ledger, its auditors and (later) a browser know them: who they are,
 //! the one signed form of an officer's request, and the evidence an officer act leaves in the
-//! audit log (docs/adr/0015-officers-sign-every-request.md).
+//! audit log (docs/adr/0016-officers-sign-every-request-two-person-rule.md).
 //!
 //! ```text
 //! OfficerRequest  = method, path, SHA-256(body), time, nonce, officer key       (the statement)

@@ -1,4 +1,4 @@
-#if os(macOS)
+#if os(macOS) || os(Linux) // they start a ledger process: iOS has no `Process`
 import Foundation
 import OutpostWallet
 import XCTest

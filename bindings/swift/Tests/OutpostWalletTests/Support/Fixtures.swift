@@ -51,7 +51,7 @@ extension XCTestCase {
     }
 }
 
-#if os(macOS)
+#if os(macOS) || os(Linux) // they start a ledger process: iOS has no `Process`
 /// Two wallets enrolled with a fresh ledger process: Ann, credited 20,000 yen and holding a
 /// 10,000 yen offline purse from her first sync, and Ben, with nothing yet.
 struct EnrolledPair {

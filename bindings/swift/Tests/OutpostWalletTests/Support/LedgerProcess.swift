@@ -1,5 +1,9 @@
-#if os(macOS)
+#if os(macOS) || os(Linux)
 import Foundation
+#if canImport(FoundationNetworking)
+// On Linux, URLSession and URLRequest live in FoundationNetworking, not Foundation.
+import FoundationNetworking
+#endif
 import XCTest
 
 /// A real `outpost-ledger` process on loopback, in a fresh directory, founded by two officers
@@ -9,8 +13,8 @@ import XCTest
 /// second, since one officer alone moves no money.
 ///
 /// The binary comes from `OUTPOST_LEDGER_BIN` (`cargo build -p outpost-ledger -p outpost-cli`,
-/// then `OUTPOST_LEDGER_BIN=$PWD/target/debug/outpost-ledger swift test ...`); `outpost` is taken
-/// from the same directory. macOS only: iOS has no `Process`.
+/// then `OUTPOST_LEDGER_BIN=$PWD/target/debug/outpost-ledger swift test ...`; scripts/test-swift.sh
+/// sets it); `outpost` is taken from the same directory. macOS and Linux only: iOS has no `Process`.
 final class LedgerProcess: @unchecked Sendable {
     /// Where it listens, e.g. `http://127.0.0.1:53127`.
     let url: URL

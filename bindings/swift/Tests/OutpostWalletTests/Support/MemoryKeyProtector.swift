@@ -1,7 +1,10 @@
+#if canImport(CryptoKit)
 import CryptoKit
+#endif
 import Foundation
 import OutpostWallet
 
+#if canImport(CryptoKit)
 /// A `KeyProtector` written in Swift: AES-256-GCM under a key held in memory. An app uses the
 /// Secure Enclave instead (ios-demo); the wallet only needs `unwrap` to fail, not return garbage,
 /// for bytes `wrap` did not produce, which GCM's tag gives.
@@ -35,6 +38,35 @@ final class MemoryKeyProtector: KeyProtector {
 
     private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 }
+#else
+/// A `KeyProtector` written in Swift, for Linux, which has no CryptoKit (and the tests fetch no
+/// crypto package): the protector keeps each data key in memory and `wrap` returns a random
+/// 32-byte handle to it. It keeps what the wallet relies on, that `unwrap` fails rather than
+/// return other bytes for anything this protector's `wrap` did not produce, and it is no
+/// encryption at all: nothing here says AES-GCM works, which only the Apple build tests.
+/// (`@unchecked`: `lock` guards `keys`.)
+final class MemoryKeyProtector: KeyProtector, @unchecked Sendable {
+    private let lock = NSLock()
+    private var keys: [Data: Data] = [:]
+
+    func wrap(plaintext: Data) throws -> Data {
+        let handle = Data((0..<32).map { _ in UInt8.random(in: .min ... .max) })
+        lock.lock()
+        defer { lock.unlock() }
+        keys[handle] = plaintext
+        return handle
+    }
+
+    func unwrap(wrapped: Data) throws -> Data {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let plaintext = keys[wrapped] else {
+            throw KeyProtectorError.Failed(reason: "the wrapped key did not open under this device's key")
+        }
+        return plaintext
+    }
+}
+#endif
 
 /// A protector whose hardware "fails" with an error the bindings know nothing about: the wallet
 /// must turn it into `WalletError.KeyProtectorFailed`, never a crash.

@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(FoundationNetworking)
+// On Linux, URLSession and URLRequest live in FoundationNetworking, not Foundation.
+import FoundationNetworking
+#endif
 import OutpostWallet
 
 /// The app's `SyncTransport`: URLSession, which knows the device's proxies and trust settings.
