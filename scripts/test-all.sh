@@ -46,7 +46,8 @@ cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log/rust"
 set -e
 
 step "bindings: generate Kotlin, Swift and Python from the built library"
-cargo build --locked --quiet -p outpost-ledger
+# The ledger the binding tests start, and the `outpost` command that makes its officers.
+cargo build --locked --quiet -p outpost-ledger -p outpost-cli
 bash bindings/generate.sh
 # The generated Swift is committed (a Mac reads it without Rust): it must match the library.
 if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- bindings/swift/Sources; then

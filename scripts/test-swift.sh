@@ -61,31 +61,13 @@ run_swift_tests() {
   (cd bindings/swift && swift build --build-tests && swift test --skip-build) || failed=1
   say "bindings/swift: built and tested in $((SECONDS - started)) s"
 
-  # ios-demo's end-to-end test is written for a simulator, which cannot start processes: it is
-  # given the address and officer token of a ledger started here, as the Mac's README says.
+  # ios-demo's end-to-end test is written for a simulator, which cannot start processes: it was
+  # given a ledger's shared officer token. Officers now sign every request with their own key
+  # (docs/adr/0016) and the Swift test support does not sign yet, so the end-to-end test is built
+  # and the other tests run; it skips itself, saying why, until TestLedger signs.
   printf '\n== swift test: ios-demo (OutpostDemo/Core and OutpostDemoTests)\n'
   started=$SECONDS
-  local ledger_dir token pid address=""
-  ledger_dir=$(mktemp -d)
-  token=ios-demo-tests-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-  OUTPOST_ADMIN_TOKEN=$token OUTPOST_LOG=warn "$ledger_bin" --dir "$ledger_dir" --listen 127.0.0.1:0 \
-    >"$ledger_dir/stdout" &
-  pid=$!
-  for _ in $(seq 300); do
-    address=$(sed -n 's/^listening on //p' "$ledger_dir/stdout")
-    if [ -n "$address" ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  if [ -z "$address" ]; then
-    echo "error: outpost-ledger did not say where it listens; ios-demo not tested" >&2
-    failed=1
-  else
-    (cd ios-demo && swift build --build-tests \
-      && OUTPOST_TEST_LEDGER=$address OUTPOST_TEST_ADMIN_TOKEN=$token swift test --skip-build) || failed=1
-  fi
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$ledger_dir"
+  (cd ios-demo && swift build --build-tests && swift test --skip-build) || failed=1
   say "ios-demo: built and tested in $((SECONDS - started)) s"
   return "$failed"
 }

@@ -35,7 +35,7 @@ enum AuditCommand {
     /// credited. Exits non-zero, saying what failed, if anything does.
     #[command(
         after_help = "Examples:\n  outpost audit verify --file audit.bin --ledger-key 5c1d…(64 hex digits)\n  \
-                             outpost audit verify --ledger http://127.0.0.1:7300 --token-file hq/admin.token"
+                             outpost audit verify --ledger http://127.0.0.1:7300 --officer-key alice.officer"
     )]
     Verify(VerifyArgs),
     /// Save the ledger's newest signed checkpoint to a file, to hold it against later exports.
@@ -71,12 +71,15 @@ struct VerifyArgs {
     /// The ledger's public key (64 hex digits) the log must be signed with
     #[arg(long, value_name = "HEX")]
     ledger_key: Option<String>,
-    /// Fetch the export from this ledger (with the admin token), and its key unless --ledger-key is given
+    /// Fetch the export from this ledger (signed with --officer-key), and its key unless --ledger-key is given
     #[arg(long, value_name = "URL")]
     ledger: Option<String>,
-    /// File holding the officers' admin token, to fetch the export; or set OUTPOST_ADMIN_TOKEN
+    /// Your officer key file, to fetch the export from the ledger
     #[arg(long, value_name = "FILE", requires = "ledger")]
-    token_file: Option<PathBuf>,
+    officer_key: Option<PathBuf>,
+    /// Read the officer key's passphrase from FILE instead of asking on the terminal
+    #[arg(long, value_name = "FILE", requires = "officer_key")]
+    passphrase_file: Option<PathBuf>,
     #[command(flatten)]
     trust: hq::TrustArgs,
     /// Show totals in this currency when only a file is checked [default: the ledger's, else minor units]
@@ -171,9 +174,15 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
         args.currency.as_deref().map(|code| money::currency(code, args.exponent)).transpose()?;
     let trust = args.trust.trust()?;
     let hq = args.ledger.as_deref().map(|url| Hq::with_trust(url, &trust)).transpose()?;
-    // The export comes from the file when one is given, else from the ledger with the token.
-    let fetch_with_token = match (&args.file, &hq) {
-        (None, Some(_)) => Some(hq::officer_token(args.token_file.as_deref())?),
+    // The export comes from the file when one is given, else from the ledger, signed for.
+    let fetch_as = match (&args.file, &hq, &args.officer_key) {
+        (None, Some(_), Some(path)) => Some(crate::officer::unlock(path, args.passphrase_file.as_deref())?),
+        (None, Some(_), None) => {
+            return Err(Error::Usage(
+                "fetching the export needs an officer's signature: --officer-key FILE (or give --file)"
+                    .into(),
+            ));
+        }
         _ => None,
     };
 
@@ -206,13 +215,13 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
 
     let held = args.checkpoints.iter().map(|path| read_checkpoint(path)).collect::<Result<Vec<_>, _>>()?;
 
-    let (export, source) = match (&args.file, hq, fetch_with_token) {
+    let (export, source) = match (&args.file, hq, fetch_as) {
         (Some(path), _, _) => {
             (std::fs::read(path).map_err(Error::file("read", path))?, path.display().to_string())
         }
-        (None, Some(hq), Some(token)) => {
+        (None, Some(hq), Some(officer)) => {
             let source = format!("the export from {}", hq.url());
-            (hq.with_token(token).audit_export()?, source)
+            (hq.with_officer(officer).audit_export()?, source)
         }
         _ => {
             return Err(Error::Usage(
@@ -262,5 +271,66 @@ fn print_totals(report: &AuditReport, currency: Option<Currency>) {
         println!("  flagged members  none");
     } else {
         println!("  flagged members  {} (proved double spends)", report.flagged.join(", "));
+    }
+    print_officer_acts(report, currency);
+}
+
+/// Who did each officer act, from the signatures the audit checked: money first.
+fn print_officer_acts(report: &AuditReport, currency: Option<Currency>) {
+    use outpost_wallet_core::audit::EntryKind;
+    fn names(act: &outpost_wallet_core::officer::authority::Attribution) -> Vec<&str> {
+        act.officers.iter().map(|(_, name)| name.as_str()).collect()
+    }
+    let founders: Vec<&str> = report
+        .officer_acts
+        .iter()
+        .filter(|a| a.kind == EntryKind::OfficerFounded)
+        .flat_map(|a| a.officers.iter().map(|(_, name)| name.as_str()))
+        .collect();
+    if founders.is_empty() {
+        println!(
+            "  officers         none founded: officer acts are NOT attributed ({} unsigned)",
+            report.unattributed
+        );
+        return;
+    }
+    println!("  founding officers {}", founders.join(", "));
+    let acts: Vec<_> = report.officer_acts.iter().filter(|a| a.officers.len() > 1).collect();
+    println!(
+        "  officer acts     {} signed by two or more officers each, every signature checked",
+        acts.len()
+    );
+    for act in acts {
+        let names = names(act);
+        let (maker, approvers) = (names[0], names[1..].join(", "));
+        let what = match act.kind {
+            EntryKind::Credited => {
+                let amount = report_amount(act, currency);
+                format!(
+                    "credit {amount} to {} (batch {})",
+                    act.member_id,
+                    act.batch.as_deref().unwrap_or("?")
+                )
+            }
+            EntryKind::DeviceReplaced => format!("device of {} replaced", act.member_id),
+            EntryKind::DeviceLost => format!("device of {} reported lost", act.member_id),
+            EntryKind::PurseLimitSet => format!("purse limit of {} set", act.member_id),
+            EntryKind::Revoked => format!("a purse of {} revoked", act.member_id),
+            EntryKind::OfficerEnrolled => "an officer enrolled".to_owned(),
+            EntryKind::OfficerRemoved => "an officer removed".to_owned(),
+            other => format!("{other:?}"),
+        };
+        println!("    entry {:>5}  {what}: made by {maker}, approved by {approvers}", act.seq);
+    }
+}
+
+fn report_amount(
+    act: &outpost_wallet_core::officer::authority::Attribution,
+    currency: Option<Currency>,
+) -> String {
+    match (act.amount_minor, currency) {
+        (Some(minor), Some(currency)) => money::signed(minor, currency),
+        (Some(minor), None) => format!("{minor} (minor units)"),
+        (None, _) => "?".into(),
     }
 }

@@ -18,9 +18,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use outpost_ledger::officers::{Act, Approved, Outcome as ActOutcome};
 use outpost_ledger::witness::Witness;
 use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_ledger::{EntryKind, Ledger};
+use outpost_wallet_core::officer::OfficerKey;
 use outpost_wallet_core::protocol::chain::{self, Link};
 use outpost_wallet_core::protocol::cosignature::WitnessKey;
 use outpost_wallet_core::protocol::note::SignedNote;
@@ -512,12 +514,20 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     step(
         9,
         "The ledger at HQ",
-        "A ledger on its own SQLite file, served over HTTP on loopback; the officer enrols three phones.",
+        "A ledger on its own SQLite file, served over HTTP on loopback, founded by two finance officers; \
+         they enrol three phones, and each payroll credit needs both of them.",
     );
     let ledger_dir = dir.join("ledger");
     fs::create_dir(&ledger_dir).or_stop("making the ledger directory")?;
+    let mori = OfficerKey::generate("Officer Mori").or_stop("making an officer key")?;
+    let tanaka = OfficerKey::generate("Officer Tanaka").or_stop("making an officer key")?;
+    let founders = [&mori, &tanaka]
+        .map(|officer| officer.enrolment_code(now_unix()).or_stop("making an enrolment code"))
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
     let ledger = Arc::new(
-        Ledger::open(&ledger_dir, Currency::JPY, Arc::new(SystemClock)).or_stop("starting the ledger")?,
+        Ledger::found(&ledger_dir, Currency::JPY, Arc::new(SystemClock), Default::default(), &founders)
+            .or_stop("starting the ledger")?,
     );
     let hq = Hq::start(ledger.clone()).or_stop("starting the ledger server")?;
     show("ledger", format!("{} on {}", hq.url, ledger_dir.join("ledger.db").display()));
@@ -543,8 +553,17 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         wallet.pin_ledger_key(ledger.public_key()).or_stop("pinning the ledger key")?;
         run.members += 1;
     }
-    ledger.credit("AIKO-0001", yen(50_000)?, "November pay").or_stop("crediting Aiko's pay")?;
-    ledger.credit("BEN-0002", yen(30_000)?, "November pay").or_stop("crediting Ben's pay")?;
+    let waiting = officer_credit(&ledger, &mori, None, "AIKO-0001", 50_000)?;
+    run.check(
+        waiting.is_none(),
+        "Officer Mori's credit of Aiko's pay waits: one officer alone cannot move money",
+    );
+    let aiko_balance = officer_credit(&ledger, &mori, Some(&tanaka), "AIKO-0001", 50_000)?;
+    officer_credit(&ledger, &tanaka, Some(&mori), "BEN-0002", 30_000)?;
+    run.check(
+        aiko_balance == Some(50_000),
+        "with Officer Tanaka's approval the payroll credit ran: two officers signed it",
+    );
     run.check(run.members == 3, "the officer enrolled three members from their enrolment QR codes");
     let loaded = aiko
         .sync(&transport, &SyncOptions { purse: Some(yen(10_000)?) })
@@ -758,8 +777,11 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         show(
             "audit",
             format!(
-                "{} entries, {} credited, flagged: {:?}",
-                report.entries, report.credited, report.flagged
+                "{} entries, {} credited, flagged: {:?}; {} officer acts, each signed by two officers",
+                report.entries,
+                report.credited,
+                report.flagged,
+                report.officer_acts.iter().filter(|a| a.officers.len() >= 2).count()
             ),
         );
     }
@@ -865,6 +887,46 @@ fn draw(caption: &str, text: &str) -> Result<(), Stop> {
     Ok(())
 }
 
+/// A payroll credit of `yen` to `member_id` (batch 2026-11) made by `maker` as the officer API
+/// takes it: a signed request, stored pending; with `checker`, approved by them and run.
+/// Returns the member's balance once it ran.
+fn officer_credit(
+    ledger: &Ledger,
+    maker: &OfficerKey,
+    checker: Option<&OfficerKey>,
+    member_id: &str,
+    yen: u64,
+) -> Result<Option<i64>, Stop> {
+    let body =
+        serde_json::json!({ "amount_minor": yen, "memo": "November pay", "batch": "2026-11" }).to_string();
+    let act = Act::Credit {
+        member_id: member_id.into(),
+        amount_minor: yen,
+        memo: "November pay".into(),
+        batch: "2026-11".into(),
+    };
+    let (method, path) = act.route();
+    let signed =
+        maker.sign_request(method, &path, body.as_bytes(), now_unix()).or_stop("signing the credit")?;
+    let made = ledger
+        .authenticate(&signed.to_header(), method, &path, body.as_bytes())
+        .or_stop("authenticating the officer")?;
+    let pending = ledger.submit(&made, act).or_stop("making the credit")?;
+    let Some(checker) = checker else { return Ok(None) };
+    let path = outpost_wallet_core::officer::approval_path(&pending.id);
+    let signed = checker.sign_request("POST", &path, b"", now_unix()).or_stop("signing the approval")?;
+    let approver =
+        ledger.authenticate(&signed.to_header(), "POST", &path, b"").or_stop("authenticating the officer")?;
+    match ledger.approve(&approver, &pending.id).or_stop("approving the credit")? {
+        Approved::Executed(ActOutcome::Credited { balance_minor }) => Ok(Some(balance_minor)),
+        _ => Ok(None),
+    }
+}
+
+fn now_unix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 /// The ledger's HTTP server on a loopback port, on its own thread; stopped when dropped.
 struct Hq {
     url: String,
@@ -878,9 +940,9 @@ impl Hq {
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         let url = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        // The demo's officer works in-process, so the officer endpoints stay shut (no token).
+        // The demo's officers work in-process, through the same signed-request checks.
         let thread = std::thread::spawn(move || {
-            runtime.block_on(outpost_ledger::server::serve(listener, ledger, String::new(), async {
+            runtime.block_on(outpost_ledger::server::serve(listener, ledger, async {
                 let _ = stopped.await;
             }))
         });

@@ -1,5 +1,7 @@
 //! The ledger at HQ as the command reaches it over HTTP: its public description (`/v1/ledger`)
-//! for wallets and auditors, and the officer API (`/v1/officer/…`) behind the admin token.
+//! for wallets and auditors, and the officer API (`/v1/officer/…`), where every request carries
+//! the officer's signature over its method, path, body, time and a fresh nonce
+//! (`outpost_wallet_core::officer`).
 //!
 //! Answers are parsed into typed values here, at the one boundary with the network; a refusal
 //! becomes [`HqError::Refused`] carrying the ledger's own `{"error": "…"}` words, which already
@@ -7,18 +9,17 @@
 //! `HttpTransport`, which signs and checks every byte itself.
 
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 use outpost_wallet_core::transport::{Trust, http_agent};
 
 use data_encoding::HEXLOWER_PERMISSIVE;
-use outpost_ledger::server::ADMIN_TOKEN_ENV;
+use outpost_wallet_core::officer::{self, OfficerKey};
 use outpost_wallet_core::{Amount, Currency};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use zeroize::Zeroizing;
 
 use crate::error::Error;
 
@@ -86,26 +87,35 @@ struct LedgerInfoJson {
     exponent: u8,
 }
 
-#[derive(Debug, Deserialize)]
-struct BalanceJson {
-    balance_minor: i64,
-}
-
-#[derive(Debug, Deserialize)]
-struct RevokedPursesJson {
-    revoked_purses: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RevokedPurseJson {
-    revoked_purse: String,
-}
-
-/// A connection to one ledger, with the officers' token when the command has one.
+/// A connection to one ledger, with the officer's unlocked key when the command has one.
 pub struct Hq {
     url: String,
     agent: ureq::Agent,
-    token: Option<Zeroizing<String>>,
+    officer: Option<OfficerKey>,
+}
+
+/// An officer act the ledger stored to wait for approval.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PendingAct {
+    pub pending_id: String,
+    pub act: String,
+    pub maker: OfficerInfo,
+    pub approvers: Vec<OfficerInfo>,
+    pub approvals_needed: usize,
+    pub expires_at: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OfficerInfo {
+    pub public_key: String,
+    pub name: String,
+}
+
+/// What an approval did: the act's result once it ran, or the act still waiting.
+#[derive(Debug, Clone)]
+pub enum Approval {
+    Executed(serde_json::Value),
+    Waiting(PendingAct),
 }
 
 /// The certificates an `https://` ledger must chain to (`--ca-file`): shared by every command
@@ -144,7 +154,7 @@ impl Hq {
         if rest.is_empty() {
             return Err(Error::Usage(format!("the ledger URL {url:?} has no host")));
         }
-        Ok(Hq { url: url.to_owned(), agent: http_agent(Duration::from_secs(60), trust), token: None })
+        Ok(Hq { url: url.to_owned(), agent: http_agent(Duration::from_secs(60), trust), officer: None })
     }
 
     /// Whether answers come over TLS, from a server whose certificate chained to the trust given:
@@ -153,9 +163,9 @@ impl Hq {
         self.url.starts_with("https://")
     }
 
-    /// The same ledger, with the officers' admin token for `/v1/officer/…`.
-    pub fn with_token(mut self, token: Zeroizing<String>) -> Hq {
-        self.token = Some(token);
+    /// The same ledger, with the officer's key that signs each `/v1/officer/…` request.
+    pub fn with_officer(mut self, key: OfficerKey) -> Hq {
+        self.officer = Some(key);
         self
     }
 
@@ -163,7 +173,7 @@ impl Hq {
         &self.url
     }
 
-    /// The ledger's public key and currency. Public: no token needed.
+    /// The ledger's public key and currency. Public: no officer signature needed.
     pub fn ledger_info(&self) -> Result<LedgerInfo, HqError> {
         let what = "the request for its key (GET /v1/ledger)";
         let info: LedgerInfoJson = self.get_json(what, "/v1/ledger")?;
@@ -187,34 +197,82 @@ impl Hq {
         self.get_json(&format!("the purses of {member_id}"), &path)
     }
 
-    /// Credits `amount` to `member_id`; returns the member's online balance after it, in minor
-    /// units.
-    pub fn credit(&self, member_id: &str, amount: Amount, memo: &str) -> Result<i64, HqError> {
+    /// Makes a credit of `amount` to `member_id` from payroll batch `batch`: it waits for a
+    /// second officer's approval.
+    pub fn credit(
+        &self,
+        member_id: &str,
+        amount: Amount,
+        memo: &str,
+        batch: &str,
+    ) -> Result<PendingAct, HqError> {
         let path = format!("/v1/officer/members/{}/credit", path_segment(member_id));
-        let body = serde_json::json!({ "amount_minor": amount.minor(), "memo": memo });
-        let answer: BalanceJson = self.post_json(&format!("the credit to {member_id}"), &path, &body)?;
-        Ok(answer.balance_minor)
+        let body = serde_json::json!({ "amount_minor": amount.minor(), "memo": memo, "batch": batch });
+        self.post_json(&format!("the credit to {member_id}"), &path, &body)
+    }
+
+    /// The acts waiting for approval.
+    pub fn pending(&self) -> Result<Vec<PendingAct>, HqError> {
+        self.get_json("the list of pending acts", "/v1/officer/pending")
+    }
+
+    /// Approves the pending act `id` (64 hex digits).
+    pub fn approve(&self, id: &str) -> Result<Approval, HqError> {
+        let what = format!("the approval of {id}");
+        let path = officer::approval_path(
+            &parse_id(id).map_err(|detail| HqError::BadAnswer { what: what.clone(), detail })?,
+        );
+        let (status, body) = self.send(&what, "POST", &path, None)?;
+        if status == 202 {
+            return Ok(Approval::Waiting(parse_json(&what, &body)?));
+        }
+        Ok(Approval::Executed(parse_json(&what, &body)?))
+    }
+
+    /// Declines the pending act `id`: it will never run.
+    pub fn decline(&self, id: &str) -> Result<PendingAct, HqError> {
+        let what = format!("declining {id}");
+        let id = parse_id(id).map_err(|detail| HqError::BadAnswer { what: what.clone(), detail })?;
+        let path = format!("/v1/officer/pending/{}/decline", data_encoding::HEXLOWER.encode(&id));
+        let (_, body) = self.send(&what, "POST", &path, None)?;
+        parse_json(&what, &body)
+    }
+
+    pub fn officers(&self) -> Result<Vec<OfficerInfo>, HqError> {
+        self.get_json("the list of officers", "/v1/officer/officers")
+    }
+
+    /// Asks the officers to enrol a new one, from the code `outpost officer new` printed.
+    pub fn add_officer(&self, enrolment: &str) -> Result<PendingAct, HqError> {
+        let body = serde_json::json!({ "enrolment": enrolment.trim() });
+        self.post_json("the officer enrolment", officer::ENROL_PATH, &body)
+    }
+
+    /// Asks the officers to remove the officer with `public_key`.
+    pub fn remove_officer(&self, public_key: &[u8; 32]) -> Result<PendingAct, HqError> {
+        let what = "the officer removal";
+        let path = format!("{}/{}", officer::ENROL_PATH, data_encoding::HEXLOWER.encode(public_key));
+        let (_, body) = self.send(what, "DELETE", &path, None)?;
+        parse_json(what, &body)
     }
 
     pub fn flags(&self) -> Result<Vec<Flag>, HqError> {
         self.get_json("the list of risk flags", "/v1/officer/flags")
     }
 
-    /// Revokes one purse; returns its id as the ledger spells it.
-    pub fn revoke_purse(&self, purse_id: &str, reason: &str) -> Result<String, HqError> {
-        let path = format!("/v1/officer/purses/{}/revoke", path_segment(purse_id));
+    /// Makes the revocation of one purse: it waits for a second officer's approval.
+    pub fn revoke_purse(&self, purse_id: &str, reason: &str) -> Result<PendingAct, HqError> {
+        let path = format!("/v1/officer/purses/{}/revoke", path_segment(&purse_id.to_ascii_lowercase()));
         let body = serde_json::json!({ "reason": reason });
-        let answer: RevokedPurseJson = self.post_json("the purse revocation", &path, &body)?;
-        Ok(answer.revoked_purse)
+        self.post_json("the purse revocation", &path, &body)
     }
 
-    /// Blocks a member's device from syncing and revokes its purses; returns their ids.
-    pub fn revoke_device(&self, member_id: &str, reason: &str) -> Result<Vec<String>, HqError> {
+    /// Makes the revocation of a member's device (no more syncs, its purses revoked): it waits
+    /// for a second officer's approval.
+    pub fn revoke_device(&self, member_id: &str, reason: &str) -> Result<PendingAct, HqError> {
         let path = format!("/v1/officer/members/{}/revoke-device", path_segment(member_id));
         let body = serde_json::json!({ "reason": reason });
-        let answer: RevokedPursesJson =
-            self.post_json(&format!("the revocation of {member_id}'s device"), &path, &body)?;
-        Ok(answer.revoked_purses)
+        self.post_json(&format!("the revocation of {member_id}'s device"), &path, &body)
     }
 
     /// The ledger's newest checkpoint as it serves it at `GET /v1/checkpoint` (JSON with the
@@ -229,15 +287,24 @@ impl Hq {
     /// The audit export, in the format `outpost_wallet_core::audit::decode_export` reads.
     pub fn audit_export(&self) -> Result<Vec<u8>, HqError> {
         let what = "the audit export (GET /v1/officer/audit)";
-        let request = self.with_auth(self.agent.get(format!("{}/v1/officer/audit", self.url)));
-        let response = request.call().map_err(|e| self.unreachable(e))?;
+        let response = self.request("GET", "/v1/officer/audit", None)?;
         self.read_answer(what, response, MAX_EXPORT)
     }
 
+    /// One signed request as given; the answer's bytes.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Vec<u8>, HqError> {
+        let what = format!("{method} {path}");
+        let response = self.request(method, path, body)?;
+        self.read_answer(&what, response, MAX_EXPORT)
+    }
+
     fn get_json<T: DeserializeOwned>(&self, what: &str, path: &str) -> Result<T, HqError> {
-        let request = self.with_auth(self.agent.get(format!("{}{path}", self.url)));
-        let response = request.call().map_err(|e| self.unreachable(e))?;
-        let body = self.read_answer(what, response, MAX_JSON_ANSWER)?;
+        let (_, body) = self.send(what, "GET", path, None)?;
         parse_json(what, &body)
     }
 
@@ -247,20 +314,49 @@ impl Hq {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<T, HqError> {
-        let request = self.with_auth(self.agent.post(format!("{}{path}", self.url)));
-        let response = request
-            .header("content-type", "application/json")
-            .send(body.to_string())
-            .map_err(|e| self.unreachable(e))?;
-        let body = self.read_answer(what, response, MAX_JSON_ANSWER)?;
+        let (_, body) = self.send(what, "POST", path, Some(body))?;
         parse_json(what, &body)
     }
 
-    fn with_auth<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
-        match &self.token {
-            Some(token) => request.header("authorization", format!("Bearer {}", token.as_str())),
-            None => request,
+    /// Sends one request and returns the status and body of a 2xx answer.
+    fn send(
+        &self,
+        what: &str,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(u16, Vec<u8>), HqError> {
+        let response = self.request(method, path, body)?;
+        let status = response.status().as_u16();
+        Ok((status, self.read_answer(what, response, MAX_JSON_ANSWER)?))
+    }
+
+    /// One request, signed by the officer's key when the command has one (every `/v1/officer/…`
+    /// request needs it; the ledger says so if it is missing).
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<ureq::http::Response<ureq::Body>, HqError> {
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        let mut request = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.url));
+        if body.is_some() {
+            request = request.header("content-type", "application/json");
         }
+        if let Some(key) = &self.officer {
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let signed = key.sign_request(method, path, &bytes, now).map_err(|e| HqError::BadAnswer {
+                what: format!("signing {method} {path}"),
+                detail: e.to_string(),
+            })?;
+            request = request.header(officer::HEADER, signed.to_header());
+        }
+        let request = request
+            .body(bytes)
+            .map_err(|e| HqError::BadAnswer { what: format!("{method} {path}"), detail: e.to_string() })?;
+        self.agent.run(request).map_err(|e| self.unreachable(e))
     }
 
     fn unreachable(&self, e: ureq::Error) -> HqError {
@@ -316,32 +412,17 @@ fn error_text(body: &[u8]) -> String {
     short
 }
 
-/// The officers' admin token: from `file` (the ledger's `admin.token`, or a copy), else from the
-/// environment variable the ledger itself reads.
-pub fn officer_token(file: Option<&Path>) -> Result<Zeroizing<String>, Error> {
-    let token = match file {
-        Some(path) => Zeroizing::new(
-            std::fs::read_to_string(path).map_err(Error::file("read the admin token from", path))?,
-        ),
-        None => match std::env::var_os(ADMIN_TOKEN_ENV) {
-            Some(value) => Zeroizing::new(
-                value
-                    .into_string()
-                    .map_err(|_| Error::Usage(format!("{ADMIN_TOKEN_ENV} is not valid text")))?,
-            ),
-            None => {
-                return Err(Error::Usage(format!(
-                    "officer commands need the ledger's admin token: --token-file <ledger dir>/admin.token \
-                     (or set {ADMIN_TOKEN_ENV})"
-                )));
-            }
+/// A pending act's id: 64 hexadecimal digits.
+pub fn parse_id(text: &str) -> Result<[u8; 32], String> {
+    let text = text.trim();
+    HEXLOWER_PERMISSIVE.decode(text.as_bytes()).ok().and_then(|bytes| bytes.try_into().ok()).ok_or_else(
+        || {
+            format!(
+                "a pending act's id is 64 hexadecimal digits; {text:?} is {} characters",
+                text.chars().count()
+            )
         },
-    };
-    let trimmed = Zeroizing::new(token.trim().to_owned());
-    if trimmed.is_empty() {
-        return Err(Error::Usage("the admin token is empty".into()));
-    }
-    Ok(trimmed)
+    )
 }
 
 /// A 32-byte key written as 64 hexadecimal digits.
@@ -352,19 +433,9 @@ pub fn parse_key(text: &str) -> Result<[u8; 32], String> {
     )
 }
 
-/// `text` made safe as one URL path segment: unreserved characters stay, every other byte is
-/// percent-encoded, so a member id can never reach another endpoint.
-fn path_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
+/// `text` made safe as one URL path segment, so a member id can never reach another endpoint:
+/// the one spelling the ledger and the offline audit expect in an officer's signed path.
+use outpost_wallet_core::officer::authority::path_segment;
 
 /// A client error, with what to do when it is the ledger's certificate that was not trusted.
 fn tls_hint(e: &ureq::Error) -> String {

@@ -1,11 +1,13 @@
 //! `outpost ledger …`: the finance officer's commands. `serve` runs the HQ ledger in this process
 //! (the same server as the `outpost-ledger` binary); every other command works a running ledger
-//! through its officer API over HTTP, with the admin token, exactly as a remote officer would.
+//! through its officer API over HTTP, every request signed with the officer's key, exactly as a
+//! remote officer would.
 //!
 //! ```text
-//! serve ─► enrol (a member's enrolment QR) ─► credit (pay) ─► members / purses / flags
-//!                                                            ─► revoke (a purse or a device)
-//!                                                            ─► export (for the auditor)
+//! serve ─► enrol (a member's enrolment QR) ─► credit (pay) ─► approve (a second officer)
+//!                                            ─► members / purses / flags / pending
+//!                                            ─► revoke (a purse or a device) ─► approve
+//!                                            ─► export (for the auditor)
 //! ```
 
 use std::io::{IsTerminal, Write as _};
@@ -16,14 +18,16 @@ use std::sync::Arc;
 use clap::{ArgGroup, Args, Subcommand};
 use data_encoding::HEXLOWER;
 use outpost_ledger::Ledger;
-use outpost_ledger::server::{self, AdminTokenSource};
+use outpost_ledger::server;
 use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_wallet_core::protocol::Checkpoint;
 use outpost_wallet_core::{Amount, SystemClock, audit};
 
 use crate::error::Error;
-use crate::hq::{self, Hq, Member, Purse};
+use crate::hq::{self, Approval, Hq, Member, Purse};
 use crate::listening::{self, TlsArgs};
+pub use crate::officer::OfficerArgs;
+use crate::officer::print_pending;
 use crate::{money, scan, show, time};
 
 #[derive(Debug, Args)]
@@ -37,13 +41,16 @@ pub struct LedgerArgs {
 enum LedgerCommand {
     /// Run the HQ ledger: its database, signing key and HTTP server, until Ctrl-C.
     ///
-    /// Makes ledger.db, ledger.key and admin.token in DIR on first start (the directory too,
-    /// mode 0700, if it is missing). Prints the ledger's public key, where the officers' admin
-    /// token is, and `listening on http://ADDRESS` once it accepts connections. Request logs go
-    /// to stderr (filter them with OUTPOST_LOG, default `info`).
-    #[command(after_help = "Examples:\n  outpost ledger serve --dir hq\n  \
-                             outpost ledger serve --dir hq --listen 127.0.0.1:0 --currency USD\n  \
-                             outpost ledger serve --dir hq --listen 0.0.0.0:7300 --tls-cert hq-cert.pem --tls-key hq-key.pem")]
+    /// Makes ledger.db and ledger.key in DIR on first start (the directory too, mode 0700, if it
+    /// is missing), with its founding officers: at least two --founding-officer codes (from
+    /// `outpost officer new`), since every officer act needs two different officers. Prints the
+    /// ledger's public key, its officers, and `listening on http://ADDRESS` once it accepts
+    /// connections. Request logs go to stderr (filter them with OUTPOST_LOG, default `info`).
+    #[command(
+        after_help = "Examples:\n  outpost ledger serve --dir hq --founding-officer <Alice's code> --founding-officer <Ben's code>\n  \
+                             outpost ledger serve --dir hq --listen 127.0.0.1:0\n  \
+                             outpost ledger serve --dir hq --listen 0.0.0.0:7300 --tls-cert hq-cert.pem --tls-key hq-key.pem"
+    )]
     Serve(ServeArgs),
 
     /// Enrol a member from the enrolment QR code their wallet shows (`outpost wallet identity`).
@@ -51,43 +58,72 @@ enum LedgerCommand {
     /// Binds the member id in the code to the wallet's keys. Check the fingerprint printed here
     /// against the one on the member's wallet.
     #[command(
-        after_help = "Example:\n  outpost ledger enrol --token-file hq/admin.token --qr-file aiko-enrol.txt"
+        after_help = "Example:\n  outpost ledger enrol --officer-key alice.officer --qr-file aiko-enrol.txt"
     )]
     Enrol(EnrolArgs),
 
-    /// Credit pay or an allowance to a member's online account.
+    /// Credit pay or an allowance to a member's online account, from a payroll batch.
+    ///
+    /// The credit waits until a second officer approves it (`ledger approve`); the ledger
+    /// refuses one above its per-credit or per-day cap.
     #[command(
-        after_help = "Example:\n  outpost ledger credit AIKO-0001 50000 --memo \"November pay\" --token-file hq/admin.token"
+        after_help = "Example:\n  outpost ledger credit AIKO-0001 50000 --batch 2026-11 --memo \"November pay\" --officer-key alice.officer\n  \
+                      outpost ledger approve <the pending id it printed> --officer-key ben.officer"
     )]
     Credit(CreditArgs),
 
+    /// List the officer acts waiting for approval.
+    #[command(after_help = "Example:\n  outpost ledger pending --officer-key ben.officer")]
+    Pending(OfficerArgs),
+
+    /// Approve a pending officer act made by another officer; with enough approvals it runs.
+    #[command(
+        after_help = "Example:\n  outpost ledger approve 6c1f…(64 hex digits) --officer-key ben.officer"
+    )]
+    Approve(DecideArgs),
+
+    /// Send one signed request to the officer API and print its answer as it comes (JSON, or the
+    /// export's bytes): for scripts and test harnesses. Acts still wait for approval.
+    #[command(
+        after_help = "Examples:\n  outpost ledger call GET /v1/officer/members/AIKO-0001 --officer-key alice.officer\n  \
+                            outpost ledger call POST /v1/officer/members/AIKO-0001/credit \\\n    \
+                            --body '{\"amount_minor\": 50000, \"memo\": \"pay\", \"batch\": \"2026-11\"}' --officer-key alice.officer"
+    )]
+    Call(CallArgs),
+
+    /// Decline a pending officer act: it will never run.
+    #[command(
+        after_help = "Example:\n  outpost ledger decline 6c1f…(64 hex digits) --officer-key ben.officer"
+    )]
+    Decline(DecideArgs),
+
     /// List the members: balances, what their purses hold, purse limits and flags.
-    #[command(after_help = "Example:\n  outpost ledger members --token-file hq/admin.token")]
+    #[command(after_help = "Example:\n  outpost ledger members --officer-key alice.officer")]
     Members(OfficerArgs),
 
     /// List one member's offline purses, with the ids `ledger revoke --purse` takes.
-    #[command(after_help = "Example:\n  outpost ledger purses AIKO-0001 --token-file hq/admin.token")]
+    #[command(after_help = "Example:\n  outpost ledger purses AIKO-0001 --officer-key alice.officer")]
     Purses(PursesArgs),
 
     /// List the risk flags the ledger raised, with their reasons and evidence.
     ///
     /// A double spend is certain (both signed transfers are the evidence); the other rules are
     /// signals for a person to look at.
-    #[command(after_help = "Example:\n  outpost ledger flags --token-file hq/admin.token")]
+    #[command(after_help = "Example:\n  outpost ledger flags --officer-key alice.officer")]
     Flags(OfficerArgs),
 
     /// Revoke one offline purse, or a member's device (all its purses, and no more syncs).
     ///
     /// Wallets learn of revoked purses at their next sync and refuse transfers from them.
     #[command(
-        after_help = "Examples:\n  outpost ledger revoke --purse 3f9a…(64 hex digits) --token-file hq/admin.token\n  \
-                             outpost ledger revoke --device AIKO-0001 --reason \"phone lost\" --token-file hq/admin.token"
+        after_help = "Examples:\n  outpost ledger revoke --purse 3f9a…(64 hex digits) --officer-key alice.officer\n  \
+                             outpost ledger revoke --device AIKO-0001 --reason \"phone lost\" --officer-key alice.officer"
     )]
     Revoke(RevokeArgs),
 
     /// Export the whole audit log with a signed checkpoint, for an auditor to verify offline.
     #[command(
-        after_help = "Example:\n  outpost ledger export --out audit.bin --token-file hq/admin.token\n  \
+        after_help = "Example:\n  outpost ledger export --out audit.bin --officer-key alice.officer\n  \
                              outpost audit verify --file audit.bin --ledger-key <the ledger's key>"
     )]
     Export(ExportArgs),
@@ -95,9 +131,13 @@ enum LedgerCommand {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// Directory of the ledger's database, key and admin token (made if missing)
+    /// Directory of the ledger's database and key (made if missing)
     #[arg(long, value_name = "DIR")]
     dir: PathBuf,
+    /// A founding officer of a new ledger: the enrolment code `outpost officer new` printed
+    /// (repeat for each, at least two). Refused on an existing ledger
+    #[arg(long = "founding-officer", value_name = "CODE")]
+    founding_officers: Vec<String>,
     /// Address to listen on; port 0 picks a free port. Stay on loopback unless a TLS proxy is in front
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7300")]
     listen: SocketAddr,
@@ -118,17 +158,28 @@ struct ServeArgs {
     trust: hq::TrustArgs,
 }
 
-/// Where the ledger is, and the token that lets an officer in.
 #[derive(Debug, Args)]
-pub struct OfficerArgs {
-    /// The ledger's address
-    #[arg(long, value_name = "URL", env = "OUTPOST_LEDGER", default_value = hq::DEFAULT_URL)]
-    ledger: String,
-    /// File holding the officers' admin token (the ledger's admin.token); or set OUTPOST_ADMIN_TOKEN
-    #[arg(long, value_name = "FILE")]
-    token_file: Option<PathBuf>,
+struct CallArgs {
+    /// GET, POST, PUT or DELETE
+    #[arg(value_name = "METHOD")]
+    method: String,
+    /// The path, starting /v1/officer/
+    #[arg(value_name = "PATH")]
+    path: String,
+    /// The JSON body
+    #[arg(long, value_name = "JSON")]
+    body: Option<String>,
     #[command(flatten)]
-    trust: hq::TrustArgs,
+    officer: OfficerArgs,
+}
+
+#[derive(Debug, Args)]
+struct DecideArgs {
+    /// The pending act's id, as `ledger pending` or the maker's command printed it
+    #[arg(value_name = "ID")]
+    id: String,
+    #[command(flatten)]
+    officer: OfficerArgs,
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +205,9 @@ struct CreditArgs {
     /// What it is for, kept in the audit log
     #[arg(long, value_name = "TEXT", default_value = "", hide_default_value = true)]
     memo: String,
+    /// The payroll batch it belongs to (e.g. 2026-11), kept in the signed request and the log
+    #[arg(long, value_name = "REF")]
+    batch: String,
     #[command(flatten)]
     officer: OfficerArgs,
 }
@@ -201,6 +255,25 @@ pub fn run(args: LedgerArgs) -> Result<(), Error> {
             enrol(&args.officer.connect()?, &qr_text)
         }
         LedgerCommand::Credit(args) => credit(&args.officer.connect()?, &args),
+        LedgerCommand::Pending(officer) => pending(&officer.connect()?),
+        LedgerCommand::Call(args) => {
+            let body = args
+                .body
+                .as_deref()
+                .map(serde_json::from_str::<serde_json::Value>)
+                .transpose()
+                .map_err(|e| Error::Usage(format!("--body is not JSON: {e}")))?;
+            let method = args.method.to_ascii_uppercase();
+            let answer = args.officer.connect()?.call(&method, &args.path, body.as_ref())?;
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&answer).and_then(|()| stdout.flush()).map_err(|e| Error::Refused(e.to_string()))
+        }
+        LedgerCommand::Approve(args) => approve(&args.officer.connect()?, &args.id),
+        LedgerCommand::Decline(args) => {
+            let declined = args.officer.connect()?.decline(&args.id)?;
+            println!("Declined: {} (made by {}). It will never run.", declined.act, declined.maker.name);
+            Ok(())
+        }
         LedgerCommand::Members(officer) => members(&officer.connect()?),
         LedgerCommand::Purses(args) => purses(&args.officer.connect()?, &args.member_id),
         LedgerCommand::Flags(officer) => flags(&officer.connect()?),
@@ -212,53 +285,42 @@ pub fn run(args: LedgerArgs) -> Result<(), Error> {
     }
 }
 
-impl OfficerArgs {
-    fn connect(&self) -> Result<Hq, Error> {
-        let hq = Hq::with_trust(&self.ledger, &self.trust.trust()?)?;
-        Ok(hq.with_token(hq::officer_token(self.token_file.as_deref())?))
-    }
-}
-
 fn serve(args: &ServeArgs) -> Result<(), Error> {
     let currency = money::currency(&args.currency, args.exponent)?;
     let dir = &args.dir;
     make_private_dir(dir)?;
     init_logging()?;
     let trust = args.trust.trust()?;
-    let (mut token, token_source) = server::admin_token(dir).map_err(|e| Error::Refused(e.to_string()))?;
-    let ledger = Arc::new(Ledger::open(dir, currency, Arc::new(SystemClock))?);
+    let ledger = if dir.join("ledger.db").exists() && args.founding_officers.is_empty() {
+        Ledger::open(dir, currency, Arc::new(SystemClock))?
+    } else {
+        Ledger::found(dir, currency, Arc::new(SystemClock), Default::default(), &args.founding_officers)?
+    };
+    let officers = ledger.officers()?;
+    let ledger = Arc::new(ledger);
     let key = ledger.public_key();
     let announce = || {
         println!("Ledger in {} keeping {}", dir.display(), currency.code());
         println!("ledger key: {}", HEXLOWER.encode(&key));
         // For auditors who check GET /checkpoint with signed-note tools (docs/adr/0012).
         println!("checkpoint verifier key: {}", Checkpoint::verifier_key(&key));
-        match &token_source {
-            AdminTokenSource::Environment => println!("admin token: from {}", server::ADMIN_TOKEN_ENV),
-            AdminTokenSource::File(path) => println!("admin token: in {}", path.display()),
-            AdminTokenSource::NewFile(path) => {
-                println!(
-                    "admin token: new, written to {} (officers pass it with --token-file)",
-                    path.display()
-                )
-            }
+        for officer in &officers {
+            println!("officer: {} ({})", officer.name, HEXLOWER.encode(&officer.public_key));
         }
         for witness in &args.witnesses {
             println!("witness: {} ({})", witness.url, witness.key.name());
         }
     };
-    // Moved, not copied: the server keeps only its digest.
-    let token = std::mem::take(&mut *token);
     let witnessing = (!args.witnesses.is_empty())
         .then(|| Arc::new(Witnessing::with_trust(Arc::clone(&ledger), dir, args.witnesses.clone(), &trust)));
     listening::serve("the ledger", args.listen, &args.tls, announce, |listener, network, shutdown| {
-        server::serve_on(listener, ledger, token, witnessing, network, shutdown)
+        server::serve_on(listener, ledger, witnessing, network, shutdown)
     })?;
     println!("Ledger stopped.");
     Ok(())
 }
 
-/// The ledger's directory holds its signing key and admin token: made readable by its owner only.
+/// The ledger's directory holds its signing key: made readable by its owner only.
 pub(crate) fn make_private_dir(dir: &Path) -> Result<(), Error> {
     if dir.is_dir() {
         return Ok(());
@@ -326,13 +388,63 @@ fn enrol(hq: &Hq, qr_text: &str) -> Result<(), Error> {
 fn credit(hq: &Hq, args: &CreditArgs) -> Result<(), Error> {
     let currency = hq.ledger_info()?.currency;
     let amount = Amount::parse(args.amount.trim(), currency)?;
-    let balance = hq.credit(&args.member_id, amount, &args.memo)?;
-    let memo = if args.memo.is_empty() { String::new() } else { format!(" ({:?})", args.memo) };
-    println!(
-        "Credited {amount} to {}{memo}. Online balance now {}.",
-        args.member_id,
-        money::signed(balance, currency)
-    );
+    let pending = hq.credit(&args.member_id, amount, &args.memo, &args.batch)?;
+    print_pending(&pending);
+    Ok(())
+}
+
+fn pending(hq: &Hq) -> Result<(), Error> {
+    let pending = hq.pending()?;
+    if pending.is_empty() {
+        println!("Nothing waits for approval.");
+        return Ok(());
+    }
+    for act in pending {
+        let approvers: Vec<&str> = act.approvers.iter().map(|o| o.name.as_str()).collect();
+        println!("{}  {}", act.pending_id, act.act);
+        println!(
+            "    made by {}{}; {} more approval(s) needed before {}",
+            act.maker.name,
+            if approvers.is_empty() {
+                String::new()
+            } else {
+                format!(", approved by {}", approvers.join(", "))
+            },
+            act.approvals_needed,
+            time::utc(act.expires_at)
+        );
+    }
+    Ok(())
+}
+
+fn approve(hq: &Hq, id: &str) -> Result<(), Error> {
+    match hq.approve(id)? {
+        Approval::Waiting(pending) => {
+            println!(
+                "Approved: {}. It still needs {} more approval(s).",
+                pending.act, pending.approvals_needed
+            );
+        }
+        Approval::Executed(result) => {
+            println!("Approved and done.");
+            if let Some(balance) = result["balance_minor"].as_i64() {
+                let currency = hq.ledger_info()?.currency;
+                println!("Online balance now {}.", money::signed(balance, currency));
+            }
+            if let Some(purses) = result["revoked_purses"].as_array() {
+                println!("{} purse(s) revoked; the device may no longer sync.", purses.len());
+            }
+            if let Some(purse) = result["revoked_purse"].as_str() {
+                println!("Revoked purse {purse}. Wallets refuse transfers from it once they sync.");
+            }
+            if let Some(name) = result["name"].as_str() {
+                println!("Officer {name} enrolled.");
+            }
+            if let Some(key) = result["removed_officer"].as_str() {
+                println!("Officer {key} removed.");
+            }
+        }
+    }
     Ok(())
 }
 
@@ -399,24 +511,8 @@ fn flags(hq: &Hq) -> Result<(), Error> {
 
 fn revoke(hq: &Hq, args: &RevokeArgs) -> Result<(), Error> {
     match (&args.purse, &args.device) {
-        (Some(purse_id), None) => {
-            let revoked = hq.revoke_purse(purse_id.trim(), &args.reason)?;
-            println!("Revoked purse {revoked}. Wallets refuse transfers from it once they sync.");
-        }
-        (None, Some(member_id)) => {
-            let purses = hq.revoke_device(member_id, &args.reason)?;
-            println!(
-                "Revoked {member_id}'s device: it may no longer sync, and {} revoked.",
-                match purses.len() {
-                    0 => "no open purse was".to_owned(),
-                    1 => "1 purse was".to_owned(),
-                    n => format!("{n} purses were"),
-                }
-            );
-            for purse in purses {
-                println!("  purse {purse}");
-            }
-        }
+        (Some(purse_id), None) => print_pending(&hq.revoke_purse(purse_id.trim(), &args.reason)?),
+        (None, Some(member_id)) => print_pending(&hq.revoke_device(member_id, &args.reason)?),
         _ => return Err(Error::Usage("say what to revoke: --purse ID or --device MEMBER".into())),
     }
     Ok(())

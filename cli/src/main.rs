@@ -22,6 +22,7 @@ mod hq;
 mod ledger;
 mod listening;
 mod money;
+mod officer;
 mod pin;
 mod progress;
 mod scan;
@@ -85,15 +86,23 @@ enum Command {
     )]
     Wallet(wallet::WalletArgs),
 
-    /// The finance officer: run the ledger, enrol members, credit pay, see flags, revoke.
+    /// The finance officer: run the ledger, enrol members, credit pay, approve, see flags, revoke.
     ///
     /// `ledger serve` runs the ledger server; the other commands work a running ledger over
-    /// HTTP (--ledger URL, or OUTPOST_LEDGER) with its admin token (--token-file, or
-    /// OUTPOST_ADMIN_TOKEN).
-    #[command(after_help = "Example:\n  outpost ledger serve --dir hq &\n  \
-                            outpost ledger enrol --token-file hq/admin.token --qr-file aiko-enrol.txt\n  \
-                            outpost ledger credit AIKO-0001 50000 --memo \"November pay\" --token-file hq/admin.token")]
+    /// HTTP (--ledger URL, or OUTPOST_LEDGER), each request signed with your officer key
+    /// (--officer-key, or OUTPOST_OFFICER_KEY). Credits, revocations and limits wait until a
+    /// second officer approves them (`ledger approve`).
+    #[command(
+        after_help = "Example:\n  outpost ledger serve --dir hq --founding-officer <Alice's code> --founding-officer <Ben's code> &\n  \
+                            outpost ledger enrol --officer-key alice.officer --qr-file aiko-enrol.txt\n  \
+                            outpost ledger credit AIKO-0001 50000 --batch 2026-11 --memo \"November pay\" --officer-key alice.officer\n  \
+                            outpost ledger approve <pending id> --officer-key ben.officer"
+    )]
     Ledger(ledger::LedgerArgs),
+
+    /// A finance officer's key: make one (`officer new`), and enrol or remove officers.
+    #[command(after_help = "Example:\n  outpost officer new --key alice.officer --name \"Alice Sato\"")]
+    Officer(officer::OfficerCommandArgs),
 
     /// The auditor: verify the ledger's exported log offline.
     #[command(
@@ -168,6 +177,7 @@ fn main() -> ExitCode {
         },
         Command::Wallet(args) => finish(wallet::run(args)),
         Command::Ledger(args) => finish(ledger::run(args)),
+        Command::Officer(args) => finish(officer::run(args)),
         Command::Audit(args) => finish(audit::run(args)),
         Command::Witness(args) => finish(witness::run(args)),
         Command::Bench(args) => match bench::run(&bench::BenchOptions { dir: args.dir, quick: args.quick }) {

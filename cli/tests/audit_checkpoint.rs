@@ -12,8 +12,9 @@ use support::{LedgerServer, assert_one_line_error, create_wallet, outpost, stdou
 
 const PIN: &str = "482916";
 
-/// A ledger with Aiko enrolled and paid, and the checkpoints an auditor saved before and after
-/// her second credit (entry 3): `before.json` (3 entries) and `after.json` (4).
+/// A ledger (founded by two officers: entries 1 and 2) with Aiko enrolled and paid, and the
+/// checkpoints an auditor saved before and after her second credit (entry 5): `before.json` (5
+/// entries) and `after.json` (6).
 fn ledger_with_saved_checkpoints(dir: &Path) -> LedgerServer {
     let hq = LedgerServer::start(dir);
     create_wallet(dir, "aiko.wallet", PIN);
@@ -21,10 +22,14 @@ fn ledger_with_saved_checkpoints(dir: &Path) -> LedgerServer {
         .assert()
         .success();
     hq.officer(dir, &["enrol", "--qr-file", "aiko-enrol.txt"]).assert().success();
-    hq.officer(dir, &["credit", "AIKO-0001", "50000", "--memo", "November pay"]).assert().success();
-    save_checkpoint(dir, &hq, "before.json").stdout(contains("3 entries"));
-    hq.officer(dir, &["credit", "AIKO-0001", "1000", "--memo", "allowance"]).assert().success();
-    save_checkpoint(dir, &hq, "after.json").stdout(contains("4 entries"));
+    hq.act(dir, &["credit", "AIKO-0001", "50000", "--memo", "November pay", "--batch", "2026-11"])
+        .assert()
+        .success();
+    save_checkpoint(dir, &hq, "before.json").stdout(contains("5 entries"));
+    hq.act(dir, &["credit", "AIKO-0001", "1000", "--memo", "allowance", "--batch", "2026-11"])
+        .assert()
+        .success();
+    save_checkpoint(dir, &hq, "after.json").stdout(contains("6 entries"));
     hq
 }
 
@@ -37,8 +42,7 @@ fn save_checkpoint(dir: &Path, hq: &LedgerServer, file: &str) -> assert_cmd::ass
 
 fn verify(dir: &Path, hq: &LedgerServer, checkpoints: &[&str]) -> assert_cmd::Command {
     let mut cmd = outpost(dir);
-    cmd.args(["audit", "verify", "--ledger", &hq.url, "--ledger-key", &hq.key, "--token-file"])
-        .arg(&hq.token_file);
+    cmd.args(["audit", "verify", "--ledger", &hq.url, "--ledger-key", &hq.key]).args(hq.officers[0].args());
     for file in checkpoints {
         cmd.args(["--checkpoint", file]);
     }
@@ -50,14 +54,14 @@ fn an_export_that_extends_the_checkpoints_held_passes() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();
     let hq = ledger_with_saved_checkpoints(dir);
-    hq.officer(dir, &["credit", "AIKO-0001", "200", "--memo", "bonus"]).assert().success();
+    hq.act(dir, &["credit", "AIKO-0001", "200", "--memo", "bonus", "--batch", "2026-11"]).assert().success();
 
     verify(dir, &hq, &["before.json", "after.json"])
         .assert()
         .success()
         .stdout(contains("passed"))
-        .stdout(contains("extends          the checkpoint held of 3 entries"))
-        .stdout(contains("extends          the checkpoint held of 4 entries"));
+        .stdout(contains("extends          the checkpoint held of 5 entries"))
+        .stdout(contains("extends          the checkpoint held of 6 entries"));
     let alone = stdout(&verify(dir, &hq, &[]).assert().success().get_output().clone());
     assert!(alone.contains("NOT checked"), "{alone}");
     assert!(alone.contains("not that its history was never rewritten"), "{alone}");
@@ -70,19 +74,29 @@ fn a_leaf_edited_after_the_checkpoint_was_saved_fails_naming_the_entry() {
     let hq = ledger_with_saved_checkpoints(dir);
     drop(hq);
 
-    // An insider raises the allowance tenfold, empties the checkpoint file so the ledger forgets
-    // what it signed, and starts it again: it signs the rewritten log.
+    // An insider raising the allowance tenfold is caught by the export's own audit: the two
+    // officers signed 1000. So the insider rewrites only what no officer signed (the entry's
+    // words), empties the checkpoint file so the ledger forgets what it signed, and starts it
+    // again: it signs the rewritten log.
     let ledger_dir = dir.join("hq");
     let db = rusqlite::Connection::open(ledger_dir.join("ledger.db")).unwrap();
-    let leaf: Vec<u8> = db.query_row("SELECT leaf FROM audit WHERE seq = 3", [], |r| r.get(0)).unwrap();
+    let leaf: Vec<u8> = db.query_row("SELECT leaf FROM audit WHERE seq = 5", [], |r| r.get(0)).unwrap();
     let mut entry = AuditEntry::from_leaf_data(&leaf).unwrap();
     assert_eq!(entry.kind, EntryKind::Credited);
-    for m in &mut entry.moves {
+    let mut tenfold = entry.clone();
+    for m in &mut tenfold.moves {
         m.delta *= 10;
     }
-    db.execute("UPDATE audit SET leaf = ?1 WHERE seq = 3", [entry.leaf_data()]).unwrap();
-    db.execute("UPDATE credit SET amount = amount * 10 WHERE memo = 'allowance'", []).unwrap();
-    db.execute("UPDATE member SET balance = balance + 9000 WHERE member_id = 'AIKO-0001'", []).unwrap();
+    entry.detail = "credited ¥1,000 to AIKO-0001: a bonus".into();
+    db.execute("UPDATE audit SET leaf = ?1 WHERE seq = 5", [tenfold.leaf_data()]).unwrap();
+    drop(db);
+    std::fs::write(ledger_dir.join("checkpoints.log"), b"").unwrap();
+    let hq = LedgerServer::start(dir);
+    let caught = verify(dir, &hq, &[]).output().unwrap();
+    assert_one_line_error(&caught, "entry 5: the officers signed a credit of 1000, not the 10000 credited");
+    drop(hq);
+    let db = rusqlite::Connection::open(ledger_dir.join("ledger.db")).unwrap();
+    db.execute("UPDATE audit SET leaf = ?1 WHERE seq = 5", [entry.leaf_data()]).unwrap();
     drop(db);
     std::fs::write(ledger_dir.join("checkpoints.log"), b"").unwrap();
     let hq = LedgerServer::start(dir);
@@ -92,14 +106,14 @@ fn a_leaf_edited_after_the_checkpoint_was_saved_fails_naming_the_entry() {
     let both = verify(dir, &hq, &["before.json", "after.json"]).output().unwrap();
     assert_one_line_error(&both, "the audit FAILED");
     let message = support::stderr(&both);
-    assert!(message.contains("does not extend the checkpoint of 4 entries"), "{message}");
-    assert!(message.contains("Entries 0 to 2 still match"), "{message}");
-    assert!(message.contains("the first divergent entry is entry 3, now Credited of AIKO-0001"), "{message}");
+    assert!(message.contains("does not extend the checkpoint of 6 entries"), "{message}");
+    assert!(message.contains("Entries 0 to 4 still match"), "{message}");
+    assert!(message.contains("the first divergent entry is entry 5, now Credited of AIKO-0001"), "{message}");
 
     let one = verify(dir, &hq, &["after.json"]).output().unwrap();
     assert_one_line_error(&one, "the audit FAILED");
     let message = support::stderr(&one);
-    assert!(message.contains("one of entries 0 to 3"), "{message}");
+    assert!(message.contains("one of entries 0 to 5"), "{message}");
 }
 
 #[test]

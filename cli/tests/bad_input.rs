@@ -92,24 +92,53 @@ fn an_unreachable_ledger_is_named_with_its_url() {
     let out =
         wallet(temp.path(), name, PIN, &["sync", "--ledger", dead, "--ledger-key", &key]).output().unwrap();
     assert_one_line_error(&out, "cannot reach the ledger at http://127.0.0.1:1");
+    let officer = support::Officer::make(temp.path(), "carol", "Carol Diaz");
     let out = outpost(temp.path())
         .args(["ledger", "members", "--ledger", dead])
-        .env("OUTPOST_ADMIN_TOKEN", "0123456789abcdef0123")
+        .args(officer.args())
         .output()
         .unwrap();
     assert_one_line_error(&out, "cannot reach the ledger at http://127.0.0.1:1");
 }
 
 #[test]
-fn a_wrong_admin_token_is_refused_by_the_ledger() {
+fn a_key_that_is_not_an_officers_is_refused_by_the_ledger() {
     let temp = tempfile::tempdir().unwrap();
     let hq = LedgerServer::start(temp.path());
+    let stranger = support::Officer::make(temp.path(), "mallory", "Mallory");
     let out = outpost(temp.path())
         .args(["ledger", "members", "--ledger", &hq.url])
-        .env("OUTPOST_ADMIN_TOKEN", "not-the-token-at-all")
+        .args(stranger.args())
         .output()
         .unwrap();
-    assert_one_line_error(&out, "the admin token is not this ledger's");
+    assert_one_line_error(&out, "signed by a key that is not an officer of this ledger");
+}
+
+#[test]
+fn officer_commands_need_an_officer_key_with_private_files() {
+    let temp = tempfile::tempdir().unwrap();
+    let out =
+        outpost(temp.path()).args(["ledger", "members", "--ledger", "http://127.0.0.1:1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(support::stderr(&out).contains("--officer-key"), "{}", support::stderr(&out));
+    let officer = support::Officer::make(temp.path(), "alice", "Alice Sato");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&officer.key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = outpost(temp.path()).args(["officer", "show", "--key"]).arg(&officer.key).output().unwrap();
+        assert_one_line_error(&out, "may be read or written by other users (mode 644): refused");
+        std::fs::set_permissions(&officer.key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(&officer.passphrase, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = outpost(temp.path())
+            .args(["officer", "code", "--key"])
+            .arg(&officer.key)
+            .arg("--passphrase-file")
+            .arg(&officer.passphrase)
+            .output()
+            .unwrap();
+        assert_one_line_error(&out, "may be read by other users: refused");
+    }
 }
 
 #[test]

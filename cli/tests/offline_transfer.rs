@@ -55,7 +55,7 @@ fn two_wallets_pay_offline_through_files_then_settle_and_audit() {
         .assert()
         .success()
         .stdout(contains("Enrolled BEN-0002"));
-    hq.officer(dir, &["credit", "AIKO-0001", "50000", "--memo", "November pay"])
+    hq.act(dir, &["credit", "AIKO-0001", "50000", "--memo", "November pay", "--batch", "2026-11"])
         .assert()
         .success()
         .stdout(contains("Online balance now ¥50,000"));

@@ -203,11 +203,12 @@ impl Drop for LedgerProcess {
 }
 
 fn start_ledger(dir: &Path, extra: &[&str]) -> LedgerProcess {
+    let (_, founders) = support::founding(dir, &dir.join("hq"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_outpost"))
         .args(["ledger", "serve", "--listen", "127.0.0.1:0", "--dir"])
         .arg(dir.join("hq"))
+        .args(founders)
         .args(extra)
-        .env_remove("OUTPOST_ADMIN_TOKEN")
         .env_remove("OUTPOST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -264,8 +265,8 @@ fn the_ledger_serves_its_checkpoint_with_the_witness_cosignature() {
     assert!(dir.path().join("hq/witnessed.note").exists(), "the cosigned note is kept");
 }
 
-/// A wallet enrolled with the ledger at `url` (its officer token in `dir/hq/admin.token`), with
-/// the ledger key `ledger_key` pinned.
+/// A wallet enrolled with the ledger at `url` by the test officer in `dir`, with the ledger key
+/// `ledger_key` pinned.
 fn enrolled_wallet(dir: &Path, name: &str, member_id: &str, url: &str, ledger_key: [u8; 32]) -> Wallet {
     let protector = Arc::new(SoftwareProtector::create(dir.join(format!("{name}.device.key"))).unwrap());
     let options = WalletOptions { kdf: KdfParams::INSECURE_FAST_FOR_TESTS, ..WalletOptions::default() };
@@ -273,12 +274,13 @@ fn enrolled_wallet(dir: &Path, name: &str, member_id: &str, url: &str, ledger_ke
     let wallet =
         Wallet::create(dir.join(format!("{name}.wallet")), &pin, Currency::JPY, protector, options).unwrap();
     let (_, qr) = wallet.enrolment_request(member_id).unwrap();
-    let token = std::fs::read_to_string(dir.join("hq/admin.token")).unwrap();
-    ureq::post(format!("{url}/v1/officer/members"))
-        .header("Authorization", format!("Bearer {}", token.trim()))
-        .header("Content-Type", "application/json")
-        .send(serde_json::json!({ "enrolment_qr": qr }).to_string())
-        .expect("the officer enrols the wallet");
+    let (officers, _) = support::founding(dir, &dir.join("hq"));
+    let enrolled = support::outpost(dir)
+        .args(["ledger", "enrol", &qr, "--ledger", url])
+        .args(officers[0].args())
+        .output()
+        .unwrap();
+    assert!(enrolled.status.success(), "the officer enrols the wallet: {}", support::stderr(&enrolled));
     wallet.pin_ledger_key(ledger_key).unwrap();
     wallet
 }

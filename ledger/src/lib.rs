@@ -27,6 +27,7 @@ mod checkpointer;
 pub mod key_file;
 pub mod listener;
 mod log_cache;
+pub mod officers;
 pub mod rate_limit;
 pub mod risk;
 pub mod server;
@@ -131,6 +132,15 @@ pub enum LedgerError {
          run the Outpost release that wrote it"
     )]
     NewerSchema { found: i64, known: i64 },
+    /// An officer request refused: `status` is the HTTP status that says whose fault it is (400
+    /// bad input, 401 not authenticated, 403 not allowed, 404, 409, 410 expired).
+    #[error("{reason}")]
+    OfficerRefused { status: u16, reason: String },
+    #[error(
+        "this ledger already exists: founding officers are set once, when it is created; later officers \
+         are enrolled by the officers (outpost ledger officer-add)"
+    )]
+    AlreadyFounded,
 }
 
 /// Longest memo on a credit, in bytes.
@@ -148,6 +158,8 @@ pub struct Policy {
     /// The offline purse limit of a newly enrolled member, in minor units.
     pub default_purse_limit: u64,
     pub risk: risk::Rules,
+    /// The two-person rule, its expiry and the credit caps.
+    pub officers: officers::OfficerPolicy,
 }
 
 impl Default for Policy {
@@ -157,6 +169,7 @@ impl Default for Policy {
             settlement_window: 14 * 86_400,
             default_purse_limit: 20_000,
             risk: risk::Rules::default(),
+            officers: officers::OfficerPolicy::default(),
         }
     }
 }
@@ -245,6 +258,40 @@ impl Ledger {
         clock: Arc<dyn Clock>,
         policy: Policy,
     ) -> Result<Ledger, LedgerError> {
+        Self::open_or_found(dir, currency, clock, policy, None)
+    }
+
+    /// Creates a new ledger in `dir` with its founding officers, from the enrolment codes
+    /// `outpost officer new` printed (each officer's self-signed enrolment: proof they hold their
+    /// key). At least [`officers::OfficerPolicy::threshold`] founders are needed, or no act could
+    /// ever be approved. Refused when the ledger exists: later officers are enrolled by officers.
+    pub fn found(
+        dir: &Path,
+        currency: Currency,
+        clock: Arc<dyn Clock>,
+        policy: Policy,
+        founders: &[String],
+    ) -> Result<Ledger, LedgerError> {
+        if dir.join("ledger.db").exists() {
+            return Err(LedgerError::AlreadyFounded);
+        }
+        officers::check_founders(founders, policy.officers.threshold)?;
+        Self::open_or_found(dir, currency, clock, policy, Some(founders))
+    }
+
+    fn open_or_found(
+        dir: &Path,
+        currency: Currency,
+        clock: Arc<dyn Clock>,
+        policy: Policy,
+        founders: Option<&[String]>,
+    ) -> Result<Ledger, LedgerError> {
+        if policy.officers.threshold < officers::MIN_THRESHOLD {
+            return Err(LedgerError::OfficerRefused {
+                status: 400,
+                reason: format!("the approval threshold is at least {}", officers::MIN_THRESHOLD),
+            });
+        }
         let db_path = dir.join("ledger.db");
         let key_path = dir.join("ledger.key");
         // The key comes first: a new ledger refuses a key file left without its database rather
@@ -270,6 +317,9 @@ impl Ledger {
                     format!("ledger created for {}, key {}", currency.code(), hex(&signer.public_key()));
                 let entry = NewEntry::new(EntryKind::LedgerCreated, "", detail).subject(signer.public_key());
                 audit::append(&tx, now, entry)?;
+                if let Some(founders) = founders {
+                    officers::found(&tx, now, founders, policy.officers.threshold)?;
+                }
             }
             Some((key, code, exponent)) => {
                 if key != signer.public_key() {
@@ -356,8 +406,25 @@ impl Ledger {
     }
 
     /// Credits pay or an allowance to a member's online account. Returns the new balance in
-    /// minor units (negative while a double-spend debit is not yet paid back).
+    /// minor units (negative while a double-spend debit is not yet paid back). For the library's
+    /// own callers; officers credit through [`Ledger::submit`] and [`Ledger::approve`].
     pub fn credit(&self, member_id: &str, amount: Amount, memo: &str) -> Result<i64, LedgerError> {
+        let minor = self.check_credit(amount, memo)?;
+        self.write(|tx, now| {
+            credit_in(
+                tx,
+                now,
+                member_id,
+                minor,
+                &format!("credited {amount} to {member_id}: {memo}"),
+                memo,
+                None,
+            )
+        })
+    }
+
+    /// The checks of a credit before anything is written; its amount in minor units.
+    fn check_credit(&self, amount: Amount, memo: &str) -> Result<i64, LedgerError> {
         self.check_currency(amount)?;
         if amount.is_zero() {
             return Err(LedgerError::ZeroCredit);
@@ -365,44 +432,14 @@ impl Ledger {
         if memo.len() > MAX_CREDIT_MEMO {
             return Err(LedgerError::MemoTooLong { max: MAX_CREDIT_MEMO });
         }
-        let minor = i64::try_from(amount.minor()).map_err(|_| MoneyError::TooLarge)?;
-        self.write(|tx, now| {
-            let member = known_member(tx, member_id)?;
-            tx.execute(
-                "INSERT INTO credit (member_id, amount, memo, at) VALUES (?1, ?2, ?3, ?4)",
-                params![member_id, minor, memo, now as i64],
-            )?;
-            let entry = NewEntry::new(
-                EntryKind::Credited,
-                member_id,
-                format!("credited {amount} to {member_id}: {memo}"),
-            )
-            .moving(Account::Outside, -minor)
-            .moving(Account::Member(member_id.to_owned()), minor);
-            settlement::add_to_account(tx, member_id, minor)?;
-            audit::append(tx, now, entry)?;
-            Ok(member.balance_minor.checked_add(minor).ok_or(MoneyError::TooLarge)?)
-        })
+        Ok(i64::try_from(amount.minor()).map_err(|_| MoneyError::TooLarge)?)
     }
 
     /// Sets the most a member's next purse may hold. Purses already issued keep their amount.
     pub fn set_purse_limit(&self, member_id: &str, limit: Amount) -> Result<(), LedgerError> {
         self.check_currency(limit)?;
-        let minor = i64::try_from(limit.minor()).map_err(|_| MoneyError::TooLarge)?;
-        self.write(|tx, now| {
-            known_member(tx, member_id)?;
-            tx.execute("UPDATE member SET purse_limit = ?2 WHERE member_id = ?1", params![member_id, minor])?;
-            let mut subject = [0u8; 32];
-            subject[..8].copy_from_slice(&limit.minor().to_be_bytes());
-            let entry = NewEntry::new(
-                EntryKind::PurseLimitSet,
-                member_id,
-                format!("purse limit of {member_id} set to {limit}"),
-            )
-            .subject(subject);
-            audit::append(tx, now, entry)?;
-            Ok(())
-        })
+        i64::try_from(limit.minor()).map_err(|_| MoneyError::TooLarge)?;
+        self.write(|tx, now| set_purse_limit_in(tx, now, member_id, limit, None))
     }
 
     /// Every member, by member id.
@@ -455,17 +492,7 @@ impl Ledger {
     /// [`Ledger::replace_device`].
     pub fn revoke_device(&self, member_id: &str, reason: &str) -> Result<Vec<MessageId>, LedgerError> {
         check_reason(reason)?;
-        self.write(|tx, now| {
-            let member = known_member(tx, member_id)?;
-            let changed = tx.execute(
-                "UPDATE wallet_key SET state = 'revoked' WHERE wallet_key = ?1 AND state = 'active'",
-                [&member.wallet.signing_key[..]],
-            )?;
-            if changed == 1 {
-                report_lost(tx, now, &member, reason)?;
-            }
-            settlement::revoke_all(tx, now, member_id, reason)
-        })
+        self.write(|tx, now| revoke_device_in(tx, now, member_id, reason, None))
     }
 
     /// Replaces a member's lost wallet with a new one, from the new wallet's enrolment QR text
@@ -473,43 +500,8 @@ impl Ledger {
     /// what they still hold returns to the account once their settlement window has passed.
     /// Transfers to the old wallet still settle to the member.
     pub fn replace_device(&self, member_id: &str, enrolment_qr: &str) -> Result<Member, LedgerError> {
-        let request = parse_enrolment(enrolment_qr)?;
-        if request.member_id != member_id {
-            return Err(LedgerError::EnrolmentForAnotherMember {
-                expected: member_id.to_owned(),
-                found: request.member_id,
-            });
-        }
-        self.write(|tx, now| {
-            let member = known_member(tx, member_id)?;
-            refuse_known_wallet(tx, &request.identity.signing_key)?;
-            let changed = tx.execute(
-                "UPDATE wallet_key SET state = 'replaced' WHERE wallet_key = ?1 AND state = 'active'",
-                [&member.wallet.signing_key[..]],
-            )?;
-            if changed == 1 {
-                report_lost(tx, now, &member, "device replaced")?;
-            }
-            settlement::revoke_all(tx, now, member_id, "device replaced")?;
-            tx.execute(
-                "INSERT INTO wallet_key (wallet_key, member_id, state) VALUES (?1, ?2, 'active')",
-                params![&request.identity.signing_key[..], member_id],
-            )?;
-            tx.execute(
-                "UPDATE member SET wallet_key = ?2, agreement_key = ?3 WHERE member_id = ?1",
-                params![member_id, &request.identity.signing_key[..], &request.identity.agreement_key[..]],
-            )?;
-            let detail = format!(
-                "wallet of {member_id} replaced: {} → {}",
-                member.wallet.fingerprint(),
-                request.identity.fingerprint()
-            );
-            let entry = NewEntry::new(EntryKind::DeviceReplaced, member_id, detail)
-                .subject(request.identity.signing_key)
-                .evidence(request.to_bytes());
-            audit::append(tx, now, entry)?;
-            known_member(tx, member_id)
-        })
+        let request = parse_replacement(member_id, enrolment_qr)?;
+        self.write(|tx, now| replace_device_in(tx, now, member_id, &request, None))
     }
 
     /// Every risk flag, by the deterministic rules over the whole audit log.
@@ -782,15 +774,145 @@ impl Ledger {
 
 /// Records that an officer reported the member's current device lost: from now on double spends
 /// proved from its purses are carried by the loss account, not the member (docs/adr/0010).
-fn report_lost(conn: &Connection, now: u64, member: &Member, reason: &str) -> Result<(), LedgerError> {
+/// A credit, with the officers' authorisation when they made it.
+fn credit_in(
+    tx: &Connection,
+    now: u64,
+    member_id: &str,
+    minor: i64,
+    detail: &str,
+    memo: &str,
+    authorisation: Option<Vec<u8>>,
+) -> Result<i64, LedgerError> {
+    let member = known_member(tx, member_id)?;
+    tx.execute(
+        "INSERT INTO credit (member_id, amount, memo, at) VALUES (?1, ?2, ?3, ?4)",
+        params![member_id, minor, memo, now as i64],
+    )?;
+    let mut entry = NewEntry::new(EntryKind::Credited, member_id, detail)
+        .moving(Account::Outside, -minor)
+        .moving(Account::Member(member_id.to_owned()), minor);
+    if let Some(authorisation) = authorisation {
+        entry = entry.evidence(authorisation);
+    }
+    settlement::add_to_account(tx, member_id, minor)?;
+    audit::append(tx, now, entry)?;
+    Ok(member.balance_minor.checked_add(minor).ok_or(MoneyError::TooLarge)?)
+}
+
+fn set_purse_limit_in(
+    tx: &Connection,
+    now: u64,
+    member_id: &str,
+    limit: Amount,
+    authorisation: Option<Vec<u8>>,
+) -> Result<(), LedgerError> {
+    let minor = i64::try_from(limit.minor()).map_err(|_| MoneyError::TooLarge)?;
+    known_member(tx, member_id)?;
+    tx.execute("UPDATE member SET purse_limit = ?2 WHERE member_id = ?1", params![member_id, minor])?;
+    let mut subject = [0u8; 32];
+    subject[..8].copy_from_slice(&limit.minor().to_be_bytes());
+    let mut entry = NewEntry::new(
+        EntryKind::PurseLimitSet,
+        member_id,
+        format!("purse limit of {member_id} set to {limit}"),
+    )
+    .subject(subject);
+    if let Some(authorisation) = authorisation {
+        entry = entry.evidence(authorisation);
+    }
+    audit::append(tx, now, entry)?;
+    Ok(())
+}
+
+fn revoke_device_in(
+    tx: &Connection,
+    now: u64,
+    member_id: &str,
+    reason: &str,
+    authorisation: Option<Vec<u8>>,
+) -> Result<Vec<MessageId>, LedgerError> {
+    let member = known_member(tx, member_id)?;
+    let changed = tx.execute(
+        "UPDATE wallet_key SET state = 'revoked' WHERE wallet_key = ?1 AND state = 'active'",
+        [&member.wallet.signing_key[..]],
+    )?;
+    if changed == 1 {
+        report_lost(tx, now, &member, reason, authorisation)?;
+    }
+    settlement::revoke_all(tx, now, member_id, reason)
+}
+
+/// The new wallet's enrolment, refused when it is for another member.
+fn parse_replacement(member_id: &str, enrolment_qr: &str) -> Result<EnrolmentRequest, LedgerError> {
+    let request = parse_enrolment(enrolment_qr)?;
+    if request.member_id != member_id {
+        return Err(LedgerError::EnrolmentForAnotherMember {
+            expected: member_id.to_owned(),
+            found: request.member_id,
+        });
+    }
+    Ok(request)
+}
+
+fn replace_device_in(
+    tx: &Connection,
+    now: u64,
+    member_id: &str,
+    request: &EnrolmentRequest,
+    authorisation: Option<Vec<u8>>,
+) -> Result<Member, LedgerError> {
+    let member = known_member(tx, member_id)?;
+    refuse_known_wallet(tx, &request.identity.signing_key)?;
+    let changed = tx.execute(
+        "UPDATE wallet_key SET state = 'replaced' WHERE wallet_key = ?1 AND state = 'active'",
+        [&member.wallet.signing_key[..]],
+    )?;
+    if changed == 1 {
+        report_lost(tx, now, &member, "device replaced", authorisation.clone())?;
+    }
+    settlement::revoke_all(tx, now, member_id, "device replaced")?;
+    tx.execute(
+        "INSERT INTO wallet_key (wallet_key, member_id, state) VALUES (?1, ?2, 'active')",
+        params![&request.identity.signing_key[..], member_id],
+    )?;
+    tx.execute(
+        "UPDATE member SET wallet_key = ?2, agreement_key = ?3 WHERE member_id = ?1",
+        params![member_id, &request.identity.signing_key[..], &request.identity.agreement_key[..]],
+    )?;
+    let detail = format!(
+        "wallet of {member_id} replaced: {} → {}",
+        member.wallet.fingerprint(),
+        request.identity.fingerprint()
+    );
+    let mut entry = NewEntry::new(EntryKind::DeviceReplaced, member_id, detail)
+        .subject(request.identity.signing_key)
+        .evidence(request.to_bytes());
+    if let Some(authorisation) = authorisation {
+        entry = entry.evidence(authorisation);
+    }
+    audit::append(tx, now, entry)?;
+    known_member(tx, member_id)
+}
+
+fn report_lost(
+    conn: &Connection,
+    now: u64,
+    member: &Member,
+    reason: &str,
+    authorisation: Option<Vec<u8>>,
+) -> Result<(), LedgerError> {
     let detail = format!(
         "device {} of {} reported lost ({reason}): double spends proved from its purses from now on are the \
          ministry's loss, not the member's",
         member.wallet.fingerprint(),
         member.member_id
     );
-    let entry =
+    let mut entry =
         NewEntry::new(EntryKind::DeviceLost, &member.member_id, detail).subject(member.wallet.signing_key);
+    if let Some(authorisation) = authorisation {
+        entry = entry.evidence(authorisation);
+    }
     audit::append(conn, now, entry)?;
     Ok(())
 }

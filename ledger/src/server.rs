@@ -10,17 +10,23 @@
 //! GET  /v1/checkpoint                    a signed checkpoint over the whole audit log
 //! GET  /v1/checkpoint/consistency?from=N that checkpoint and the proof it extends size N
 //! ...  /v1/officer/...                   members, credits, limits, purses, revocation, flags,
-//!                                        the audit export and the invariant check
+//!                                        the audit export, the invariant check, officers and
+//!                                        the acts pending approval
 //! ```
 //!
 //! Who may do what:
-//! - Sync needs no token: the wallet signs every request and the ledger checks the signature, so
+//! - Sync needs no officer: the wallet signs every request and the ledger checks the signature, so
 //!   the transport adds nothing. Its body is raw bytes, refused above
 //!   [`MAX_SYNC_BYTES`] before more than that is read (and before anything is read when the
 //!   declared length is already too long).
-//! - Officer endpoints need `Authorization: Bearer <admin token>`. The server keeps only the
-//!   token's SHA-256 and compares digests in constant time, so neither the token's content nor its
-//!   length shows in the time a refusal takes. The token is never logged.
+//! - Officer endpoints need the officer's signed request in the `Outpost-Officer-Request` header
+//!   (`outpost_wallet_core::officer`): the ledger checks the signature, that the signer is an
+//!   officer, that the signed method, path and body hash are this request's, the signed time is
+//!   within the skew window and the nonce is new ([`Ledger::authenticate`]). Reads need that one
+//!   signature; acts (credit, purse limit, revocations, device replacement, officer enrolment and
+//!   removal) are stored pending (202) until another officer approves them
+//!   (`POST /v1/officer/pending/{id}/approve`), then run with the signatures as their evidence
+//!   (docs/adr/0016).
 //! - Officer bodies are JSON of at most [`MAX_JSON_BYTES`], with no unknown fields.
 //!
 //! Every refusal is JSON `{"error": "..."}` with a status that says whose fault it was: 4xx for
@@ -41,35 +47,34 @@
 
 use std::future::Future;
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Json, Path, Query, Request, State};
+use axum::extract::{
+    DefaultBodyLimit, Extension, FromRequest, FromRequestParts, Json, Path, Query, Request, State,
+};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
-use outpost_wallet_core::Amount;
 use outpost_wallet_core::audit::encode_export;
 use outpost_wallet_core::protocol::sync::{MAX_SYNC_BYTES, SyncRequest};
 use outpost_wallet_core::protocol::{Checkpoint, MessageId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use tokio::sync::watch;
-use zeroize::Zeroizing;
 
 use crate::listener::{self, BodyBudget, BodyError, ClientAddr, Limits};
+use crate::officers::{Act, Approved, Authenticated, Officer, Outcome, Pending};
 use crate::rate_limit::{RateLimiter, retry_after_secs};
 use crate::witnessing::{self, Witnessing};
 use crate::{Ledger, LedgerError, Member, PurseInfo, risk};
+use outpost_wallet_core::officer;
 
 /// Largest JSON body an officer endpoint reads.
 pub const MAX_JSON_BYTES: usize = 64 * 1024;
@@ -79,38 +84,25 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 const OCTET_STREAM: &str = "application/octet-stream";
 
-/// The ledger's HTTP API. `admin_token` is the bearer token for `/v1/officer/…`; the caller
-/// chooses one worth guessing (the binary refuses fewer than 16 characters). An empty token
-/// shuts the officer endpoints rather than opening them.
-pub fn router(ledger: Arc<Ledger>, admin_token: String) -> Router {
-    router_witnessed(ledger, admin_token, None)
+/// The ledger's HTTP API. Officer endpoints answer only to officers' signed requests.
+pub fn router(ledger: Arc<Ledger>) -> Router {
+    router_witnessed(ledger, None)
 }
 
 /// [`router`], with the witnessing task a sync pokes and whose cosigned note `/checkpoint` serves.
-pub fn router_witnessed(
-    ledger: Arc<Ledger>,
-    admin_token: String,
-    witnessing: Option<Arc<Witnessing>>,
-) -> Router {
-    router_limited(ledger, admin_token, witnessing, &Limits::default())
+pub fn router_witnessed(ledger: Arc<Ledger>, witnessing: Option<Arc<Witnessing>>) -> Router {
+    router_limited(ledger, witnessing, &Limits::default())
 }
 
 /// [`router_witnessed`] under `limits`: its body budget and per-client rate limits.
-pub fn router_limited(
-    ledger: Arc<Ledger>,
-    admin_token: String,
-    witnessing: Option<Arc<Witnessing>>,
-    limits: &Limits,
-) -> Router {
-    let admin_token = Zeroizing::new(admin_token);
-    let token_digest = (!admin_token.is_empty()).then(|| Sha256::digest(admin_token.as_bytes()).into());
+pub fn router_limited(ledger: Arc<Ledger>, witnessing: Option<Arc<Witnessing>>, limits: &Limits) -> Router {
     let guard = Arc::new(Guard {
         bodies: BodyBudget::new(limits),
         sync_by_address: RateLimiter::new(limits.sync_per_address),
         sync_by_wallet: RateLimiter::new(limits.sync_per_wallet),
         officer_by_address: RateLimiter::new(limits.officer_per_address),
     });
-    let state = AppState { ledger, token_digest, witnessing, guard };
+    let state = AppState { ledger, witnessing, guard };
 
     let officer = Router::new()
         .route("/members", post(enrol).get(members))
@@ -124,6 +116,11 @@ pub fn router_limited(
         .route("/flags", get(flags))
         .route("/audit", get(audit))
         .route("/invariants", get(invariants))
+        .route("/officers", get(officers).post(enrol_officer))
+        .route("/officers/{public_key}", delete(remove_officer))
+        .route("/pending", get(pending))
+        .route("/pending/{id}/approve", post(approve))
+        .route("/pending/{id}/decline", post(decline))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_officer))
         .route_layer(middleware::from_fn_with_state(state.clone(), limit_officer_address));
 
@@ -154,10 +151,9 @@ pub fn router_limited(
 pub async fn serve(
     listener: tokio::net::TcpListener,
     ledger: Arc<Ledger>,
-    admin_token: String,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_witnessed(listener, ledger, admin_token, None, shutdown).await
+    serve_witnessed(listener, ledger, None, shutdown).await
 }
 
 /// How a server meets the network: its [`Limits`] and, for HTTPS, a TLS acceptor
@@ -173,18 +169,16 @@ pub struct Network {
 pub async fn serve_witnessed(
     listener: tokio::net::TcpListener,
     ledger: Arc<Ledger>,
-    admin_token: String,
     witnessing: Option<Arc<Witnessing>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_on(listener, ledger, admin_token, witnessing, Network::default(), shutdown).await
+    serve_on(listener, ledger, witnessing, Network::default(), shutdown).await
 }
 
 /// [`serve_witnessed`] under `network`'s limits, over HTTPS when it has a TLS acceptor.
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     ledger: Arc<Ledger>,
-    admin_token: String,
     witnessing: Option<Arc<Witnessing>>,
     network: Network,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -194,7 +188,7 @@ pub async fn serve_on(
     let witnesser =
         witnessing.clone().map(|w| tokio::spawn(witnessing::run(w, witnessing::WITNESS_EVERY, stop.clone())));
     let sweeper = tokio::spawn(sweep_periodically(Arc::clone(&ledger), stop));
-    let app = router_limited(ledger, admin_token, witnessing, &network.limits);
+    let app = router_limited(ledger, witnessing, &network.limits);
     let served = listener::serve(listener, app, &network.limits, network.tls, async move {
         shutdown.await;
         tracing::info!("shutting down: finishing the requests under way");
@@ -232,121 +226,9 @@ async fn sweep_periodically(ledger: Arc<Ledger>, mut stop: watch::Receiver<bool>
     }
 }
 
-// ---- The officers' admin token ----
-
-/// The environment variable an officer's token may come from, before any token file.
-pub const ADMIN_TOKEN_ENV: &str = "OUTPOST_ADMIN_TOKEN";
-/// The token file's name in the ledger's directory.
-pub const ADMIN_TOKEN_FILE: &str = "admin.token";
-/// The shortest admin token accepted.
-pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
-
-/// Where [`admin_token`] found the token, so whoever starts the server can tell the officer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AdminTokenSource {
-    /// The [`ADMIN_TOKEN_ENV`] environment variable.
-    Environment,
-    /// A token file that was already there.
-    File(PathBuf),
-    /// A new random token, just written to this file (mode 0600 on Unix).
-    NewFile(PathBuf),
-}
-
-/// Why no admin token could be had. Messages say which source was refused and why.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum AdminTokenError {
-    #[error("{ADMIN_TOKEN_ENV} is not UTF-8")]
-    NotUtf8,
-    #[error("{origin} refused: {reason}")]
-    Refused { origin: String, reason: String },
-    #[error("cannot read {}: {source}", .path.display())]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("cannot write a new admin token to {}: {source}", .path.display())]
-    Write { path: PathBuf, source: std::io::Error },
-    #[error("the system random number generator failed: {0}")]
-    Random(String),
-}
-
-/// The officers' bearer token for a ledger kept in `dir`: from [`ADMIN_TOKEN_ENV`], else from
-/// `dir/`[`ADMIN_TOKEN_FILE`], else a new random one (256 bits, hex) written there with mode 0600
-/// for the officer to read. A token shorter than [`MIN_ADMIN_TOKEN_LEN`] or with spaces or
-/// non-ASCII characters is refused, as is a file that cannot be read. A token file other users
-/// can read is used, with a warning logged.
-pub fn admin_token(dir: &std::path::Path) -> Result<(Zeroizing<String>, AdminTokenSource), AdminTokenError> {
-    if let Some(value) = std::env::var_os(ADMIN_TOKEN_ENV) {
-        let token = Zeroizing::new(value.into_string().map_err(|_| AdminTokenError::NotUtf8)?);
-        check_admin_token_text(&token)
-            .map_err(|reason| AdminTokenError::Refused { origin: ADMIN_TOKEN_ENV.into(), reason })?;
-        return Ok((token, AdminTokenSource::Environment));
-    }
-    let path = dir.join(ADMIN_TOKEN_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let text = Zeroizing::new(text);
-            let token = Zeroizing::new(text.trim().to_owned());
-            check_admin_token_text(&token)
-                .map_err(|reason| AdminTokenError::Refused { origin: path.display().to_string(), reason })?;
-            warn_if_others_can_read(&path);
-            Ok((token, AdminTokenSource::File(path)))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let token = new_admin_token_file(&path)?;
-            Ok((token, AdminTokenSource::NewFile(path)))
-        }
-        Err(source) => Err(AdminTokenError::Read { path, source }),
-    }
-}
-
-/// A token must be worth guessing and fit in an HTTP header as it is.
-fn check_admin_token_text(token: &str) -> Result<(), String> {
-    if token.chars().count() < MIN_ADMIN_TOKEN_LEN {
-        return Err(format!("an admin token has at least {MIN_ADMIN_TOKEN_LEN} characters"));
-    }
-    if !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err("an admin token is printable ASCII without spaces".into());
-    }
-    Ok(())
-}
-
-fn new_admin_token_file(path: &std::path::Path) -> Result<Zeroizing<String>, AdminTokenError> {
-    use std::io::Write as _;
-    let mut secret = Zeroizing::new([0u8; 32]);
-    getrandom::fill(secret.as_mut()).map_err(|e| AdminTokenError::Random(e.to_string()))?;
-    let token = Zeroizing::new(HEXLOWER.encode(secret.as_ref()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let write = || -> std::io::Result<()> {
-        let mut file = options.open(path)?;
-        file.write_all(format!("{}\n", token.as_str()).as_bytes())?;
-        file.sync_all()
-    };
-    write().map_err(|source| AdminTokenError::Write { path: path.to_path_buf(), source })?;
-    tracing::info!(file = %path.display(), "made a new admin token; officers read it from this file");
-    Ok(token)
-}
-
-#[cfg(unix)]
-fn warn_if_others_can_read(path: &std::path::Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path)
-        && meta.permissions().mode() & 0o077 != 0
-    {
-        tracing::warn!(file = %path.display(), "the admin token file is readable by other users: chmod 600 it");
-    }
-}
-
-#[cfg(not(unix))]
-fn warn_if_others_can_read(_: &std::path::Path) {}
-
 #[derive(Clone)]
 struct AppState {
     ledger: Arc<Ledger>,
-    /// SHA-256 of the admin token (`None`: no token, officer endpoints shut). Comparing digests
-    /// takes the same time for a presented token of any length or content.
-    token_digest: Option<[u8; 32]>,
     witnessing: Option<Arc<Witnessing>>,
     guard: Arc<Guard>,
 }
@@ -449,6 +331,8 @@ fn refusal(err: &LedgerError) -> (StatusCode, String) {
         Equivocation { .. } => StatusCode::SERVICE_UNAVAILABLE,
         NothingToRecover { .. } => StatusCode::CONFLICT,
         BadRequestSignature => StatusCode::UNAUTHORIZED,
+        OfficerRefused { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
+        AlreadyFounded => StatusCode::CONFLICT,
         Qr(_)
         | Protocol(_)
         | Money(_)
@@ -678,7 +562,7 @@ async fn limit_sync_address(State(state): State<AppState>, request: Request, nex
     next.run(request).await
 }
 
-/// Officer requests from one address, counted before the token is checked.
+/// Officer requests from one address, counted before the signature is checked.
 async fn limit_officer_address(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if let Some(ip) = client_ip(&request)
         && let Err(wait) = state.guard.officer_by_address.check(&ip)
@@ -688,33 +572,41 @@ async fn limit_officer_address(State(state): State<AppState>, request: Request, 
     next.run(request).await
 }
 
+/// Authenticates an officer request before its handler runs ([`Ledger::authenticate`]) and
+/// hands the handler who signed it. The body is read here (it is hashed into the signature) and
+/// put back for the handler.
 async fn require_officer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match check_admin_token(&state, request.headers()) {
-        Ok(()) => next.run(request).await,
-        Err(refused) => {
-            let mut response = refused.into_response();
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            response
-        }
+    let (mut parts, body) = request.into_parts();
+    let refuse = |status: StatusCode, message: String| ApiError::new(status, message).into_response();
+    if let Err(refused) = refuse_declared_length(&parts.headers, "the JSON body", MAX_JSON_BYTES) {
+        return refused.into_response();
     }
-}
-
-fn check_admin_token(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let refuse = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, message);
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(refuse("officer endpoints need the header `Authorization: Bearer <admin token>`"));
+    let Some(header) = parts.headers.get(officer::HEADER).map(|v| v.to_str().map(str::to_owned)) else {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            format!("officer endpoints need the officer's signed request in the {} header", officer::HEADER),
+        );
     };
-    let Some(token) = value.as_bytes().strip_prefix(b"Bearer ") else {
-        return Err(refuse("the Authorization header must be `Bearer <admin token>`"));
+    let Ok(header) = header else {
+        return refuse(StatusCode::UNAUTHORIZED, format!("the {} header is not text", officer::HEADER));
     };
-    let Some(expected) = &state.token_digest else {
-        return Err(refuse("this ledger was started without an admin token: officer endpoints are shut"));
+    let body = match axum::body::to_bytes(body, MAX_JSON_BYTES).await {
+        Ok(body) => body,
+        Err(_) => return ApiError::too_large("the JSON body", MAX_JSON_BYTES).into_response(),
     };
-    let presented: [u8; 32] = Sha256::digest(token).into();
-    if bool::from(presented.ct_eq(expected)) {
-        Ok(())
-    } else {
-        Err(refuse("the admin token is not this ledger's"))
+    // Nested under /v1/officer, the router sees the path without it; the officer signed it all.
+    let path = match parts.uri.query() {
+        Some(query) => format!("/v1/officer{}?{query}", parts.uri.path()),
+        None => format!("/v1/officer{}", parts.uri.path()),
+    };
+    let method = parts.method.to_string();
+    let signed_body = body.clone();
+    match on_ledger(&state, move |ledger| ledger.authenticate(&header, &method, &path, &signed_body)).await {
+        Ok(officer) => {
+            parts.extensions.insert(officer);
+            next.run(Request::from_parts(parts, axum::body::Body::from(body))).await
+        }
+        Err(refused) => refused.into_response(),
     }
 }
 
@@ -735,7 +627,7 @@ async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// A refusal may leave the request body unread (a wrong token, a body too long or of the wrong
+/// A refusal may leave the request body unread (a refused officer signature, a body too long or of the wrong
 /// type), and then the connection cannot carry another request: hyper closes it. Saying so in the
 /// response stops the client from sending its next request down a connection about to close.
 async fn close_after_refused_body(request: Request, next: Next) -> Response {
@@ -937,6 +829,8 @@ async fn member(
 struct Credit {
     amount_minor: u64,
     memo: String,
+    /// The payroll batch the credit belongs to.
+    batch: String,
 }
 
 #[derive(Serialize)]
@@ -944,17 +838,23 @@ struct Balance {
     balance_minor: i64,
 }
 
+/// An act made: stored until another officer approves it (202, with the pending request).
+async fn submit(
+    state: &AppState,
+    maker: Authenticated,
+    act: Act,
+) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
+    let pending = on_ledger(state, move |ledger| ledger.submit(&maker, act)).await?;
+    Ok((StatusCode::ACCEPTED, Json(pending.into())))
+}
+
 async fn credit(
     State(state): State<AppState>,
+    Extension(maker): Extension<Authenticated>,
     PathParam(member_id): PathParam<String>,
-    JsonBody(Credit { amount_minor, memo }): JsonBody<Credit>,
-) -> Result<Json<Balance>, ApiError> {
-    let balance_minor = on_ledger(&state, move |ledger| {
-        let amount = Amount::from_minor(amount_minor, ledger.currency())?;
-        ledger.credit(&member_id, amount, &memo)
-    })
-    .await?;
-    Ok(Json(Balance { balance_minor }))
+    JsonBody(Credit { amount_minor, memo, batch }): JsonBody<Credit>,
+) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
+    submit(&state, maker, Act::Credit { member_id, amount_minor, memo, batch }).await
 }
 
 #[derive(Deserialize)]
@@ -963,18 +863,13 @@ struct PurseLimit {
     limit_minor: u64,
 }
 
-/// Answers with the member as they now stand.
 async fn set_purse_limit(
     State(state): State<AppState>,
+    Extension(maker): Extension<Authenticated>,
     PathParam(member_id): PathParam<String>,
     JsonBody(PurseLimit { limit_minor }): JsonBody<PurseLimit>,
-) -> Result<Json<MemberJson>, ApiError> {
-    let member = on_ledger(&state, move |ledger| {
-        ledger.set_purse_limit(&member_id, Amount::from_minor(limit_minor, ledger.currency())?)?;
-        ledger.member(&member_id)
-    })
-    .await?;
-    Ok(Json(member.into()))
+) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
+    submit(&state, maker, Act::SetPurseLimit { member_id, limit_minor }).await
 }
 
 #[derive(Serialize)]
@@ -1023,20 +918,20 @@ struct RevokedPurses {
 
 async fn revoke_device(
     State(state): State<AppState>,
+    Extension(maker): Extension<Authenticated>,
     PathParam(member_id): PathParam<String>,
     JsonBody(Revocation { reason }): JsonBody<Revocation>,
-) -> Result<Json<RevokedPurses>, ApiError> {
-    let revoked = on_ledger(&state, move |ledger| ledger.revoke_device(&member_id, &reason)).await?;
-    Ok(Json(RevokedPurses { revoked_purses: revoked.iter().map(|id| hex(id)).collect() }))
+) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
+    submit(&state, maker, Act::RevokeDevice { member_id, reason }).await
 }
 
 async fn replace_device(
     State(state): State<AppState>,
+    Extension(maker): Extension<Authenticated>,
     PathParam(member_id): PathParam<String>,
     JsonBody(Enrolment { enrolment_qr }): JsonBody<Enrolment>,
-) -> Result<Json<MemberJson>, ApiError> {
-    let member = on_ledger(&state, move |ledger| ledger.replace_device(&member_id, &enrolment_qr)).await?;
-    Ok(Json(member.into()))
+) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
+    submit(&state, maker, Act::ReplaceDevice { member_id, enrolment_qr }).await
 }
 
 #[derive(Serialize)]
@@ -1046,26 +941,143 @@ struct RevokedPurse {
 
 async fn revoke_purse(
     State(state): State<AppState>,
+    Extension(maker): Extension<Authenticated>,
     PathParam(purse_id): PathParam<String>,
     JsonBody(Revocation { reason }): JsonBody<Revocation>,
-) -> Result<Json<RevokedPurse>, ApiError> {
-    let purse_id = parse_purse_id(&purse_id)?;
-    on_ledger(&state, move |ledger| ledger.revoke_purse(&purse_id, &reason)).await?;
-    Ok(Json(RevokedPurse { revoked_purse: hex(&purse_id) }))
+) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
+    let purse_id = hex(&parse_purse_id(&purse_id)?);
+    submit(&state, maker, Act::RevokePurse { purse_id, reason }).await
 }
 
 fn parse_purse_id(text: &str) -> Result<MessageId, ApiError> {
+    parse_hex_id(text, "a purse id")
+}
+
+fn parse_hex_id(text: &str, what: &str) -> Result<[u8; 32], ApiError> {
     HEXLOWER_PERMISSIVE.decode(text.as_bytes()).ok().and_then(|bytes| bytes.try_into().ok()).ok_or_else(
         || {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
-                format!(
-                    "a purse id is 64 hexadecimal digits; this one is {} characters",
-                    text.chars().count()
-                ),
+                format!("{what} is 64 hexadecimal digits; this one is {} characters", text.chars().count()),
             )
         },
     )
+}
+
+// ---- Officers and the acts waiting for their approval ----
+
+#[derive(Serialize)]
+struct OfficerJson {
+    public_key: String,
+    name: String,
+    enrolled_at: u64,
+}
+
+impl From<Officer> for OfficerJson {
+    fn from(officer: Officer) -> Self {
+        Self { public_key: hex(&officer.public_key), name: officer.name, enrolled_at: officer.enrolled_at }
+    }
+}
+
+#[derive(Serialize)]
+struct PendingJson {
+    pending_id: String,
+    /// The act in words.
+    act: String,
+    /// The act as the maker's request gave it.
+    request: Act,
+    maker: OfficerJson,
+    approvers: Vec<OfficerJson>,
+    approvals_needed: usize,
+    created_at: u64,
+    expires_at: u64,
+}
+
+impl From<Pending> for PendingJson {
+    fn from(pending: Pending) -> Self {
+        Self {
+            pending_id: hex(&pending.id),
+            act: pending.act.describe(),
+            request: pending.act,
+            maker: pending.maker.into(),
+            approvers: pending.approvers.into_iter().map(OfficerJson::from).collect(),
+            approvals_needed: pending.approvals_needed,
+            created_at: pending.created_at,
+            expires_at: pending.expires_at,
+        }
+    }
+}
+
+async fn officers(State(state): State<AppState>) -> Result<Json<Vec<OfficerJson>>, ApiError> {
+    let officers = on_ledger(&state, |ledger| ledger.officers()).await?;
+    Ok(Json(officers.into_iter().map(OfficerJson::from).collect()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OfficerEnrolment {
+    /// The new officer's enrolment code, as `outpost officer new` printed it.
+    enrolment: String,
+}
+
+async fn enrol_officer(
+    State(state): State<AppState>,
+    Extension(maker): Extension<Authenticated>,
+    JsonBody(OfficerEnrolment { enrolment }): JsonBody<OfficerEnrolment>,
+) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
+    submit(&state, maker, Act::EnrolOfficer { enrolment }).await
+}
+
+async fn remove_officer(
+    State(state): State<AppState>,
+    Extension(maker): Extension<Authenticated>,
+    PathParam(public_key): PathParam<String>,
+) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
+    let public_key = hex(&parse_hex_id(&public_key, "an officer key")?);
+    submit(&state, maker, Act::RemoveOfficer { public_key }).await
+}
+
+async fn pending(State(state): State<AppState>) -> Result<Json<Vec<PendingJson>>, ApiError> {
+    let pending = on_ledger(&state, |ledger| ledger.pending()).await?;
+    Ok(Json(pending.into_iter().map(PendingJson::from).collect()))
+}
+
+/// 200 with the act's result once it executed; 202 with the pending request while it still
+/// waits for approvals.
+async fn approve(
+    State(state): State<AppState>,
+    Extension(approver): Extension<Authenticated>,
+    PathParam(id): PathParam<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_hex_id(&id, "a pending request id")?;
+    let approved = on_ledger(&state, move |ledger| ledger.approve(&approver, &id)).await?;
+    Ok(match approved {
+        Approved::Waiting(pending) => {
+            (StatusCode::ACCEPTED, Json(PendingJson::from(pending))).into_response()
+        }
+        Approved::Executed(outcome) => match outcome {
+            Outcome::Credited { balance_minor } => Json(Balance { balance_minor }).into_response(),
+            Outcome::Member(member) => Json(MemberJson::from(member)).into_response(),
+            Outcome::RevokedPurses(ids) => {
+                Json(RevokedPurses { revoked_purses: ids.iter().map(|id| hex(id)).collect() }).into_response()
+            }
+            Outcome::RevokedPurse(id) => Json(RevokedPurse { revoked_purse: hex(&id) }).into_response(),
+            Outcome::OfficerEnrolled(officer) => Json(OfficerJson::from(officer)).into_response(),
+            Outcome::OfficerRemoved(key) => {
+                Json(serde_json::json!({ "removed_officer": hex(&key) })).into_response()
+            }
+        },
+    })
+}
+
+async fn decline(
+    State(state): State<AppState>,
+    Extension(officer): Extension<Authenticated>,
+    PathParam(id): PathParam<String>,
+) -> Result<Json<PendingJson>, ApiError> {
+    let id = parse_hex_id(&id, "a pending request id")?;
+    let pending = on_ledger(&state, move |ledger| ledger.decline(&officer, &id)).await?;
+    Ok(Json(pending.into()))
 }
 
 #[derive(Serialize)]

@@ -133,6 +133,18 @@ pub(crate) fn revoke(
     purse_id: &MessageId,
     reason: &str,
 ) -> Result<(), LedgerError> {
+    revoke_authorised(conn, now, purse_id, reason, None)
+}
+
+/// [`revoke`], by officers whose authorisation (`outpost_wallet_core::officer::Authorisation`)
+/// the entry carries.
+pub(crate) fn revoke_authorised(
+    conn: &Connection,
+    now: u64,
+    purse_id: &MessageId,
+    reason: &str,
+    authorisation: Option<Vec<u8>>,
+) -> Result<(), LedgerError> {
     let purse =
         purse_row(conn, purse_id)?.ok_or_else(|| LedgerError::UnknownPurse { purse: hex(purse_id) })?;
     if purse.state == "revoked" || purse.state == "finished" {
@@ -141,7 +153,11 @@ pub(crate) fn revoke(
     conn.prepare_cached("UPDATE purse SET state = 'revoked' WHERE purse_id = ?1")?
         .execute([&purse_id[..]])?;
     let detail = format!("purse {} of {} revoked: {reason}", hex(purse_id), purse.member_id);
-    audit::append(conn, now, NewEntry::new(EntryKind::Revoked, &purse.member_id, detail).subject(*purse_id))?;
+    let mut entry = NewEntry::new(EntryKind::Revoked, &purse.member_id, detail).subject(*purse_id);
+    if let Some(authorisation) = authorisation {
+        entry = entry.evidence(authorisation);
+    }
+    audit::append(conn, now, entry)?;
     Ok(())
 }
 

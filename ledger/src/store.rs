@@ -114,6 +114,42 @@ const SCHEMA: &str = "
         seq INTEGER PRIMARY KEY CHECK (seq >= 0),
         leaf BLOB NOT NULL
     ) STRICT;
+    -- Officers (docs/adr/0016): the founding ones and those the officers enrolled; a removed
+    -- officer keeps their row (`removed_at`) so that old evidence still names them.
+    CREATE TABLE IF NOT EXISTS officer (
+        public_key BLOB PRIMARY KEY CHECK (length(public_key) = 32),
+        name TEXT NOT NULL,
+        enrolled_at INTEGER NOT NULL,
+        removed_at INTEGER
+    ) STRICT;
+    -- Nonces of officer requests within the clock-skew window: a replay is refused, also after a
+    -- restart.
+    CREATE TABLE IF NOT EXISTS officer_nonce (
+        officer_key BLOB NOT NULL,
+        nonce BLOB NOT NULL,
+        signed_at INTEGER NOT NULL,
+        PRIMARY KEY (officer_key, nonce)
+    ) STRICT;
+    -- Officer acts waiting for approval (`id`: the maker's challenge). `act` is the parsed act
+    -- (JSON), `maker` the signed request and `body` its body, as the entry's evidence will carry.
+    -- `state`: 'pending', 'executed' or 'declined'; expiry is read from `expires_at`.
+    CREATE TABLE IF NOT EXISTS pending (
+        id BLOB PRIMARY KEY CHECK (length(id) = 32),
+        act TEXT NOT NULL,
+        maker BLOB NOT NULL,
+        body BLOB NOT NULL,
+        made_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'executed', 'declined')),
+        closed_by BLOB
+    ) STRICT;
+    CREATE TABLE IF NOT EXISTS pending_approval (
+        id BLOB NOT NULL REFERENCES pending (id),
+        officer_key BLOB NOT NULL,
+        signed BLOB NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (id, officer_key)
+    ) STRICT;
     CREATE TABLE IF NOT EXISTS audit_party (
         member_id TEXT NOT NULL,
         seq INTEGER NOT NULL,

@@ -9,7 +9,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::{Server, TOKEN, enrolment_body, sync_request};
+use common::{Server, enrolment_body, sync_request};
 use outpost_ledger::{EntryKind, Ledger, LedgerError};
 use outpost_wallet_core::Currency;
 use outpost_wallet_core::audit::AuditEntry;
@@ -256,11 +256,11 @@ fn a_crash_between_the_commit_and_the_record_leaves_a_ledger_that_starts_and_sig
 #[test]
 fn a_ledger_whose_database_was_edited_answers_503_with_the_reason_over_http() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_in(dir.path(), Some(TOKEN));
+    let server = Server::start_in(dir.path());
     let identity = Identity::generate().unwrap();
     let reply = server.officer("POST", "/v1/officer/members", Some(enrolment_body(&identity, "AIKO-0001")));
     assert_eq!(reply.status, 201, "{reply:?}");
-    let credit = json!({ "amount_minor": 20_000, "memo": "pay" });
+    let credit = json!({ "amount_minor": 20_000, "memo": "pay", "batch": "2026-11" });
     assert_eq!(server.officer("POST", "/v1/officer/members/AIKO-0001/credit", Some(credit)).status, 200);
     let held = server.checkpoint();
 

@@ -170,7 +170,7 @@ fn one_address_hammering_officer_endpoints_is_told_to_wait() {
     let server = Server::start();
     let mut refused = None;
     for _ in 0..2000 {
-        let reply = server.send("GET", "/v1/officer/flags", None, Some("Bearer wrong-token-0123456789"), b"");
+        let reply = server.send("GET", "/v1/officer/flags", None, Some("not-a-signed-request"), b"");
         if reply.status == 429 {
             refused = Some(reply);
             break;
@@ -188,19 +188,32 @@ fn one_address_hammering_officer_endpoints_is_told_to_wait() {
 #[test]
 fn every_refusal_is_a_json_error_that_says_what_to_change() {
     let server = Server::start();
-    let bearer = format!("Bearer {}", common::TOKEN);
+    let sign =
+        |method: &str, path: &str, body: &[u8]| common::signature(&common::officers()[0], method, path, body);
     let cases: Vec<(u16, common::Reply, &str)> = vec![
         (404, server.get("/v2/nothing"), "no endpoint GET /v2/nothing"),
         (405, server.send("DELETE", "/v1/ledger", None, None, b""), "does not accept DELETE"),
         (415, server.send("POST", "/v1/sync", Some("text/plain"), None, b"x"), "application/octet-stream"),
         (
             415,
-            server.send("POST", "/v1/officer/members", Some("text/plain"), Some(&bearer), b"{}"),
+            server.send(
+                "POST",
+                "/v1/officer/members",
+                Some("text/plain"),
+                Some(&sign("POST", "/v1/officer/members", b"{}")),
+                b"{}",
+            ),
             "Content-Type: application/json",
         ),
         (
             400,
-            server.send("POST", "/v1/officer/members", Some("application/json"), Some(&bearer), b"{\"enrol"),
+            server.send(
+                "POST",
+                "/v1/officer/members",
+                Some("application/json"),
+                Some(&sign("POST", "/v1/officer/members", b"{\"enrol")),
+                b"{\"enrol",
+            ),
             "not well-formed JSON",
         ),
         (
@@ -209,7 +222,7 @@ fn every_refusal_is_a_json_error_that_says_what_to_change() {
                 "POST",
                 "/v1/officer/members",
                 Some("application/json"),
-                Some(&bearer),
+                Some(&sign("POST", "/v1/officer/members", b"{\"qr\": 1}")),
                 b"{\"qr\": 1}",
             ),
             "send exactly the fields it takes",
@@ -218,7 +231,13 @@ fn every_refusal_is_a_json_error_that_says_what_to_change() {
         (400, server.get("/v1/checkpoint/consistency?size=3"), "the query string"),
         (
             400,
-            server.send("GET", "/v1/officer/members/%FF%FE", None, Some(&bearer), b""),
+            server.send(
+                "GET",
+                "/v1/officer/members/%FF%FE",
+                None,
+                Some(&sign("GET", "/v1/officer/members/%FF%FE", b"")),
+                b"",
+            ),
             "check the id in it",
         ),
     ];

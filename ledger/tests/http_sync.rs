@@ -5,7 +5,7 @@
 mod common;
 mod support;
 
-use common::{Server, TOKEN, ledger_command, unhex};
+use common::{Server, ledger_command, unhex};
 use outpost_wallet_core::audit::{self, AuditError};
 use outpost_wallet_core::transport::HttpTransport;
 use outpost_wallet_core::{SyncOptions, SyncReport, Wallet, WalletError};
@@ -22,7 +22,7 @@ struct Unit {
 impl Unit {
     fn start() -> Unit {
         let ledger_dir = tempfile::tempdir().unwrap();
-        let server = Server::start_in(ledger_dir.path(), Some(TOKEN));
+        let server = Server::start_in(ledger_dir.path());
         let transport = HttpTransport::new(&server.base);
         Unit { server, ledger_dir, wallets_dir: tempfile::tempdir().unwrap(), transport }
     }
@@ -35,8 +35,11 @@ impl Unit {
         wallet.pin_ledger_key(self.server.ledger_key()).unwrap();
         if pay > 0 {
             let path = format!("/v1/officer/members/{member_id}/credit");
-            let reply =
-                self.server.officer("POST", &path, Some(json!({ "amount_minor": pay, "memo": "pay" })));
+            let reply = self.server.officer(
+                "POST",
+                &path,
+                Some(json!({ "amount_minor": pay, "memo": "pay", "batch": "2026-11" })),
+            );
             assert_eq!(reply.status, 200, "{reply:?}");
         }
         wallet

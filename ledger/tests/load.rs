@@ -80,7 +80,7 @@ fn two_hundred_wallets_syncing_at_once_settle_every_payment_exactly_once() {
                         server.officer("POST", "/v1/officer/members", Some(json!({ "enrolment_qr": qr })));
                     assert_eq!(reply.status, 201, "{reply:?}");
                     let path = format!("/v1/officer/members/{}/credit", member_id(i));
-                    let body = json!({ "amount_minor": CREDIT, "memo": "pay" });
+                    let body = json!({ "amount_minor": CREDIT, "memo": "pay", "batch": "2026-11" });
                     assert_eq!(server.officer("POST", &path, Some(body)).status, 200);
                     wallet.pin_ledger_key(ledger_key).unwrap();
                     *slot = Some(wallet);

@@ -1,5 +1,5 @@
 //! The ledger's HTTP API on the real `outpost-ledger` binary, over real HTTP on loopback: the
-//! officer's work, the admin token, bad input to every endpoint, sync and its replay, the public
+//! officer's work, officers' signed requests, bad input to every endpoint, sync and its replay, the public
 //! checkpoint endpoints, startup refusals and graceful shutdown. Every refusal must be a JSON
 //! error that says what was wrong, and must leave the audit log as it was.
 
@@ -9,10 +9,13 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{Server, TOKEN, enrolment_body, hex, ledger_command, now, sync_request, unhex, wallet};
+use common::{
+    Server, enrolment_body, hex, ledger_command, now, officers, signature, sync_request, unhex, wallet,
+};
 use outpost_wallet_core::audit::{audit_log, decode_export};
 use outpost_wallet_core::identity::Identity;
 use outpost_wallet_core::merkle;
+use outpost_wallet_core::officer::OfficerKey;
 use outpost_wallet_core::protocol::Checkpoint;
 use outpost_wallet_core::protocol::sync::{MAX_SYNC_BYTES, SyncResponse};
 use serde_json::{Value, json};
@@ -20,7 +23,7 @@ use serde_json::{Value, json};
 const MEMBERS: &str = "/v1/officer/members";
 
 fn credit(server: &Server, member_id: &str, amount_minor: u64) -> Value {
-    let body = json!({ "amount_minor": amount_minor, "memo": "pay" });
+    let body = json!({ "amount_minor": amount_minor, "memo": "pay", "batch": "2026-11" });
     let reply = server.officer("POST", &format!("{MEMBERS}/{member_id}/credit"), Some(body));
     assert_eq!(reply.status, 200, "{:?}", reply.json());
     reply.json()
@@ -140,16 +143,22 @@ fn a_lost_device_is_revoked_and_replaced_and_the_old_wallet_may_not_sync() {
 }
 
 #[test]
-fn officer_endpoints_refuse_a_missing_or_wrong_admin_token_and_change_nothing() {
+fn officer_endpoints_refuse_unsigned_forged_stale_replayed_and_misdirected_requests_and_change_nothing() {
     let server = Server::start();
     server.enrol("AIKO-0001");
     let before = server.checkpoint().size;
     let newcomer = Identity::generate().unwrap();
+    let outsider = OfficerKey::generate("Mallory").unwrap();
+    let alice = &officers()[0];
     let endpoints: Vec<(&str, String, Value)> = vec![
         ("POST", MEMBERS.into(), enrolment_body(&newcomer, "BEN-0002")),
         ("GET", MEMBERS.into(), Value::Null),
         ("GET", format!("{MEMBERS}/AIKO-0001"), Value::Null),
-        ("POST", format!("{MEMBERS}/AIKO-0001/credit"), json!({ "amount_minor": 1_000, "memo": "pay" })),
+        (
+            "POST",
+            format!("{MEMBERS}/AIKO-0001/credit"),
+            json!({ "amount_minor": 1_000, "memo": "pay", "batch": "2026-11" }),
+        ),
         ("PUT", format!("{MEMBERS}/AIKO-0001/purse-limit"), json!({ "limit_minor": 1 })),
         ("GET", format!("{MEMBERS}/AIKO-0001/purses"), Value::Null),
         ("POST", format!("{MEMBERS}/AIKO-0001/revoke-device"), json!({ "reason": "x" })),
@@ -158,36 +167,58 @@ fn officer_endpoints_refuse_a_missing_or_wrong_admin_token_and_change_nothing() 
         ("GET", "/v1/officer/flags".into(), Value::Null),
         ("GET", "/v1/officer/audit".into(), Value::Null),
         ("GET", "/v1/officer/invariants".into(), Value::Null),
+        ("GET", "/v1/officer/pending".into(), Value::Null),
+        ("GET", "/v1/officer/officers".into(), Value::Null),
     ];
-    let wrong_tokens = [
-        None,
-        Some(format!("Bearer {}", "x".repeat(TOKEN.len()))),
-        Some(format!("Bearer {TOKEN}x")),
-        Some(format!("Bearer {}", &TOKEN[..TOKEN.len() - 1])),
-        Some(format!("Bearer {}", TOKEN.to_uppercase())),
-        Some(format!("Bearer  {TOKEN}")),
-        Some("Bearer ".into()),
-        Some("Bearer".into()),
-        Some(format!("bearer {TOKEN}")),
-        Some(format!("BEARER {TOKEN}")),
-        Some(format!("Basic {TOKEN}")),
-        Some(TOKEN.into()),
-        Some("garbage".into()),
-    ];
-    for authorization in &wrong_tokens {
-        for (method, path, body) in &endpoints {
-            let body = if body.is_null() { Vec::new() } else { serde_json::to_vec(body).unwrap() };
-            let reply = server.send(method, path, Some("application/json"), authorization.as_deref(), &body);
-            assert_eq!(reply.status, 401, "{method} {path} with {authorization:?}");
-            let error = reply.error();
-            assert!(error.contains("token") || error.contains("Authorization"), "{error}");
+    for (method, path, body) in &endpoints {
+        let body = if body.is_null() { Vec::new() } else { serde_json::to_vec(body).unwrap() };
+        let mut flipped = alice.sign_request(method, path, &body, now()).unwrap().to_bytes();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        let attempts: Vec<(Option<String>, &str)> = vec![
+            (None, "header"),
+            (Some("garbage".into()), "malformed"),
+            (Some(signature(&outsider, method, path, &body)), "not an officer"),
+            (Some(data_encoding::BASE64URL_NOPAD.encode(&flipped)), "does not verify"),
+            (Some(signature(alice, method, "/v1/officer/elsewhere", &body)), "this request is"),
+            (
+                Some(signature(alice, if *method == "GET" { "POST" } else { "GET" }, path, &body)),
+                "this request is",
+            ),
+            (Some(signature(alice, method, path, b"{\"other\":1}")), "body"),
+            (Some(alice.sign_request(method, path, &body, now() - 600).unwrap().to_header()), "clock"),
+            (Some(alice.sign_request(method, path, &body, now() + 600).unwrap().to_header()), "clock"),
+        ];
+        for (header, words) in attempts {
+            let reply = server.send(method, path, Some("application/json"), header.as_deref(), &body);
+            assert_eq!(reply.status, 401, "{method} {path} ({words})");
+            assert!(reply.error().contains(words), "{method} {path}: {} (wanted {words:?})", reply.error());
         }
     }
+    // A captured request replayed, also after a restart, is refused.
+    let captured = signature(alice, "GET", MEMBERS, b"");
+    assert_eq!(server.send("GET", MEMBERS, None, Some(&captured), b"").status, 200);
+    let replayed = server.send("GET", MEMBERS, None, Some(&captured), b"");
+    assert_eq!(replayed.status, 401);
+    assert!(replayed.error().contains("already used"), "{}", replayed.error());
+
     assert_eq!(server.checkpoint().size, before, "a refused officer request changed the log");
     let members = server.officer("GET", MEMBERS, None).json();
     assert_eq!(members.as_array().unwrap().len(), 1);
     assert_eq!(members[0]["balance_minor"], 0);
-    assert!(!server.logs().contains(TOKEN), "the admin token was logged");
+}
+
+#[test]
+fn a_replayed_officer_request_is_refused_after_a_restart_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path());
+    let captured = signature(&officers()[0], "GET", MEMBERS, b"");
+    assert_eq!(server.send("GET", MEMBERS, None, Some(&captured), b"").status, 200);
+    assert!(server.stop().success());
+    let server = Server::start_in(dir.path());
+    let replayed = server.send("GET", MEMBERS, None, Some(&captured), b"");
+    assert_eq!(replayed.status, 401);
+    assert!(replayed.error().contains("already used"), "{}", replayed.error());
 }
 
 /// One officer endpoint that reads JSON: each field with a good value and a mistyped one.
@@ -219,7 +250,11 @@ fn officer_endpoints_refuse_malformed_json_with_a_reason_and_change_nothing() {
         JsonEndpoint {
             method: "POST",
             path: format!("{MEMBERS}/AIKO-0001/credit"),
-            fields: vec![("amount_minor", json!(1_000), json!("1000")), ("memo", json!("pay"), json!(false))],
+            fields: vec![
+                ("amount_minor", json!(1_000), json!("1000")),
+                ("memo", json!("pay"), json!(false)),
+                ("batch", json!("2026-11"), json!(11)),
+            ],
         },
         JsonEndpoint {
             method: "PUT",
@@ -272,11 +307,11 @@ fn officer_endpoints_refuse_malformed_json_with_a_reason_and_change_nothing() {
         assert_eq!(reply.status, 422, "{method} {path} with an unknown field");
         assert!(reply.error().contains("unknown field `surprise`"), "{}", reply.error());
 
-        let bearer = format!("Bearer {TOKEN}");
-        let reply = server.send(method, path, Some("text/plain"), Some(&bearer), good.as_bytes());
+        let signed = || signature(&officers()[0], method, path, good.as_bytes());
+        let reply = server.send(method, path, Some("text/plain"), Some(&signed()), good.as_bytes());
         assert_eq!(reply.status, 415, "{method} {path} as text/plain");
         assert!(reply.error().contains("application/json"), "{}", reply.error());
-        let reply = server.send(method, path, None, Some(&bearer), good.as_bytes());
+        let reply = server.send(method, path, None, Some(&signed()), good.as_bytes());
         assert_eq!(reply.status, 415, "{method} {path} without a content type");
 
         let mut huge = endpoint.body(None);
@@ -290,28 +325,28 @@ fn officer_endpoints_refuse_malformed_json_with_a_reason_and_change_nothing() {
         (
             "POST",
             format!("{MEMBERS}/AIKO-0001/credit"),
-            json!({ "amount_minor": 0, "memo": "" }),
+            json!({ "amount_minor": 0, "memo": "", "batch": "b" }),
             400,
             "zero",
         ),
         (
             "POST",
             format!("{MEMBERS}/AIKO-0001/credit"),
-            json!({ "amount_minor": u64::MAX, "memo": "" }),
+            json!({ "amount_minor": u64::MAX, "memo": "", "batch": "b" }),
             400,
             "too large",
         ),
         (
             "POST",
             format!("{MEMBERS}/AIKO-0001/credit"),
-            json!({ "amount_minor": 1, "memo": "m".repeat(201) }),
+            json!({ "amount_minor": 1, "memo": "m".repeat(201), "batch": "b" }),
             400,
             "memo",
         ),
         (
             "POST",
             format!("{MEMBERS}/NOBODY/credit"),
-            json!({ "amount_minor": 1, "memo": "" }),
+            json!({ "amount_minor": 1, "memo": "", "batch": "b" }),
             404,
             "no member NOBODY",
         ),
@@ -517,18 +552,18 @@ fn the_ledger_key_checkpoints_and_consistency_proofs_are_public_and_verify() {
 #[test]
 fn unknown_routes_and_wrong_methods_get_json_errors() {
     let server = Server::start();
-    let bearer = format!("Bearer {TOKEN}");
     let cases = [
-        ("GET", "/", None, 404),
-        ("GET", "/v1/nothing-here", None, 404),
-        ("GET", "/v1/officer/nothing-here", Some(&bearer), 404),
-        ("DELETE", "/v1/ledger", None, 405),
-        ("GET", "/v1/sync", None, 405),
-        ("POST", "/v1/checkpoint", None, 405),
-        ("DELETE", MEMBERS, Some(&bearer), 405),
+        ("GET", "/", false, 404),
+        ("GET", "/v1/nothing-here", false, 404),
+        ("GET", "/v1/officer/nothing-here", true, 404),
+        ("DELETE", "/v1/ledger", false, 405),
+        ("GET", "/v1/sync", false, 405),
+        ("POST", "/v1/checkpoint", false, 405),
+        ("DELETE", MEMBERS, true, 405),
     ];
-    for (method, path, authorization, status) in cases {
-        let reply = server.send(method, path, None, authorization.map(String::as_str), b"");
+    for (method, path, signed, status) in cases {
+        let signed = signed.then(|| signature(&officers()[0], method, path, b""));
+        let reply = server.send(method, path, None, signed.as_deref(), b"");
         assert_eq!(reply.status, status, "{method} {path}");
         assert!(reply.error().contains(path), "{method} {path}: {}", reply.error());
     }
@@ -550,14 +585,19 @@ fn sigterm_finishes_gracefully_and_exits_0() {
 fn startup_refusals_print_one_line_and_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing");
+    let founders = common::founding_args();
+    let one_founder = &founders[..2];
     let cases = [
-        (ledger_command(dir.path()).env("OUTPOST_ADMIN_TOKEN", "short").output(), "16 characters"),
-        (ledger_command(dir.path()).env("OUTPOST_ADMIN_TOKEN", "has spaces in it, see").output(), "spaces"),
-        (ledger_command(&missing).env("OUTPOST_ADMIN_TOKEN", TOKEN).output(), "not a directory"),
+        (ledger_command(dir.path()).output(), "at least 2 founding officers"),
+        (ledger_command(dir.path()).args(one_founder).output(), "at least 2 founding officers"),
         (
-            ledger_command(dir.path()).args(["--currency", "XX"]).env("OUTPOST_ADMIN_TOKEN", TOKEN).output(),
-            "XX",
+            ledger_command(dir.path()).args(["--founding-officer", "zz"]).args(&founders).output(),
+            "hexadecimal",
         ),
+        (ledger_command(dir.path()).args(one_founder).args(one_founder).output(), "named twice"),
+        (ledger_command(dir.path()).args(&founders).args(["--approvals", "1"]).output(), "at least 2"),
+        (ledger_command(&missing).args(&founders).output(), "not a directory"),
+        (ledger_command(dir.path()).args(["--currency", "XX"]).args(&founders).output(), "XX"),
         (ledger_command(dir.path()).args(["--listen", "nowhere"]).output(), "--listen"),
     ];
     for (output, words) in cases {
@@ -566,41 +606,17 @@ fn startup_refusals_print_one_line_and_exit_1() {
         assert_eq!(output.status.code(), Some(1), "{stderr}");
         assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
-        assert!(stderr.contains(words), "{stderr}");
+        assert!(stderr.contains(words), "{words}: {stderr}");
     }
-    let started = Server::start_in(dir.path(), Some(TOKEN)).stop();
+    assert!(!dir.path().join("ledger.db").exists(), "a refused founding left a ledger behind");
+    let started = Server::start_in(dir.path()).stop();
     assert_eq!(started.code(), Some(0));
-    let output = ledger_command(dir.path())
-        .args(["--currency", "USD", "--exponent", "2"])
-        .env("OUTPOST_ADMIN_TOKEN", TOKEN)
-        .output()
-        .unwrap();
+    let output = ledger_command(dir.path()).args(["--currency", "USD", "--exponent", "2"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("keeps JPY, not USD"));
-}
-
-#[test]
-fn without_a_token_in_the_environment_one_is_made_private_and_kept_across_restarts() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_in(dir.path(), None);
-    let path = dir.path().join("admin.token");
-    let token = std::fs::read_to_string(&path).unwrap().trim().to_owned();
-    assert_eq!(token.len(), 64, "{token}");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600, "the token file is readable by its owner only");
-    }
-    let bearer = format!("Bearer {token}");
-    assert_eq!(server.send("GET", MEMBERS, None, Some(&bearer), b"").status, 200);
-    assert_eq!(server.officer("GET", MEMBERS, None).status, 401, "the test token is not this ledger's");
-    assert!(!server.logs().contains(&token), "the admin token was logged");
-    drop(server);
-
-    let server = Server::start_in(dir.path(), None);
-    assert_eq!(std::fs::read_to_string(&path).unwrap().trim(), token, "the token file was rewritten");
-    assert_eq!(server.send("GET", MEMBERS, None, Some(&bearer), b"").status, 200);
+    let output = ledger_command(dir.path()).args(&founders).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("founding officers are set once"));
 }
 
 #[test]

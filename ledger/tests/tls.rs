@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Server, TOKEN, ledger_command, wallet};
+use common::{Server, ledger_command, wallet};
 use outpost_wallet_core::SyncOptions;
 use outpost_wallet_core::transport::{HttpTransport, Trust, http_agent};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
@@ -73,11 +73,13 @@ fn a_wallet_syncs_and_an_officer_works_over_https_trusting_the_ca_file() {
     let agent = http_agent(Duration::from_secs(10), &trust);
 
     let (aiko, qr) = wallet(temp.path(), "aiko", "AIKO-0001");
+    let body = serde_json::json!({ "enrolment_qr": qr }).to_string();
+    let signed = common::signature(&common::officers()[0], "POST", "/v1/officer/members", body.as_bytes());
     let enrolled = agent
         .post(format!("{}/v1/officer/members", server.base))
-        .header("Authorization", format!("Bearer {TOKEN}"))
+        .header(outpost_wallet_core::officer::HEADER, signed)
         .header("Content-Type", "application/json")
-        .send(serde_json::json!({ "enrolment_qr": qr }).to_string())
+        .send(body)
         .unwrap();
     assert_eq!(enrolled.status().as_u16(), 201);
     let text =
@@ -149,7 +151,7 @@ fn a_tls_key_or_ledger_key_other_users_can_read_stops_the_start_with_the_chmod_t
     std::fs::create_dir(&dir).unwrap();
     let out = ledger_command(&dir)
         .args(["--tls-cert", pki.cert.to_str().unwrap(), "--tls-key", pki.key.to_str().unwrap()])
-        .env("OUTPOST_ADMIN_TOKEN", TOKEN)
+        .args(common::founding_args())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -158,10 +160,10 @@ fn a_tls_key_or_ledger_key_other_users_can_read_stops_the_start_with_the_chmod_t
 
     // The ledger's own signing key, loosened after it was made, is refused the same way.
     std::fs::set_permissions(&pki.key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    Server::start_in(&dir, Some(TOKEN)).stop();
+    Server::start_in(&dir).stop();
     let ledger_key = dir.join("ledger.key");
     std::fs::set_permissions(&ledger_key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = ledger_command(&dir).env("OUTPOST_ADMIN_TOKEN", TOKEN).output().unwrap();
+    let out = ledger_command(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("chmod 600 {}", ledger_key.display())), "{stderr}");

@@ -67,7 +67,7 @@ impl Hq {
         let address = listener.local_addr().unwrap().to_string();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            runtime.block_on(outpost_ledger::server::serve(listener, ledger, String::new(), async {
+            runtime.block_on(outpost_ledger::server::serve(listener, ledger, async {
                 let _ = stopped.await;
             }))
         });

@@ -76,7 +76,7 @@ impl Hq {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            runtime.block_on(outpost_ledger::server::serve(listener, ledger, String::new(), async {
+            runtime.block_on(outpost_ledger::server::serve(listener, ledger, async {
                 let _ = stopped.await;
             }))
         });

@@ -27,7 +27,9 @@ const ENTRY_VERSION: u8 = 1;
 const MAX_DETAIL: usize = 1024;
 const MAX_MOVES: usize = 8;
 const MAX_EVIDENCE: usize = 4;
-const MAX_EVIDENCE_BYTES: usize = 1024;
+/// A piece of evidence: an officer act's authorisation carries signed bodies (a replacement
+/// wallet's enrolment QR among them) and up to `officer::MAX_APPROVALS` approvals.
+const MAX_EVIDENCE_BYTES: usize = 8 * 1024;
 
 /// What an entry records. Codes are stable and never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -85,9 +87,18 @@ pub enum EntryKind {
     /// reporter, `subject` the proof's id; evidence: the proof (both compact checkpoints).
     /// Moves no money.
     EquivocationReported,
+    /// An officer enrolled by the officers: `subject` is their public key; evidence: the
+    /// officers' authorisation, whose body holds the new officer's self-signed enrolment.
+    OfficerEnrolled,
+    /// An officer removed by the others: `subject` is their public key; evidence: the
+    /// authorisation.
+    OfficerRemoved,
+    /// A founding officer, named when the ledger was created: only straight after
+    /// `LedgerCreated`. `subject` is their public key; evidence: their self-signed enrolment.
+    OfficerFounded,
 }
 
-const KINDS: [(EntryKind, u8); 19] = [
+const KINDS: [(EntryKind, u8); 22] = [
     (EntryKind::LedgerCreated, 1),
     (EntryKind::MemberEnrolled, 2),
     (EntryKind::Credited, 3),
@@ -107,6 +118,9 @@ const KINDS: [(EntryKind, u8); 19] = [
     (EntryKind::DeviceLost, 17),
     (EntryKind::LostDeviceSpend, 18),
     (EntryKind::EquivocationReported, 19),
+    (EntryKind::OfficerEnrolled, 20),
+    (EntryKind::OfficerRemoved, 21),
+    (EntryKind::OfficerFounded, 22),
 ];
 
 impl EntryKind {
@@ -164,7 +178,7 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     /// The leaf data: every field, canonically encoded. The writer (the ledger) keeps within the
-    /// bounds the reader enforces: at most 8 moves, 4 pieces of evidence of 1 KiB, a detail of
+    /// bounds the reader enforces: at most 8 moves, 4 pieces of evidence of 8 KiB, a detail of
     /// 1 KiB and member ids of 255 bytes (enrolment caps them at 16).
     pub fn leaf_data(&self) -> Vec<u8> {
         // Every variable part with its length prefix, and the fixed fields: no regrowing.
@@ -360,6 +374,10 @@ pub struct AuditReport {
     pub complicit: Vec<String>,
     /// Balances after the last entry.
     pub balances: BTreeMap<Account, i64>,
+    /// Every officer act, with the officers who signed it (maker first).
+    pub officer_acts: Vec<crate::officer::authority::Attribution>,
+    /// Officer acts of a ledger founded without officers, which nobody signed.
+    pub unattributed: u64,
 }
 
 /// Audits an exported log offline: the checkpoint is the ledger's and covers exactly these
@@ -392,9 +410,14 @@ pub fn audit_log(
         _ => return Err(AuditError::WrongLedger),
     }
     let mut books = Books::default();
+    let mut officers = crate::officer::authority::OfficerSet::new();
+    let mut officer_acts = Vec::new();
     for entry in entries {
         let transfers = check_entry(entry, ledger_key)?;
         books.read(entry, &transfers)?;
+        if let Some(act) = officers.read(entry).map_err(|reason| bad(entry, reason))? {
+            officer_acts.push(act);
+        }
     }
     let Books { balances, flagged, complicit, .. } = books;
     let overflow =
@@ -424,6 +447,8 @@ pub fn audit_log(
         flagged,
         complicit,
         balances,
+        officer_acts,
+        unattributed: officers.unattributed,
     })
 }
 

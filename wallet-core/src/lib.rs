@@ -79,6 +79,7 @@ pub mod event_log;
 pub mod identity;
 pub mod merkle;
 pub mod money;
+pub mod officer;
 pub mod protocol;
 pub mod qr;
 pub mod signature;

@@ -18,7 +18,7 @@ pub fn outpost(dir: &Path) -> Command {
         "OUTPOST_WALLET",
         "OUTPOST_PIN",
         "OUTPOST_LEDGER",
-        "OUTPOST_ADMIN_TOKEN",
+        "OUTPOST_OFFICER_KEY",
         "OUTPOST_LOG",
         "OUTPOST_CA_FILE",
     ] {
@@ -66,7 +66,70 @@ pub struct LedgerServer {
     _stdout: BufReader<ChildStdout>,
     pub url: String,
     pub key: String,
-    pub token_file: PathBuf,
+    /// The two founding officers: the maker of each act, and the one who approves it.
+    pub officers: [Officer; 2],
+}
+
+/// An officer's key file, made with `outpost officer new`, and its passphrase file.
+pub struct Officer {
+    pub key: PathBuf,
+    pub passphrase: PathBuf,
+    pub code: String,
+}
+
+impl Officer {
+    /// `dir/<file>.officer`, made on first use; its passphrase in `dir/<file>.pass` (mode 0600).
+    pub fn make(dir: &Path, file: &str, name: &str) -> Officer {
+        let key = dir.join(format!("{file}.officer"));
+        let passphrase = dir.join(format!("{file}.pass"));
+        if !key.exists() {
+            std::fs::write(&passphrase, format!("{file} passphrase")).unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&passphrase, std::fs::Permissions::from_mode(0o600)).unwrap();
+            }
+            let made = outpost(dir)
+                .args(["officer", "new", "--name", name, "--key"])
+                .arg(&key)
+                .arg("--passphrase-file")
+                .arg(&passphrase)
+                .output()
+                .unwrap();
+            assert!(made.status.success(), "{}", stderr(&made));
+        }
+        let code = outpost(dir)
+            .args(["officer", "code", "--key"])
+            .arg(&key)
+            .arg("--passphrase-file")
+            .arg(&passphrase)
+            .output()
+            .unwrap();
+        let code = stdout(&code).trim().strip_prefix("enrolment code: ").expect("a code").to_owned();
+        Officer { key, passphrase, code }
+    }
+
+    /// The `--officer-key … --passphrase-file …` arguments.
+    pub fn args(&self) -> Vec<std::ffi::OsString> {
+        vec![
+            "--officer-key".into(),
+            self.key.clone().into_os_string(),
+            "--passphrase-file".into(),
+            self.passphrase.clone().into_os_string(),
+        ]
+    }
+}
+
+/// The two test officers in `dir`, and the `--founding-officer` arguments a new ledger in
+/// `ledger_dir` needs (none when it exists).
+pub fn founding(dir: &Path, ledger_dir: &Path) -> ([Officer; 2], Vec<String>) {
+    let officers = [Officer::make(dir, "alice", "Alice Sato"), Officer::make(dir, "ben", "Ben Okafor")];
+    let args = if ledger_dir.join("ledger.db").exists() {
+        Vec::new()
+    } else {
+        officers.iter().flat_map(|o| ["--founding-officer".to_owned(), o.code.clone()]).collect()
+    };
+    (officers, args)
 }
 
 impl LedgerServer {
@@ -78,12 +141,13 @@ impl LedgerServer {
     /// [`LedgerServer::start`] with `args` added to `outpost ledger serve`.
     pub fn start_with(dir: &Path, args: &[&str]) -> LedgerServer {
         let ledger_dir = dir.join("hq");
+        let (officers, founders) = founding(dir, &ledger_dir);
         let log = std::fs::File::create(dir.join("ledger.log")).unwrap();
         let mut child = StdCommand::new(env!("CARGO_BIN_EXE_outpost"))
             .args(["ledger", "serve", "--listen", "127.0.0.1:0", "--dir"])
             .arg(&ledger_dir)
+            .args(&founders)
             .args(args)
-            .env_remove("OUTPOST_ADMIN_TOKEN")
             .env_remove("OUTPOST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -111,15 +175,34 @@ impl LedgerServer {
             _stdout: stdout,
             url: url.unwrap(),
             key: key.expect("the ledger prints its key before it listens"),
-            token_file: ledger_dir.join("admin.token"),
+            officers,
         }
     }
 
-    /// `outpost ledger <args>` against this server, with its admin token file.
+    /// `outpost ledger <args>` against this server, signed by the first officer.
     pub fn officer(&self, dir: &Path, args: &[&str]) -> Command {
+        self.as_officer(0, dir, args)
+    }
+
+    /// `outpost ledger <args>` signed by officer `which` (0 or 1).
+    pub fn as_officer(&self, which: usize, dir: &Path, args: &[&str]) -> Command {
         let mut cmd = outpost(dir);
-        cmd.arg("ledger").args(args).arg("--ledger").arg(&self.url).arg("--token-file").arg(&self.token_file);
+        cmd.arg("ledger").args(args).arg("--ledger").arg(&self.url).args(self.officers[which].args());
         cmd
+    }
+
+    /// `outpost ledger <act…>` made by the first officer, then approved by the second: the
+    /// approval's command, to assert on. The act's own command must succeed and print its id.
+    pub fn act(&self, dir: &Path, args: &[&str]) -> Command {
+        let made = self.officer(dir, args).output().unwrap();
+        assert!(made.status.success(), "{}", stderr(&made));
+        let out = stdout(&made);
+        let id = out
+            .lines()
+            .find_map(|l| l.strip_prefix("pending id: "))
+            .unwrap_or_else(|| panic!("no pending id in:\n{out}"))
+            .to_owned();
+        self.as_officer(1, dir, &["approve", &id])
     }
 }
 

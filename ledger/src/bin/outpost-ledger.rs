@@ -1,8 +1,10 @@
 //! `outpost-ledger`: runs the HQ ledger's HTTP server on one directory.
 //!
 //! ```text
-//! outpost-ledger --dir /var/lib/outpost [--listen 127.0.0.1:7300] [--currency JPY --exponent 0]
+//! outpost-ledger --dir /var/lib/outpost --founding-officer <code> --founding-officer <code>
+//!                [--listen 127.0.0.1:7300] [--currency JPY --exponent 0]
 //!                [--witness http://127.0.0.1:7400=<witness key>]...
+//!                [--approvals 2] [--approval-hours 24] [--credit-cap N] [--daily-credit-cap N]
 //!                [--tls-cert cert.pem --tls-key key.pem] [--ca-file witnesses-ca.pem]
 //! outpost-ledger --dir /var/lib/outpost --accept-rewritten-log "restored last night's backup after disk loss"
 //! ```
@@ -12,12 +14,15 @@
 //! and the logs, that the log as it stands is accepted anyway and why; then it exits, and the
 //! next start signs again.
 //!
-//! The directory must exist; the ledger makes `ledger.db` and `ledger.key` in it on first start.
-//! The officers' admin token comes from `OUTPOST_ADMIN_TOKEN`, else from `<dir>/admin.token`,
-//! else a new random one is written there (mode 0600) for the officer to read. It listens on
-//! loopback unless told otherwise; with `--tls-cert` and `--tls-key` it serves HTTPS itself. Its
-//! limits on a hostile network (connections, timeouts, rates) are `outpost_ledger::listener`'s.
-//! A key file (ledger key, TLS key) that other users can read is refused, with the chmod to run.
+//! The directory must exist; the ledger makes `ledger.db` and `ledger.key` in it on first start,
+//! with its founding officers: each `--founding-officer` is the enrolment code `outpost officer
+//! new` printed (the officer's self-signed enrolment, proof they hold their key). At least
+//! `--approvals` founders are needed, since every officer act needs that many different officers.
+//! Founders are refused on an existing ledger: later officers are enrolled by the officers. It
+//! listens on loopback unless told otherwise; with `--tls-cert` and `--tls-key` it serves HTTPS
+//! itself. Its limits on a hostile network (connections, timeouts, rates) are
+//! `outpost_ledger::listener`'s. A key file (ledger key, TLS key) that other users can read is
+//! refused, with the chmod to run.
 //!
 //! Once listening it prints one line to stdout, `listening on http(s)://<address>`; logs go to
 //! stderr, filtered by `OUTPOST_LOG` (default `info`). SIGINT or SIGTERM finish the requests under
@@ -45,7 +50,7 @@ use tracing_subscriber::EnvFilter;
 #[derive(Debug, Parser)]
 #[command(name = "outpost-ledger", version, about)]
 struct Args {
-    /// Directory of the ledger's database, key and admin token. It must exist.
+    /// Directory of the ledger's database and key. It must exist.
     #[arg(long, value_name = "PATH")]
     dir: PathBuf,
     /// Address to listen on. Port 0 picks a free port.
@@ -66,6 +71,22 @@ struct Args {
     /// printed (repeatable). `GET /checkpoint` then serves the latest cosigned checkpoint.
     #[arg(long = "witness", value_name = "URL=KEY")]
     witnesses: Vec<WitnessEndpoint>,
+    /// A founding officer of a new ledger: the enrolment code `outpost officer new` printed
+    /// (repeat for each; at least --approvals of them). Refused on an existing ledger.
+    #[arg(long = "founding-officer", value_name = "CODE")]
+    founding_officers: Vec<String>,
+    /// How many different officers must sign each officer act (the maker included); at least 2.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    approvals: usize,
+    /// Hours a pending officer act waits for its approvals before it expires.
+    #[arg(long, value_name = "HOURS", default_value_t = 24)]
+    approval_hours: u64,
+    /// The largest single credit, in minor units.
+    #[arg(long, value_name = "MINOR")]
+    credit_cap: Option<u64>,
+    /// The most credited in any 24 hours, in minor units.
+    #[arg(long, value_name = "MINOR")]
+    daily_credit_cap: Option<u64>,
     /// PEM certificate chain to serve HTTPS with (the server's certificate first).
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -85,6 +106,21 @@ struct Args {
     /// Seconds a client has to send a request's body.
     #[arg(long, value_name = "SECS", default_value_t = Limits::default().body_read.as_secs())]
     body_timeout: u64,
+}
+
+/// The ledger's policy from the command line.
+fn policy(args: &Args) -> outpost_ledger::Policy {
+    let mut policy = outpost_ledger::Policy::default();
+    let officers = &mut policy.officers;
+    officers.threshold = args.approvals;
+    officers.approval_ttl = args.approval_hours.saturating_mul(3600);
+    if let Some(cap) = args.credit_cap {
+        officers.credit_cap_minor = cap;
+    }
+    if let Some(cap) = args.daily_credit_cap {
+        officers.daily_credit_cap_minor = cap;
+    }
+    policy
 }
 
 fn main() -> ExitCode {
@@ -146,9 +182,13 @@ async fn run(args: Args) -> Result<(), String> {
     }
     let currency = Currency::new(&args.currency, args.exponent)
         .map_err(|e| format!("--currency {} --exponent {}: {e}", args.currency, args.exponent))?;
-    let (mut admin_token, _) = outpost_ledger::server::admin_token(dir).map_err(|e| e.to_string())?;
-    let ledger = Ledger::open(dir, currency, Arc::new(SystemClock))
-        .map_err(|e| format!("cannot open the ledger in {}: {e}", dir.display()))?;
+    let policy = policy(&args);
+    let ledger = if dir.join("ledger.db").exists() && args.founding_officers.is_empty() {
+        Ledger::open_with_policy(dir, currency, Arc::new(SystemClock), policy)
+    } else {
+        Ledger::found(dir, currency, Arc::new(SystemClock), policy, &args.founding_officers)
+    }
+    .map_err(|e| format!("cannot open the ledger in {}: {e}", dir.display()))?;
     if let Some(reason) = &args.accept_rewritten_log {
         let recovery = ledger.accept_rewritten_log(reason).map_err(|e| e.to_string())?;
         println!(
@@ -196,12 +236,10 @@ async fn run(args: Args) -> Result<(), String> {
     let key = HEXLOWER.encode(&ledger.public_key());
     tracing::info!(%address, currency = currency.code(), %key, "ledger serving");
 
-    // Moved, not copied: the server keeps only its digest and zeroizes it.
-    let admin_token = std::mem::take(&mut *admin_token);
     let ledger = Arc::new(ledger);
     let witnessing = (!args.witnesses.is_empty())
         .then(|| Arc::new(Witnessing::with_trust(Arc::clone(&ledger), dir, args.witnesses.clone(), &trust)));
-    outpost_ledger::server::serve_on(listener, ledger, admin_token, witnessing, network, shutdown)
+    outpost_ledger::server::serve_on(listener, ledger, witnessing, network, shutdown)
         .await
         .map_err(|e| format!("the server stopped: {e}"))?;
     tracing::info!("ledger stopped");

@@ -6,11 +6,12 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use data_encoding::HEXLOWER;
 use outpost_wallet_core::identity::Identity;
+use outpost_wallet_core::officer::{self, OfficerKey};
 use outpost_wallet_core::protocol::sync::{PurseOrder, SyncRequest, SyncRequestBody};
 use outpost_wallet_core::protocol::{Checkpoint, EnrolmentRequest};
 use outpost_wallet_core::qr::{self, PayloadKind};
@@ -18,7 +19,27 @@ use outpost_wallet_core::{Currency, KdfParams, Pin, SoftwareProtector, Wallet, W
 use serde_json::Value;
 use ureq::http::{Method, Request};
 
-pub const TOKEN: &str = "test-admin-token-0123456789abcdef";
+/// The two founding officers of every test ledger: the same keys for the whole test binary, so
+/// a ledger restarted on its directory still knows them.
+pub fn officers() -> &'static [OfficerKey; 2] {
+    static OFFICERS: OnceLock<[OfficerKey; 2]> = OnceLock::new();
+    OFFICERS.get_or_init(|| {
+        [OfficerKey::generate("Alice Sato").unwrap(), OfficerKey::generate("Ben Okafor").unwrap()]
+    })
+}
+
+/// The `--founding-officer` arguments for both test officers.
+pub fn founding_args() -> Vec<String> {
+    officers()
+        .iter()
+        .flat_map(|o| ["--founding-officer".to_owned(), o.enrolment_code(now()).unwrap()])
+        .collect()
+}
+
+/// The header value of `officer`'s signature on `method path` with `body`, signed now.
+pub fn signature(officer: &OfficerKey, method: &str, path: &str, body: &[u8]) -> String {
+    officer.sign_request(method, path, body, now()).unwrap().to_header()
+}
 
 /// A running ledger server. Dropping it stops it (SIGTERM, then SIGKILL if it hangs).
 pub struct Server {
@@ -28,8 +49,7 @@ pub struct Server {
     stderr: Arc<Mutex<String>>,
     stderr_reader: Option<std::thread::JoinHandle<()>>,
     _stdout: BufReader<ChildStdout>,
-    /// Whether officer calls work (the server was started with [`TOKEN`]); then the books are
-    /// checked when the server is dropped.
+    /// Whether the books are checked when the server is dropped.
     officer: bool,
     /// Removed after the server stopped (fields drop in order).
     _dir: Option<tempfile::TempDir>,
@@ -63,37 +83,37 @@ impl Reply {
 }
 
 impl Server {
-    /// A new ledger in a temporary directory, with the admin token [`TOKEN`].
+    /// A new ledger in a temporary directory, founded by the two test [`officers`].
     pub fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let mut server = Self::start_in(dir.path(), Some(TOKEN));
+        let mut server = Self::start_in(dir.path());
         server._dir = Some(dir);
         server
     }
 
-    /// A new ledger in a temporary directory, with the admin token [`TOKEN`] and `args` added to
-    /// the command line.
+    /// A new ledger in a temporary directory, founded by the two test [`officers`], with `args`
+    /// added to the command line.
     pub fn start_with(args: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let mut server = Self::start_in_with(dir.path(), Some(TOKEN), args);
+        let mut server = Self::start_in_with(dir.path(), args);
         server._dir = Some(dir);
         server
     }
 
-    /// Starts the binary on `dir`, with `OUTPOST_ADMIN_TOKEN` set to `token` or unset.
-    pub fn start_in(dir: &Path, token: Option<&str>) -> Server {
-        Self::start_in_with(dir, token, &[])
+    /// Starts the binary on `dir`: a new ledger founded by the two test [`officers`], or the
+    /// ledger already there.
+    pub fn start_in(dir: &Path) -> Server {
+        Self::start_in_with(dir, &[])
     }
 
-    /// [`Server::start_in`] with `args` added to the command line.
-    pub fn start_in_with(dir: &Path, token: Option<&str>, args: &[&str]) -> Server {
+    /// [`Server::start_in`] with `args` added to the command line (its policy, its network).
+    pub fn start_in_with(dir: &Path, args: &[&str]) -> Server {
         let mut command = ledger_command(dir);
+        if !dir.join("ledger.db").exists() {
+            command.args(founding_args());
+        }
         command.args(args);
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        match token {
-            Some(token) => command.env("OUTPOST_ADMIN_TOKEN", token),
-            None => command.env_remove("OUTPOST_ADMIN_TOKEN"),
-        };
         let mut child = command.spawn().expect("the ledger binary starts");
         let stderr = Arc::new(Mutex::new(String::new()));
         let mut pipe = child.stderr.take().unwrap();
@@ -123,7 +143,7 @@ impl Server {
             stderr,
             stderr_reader: Some(stderr_reader),
             _stdout: stdout,
-            officer: token == Some(TOKEN),
+            officer: true,
             _dir: None,
         }
     }
@@ -148,13 +168,13 @@ impl Server {
         move || stderr.lock().unwrap().clone()
     }
 
-    /// Sends one request; `authorization` is the whole header value.
+    /// Sends one request; `signature` is the whole `Outpost-Officer-Request` header value.
     pub fn send(
         &self,
         method: &str,
         path: &str,
         content_type: Option<&str>,
-        authorization: Option<&str>,
+        signature: Option<&str>,
         body: &[u8],
     ) -> Reply {
         let mut request = Request::builder().method(Method::from_bytes(method.as_bytes()).unwrap());
@@ -162,8 +182,8 @@ impl Server {
         if let Some(content_type) = content_type {
             request = request.header("Content-Type", content_type);
         }
-        if let Some(authorization) = authorization {
-            request = request.header("Authorization", authorization);
+        if let Some(signature) = signature {
+            request = request.header(officer::HEADER, signature);
         }
         let request = request.body(body.to_vec()).unwrap();
         let mut response = self.agent.run(request).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
@@ -183,21 +203,39 @@ impl Server {
         self.send("GET", path, None, None, b"")
     }
 
-    /// An officer request with the right token; `body` is sent as JSON when given.
+    /// An officer request as the two test officers make it: signed by the first; an act that
+    /// waits for approval (202) is approved by the second, and the answer is the approval's.
+    /// `body` is sent as JSON when given.
     pub fn officer(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
-        let bearer = format!("Bearer {TOKEN}");
-        match body {
-            Some(body) => {
-                let bytes = serde_json::to_vec(&body).unwrap();
-                self.send(method, path, Some("application/json"), Some(&bearer), &bytes)
-            }
-            None => self.send(method, path, None, Some(&bearer), b""),
+        let [maker, checker] = officers();
+        let reply = self.as_officer(maker, method, path, body);
+        match reply.status {
+            202 => self.approve(checker, reply.json()["pending_id"].as_str().unwrap()),
+            _ => reply,
         }
     }
 
-    /// An officer request with raw body bytes declared as JSON.
+    /// One request signed by `officer`; `body` is sent as JSON when given.
+    pub fn as_officer(&self, officer: &OfficerKey, method: &str, path: &str, body: Option<Value>) -> Reply {
+        match body {
+            Some(body) => {
+                let bytes = serde_json::to_vec(&body).unwrap();
+                let signature = signature(officer, method, path, &bytes);
+                self.send(method, path, Some("application/json"), Some(&signature), &bytes)
+            }
+            None => self.send(method, path, None, Some(&signature(officer, method, path, b"")), b""),
+        }
+    }
+
+    /// `officer`'s approval of the pending act `id`.
+    pub fn approve(&self, officer: &OfficerKey, id: &str) -> Reply {
+        self.as_officer(officer, "POST", &format!("/v1/officer/pending/{id}/approve"), None)
+    }
+
+    /// An officer request with raw body bytes declared as JSON, signed by the first officer.
     pub fn officer_raw(&self, method: &str, path: &str, body: &[u8]) -> Reply {
-        self.send(method, path, Some("application/json"), Some(&format!("Bearer {TOKEN}")), body)
+        let signature = signature(&officers()[0], method, path, body);
+        self.send(method, path, Some("application/json"), Some(&signature), body)
     }
 
     pub fn sync(&self, request: &[u8]) -> Reply {

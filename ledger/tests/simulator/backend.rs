@@ -236,7 +236,12 @@ impl Backend for Http {
 
     fn credit(&self, member: &str, amount: u64) -> Result<(), String> {
         let path = format!("/v1/officer/members/{member}/credit");
-        self.officer("POST", &path, json!({ "amount_minor": amount, "memo": "simulated pay" })).map(drop)
+        self.officer(
+            "POST",
+            &path,
+            json!({ "amount_minor": amount, "memo": "simulated pay", "batch": "sim" }),
+        )
+        .map(drop)
     }
 
     fn set_purse_limit(&self, member: &str, limit: u64) -> Result<(), String> {

@@ -6,17 +6,19 @@ import FoundationNetworking
 #endif
 import XCTest
 
-/// A real `outpost-ledger` process on loopback, in a fresh directory, with a known officer token:
-/// the wallets sync against it as a phone would, and the tests act as the finance officer through
-/// its HTTP API.
+/// A real `outpost-ledger` process on loopback, in a fresh directory, founded by two officers
+/// whose keys the `outpost` command beside it makes: the wallets sync against it as a phone
+/// would, and the tests act as the finance officers through `outpost ledger call`, which signs
+/// each request with an officer's key. A credit made by the first officer is approved by the
+/// second, since one officer alone moves no money.
 ///
-/// The binary comes from `OUTPOST_LEDGER_BIN` (`cargo build -p outpost-ledger`, then
-/// `OUTPOST_LEDGER_BIN=$PWD/target/debug/outpost-ledger swift test ...`; scripts/test-swift.sh sets it).
-/// macOS and Linux only: iOS has no `Process`.
+/// The binary comes from `OUTPOST_LEDGER_BIN` (`cargo build -p outpost-ledger -p outpost-cli`,
+/// then `OUTPOST_LEDGER_BIN=$PWD/target/debug/outpost-ledger swift test ...`; scripts/test-swift.sh
+/// sets it); `outpost` is taken from the same directory. macOS and Linux only: iOS has no `Process`.
 final class LedgerProcess: @unchecked Sendable {
     /// Where it listens, e.g. `http://127.0.0.1:53127`.
     let url: URL
-    private let token: String
+    private let outpost: String
     private let directory: URL
     private let process: Process
     private let session = URLSession(configuration: .ephemeral)
@@ -38,13 +40,31 @@ final class LedgerProcess: @unchecked Sendable {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("outpost-ledger-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let token = "swift-tests-" + UUID().uuidString
+        let outpost = URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("outpost").path
+        guard FileManager.default.isExecutableFile(atPath: outpost) else {
+            throw Failure(description: "no `outpost` command at \(outpost): run `cargo build -p outpost-cli`")
+        }
+        var founders: [String] = []
+        for name in LedgerProcess.officers {
+            let passphrase = directory.appendingPathComponent("\(name).passphrase")
+            try Data(UUID().uuidString.utf8).write(to: passphrase)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passphrase.path)
+            let made = try LedgerProcess.run(outpost, [
+                "officer", "new", "--key", directory.appendingPathComponent("\(name).officer").path,
+                "--name", name, "--passphrase-file", passphrase.path,
+            ])
+            guard let line = made.split(separator: "\n").first(where: { $0.hasPrefix("enrolment code: ") }) else {
+                throw Failure(description: "no enrolment code from `outpost officer new`: \(made)")
+            }
+            founders += ["--founding-officer", String(line.dropFirst("enrolment code: ".count))]
+        }
+        let ledgerDirectory = directory.appendingPathComponent("ledger", isDirectory: true)
+        try FileManager.default.createDirectory(at: ledgerDirectory, withIntermediateDirectories: true)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--dir", directory.path, "--listen", "127.0.0.1:0"]
+        process.arguments = ["--dir", ledgerDirectory.path, "--listen", "127.0.0.1:0"] + founders
         var environment = ProcessInfo.processInfo.environment
-        environment["OUTPOST_ADMIN_TOKEN"] = token
         environment["OUTPOST_LOG"] = environment["OUTPOST_LOG"] ?? "warn"
         process.environment = environment
         let stdout = Pipe()
@@ -69,7 +89,7 @@ final class LedgerProcess: @unchecked Sendable {
             throw Failure(description: "outpost-ledger did not say where it listens (first line: \(announced ?? "none"))")
         }
         self.url = url
-        self.token = token
+        self.outpost = outpost
         self.directory = directory
         self.process = process
     }
@@ -102,9 +122,11 @@ final class LedgerProcess: @unchecked Sendable {
         return id
     }
 
-    /// Credits a member's online account; the money moves at the member's next sync.
+    /// Credits a member's online account (made by one officer, approved by the other); the money
+    /// moves at the member's next sync.
     func credit(_ memberId: String, amountMinor: UInt64, memo: String = "pay") throws {
-        _ = try post("/v1/officer/members/\(memberId)/credit", ["amount_minor": amountMinor, "memo": memo], expect: 200)
+        let body: [String: Any] = ["amount_minor": amountMinor, "memo": memo, "batch": "2026-11"]
+        _ = try post("/v1/officer/members/\(memberId)/credit", body, expect: 200)
     }
 
     /// The signed audit export: every ledger entry and the checkpoint over them.
@@ -114,29 +136,51 @@ final class LedgerProcess: @unchecked Sendable {
 
     // MARK: HTTP
 
+    private static let officers = ["Alice Sato", "Ben Okafor"]
+
     private func get(_ path: String) throws -> Data {
-        try call("GET", path, body: nil, expect: 200)
+        if !path.hasPrefix("/v1/officer/") {
+            let answer = try HTTPCall.run(URLRequest(url: URL(string: path, relativeTo: url)!.absoluteURL), on: session, timeout: 30)
+            return answer.data
+        }
+        return try officerCall(LedgerProcess.officers[0], "GET", path, body: nil)
     }
 
+    /// An officer request by the first officer; an act that waits for approval is approved by the
+    /// second. `expect` is kept for the callers' reading: a refusal fails whatever it is.
     private func post(_ path: String, _ body: [String: Any], expect status: Int) throws -> Data {
-        try call("POST", path, body: JSONSerialization.data(withJSONObject: body), expect: status)
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+        let answer = try officerCall(LedgerProcess.officers[0], "POST", path, body: json)
+        guard let pending = (try? self.json(answer))?["pending_id"] as? String else { return answer }
+        return try officerCall(LedgerProcess.officers[1], "POST", "/v1/officer/pending/\(pending)/approve", body: nil)
     }
 
-    private func call(_ method: String, _ path: String, body: Data?, expect status: Int) throws -> Data {
-        var request = URLRequest(url: URL(string: path, relativeTo: url)!.absoluteURL)
-        request.httpMethod = method
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = body
+    private func officerCall(_ officer: String, _ method: String, _ path: String, body: String?) throws -> Data {
+        var args = [
+            "ledger", "call", method, path, "--ledger", url.absoluteString,
+            "--officer-key", directory.appendingPathComponent("\(officer).officer").path,
+            "--passphrase-file", directory.appendingPathComponent("\(officer).passphrase").path,
+        ]
+        if let body { args += ["--body", body] }
+        return Data(try LedgerProcess.run(outpost, args).utf8)
+    }
+
+    /// Runs the `outpost` command; its stdout, or a failure with its stderr.
+    private static func run(_ command: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "outpost \(arguments.prefix(3).joined(separator: " ")): \(String(decoding: errors, as: UTF8.self))")
         }
-        let answer = try HTTPCall.run(request, on: session, timeout: 30)
-        let code = (answer.response as? HTTPURLResponse)?.statusCode ?? 0
-        guard code == status else {
-            let text = HTTPCall.errorText(answer.data) ?? String(decoding: answer.data, as: UTF8.self)
-            throw Failure(description: "\(method) \(path): HTTP \(code), expected \(status): \(text)")
-        }
-        return answer.data
+        return String(decoding: output, as: UTF8.self)
     }
 
     private func json(_ data: Data) throws -> [String: Any] {

@@ -1,0 +1,707 @@
+//! Officers at the ledger: who they are, how each request of theirs is authenticated, and the
+//! two-person rule under which their acts wait for approval (docs/adr/0016).
+//!
+//! Lifecycle of an officer act (a credit, a purse limit, a device revoked or replaced, a purse
+//! revoked, an officer enrolled or removed):
+//!
+//! ```text
+//! maker's signed request ─► [`Ledger::submit`] ─► pending (202, its id = the request's challenge)
+//!     ─► another officer's signed approval ─► [`Ledger::approve`] ─► … until `threshold` officers
+//!     ─► executed, in the same transaction as the last approval, with the maker's signed request,
+//!        its body and every approval as the entry's evidence
+//!     ─► or declined ([`Ledger::decline`]) / expired (after `approval_ttl`): never executed
+//! ```
+//!
+//! Because the last approval and the act it completes commit together, a crash leaves either a
+//! pending request still waiting for that approval or the act done with its evidence, never an
+//! act without evidence or an approval that did nothing.
+//!
+//! Authentication ([`Ledger::authenticate`]) checks, before any handler runs: the header parses,
+//! the signature verifies, the signer is an enrolled officer not removed, the signed method, path
+//! and body hash are the request's, the signed time is within `skew` of the ledger's clock, and
+//! the nonce was never seen (nonces are stored in the database for the skew window, so a
+//! restart does not reopen replays).
+
+use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
+use outpost_wallet_core::Amount;
+use outpost_wallet_core::audit::EntryKind;
+use outpost_wallet_core::officer::authority::{check_self_enrolment, path_segment};
+use outpost_wallet_core::officer::{Authorisation, Challenge, ENROL_PATH, SignedOfficerRequest};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, NewEntry};
+use crate::{Ledger, LedgerError, Member, MessageId, settlement};
+
+/// The two-person rule and its limits.
+#[derive(Debug, Clone)]
+pub struct OfficerPolicy {
+    /// Officers who must sign an act (the maker included): never below 2.
+    pub threshold: usize,
+    /// Seconds a pending act waits for its approvals before it expires.
+    pub approval_ttl: u64,
+    /// Seconds an officer's clock may differ from the ledger's.
+    pub skew: u64,
+    /// The largest single credit, in minor units.
+    pub credit_cap_minor: u64,
+    /// The most credited in any 24 hours, in minor units.
+    pub daily_credit_cap_minor: u64,
+}
+
+impl Default for OfficerPolicy {
+    fn default() -> Self {
+        Self {
+            threshold: 2,
+            approval_ttl: 24 * 3600,
+            skew: 300,
+            credit_cap_minor: 1_000_000,
+            daily_credit_cap_minor: 50_000_000,
+        }
+    }
+}
+
+/// The fewest officers an act may need.
+pub const MIN_THRESHOLD: usize = outpost_wallet_core::officer::authority::MIN_SIGNERS;
+
+/// An enrolled officer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Officer {
+    pub public_key: [u8; 32],
+    pub name: String,
+    pub enrolled_at: u64,
+}
+
+/// A request that passed [`Ledger::authenticate`]: who sent it and what they signed.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub officer: Officer,
+    pub signed: SignedOfficerRequest,
+    pub body: Vec<u8>,
+}
+
+/// What an officer act does, as parsed from its request at the server's boundary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "act", rename_all = "snake_case")]
+pub enum Act {
+    Credit { member_id: String, amount_minor: u64, memo: String, batch: String },
+    SetPurseLimit { member_id: String, limit_minor: u64 },
+    RevokeDevice { member_id: String, reason: String },
+    ReplaceDevice { member_id: String, enrolment_qr: String },
+    RevokePurse { purse_id: String, reason: String },
+    EnrolOfficer { enrolment: String },
+    RemoveOfficer { public_key: String },
+}
+
+impl Act {
+    /// The one request that may carry this act: the audit expects exactly it.
+    pub fn route(&self) -> (&'static str, String) {
+        let member = |id: &str, action: &str| format!("/v1/officer/members/{}/{action}", path_segment(id));
+        match self {
+            Act::Credit { member_id, .. } => ("POST", member(member_id, "credit")),
+            Act::SetPurseLimit { member_id, .. } => ("PUT", member(member_id, "purse-limit")),
+            Act::RevokeDevice { member_id, .. } => ("POST", member(member_id, "revoke-device")),
+            Act::ReplaceDevice { member_id, .. } => ("POST", member(member_id, "replace-device")),
+            Act::RevokePurse { purse_id, .. } => ("POST", format!("/v1/officer/purses/{purse_id}/revoke")),
+            Act::EnrolOfficer { .. } => ("POST", ENROL_PATH.to_owned()),
+            Act::RemoveOfficer { public_key } => ("DELETE", format!("{ENROL_PATH}/{public_key}")),
+        }
+    }
+
+    /// The act in words, for the pending list.
+    pub fn describe(&self) -> String {
+        match self {
+            Act::Credit { member_id, amount_minor, memo, batch } => {
+                format!("credit {amount_minor} to {member_id} (batch {batch}): {memo}")
+            }
+            Act::SetPurseLimit { member_id, limit_minor } => {
+                format!("set the purse limit of {member_id} to {limit_minor}")
+            }
+            Act::RevokeDevice { member_id, reason } => format!("revoke the device of {member_id}: {reason}"),
+            Act::ReplaceDevice { member_id, .. } => {
+                format!("replace the device of {member_id} with a new wallet")
+            }
+            Act::RevokePurse { purse_id, reason } => format!("revoke purse {purse_id}: {reason}"),
+            Act::EnrolOfficer { enrolment } => match enrolment_of(enrolment) {
+                Ok((_, key, name)) => format!("enrol officer {name} ({})", &HEXLOWER.encode(&key)[..16]),
+                Err(_) => "enrol an officer".into(),
+            },
+            Act::RemoveOfficer { public_key } => format!("remove officer {public_key}"),
+        }
+    }
+}
+
+/// A pending act as officers see it.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub id: Challenge,
+    pub act: Act,
+    pub maker: Officer,
+    pub approvers: Vec<Officer>,
+    pub created_at: u64,
+    pub expires_at: u64,
+    /// Officers who must still approve.
+    pub approvals_needed: usize,
+}
+
+/// What an approval did.
+#[derive(Debug, Clone)]
+pub enum Approved {
+    /// More approvals are needed.
+    Waiting(Pending),
+    /// The act is done.
+    Executed(Outcome),
+}
+
+/// The result of an executed act.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Credited { balance_minor: i64 },
+    Member(Member),
+    RevokedPurses(Vec<MessageId>),
+    RevokedPurse(MessageId),
+    OfficerEnrolled(Officer),
+    OfficerRemoved([u8; 32]),
+}
+
+/// The self-enrolment in an enrolment code: it, the key and the name.
+fn enrolment_of(code: &str) -> Result<(Authorisation, [u8; 32], String), LedgerError> {
+    let bad = |reason: String| LedgerError::OfficerRefused { status: 400, reason };
+    let bytes = HEXLOWER_PERMISSIVE.decode(code.trim().as_bytes()).map_err(|_| {
+        bad("an officer enrolment code is hexadecimal, as `outpost officer new` prints it".into())
+    })?;
+    let enrolment = Authorisation::from_bytes(&bytes).map_err(|e| bad(format!("the enrolment code: {e}")))?;
+    let key = *enrolment.maker.officer_key();
+    let name = check_self_enrolment(&enrolment, &key).map_err(bad)?;
+    if !enrolment.approvals.is_empty() {
+        return Err(bad("an enrolment code carries no approvals".into()));
+    }
+    Ok((enrolment, key, name))
+}
+
+fn parse_key(text: &str) -> Result<[u8; 32], LedgerError> {
+    HEXLOWER_PERMISSIVE.decode(text.as_bytes()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
+        LedgerError::OfficerRefused {
+            status: 400,
+            reason: format!("an officer key is 64 hexadecimal digits, not {text:?}"),
+        }
+    })
+}
+
+fn parse_purse(text: &str) -> Result<MessageId, LedgerError> {
+    HEXLOWER_PERMISSIVE.decode(text.as_bytes()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
+        LedgerError::OfficerRefused {
+            status: 400,
+            reason: format!("a purse id is 64 hexadecimal digits, not {text:?}"),
+        }
+    })
+}
+
+/// The founding officers' codes, checked before anything of a new ledger is written: enough of
+/// them, each a valid self-enrolment, no officer twice.
+pub(crate) fn check_founders(codes: &[String], threshold: usize) -> Result<(), LedgerError> {
+    if codes.len() < threshold {
+        return Err(LedgerError::OfficerRefused {
+            status: 400,
+            reason: format!(
+                "a new ledger needs at least {threshold} founding officers (one --founding-officer each, the code \
+                 `outpost officer new` printed): every officer act needs {threshold} different officers, so fewer \
+                 could never act"
+            ),
+        });
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for code in codes {
+        let (_, key, name) = enrolment_of(code)?;
+        if !seen.insert(key) {
+            return Err(refused(400, format!("founding officer {name} is named twice")));
+        }
+    }
+    Ok(())
+}
+
+/// Records the founding officers of a new ledger, in the transaction that creates it.
+pub(crate) fn found(
+    conn: &Connection,
+    now: u64,
+    codes: &[String],
+    threshold: usize,
+) -> Result<(), LedgerError> {
+    check_founders(codes, threshold)?;
+    for code in codes {
+        let (enrolment, key, name) = enrolment_of(code)?;
+        if active_officer(conn, &key)?.is_some() {
+            return Err(LedgerError::OfficerRefused {
+                status: 400,
+                reason: format!("founding officer {name} is named twice"),
+            });
+        }
+        insert_officer(conn, now, &key, &name)?;
+        let detail = format!("founding officer {name} ({})", HEXLOWER.encode(&key));
+        audit::append(
+            conn,
+            now,
+            NewEntry::new(EntryKind::OfficerFounded, "", detail).subject(key).evidence(enrolment.to_bytes()),
+        )?;
+    }
+    Ok(())
+}
+
+fn insert_officer(conn: &Connection, now: u64, key: &[u8; 32], name: &str) -> Result<(), LedgerError> {
+    conn.execute(
+        "INSERT INTO officer (public_key, name, enrolled_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (public_key) DO UPDATE SET name = ?2, enrolled_at = ?3, removed_at = NULL",
+        params![&key[..], name, now as i64],
+    )?;
+    Ok(())
+}
+
+fn read_officer(r: &rusqlite::Row<'_>) -> rusqlite::Result<Officer> {
+    let key: Vec<u8> = r.get(0)?;
+    Ok(Officer {
+        public_key: key.try_into().map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, 0))?,
+        name: r.get(1)?,
+        enrolled_at: r.get::<_, i64>(2)?.max(0) as u64,
+    })
+}
+
+fn active_officer(conn: &Connection, key: &[u8; 32]) -> Result<Option<Officer>, LedgerError> {
+    Ok(conn
+        .query_row(
+            "SELECT public_key, name, enrolled_at FROM officer WHERE public_key = ?1 AND removed_at IS NULL",
+            [&key[..]],
+            read_officer,
+        )
+        .optional()?)
+}
+
+fn active_count(conn: &Connection) -> Result<usize, LedgerError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM officer WHERE removed_at IS NULL", [], |r| r.get::<_, i64>(0))?
+        as usize)
+}
+
+fn refused(status: u16, reason: impl Into<String>) -> LedgerError {
+    LedgerError::OfficerRefused { status, reason: reason.into() }
+}
+
+impl Ledger {
+    /// The enrolled officers, by name.
+    pub fn officers(&self) -> Result<Vec<Officer>, LedgerError> {
+        let db = self.db();
+        let mut stmt = db.conn.prepare(
+            "SELECT public_key, name, enrolled_at FROM officer WHERE removed_at IS NULL ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], read_officer)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Authenticates one officer request: `header` is the [`outpost_wallet_core::officer::HEADER`]
+    /// value, `method`, `path` (with its query) and `body` the request as received. Records the
+    /// nonce; a refusal says why, in words fit for the officer.
+    pub fn authenticate(
+        &self,
+        header: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<Authenticated, LedgerError> {
+        let signed = SignedOfficerRequest::from_header(header).map_err(|e| refused(401, e.to_string()))?;
+        signed.verify().map_err(|e| refused(401, e.to_string()))?;
+        signed.request.check_matches(method, path, body).map_err(|e| refused(401, e.to_string()))?;
+        let skew = self.policy().officers.skew;
+        self.write(|tx, now| {
+            let Some(officer) = active_officer(tx, signed.officer_key())? else {
+                let removed: bool = tx
+                    .query_row("SELECT 1 FROM officer WHERE public_key = ?1", [&signed.officer_key()[..]], |_| Ok(true))
+                    .optional()?
+                    .unwrap_or(false);
+                return Err(if removed {
+                    refused(403, "this officer was removed: their key no longer acts for the ledger")
+                } else {
+                    refused(401, "the request is signed by a key that is not an officer of this ledger")
+                });
+            };
+            let time = signed.request.time;
+            if time.abs_diff(now) > skew {
+                return Err(refused(
+                    401,
+                    format!(
+                        "the request was signed at {time}, {}s from the ledger's clock ({now}); more than {skew}s: \
+                         check the officer's clock and sign again",
+                        time.abs_diff(now)
+                    ),
+                ));
+            }
+            tx.execute("DELETE FROM officer_nonce WHERE signed_at < ?1", [now.saturating_sub(2 * skew) as i64])?;
+            let fresh = tx.execute(
+                "INSERT OR IGNORE INTO officer_nonce (officer_key, nonce, signed_at) VALUES (?1, ?2, ?3)",
+                params![&signed.officer_key()[..], &signed.request.nonce[..], time as i64],
+            )?;
+            if fresh == 0 {
+                return Err(refused(401, "this signed request was already used (a replay): sign a new one"));
+            }
+            Ok(Authenticated { officer, signed: signed.clone(), body: body.to_vec() })
+        })
+    }
+
+    /// Stores an officer act to wait for approval. The act must be the one the maker signed
+    /// (its canonical method and path), and must make sense now (the member exists, the amount
+    /// is within the caps…); it is checked again when it executes.
+    pub fn submit(&self, maker: &Authenticated, act: Act) -> Result<Pending, LedgerError> {
+        let (method, path) = act.route();
+        maker
+            .signed
+            .request
+            .check_matches(method, &path, &maker.body)
+            .map_err(|e| refused(401, e.to_string()))?;
+        self.check_act(&act)?;
+        let ttl = self.policy().officers.approval_ttl;
+        let id = maker.signed.challenge();
+        self.write(|tx, now| {
+            self.check_act_now(tx, now, &act)?;
+            tx.execute(
+                "INSERT INTO pending (id, act, maker, body, made_at, expires_at, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending')",
+                params![
+                    &id[..],
+                    serde_json::to_string(&act).map_err(|e| crate::inconsistent(&e.to_string()))?,
+                    maker.signed.to_bytes(),
+                    maker.body,
+                    now as i64,
+                    now.saturating_add(ttl) as i64
+                ],
+            )?;
+            load_pending(tx, &id, self.policy().officers.threshold)
+        })
+    }
+
+    /// The acts waiting for approval and not expired, oldest first.
+    pub fn pending(&self) -> Result<Vec<Pending>, LedgerError> {
+        let threshold = self.policy().officers.threshold;
+        let now = self.clock.now_unix();
+        let db = self.db();
+        let ids: Vec<Vec<u8>> = db
+            .conn
+            .prepare(
+                "SELECT id FROM pending WHERE state = 'pending' AND expires_at >= ?1 ORDER BY made_at, id",
+            )?
+            .query_map([now as i64], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.iter()
+            .map(|id| {
+                load_pending(
+                    &db.conn,
+                    &id.as_slice().try_into().map_err(|_| crate::inconsistent("a pending id"))?,
+                    threshold,
+                )
+            })
+            .collect()
+    }
+
+    /// Records `approver`'s approval of the pending act `id`; with enough approvals, executes it
+    /// in the same transaction. The approval must be a signed `POST` of the act's approval path.
+    pub fn approve(&self, approver: &Authenticated, id: &Challenge) -> Result<Approved, LedgerError> {
+        let threshold = self.policy().officers.threshold;
+        let path = outpost_wallet_core::officer::approval_path(id);
+        approver.signed.request.check_matches("POST", &path, b"").map_err(|e| refused(401, e.to_string()))?;
+        self.write(|tx, now| {
+            let pending = open_pending(tx, id, now, threshold)?;
+            if pending.maker.public_key == approver.officer.public_key {
+                return Err(refused(
+                    403,
+                    "the officer who made a request cannot approve it: a second officer must",
+                ));
+            }
+            if pending.approvers.iter().any(|o| o.public_key == approver.officer.public_key) {
+                return Err(refused(409, format!("{} already approved this request", approver.officer.name)));
+            }
+            tx.execute(
+                "INSERT INTO pending_approval (id, officer_key, signed, at) VALUES (?1, ?2, ?3, ?4)",
+                params![&id[..], &approver.officer.public_key[..], approver.signed.to_bytes(), now as i64],
+            )?;
+            let pending = load_pending(tx, id, threshold)?;
+            if pending.approvals_needed > 0 {
+                return Ok(Approved::Waiting(pending));
+            }
+            let authorisation = authorisation_of(tx, id)?;
+            let outcome = self.execute(tx, now, &pending.act, authorisation.to_bytes())?;
+            tx.execute("UPDATE pending SET state = 'executed' WHERE id = ?1", [&id[..]])?;
+            Ok(Approved::Executed(outcome))
+        })
+    }
+
+    /// Declines the pending act `id`: it will never execute. Any officer may decline.
+    pub fn decline(&self, officer: &Authenticated, id: &Challenge) -> Result<Pending, LedgerError> {
+        let threshold = self.policy().officers.threshold;
+        self.write(|tx, now| {
+            let pending = open_pending(tx, id, now, threshold)?;
+            tx.execute(
+                "UPDATE pending SET state = 'declined', closed_by = ?2 WHERE id = ?1",
+                params![&id[..], &officer.officer.public_key[..]],
+            )?;
+            Ok(pending)
+        })
+    }
+
+    /// The checks of an act that need no database.
+    fn check_act(&self, act: &Act) -> Result<(), LedgerError> {
+        let caps = &self.policy().officers;
+        match act {
+            Act::Credit { amount_minor, memo, batch, .. } => {
+                self.check_credit(Amount::from_minor(*amount_minor, self.currency())?, memo)?;
+                if batch.trim().is_empty() || batch.len() > 64 {
+                    return Err(refused(400, "a credit needs a payroll batch reference of 1 to 64 bytes"));
+                }
+                if *amount_minor > caps.credit_cap_minor {
+                    return Err(refused(
+                        403,
+                        format!(
+                            "a credit of {amount_minor} is above the cap of {} for one credit",
+                            caps.credit_cap_minor
+                        ),
+                    ));
+                }
+            }
+            Act::SetPurseLimit { limit_minor, .. } => {
+                crate::minor(*limit_minor)?;
+            }
+            Act::RevokeDevice { reason, .. } | Act::RevokePurse { reason, .. } => {
+                crate::check_reason(reason)?
+            }
+            Act::ReplaceDevice { member_id, enrolment_qr } => {
+                crate::parse_replacement(member_id, enrolment_qr)?;
+            }
+            Act::EnrolOfficer { enrolment } => {
+                enrolment_of(enrolment)?;
+            }
+            Act::RemoveOfficer { public_key } => {
+                parse_key(public_key)?;
+            }
+        }
+        if let Act::RevokePurse { purse_id, .. } = act {
+            parse_purse(purse_id)?;
+        }
+        Ok(())
+    }
+
+    /// The checks of an act against the ledger as it stands, at submission and at execution.
+    fn check_act_now(&self, tx: &Connection, now: u64, act: &Act) -> Result<(), LedgerError> {
+        let caps = &self.policy().officers;
+        match act {
+            Act::Credit { member_id, amount_minor, .. } => {
+                crate::known_member(tx, member_id)?;
+                let day: i64 = tx.query_row(
+                    "SELECT COALESCE(SUM(amount), 0) FROM credit WHERE at > ?1",
+                    [now.saturating_sub(86_400) as i64],
+                    |r| r.get(0),
+                )?;
+                if (day.max(0) as u64).saturating_add(*amount_minor) > caps.daily_credit_cap_minor {
+                    return Err(refused(
+                        403,
+                        format!(
+                            "this credit would bring the last 24 hours' credits to {}, above the daily cap of {}",
+                            day.max(0) as u64 + amount_minor,
+                            caps.daily_credit_cap_minor
+                        ),
+                    ));
+                }
+            }
+            Act::SetPurseLimit { member_id, .. }
+            | Act::RevokeDevice { member_id, .. }
+            | Act::ReplaceDevice { member_id, .. } => {
+                crate::known_member(tx, member_id)?;
+            }
+            Act::RevokePurse { purse_id, .. } => {
+                let id = parse_purse(purse_id)?;
+                let known: bool = tx
+                    .query_row("SELECT 1 FROM purse WHERE purse_id = ?1", [&id[..]], |_| Ok(true))
+                    .optional()?
+                    .unwrap_or(false);
+                if !known {
+                    return Err(LedgerError::UnknownPurse { purse: purse_id.clone() });
+                }
+            }
+            Act::EnrolOfficer { enrolment } => {
+                let (_, key, name) = enrolment_of(enrolment)?;
+                if active_officer(tx, &key)?.is_some() {
+                    return Err(refused(409, format!("{name} is already an officer")));
+                }
+            }
+            Act::RemoveOfficer { public_key } => {
+                let key = parse_key(public_key)?;
+                if active_officer(tx, &key)?.is_none() {
+                    return Err(refused(404, format!("no officer {public_key}")));
+                }
+                if active_count(tx)? <= caps.threshold {
+                    return Err(refused(
+                        409,
+                        format!(
+                            "removing this officer would leave fewer than the {} officers every act needs: enrol another first",
+                            caps.threshold
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn execute(
+        &self,
+        tx: &Connection,
+        now: u64,
+        act: &Act,
+        authorisation: Vec<u8>,
+    ) -> Result<Outcome, LedgerError> {
+        self.check_act(act)?;
+        self.check_act_now(tx, now, act)?;
+        let evidence = Some(authorisation.clone());
+        Ok(match act {
+            Act::Credit { member_id, amount_minor, memo, batch } => {
+                let amount = Amount::from_minor(*amount_minor, self.currency())?;
+                let detail = format!("credited {amount} to {member_id} (payroll batch {batch}): {memo}");
+                let balance_minor = crate::credit_in(
+                    tx,
+                    now,
+                    member_id,
+                    crate::minor(*amount_minor)?,
+                    &detail,
+                    memo,
+                    evidence,
+                )?;
+                Outcome::Credited { balance_minor }
+            }
+            Act::SetPurseLimit { member_id, limit_minor } => {
+                crate::set_purse_limit_in(
+                    tx,
+                    now,
+                    member_id,
+                    Amount::from_minor(*limit_minor, self.currency())?,
+                    evidence,
+                )?;
+                Outcome::Member(crate::known_member(tx, member_id)?)
+            }
+            Act::RevokeDevice { member_id, reason } => {
+                Outcome::RevokedPurses(crate::revoke_device_in(tx, now, member_id, reason, evidence)?)
+            }
+            Act::ReplaceDevice { member_id, enrolment_qr } => {
+                let request = crate::parse_replacement(member_id, enrolment_qr)?;
+                Outcome::Member(crate::replace_device_in(tx, now, member_id, &request, evidence)?)
+            }
+            Act::RevokePurse { purse_id, reason } => {
+                let id = parse_purse(purse_id)?;
+                settlement::revoke_authorised(tx, now, &id, reason, evidence)?;
+                Outcome::RevokedPurse(id)
+            }
+            Act::EnrolOfficer { enrolment } => {
+                let (_, key, name) = enrolment_of(enrolment)?;
+                insert_officer(tx, now, &key, &name)?;
+                let detail = format!("officer {name} ({}) enrolled", HEXLOWER.encode(&key));
+                audit::append(
+                    tx,
+                    now,
+                    NewEntry::new(EntryKind::OfficerEnrolled, "", detail)
+                        .subject(key)
+                        .evidence(authorisation.clone()),
+                )?;
+                Outcome::OfficerEnrolled(Officer { public_key: key, name, enrolled_at: now })
+            }
+            Act::RemoveOfficer { public_key } => {
+                let key = parse_key(public_key)?;
+                let name = active_officer(tx, &key)?.map(|o| o.name).unwrap_or_default();
+                tx.execute(
+                    "UPDATE officer SET removed_at = ?2 WHERE public_key = ?1",
+                    params![&key[..], now as i64],
+                )?;
+                let detail = format!("officer {name} ({public_key}) removed");
+                audit::append(
+                    tx,
+                    now,
+                    NewEntry::new(EntryKind::OfficerRemoved, "", detail)
+                        .subject(key)
+                        .evidence(authorisation.clone()),
+                )?;
+                Outcome::OfficerRemoved(key)
+            }
+        })
+    }
+}
+
+/// A pending act that may still be approved or declined at `now`.
+fn open_pending(tx: &Connection, id: &Challenge, now: u64, threshold: usize) -> Result<Pending, LedgerError> {
+    let state: Option<String> =
+        tx.query_row("SELECT state FROM pending WHERE id = ?1", [&id[..]], |r| r.get(0)).optional()?;
+    match state.as_deref() {
+        None => return Err(refused(404, format!("no pending request {}", HEXLOWER.encode(id)))),
+        Some("pending") => {}
+        Some(state) => {
+            return Err(refused(409, format!("request {} was already {state}", HEXLOWER.encode(id))));
+        }
+    }
+    let pending = load_pending(tx, id, threshold)?;
+    if now > pending.expires_at {
+        return Err(refused(
+            410,
+            format!(
+                "request {} expired at {} without enough approvals: the maker must submit it again",
+                HEXLOWER.encode(id),
+                pending.expires_at
+            ),
+        ));
+    }
+    Ok(pending)
+}
+
+fn officer_by_key(conn: &Connection, key: &[u8]) -> Result<Officer, LedgerError> {
+    conn.query_row(
+        "SELECT public_key, name, enrolled_at FROM officer WHERE public_key = ?1",
+        [key],
+        read_officer,
+    )
+    .optional()?
+    .ok_or_else(|| crate::inconsistent("a pending request names an unknown officer"))
+}
+
+fn load_pending(conn: &Connection, id: &Challenge, threshold: usize) -> Result<Pending, LedgerError> {
+    let (act, maker, created_at, expires_at): (String, Vec<u8>, i64, i64) = conn.query_row(
+        "SELECT act, maker, made_at, expires_at FROM pending WHERE id = ?1",
+        [&id[..]],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let act: Act =
+        serde_json::from_str(&act).map_err(|e| crate::inconsistent(&format!("a pending act: {e}")))?;
+    let maker = SignedOfficerRequest::from_bytes(&maker).map_err(|e| crate::inconsistent(&e.to_string()))?;
+    let maker = officer_by_key(conn, maker.officer_key())?;
+    let keys: Vec<Vec<u8>> = conn
+        .prepare_cached("SELECT officer_key FROM pending_approval WHERE id = ?1 ORDER BY at, officer_key")?
+        .query_map([&id[..]], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let approvers = keys.iter().map(|k| officer_by_key(conn, k)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Pending {
+        id: *id,
+        act,
+        maker,
+        approvals_needed: threshold.saturating_sub(1 + approvers.len()),
+        approvers,
+        created_at: created_at.max(0) as u64,
+        expires_at: expires_at.max(0) as u64,
+    })
+}
+
+/// The evidence of an act about to execute: the maker's request and body, and every approval.
+fn authorisation_of(conn: &Connection, id: &Challenge) -> Result<Authorisation, LedgerError> {
+    let (maker, body): (Vec<u8>, Vec<u8>) =
+        conn.query_row("SELECT maker, body FROM pending WHERE id = ?1", [&id[..]], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let damaged = |e: outpost_wallet_core::officer::OfficerError| {
+        crate::inconsistent(&format!("a stored officer request: {e}"))
+    };
+    let approvals = conn
+        .prepare_cached("SELECT signed FROM pending_approval WHERE id = ?1 ORDER BY at, officer_key")?
+        .query_map([&id[..]], |r| r.get::<_, Vec<u8>>(0))?
+        .collect::<Result<Vec<_>, _>>()?
+        .iter()
+        .map(|bytes| SignedOfficerRequest::from_bytes(bytes).map_err(damaged))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Authorisation { maker: SignedOfficerRequest::from_bytes(&maker).map_err(damaged)?, body, approvals })
+}
