@@ -216,7 +216,7 @@ pub enum CheckpointSeen {
     NotShown,
     /// Both phones hold the same checkpoint.
     Same { size: u64 },
-    /// Another size: kept, and checked with the ledger at the next sync.
+    /// Another size: kept, and the ledger must prove it part of its log at the next sync.
     KeptForCheck { held_size: u64, seen_size: u64 },
     /// The ledger signed two different logs of `size` entries: proof kept, sent at the next sync.
     LedgerForked { size: u64 },
@@ -247,6 +247,10 @@ pub struct ForkProof {
     pub seen_note: String,
     /// Device time when the pair was found, Unix seconds.
     pub found_at: u64,
+    /// The position of the ledger's log entry recording the proof, once a sync answer proved it
+    /// there; `None` while the proof is still sent at every sync.
+    #[uniffi(default)]
+    pub recorded_at: Option<u64>,
 }
 
 impl ForkProof {
@@ -257,6 +261,61 @@ impl ForkProof {
             held: proof.held.into(),
             seen: proof.seen.into(),
             found_at: proof.found_at,
+            recorded_at: proof.recorded_at,
+        }
+    }
+}
+
+/// Why the ledger did not prove a checkpoint another phone showed part of its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ProofFailure {
+    /// The sync answer carried no proof for it.
+    Omitted,
+    /// The proof does not verify: the two logs do not extend each other.
+    DoesNotVerify,
+    /// The answer's log is smaller than the one the ledger signed for the other phone.
+    AnswerSmaller,
+    /// The answer's log has the same size and another root: a fork proof was made of it.
+    SameSizeOtherRoot,
+}
+
+impl From<wc::wallet::ProofFailure> for ProofFailure {
+    fn from(failure: wc::wallet::ProofFailure) -> Self {
+        use wc::wallet::ProofFailure as F;
+        match failure {
+            F::Omitted => Self::Omitted,
+            F::DoesNotVerify => Self::DoesNotVerify,
+            F::AnswerSmaller => Self::AnswerSmaller,
+            F::SameSizeOtherRoot => Self::SameSizeOtherRoot,
+        }
+    }
+}
+
+/// A checkpoint another phone showed and the ledger's sync answer that did not prove it part of
+/// its log: both signed by the ledger, kept as evidence. Each is also given as a signed note.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UnprovedPair {
+    pub seen: LedgerCheckpoint,
+    pub answer: LedgerCheckpoint,
+    pub seen_note: String,
+    pub answer_note: String,
+    pub failure: ProofFailure,
+    /// Plain words to show the member.
+    pub notice: String,
+    /// Device time when the other phone showed its checkpoint, Unix seconds.
+    pub found_at: u64,
+}
+
+impl UnprovedPair {
+    pub(crate) fn new(pair: wc::wallet::UnprovedPair, ledger_key: &[u8; 32]) -> Self {
+        Self {
+            seen_note: pair.seen.to_note(ledger_key),
+            answer_note: pair.answer.to_note(ledger_key),
+            notice: pair.notice(),
+            failure: pair.failure.into(),
+            found_at: pair.found_at,
+            seen: pair.seen.into(),
+            answer: pair.answer.into(),
         }
     }
 }
@@ -381,6 +440,16 @@ pub struct SyncReport {
     pub payments: Vec<OnlinePaymentOutcome>,
     /// Entries in the ledger checkpoint the wallet now holds.
     pub checkpoint_size: u64,
+    /// Checkpoints seen on other phones that the ledger proved part of its log.
+    #[uniffi(default)]
+    pub sightings_proved: u32,
+    /// Plain words for each checkpoint seen on another phone that the ledger failed to prove
+    /// part of its log: show them as warnings (the pairs are in `Wallet.unproved_pairs`).
+    #[uniffi(default)]
+    pub checkpoint_warnings: Vec<String>,
+    /// Log positions of the entries that, as this sync proved, record this wallet's fork proofs.
+    #[uniffi(default)]
+    pub fork_proofs_recorded: Vec<u64>,
 }
 
 impl From<wc::SyncReport> for SyncReport {
@@ -409,6 +478,9 @@ impl From<wc::SyncReport> for SyncReport {
                 })
                 .collect(),
             checkpoint_size: r.checkpoint_size,
+            sightings_proved: r.sightings_proved,
+            checkpoint_warnings: r.unproved.iter().map(|pair| pair.notice()).collect(),
+            fork_proofs_recorded: r.fork_proofs_recorded,
         }
     }
 }

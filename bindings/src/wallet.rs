@@ -18,7 +18,7 @@ use crate::protector::{self, KeyProtector};
 use crate::records::{
     Accepted, AuditSummary, Balances, Confirmed, Contact, ForkProof, HistoryEntry, Identity,
     LedgerCheckpoint, LogCheck, Money, Payment, PaymentRequest, RequestPreview, RiskNotice, SyncReport,
-    WalletEvent,
+    UnprovedPair, WalletEvent,
 };
 use crate::transport::{self, SyncTransport};
 
@@ -310,6 +310,16 @@ impl Wallet {
             .ok_or_else(|| WalletError::NotEnrolled { reason: wc::WalletError::NotEnrolled.to_string() })?;
         let proofs = done("wallet.fork_proofs", self.inner.fork_proofs())?;
         Ok(proofs.into_iter().map(|p| ForkProof::new(p, &key)).collect())
+    }
+
+    /// Checkpoints other phones showed that the ledger failed to prove part of its log at a
+    /// sync, each with the ledger's answer, both as signed notes: evidence for an auditor. Kept
+    /// for good, oldest first.
+    pub fn unproved_pairs(&self) -> Result<Vec<UnprovedPair>, WalletError> {
+        let key = done("wallet.unproved_pairs", self.inner.ledger_key())?
+            .ok_or_else(|| WalletError::NotEnrolled { reason: wc::WalletError::NotEnrolled.to_string() })?;
+        let pairs = done("wallet.unproved_pairs", self.inner.unproved_pairs())?;
+        Ok(pairs.into_iter().map(|p| UnprovedPair::new(p, &key)).collect())
     }
 
     /// Audits an exported ledger log offline under the pinned ledger key, and checks that it

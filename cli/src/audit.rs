@@ -59,6 +59,8 @@ struct CheckpointArgs {
     /// Where to write the checkpoint, as the ledger served it
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    #[command(flatten)]
+    trust: hq::TrustArgs,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +77,8 @@ struct VerifyArgs {
     /// File holding the officers' admin token, to fetch the export; or set OUTPOST_ADMIN_TOKEN
     #[arg(long, value_name = "FILE", requires = "ledger")]
     token_file: Option<PathBuf>,
+    #[command(flatten)]
+    trust: hq::TrustArgs,
     /// Show totals in this currency when only a file is checked [default: the ledger's, else minor units]
     #[arg(long, value_name = "CODE")]
     currency: Option<String>,
@@ -95,7 +99,7 @@ pub fn run(args: AuditArgs) -> Result<(), Error> {
 }
 
 fn save_checkpoint(args: &CheckpointArgs) -> Result<(), Error> {
-    let hq = Hq::new(&args.ledger)?;
+    let hq = Hq::with_trust(&args.ledger, &args.trust.trust()?)?;
     let key = match args.ledger_key.as_deref() {
         Some(key) => hq::parse_key(key).map_err(Error::Usage)?,
         None => {
@@ -165,7 +169,8 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
     let given_key = args.ledger_key.as_deref().map(hq::parse_key).transpose().map_err(Error::Usage)?;
     let mut currency =
         args.currency.as_deref().map(|code| money::currency(code, args.exponent)).transpose()?;
-    let hq = args.ledger.as_deref().map(Hq::new).transpose()?;
+    let trust = args.trust.trust()?;
+    let hq = args.ledger.as_deref().map(|url| Hq::with_trust(url, &trust)).transpose()?;
     // The export comes from the file when one is given, else from the ledger with the token.
     let fetch_with_token = match (&args.file, &hq) {
         (None, Some(_)) => Some(hq::officer_token(args.token_file.as_deref())?),

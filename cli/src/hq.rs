@@ -7,8 +7,11 @@
 //! `HttpTransport`, which signs and checks every byte itself.
 
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use clap::Args;
+use outpost_wallet_core::transport::{Trust, http_agent};
 
 use data_encoding::HEXLOWER_PERMISSIVE;
 use outpost_ledger::server::ADMIN_TOKEN_ENV;
@@ -105,27 +108,49 @@ pub struct Hq {
     token: Option<Zeroizing<String>>,
 }
 
+/// The certificates an `https://` ledger must chain to (`--ca-file`): shared by every command
+/// that reaches a ledger or a witness.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TrustArgs {
+    /// PEM file of the CA that signed the ledger's TLS certificate, or of the ledger's own
+    /// certificate to pin it; needed for https:// URLs
+    #[arg(long, value_name = "FILE", env = "OUTPOST_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+}
+
+impl TrustArgs {
+    pub fn trust(&self) -> Result<Trust, Error> {
+        match &self.ca_file {
+            None => Ok(Trust::none()),
+            Some(path) => Trust::from_pem_file(path).map_err(|e| Error::Usage(e.to_string())),
+        }
+    }
+}
+
 impl Hq {
-    /// The ledger at `url`, e.g. `http://127.0.0.1:7300`. Only plain `http://` is spoken, as by
-    /// the wallet's built-in transport; a TLS proxy on the officer's machine covers the network.
+    /// The ledger at `url`, e.g. `http://127.0.0.1:7300`, trusting no TLS certificate: an
+    /// `https://` URL needs [`Hq::with_trust`].
+    #[cfg(test)]
     pub fn new(url: &str) -> Result<Hq, Error> {
+        Self::with_trust(url, &Trust::none())
+    }
+
+    /// The ledger at `url` (`http://` or `https://`), whose TLS certificate must chain to `trust`.
+    pub fn with_trust(url: &str, trust: &Trust) -> Result<Hq, Error> {
         let url = url.trim().trim_end_matches('/');
-        let Some(rest) = url.strip_prefix("http://") else {
-            return Err(Error::Usage(format!(
-                "the ledger URL {url:?} must start with http:// (this command speaks plain HTTP; \
-                 reach a remote ledger through a local TLS proxy)"
-            )));
+        let Some(rest) = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")) else {
+            return Err(Error::Usage(format!("the ledger URL {url:?} must start with https:// or http://")));
         };
         if rest.is_empty() {
             return Err(Error::Usage(format!("the ledger URL {url:?} has no host")));
         }
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(60)))
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .http_status_as_error(false)
-            .build()
-            .new_agent();
-        Ok(Hq { url: url.to_owned(), agent, token: None })
+        Ok(Hq { url: url.to_owned(), agent: http_agent(Duration::from_secs(60), trust), token: None })
+    }
+
+    /// Whether answers come over TLS, from a server whose certificate chained to the trust given:
+    /// only then is what the network says about the ledger (its key) the ledger's own word.
+    pub fn is_https(&self) -> bool {
+        self.url.starts_with("https://")
     }
 
     /// The same ledger, with the officers' admin token for `/v1/officer/…`.
@@ -239,7 +264,7 @@ impl Hq {
     }
 
     fn unreachable(&self, e: ureq::Error) -> HqError {
-        HqError::Unreachable { url: self.url.clone(), detail: e.to_string() }
+        HqError::Unreachable { url: self.url.clone(), detail: tls_hint(&e) }
     }
 
     /// The body of a 2xx answer, or the refusal with the ledger's words.
@@ -341,6 +366,21 @@ fn path_segment(text: &str) -> String {
     out
 }
 
+/// A client error, with what to do when it is the ledger's certificate that was not trusted.
+fn tls_hint(e: &ureq::Error) -> String {
+    let refused_certificate = e.to_string().contains("invalid peer certificate");
+    match e {
+        _ if refused_certificate => format!(
+            "{e}; the ledger's TLS certificate is not trusted: give the CA that signed it (or the \
+             certificate itself, to pin it) with --ca-file"
+        ),
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => {
+            format!("{e}; check the ledger's TLS set-up and --ca-file")
+        }
+        _ => e.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,7 +413,8 @@ mod tests {
     #[test]
     fn only_plain_http_urls_are_accepted() {
         assert_eq!(Hq::new("http://127.0.0.1:7300/").unwrap().url(), "http://127.0.0.1:7300");
-        assert!(matches!(Hq::new("https://hq.example"), Err(Error::Usage(m)) if m.contains("http://")));
+        assert!(Hq::new("https://hq.example").unwrap().is_https());
+        assert!(matches!(Hq::new("ftp://hq.example"), Err(Error::Usage(m)) if m.contains("https://")));
         assert!(matches!(Hq::new("http://"), Err(Error::Usage(_))));
     }
 }

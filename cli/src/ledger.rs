@@ -23,6 +23,7 @@ use outpost_wallet_core::{Amount, SystemClock, audit};
 
 use crate::error::Error;
 use crate::hq::{self, Hq, Member, Purse};
+use crate::listening::{self, TlsArgs};
 use crate::{money, scan, show, time};
 
 #[derive(Debug, Args)]
@@ -41,7 +42,8 @@ enum LedgerCommand {
     /// token is, and `listening on http://ADDRESS` once it accepts connections. Request logs go
     /// to stderr (filter them with OUTPOST_LOG, default `info`).
     #[command(after_help = "Examples:\n  outpost ledger serve --dir hq\n  \
-                             outpost ledger serve --dir hq --listen 127.0.0.1:0 --currency USD")]
+                             outpost ledger serve --dir hq --listen 127.0.0.1:0 --currency USD\n  \
+                             outpost ledger serve --dir hq --listen 0.0.0.0:7300 --tls-cert hq-cert.pem --tls-key hq-key.pem")]
     Serve(ServeArgs),
 
     /// Enrol a member from the enrolment QR code their wallet shows (`outpost wallet identity`).
@@ -109,6 +111,11 @@ struct ServeArgs {
     /// (repeatable). GET /checkpoint then serves the latest cosigned checkpoint
     #[arg(long = "witness", value_name = "URL=KEY")]
     witnesses: Vec<WitnessEndpoint>,
+    #[command(flatten)]
+    tls: TlsArgs,
+    /// Trust for https:// witnesses: the PEM file of their CA, or of a witness's own certificate
+    #[command(flatten)]
+    trust: hq::TrustArgs,
 }
 
 /// Where the ledger is, and the token that lets an officer in.
@@ -120,6 +127,8 @@ pub struct OfficerArgs {
     /// File holding the officers' admin token (the ledger's admin.token); or set OUTPOST_ADMIN_TOKEN
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
+    #[command(flatten)]
+    trust: hq::TrustArgs,
 }
 
 #[derive(Debug, Args)]
@@ -205,7 +214,7 @@ pub fn run(args: LedgerArgs) -> Result<(), Error> {
 
 impl OfficerArgs {
     fn connect(&self) -> Result<Hq, Error> {
-        let hq = Hq::new(&self.ledger)?;
+        let hq = Hq::with_trust(&self.ledger, &self.trust.trust()?)?;
         Ok(hq.with_token(hq::officer_token(self.token_file.as_deref())?))
     }
 }
@@ -215,26 +224,15 @@ fn serve(args: &ServeArgs) -> Result<(), Error> {
     let dir = &args.dir;
     make_private_dir(dir)?;
     init_logging()?;
+    let trust = args.trust.trust()?;
     let (mut token, token_source) = server::admin_token(dir).map_err(|e| Error::Refused(e.to_string()))?;
-    let ledger = Ledger::open(dir, currency, Arc::new(SystemClock))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Refused(format!("cannot start the server's runtime: {e}")))?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .map_err(|e| Error::Refused(format!("cannot listen on {}: {e}", args.listen)))?;
-        let address = listener
-            .local_addr()
-            .map_err(|e| Error::Refused(format!("cannot read the listening address: {e}")))?;
-        // Installed before the address is printed: a signal sent as soon as it appears is caught.
-        let shutdown = shutdown_signal()?;
+    let ledger = Arc::new(Ledger::open(dir, currency, Arc::new(SystemClock))?);
+    let key = ledger.public_key();
+    let announce = || {
         println!("Ledger in {} keeping {}", dir.display(), currency.code());
-        println!("ledger key: {}", HEXLOWER.encode(&ledger.public_key()));
+        println!("ledger key: {}", HEXLOWER.encode(&key));
         // For auditors who check GET /checkpoint with signed-note tools (docs/adr/0012).
-        println!("checkpoint verifier key: {}", Checkpoint::verifier_key(&ledger.public_key()));
+        println!("checkpoint verifier key: {}", Checkpoint::verifier_key(&key));
         match &token_source {
             AdminTokenSource::Environment => println!("admin token: from {}", server::ADMIN_TOKEN_ENV),
             AdminTokenSource::File(path) => println!("admin token: in {}", path.display()),
@@ -245,22 +243,19 @@ fn serve(args: &ServeArgs) -> Result<(), Error> {
                 )
             }
         }
-        println!("listening on http://{address}");
-        let _ = std::io::stdout().flush();
-        // Moved, not copied: the server keeps only its digest.
-        let token = std::mem::take(&mut *token);
-        let ledger = Arc::new(ledger);
-        let witnessing = (!args.witnesses.is_empty())
-            .then(|| Arc::new(Witnessing::new(Arc::clone(&ledger), dir, args.witnesses.clone())));
         for witness in &args.witnesses {
             println!("witness: {} ({})", witness.url, witness.key.name());
         }
-        server::serve_witnessed(listener, ledger, token, witnessing, shutdown)
-            .await
-            .map_err(|e| Error::Refused(format!("the server stopped: {e}")))?;
-        println!("Ledger stopped.");
-        Ok(())
-    })
+    };
+    // Moved, not copied: the server keeps only its digest.
+    let token = std::mem::take(&mut *token);
+    let witnessing = (!args.witnesses.is_empty())
+        .then(|| Arc::new(Witnessing::with_trust(Arc::clone(&ledger), dir, args.witnesses.clone(), &trust)));
+    listening::serve("the ledger", args.listen, &args.tls, announce, |listener, network, shutdown| {
+        server::serve_on(listener, ledger, token, witnessing, network, shutdown)
+    })?;
+    println!("Ledger stopped.");
+    Ok(())
 }
 
 /// The ledger's directory holds its signing key and admin token: made readable by its owner only.

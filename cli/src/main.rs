@@ -20,6 +20,7 @@ mod demo;
 mod error;
 mod hq;
 mod ledger;
+mod listening;
 mod money;
 mod pin;
 mod progress;
@@ -107,7 +108,8 @@ enum Command {
     /// ledger is told its key with --witness URL=KEY.
     #[command(
         after_help = "Example:\n  outpost witness --dir w1 --log \"$(the ledger's checkpoint verifier key)\"\n  \
-                            outpost ledger serve --dir hq --witness http://127.0.0.1:7400=<the witness key it printed>"
+                            outpost ledger serve --dir hq --witness http://127.0.0.1:7400=<the witness key it printed>\n  \
+                            outpost witness --dir w1 --log \"$VKEY\" --listen 0.0.0.0:7400 --tls-cert w1-cert.pem --tls-key w1-key.pem"
     )]
     Witness(witness::WitnessArgs),
 
@@ -149,6 +151,8 @@ struct DemoArgs {
 }
 
 fn main() -> ExitCode {
+    // First, while this is the only thread: the PIN leaves the environment.
+    pin::take_from_env();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),

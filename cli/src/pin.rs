@@ -1,8 +1,13 @@
 //! Getting the PIN from the person at the keyboard, or from the environment for scripts.
 //!
 //! `OUTPOST_PIN` exists for scripts and tests; a person is asked on the terminal, with nothing
-//! echoed. The PIN never appears on the command line, where other users could read it from the
+//! echoed. [`take_from_env`] reads `OUTPOST_PIN` once, at startup, and removes it from the
+//! process environment, so no child process, crash report or `/proc/<pid>/environ` reader finds it
+//! there later. The PIN never appears on the command line, where other users could read it from the
 //! process list, and is held only as a [`Pin`], which zeroizes itself.
+
+use std::ffi::OsString;
+use std::sync::Mutex;
 
 use outpost_wallet_core::Pin;
 use zeroize::Zeroizing;
@@ -34,20 +39,48 @@ pub fn ask_new() -> Result<Pin, Error> {
     Ok(pin)
 }
 
+/// The PIN `OUTPOST_PIN` held at startup, if it held one; wiped when the process exits.
+static FROM_ENV: Mutex<Option<Zeroizing<Vec<u8>>>> = Mutex::new(None);
+
+/// Moves `OUTPOST_PIN` out of the process environment into memory that is wiped. Call it first in
+/// `main`, before any thread starts: changing the environment is only sound while no other
+/// thread can be reading it.
+pub fn take_from_env() {
+    let Some(value) = std::env::var_os(PIN_ENV) else {
+        return;
+    };
+    // SAFETY: called at the top of `main`, before the program starts any thread.
+    unsafe { std::env::remove_var(PIN_ENV) };
+    let bytes = Zeroizing::new(OsString::into_encoded_bytes(value));
+    *FROM_ENV.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes);
+}
+
 fn from_env() -> Result<Option<Pin>, Error> {
-    match std::env::var_os(PIN_ENV) {
-        None => Ok(None),
-        Some(value) => {
-            let value = Zeroizing::new(
-                value.into_string().map_err(|_| Error::Usage(format!("{PIN_ENV} is not valid text")))?,
-            );
-            Ok(Some(Pin::new(value.as_str())?))
-        }
-    }
+    let held = FROM_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(bytes) = held.as_ref() else {
+        return Ok(None);
+    };
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| Error::Usage(format!("{PIN_ENV} is not valid text")))?;
+    Ok(Some(Pin::new(text)?))
 }
 
 fn prompt_no_echo(prompt: &str) -> Result<Zeroizing<String>, Error> {
     rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|e| {
         Error::Usage(format!("cannot ask for the PIN on a terminal ({e}): set {PIN_ENV} when scripting"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pin_leaves_the_environment_when_it_is_read() {
+        // SAFETY: no other test of this binary reads or writes OUTPOST_PIN.
+        unsafe { std::env::set_var(PIN_ENV, "482916") };
+        take_from_env();
+        assert!(std::env::var_os(PIN_ENV).is_none(), "OUTPOST_PIN is still in the environment");
+        assert!(from_env().unwrap().is_some(), "the PIN is still there for the command");
+    }
 }

@@ -15,9 +15,12 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use data_encoding::HEXLOWER;
+use outpost_wallet_core::protocol::cosignature::WitnessKey;
+use outpost_wallet_core::protocol::witnessed::{MAX_COSIGNATURES, WitnessPolicy};
 use outpost_wallet_core::transport::HttpTransport;
 use outpost_wallet_core::{
     Amount, Balances, Currency, Direction, HistoryEntry, SoftwareProtector, SyncOptions, SyncReport, Wallet,
@@ -118,10 +121,12 @@ enum WalletCommand {
     ///
     /// Uploads transfers and receipts, receives settlements, revocations and risk notices, and
     /// checks that the ledger's signed log extends the one this wallet saw before. The first
-    /// sync pins the ledger's key: give it with --ledger-key (from your finance officer), or
-    /// the key the ledger presents is trusted on first use and printed for you to check.
+    /// sync pins the ledger's key: give it with --ledger-key (from your finance officer). Over
+    /// https:// with --ca-file, the key the ledger presents may be pinned instead, and is printed
+    /// for you to check; over plain http:// it never is.
     #[command(
-        after_help = "Examples:\n  outpost wallet sync --wallet aiko.wallet --ledger http://127.0.0.1:7300 --purse 10000\n  \
+        after_help = "Examples:\n  outpost wallet sync --wallet aiko.wallet --ledger http://127.0.0.1:7300 --ledger-key <64 hex digits> --purse 10000\n  \
+                             outpost wallet sync --wallet ben.wallet --ledger https://hq.unit.example:7300 --ca-file unit-ca.pem\n  \
                              outpost wallet sync --wallet ben.wallet"
     )]
     Sync(SyncArgs),
@@ -136,10 +141,34 @@ enum WalletCommand {
     ///
     /// A proof is two checkpoints the ledger signed for the same number of entries with
     /// different roots, one held here and one shown by another phone in a payment. Each is
-    /// printed as a C2SP signed note, checkable with the ledger's public key by anyone. Kept
-    /// whether or not the ledger accepted the proof at a sync.
+    /// printed as a C2SP signed note, checkable with the ledger's public key by anyone, with
+    /// whether the ledger recorded it in its log (the entry's position) or it is still sent at
+    /// every sync. Then every checkpoint another phone showed that the ledger failed to prove
+    /// part of its log at a sync, with the ledger's answer. Kept whatever the ledger did.
     #[command(after_help = "Example:\n  outpost wallet fork-proofs --wallet aiko.wallet > fork.txt")]
     ForkProofs,
+
+    /// Require K of these witnesses to have cosigned the ledger's checkpoint in every sync answer.
+    ///
+    /// Each KEY is a witness's verifier key exactly as `outpost witness` prints it
+    /// (`name+keyid+base64`), from your finance officer or the witness's operator. From now on
+    /// this wallet refuses a sync answer whose log fewer than K of them saw, so a ledger cannot
+    /// show it a history the witnesses outside HQ never cosigned. Pinning again replaces the
+    /// list. Nothing is written when a key cannot be read, one is given twice, or K is not
+    /// between 1 and the number of keys (at most 8).
+    #[command(after_help = "Example:\n  outpost wallet pin-witnesses --wallet aiko.wallet --need 2 \\\n    \
+                             w1.example+1a2b3c4d+AbC…= w2.example+5e6f7a8b+DeF…= w3.example+9c0d1e2f+GhI…=")]
+    PinWitnesses(PinWitnessesArgs),
+}
+
+#[derive(Debug, Args)]
+struct PinWitnessesArgs {
+    /// The witnesses' verifier keys, as `outpost witness` prints them
+    #[arg(value_name = "KEY", required = true)]
+    keys: Vec<String>,
+    /// How many of the witnesses must have cosigned each sync answer's checkpoint
+    #[arg(long, value_name = "K")]
+    need: u8,
 }
 
 #[derive(Debug, Args)]
@@ -234,9 +263,12 @@ struct SyncArgs {
     /// Load a fresh offline purse of up to this amount (what is left in the old one goes back online)
     #[arg(long, value_name = "AMOUNT")]
     purse: Option<String>,
-    /// The ledger's public key (64 hex digits), from your finance officer, to pin at the first sync
+    /// The ledger's public key (64 hex digits), from your finance officer, to pin at the first
+    /// sync; needed when the ledger is reached over plain http://
     #[arg(long, value_name = "HEX")]
     ledger_key: Option<String>,
+    #[command(flatten)]
+    trust: hq::TrustArgs,
 }
 
 pub fn run(args: WalletArgs) -> Result<(), Error> {
@@ -271,14 +303,68 @@ pub fn run(args: WalletArgs) -> Result<(), Error> {
             confirm(&files.open_unlocked()?, &receipt)
         }
         WalletCommand::Sync(args) => {
-            let hq = Hq::new(&args.ledger)?;
+            let hq = Hq::with_trust(&args.ledger, &args.trust.trust()?)?;
             let given_key =
                 args.ledger_key.as_deref().map(hq::parse_key).transpose().map_err(Error::Usage)?;
             sync(&files.open_unlocked()?, &args, &hq, given_key)
         }
         WalletCommand::Verify => verify(&files.open_unlocked()?),
         WalletCommand::ForkProofs => fork_proofs(&files.open_unlocked()?),
+        // The keys are read before the PIN is asked for: a mistyped key costs no PIN entry.
+        WalletCommand::PinWitnesses(args) => {
+            let policy = witness_policy(&args)?;
+            pin_witnesses(&files.open_unlocked()?, &args, &policy)
+        }
     }
+}
+
+/// The witnesses to pin, refused with the key or number at fault.
+fn witness_policy(args: &PinWitnessesArgs) -> Result<WitnessPolicy, Error> {
+    let mut keys = Vec::with_capacity(args.keys.len());
+    for (n, text) in args.keys.iter().enumerate() {
+        let key = WitnessKey::parse(text.trim()).map_err(|e| {
+            Error::Usage(format!(
+                "witness key {} ({text:?}) cannot be read: {e}; give it exactly as `outpost witness` printed it",
+                n + 1
+            ))
+        })?;
+        if let Some(m) = keys
+            .iter()
+            .position(|k: &WitnessKey| k.name() == key.name() || k.public_key() == key.public_key())
+        {
+            return Err(Error::Usage(format!(
+                "witness keys {} and {} name the same witness ({}): give each witness once",
+                m + 1,
+                n + 1,
+                key.name()
+            )));
+        }
+        keys.push(key);
+    }
+    let most = keys.len().min(MAX_COSIGNATURES);
+    if args.need == 0 || usize::from(args.need) > most {
+        return Err(Error::Usage(format!(
+            "--need {} cannot be met with {} witness key(s): give a number from 1 to {most}",
+            args.need,
+            keys.len()
+        )));
+    }
+    WitnessPolicy::new(keys, args.need).map_err(|e| Error::Usage(e.to_string()))
+}
+
+fn pin_witnesses(wallet: &Wallet, args: &PinWitnessesArgs, policy: &WitnessPolicy) -> Result<(), Error> {
+    let keys: Vec<String> = args.keys.iter().map(|k| k.trim().to_owned()).collect();
+    wallet.pin_witnesses(&keys, args.need)?;
+    println!(
+        "This wallet now requires {} of these {} witnesses to have cosigned the ledger's checkpoint in every sync answer:",
+        policy.threshold(),
+        policy.keys().len()
+    );
+    for key in policy.keys() {
+        println!("  {} (key {})", key.name(), short(&key.public_key()));
+    }
+    println!("A sync answer whose log fewer of them saw is refused, and nothing in it is applied.");
+    Ok(())
 }
 
 /// The wallet file and its device key file.
@@ -540,7 +626,7 @@ fn sync(wallet: &Wallet, args: &SyncArgs, hq: &Hq, given_key: Option<[u8; 32]>) 
         Some(_) => {}
     }
     let had_checkpoint = wallet.ledger_checkpoint()?.is_some();
-    let transport = HttpTransport::new(hq.url());
+    let transport = HttpTransport::with_trust(hq.url(), Duration::from_secs(30), &args.trust.trust()?);
     let report = progress::while_working("Syncing with the ledger…", || {
         wallet.sync(&transport, &SyncOptions { purse })
     })?;
@@ -553,7 +639,19 @@ fn sync(wallet: &Wallet, args: &SyncArgs, hq: &Hq, given_key: Option<[u8; 32]>) 
 
 /// The first sync: the wallet has no ledger key yet, and every purse and answer it will accept
 /// is checked against the one pinned here.
+///
+/// A key the network presented is pinned only when it came over TLS, from a server whose
+/// certificate chained to the CA the member was given: over plain HTTP anyone on the path can
+/// answer with their own key, and a wallet pinning it would trust that impostor for good.
 fn pin_ledger_key(wallet: &Wallet, hq: &Hq, given: Option<[u8; 32]>) -> Result<(), Error> {
+    if given.is_none() && !hq.is_https() {
+        return Err(Error::Refused(format!(
+            "this wallet has no ledger key yet, and {} is plain HTTP, where anyone on the network can \
+             answer with a key of their own: give the ledger's key from your finance officer with \
+             --ledger-key, or reach the ledger over https:// with --ca-file. Nothing was pinned",
+            hq.url()
+        )));
+    }
     let info = hq.ledger_info()?;
     if info.currency != wallet.currency() {
         return Err(Error::Refused(format!(
@@ -579,9 +677,11 @@ fn pin_ledger_key(wallet: &Wallet, hq: &Hq, given: Option<[u8; 32]>) -> Result<(
         None => {
             wallet.pin_ledger_key(info.public_key)?;
             println!(
-                "First sync: this wallet had no ledger key, so it now trusts the key the ledger presents."
+                "First sync: this wallet had no ledger key, so it now trusts the key the ledger at {} \
+                 presents over TLS.",
+                hq.url()
             );
-            println!("This is trust on first use. Check this key with your finance officer:");
+            println!("Check this key with your finance officer:");
             println!("  ledger key {presented}");
             println!("From now on this wallet accepts purses and answers signed by this key only.");
         }
@@ -635,6 +735,18 @@ fn print_sync_report(report: &SyncReport, purse_asked: bool, had_checkpoint: boo
     for notice in &report.notices {
         say(format!("Risk notice: {} (score {}): {}", notice.code, notice.score, notice.detail));
     }
+    if report.sightings_proved > 0 {
+        say(format!(
+            "The ledger proved {} seen on other phones part of its log.",
+            plural(report.sightings_proved, "checkpoint", "checkpoints")
+        ));
+    }
+    for pair in &report.unproved {
+        say(pair.notice());
+    }
+    for seq in &report.fork_proofs_recorded {
+        say(format!("The ledger recorded your proof that it forked its log, as log entry {seq}."));
+    }
     if lines.is_empty() {
         lines.push("Nothing new to settle.".into());
     }
@@ -662,7 +774,8 @@ fn fork_proofs(wallet: &Wallet) -> Result<(), Error> {
         println!("This wallet has pinned no ledger key yet, so it holds no proof about a ledger.");
         return Ok(());
     };
-    if proofs.is_empty() {
+    let unproved = wallet.unproved_pairs()?;
+    if proofs.is_empty() && unproved.is_empty() {
         println!("No proof that the ledger forked its log: every checkpoint compared so far agreed.");
         return Ok(());
     }
@@ -673,8 +786,24 @@ fn fork_proofs(wallet: &Wallet) -> Result<(), Error> {
             proof.held.size,
             proof.found_at
         );
+        match proof.recorded_at {
+            Some(seq) => println!("Recorded by the ledger in its log as entry {seq}."),
+            None => println!("Not yet recorded by the ledger: sent again at every sync until it is."),
+        }
         println!("Checkpoint held by this wallet:\n{}", proof.held.to_note(&key));
         println!("Checkpoint shown by another phone:\n{}", proof.seen.to_note(&key));
+    }
+    for (n, pair) in unproved.iter().enumerate() {
+        println!(
+            "Unproved pair {}: the ledger did not prove its log of {} entries includes the log of {} entries \
+             another phone showed ({:?}).",
+            n + 1,
+            pair.answer.size,
+            pair.seen.size,
+            pair.failure
+        );
+        println!("Checkpoint shown by another phone:\n{}", pair.seen.to_note(&key));
+        println!("Checkpoint in the ledger's sync answer:\n{}", pair.answer.to_note(&key));
     }
     Ok(())
 }

@@ -88,7 +88,9 @@ fn a_missing_wallet_file_says_how_to_make_one() {
 fn an_unreachable_ledger_is_named_with_its_url() {
     let (temp, name) = fresh_wallet();
     let dead = "http://127.0.0.1:1";
-    let out = wallet(temp.path(), name, PIN, &["sync", "--ledger", dead]).output().unwrap();
+    let key = "00".repeat(32);
+    let out =
+        wallet(temp.path(), name, PIN, &["sync", "--ledger", dead, "--ledger-key", &key]).output().unwrap();
     assert_one_line_error(&out, "cannot reach the ledger at http://127.0.0.1:1");
     let out = outpost(temp.path())
         .args(["ledger", "members", "--ledger", dead])

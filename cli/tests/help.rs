@@ -15,6 +15,7 @@ const COMMANDS: &[&[&str]] = &[
     &["wallet", "sync"],
     &["wallet", "verify"],
     &["wallet", "fork-proofs"],
+    &["wallet", "pin-witnesses"],
     &["ledger"],
     &["ledger", "serve"],
     &["ledger", "enrol"],

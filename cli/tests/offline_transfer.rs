@@ -60,12 +60,18 @@ fn two_wallets_pay_offline_through_files_then_settle_and_audit() {
         .success()
         .stdout(contains("Online balance now ¥50,000"));
 
-    // First syncs pin the ledger's key: Aiko's on first use, Ben's as the officer gave it.
+    // Over plain HTTP a first sync does not pin whatever key the network presents: anyone on the
+    // path could answer with their own. The key comes from the officer.
     aiko(dir, &["sync", "--ledger", &hq.url, "--purse", "10000"])
         .assert()
+        .failure()
+        .stderr(contains("plain HTTP"))
+        .stderr(contains("--ledger-key"))
+        .stderr(contains("Nothing was pinned"));
+    aiko(dir, &["sync", "--ledger", &hq.url, "--purse", "10000", "--ledger-key", &hq.key])
+        .assert()
         .success()
-        .stdout(contains("trust on first use"))
-        .stdout(contains(hq.key.as_str()))
+        .stdout(contains("Pinned the ledger key you gave"))
         .stdout(contains("Loaded an offline purse of ¥10,000"));
     ben(dir, &["sync", "--ledger", &hq.url, "--ledger-key", &hq.key])
         .assert()

@@ -30,13 +30,19 @@ struct WitnessProcess {
 
 impl WitnessProcess {
     fn start(dir: &Path, log_vkey: &str) -> WitnessProcess {
+        Self::start_in(dir, log_vkey, "w1")
+    }
+
+    /// A witness keeping its state in `dir/name`, logging to `dir/name.log`.
+    fn start_in(dir: &Path, log_vkey: &str, name: &str) -> WitnessProcess {
+        let log = if name == "w1" { "witness.log".to_owned() } else { format!("{name}.log") };
         let mut child = Command::new(env!("CARGO_BIN_EXE_outpost"))
             .args(["witness", "--listen", "127.0.0.1:0", "--log", log_vkey, "--dir"])
-            .arg(dir.join("w1"))
+            .arg(dir.join(name))
             .env_remove("OUTPOST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.join("witness.log")).unwrap())
+            .stderr(std::fs::File::create(dir.join(&log)).unwrap())
             .spawn()
             .expect("outpost witness starts");
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -47,7 +53,7 @@ impl WitnessProcess {
             if stdout.read_line(&mut line).unwrap() == 0 {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("the witness stopped: {}", std::fs::read_to_string(dir.join("witness.log")).unwrap());
+                panic!("the witness stopped: {}", std::fs::read_to_string(dir.join(&log)).unwrap());
             }
             if let Some(rest) = line.trim().strip_prefix("listening on ") {
                 url = Some(rest.to_owned());
@@ -328,4 +334,76 @@ fn a_wallet_pinning_the_witness_syncs_once_it_cosigned_and_refuses_a_threshold_i
         other => panic!("expected too few cosignatures, got {other:?}"),
     }
     assert_eq!(ben.ledger_checkpoint().unwrap(), None, "nothing from the answer was applied");
+}
+
+/// Syncs `wallet` until the ledger's witnesses have cosigned what it requires (ten seconds at
+/// most); panics on any other refusal.
+fn sync_once_witnessed(wallet: &Wallet, transport: &HttpTransport) {
+    for _ in 0..100 {
+        match wallet.sync(transport, &SyncOptions::default()) {
+            Ok(_) => return,
+            Err(WalletError::Witnesses(
+                WitnessError::Missing { .. } | WitnessError::TooFewCosignatures { .. },
+            )) => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => panic!("unexpected refusal: {e}"),
+        }
+    }
+    panic!("the witnesses did not cosign within ten seconds");
+}
+
+#[test]
+fn a_round_one_witness_missed_keeps_the_fuller_set_so_wallets_requiring_every_witness_still_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start_ledger(dir.path(), &[]);
+    let ledger_vkey = field(&first.lines, "checkpoint verifier key: ").to_owned();
+    let ledger_key: [u8; 32] = data_encoding::HEXLOWER
+        .decode(field(&first.lines, "ledger key: ").as_bytes())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    drop(first);
+    let w1 = WitnessProcess::start_in(dir.path(), &ledger_vkey, "w1");
+    let w2 = WitnessProcess::start_in(dir.path(), &ledger_vkey, "w2");
+    let ledger = start_ledger(
+        dir.path(),
+        &["--witness", &format!("{}={}", w1.url, w1.key), "--witness", &format!("{}={}", w2.url, w2.key)],
+    );
+    let url = field(&ledger.lines, "listening on ").to_owned();
+    let transport = HttpTransport::new(&url);
+    let both = enrolled_wallet(dir.path(), "aiko", "AIKO-0001", &url, ledger_key);
+    both.pin_witnesses(&[w1.key.clone(), w2.key.clone()], 2).unwrap();
+    let either = enrolled_wallet(dir.path(), "ben", "BEN-0002", &url, ledger_key);
+    either.pin_witnesses(&[w1.key.clone(), w2.key.clone()], 1).unwrap();
+    sync_once_witnessed(&both, &transport);
+    let full = both.witnessed_checkpoint().unwrap().unwrap();
+
+    // The second witness goes away. Each sync grows the log and starts a round that only the
+    // first witness answers; the set both witnesses cosigned is still served.
+    let (w2_url, w2_key) = (w2.url.clone(), w2.key.clone());
+    drop(w2);
+    let mut missed = false;
+    for _ in 0..100 {
+        both.sync(&transport, &SyncOptions::default())
+            .expect("a round w2 missed must not cut this wallet off");
+        either.sync(&transport, &SyncOptions::default()).expect("nor this one");
+        let log = std::fs::read_to_string(dir.path().join("ledger.log")).unwrap();
+        if log.lines().any(|l| l.contains("no cosignature") && l.contains(&w2_url)) {
+            missed = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(missed, "the ledger ran a round the second witness missed");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    both.sync(&transport, &SyncOptions::default()).expect("after the partial round too");
+    either.sync(&transport, &SyncOptions::default()).unwrap();
+    let note = ureq::get(format!("{url}/checkpoint")).call().unwrap().body_mut().read_to_string().unwrap();
+    let served = Checkpoint::from_note(note.as_bytes()).unwrap();
+    assert!(served.size >= full.size);
+    for key in [&w1.key, &w2_key] {
+        let name = WitnessKey::parse(key).unwrap().name().to_owned();
+        assert!(note.contains(&format!("— {name} ")), "the served note keeps {name}'s cosignature");
+    }
 }

@@ -100,6 +100,13 @@ final class FormatTests: XCTestCase {
         busy.held = 1
         busy.newPurse = Money(minor: 10_000, currency: "JPY", text: "¥10,000")
         XCTAssertEqual(Format.syncSummary(busy), "Synced: new purse ¥10,000, 2 settled, 1 waiting for the receiver to sync.")
+        var exposed = quiet
+        exposed.checkpointWarnings = ["Warning: the ledger did not prove …"]
+        exposed.forkProofsRecorded = [41]
+        XCTAssertEqual(
+            Format.syncSummary(exposed),
+            "Synced: the ledger failed to prove 1 checkpoint(s) another phone showed, your fork proof recorded by the ledger."
+        )
     }
 
     func testTheFingerprintIsShownAsTheWalletGivesIt() {

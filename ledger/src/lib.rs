@@ -24,12 +24,16 @@
 mod audit;
 mod checkpoint_log;
 mod checkpointer;
+pub mod key_file;
+pub mod listener;
 mod log_cache;
+pub mod rate_limit;
 pub mod risk;
 pub mod server;
 mod settlement;
 mod store;
 mod sync;
+pub mod tls;
 pub mod witness;
 pub mod witnessing;
 
@@ -99,6 +103,13 @@ pub enum LedgerError {
     BadRequestSignature,
     #[error("this request id was already used for a different request: make a new request")]
     RequestIdReused,
+    #[error(
+        "this sync request says the wallet has seen the log up to entry {sent}, but the wallet already \
+         acknowledged entry {acknowledged}: it is an old request sent again, or the wallet file was \
+         restored from an older copy. Sync from the wallet's current file; a wallet restored from an old \
+         copy needs an officer to replace the device"
+    )]
+    SyncBehind { sent: u64, acknowledged: u64 },
     #[error("the ledger's data is inconsistent: {detail}")]
     Inconsistent { detail: String },
     #[error(

@@ -30,9 +30,17 @@
 //! once, with its method, path, status and, when refused, the reason; bodies and headers are not
 //! logged.
 //!
+//! On the network (docs/adr/0018): [`serve_on`] runs the router on [`crate::listener`]'s accept
+//! loop (connection cap, header, idle and body timeouts, a byte budget for large bodies, HTTPS
+//! when given a certificate). Syncs are rate-limited per client address before the body is read
+//! and per wallet key once the request's signature verifies; officer requests per address; each
+//! refusal is 429 with `Retry-After`. URIs and heads too long for the router's limits (414, 431),
+//! malformed JSON, query strings and path parameters are refused in the API's own words.
+//!
 //! Every [`Ledger`] call blocks on SQLite, so handlers run them on tokio's blocking pool.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -49,7 +57,7 @@ use axum::routing::{get, post, put};
 use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
 use outpost_wallet_core::Amount;
 use outpost_wallet_core::audit::encode_export;
-use outpost_wallet_core::protocol::sync::MAX_SYNC_BYTES;
+use outpost_wallet_core::protocol::sync::{MAX_SYNC_BYTES, SyncRequest};
 use outpost_wallet_core::protocol::{Checkpoint, MessageId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -58,6 +66,8 @@ use subtle::ConstantTimeEq;
 use tokio::sync::watch;
 use zeroize::Zeroizing;
 
+use crate::listener::{self, BodyBudget, BodyError, ClientAddr, Limits};
+use crate::rate_limit::{RateLimiter, retry_after_secs};
 use crate::witnessing::{self, Witnessing};
 use crate::{Ledger, LedgerError, Member, PurseInfo, risk};
 
@@ -82,9 +92,25 @@ pub fn router_witnessed(
     admin_token: String,
     witnessing: Option<Arc<Witnessing>>,
 ) -> Router {
+    router_limited(ledger, admin_token, witnessing, &Limits::default())
+}
+
+/// [`router_witnessed`] under `limits`: its body budget and per-client rate limits.
+pub fn router_limited(
+    ledger: Arc<Ledger>,
+    admin_token: String,
+    witnessing: Option<Arc<Witnessing>>,
+    limits: &Limits,
+) -> Router {
     let admin_token = Zeroizing::new(admin_token);
     let token_digest = (!admin_token.is_empty()).then(|| Sha256::digest(admin_token.as_bytes()).into());
-    let state = AppState { ledger, token_digest, witnessing };
+    let guard = Arc::new(Guard {
+        bodies: BodyBudget::new(limits),
+        sync_by_address: RateLimiter::new(limits.sync_per_address),
+        sync_by_wallet: RateLimiter::new(limits.sync_per_wallet),
+        officer_by_address: RateLimiter::new(limits.officer_per_address),
+    });
+    let state = AppState { ledger, token_digest, witnessing, guard };
 
     let officer = Router::new()
         .route("/members", post(enrol).get(members))
@@ -98,10 +124,16 @@ pub fn router_witnessed(
         .route("/flags", get(flags))
         .route("/audit", get(audit))
         .route("/invariants", get(invariants))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_officer));
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_officer))
+        .route_layer(middleware::from_fn_with_state(state.clone(), limit_officer_address));
 
     Router::new()
-        .route("/v1/sync", post(sync).layer(DefaultBodyLimit::max(MAX_SYNC_BYTES)))
+        .route(
+            "/v1/sync",
+            post(sync)
+                .layer(DefaultBodyLimit::max(MAX_SYNC_BYTES))
+                .layer(middleware::from_fn_with_state(state.clone(), limit_sync_address)),
+        )
         .route("/v1/ledger", get(ledger_info))
         .route("/checkpoint", get(checkpoint_note))
         .route("/v1/checkpoint", get(checkpoint))
@@ -110,6 +142,7 @@ pub fn router_witnessed(
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(middleware::from_fn(refuse_long_head))
         .layer(middleware::from_fn(close_after_refused_body))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -127,6 +160,14 @@ pub async fn serve(
     serve_witnessed(listener, ledger, admin_token, None, shutdown).await
 }
 
+/// How a server meets the network: its [`Limits`] and, for HTTPS, a TLS acceptor
+/// ([`crate::tls::acceptor`]).
+#[derive(Clone, Default)]
+pub struct Network {
+    pub limits: Limits,
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
 /// [`serve`], and with `witnessing` its background task ([`witnessing::run`] every
 /// [`witnessing::WITNESS_EVERY`] and after each sync), stopped with the server.
 pub async fn serve_witnessed(
@@ -136,19 +177,30 @@ pub async fn serve_witnessed(
     witnessing: Option<Arc<Witnessing>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_on(listener, ledger, admin_token, witnessing, Network::default(), shutdown).await
+}
+
+/// [`serve_witnessed`] under `network`'s limits, over HTTPS when it has a TLS acceptor.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    ledger: Arc<Ledger>,
+    admin_token: String,
+    witnessing: Option<Arc<Witnessing>>,
+    network: Network,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     // Dropped or set when the server stops, whichever way it stops: either ends the sweeper.
     let (stopping, stop) = watch::channel(false);
     let witnesser =
         witnessing.clone().map(|w| tokio::spawn(witnessing::run(w, witnessing::WITNESS_EVERY, stop.clone())));
     let sweeper = tokio::spawn(sweep_periodically(Arc::clone(&ledger), stop));
-    let app = router_witnessed(ledger, admin_token, witnessing);
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: finishing the requests under way");
-            let _ = stopping.send(true);
-        })
-        .await;
+    let app = router_limited(ledger, admin_token, witnessing, &network.limits);
+    let served = listener::serve(listener, app, &network.limits, network.tls, async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing the requests under way");
+        let _ = stopping.send(true);
+    })
+    .await;
     if let Err(e) = sweeper.await {
         tracing::error!(error = %e, "the sweep task failed");
     }
@@ -296,13 +348,30 @@ struct AppState {
     /// takes the same time for a presented token of any length or content.
     token_digest: Option<[u8; 32]>,
     witnessing: Option<Arc<Witnessing>>,
+    guard: Arc<Guard>,
 }
+
+/// What one client may take of the server: its rate limits and the shared body budget.
+struct Guard {
+    bodies: BodyBudget,
+    sync_by_address: RateLimiter<IpAddr>,
+    sync_by_wallet: RateLimiter<[u8; 32]>,
+    officer_by_address: RateLimiter<IpAddr>,
+}
+
+/// A request URI longer than this is refused with 414 (hyper's own limit, far above, would answer
+/// without the API's error shape).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Request headers together longer than this are refused with 431.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// A refused or failed request: the status and the words for the body's `error` field.
 #[derive(Debug)]
 struct ApiError {
     status: StatusCode,
     message: String,
+    /// Seconds for `Retry-After` (429 and 503).
+    retry_after: Option<u64>,
 }
 
 /// The reason a response was refused, for the request log.
@@ -311,7 +380,38 @@ struct Refusal(String);
 
 impl ApiError {
     fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self { status, message: message.into(), retry_after: None }
+    }
+
+    fn too_many(what: &str, wait: Duration) -> Self {
+        let secs = retry_after_secs(wait);
+        Self {
+            retry_after: Some(secs),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many {what}: wait {secs} s (Retry-After) before trying again"),
+            )
+        }
+    }
+
+    fn body(err: BodyError, what: &str, max: usize) -> Self {
+        match err {
+            BodyError::TooLarge => Self::too_large(what, max),
+            BodyError::TooSlow(limit) => Self::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("{what} did not arrive within {} s: send the whole body at once", limit.as_secs()),
+            ),
+            BodyError::Busy => Self {
+                retry_after: Some(5),
+                ..Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the ledger is reading too many large requests at once: try again in 5 s (Retry-After)",
+                )
+            },
+            BodyError::Cut(detail) => {
+                Self::new(StatusCode::BAD_REQUEST, format!("{what} was cut off ({detail}): send it again"))
+            }
+        }
     }
 
     fn internal(detail: impl std::fmt::Display) -> Self {
@@ -327,6 +427,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response =
             (self.status, Json(serde_json::json!({ "error": self.message.as_str() }))).into_response();
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response.extensions_mut().insert(Refusal(self.message));
         response
     }
@@ -338,7 +441,9 @@ fn refusal(err: &LedgerError) -> (StatusCode, String) {
     use LedgerError::*;
     let status = match err {
         UnknownMember { .. } | UnknownPurse { .. } | UnknownWallet => StatusCode::NOT_FOUND,
-        AlreadyEnrolled { .. } | WalletAlreadyEnrolled { .. } | RequestIdReused => StatusCode::CONFLICT,
+        AlreadyEnrolled { .. } | WalletAlreadyEnrolled { .. } | RequestIdReused | SyncBehind { .. } => {
+            StatusCode::CONFLICT
+        }
         WalletBlocked { .. } => StatusCode::FORBIDDEN,
         // The ledger will not sign until an officer acts; the caller can only wait (docs/adr/0011).
         Equivocation { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -368,7 +473,7 @@ fn refusal(err: &LedgerError) -> (StatusCode, String) {
 impl From<LedgerError> for ApiError {
     fn from(err: LedgerError) -> Self {
         let (status, message) = refusal(&err);
-        Self { status, message }
+        Self::new(status, message)
     }
 }
 
@@ -397,37 +502,79 @@ fn refuse_declared_length(headers: &HeaderMap, what: &str, max: usize) -> Result
     }
 }
 
+/// The Content-Length a request declares, if it declares one that parses.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+}
+
 /// An officer's JSON body, refused in the API's error shape: 413 above [`MAX_JSON_BYTES`], 415
-/// without a JSON content type, 400 for malformed JSON, 422 for missing, unknown or mistyped
-/// fields.
+/// without a JSON content type, 408 when it does not arrive in time, 400 for malformed JSON, 422
+/// for missing, unknown or mistyped fields.
 struct JsonBody<T>(T);
 
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for JsonBody<T> {
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        refuse_declared_length(req.headers(), "the JSON body", MAX_JSON_BYTES)?;
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::too_large("the JSON body", MAX_JSON_BYTES))
-            }
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        const WHAT: &str = "the JSON body";
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+            .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"));
+        if !is_json {
+            return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "send the body as JSON, with Content-Type: application/json",
+            ));
+        }
+        refuse_declared_length(req.headers(), WHAT, MAX_JSON_BYTES)?;
+        let declared = declared_length(req.headers());
+        let bytes = state
+            .guard
+            .bodies
+            .read(req.into_body(), declared, MAX_JSON_BYTES)
+            .await
+            .map_err(|e| ApiError::body(e, WHAT, MAX_JSON_BYTES))?;
+        match Json::<T>::from_bytes(&bytes) {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "the JSON body does not have this endpoint's fields ({}): send exactly the fields it takes",
+                    inner_text(&e)
+                ),
             )),
-            Err(e) => Err(ApiError::new(e.status(), e.body_text())),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not well-formed JSON ({}): send one JSON object", inner_text(&e)),
+            )),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("the JSON body was refused ({}): send one JSON object", inner_text(&e)),
+            )),
         }
     }
+}
+
+/// The innermost cause of an extractor's rejection, without axum's own framing words.
+fn inner_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 /// The raw bytes of a sync request: `application/octet-stream`, at most [`MAX_SYNC_BYTES`].
 struct SyncBody(Bytes);
 
-impl<S: Send + Sync> FromRequest<S> for SyncBody {
+impl FromRequest<AppState> for SyncBody {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        const WHAT: &str = "a sync request";
         let essence = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -439,14 +586,15 @@ impl<S: Send + Sync> FromRequest<S> for SyncBody {
                 "send the signed sync request as raw bytes, with Content-Type: application/octet-stream",
             ));
         }
-        refuse_declared_length(req.headers(), "a sync request", MAX_SYNC_BYTES)?;
-        match Bytes::from_request(req, state).await {
-            Ok(bytes) => Ok(Self(bytes)),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::too_large("a sync request", MAX_SYNC_BYTES))
-            }
-            Err(e) => Err(ApiError::new(e.status(), e.body_text())),
-        }
+        refuse_declared_length(req.headers(), WHAT, MAX_SYNC_BYTES)?;
+        let declared = declared_length(req.headers());
+        let bytes = state
+            .guard
+            .bodies
+            .read(req.into_body(), declared, MAX_SYNC_BYTES)
+            .await
+            .map_err(|e| ApiError::body(e, WHAT, MAX_SYNC_BYTES))?;
+        Ok(Self(bytes))
     }
 }
 
@@ -459,7 +607,14 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(value)) => Ok(Self(value)),
-            Err(e) => Err(ApiError::new(e.status(), e.body_text())),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "the path {} is not one this endpoint takes ({}): check the id in it",
+                    parts.uri.path(),
+                    inner_text(&e)
+                ),
+            )),
         }
     }
 }
@@ -473,9 +628,64 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for QueryPa
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(Self(value)),
-            Err(e) => Err(ApiError::new(e.status(), e.body_text())),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "the query string `{}` is not what {} takes ({}): see the API's list of parameters",
+                    parts.uri.query().unwrap_or_default(),
+                    parts.uri.path(),
+                    inner_text(&e)
+                ),
+            )),
         }
     }
+}
+
+/// Too long a URI or too many header bytes, answered in the API's error shape (hyper's own
+/// limits sit above these and answer without a body).
+async fn refuse_long_head(request: Request, next: Next) -> Response {
+    let uri_len = request.uri().to_string().len();
+    if uri_len > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            format!("the request URI is {uri_len} bytes, above the {MAX_URI_BYTES} allowed: shorten it"),
+        )
+        .into_response();
+    }
+    let header_bytes: usize =
+        request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!("the request headers are {header_bytes} bytes, above the {MAX_HEADER_BYTES} allowed: send fewer or shorter headers"),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+fn client_ip(request: &Request) -> Option<IpAddr> {
+    request.extensions().get::<ClientAddr>().map(|ClientAddr(ip)| *ip)
+}
+
+/// Syncs from one address, counted before the body is read.
+async fn limit_sync_address(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Some(ip) = client_ip(&request)
+        && let Err(wait) = state.guard.sync_by_address.check(&ip)
+    {
+        return ApiError::too_many("syncs from this address", wait).into_response();
+    }
+    next.run(request).await
+}
+
+/// Officer requests from one address, counted before the token is checked.
+async fn limit_officer_address(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Some(ip) = client_ip(&request)
+        && let Err(wait) = state.guard.officer_by_address.check(&ip)
+    {
+        return ApiError::too_many("officer requests from this address", wait).into_response();
+    }
+    next.run(request).await
 }
 
 async fn require_officer(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -560,7 +770,20 @@ fn bytes_response(bytes: Vec<u8>) -> Response {
 // ---- Public endpoints ----
 
 async fn sync(State(state): State<AppState>, SyncBody(request): SyncBody) -> Result<Response, ApiError> {
-    let response = on_ledger(&state, move |ledger| ledger.sync(&request)).await.map_err(|e| {
+    let guard = Arc::clone(&state.guard);
+    let response = on_ledger(&state, move |ledger| {
+        // Counted per wallet once the wallet's signature shows the request is its own: a
+        // stranger cannot spend a member's allowance by sending requests in its name.
+        if let Ok(parsed) = SyncRequest::from_bytes(&request)
+            && parsed.verify().is_ok()
+            && let Err(wait) = guard.sync_by_wallet.check(&parsed.body().wallet_key)
+        {
+            return Err(ApiError::too_many("syncs from this wallet", wait));
+        }
+        ledger.sync(&request).map_err(ApiError::from)
+    })
+    .await
+    .map_err(|e| {
         // The sync endpoint is public: the ledger's own faults are logged, not described.
         if e.status == StatusCode::INTERNAL_SERVER_ERROR {
             ApiError::new(e.status, "internal error: the ledger could not answer this sync; try again later")

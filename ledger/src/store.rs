@@ -97,14 +97,16 @@ const SCHEMA: &str = "
         at INTEGER NOT NULL,
         PRIMARY KEY (payer_id, payment_id)
     ) STRICT;
-    -- Every sync request answered, with the signed response, so a repeat gets the same answer.
-    CREATE TABLE IF NOT EXISTS sync_request (
-        wallet_key BLOB NOT NULL,
+    -- Each wallet's last sync request answered, with the signed response, so a retry of it gets
+    -- the same answer; and how far that request said the wallet had seen the log, so an older
+    -- request replayed is refused. One row per wallet, whatever the number of syncs.
+    CREATE TABLE IF NOT EXISTS sync_answer (
+        wallet_key BLOB PRIMARY KEY,
         request_id BLOB NOT NULL,
         request_hash BLOB NOT NULL,
+        seen_up_to INTEGER NOT NULL CHECK (seen_up_to >= 0),
         response BLOB NOT NULL,
-        at INTEGER NOT NULL,
-        PRIMARY KEY (wallet_key, request_id)
+        at INTEGER NOT NULL
     ) STRICT;
     -- The audit log: one leaf per entry (wallet-core's `audit::AuditEntry` encoding), and which
     -- members each entry concerns, for their syncs.
@@ -117,11 +119,17 @@ const SCHEMA: &str = "
         seq INTEGER NOT NULL,
         PRIMARY KEY (member_id, seq)
     ) STRICT;
+    -- Each fork proof members reported, once, with the entry that records it: a wallet resends
+    -- a proof until an answer shows it that entry (docs/adr/0015).
+    CREATE TABLE IF NOT EXISTS equivocation (
+        proof_id BLOB PRIMARY KEY,
+        seq INTEGER NOT NULL
+    ) STRICT;
 ";
 
 /// The schema `SCHEMA` makes, kept in `PRAGMA user_version`. Version 0 is a database from
 /// before versions were kept; [`migrate`] brings every older version up to this one.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 4;
 
 /// How many prepared statements the connection keeps: room for every statement a sync runs (about
 /// forty), so that settling a batch parses each once, not once per transfer.
@@ -191,6 +199,25 @@ fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
         }
         proved_from_log(&tx)?;
     }
+    if found < 3 {
+        // Version 3 keeps each wallet's last answer only (docs/adr/0018): version 2 kept every
+        // answer ever given. How far the kept request had seen was not stored: 0 refuses nothing.
+        let had_requests: bool = tx
+            .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sync_request'")?
+            .exists([])?;
+        if had_requests {
+            tx.execute_batch(
+                "INSERT OR REPLACE INTO sync_answer (wallet_key, request_id, request_hash, seen_up_to, response, at)
+                     SELECT wallet_key, request_id, request_hash, 0, response, at FROM sync_request
+                     ORDER BY at, rowid;
+                 DROP TABLE sync_request;",
+            )?;
+        }
+    }
+    if found < 4 {
+        // Version 4 indexes the fork proofs the log records (the table is made by `SCHEMA`).
+        equivocations_from_log(&tx)?;
+    }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
     Ok(())
@@ -208,6 +235,25 @@ fn proved_from_log(conn: &Connection) -> Result<(), LedgerError> {
     })?;
     for purse_id in proved {
         conn.execute("UPDATE purse SET proved = 1 WHERE purse_id = ?1", [&purse_id[..]])?;
+    }
+    Ok(())
+}
+
+/// Indexes every fork proof the log records by its id (the entry's subject), first report kept.
+fn equivocations_from_log(conn: &Connection) -> Result<(), LedgerError> {
+    let mut reported = Vec::new();
+    crate::audit::for_each_leaf(conn, 0, u32::MAX, |seq, leaf| {
+        let entry = crate::audit::decode(seq, leaf)?;
+        if entry.kind == outpost_wallet_core::audit::EntryKind::EquivocationReported {
+            reported.push((entry.subject, seq));
+        }
+        Ok(())
+    })?;
+    for (proof_id, seq) in reported {
+        conn.execute(
+            "INSERT OR IGNORE INTO equivocation (proof_id, seq) VALUES (?1, ?2)",
+            rusqlite::params![&proof_id[..], seq as i64],
+        )?;
     }
     Ok(())
 }
@@ -231,6 +277,7 @@ pub(crate) fn create_key(path: &Path) -> Result<LedgerSigner, LedgerError> {
 
 pub(crate) fn load_key(path: &Path) -> Result<LedgerSigner, LedgerError> {
     let fail = |reason: String| LedgerError::KeyFile { path: path.to_path_buf(), reason };
+    crate::key_file::refuse_if_exposed(path, "the ledger key").map_err(fail)?;
     let bytes =
         zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| fail(format!("cannot read it: {e}")))?);
     let secret: &[u8; 32] =

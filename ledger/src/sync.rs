@@ -4,14 +4,16 @@
 //! spent), its receipts (which pay held transfers), its online payments, the purses it closes and
 //! the new purse it asks for; then the response, with the member's log entries since the wallet
 //! last looked and a checkpoint over the log as it stands after this sync. The signed response is
-//! stored under the request's id before the transaction commits, so a repeated request, whether a
-//! retry after a cut connection or a replay by someone else, gets the same bytes back and changes
-//! nothing.
+//! stored as the wallet's last answer before the transaction commits, so a repeat of that request,
+//! whether a retry after a cut connection or a replay by someone else, gets the same bytes back
+//! and changes nothing. Only the last answer is kept (one row per wallet, docs/adr/0018): an
+//! older request replayed has seen less of the log than the wallet has since acknowledged
+//! (`seen_up_to`), and is refused without being done again.
 
 use outpost_wallet_core::audit::{Account, EntryKind};
 use outpost_wallet_core::protocol::sync::{
     MAX_SYNC_ENTRIES, MAX_SYNC_NOTICES, MAX_SYNC_REVOKED, OnlinePayment, PaymentOutcome, ProvedEntry,
-    RiskNotice, SyncRequest, SyncResponseBody,
+    RiskNotice, SightedProof, SyncRequest, SyncResponseBody,
 };
 use outpost_wallet_core::protocol::witnessed::WitnessedCheckpoint;
 use outpost_wallet_core::protocol::{EquivocationProof, MessageId, PurseCertificate, PurseTerms};
@@ -34,6 +36,14 @@ pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerErr
     settlement::check_transfers(&ledger.public_key(), &uploads, |checked| answer(ledger, &request, checked))
 }
 
+/// A wallet's last sync answered, as `sync_answer` keeps it.
+struct LastAnswer {
+    id: Vec<u8>,
+    hash: Vec<u8>,
+    seen_up_to: i64,
+    response: Vec<u8>,
+}
+
 /// Does what the request asks, in one transaction, and answers it.
 fn answer(
     ledger: &Ledger,
@@ -44,14 +54,25 @@ fn answer(
     let body = request.body();
     let window = ledger.policy.settlement_window;
     ledger.write_and_sign(|tx, now, log, signing| {
-        let stored: Option<(Vec<u8>, Vec<u8>)> = tx
+        let last = tx
             .prepare_cached(
-                "SELECT request_hash, response FROM sync_request WHERE wallet_key = ?1 AND request_id = ?2",
+                "SELECT request_id, request_hash, seen_up_to, response FROM sync_answer WHERE wallet_key = ?1",
             )?
-            .query_row(params![&body.wallet_key[..], &body.request_id[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![&body.wallet_key[..]], |r| {
+                Ok(LastAnswer { id: r.get(0)?, hash: r.get(1)?, seen_up_to: r.get(2)?, response: r.get(3)? })
+            })
             .optional()?;
-        if let Some((hash, response)) = stored {
-            return if hash == request_hash { Ok(response) } else { Err(LedgerError::RequestIdReused) };
+        if let Some(LastAnswer { id, hash, seen_up_to, response }) = last {
+            if id == body.request_id {
+                return if hash == request_hash { Ok(response) } else { Err(LedgerError::RequestIdReused) };
+            }
+            // A wallet sends a new request only after reading the answer to its last one, and
+            // that answer moved it past everything the last request had seen: a request that
+            // has seen less is an old one replayed, or a wallet file restored from an old copy.
+            let acknowledged = u64::try_from(seen_up_to).unwrap_or(0);
+            if body.seen_up_to < acknowledged {
+                return Err(LedgerError::SyncBehind { sent: body.seen_up_to, acknowledged });
+            }
         }
         let member_id = match settlement::member_of_key(tx, &body.wallet_key)? {
             None => return Err(LedgerError::UnknownWallet),
@@ -63,8 +84,9 @@ fn answer(
             .subject(request_hash)
             .device_time(body.device_time);
         audit::append(tx, now, entry)?;
+        let mut recorded = Vec::new();
         for proof in request.equivocations() {
-            record_equivocation(ledger, tx, now, &member_id, proof)?;
+            recorded.extend(record_equivocation(ledger, tx, now, &member_id, proof)?);
         }
 
         let mut uploads = Uploads::new(tx, now, window, body.wallet_key);
@@ -96,29 +118,58 @@ fn answer(
         }
 
         let member = known_member(tx, &member_id)?;
-        let response = respond(ledger, tx, log, signing, now, &member, request, outcomes, payments, purse)?;
+        let answered = Answered { outcomes, payments, purse, recorded };
+        let response = respond(ledger, tx, log, signing, now, &member, request, answered)?;
+        let seen_up_to = i64::try_from(body.seen_up_to).map_err(|_| inconsistent("seen_up_to beyond i64"))?;
         tx.prepare_cached(
-            "INSERT INTO sync_request (wallet_key, request_id, request_hash, response, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR REPLACE INTO sync_answer (wallet_key, request_id, request_hash, seen_up_to, response, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![&body.wallet_key[..], &body.request_id[..], &request_hash[..], response, now as i64])?;
+        .execute(params![
+            &body.wallet_key[..],
+            &body.request_id[..],
+            &request_hash[..],
+            seen_up_to,
+            response,
+            now as i64
+        ])?;
         Ok(response)
     })
 }
 
+/// What the request's work produced, for the answer.
+struct Answered {
+    outcomes: Vec<outpost_wallet_core::protocol::sync::TransferOutcome>,
+    payments: Vec<PaymentOutcome>,
+    purse: Option<PurseCertificate>,
+    /// The log positions of the entries recording the request's fork proofs.
+    recorded: Vec<u64>,
+}
+
 /// Records a member's proof that this ledger signed two checkpoints of one size with different
-/// roots (docs/adr/0014). An honest ledger cannot be shown one, since it never signs a fork
-/// (docs/adr/0011); recording it anyway puts the proof in every audit export. A proof that does
-/// not verify under this ledger's key proves nothing and is left out.
+/// roots (docs/adr/0014), once: a proof reported before (by this member, resending until it
+/// sees the entry, or by another) keeps its first entry. An honest ledger cannot be shown one,
+/// since it never signs a fork (docs/adr/0011); recording it anyway puts the proof in every audit
+/// export. Returns the entry's position, which the answer proves to the wallet; a proof that does
+/// not verify under this ledger's key proves nothing, is left out and gets none.
 fn record_equivocation(
     ledger: &Ledger,
     tx: &Connection,
     now: u64,
     member_id: &str,
     proof: &EquivocationProof,
-) -> Result<(), LedgerError> {
+) -> Result<Option<u64>, LedgerError> {
     if let Err(e) = proof.verify(&ledger.public_key()) {
         tracing::warn!(member = %member_id, error = %e, "equivocation proof refused");
-        return Ok(());
+        return Ok(None);
+    }
+    let proof_id = proof.id();
+    let known: Option<i64> = tx
+        .prepare_cached("SELECT seq FROM equivocation WHERE proof_id = ?1")?
+        .query_row([&proof_id[..]], |r| r.get(0))
+        .optional()?;
+    if let Some(seq) = known {
+        return Ok(Some(seq as u64));
     }
     tracing::error!(member = %member_id, size = proof.size(), "a member proved this ledger signed two logs of one size");
     let detail = format!(
@@ -129,10 +180,12 @@ fn record_equivocation(
         hex(&proof.second.root[..6]),
     );
     let entry = NewEntry::new(EntryKind::EquivocationReported, member_id, detail)
-        .subject(proof.id())
+        .subject(proof_id)
         .evidence(proof.to_bytes());
-    audit::append(tx, now, entry)?;
-    Ok(())
+    let seq = audit::append(tx, now, entry)?;
+    tx.prepare_cached("INSERT INTO equivocation (proof_id, seq) VALUES (?1, ?2)")?
+        .execute(params![&proof_id[..], seq as i64])?;
+    Ok(Some(seq))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -144,10 +197,9 @@ fn respond(
     now: u64,
     member: &Member,
     request: &SyncRequest,
-    outcomes: Vec<outpost_wallet_core::protocol::sync::TransferOutcome>,
-    payments: Vec<PaymentOutcome>,
-    purse: Option<PurseCertificate>,
+    answered: Answered,
 ) -> Result<Vec<u8>, LedgerError> {
+    let Answered { outcomes, payments, purse, recorded } = answered;
     let body = request.body();
     let tree = log.tree(tx)?;
     let size = tree.view.size();
@@ -176,14 +228,36 @@ fn respond(
         Some(last) if more => last.seq + 1,
         _ => tree.next_seq(),
     };
-    let mut entries = Vec::new();
-    for audit::MemberLeaf { seq, leaf } in found {
-        let leaf = leaf.ok_or_else(|| inconsistent("a log entry vanished"))?;
+    let prove = |seq: u64, leaf: Vec<u8>| -> Result<ProvedEntry, LedgerError> {
         let proof = tree
             .position(seq)
             .and_then(|index| tree.view.inclusion_proof(index).ok())
             .ok_or_else(|| inconsistent("a log entry is not in the tree"))?;
-        entries.push(ProvedEntry { leaf, proof });
+        Ok(ProvedEntry { leaf, proof })
+    };
+    let mut entries = Vec::new();
+    for audit::MemberLeaf { seq, leaf } in found {
+        entries.push(prove(seq, leaf.ok_or_else(|| inconsistent("a log entry vanished"))?)?);
+    }
+    let mut recorded_entries = Vec::new();
+    for seq in recorded {
+        let leaf: Vec<u8> = tx
+            .prepare_cached("SELECT leaf FROM audit WHERE seq = ?1")?
+            .query_row([seq as i64], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| inconsistent("a recorded fork proof's entry vanished"))?;
+        recorded_entries.push(prove(seq, leaf)?);
+    }
+    // Every checkpoint this ledger signed is a prefix of the tree in hand, so each size a phone
+    // saw up to it has a proof; a size above it was never signed here and gets none.
+    let mut sighted = Vec::new();
+    for &from in request.sighted().iter().filter(|&&s| s <= size) {
+        let proof = if from == size {
+            Vec::new()
+        } else {
+            tree.view.consistency_proof(from).map_err(|e| inconsistent(&e.to_string()))?
+        };
+        sighted.push(SightedProof { size: from, proof });
     }
 
     let window_start = now.saturating_sub(ledger.policy.settlement_window) as i64;
@@ -208,23 +282,29 @@ fn respond(
         })
         .collect();
 
-    let response = ledger.signer.sign_sync_response(SyncResponseBody {
-        request: request.id(),
-        ledger_time: now,
-        member_id: member.member_id.clone(),
-        online_balance: member.balance_minor,
-        outcomes,
-        payments,
-        purse,
-        revoked,
-        notices,
-        checkpoint,
-        consistency,
-        entries,
-        seen_up_to,
-        more,
-        witnessed,
-    })?;
+    // In the request's version: a wallet not yet upgraded reads only its own (docs/adr/0015).
+    let response = ledger.signer.sign_sync_response_version(
+        request.answer_version(),
+        SyncResponseBody {
+            request: request.id(),
+            ledger_time: now,
+            member_id: member.member_id.clone(),
+            online_balance: member.balance_minor,
+            outcomes,
+            payments,
+            purse,
+            revoked,
+            notices,
+            checkpoint,
+            consistency,
+            entries,
+            seen_up_to,
+            more,
+            witnessed,
+            sighted,
+            recorded: recorded_entries,
+        },
+    )?;
     Ok(response.to_bytes())
 }
 

@@ -79,6 +79,9 @@ pub enum WitnessError {
     Damaged { path: PathBuf, reason: String },
     #[error("a log key is refused: {0}")]
     BadLogKey(String),
+    /// The key file is open to other users; the message names the chmod to run.
+    #[error("{0}")]
+    Exposed(String),
 }
 
 impl WitnessError {
@@ -89,7 +92,7 @@ impl WitnessError {
             Self::NotSigned(_) => StatusCode::FORBIDDEN,
             Self::Conflict { .. } | Self::Fork { .. } => StatusCode::CONFLICT,
             Self::Inconsistent { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Storage { .. } | Self::Damaged { .. } | Self::BadLogKey(_) => {
+            Self::Storage { .. } | Self::Damaged { .. } | Self::BadLogKey(_) | Self::Exposed(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -264,11 +267,16 @@ fn load_or_make_key(path: &Path) -> Result<Zeroizing<[u8; 32]>, WitnessError> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let bytes = Zeroizing::new(bytes);
-            let secret: [u8; 32] = bytes.as_slice().try_into().map_err(|_| WitnessError::Damaged {
-                path: path.to_path_buf(),
-                reason: format!("the key file holds {} bytes, not 32", bytes.len()),
-            })?;
-            Ok(Zeroizing::new(secret))
+            crate::key_file::refuse_if_exposed(path, "the witness key").map_err(WitnessError::Exposed)?;
+            if bytes.len() != 32 {
+                return Err(WitnessError::Damaged {
+                    path: path.to_path_buf(),
+                    reason: format!("the key file holds {} bytes, not 32", bytes.len()),
+                });
+            }
+            let mut secret = Zeroizing::new([0u8; 32]);
+            secret.copy_from_slice(&bytes);
+            Ok(secret)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut secret = Zeroizing::new([0u8; 32]);
@@ -355,10 +363,45 @@ pub async fn serve(
     witness: Arc<Witness>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(witness)).with_graceful_shutdown(shutdown).await
+    serve_on(listener, witness, crate::server::Network::default(), shutdown).await
 }
 
-async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Response {
+/// [`serve`] under `network`'s limits (connection cap, header and idle timeouts), over HTTPS
+/// when it has a TLS acceptor.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    witness: Arc<Witness>,
+    network: crate::server::Network,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    crate::listener::serve(listener, router(witness), &network.limits, network.tls, shutdown).await
+}
+
+/// Reads the whole body within the listener's body deadline: a client dripping its body a byte
+/// at a time is answered 408 rather than holding a connection for ever.
+async fn read_body(request: axum::extract::Request) -> Result<Bytes, Response> {
+    let deadline = crate::listener::Limits::default().body_read;
+    let text = |status: StatusCode, message: String| {
+        (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
+    };
+    match tokio::time::timeout(deadline, axum::body::to_bytes(request.into_body(), MAX_REQUEST_BYTES)).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(_)) => Err(text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("an add-checkpoint request is at most {MAX_REQUEST_BYTES} bytes\n"),
+        )),
+        Err(_) => Err(text(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the request body did not arrive within {} s: send it at once\n", deadline.as_secs()),
+        )),
+    }
+}
+
+async fn add_checkpoint(State(witness): State<Arc<Witness>>, request: axum::extract::Request) -> Response {
+    let body = match read_body(request).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     let answer = tokio::task::spawn_blocking(move || witness.add_checkpoint(&body)).await;
     match answer {
         Ok(Ok(line)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], line).into_response(),

@@ -12,7 +12,15 @@
 //! The latest cosigned note is kept in `witnessed.note` beside the ledger's key (replaced whole,
 //! synced), and read back at start, keeping only the cosignatures that still verify under the
 //! witness keys configured now.
+//!
+//! A round where some witnesses did not answer does not throw away a fuller set. Wallets pin k of
+//! the witnesses, and the ledger knows neither k nor which: a wallet that pins the witness that
+//! missed a round could not sync with the partial set. So a round's checkpoint replaces the held
+//! one only when every witness that cosigned the held one cosigned it too ([`replaces`]); a
+//! partial set replaces a fuller one only once the fuller one is about to be too old for wallets
+//! to accept ([`MAX_WITNESS_LAG`] behind, less two rounds), when some cosignatures beat none.
 
+use outpost_wallet_core::transport::{Trust, http_agent};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,7 +29,7 @@ use std::time::Duration;
 use outpost_wallet_core::protocol::Checkpoint;
 use outpost_wallet_core::protocol::cosignature::WitnessKey;
 use outpost_wallet_core::protocol::note::SignedNote;
-use outpost_wallet_core::protocol::witnessed::{CompactCosignature, MAX_COSIGNATURES};
+use outpost_wallet_core::protocol::witnessed::{CompactCosignature, MAX_COSIGNATURES, MAX_WITNESS_LAG};
 use tokio::sync::{Notify, watch};
 
 use crate::Ledger;
@@ -109,15 +117,21 @@ impl Witnessing {
     /// The witnessing of `ledger` (kept in `dir`) by `witnesses`, with the latest cosigned note
     /// read back from `dir`.
     pub fn new(ledger: Arc<Ledger>, dir: &Path, witnesses: Vec<WitnessEndpoint>) -> Witnessing {
+        Self::with_trust(ledger, dir, witnesses, &Trust::none())
+    }
+
+    /// [`Witnessing::new`], reaching `https://` witnesses whose certificates chain to `trust`.
+    pub fn with_trust(
+        ledger: Arc<Ledger>,
+        dir: &Path,
+        witnesses: Vec<WitnessEndpoint>,
+        trust: &Trust,
+    ) -> Witnessing {
         let file = dir.join(WITNESSED_FILE);
         let latest = std::fs::read(&file)
             .ok()
             .and_then(|note| read_witnessed(&note, &ledger.public_key(), &witnesses));
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(10)))
-            .http_status_as_error(false)
-            .build()
-            .new_agent();
+        let agent = http_agent(Duration::from_secs(10), trust);
         if let Some(latest) = &latest {
             ledger.set_witnessed(latest.compact(&ledger.public_key(), &witnesses));
         }
@@ -157,6 +171,16 @@ impl Witnessing {
             return;
         }
         let witnessed = Witnessed { checkpoint, cosignatures };
+        if let Some(held) = self.latest()
+            && !replaces(&held, &witnessed, &self.witnesses)
+        {
+            tracing::info!(
+                held = held.checkpoint.size,
+                cosigned = witnessed.checkpoint.size,
+                "kept the checkpoint more witnesses cosigned: this round's lacks some of them"
+            );
+            return;
+        }
         if let Err(e) = write_atomically(&self.file, witnessed.to_note(&ledger_key).as_bytes()) {
             tracing::error!(file = %self.file.display(), error = %e, "cannot keep the cosigned checkpoint");
         }
@@ -224,6 +248,30 @@ impl Witnessing {
     }
 }
 
+/// How long before a held checkpoint would be too old for wallets a partial set replaces it: two
+/// rounds, so that the partial set is served before the fuller one expires.
+const REPLACE_BEFORE: u64 = 2 * WITNESS_EVERY.as_secs();
+
+/// Whether a round's cosigned checkpoint `new` should replace the `held` one, so that no wallet
+/// that could sync with `held` loses that by the replacement: `new` must carry every witness
+/// `held` carries, unless `held` trails `new` by so much that wallets will soon refuse it anyway.
+pub fn replaces(held: &Witnessed, new: &Witnessed, witnesses: &[WitnessEndpoint]) -> bool {
+    let signers = |w: &Witnessed| -> Vec<bool> {
+        witnesses
+            .iter()
+            .map(|witness| {
+                let prefix = format!("— {} ", witness.key.name());
+                w.cosignatures.iter().any(|line| line.starts_with(&prefix))
+            })
+            .collect()
+    };
+    let (had, has) = (signers(held), signers(new));
+    let keeps_every_witness = had.iter().zip(&has).all(|(had, has)| !had || *has);
+    let held_expiring = new.checkpoint.time.saturating_sub(held.checkpoint.time)
+        > MAX_WITNESS_LAG.saturating_sub(REPLACE_BEFORE);
+    keeps_every_witness || (new.checkpoint.size > held.checkpoint.size && held_expiring)
+}
+
 /// The line of `answer` by `witness`'s key that verifies over `note`.
 fn cosignature_from(witness: &WitnessEndpoint, note: &str, answer: &str) -> Result<String, String> {
     let cosigned = format!("{note}{answer}");
@@ -277,5 +325,53 @@ pub async fn run(witnessing: Arc<Witnessing>, every: Duration, mut stop: watch::
         if let Err(e) = tokio::task::spawn_blocking(move || round.round()).await {
             tracing::error!(error = %e, "the witnessing task failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use outpost_wallet_core::protocol::LedgerSigner;
+    use outpost_wallet_core::protocol::cosignature::Cosigner;
+
+    use super::*;
+
+    fn witnesses() -> Vec<WitnessEndpoint> {
+        ["w1.example", "w2.example"]
+            .iter()
+            .enumerate()
+            .map(|(n, name)| {
+                let key = Cosigner::from_secret(name, &[n as u8 + 1; 32]).unwrap().verifier_key();
+                WitnessEndpoint { url: format!("http://{name}"), key: WitnessKey::parse(&key).unwrap() }
+            })
+            .collect()
+    }
+
+    /// A checkpoint of `size` signed at `time`, with a line by each witness named.
+    fn cosigned(size: u64, time: u64, by: &[&str]) -> Witnessed {
+        let checkpoint = LedgerSigner::from_secret(&[9; 32]).checkpoint(size, [size as u8; 32], time);
+        Witnessed { checkpoint, cosignatures: by.iter().map(|name| format!("— {name} AAAA\n")).collect() }
+    }
+
+    #[test]
+    fn a_newer_checkpoint_replaces_the_held_one_only_with_every_witness_it_had() {
+        let w = witnesses();
+        let both = cosigned(10, 1_000, &["w1.example", "w2.example"]);
+        assert!(replaces(&both, &cosigned(12, 1_030, &["w1.example", "w2.example"]), &w));
+        assert!(!replaces(&both, &cosigned(12, 1_030, &["w1.example"]), &w), "w2's wallets would be cut off");
+        assert!(!replaces(&both, &cosigned(12, 1_030, &["w2.example"]), &w));
+        let one = cosigned(10, 1_000, &["w1.example"]);
+        assert!(replaces(&one, &cosigned(12, 1_030, &["w1.example", "w2.example"]), &w), "more is better");
+        assert!(!replaces(&one, &cosigned(12, 1_030, &["w2.example"]), &w), "another witness is not more");
+    }
+
+    #[test]
+    fn a_partial_set_replaces_a_fuller_one_just_before_wallets_would_refuse_it_as_too_old() {
+        let w = witnesses();
+        let both = cosigned(10, 1_000, &["w1.example", "w2.example"]);
+        let at = |time| cosigned(12, time, &["w1.example"]);
+        assert!(!replaces(&both, &at(1_000 + MAX_WITNESS_LAG - REPLACE_BEFORE), &w));
+        assert!(replaces(&both, &at(1_001 + MAX_WITNESS_LAG - REPLACE_BEFORE), &w));
+        // A log that did not grow keeps the fuller set: it is as fresh as any answer's.
+        assert!(!replaces(&both, &cosigned(10, 1_000 + 10 * MAX_WITNESS_LAG, &["w1.example"]), &w));
     }
 }

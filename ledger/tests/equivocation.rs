@@ -458,3 +458,259 @@ fn a_checkpoint_not_signed_by_the_pinned_ledger_is_ignored_and_the_payment_goes_
     assert!(paid.checkpoint_seen.notice().unwrap().contains("not signed by your ledger"));
     assert!(aiko.fork_proofs().unwrap().is_empty(), "a checkpoint under another key proves nothing");
 }
+
+// Larger-versus-smaller pairs, proved at the next sync (docs/adr/0015): the ledger must prove
+// every checkpoint a phone saw part of its answer's log, or stand exposed.
+
+/// A ledger that lies with its own key: each answer of `ledger` is decoded, changed by `edit`
+/// and signed again with the key file, as an insider holding it can.
+type Edit = fn(&mut outpost_wallet_core::protocol::SyncResponseBody);
+
+struct Lying {
+    ledger: Arc<Ledger>,
+    signer: outpost_wallet_core::protocol::LedgerSigner,
+    edit: Edit,
+}
+
+impl Lying {
+    fn new(unit: &support::Unit, edit: Edit) -> Self {
+        let secret: [u8; 32] =
+            std::fs::read(unit.dir.path().join("ledger/ledger.key")).unwrap().try_into().unwrap();
+        let signer = outpost_wallet_core::protocol::LedgerSigner::from_secret(&secret);
+        Lying { ledger: unit.ledger.clone(), signer, edit }
+    }
+}
+
+impl outpost_wallet_core::transport::SyncTransport for Lying {
+    fn exchange(&self, request: &[u8]) -> Result<Vec<u8>, outpost_wallet_core::transport::TransportError> {
+        let answer = support::InProcess(self.ledger.clone()).exchange(request)?;
+        let mut body = outpost_wallet_core::protocol::SyncResponse::from_bytes(&answer).unwrap().into_body();
+        (self.edit)(&mut body);
+        Ok(self.signer.sign_sync_response(body).unwrap().to_bytes())
+    }
+}
+
+/// Aiko holds a larger checkpoint than Bea, both from one honest ledger, and has seen Bea's in
+/// a payment: a pair the next sync must prove.
+fn aiko_saw_a_smaller_checkpoint() -> (support::Unit, outpost_wallet_core::Wallet, Checkpoint) {
+    use outpost_wallet_core::wallet::CheckpointSeen;
+    let unit = support::Unit::new();
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let bea = unit.member("bea", "BEA-0002");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.sync(&bea);
+    unit.load_purse(&aiko, 5_000);
+    let seen = bea.ledger_checkpoint().unwrap().unwrap();
+    let request = bea.create_request(Some(yen(100)), "", 600).unwrap();
+    let paid = aiko.pay_request(&request.qr_text, None, "").unwrap();
+    assert!(
+        matches!(paid.checkpoint_seen, CheckpointSeen::KeptForCheck { .. }),
+        "{:?}",
+        paid.checkpoint_seen
+    );
+    (unit, aiko, seen)
+}
+
+use outpost_wallet_core::protocol::Checkpoint;
+use outpost_wallet_core::wallet::ProofFailure;
+
+#[test]
+fn a_checkpoint_seen_on_another_phone_is_proved_at_the_next_sync_and_asked_no_more() {
+    let (unit, aiko, _) = aiko_saw_a_smaller_checkpoint();
+    let report = unit.sync(&aiko);
+    assert_eq!((report.sightings_proved, report.unproved.len()), (1, 0));
+    assert_eq!(unit.sync(&aiko).sightings_proved, 0, "a proved pair is asked no more");
+    assert!(aiko.unproved_pairs().unwrap().is_empty());
+
+    // The other way round: Bea synced after Aiko, so her checkpoint is the larger one.
+    let bea = unit.open(&unit.wallet_path("bea"));
+    unit.ledger.credit("BEA-0002", yen(300), "allowance").unwrap();
+    unit.sync(&bea);
+    let request = bea.create_request(Some(yen(100)), "", 600).unwrap();
+    aiko.pay_request(&request.qr_text, None, "").unwrap();
+    assert!(bea.ledger_checkpoint().unwrap().unwrap().size > aiko.ledger_checkpoint().unwrap().unwrap().size);
+    assert_eq!(unit.sync(&aiko).sightings_proved, 1);
+}
+
+#[test]
+fn a_ledger_that_omits_the_proof_or_labels_it_for_another_size_is_exposed_and_both_checkpoints_kept() {
+    let edits: [(&str, Edit); 2] = [
+        ("omitted", |body| body.sighted.clear()),
+        ("for another size", |body| {
+            for proof in &mut body.sighted {
+                proof.size += 1;
+            }
+        }),
+    ];
+    for (what, edit) in edits {
+        let (unit, aiko, seen) = aiko_saw_a_smaller_checkpoint();
+        let report = aiko.sync(&Lying::new(&unit, edit), &Default::default()).unwrap();
+        assert_eq!(report.sightings_proved, 0, "{what}");
+        assert_eq!(report.unproved.len(), 1, "{what}");
+        let pair = &report.unproved[0];
+        assert_eq!((pair.failure, &pair.seen), (ProofFailure::Omitted, &seen), "{what}");
+        assert!(pair.notice().contains("did not prove that its log"), "{}", pair.notice());
+        let key = unit.ledger.public_key();
+        pair.seen.verify(&key).unwrap();
+        pair.answer.verify(&key).unwrap();
+        assert_eq!(aiko.unproved_pairs().unwrap(), report.unproved, "kept for export");
+        // Kept, and not asked again: the evidence stands whatever the ledger answers later.
+        assert_eq!(unit.sync(&aiko).sightings_proved, 0);
+        assert_eq!(aiko.unproved_pairs().unwrap().len(), 1, "{what}");
+        unit.tampered.set(true);
+    }
+}
+
+#[test]
+fn a_proof_that_does_not_verify_exposes_the_ledger() {
+    let (unit, aiko, _) = aiko_saw_a_smaller_checkpoint();
+    let lying = Lying::new(&unit, |body| {
+        for proof in &mut body.sighted {
+            proof.proof.iter_mut().for_each(|h| h[0] ^= 1);
+            proof.proof.push([0; 32]);
+        }
+    });
+    let report = aiko.sync(&lying, &Default::default()).unwrap();
+    assert_eq!(report.unproved.len(), 1);
+    assert_eq!(report.unproved[0].failure, ProofFailure::DoesNotVerify);
+    assert!(report.unproved[0].notice().contains("gave a proof that fails"));
+}
+
+#[test]
+fn a_replayed_answer_is_refused_and_the_pair_is_still_asked_at_the_next_sync() {
+    let (unit, aiko, _) = aiko_saw_a_smaller_checkpoint();
+    // An answer captured from Aiko's earlier sync, sent back to her next request.
+    let old = std::sync::Mutex::new(None::<Vec<u8>>);
+    struct Replay<'a>(Arc<Ledger>, &'a std::sync::Mutex<Option<Vec<u8>>>);
+    impl outpost_wallet_core::transport::SyncTransport for Replay<'_> {
+        fn exchange(
+            &self,
+            request: &[u8],
+        ) -> Result<Vec<u8>, outpost_wallet_core::transport::TransportError> {
+            let mut held = self.1.lock().unwrap();
+            if let Some(answer) = held.clone() {
+                return Ok(answer);
+            }
+            let answer = self.0.sync(request).unwrap();
+            *held = Some(answer.clone());
+            Ok(answer)
+        }
+    }
+    let cai = unit.member("cai", "CAI-0003");
+    cai.sync(&Replay(unit.ledger.clone(), &old), &Default::default()).unwrap();
+    let refused = aiko.sync(&Replay(unit.ledger.clone(), &old), &Default::default());
+    assert!(matches!(refused, Err(outpost_wallet_core::WalletError::BadLedgerProof { .. })), "{refused:?}");
+    assert!(aiko.unproved_pairs().unwrap().is_empty(), "nothing from a refused answer is applied");
+    assert_eq!(unit.sync(&aiko).sightings_proved, 1, "the pair is asked again and proved");
+}
+
+/// Bea's phone was shown a longer history by a copy of the ledger; Aiko saw it in a payment.
+/// `clone_entries` and `main_entries` are how many credits each copy signs after the split.
+fn aiko_saw_another_history(
+    clone_entries: u64,
+    main_entries: u64,
+) -> (support::Unit, outpost_wallet_core::Wallet, Checkpoint) {
+    let unit = support::Unit::new();
+    unit.tampered.set(true);
+    let aiko = unit.member("aiko", "AIKO-0001");
+    let bea = unit.member("bea", "BEA-0002");
+    unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
+    unit.load_purse(&aiko, 5_000);
+    unit.sync(&bea);
+    let clone = Arc::new(clone_ledger(&unit));
+    for n in 0..clone_entries {
+        clone.credit("BEA-0002", yen(100 + n), "allowance").unwrap();
+    }
+    bea.sync(&support::InProcess(clone.clone()), &Default::default()).unwrap();
+    for n in 0..main_entries {
+        unit.ledger.credit("AIKO-0001", yen(100 + n), "allowance").unwrap();
+    }
+    let seen = bea.ledger_checkpoint().unwrap().unwrap();
+    let request = bea.create_request(Some(yen(100)), "", 600).unwrap();
+    aiko.pay_request(&request.qr_text, None, "").unwrap();
+    (unit, aiko, seen)
+}
+
+#[test]
+fn a_larger_checkpoint_from_another_history_than_the_ledgers_answer_is_an_unproved_pair() {
+    let (unit, aiko, seen) = aiko_saw_another_history(6, 0);
+    let report = unit.sync(&aiko);
+    let answer = aiko.ledger_checkpoint().unwrap().unwrap();
+    assert!(seen.size > answer.size, "the copy signed more than the ledger now answers");
+    assert_eq!(report.unproved.len(), 1);
+    assert_eq!(report.unproved[0].failure, ProofFailure::AnswerSmaller);
+    assert_eq!(report.unproved[0].answer, answer);
+    assert!(report.unproved[0].notice().contains("smaller than the log"), "{}", report.unproved[0].notice());
+}
+
+#[test]
+fn a_smaller_checkpoint_from_another_history_fails_the_ledgers_own_proof() {
+    let (unit, aiko, seen) = aiko_saw_another_history(1, 6);
+    let report = unit.sync(&aiko);
+    assert!(seen.size < report.checkpoint_size);
+    assert_eq!(report.unproved.len(), 1, "{report:?}");
+    assert_eq!(report.unproved[0].failure, ProofFailure::DoesNotVerify);
+    assert_eq!(aiko.unproved_pairs().unwrap().len(), 1);
+}
+
+// The wallet confirms the ledger recorded its fork proof.
+
+#[test]
+fn a_fork_proof_is_resent_until_an_answer_proves_its_entry_then_marked_recorded() {
+    use outpost_wallet_core::audit::EntryKind as Kind;
+    let (unit, _clone, aiko, bea) = forked_phones();
+    let request = bea.create_request(Some(yen(500)), "tea", 600).unwrap();
+    aiko.pay_request(&request.qr_text, None, "").unwrap();
+
+    // A ledger that records the proof but hides the entry from the answer: still waiting.
+    let hiding = Lying::new(&unit, |body| body.recorded.clear());
+    let report = aiko.sync(&hiding, &Default::default()).unwrap();
+    assert!(report.fork_proofs_recorded.is_empty());
+    assert_eq!(aiko.fork_proofs().unwrap()[0].recorded_at, None, "not acknowledged, so resent");
+
+    let report = unit.sync(&aiko);
+    let entries = unit.ledger.audit_entries(0, u32::MAX).unwrap();
+    let reported: Vec<_> = entries.iter().filter(|e| e.kind == Kind::EquivocationReported).collect();
+    assert_eq!(reported.len(), 1, "the resent proof is recorded once");
+    assert_eq!(report.fork_proofs_recorded, vec![reported[0].seq]);
+    assert_eq!(aiko.fork_proofs().unwrap()[0].recorded_at, Some(reported[0].seq));
+
+    let report = unit.sync(&aiko);
+    assert!(report.fork_proofs_recorded.is_empty(), "a recorded proof is sent no more");
+}
+
+#[test]
+fn an_entry_said_to_record_a_fork_proof_that_is_not_in_the_log_refuses_the_answer() {
+    let (unit, _clone, aiko, bea) = forked_phones();
+    let request = bea.create_request(Some(yen(500)), "tea", 600).unwrap();
+    aiko.pay_request(&request.qr_text, None, "").unwrap();
+    let forging = Lying::new(&unit, |body| {
+        for entry in &mut body.recorded {
+            entry.proof.iter_mut().for_each(|h| h[0] ^= 1);
+        }
+    });
+    let refused = aiko.sync(&forging, &Default::default());
+    assert!(matches!(refused, Err(outpost_wallet_core::WalletError::BadLedgerProof { .. })), "{refused:?}");
+    assert_eq!(aiko.fork_proofs().unwrap()[0].recorded_at, None);
+}
+
+#[test]
+fn a_wallet_not_yet_upgraded_is_answered_in_its_own_version_and_its_resent_request_gets_the_same_bytes() {
+    use outpost_wallet_core::protocol::{SyncRequest, SyncResponse};
+    let unit = support::Unit::new();
+    let identity = Identity::generate().unwrap();
+    unit.ledger.enrol(&enrolment_qr(&identity, "OLD-0001")).unwrap();
+    for version in [1u8, 2, 3] {
+        let body = sync_request(&identity, [version; 16], 1_800_000_000, 0).body().clone();
+        let request = SyncRequest::sign_version(version, body, Vec::new(), Vec::new(), &identity).unwrap();
+        let answer = unit.ledger.sync(&request.to_bytes()).unwrap();
+        assert_eq!(answer[0], version, "answered in the request's version");
+        let read = SyncResponse::from_bytes(&answer).unwrap();
+        read.verify(&unit.ledger.public_key(), &request.id()).unwrap();
+        assert_eq!(
+            unit.ledger.sync(&request.to_bytes()).unwrap(),
+            answer,
+            "a resent request, the same answer"
+        );
+    }
+}

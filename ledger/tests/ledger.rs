@@ -75,7 +75,13 @@ fn a_swapped_or_missing_key_file_is_refused_and_never_replaced() {
     let key_path = dir.path().join("ledger.key");
     let original = std::fs::read(&key_path).unwrap();
 
-    std::fs::write(&key_path, [7u8; 32]).unwrap();
+    // Written as its owner's alone: a key file others can read is refused before it is compared.
+    let write_private = |bytes: &[u8]| {
+        std::fs::write(&key_path, bytes).unwrap();
+        #[cfg(unix)]
+        std::fs::set_permissions(&key_path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    };
+    write_private(&[7u8; 32]);
     let err = open(dir.path()).unwrap_err();
     assert!(matches!(err, LedgerError::KeyMismatch { .. }), "{err}");
     assert!(err.to_string().contains("original key"), "{err}");
@@ -85,7 +91,7 @@ fn a_swapped_or_missing_key_file_is_refused_and_never_replaced() {
     assert!(matches!(err, LedgerError::KeyFile { .. }), "{err}");
     assert!(!key_path.exists(), "a missing key is reported, not silently made anew");
 
-    std::fs::write(&key_path, &original).unwrap();
+    write_private(&original);
     open(dir.path()).expect("the original key opens it again");
 }
 

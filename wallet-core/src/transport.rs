@@ -39,17 +39,87 @@ pub trait SyncTransport: Send + Sync {
 }
 
 #[cfg(feature = "http")]
-pub use http::HttpTransport;
+pub use http::{HttpTransport, Trust, TrustError, http_agent};
 
 #[cfg(feature = "http")]
 mod http {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
     use std::time::Duration;
 
     use super::{SyncTransport, TransportError};
     use crate::protocol::sync::MAX_SYNC_BYTES;
 
-    /// The built-in transport: plain HTTP/1.1 with a blocking client, for the CLI, desktop use and
-    /// tests. It speaks `http://` only (TLS is the app's HTTP stack's or a local proxy's job).
+    /// The certificates an `https://` ledger (or witness) must chain to: a CA's certificate, or
+    /// the server's own certificate pinned. There are no built-in public roots: an Outpost
+    /// deployment runs its own CA, and a wallet trusting every public CA would trust whoever
+    /// obtained a certificate for the ledger's name.
+    #[derive(Clone, Debug, Default)]
+    pub struct Trust {
+        certificates: Vec<ureq::tls::Certificate<'static>>,
+    }
+
+    /// Why a trust file could not be used.
+    #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+    #[non_exhaustive]
+    pub enum TrustError {
+        #[error("cannot read the CA file {}: {detail}", .path.display())]
+        Read { path: PathBuf, detail: String },
+        #[error(
+            "the CA file {} holds no PEM certificate (`-----BEGIN CERTIFICATE-----`): give the CA's \
+             certificate, or the ledger's own certificate to pin it", .path.display()
+        )]
+        NoCertificate { path: PathBuf },
+    }
+
+    impl Trust {
+        /// Nothing trusted: `https://` URLs fail, `http://` ones work.
+        pub fn none() -> Self {
+            Self::default()
+        }
+
+        /// Every certificate in the PEM file at `path`: CA certificates, or a server's own
+        /// certificate to pin (it is then the only one that server may present).
+        pub fn from_pem_file(path: &Path) -> Result<Self, TrustError> {
+            let read =
+                |e: &dyn std::fmt::Display| TrustError::Read { path: path.into(), detail: e.to_string() };
+            let pem = std::fs::read(path).map_err(|e| read(&e))?;
+            let certificates = ureq::tls::parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(cert)) => Some(Ok(cert)),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| read(&e))?;
+            if certificates.is_empty() {
+                return Err(TrustError::NoCertificate { path: path.into() });
+            }
+            Ok(Self { certificates })
+        }
+    }
+
+    /// A blocking HTTP client that speaks `https://` trusting only `trust`, with `timeout` on
+    /// each exchange and HTTP error statuses returned as answers (the caller reads their JSON).
+    pub fn http_agent(timeout: Duration, trust: &Trust) -> ureq::Agent {
+        // `ring` by choice: aws-lc-rs, rustls's post-quantum provider, needs cmake and clang.
+        #[allow(deprecated)]
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .root_certs(ureq::tls::RootCerts::Specific(Arc::new(trust.certificates.clone())))
+            .unversioned_rustls_crypto_provider(provider)
+            .build();
+        ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .tls_config(tls)
+            .build()
+            .new_agent()
+    }
+
+    /// The built-in transport: HTTP/1.1 with a blocking client, for the CLI, desktop use and
+    /// tests. It speaks `https://` trusting only what it is given ([`Trust`]), and `http://`.
     pub struct HttpTransport {
         url: String,
         agent: ureq::Agent,
@@ -57,18 +127,21 @@ mod http {
 
     impl HttpTransport {
         /// A transport to the ledger at `base_url` (e.g. `http://127.0.0.1:7300`), with a 30 s
-        /// limit on each exchange.
+        /// limit on each exchange, trusting no certificate.
         pub fn new(base_url: &str) -> Self {
             Self::with_timeout(base_url, Duration::from_secs(30))
         }
 
         pub fn with_timeout(base_url: &str, timeout: Duration) -> Self {
-            let agent = ureq::Agent::config_builder()
-                .timeout_global(Some(timeout))
-                .http_status_as_error(false)
-                .build()
-                .new_agent();
-            Self { url: format!("{}/v1/sync", base_url.trim_end_matches('/')), agent }
+            Self::with_trust(base_url, timeout, &Trust::none())
+        }
+
+        /// A transport to an `https://` ledger whose certificate chains to `trust`.
+        pub fn with_trust(base_url: &str, timeout: Duration, trust: &Trust) -> Self {
+            Self {
+                url: format!("{}/v1/sync", base_url.trim_end_matches('/')),
+                agent: http_agent(timeout, trust),
+            }
         }
     }
 

@@ -107,7 +107,8 @@ fn more_proofs_than_one_request_carries_are_refused_both_ways() {
     ));
     // A count above the bound is refused before anything is read for it.
     let bytes = SyncRequest::sign_reporting(body(&wallet), Vec::new(), &wallet).unwrap().to_bytes();
-    let count_at = bytes.len() - 64 - 2;
+    // The proofs' count sits before the count of sighted sizes (version 3).
+    let count_at = bytes.len() - 64 - 1 - 2;
     let mut over = bytes.clone();
     over[count_at..count_at + 2].copy_from_slice(&(MAX_SYNC_EQUIVOCATIONS as u16 + 1).to_be_bytes());
     let err = SyncRequest::from_bytes(&over).unwrap_err();

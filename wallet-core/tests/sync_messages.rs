@@ -26,9 +26,9 @@ use outpost_wallet_core::merkle::{
 };
 use outpost_wallet_core::protocol::sync::{
     MAX_LOG_ENTRY, MAX_SYNC_BYTES, MAX_SYNC_DECLARATIONS, MAX_SYNC_ENTRIES, MAX_SYNC_EVIDENCE,
-    MAX_SYNC_NOTICES, MAX_SYNC_PAYMENTS, MAX_SYNC_RECEIPTS, MAX_SYNC_REVOKED, MAX_SYNC_TEXT,
-    MAX_SYNC_TRANSFERS, OnlinePayment, Outcome, PaymentOutcome, ProvedEntry, PurseDeclaration, PurseOrder,
-    RiskNotice, TransferOutcome,
+    MAX_SYNC_NOTICES, MAX_SYNC_PAYMENTS, MAX_SYNC_RECEIPTS, MAX_SYNC_REVOKED, MAX_SYNC_SIGHTED,
+    MAX_SYNC_TEXT, MAX_SYNC_TRANSFERS, OnlinePayment, Outcome, PaymentOutcome, ProvedEntry, PurseDeclaration,
+    PurseOrder, RiskNotice, SightedProof, TransferOutcome,
 };
 use outpost_wallet_core::protocol::witnessed::{CompactCosignature, MAX_COSIGNATURES, WitnessedCheckpoint};
 use outpost_wallet_core::protocol::{
@@ -268,6 +268,8 @@ impl World {
                 .collect(),
             seen_up_to: log.len() as u64,
             more: true,
+            sighted: Vec::new(),
+            recorded: Vec::new(),
             witnessed: Some(WitnessedCheckpoint {
                 checkpoint: held.clone(),
                 cosignatures: vec![cosignature(1), cosignature(2)],
@@ -311,6 +313,8 @@ impl World {
             entries: Vec::new(),
             seen_up_to: 0,
             more: false,
+            sighted: Vec::new(),
+            recorded: Vec::new(),
             witnessed: None,
         }
     }
@@ -323,8 +327,8 @@ impl World {
 // Offsets in a bare request body: version 1 | wallet key 32 | request id 16 | device time 8 |
 // checkpoint size 8 | seen up to 8 | transfers u16 | receipts u16 | evidence u16 |
 // purse order flag u8 | (closing u16 | amount u64 when the flag is 1) | payments u16 |
-// equivocation proofs u16.
-const BARE_REQUEST_BODY: usize = 84;
+// equivocation proofs u16 | sighted sizes u8 (version 3).
+const BARE_REQUEST_BODY: usize = 85;
 const REQUEST_TRANSFERS: usize = 73;
 const REQUEST_RECEIPTS: usize = 75;
 const REQUEST_EVIDENCE: usize = 77;
@@ -332,15 +336,17 @@ const REQUEST_PURSE_FLAG: usize = 79;
 const REQUEST_CLOSING: usize = 80;
 const REQUEST_PAYMENTS: usize = 80;
 const REQUEST_EQUIVOCATIONS: usize = 82;
+const REQUEST_SIGHTED: usize = 84;
 const MAX_EQUIVOCATIONS: usize = outpost_wallet_core::protocol::sync::MAX_SYNC_EQUIVOCATIONS;
 
 // Offsets in a bare response body to Alice (member id of 10 bytes): version 1 | request 32 |
 // ledger time 8 | member id 1 + 10 | balance 8 | outcomes u16 | payment outcomes u16 |
 // purse flag u8 | revoked u16 | notices u16 | checkpoint 4 + 113 | consistency u8 + hashes |
 // entries u16 + entries | seen up to 8 | more u8 | witnessed flag u8 (+ the witnessed checkpoint
-// when 1). The tail is addressed from the body's end, past the witnessed flag.
-const BARE_RESPONSE_BODY: usize = 199;
-const WITNESSED_FLAG: usize = 1;
+// when 1) | sighted proofs u8 | recorded entries u16 (version 3). The fields before the
+// witnessed flag are addressed from the body's end, past the `TAIL`.
+const BARE_RESPONSE_BODY: usize = 202;
+const TAIL: usize = 1 + 1 + 2;
 const RESPONSE_OUTCOMES: usize = 60;
 const RESPONSE_PAYMENTS: usize = 62;
 const RESPONSE_PURSE_FLAG: usize = 64;
@@ -505,6 +511,113 @@ fn forged_request_counts_above_the_limits_are_refused_before_the_items_are_read(
         refused(&patched(&ordering, REQUEST_CLOSING, &count(MAX_SYNC_DECLARATIONS + 1))),
         m(too_long("closing purses", MAX_SYNC_DECLARATIONS + 1, MAX_SYNC_DECLARATIONS))
     );
+    assert_eq!(
+        refused(&patched(&bare, REQUEST_SIGHTED, &[MAX_SYNC_SIGHTED as u8 + 1])),
+        m(too_long("sighted sizes", MAX_SYNC_SIGHTED + 1, MAX_SYNC_SIGHTED))
+    );
+}
+
+#[test]
+fn sighted_sizes_round_trip_and_a_list_out_of_order_repeated_zero_or_too_long_is_refused() {
+    let w = world();
+    let asking =
+        |sizes: Vec<u64>| SyncRequest::sign_asking(w.bare_request_body(), Vec::new(), sizes, &w.alice);
+    let sizes: Vec<u64> = (1..=MAX_SYNC_SIGHTED as u64).map(|n| n * 1000).collect();
+    let bytes = asking(sizes.clone()).unwrap().to_bytes();
+    assert_eq!(bytes.len(), BARE_REQUEST_BODY + 8 * MAX_SYNC_SIGHTED + 64, "8 bytes a size");
+    assert_eq!(SyncRequest::from_bytes(&bytes).unwrap().sighted(), &sizes[..]);
+
+    let invalid = || {
+        malformed(
+            "sync request",
+            DecodeError::Invalid { what: "sighted sizes", reason: "not increasing sizes above 0" },
+        )
+    };
+    for wrong in [vec![5, 3], vec![4, 4], vec![0, 2]] {
+        assert_eq!(asking(wrong.clone()).unwrap_err(), invalid(), "{wrong:?} cannot be signed");
+    }
+    let over: Vec<u64> = (1..=MAX_SYNC_SIGHTED as u64 + 1).collect();
+    assert!(asking(over).is_err(), "more than one request carries");
+    // Forged on the wire: two sizes swapped (and re-signing would not help, the decoder refuses).
+    let two = asking(vec![10, 20]).unwrap().to_bytes();
+    let at = BARE_REQUEST_BODY;
+    let swapped = patched(&patched(&two, at, &20u64.to_be_bytes()), at + 8, &10u64.to_be_bytes());
+    assert_eq!(SyncRequest::from_bytes(&swapped).unwrap_err(), invalid());
+}
+
+#[test]
+fn requests_of_versions_1_and_2_stored_before_an_upgrade_still_read_with_the_same_id() {
+    let w = world();
+    for version in [1, 2] {
+        let old =
+            SyncRequest::sign_version(version, w.bare_request_body(), Vec::new(), vec![7], &w.alice).unwrap();
+        let bytes = old.to_bytes();
+        assert_eq!(bytes[0], version);
+        let read = SyncRequest::from_bytes(&bytes).unwrap();
+        assert_eq!((read.version(), read.id()), (version, old.id()));
+        assert!(read.sighted().is_empty(), "version {version} carries no sighted sizes");
+        read.verify().unwrap();
+    }
+    let future =
+        [&[4u8][..], &SyncRequest::sign(w.bare_request_body(), &w.alice).unwrap().to_bytes()[1..]].concat();
+    assert!(matches!(
+        SyncRequest::from_bytes(&future),
+        Err(ProtocolError::Malformed { source: DecodeError::UnsupportedVersion { found: 4, .. }, .. })
+    ));
+}
+
+#[test]
+fn responses_of_versions_1_and_2_stored_before_an_upgrade_still_read_and_verify() {
+    let w = world();
+    let key = w.ledger_key();
+    let mut body = w.bare_response_body();
+    body.sighted = vec![SightedProof { size: 1, proof: Vec::new() }];
+    for version in [1, 2, 3] {
+        let bytes = w.ledger.sign_sync_response_version(version, body.clone()).unwrap().to_bytes();
+        let read = SyncResponse::from_bytes(&bytes).unwrap();
+        assert_eq!(read.version(), version);
+        read.verify(&key, &body.request).unwrap();
+        assert_eq!(read.body().sighted.len(), usize::from(version == 3));
+    }
+    // Version 1 was signed under its own domain: its signature does not pass as version 2's.
+    let v1 = w.ledger.sign_sync_response_version(1, body.clone()).unwrap().to_bytes();
+    let as_v2 = [&[2u8][..], &v1[1..]].concat();
+    assert!(
+        !SyncResponse::from_bytes(&as_v2).is_ok_and(|r| r.verify(&key, &body.request).is_ok()),
+        "a version 1 answer never passes as version 2"
+    );
+}
+
+#[test]
+fn sighted_proofs_and_recorded_entries_round_trip_and_forged_counts_and_order_are_refused() {
+    let w = world();
+    let mut body = w.bare_response_body();
+    body.sighted = vec![
+        SightedProof { size: 3, proof: vec![[1; 32]; 2] },
+        SightedProof { size: 9, proof: vec![[2; 32]] },
+    ];
+    body.recorded = vec![ProvedEntry { leaf: vec![7; 10], proof: vec![[3; 32]] }];
+    let bytes = w.sign_response(body.clone());
+    // Each proof: size 8 | count u8 | hashes; each entry: length u32 | leaf | count u8 | hashes.
+    assert_eq!(bytes.len(), BARE_RESPONSE_BODY + (8 + 1 + 64) + (8 + 1 + 32) + (4 + 10 + 1 + 32) + 64);
+    let read = SyncResponse::from_bytes(&bytes).unwrap();
+    assert_eq!((&read.body().sighted, &read.body().recorded), (&body.sighted, &body.recorded));
+
+    let m = |source| malformed("sync response", source);
+    let bare = w.sign_response(w.bare_response_body());
+    let sighted_at = BARE_RESPONSE_BODY - 3;
+    assert_eq!(
+        SyncResponse::from_bytes(&patched(&bare, sighted_at, &[MAX_SYNC_SIGHTED as u8 + 1])).unwrap_err(),
+        m(too_long("sighted proofs", MAX_SYNC_SIGHTED + 1, MAX_SYNC_SIGHTED))
+    );
+    assert_eq!(
+        SyncResponse::from_bytes(&patched(&bare, sighted_at + 1, &count(MAX_EQUIVOCATIONS + 1))).unwrap_err(),
+        m(too_long("recorded fork proofs", MAX_EQUIVOCATIONS + 1, MAX_EQUIVOCATIONS))
+    );
+    let mut unordered = w.bare_response_body();
+    unordered.sighted =
+        vec![SightedProof { size: 9, proof: Vec::new() }, SightedProof { size: 3, proof: Vec::new() }];
+    assert!(matches!(w.ledger.sign_sync_response(unordered), Err(ProtocolError::Malformed { .. })));
 }
 
 #[test]
@@ -714,7 +827,7 @@ fn witnessed_response(w: &World, n: usize) -> (Vec<u8>, usize) {
     });
     let bytes = w.sign_response(body);
     assert_eq!(bytes.len(), BARE_RESPONSE_BODY + 4 + 113 + 1 + n * 76 + 1 + 64, "the layout");
-    (bytes, BARE_RESPONSE_BODY - WITNESSED_FLAG)
+    (bytes, BARE_RESPONSE_BODY - TAIL)
 }
 
 #[test]
@@ -730,7 +843,7 @@ fn a_witnessed_checkpoint_round_trips_and_its_forged_counts_and_flag_are_refused
         SyncResponse::from_bytes(&patched(&bytes, count_at, &[over])).unwrap_err(),
         m(too_long("cosignatures", MAX_COSIGNATURES + 1, MAX_COSIGNATURES))
     );
-    let proof_at = bytes.len() - 64 - 1;
+    let proof_at = bytes.len() - 64 - 3 - 1;
     let over = u8::try_from(MAX_CONSISTENCY_PROOF_LEN + 1).unwrap();
     assert_eq!(
         SyncResponse::from_bytes(&patched(&bytes, proof_at, &[over])).unwrap_err(),
@@ -765,7 +878,7 @@ fn forged_response_counts_above_the_limits_are_refused_before_the_items_are_read
     let w = world();
     let bare = w.sign_response(w.bare_response_body());
     assert_eq!(bare.len(), BARE_RESPONSE_BODY + 64, "the bare response layout");
-    let entries_at = BARE_RESPONSE_BODY - WITNESSED_FLAG - 11;
+    let entries_at = BARE_RESPONSE_BODY - TAIL - 11;
     let refused = |bytes: &[u8]| SyncResponse::from_bytes(bytes).unwrap_err();
     let m = |source| malformed("sync response", source);
 
@@ -799,7 +912,7 @@ fn forged_response_counts_above_the_limits_are_refused_before_the_items_are_read
 fn forged_proof_and_log_entry_lengths_above_the_limits_are_refused() {
     let w = world();
     let bare = w.sign_response(w.bare_response_body());
-    let consistency_at = BARE_RESPONSE_BODY - WITNESSED_FLAG - 12;
+    let consistency_at = BARE_RESPONSE_BODY - TAIL - 12;
     let over = u8::try_from(MAX_CONSISTENCY_PROOF_LEN + 1).unwrap();
     assert_eq!(
         SyncResponse::from_bytes(&patched(&bare, consistency_at, &[over])).unwrap_err(),
@@ -815,7 +928,7 @@ fn forged_proof_and_log_entry_lengths_above_the_limits_are_refused() {
     body.entries = vec![ProvedEntry { leaf: vec![7; 10], proof: Vec::new() }];
     let one = w.sign_response(body);
     assert_eq!(one.len(), BARE_RESPONSE_BODY + 4 + 10 + 1 + 64, "the layout");
-    let end = one.len() - 64 - WITNESSED_FLAG;
+    let end = one.len() - 64 - TAIL;
     let over = u8::try_from(MAX_INCLUSION_PROOF_LEN + 1).unwrap();
     assert_eq!(
         SyncResponse::from_bytes(&patched(&one, end - 10, &[over])).unwrap_err(),
@@ -841,7 +954,7 @@ fn response_flags_and_codes_outside_their_sets_are_refused() {
         invalid("purse flag", "not 0 or 1")
     );
     assert_eq!(
-        SyncResponse::from_bytes(&patched(&bare, BARE_RESPONSE_BODY - WITNESSED_FLAG - 1, &[2])).unwrap_err(),
+        SyncResponse::from_bytes(&patched(&bare, BARE_RESPONSE_BODY - TAIL - 1, &[2])).unwrap_err(),
         invalid("more", "not 0 or 1")
     );
 

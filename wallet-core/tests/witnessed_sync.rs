@@ -129,6 +129,8 @@ impl SyncTransport for FakeLedger {
             entries: Vec::new(),
             seen_up_to: answer.size,
             more: false,
+            sighted: Vec::new(),
+            recorded: Vec::new(),
             witnessed: self.witnessed(&answer, &fresh),
         };
         Ok(self.ledger.signer.sign_sync_response(body).unwrap().to_bytes())

@@ -14,7 +14,14 @@ use assert_cmd::Command;
 pub fn outpost(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_outpost"));
     cmd.current_dir(dir);
-    for var in ["OUTPOST_WALLET", "OUTPOST_PIN", "OUTPOST_LEDGER", "OUTPOST_ADMIN_TOKEN", "OUTPOST_LOG"] {
+    for var in [
+        "OUTPOST_WALLET",
+        "OUTPOST_PIN",
+        "OUTPOST_LEDGER",
+        "OUTPOST_ADMIN_TOKEN",
+        "OUTPOST_LOG",
+        "OUTPOST_CA_FILE",
+    ] {
         cmd.env_remove(var);
     }
     cmd
@@ -65,11 +72,17 @@ pub struct LedgerServer {
 impl LedgerServer {
     /// Starts a ledger whose directory is `dir/hq`; its log goes to `dir/ledger.log`.
     pub fn start(dir: &Path) -> LedgerServer {
+        Self::start_with(dir, &[])
+    }
+
+    /// [`LedgerServer::start`] with `args` added to `outpost ledger serve`.
+    pub fn start_with(dir: &Path, args: &[&str]) -> LedgerServer {
         let ledger_dir = dir.join("hq");
         let log = std::fs::File::create(dir.join("ledger.log")).unwrap();
         let mut child = StdCommand::new(env!("CARGO_BIN_EXE_outpost"))
             .args(["ledger", "serve", "--listen", "127.0.0.1:0", "--dir"])
             .arg(&ledger_dir)
+            .args(args)
             .env_remove("OUTPOST_ADMIN_TOKEN")
             .env_remove("OUTPOST_LOG")
             .stdin(Stdio::null())

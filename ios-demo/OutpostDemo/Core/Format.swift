@@ -136,6 +136,12 @@ enum Format {
         if !report.notices.isEmpty {
             parts.append("\(report.notices.count) notice(s) from the ledger")
         }
+        if !report.checkpointWarnings.isEmpty {
+            parts.append("the ledger failed to prove \(report.checkpointWarnings.count) checkpoint(s) another phone showed")
+        }
+        if !report.forkProofsRecorded.isEmpty {
+            parts.append("your fork proof recorded by the ledger")
+        }
         return parts.isEmpty ? "Synced: nothing new." : "Synced: \(parts.joined(separator: ", "))."
     }
 

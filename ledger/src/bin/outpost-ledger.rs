@@ -3,6 +3,7 @@
 //! ```text
 //! outpost-ledger --dir /var/lib/outpost [--listen 127.0.0.1:7300] [--currency JPY --exponent 0]
 //!                [--witness http://127.0.0.1:7400=<witness key>]...
+//!                [--tls-cert cert.pem --tls-key key.pem] [--ca-file witnesses-ca.pem]
 //! outpost-ledger --dir /var/lib/outpost --accept-rewritten-log "restored last night's backup after disk loss"
 //! ```
 //!
@@ -14,9 +15,11 @@
 //! The directory must exist; the ledger makes `ledger.db` and `ledger.key` in it on first start.
 //! The officers' admin token comes from `OUTPOST_ADMIN_TOKEN`, else from `<dir>/admin.token`,
 //! else a new random one is written there (mode 0600) for the officer to read. It listens on
-//! loopback unless told otherwise: put a TLS-terminating proxy in front of it for the network.
+//! loopback unless told otherwise; with `--tls-cert` and `--tls-key` it serves HTTPS itself. Its
+//! limits on a hostile network (connections, timeouts, rates) are `outpost_ledger::listener`'s.
+//! A key file (ledger key, TLS key) that other users can read is refused, with the chmod to run.
 //!
-//! Once listening it prints one line to stdout, `listening on http://<address>`; logs go to
+//! Once listening it prints one line to stdout, `listening on http(s)://<address>`; logs go to
 //! stderr, filtered by `OUTPOST_LOG` (default `info`). SIGINT or SIGTERM finish the requests under
 //! way and exit 0. A startup failure prints one line to stderr and exits 1.
 
@@ -25,12 +28,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use clap::error::ErrorKind;
 use data_encoding::HEXLOWER;
 use outpost_ledger::Ledger;
+use outpost_ledger::listener::Limits;
+use outpost_ledger::server::Network;
 use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
+use outpost_wallet_core::transport::Trust;
 use outpost_wallet_core::{Currency, SystemClock};
 use tracing_subscriber::EnvFilter;
 
@@ -59,6 +66,25 @@ struct Args {
     /// printed (repeatable). `GET /checkpoint` then serves the latest cosigned checkpoint.
     #[arg(long = "witness", value_name = "URL=KEY")]
     witnesses: Vec<WitnessEndpoint>,
+    /// PEM certificate chain to serve HTTPS with (the server's certificate first).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert; refused unless only its owner can read it (chmod 600).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Trust for https:// witnesses: the PEM file of their CA, or of a witness's own certificate.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// Connections open at once; more wait in the kernel's backlog.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's headers (and the TLS handshake); also how long
+    /// an idle keep-alive connection is kept.
+    #[arg(long, value_name = "SECS", default_value_t = Limits::default().header_read.as_secs())]
+    header_timeout: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, value_name = "SECS", default_value_t = Limits::default().body_read.as_secs())]
+    body_timeout: u64,
 }
 
 fn main() -> ExitCode {
@@ -139,6 +165,22 @@ async fn run(args: Args) -> Result<(), String> {
         );
         return Ok(());
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(outpost_ledger::tls::acceptor(cert, key).map_err(|e| e.to_string())?),
+        _ => None,
+    };
+    let trust = match &args.ca_file {
+        Some(path) => Trust::from_pem_file(path).map_err(|e| e.to_string())?,
+        None => Trust::none(),
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let limits = Limits {
+        max_connections: args.max_connections,
+        header_read: Duration::from_secs(args.header_timeout.max(1)),
+        body_read: Duration::from_secs(args.body_timeout.max(1)),
+        ..Limits::default()
+    };
+    let network = Network { tls, limits };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -147,7 +189,7 @@ async fn run(args: Args) -> Result<(), String> {
     let shutdown = shutdown_signal()?;
 
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on http://{address}")
+    writeln!(stdout, "listening on {scheme}://{address}")
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     drop(stdout);
@@ -158,8 +200,8 @@ async fn run(args: Args) -> Result<(), String> {
     let admin_token = std::mem::take(&mut *admin_token);
     let ledger = Arc::new(ledger);
     let witnessing = (!args.witnesses.is_empty())
-        .then(|| Arc::new(Witnessing::new(Arc::clone(&ledger), dir, args.witnesses.clone())));
-    outpost_ledger::server::serve_witnessed(listener, ledger, admin_token, witnessing, shutdown)
+        .then(|| Arc::new(Witnessing::with_trust(Arc::clone(&ledger), dir, args.witnesses.clone(), &trust)));
+    outpost_ledger::server::serve_on(listener, ledger, admin_token, witnessing, network, shutdown)
         .await
         .map_err(|e| format!("the server stopped: {e}"))?;
     tracing::info!("ledger stopped");

@@ -41,6 +41,8 @@ pub struct Reply {
     pub status: u16,
     pub content_type: String,
     pub body: Vec<u8>,
+    /// The `Retry-After` header, when there is one.
+    pub retry_after: Option<String>,
 }
 
 impl Reply {
@@ -69,9 +71,24 @@ impl Server {
         server
     }
 
+    /// A new ledger in a temporary directory, with the admin token [`TOKEN`] and `args` added to
+    /// the command line.
+    pub fn start_with(args: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = Self::start_in_with(dir.path(), Some(TOKEN), args);
+        server._dir = Some(dir);
+        server
+    }
+
     /// Starts the binary on `dir`, with `OUTPOST_ADMIN_TOKEN` set to `token` or unset.
     pub fn start_in(dir: &Path, token: Option<&str>) -> Server {
+        Self::start_in_with(dir, token, &[])
+    }
+
+    /// [`Server::start_in`] with `args` added to the command line.
+    pub fn start_in_with(dir: &Path, token: Option<&str>, args: &[&str]) -> Server {
         let mut command = ledger_command(dir);
+        command.args(args);
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
         match token {
             Some(token) => command.env("OUTPOST_ADMIN_TOKEN", token),
@@ -112,7 +129,12 @@ impl Server {
     }
 
     pub fn address(&self) -> &str {
-        self.base.strip_prefix("http://").unwrap()
+        self.base.strip_prefix("http://").or_else(|| self.base.strip_prefix("https://")).unwrap()
+    }
+
+    /// The server process's id, to read its memory from /proc.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Everything the server logged so far.
@@ -151,8 +173,10 @@ impl Server {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
+        let retry_after =
+            response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = response.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap();
-        Reply { status: response.status().as_u16(), content_type, body }
+        Reply { status: response.status().as_u16(), content_type, body, retry_after }
     }
 
     pub fn get(&self, path: &str) -> Reply {

@@ -16,7 +16,7 @@
 //! | [`Receipt`]          | receiver  | `outpost/receipt/v1`                  |
 //! | [`Checkpoint`]       | ledger    | none: the text of its signed note (below) |
 //! | [`SyncRequest`]      | wallet    | `outpost/sync-request/v1`             |
-//! | [`SyncResponse`]     | ledger    | `outpost/sync-response/v1`            |
+//! | [`SyncResponse`]     | ledger    | `outpost/sync-response/v2` (`/v1` for version 1) |
 //!
 //! The checkpoint is the one exception to `domain || body`: its signature covers the text of a
 //! standard signed note, so that tools outside Outpost can check it (docs/adr/0012).
@@ -142,22 +142,22 @@ impl Signed {
         Ok((signed, reader))
     }
 
-    /// [`Signed::parse`] for a message whose previous version is still read: a body of version
-    /// `previous` (same domain, so its id and signature are unchanged) is accepted too. Returns
-    /// the version found, for the caller to read the fields that version has.
-    fn parse_or_previous<'a>(
+    /// [`Signed::parse`] for a message whose earlier versions are still read: a body of any
+    /// version from `oldest` up to `kind.version` (same domain, so its id and signature are
+    /// unchanged) is accepted. Returns the version found, for the caller to read the fields that
+    /// version has.
+    fn parse_since<'a>(
         kind: &Kind,
-        previous: u8,
+        oldest: u8,
         bytes: &'a [u8],
     ) -> Result<(Self, Reader<'a>, u8), ProtocolError> {
-        let older = Kind { version: previous, ..*kind };
         match Self::parse(kind, bytes) {
             Ok((signed, reader)) => Ok((signed, reader, kind.version)),
             Err(ProtocolError::Malformed {
                 source: DecodeError::UnsupportedVersion { found, .. }, ..
-            }) if found == previous => {
-                let (signed, reader) = Self::parse(&older, bytes)?;
-                Ok((signed, reader, previous))
+            }) if (oldest..kind.version).contains(&found) => {
+                let (signed, reader) = Self::parse(&Kind { version: found, ..*kind }, bytes)?;
+                Ok((signed, reader, found))
             }
             Err(e) => Err(e),
         }

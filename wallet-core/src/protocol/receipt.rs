@@ -54,7 +54,7 @@ impl Receipt {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
         // Version 1 (before checkpoints were shown) is still read: wallets keep what they signed
         // and scanned, and an older app may show one.
-        let (signed, mut r, version) = Signed::parse_or_previous(&KIND, 1, bytes)?;
+        let (signed, mut r, version) = Signed::parse_since(&KIND, 1, bytes)?;
         let m = KIND.malformed();
         let transfer_id = r.array("transfer id").map_err(&m)?;
         let receiver_key = r.array("receiver key").map_err(&m)?;

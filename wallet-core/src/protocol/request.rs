@@ -106,7 +106,7 @@ impl PaymentRequest {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
         // Version 1 (before checkpoints were shown) is still read: wallets keep what they signed
         // and scanned, and an older app may show one.
-        let (signed, mut r, version) = Signed::parse_or_previous(&KIND, 1, bytes)?;
+        let (signed, mut r, version) = Signed::parse_since(&KIND, 1, bytes)?;
         let m = KIND.malformed();
         let receiver_key = r.array("receiver key").map_err(&m)?;
         let receiver_agreement_key = r.array("receiver agreement key").map_err(&m)?;

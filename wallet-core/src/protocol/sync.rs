@@ -14,6 +14,11 @@
 //! that moved the member's money, each with its inclusion proof, and the newest checkpoint the
 //! ledger's witnesses cosigned, with a consistency proof to the fresh one ([`super::witnessed`]).
 //!
+//! Since version 3 the request also names the sizes of checkpoints the wallet saw on other phones,
+//! and the response proves each part of its fresh checkpoint's log, and proves in that log the
+//! entries recording the fork proofs the request carried (docs/adr/0015). Both still read their
+//! earlier versions, and the ledger answers in the request's version.
+//!
 //! Both are bounded: a decoder refuses counts and lengths above the limits below before it
 //! allocates for them.
 
@@ -26,10 +31,18 @@ use crate::encoding::{DecodeError, Reader, Writer};
 use crate::identity::Identity;
 use crate::merkle::{Hash, MAX_CONSISTENCY_PROOF_LEN, MAX_INCLUSION_PROOF_LEN};
 
-/// Version 2 added the equivocation proofs (docs/adr/0014-phones-compare-checkpoints.md).
-const REQUEST: Kind = Kind { domain: "outpost/sync-request/v1", name: "sync request", version: 2 };
-/// Version 2 added the witnessed checkpoint (docs/adr/0013-witnesses.md).
-const RESPONSE: Kind = Kind { domain: "outpost/sync-response/v2", name: "sync response", version: 2 };
+/// Version 2 added the equivocation proofs (docs/adr/0014-phones-compare-checkpoints.md),
+/// version 3 the sizes of checkpoints seen on other phones for the ledger to prove
+/// (docs/adr/0015-the-ledger-proves-what-phones-saw.md). Every version still reads, under one
+/// domain: a request stored before an upgrade is resent unchanged and keeps its id.
+const REQUEST: Kind = Kind { domain: "outpost/sync-request/v1", name: "sync request", version: 3 };
+/// Version 2 added the witnessed checkpoint (docs/adr/0013-witnesses.md) under a new domain;
+/// version 3, under the same one, the proofs for checkpoints seen on other phones and the entries
+/// that record the wallet's fork proofs (docs/adr/0015).
+const RESPONSE: Kind = Kind { domain: "outpost/sync-response/v2", name: "sync response", version: 3 };
+/// Version 1 of the response, signed under its own domain. It still reads: the ledger answers a
+/// request resent after an upgrade with the answer it stored the first time.
+const RESPONSE_V1: Kind = Kind { domain: "outpost/sync-response/v1", name: "sync response", version: 1 };
 
 /// Largest sync request or response, in bytes. The ledger refuses larger bodies before reading
 /// them; a wallet with more to say syncs again.
@@ -45,6 +58,9 @@ pub const MAX_SYNC_PAYMENTS: usize = 16;
 /// Most equivocation proofs in one request: one is enough to expose the ledger; a wallet with
 /// more sends the rest at the next sync.
 pub const MAX_SYNC_EQUIVOCATIONS: usize = 8;
+/// Checkpoints seen on other phones, of other sizes than the wallet's, that one request asks the
+/// ledger to prove consistent with its fresh checkpoint; a wallet with more asks at the next sync.
+pub const MAX_SYNC_SIGHTED: usize = 8;
 /// Purses closed in one request.
 pub const MAX_SYNC_DECLARATIONS: usize = 16;
 /// Log entries in one response; the wallet asks again when `more` is set.
@@ -118,13 +134,15 @@ pub struct SyncRequestBody {
 
 /// A signed sync request. Its fields mean nothing until [`SyncRequest::verify`] succeeds.
 ///
-/// The equivocation proofs travel in the signed body, after the body's fields, but are kept
-/// beside [`SyncRequestBody`] rather than in it, so that code building a body without them
-/// (tests, benches, the simulator) is unchanged.
+/// The equivocation proofs and the sighted sizes travel in the signed body, after the body's
+/// fields, but are kept beside [`SyncRequestBody`] rather than in it, so that code building a
+/// body without them (tests, benches, the simulator) is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncRequest {
     body: SyncRequestBody,
     equivocations: Vec<EquivocationProof>,
+    sighted: Vec<u64>,
+    version: u8,
     signed: Signed,
 }
 
@@ -202,6 +220,14 @@ pub struct ProvedEntry {
     pub proof: Vec<Hash>,
 }
 
+/// The ledger's consistency proof from its log at `size` entries, where the request says a
+/// checkpoint seen on another phone stands, to the answer's fresh checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SightedProof {
+    pub size: u64,
+    pub proof: Vec<Hash>,
+}
+
 /// What the ledger answers, before signing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncResponseBody {
@@ -228,12 +254,21 @@ pub struct SyncResponseBody {
     /// The newest checkpoint the ledger holds witness cosignatures for, with a consistency proof
     /// to `checkpoint`; `None` when no witness has cosigned yet (see [`super::witnessed`]).
     pub witnessed: Option<WitnessedCheckpoint>,
+    /// For each size the request names ([`SyncRequest::sighted`]) and not above
+    /// `checkpoint.size`, the consistency proof from there to `checkpoint`, in increasing size.
+    /// An honest ledger proves every one; a missing proof is the ledger's failure to prove.
+    pub sighted: Vec<SightedProof>,
+    /// For each equivocation proof the request carried and the ledger recorded, its
+    /// `EquivocationReported` entry with the inclusion proof in `checkpoint`: the wallet stops
+    /// resending a proof once it holds this.
+    pub recorded: Vec<ProvedEntry>,
 }
 
 /// A signed sync response. Its fields mean nothing until [`SyncResponse::verify`] succeeds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncResponse {
     body: SyncResponseBody,
+    version: u8,
     signed: Signed,
 }
 
@@ -272,10 +307,28 @@ fn check_text(field: &'static str, value: &str) -> Result<(), ProtocolError> {
     check_len(field, value, MAX_SYNC_TEXT)
 }
 
+/// Refuses a list of sighted sizes a request could not carry: more than
+/// [`MAX_SYNC_SIGHTED`], a size 0 (nothing to prove), or not strictly increasing (one encoding
+/// per set, and no size asked twice).
+fn check_sighted(sizes: &[u64]) -> Result<(), DecodeError> {
+    if sizes.len() > MAX_SYNC_SIGHTED {
+        return Err(DecodeError::TooLong { what: "sighted sizes", len: sizes.len(), max: MAX_SYNC_SIGHTED });
+    }
+    if sizes.first() == Some(&0) || sizes.windows(2).any(|pair| pair[0] >= pair[1]) {
+        return Err(DecodeError::Invalid { what: "sighted sizes", reason: "not increasing sizes above 0" });
+    }
+    Ok(())
+}
+
 impl SyncRequestBody {
-    fn encode(&self, equivocations: &[EquivocationProof]) -> Result<Vec<u8>, ProtocolError> {
+    fn encode(
+        &self,
+        version: u8,
+        equivocations: &[EquivocationProof],
+        sighted: &[u64],
+    ) -> Result<Vec<u8>, ProtocolError> {
         let name = REQUEST.name;
-        let mut w = REQUEST.writer();
+        let mut w = Kind { version, ..REQUEST }.writer();
         w.fixed(&self.wallet_key)
             .fixed(&self.request_id)
             .u64(self.device_time)
@@ -311,9 +364,18 @@ impl SyncRequestBody {
             check_len("memo", &p.memo, MAX_MEMO)?;
             w.fixed(&p.payment_id).fixed(&p.to_key).u64(p.amount).short_text(&p.memo);
         }
-        write_count(&mut w, name, equivocations.len(), MAX_SYNC_EQUIVOCATIONS)?;
-        for proof in equivocations {
-            proof.write(&mut w);
+        if version >= 2 {
+            write_count(&mut w, name, equivocations.len(), MAX_SYNC_EQUIVOCATIONS)?;
+            for proof in equivocations {
+                proof.write(&mut w);
+            }
+        }
+        if version >= 3 {
+            check_sighted(sighted).map_err(REQUEST.malformed())?;
+            w.u8(sighted.len() as u8);
+            for size in sighted {
+                w.u64(*size);
+            }
         }
         let body = w.finish();
         if body.len() + 64 > MAX_SYNC_BYTES {
@@ -337,11 +399,43 @@ impl SyncRequest {
         equivocations: Vec<EquivocationProof>,
         wallet: &Identity,
     ) -> Result<Self, ProtocolError> {
+        Self::sign_asking(body, equivocations, Vec::new(), wallet)
+    }
+
+    /// [`SyncRequest::sign_reporting`] that also asks the ledger to prove its fresh checkpoint
+    /// consistent with the checkpoints of these `sighted` sizes, seen on other phones: strictly
+    /// increasing, above 0, at most [`MAX_SYNC_SIGHTED`].
+    pub fn sign_asking(
+        body: SyncRequestBody,
+        equivocations: Vec<EquivocationProof>,
+        sighted: Vec<u64>,
+        wallet: &Identity,
+    ) -> Result<Self, ProtocolError> {
+        Self::sign_version(REQUEST.version, body, equivocations, sighted, wallet)
+    }
+
+    /// Signs a request of an earlier `version`, which leaves out what that version lacks: how a
+    /// request stored by an older build looks, for the tests that resend one.
+    #[doc(hidden)]
+    pub fn sign_version(
+        version: u8,
+        body: SyncRequestBody,
+        equivocations: Vec<EquivocationProof>,
+        sighted: Vec<u64>,
+        wallet: &Identity,
+    ) -> Result<Self, ProtocolError> {
         if wallet.public().signing_key != body.wallet_key {
             return Err(ProtocolError::Invalid { message: REQUEST.name, reason: "signed by another wallet" });
         }
-        let signed = Signed::sign(&REQUEST, body.encode(&equivocations)?, wallet.signing_key());
-        Ok(Self { body, equivocations, signed })
+        let kind = Kind { version, ..REQUEST };
+        let signed =
+            Signed::sign(&kind, body.encode(version, &equivocations, &sighted)?, wallet.signing_key());
+        let (equivocations, sighted) = match version {
+            1 => (Vec::new(), Vec::new()),
+            2 => (equivocations, Vec::new()),
+            _ => (equivocations, sighted),
+        };
+        Ok(Self { body, equivocations, sighted, version, signed })
     }
 
     pub fn body(&self) -> &SyncRequestBody {
@@ -351,6 +445,24 @@ impl SyncRequest {
     /// The equivocation proofs the wallet reports.
     pub fn equivocations(&self) -> &[EquivocationProof] {
         &self.equivocations
+    }
+
+    /// The sizes of checkpoints seen on other phones that the ledger must prove its answer
+    /// consistent with, strictly increasing.
+    pub fn sighted(&self) -> &[u64] {
+        &self.sighted
+    }
+
+    /// The version it was written in: older ones are still read, so a request stored before an
+    /// upgrade is resent as it was.
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
+    /// The version of the response to this request: the request's own, so that a wallet of an
+    /// older build, which reads only its version, can read the answer.
+    pub fn answer_version(&self) -> u8 {
+        self.version
     }
 
     pub fn id(&self) -> MessageId {
@@ -365,7 +477,7 @@ impl SyncRequest {
         if bytes.len() > MAX_SYNC_BYTES {
             return Err(ProtocolError::TooLong { field: "sync request", max: MAX_SYNC_BYTES });
         }
-        let (signed, mut r) = Signed::parse(&REQUEST, bytes)?;
+        let (signed, mut r, version) = Signed::parse_since(&REQUEST, 1, bytes)?;
         let m = REQUEST.malformed();
         let wallet_key = r.array("wallet key").map_err(&m)?;
         let request_id = r.array("request id").map_err(&m)?;
@@ -413,10 +525,23 @@ impl SyncRequest {
                 memo: r.short_text("memo", MAX_MEMO).map_err(&m)?.to_owned(),
             });
         }
-        let n = count(&mut r, "equivocation proofs", MAX_SYNC_EQUIVOCATIONS).map_err(&m)?;
-        let mut equivocations = Vec::with_capacity(n);
-        for _ in 0..n {
-            equivocations.push(EquivocationProof::read(&mut r)?);
+        let mut equivocations = Vec::new();
+        if version >= 2 {
+            let n = count(&mut r, "equivocation proofs", MAX_SYNC_EQUIVOCATIONS).map_err(&m)?;
+            for _ in 0..n {
+                equivocations.push(EquivocationProof::read(&mut r)?);
+            }
+        }
+        let mut sighted = Vec::new();
+        if version >= 3 {
+            let n = usize::from(r.u8("sighted sizes").map_err(&m)?);
+            if n > MAX_SYNC_SIGHTED {
+                return Err(m(DecodeError::TooLong { what: "sighted sizes", len: n, max: MAX_SYNC_SIGHTED }));
+            }
+            for _ in 0..n {
+                sighted.push(r.u64("sighted size").map_err(&m)?);
+            }
+            check_sighted(&sighted).map_err(&m)?;
         }
         r.finish().map_err(&m)?;
         let body = SyncRequestBody {
@@ -431,7 +556,7 @@ impl SyncRequest {
             purse,
             payments,
         };
-        Ok(Self { body, equivocations, signed })
+        Ok(Self { body, equivocations, sighted, version, signed })
     }
 
     /// Checks that the wallet named in the request signed it.
@@ -440,10 +565,36 @@ impl SyncRequest {
     }
 }
 
+fn write_entries(w: &mut Writer, entries: &[ProvedEntry], max: usize) -> Result<(), ProtocolError> {
+    write_count(w, RESPONSE.name, entries.len(), max)?;
+    for e in entries {
+        if e.leaf.len() > MAX_LOG_ENTRY || e.proof.len() > MAX_INCLUSION_PROOF_LEN {
+            return Err(ProtocolError::Invalid {
+                message: RESPONSE.name,
+                reason: "log entry or proof too long",
+            });
+        }
+        w.bytes(&e.leaf);
+        write_hashes(w, &e.proof);
+    }
+    Ok(())
+}
+
+fn read_entries(r: &mut Reader<'_>, what: &'static str, max: usize) -> Result<Vec<ProvedEntry>, DecodeError> {
+    let n = count(r, what, max)?;
+    let mut entries = Vec::with_capacity(n);
+    for _ in 0..n {
+        let leaf = r.bytes("log entry", MAX_LOG_ENTRY)?.to_vec();
+        let proof = read_hashes(r, "inclusion proof", MAX_INCLUSION_PROOF_LEN)?;
+        entries.push(ProvedEntry { leaf, proof });
+    }
+    Ok(entries)
+}
+
 impl SyncResponseBody {
-    fn encode(&self) -> Result<Vec<u8>, ProtocolError> {
+    fn encode(&self, version: u8) -> Result<Vec<u8>, ProtocolError> {
         let name = RESPONSE.name;
-        let mut w = RESPONSE.writer();
+        let mut w = Kind { version, ..RESPONSE }.writer();
         w.fixed(&self.request).u64(self.ledger_time).short_text(&self.member_id);
         w.u64(self.online_balance.cast_unsigned());
         write_count(&mut w, name, self.outcomes.len(), MAX_SYNC_TRANSFERS)?;
@@ -475,16 +626,27 @@ impl SyncResponseBody {
             return Err(ProtocolError::Invalid { message: name, reason: "consistency proof too long" });
         }
         write_hashes(&mut w, &self.consistency);
-        write_count(&mut w, name, self.entries.len(), MAX_SYNC_ENTRIES)?;
-        for e in &self.entries {
-            if e.leaf.len() > MAX_LOG_ENTRY || e.proof.len() > MAX_INCLUSION_PROOF_LEN {
-                return Err(ProtocolError::Invalid { message: name, reason: "log entry or proof too long" });
-            }
-            w.bytes(&e.leaf);
-            write_hashes(&mut w, &e.proof);
-        }
+        write_entries(&mut w, &self.entries, MAX_SYNC_ENTRIES)?;
         w.u64(self.seen_up_to).u8(u8::from(self.more));
-        witnessed::write(&mut w, self.witnessed.as_ref())?;
+        if version >= 2 {
+            witnessed::write(&mut w, self.witnessed.as_ref())?;
+        }
+        if version >= 3 {
+            let sizes: Vec<u64> = self.sighted.iter().map(|s| s.size).collect();
+            check_sighted(&sizes).map_err(RESPONSE.malformed())?;
+            w.u8(sizes.len() as u8);
+            for s in &self.sighted {
+                if s.proof.len() > MAX_CONSISTENCY_PROOF_LEN {
+                    return Err(ProtocolError::Invalid {
+                        message: name,
+                        reason: "consistency proof too long",
+                    });
+                }
+                w.u64(s.size);
+                write_hashes(&mut w, &s.proof);
+            }
+            write_entries(&mut w, &self.recorded, MAX_SYNC_EQUIVOCATIONS)?;
+        }
         let body = w.finish();
         if body.len() + 64 > MAX_SYNC_BYTES {
             return Err(ProtocolError::Invalid { message: name, reason: "larger than one sync carries" });
@@ -510,7 +672,16 @@ impl SyncResponse {
         if bytes.len() > MAX_SYNC_BYTES {
             return Err(ProtocolError::TooLong { field: "sync response", max: MAX_SYNC_BYTES });
         }
-        let (signed, mut r) = Signed::parse(&RESPONSE, bytes)?;
+        let (signed, mut r, version) = match Signed::parse_since(&RESPONSE, 2, bytes) {
+            Err(ProtocolError::Malformed {
+                source: DecodeError::UnsupportedVersion { found: 1, .. },
+                ..
+            }) => {
+                let (signed, r) = Signed::parse(&RESPONSE_V1, bytes)?;
+                (signed, r, 1)
+            }
+            parsed => parsed?,
+        };
         let m = RESPONSE.malformed();
         let request = r.array("request id").map_err(&m)?;
         let ledger_time = r.u64("ledger time").map_err(&m)?;
@@ -556,20 +727,34 @@ impl SyncResponse {
         }
         let checkpoint = Checkpoint::from_bytes(r.bytes("checkpoint", MAX_MESSAGE).map_err(&m)?)?;
         let consistency = read_hashes(&mut r, "consistency proof", MAX_CONSISTENCY_PROOF_LEN).map_err(&m)?;
-        let n = count(&mut r, "log entries", MAX_SYNC_ENTRIES).map_err(&m)?;
-        let mut entries = Vec::with_capacity(n);
-        for _ in 0..n {
-            let leaf = r.bytes("log entry", MAX_LOG_ENTRY).map_err(&m)?.to_vec();
-            let proof = read_hashes(&mut r, "inclusion proof", MAX_INCLUSION_PROOF_LEN).map_err(&m)?;
-            entries.push(ProvedEntry { leaf, proof });
-        }
+        let entries = read_entries(&mut r, "log entries", MAX_SYNC_ENTRIES).map_err(&m)?;
         let seen_up_to = r.u64("seen up to").map_err(&m)?;
         let more = match r.u8("more").map_err(&m)? {
             0 => false,
             1 => true,
             _ => return Err(m(DecodeError::Invalid { what: "more", reason: "not 0 or 1" })),
         };
-        let witnessed = witnessed::read(&mut r)?;
+        let witnessed = if version >= 2 { witnessed::read(&mut r)? } else { None };
+        let mut sighted = Vec::new();
+        let mut recorded = Vec::new();
+        if version >= 3 {
+            let n = usize::from(r.u8("sighted proofs").map_err(&m)?);
+            if n > MAX_SYNC_SIGHTED {
+                return Err(m(DecodeError::TooLong {
+                    what: "sighted proofs",
+                    len: n,
+                    max: MAX_SYNC_SIGHTED,
+                }));
+            }
+            for _ in 0..n {
+                let size = r.u64("sighted size").map_err(&m)?;
+                let proof = read_hashes(&mut r, "sighted proof", MAX_CONSISTENCY_PROOF_LEN).map_err(&m)?;
+                sighted.push(SightedProof { size, proof });
+            }
+            let sizes: Vec<u64> = sighted.iter().map(|s| s.size).collect();
+            check_sighted(&sizes).map_err(&m)?;
+            recorded = read_entries(&mut r, "recorded fork proofs", MAX_SYNC_EQUIVOCATIONS).map_err(&m)?;
+        }
         r.finish().map_err(&m)?;
         let body = SyncResponseBody {
             request,
@@ -587,14 +772,22 @@ impl SyncResponse {
             seen_up_to,
             more,
             witnessed,
+            sighted,
+            recorded,
         };
-        Ok(Self { body, signed })
+        Ok(Self { body, version, signed })
+    }
+
+    /// The version it was written in: the ledger answers a request resent after an upgrade with
+    /// the answer it stored then, which may be older than this build writes.
+    pub fn version(&self) -> u8 {
+        self.version
     }
 
     /// Checks the ledger's signature with the pinned key and that the response answers
     /// `request` (a response to another request, even a genuine one, is refused).
     pub fn verify(&self, ledger_key: &[u8; 32], request: &MessageId) -> Result<(), ProtocolError> {
-        self.signed.verify(&RESPONSE, ledger_key)?;
+        self.signed.verify(if self.version == 1 { &RESPONSE_V1 } else { &RESPONSE }, ledger_key)?;
         if &self.body.request != request {
             return Err(ProtocolError::Invalid {
                 message: RESPONSE.name,
@@ -608,8 +801,31 @@ impl SyncResponse {
 impl super::LedgerSigner {
     /// Signs a sync response.
     pub fn sign_sync_response(&self, body: SyncResponseBody) -> Result<SyncResponse, ProtocolError> {
+        self.sign_sync_response_version(RESPONSE.version, body)
+    }
+
+    /// Signs a sync response of `version` (1 to 3), leaving out what an earlier version lacks:
+    /// the ledger answers a request in the request's version
+    /// ([`SyncRequest::answer_version`]), so a wallet not yet upgraded still reads its answer.
+    pub fn sign_sync_response_version(
+        &self,
+        version: u8,
+        mut body: SyncResponseBody,
+    ) -> Result<SyncResponse, ProtocolError> {
         check_len("member id", &body.member_id, super::MAX_MEMBER_ID)?;
-        let signed = Signed::sign(&RESPONSE, body.encode()?, &self.key);
-        Ok(SyncResponse { body, signed })
+        let kind = match version {
+            1 => RESPONSE_V1,
+            2 | 3 => Kind { version, ..RESPONSE },
+            _ => return Err(ProtocolError::Invalid { message: RESPONSE.name, reason: "no such version" }),
+        };
+        let signed = Signed::sign(&kind, body.encode(version)?, &self.key);
+        if version < 3 {
+            body.sighted.clear();
+            body.recorded.clear();
+        }
+        if version < 2 {
+            body.witnessed = None;
+        }
+        Ok(SyncResponse { body, version, signed })
     }
 }

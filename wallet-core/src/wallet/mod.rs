@@ -44,7 +44,7 @@ mod witnesses;
 pub(crate) use payments::short_id;
 pub use payments::{Accepted, Confirmed, CreatedRequest, Direction, HistoryEntry, Payment};
 pub use records::{Contact, MAX_CONTACT_LABEL, TransferStatus};
-pub use sightings::{CheckpointSeen, ForkProof};
+pub use sightings::{CheckpointSeen, ForkProof, ProofFailure, UnprovedPair};
 pub use sync::{SyncOptions, SyncReport};
 
 const BALANCE_VERSION: u8 = 1;

@@ -9,7 +9,15 @@
 //!   self-contained proof that the ledger signed two histories of one length. It is kept as a
 //!   [`ForkProof`] (sealed, like every row), the member is told, and the payment goes on: the
 //!   proof is about the ledger, not about the person paid;
-//! - **a different size**: kept, so the next sync can ask the ledger to prove the two consistent.
+//! - **a different size**: kept, and the next sync asks the ledger to prove its fresh checkpoint
+//!   consistent with it (docs/adr/0015-the-ledger-proves-what-phones-saw.md). A proof that
+//!   verifies marks it checked, and it is asked no more. When the ledger cannot prove it (no
+//!   proof, one that fails, an answer smaller than the checkpoint seen, or one of the same size
+//!   with another root), the pair stays as an [`UnprovedPair`]: both checkpoints are signed by
+//!   the ledger, so anyone can ask it again, and the member is told in plain words.
+//!
+//! A fork proof is sent at every sync until an answer carries the log entry that records it,
+//! proved in the answer's checkpoint; the entry's position is kept with it.
 //!
 //! A checkpoint that does not verify under the pinned key is reported and not kept: it proves
 //! nothing about this wallet's ledger.
@@ -23,13 +31,18 @@ use sha2::{Digest, Sha256};
 use super::payments::{Rows, read_ledger_key, short_id};
 use super::sync::read_checkpoint;
 use super::{Wallet, WalletError};
+use crate::audit::{AuditEntry, EntryKind};
 use crate::encoding::{DecodeError, Reader, Writer};
 use crate::event_log::EventKind;
-use crate::protocol::{Checkpoint, EquivocationProof};
+use crate::merkle;
+use crate::protocol::sync::{ProvedEntry, SyncResponseBody};
+use crate::protocol::{Checkpoint, EquivocationProof, MessageId};
 use crate::vault::DataKey;
 
 const TABLE: &str = "checkpoint_sighting";
-const SIGHTING_VERSION: u8 = 1;
+/// Version 2 added what became of the row at sync: the entry recording a fork proof, the
+/// ledger's answer a pair was not proved against, and why.
+const SIGHTING_VERSION: u8 = 2;
 const CHECKPOINT_LEN: usize = 113;
 
 /// What the other phone's checkpoint told this wallet about the ledger. The payment itself is
@@ -75,12 +88,93 @@ impl CheckpointSeen {
 /// Two checkpoints the ledger signed for one log size with different roots.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForkProof {
-    /// The checkpoint this wallet held.
+    /// The checkpoint this wallet held (or the ledger's answer at the sync that found the fork).
     pub held: Checkpoint,
     /// The checkpoint the other phone showed.
     pub seen: Checkpoint,
     /// Device time when the pair was found.
     pub found_at: u64,
+    /// The position of the ledger's log entry that records the proof, once a sync answer proved
+    /// it in the log; `None` while the proof is still resent at every sync.
+    pub recorded_at: Option<u64>,
+}
+
+/// Why the ledger did not prove a checkpoint seen on another phone consistent with its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Exhaustive on purpose: each is a way a ledger can fail, and the words say which.
+pub enum ProofFailure {
+    /// The answer carried no proof for it.
+    Omitted,
+    /// The proof it carried does not verify: the two logs do not extend each other.
+    DoesNotVerify,
+    /// The answer's checkpoint is smaller than the one seen: the ledger went back.
+    AnswerSmaller,
+    /// The answer's checkpoint is of the same size with another root: a fork, kept as a proof.
+    SameSizeOtherRoot,
+}
+
+impl ProofFailure {
+    fn code(self) -> u8 {
+        match self {
+            Self::Omitted => 1,
+            Self::DoesNotVerify => 2,
+            Self::AnswerSmaller => 3,
+            Self::SameSizeOtherRoot => 4,
+        }
+    }
+
+    fn from_code(code: u8) -> Result<Self, DecodeError> {
+        Ok(match code {
+            1 => Self::Omitted,
+            2 => Self::DoesNotVerify,
+            3 => Self::AnswerSmaller,
+            4 => Self::SameSizeOtherRoot,
+            _ => return Err(DecodeError::Invalid { what: "proof failure", reason: "unknown" }),
+        })
+    }
+}
+
+/// A checkpoint another phone showed and a later sync answer that the ledger could not prove
+/// consistent with it. Both are signed by the ledger: together with the failure they are
+/// evidence that the ledger showed two histories, which any auditor can put to it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnprovedPair {
+    /// The checkpoint the other phone showed.
+    pub seen: Checkpoint,
+    /// The ledger's checkpoint in the sync answer that did not prove it.
+    pub answer: Checkpoint,
+    pub failure: ProofFailure,
+    /// Device time when the other phone showed it.
+    pub found_at: u64,
+}
+
+impl UnprovedPair {
+    /// The plain words to show the member.
+    pub fn notice(&self) -> String {
+        let (seen, answer) = (self.seen.size, self.answer.size);
+        let what = match self.failure {
+            ProofFailure::Omitted => format!(
+                "did not prove that its log of {answer} entries includes the log of {seen} entries another \
+                 phone showed you"
+            ),
+            ProofFailure::DoesNotVerify => format!(
+                "gave a proof that fails: its log of {answer} entries does not include the log of {seen} \
+                 entries another phone showed you"
+            ),
+            ProofFailure::AnswerSmaller => format!(
+                "answered with a log of {answer} entries, smaller than the log of {seen} entries it had \
+                 already signed for another phone"
+            ),
+            ProofFailure::SameSizeOtherRoot => format!(
+                "signed two different versions of its log at {seen} entries, one shown by another phone"
+            ),
+        };
+        format!(
+            "Warning: the ledger {what}. The ledger's records may have been altered. Your money on this \
+             phone is not affected. Both signed checkpoints are kept on this phone as evidence \
+             (outpost wallet fork-proofs); tell your finance officer."
+        )
+    }
 }
 
 /// One stored sighting: the held and the seen checkpoint, and what they were found to be.
@@ -90,8 +184,12 @@ pub(super) struct Sighting {
     pub(super) held: Checkpoint,
     pub(super) seen: Checkpoint,
     pub(super) found_at: u64,
-    /// Put in a sync request for the ledger (which is retried until answered).
+    /// Put in a sync request for the ledger at least once.
     pub(super) sent: bool,
+    /// A fork proof's entry in the ledger's log, once an answer proved it there.
+    pub(super) recorded_at: Option<u64>,
+    /// An unproved pair's ledger answer.
+    pub(super) against: Option<Checkpoint>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +198,10 @@ pub(super) enum SightingStatus {
     Fork,
     /// Different sizes, not yet proved consistent by the ledger.
     Unchecked,
+    /// Different sizes, proved consistent by the ledger at a sync.
+    Checked,
+    /// Different sizes, and the ledger's answer did not prove them consistent.
+    Unproved(ProofFailure),
 }
 
 impl SightingStatus {
@@ -107,6 +209,8 @@ impl SightingStatus {
         match self {
             Self::Fork => 1,
             Self::Unchecked => 2,
+            Self::Checked => 3,
+            Self::Unproved(_) => 4,
         }
     }
 }
@@ -124,17 +228,34 @@ impl Sighting {
             .fixed(&self.seen.to_bytes())
             .u64(self.found_at)
             .u8(u8::from(self.sent));
+        match self.recorded_at {
+            None => w.u8(0),
+            Some(seq) => w.u8(1).u64(seq),
+        };
+        match &self.against {
+            None => w.u8(0),
+            Some(answer) => w.u8(1).fixed(&answer.to_bytes()),
+        };
+        if let SightingStatus::Unproved(failure) = self.status {
+            w.u8(failure.code());
+        }
         w.finish()
     }
 
     fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
-        r.version("checkpoint sighting", SIGHTING_VERSION)?;
-        let status = match r.u8("status")? {
-            1 => SightingStatus::Fork,
-            2 => SightingStatus::Unchecked,
-            _ => return Err(DecodeError::Invalid { what: "status", reason: "unknown" }),
-        };
+        let version = r.u8("checkpoint sighting version")?;
+        if !(1..=SIGHTING_VERSION).contains(&version) {
+            return Err(DecodeError::UnsupportedVersion {
+                what: "checkpoint sighting",
+                found: version,
+                supported: SIGHTING_VERSION,
+            });
+        }
+        let status = r.u8("status")?;
+        if version == 1 && status > 2 {
+            return Err(DecodeError::Invalid { what: "status", reason: "unknown" });
+        }
         let checkpoint = |r: &mut Reader<'_>, what| {
             let bytes: [u8; CHECKPOINT_LEN] = r.array(what)?;
             Checkpoint::from_bytes(&bytes)
@@ -148,8 +269,28 @@ impl Sighting {
             1 => true,
             _ => return Err(DecodeError::Invalid { what: "sent", reason: "not 0 or 1" }),
         };
+        let (mut recorded_at, mut against) = (None, None);
+        if version >= 2 {
+            recorded_at = match r.u8("recorded flag")? {
+                0 => None,
+                1 => Some(r.u64("recorded at")?),
+                _ => return Err(DecodeError::Invalid { what: "recorded flag", reason: "not 0 or 1" }),
+            };
+            against = match r.u8("answer flag")? {
+                0 => None,
+                1 => Some(checkpoint(&mut r, "answer checkpoint")?),
+                _ => return Err(DecodeError::Invalid { what: "answer flag", reason: "not 0 or 1" }),
+            };
+        }
+        let status = match status {
+            1 => SightingStatus::Fork,
+            2 => SightingStatus::Unchecked,
+            3 => SightingStatus::Checked,
+            4 if against.is_some() => SightingStatus::Unproved(ProofFailure::from_code(r.u8("failure")?)?),
+            _ => return Err(DecodeError::Invalid { what: "status", reason: "unknown" }),
+        };
         r.finish()?;
-        Ok(Self { status, held, seen, found_at, sent })
+        Ok(Self { status, held, seen, found_at, sent, recorded_at, against })
     }
 }
 
@@ -182,7 +323,15 @@ impl Wallet {
             )
         };
         let now = self.now();
-        let sighting = Sighting { status, held, seen: seen.clone(), found_at: now, sent: false };
+        let sighting = Sighting {
+            status,
+            held,
+            seen: seen.clone(),
+            found_at: now,
+            sent: false,
+            recorded_at: None,
+            against: None,
+        };
         let rows = self.rows(key);
         let tx = store.write()?;
         if put_sighting(&tx, &rows, &sighting)? && status == SightingStatus::Fork {
@@ -206,7 +355,27 @@ impl Wallet {
             .sightings()?
             .into_iter()
             .filter(|s| s.status == SightingStatus::Fork)
-            .map(|s| ForkProof { held: s.held, seen: s.seen, found_at: s.found_at })
+            .map(|s| ForkProof {
+                held: s.held,
+                seen: s.seen,
+                found_at: s.found_at,
+                recorded_at: s.recorded_at,
+            })
+            .collect())
+    }
+
+    /// Every checkpoint seen on another phone that a sync answer of the ledger did not prove
+    /// consistent with its log, oldest first, with the answer's checkpoint and why. Kept for good.
+    pub fn unproved_pairs(&self) -> Result<Vec<UnprovedPair>, WalletError> {
+        Ok(self
+            .sightings()?
+            .into_iter()
+            .filter_map(|s| match (s.status, s.against) {
+                (SightingStatus::Unproved(failure), Some(answer)) => {
+                    Some(UnprovedPair { seen: s.seen, answer, failure, found_at: s.found_at })
+                }
+                _ => None,
+            })
             .collect())
     }
 
@@ -215,25 +384,190 @@ impl Wallet {
     }
 }
 
-/// The fork proofs not yet put in a sync request, at most `max`, marked sent in `tx`: the
-/// request that carries them is kept and resent until the ledger answers it.
-pub(super) fn take_unsent_proofs(
+/// The fork proofs the ledger has not yet been seen to record, oldest first, at most `max`,
+/// marked sent in `tx`. Each goes in every request until an answer carries its entry.
+pub(super) fn take_unrecorded_proofs(
     tx: &Transaction<'_>,
     rows: &Rows<'_>,
     max: usize,
 ) -> Result<Vec<EquivocationProof>, WalletError> {
     let mut proofs = Vec::new();
     for mut sighting in rows.all(tx, TABLE, Sighting::decode)? {
-        if sighting.status != SightingStatus::Fork || sighting.sent || proofs.len() == max {
+        if sighting.status != SightingStatus::Fork || sighting.recorded_at.is_some() || proofs.len() == max {
             continue;
         }
         let proof = EquivocationProof::new(sighting.held.clone(), sighting.seen.clone())
             .map_err(|_| tampered_sighting(&sighting))?;
-        sighting.sent = true;
-        rows.put(tx, TABLE, &rows.lookup(TABLE, &sighting.reference()), &sighting.encode())?;
-        proofs.push(proof);
+        if !sighting.sent {
+            sighting.sent = true;
+            rows.put(tx, TABLE, &rows.lookup(TABLE, &sighting.reference()), &sighting.encode())?;
+        }
+        if !proofs.contains(&proof) {
+            proofs.push(proof);
+        }
     }
     Ok(proofs)
+}
+
+/// The sizes of the checkpoints seen on other phones that wait for the ledger's proof, from the
+/// oldest sighting, at most `max` sizes, in increasing order (as a request carries them).
+pub(super) fn sizes_to_prove(
+    tx: &Transaction<'_>,
+    rows: &Rows<'_>,
+    max: usize,
+) -> Result<Vec<u64>, WalletError> {
+    let mut sizes = Vec::new();
+    for sighting in rows.all(tx, TABLE, Sighting::decode)? {
+        if sighting.status == SightingStatus::Unchecked
+            && sighting.seen.size > 0
+            && !sizes.contains(&sighting.seen.size)
+            && sizes.len() < max
+        {
+            sizes.push(sighting.seen.size);
+        }
+    }
+    sizes.sort_unstable();
+    Ok(sizes)
+}
+
+/// What a sync answer settled about the checkpoints seen on other phones and the fork proofs.
+#[derive(Debug, Default)]
+pub(super) struct Settled {
+    pub(super) proved: u32,
+    pub(super) unproved: Vec<UnprovedPair>,
+    /// Positions of the log entries that newly recorded this wallet's fork proofs.
+    pub(super) recorded: Vec<u64>,
+}
+
+/// The entries an answer says record fork proofs, each checked to be in the tree its checkpoint
+/// signs and to be an `EquivocationReported` entry. A bad proof refuses the whole answer, as for
+/// the member's other entries.
+pub(super) fn recorded_entries(body: &SyncResponseBody) -> Result<Vec<AuditEntry>, WalletError> {
+    body.recorded.iter().map(|proved| proved_entry(proved, &body.checkpoint)).collect()
+}
+
+fn proved_entry(proved: &ProvedEntry, checkpoint: &Checkpoint) -> Result<AuditEntry, WalletError> {
+    let entry = AuditEntry::from_leaf_data(&proved.leaf).map_err(|e| WalletError::BadLedgerProof {
+        reason: format!("a recorded fork proof's entry does not decode: {e}"),
+    })?;
+    merkle::verify_inclusion(
+        &merkle::leaf_hash(&proved.leaf),
+        entry.seq,
+        checkpoint.size,
+        &proved.proof,
+        &checkpoint.root,
+    )
+    .map_err(|e| WalletError::BadLedgerProof {
+        reason: format!("log entry {} said to record a fork proof is not in the signed log: {e}", entry.seq),
+    })?;
+    if entry.kind != EntryKind::EquivocationReported {
+        return Err(WalletError::BadLedgerProof {
+            reason: format!(
+                "log entry {} said to record a fork proof is a {:?} entry",
+                entry.seq, entry.kind
+            ),
+        });
+    }
+    Ok(entry)
+}
+
+impl Wallet {
+    /// Applies, in `tx`, what a checked answer says about the checkpoints the request asked it to
+    /// prove (`sighted`) and the fork proofs it carried (`reported`, by id), with `recorded` the
+    /// answer's entries already checked by [`recorded_entries`].
+    pub(super) fn settle_sightings(
+        &self,
+        tx: &Transaction<'_>,
+        key: &DataKey,
+        sighted: &[u64],
+        reported: &[MessageId],
+        body: &SyncResponseBody,
+        recorded: &[AuditEntry],
+    ) -> Result<Settled, WalletError> {
+        let rows = self.rows(key);
+        let now = self.now();
+        let answer = &body.checkpoint;
+        let mut settled = Settled::default();
+        for mut sighting in rows.all(tx, TABLE, Sighting::decode)? {
+            let reference = rows.lookup(TABLE, &sighting.reference());
+            match sighting.status {
+                SightingStatus::Fork if sighting.recorded_at.is_none() => {
+                    let proof = EquivocationProof::new(sighting.held.clone(), sighting.seen.clone())
+                        .map_err(|_| tampered_sighting(&sighting))?;
+                    let id = proof.id();
+                    let bytes = proof.to_bytes();
+                    let Some(entry) = recorded.iter().find(|e| {
+                        reported.contains(&id) && e.subject == id && e.evidence.first() == Some(&bytes)
+                    }) else {
+                        continue;
+                    };
+                    sighting.recorded_at = Some(entry.seq);
+                    rows.put(tx, TABLE, &reference, &sighting.encode())?;
+                    settled.recorded.push(entry.seq);
+                }
+                SightingStatus::Unchecked if sighted.contains(&sighting.seen.size) => {
+                    let seen = &sighting.seen;
+                    let failure = if seen.size > answer.size {
+                        Some(ProofFailure::AnswerSmaller)
+                    } else if seen.size == answer.size {
+                        (seen.root != answer.root).then_some(ProofFailure::SameSizeOtherRoot)
+                    } else {
+                        match body.sighted.iter().find(|p| p.size == seen.size) {
+                            None => Some(ProofFailure::Omitted),
+                            Some(p) => merkle::verify_consistency(
+                                seen.size,
+                                answer.size,
+                                &seen.root,
+                                &answer.root,
+                                &p.proof,
+                            )
+                            .err()
+                            .map(|_| ProofFailure::DoesNotVerify),
+                        }
+                    };
+                    let Some(failure) = failure else {
+                        sighting.status = SightingStatus::Checked;
+                        rows.put(tx, TABLE, &reference, &sighting.encode())?;
+                        settled.proved += 1;
+                        continue;
+                    };
+                    sighting.status = SightingStatus::Unproved(failure);
+                    sighting.against = Some(answer.clone());
+                    rows.put(tx, TABLE, &reference, &sighting.encode())?;
+                    let pair = UnprovedPair {
+                        seen: seen.clone(),
+                        answer: answer.clone(),
+                        failure,
+                        found_at: sighting.found_at,
+                    };
+                    let detail = format!(
+                        "ledger did not prove its log of {} entries (root {}) consistent with the {} entries \
+                         (root {}) another phone showed: {failure:?}; both kept",
+                        answer.size,
+                        short_id(&answer.root),
+                        seen.size,
+                        short_id(&seen.root)
+                    );
+                    self.log(key).append(tx, now, EventKind::LedgerForkDetected, &detail)?;
+                    if failure == ProofFailure::SameSizeOtherRoot {
+                        let fork = Sighting {
+                            status: SightingStatus::Fork,
+                            held: answer.clone(),
+                            seen: seen.clone(),
+                            found_at: now,
+                            sent: false,
+                            recorded_at: None,
+                            against: None,
+                        };
+                        put_sighting(tx, &rows, &fork)?;
+                    }
+                    settled.unproved.push(pair);
+                }
+                _ => {}
+            }
+        }
+        Ok(settled)
+    }
 }
 
 fn tampered_sighting(sighting: &Sighting) -> WalletError {

@@ -23,6 +23,7 @@ use rusqlite::{Transaction, params};
 
 use super::payments::{Rows, read_ledger_key, short_id};
 use super::records::{PurseRecord, TransferRecord, TransferStatus};
+use super::sightings::{self, UnprovedPair};
 use super::{Wallet, WalletError, row, witnesses};
 use crate::audit::{Account, AuditEntry, EntryKind};
 use crate::encoding::{DecodeError, Reader, Writer};
@@ -31,8 +32,9 @@ use crate::identity::PublicIdentity;
 use crate::merkle;
 use crate::money::Amount;
 use crate::protocol::sync::{
-    MAX_SYNC_EVIDENCE, MAX_SYNC_PAYMENTS, MAX_SYNC_TRANSFERS, OnlinePayment, Outcome, PaymentOutcome,
-    PurseDeclaration, PurseOrder, RiskNotice, SyncRequest, SyncRequestBody, SyncResponse, SyncResponseBody,
+    MAX_SYNC_EQUIVOCATIONS, MAX_SYNC_EVIDENCE, MAX_SYNC_PAYMENTS, MAX_SYNC_SIGHTED, MAX_SYNC_TRANSFERS,
+    OnlinePayment, Outcome, PaymentOutcome, PurseDeclaration, PurseOrder, RiskNotice, SyncRequest,
+    SyncRequestBody, SyncResponse, SyncResponseBody,
 };
 use crate::protocol::{Checkpoint, MAX_MEMO, MessageId, ProtocolError};
 use crate::transport::SyncTransport;
@@ -80,6 +82,14 @@ pub struct SyncReport {
     pub payments: Vec<PaymentOutcome>,
     /// Size of the ledger checkpoint now held.
     pub checkpoint_size: u64,
+    /// Checkpoints seen on other phones that the ledger proved consistent with its log.
+    pub sightings_proved: u32,
+    /// Checkpoints seen on other phones that the ledger failed to prove consistent with its
+    /// answer: each has plain words for the member ([`UnprovedPair::notice`]) and is kept.
+    pub unproved: Vec<UnprovedPair>,
+    /// Log positions of the entries that, as this sync's answers proved, record this wallet's
+    /// fork proofs.
+    pub fork_proofs_recorded: Vec<u64>,
 }
 
 /// A request ready to send and what is needed to check its answer.
@@ -89,6 +99,23 @@ struct Prepared {
     ledger_key: [u8; 32],
     /// It carried as many transfers as one request may: more may be waiting.
     full: bool,
+    /// The sizes of checkpoints seen on other phones it asked the ledger to prove.
+    sighted: Vec<u64>,
+    /// The ids of the fork proofs it carried.
+    reported: Vec<MessageId>,
+}
+
+impl Prepared {
+    fn new(request: &SyncRequest, bytes: Vec<u8>, ledger_key: [u8; 32], full: bool) -> Self {
+        Prepared {
+            id: request.id(),
+            bytes,
+            ledger_key,
+            full,
+            sighted: request.sighted().to_vec(),
+            reported: request.equivocations().iter().map(|p| p.id()).collect(),
+        }
+    }
 }
 
 impl Wallet {
@@ -208,9 +235,11 @@ impl Wallet {
             let ledger_key =
                 read_ledger_key(store.conn(), key, wallet_id)?.ok_or(WalletError::NotEnrolled)?;
             if let Some(bytes) = read_setting(store.conn(), key, wallet_id, PENDING)? {
+                // Of any version this build reads: one stored before an upgrade is resent as it
+                // was, and the ledger answers it with the answer it stored, of that version too.
                 let request = SyncRequest::from_bytes(&bytes).map_err(|_| tampered(PENDING))?;
                 let full = request.body().transfers.len() == MAX_SYNC_TRANSFERS;
-                return Ok(Prepared { id: request.id(), bytes, ledger_key, full });
+                return Ok(Prepared::new(&request, bytes, ledger_key, full));
             }
             let rows = self.rows(key);
             let records = unsettled(store.conn(), &rows, MAX_SYNC_TRANSFERS)?;
@@ -243,16 +272,13 @@ impl Wallet {
                 purse: order,
                 payments: read_outbox(&tx, key, wallet_id)?,
             };
-            let forks = super::sightings::take_unsent_proofs(
-                &tx,
-                &rows,
-                crate::protocol::sync::MAX_SYNC_EQUIVOCATIONS,
-            )?;
-            let request = SyncRequest::sign_reporting(body, forks, identity)?;
+            let forks = sightings::take_unrecorded_proofs(&tx, &rows, MAX_SYNC_EQUIVOCATIONS)?;
+            let sighted = sightings::sizes_to_prove(&tx, &rows, MAX_SYNC_SIGHTED)?;
+            let request = SyncRequest::sign_asking(body, forks, sighted, identity)?;
             let bytes = request.to_bytes();
             write_setting(&tx, key, wallet_id, PENDING, &bytes)?;
             tx.commit()?;
-            Ok(Prepared { id: request.id(), bytes, ledger_key, full })
+            Ok(Prepared::new(&request, bytes, ledger_key, full))
         })
     }
 
@@ -327,8 +353,14 @@ impl Wallet {
                 None => None,
             };
             let entries = proved_entries(&body)?;
+            let recorded = sightings::recorded_entries(&body)?;
             let tx = store.write()?;
             self.apply_body(&tx, key, &body, &entries, report)?;
+            let settled =
+                self.settle_sightings(&tx, key, &prepared.sighted, &prepared.reported, &body, &recorded)?;
+            report.sightings_proved += settled.proved;
+            report.unproved.extend(settled.unproved);
+            report.fork_proofs_recorded.extend(settled.recorded);
             if let Some(witnessed) = witnessed {
                 write_setting(&tx, key, wallet_id, witnesses::WITNESSED, &witnessed.to_bytes())?;
             }
@@ -733,5 +765,86 @@ mod tests {
         store_checkpoint(&wallet, &v1[..100]);
         let damaged = wallet.with_unlocked(|s, k| read_held_tree(s.conn(), k, &wallet.record.wallet_id));
         assert!(matches!(damaged, Err(WalletError::Vault(_))), "{damaged:?}");
+    }
+
+    /// A ledger that answers a request of an earlier version with an answer of `answers`, as a
+    /// ledger holding the answer it stored before an upgrade does, and today's requests with
+    /// today's answer. Records the version of each request it reads.
+    struct StoredAnswers {
+        signer: LedgerSigner,
+        answers: u8,
+        read: std::sync::Mutex<Vec<u8>>,
+    }
+
+    impl crate::transport::SyncTransport for StoredAnswers {
+        fn exchange(&self, request: &[u8]) -> Result<Vec<u8>, crate::transport::TransportError> {
+            let request = SyncRequest::from_bytes(request).expect("the ledger reads every version");
+            request.verify().unwrap();
+            self.read.lock().unwrap().push(request.version());
+            let leaves = [merkle::leaf_hash(b"the one entry")];
+            let body = SyncResponseBody {
+                request: request.id(),
+                ledger_time: 1_800_000_000,
+                member_id: "AIKO-0001".into(),
+                online_balance: 700,
+                outcomes: Vec::new(),
+                payments: Vec::new(),
+                purse: None,
+                revoked: Vec::new(),
+                notices: Vec::new(),
+                checkpoint: self.signer.checkpoint(1, merkle::root(&leaves), 1_800_000_000),
+                consistency: Vec::new(),
+                entries: Vec::new(),
+                seen_up_to: 1,
+                more: false,
+                witnessed: None,
+                sighted: Vec::new(),
+                recorded: Vec::new(),
+            };
+            let version = if request.version() < 3 { self.answers } else { 3 };
+            Ok(self.signer.sign_sync_response_version(version, body).unwrap().to_bytes())
+        }
+    }
+
+    #[test]
+    fn a_request_left_pending_by_an_older_build_is_resent_as_it_was_and_its_old_answer_applied() {
+        for (request, answer) in [(1, 1), (2, 2), (1, 2), (2, 3)] {
+            let dir = tempfile::tempdir().unwrap();
+            let wallet = wallet(dir.path());
+            let signer = LedgerSigner::from_secret(&[4; 32]);
+            wallet.pin_ledger_key(signer.public_key()).unwrap();
+            let stored = wallet
+                .with_identity(|store, key, identity| {
+                    let body = SyncRequestBody {
+                        wallet_key: identity.public().signing_key,
+                        request_id: [5; 16],
+                        device_time: 1_800_000_000,
+                        checkpoint_size: 0,
+                        seen_up_to: 0,
+                        transfers: Vec::new(),
+                        receipts: Vec::new(),
+                        evidence: Vec::new(),
+                        purse: None,
+                        payments: Vec::new(),
+                    };
+                    let bytes = SyncRequest::sign_version(request, body, Vec::new(), Vec::new(), identity)?
+                        .to_bytes();
+                    let tx = store.write()?;
+                    write_setting(&tx, key, &wallet.record.wallet_id, PENDING, &bytes)?;
+                    tx.commit()?;
+                    Ok(bytes)
+                })
+                .unwrap();
+            assert_eq!(stored[0], request);
+
+            let ledger = StoredAnswers { signer, answers: answer, read: Default::default() };
+            let report = wallet.sync(&ledger, &SyncOptions::default()).unwrap_or_else(|e| {
+                panic!("a version {request} request answered in version {answer} is stuck: {e}")
+            });
+            assert_eq!((report.online_balance_minor, report.checkpoint_size), (700, 1));
+            assert_eq!(wallet.ledger_checkpoint().unwrap().unwrap().size, 1);
+            wallet.sync(&ledger, &SyncOptions::default()).unwrap();
+            assert_eq!(*ledger.read.lock().unwrap(), vec![request, 3], "the old request once, then today's");
+        }
     }
 }

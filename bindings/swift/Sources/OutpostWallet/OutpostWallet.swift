@@ -1489,6 +1489,13 @@ public protocol WalletProtocol: AnyObject, Sendable {
     func unlock(pin: String) throws 
     
     /**
+     * Checkpoints other phones showed that the ledger failed to prove part of its log at a
+     * sync, each with the ledger's answer, both as signed notes: evidence for an auditor. Kept
+     * for good, oldest first.
+     */
+    func unprovedPairs() throws  -> [UnprovedPair]
+    
+    /**
      * Audits an exported ledger log offline under the pinned ledger key, and checks that it
      * extends the checkpoint this wallet holds (so the ledger did not rewrite what this wallet
      * saw).
@@ -1993,6 +2000,20 @@ open func unlock(pin: String)throws   {try rustCallWithError(FfiConverterTypeWal
         FfiConverterString.lower(pin),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Checkpoints other phones showed that the ledger failed to prove part of its log at a
+     * sync, each with the ledger's answer, both as signed notes: evidence for an auditor. Kept
+     * for good, oldest first.
+     */
+open func unprovedPairs()throws  -> [UnprovedPair]  {
+    return try  FfiConverterSequenceTypeUnprovedPair.lift(try rustCallWithError(FfiConverterTypeWalletError_lift) {
+        uniffiCallStatus in
+    uniffi_outpost_ffi_fn_method_wallet_unproved_pairs(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -2535,18 +2556,28 @@ public struct ForkProof: Equatable, Hashable {
      * Device time when the pair was found, Unix seconds.
      */
     public var foundAt: UInt64
+    /**
+     * The position of the ledger's log entry recording the proof, once a sync answer proved it
+     * there; `None` while the proof is still sent at every sync.
+     */
+    public var recordedAt: UInt64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(held: LedgerCheckpoint, seen: LedgerCheckpoint, heldNote: String, seenNote: String, 
         /**
          * Device time when the pair was found, Unix seconds.
-         */foundAt: UInt64) {
+         */foundAt: UInt64, 
+        /**
+         * The position of the ledger's log entry recording the proof, once a sync answer proved it
+         * there; `None` while the proof is still sent at every sync.
+         */recordedAt: UInt64? = nil) {
         self.held = held
         self.seen = seen
         self.heldNote = heldNote
         self.seenNote = seenNote
         self.foundAt = foundAt
+        self.recordedAt = recordedAt
     }
 
     
@@ -2569,7 +2600,8 @@ public struct FfiConverterTypeForkProof: FfiConverterRustBuffer {
                 seen: FfiConverterTypeLedgerCheckpoint.read(from: &buf), 
                 heldNote: FfiConverterString.read(from: &buf), 
                 seenNote: FfiConverterString.read(from: &buf), 
-                foundAt: FfiConverterUInt64.read(from: &buf)
+                foundAt: FfiConverterUInt64.read(from: &buf), 
+                recordedAt: FfiConverterOptionUInt64.read(from: &buf)
         )
     }
 
@@ -2579,6 +2611,7 @@ public struct FfiConverterTypeForkProof: FfiConverterRustBuffer {
         FfiConverterString.write(value.heldNote, into: &buf)
         FfiConverterString.write(value.seenNote, into: &buf)
         FfiConverterUInt64.write(value.foundAt, into: &buf)
+        FfiConverterOptionUInt64.write(value.recordedAt, into: &buf)
     }
 }
 
@@ -3592,6 +3625,19 @@ public struct SyncReport: Equatable, Hashable {
      * Entries in the ledger checkpoint the wallet now holds.
      */
     public var checkpointSize: UInt64
+    /**
+     * Checkpoints seen on other phones that the ledger proved part of its log.
+     */
+    public var sightingsProved: UInt32
+    /**
+     * Plain words for each checkpoint seen on another phone that the ledger failed to prove
+     * part of its log: show them as warnings (the pairs are in `Wallet.unproved_pairs`).
+     */
+    public var checkpointWarnings: [String]
+    /**
+     * Log positions of the entries that, as this sync proved, record this wallet's fork proofs.
+     */
+    public var forkProofsRecorded: [UInt64]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3613,7 +3659,17 @@ public struct SyncReport: Equatable, Hashable {
          */onlineBalanceMinor: Int64, notices: [RiskNotice], payments: [OnlinePaymentOutcome], 
         /**
          * Entries in the ledger checkpoint the wallet now holds.
-         */checkpointSize: UInt64) {
+         */checkpointSize: UInt64, 
+        /**
+         * Checkpoints seen on other phones that the ledger proved part of its log.
+         */sightingsProved: UInt32 = UInt32(0), 
+        /**
+         * Plain words for each checkpoint seen on another phone that the ledger failed to prove
+         * part of its log: show them as warnings (the pairs are in `Wallet.unproved_pairs`).
+         */checkpointWarnings: [String] = [], 
+        /**
+         * Log positions of the entries that, as this sync proved, record this wallet's fork proofs.
+         */forkProofsRecorded: [UInt64] = []) {
         self.rounds = rounds
         self.settled = settled
         self.held = held
@@ -3625,6 +3681,9 @@ public struct SyncReport: Equatable, Hashable {
         self.notices = notices
         self.payments = payments
         self.checkpointSize = checkpointSize
+        self.sightingsProved = sightingsProved
+        self.checkpointWarnings = checkpointWarnings
+        self.forkProofsRecorded = forkProofsRecorded
     }
 
     
@@ -3653,7 +3712,10 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
                 onlineBalanceMinor: FfiConverterInt64.read(from: &buf), 
                 notices: FfiConverterSequenceTypeRiskNotice.read(from: &buf), 
                 payments: FfiConverterSequenceTypeOnlinePaymentOutcome.read(from: &buf), 
-                checkpointSize: FfiConverterUInt64.read(from: &buf)
+                checkpointSize: FfiConverterUInt64.read(from: &buf), 
+                sightingsProved: FfiConverterUInt32.read(from: &buf), 
+                checkpointWarnings: FfiConverterSequenceString.read(from: &buf), 
+                forkProofsRecorded: FfiConverterSequenceUInt64.read(from: &buf)
         )
     }
 
@@ -3669,6 +3731,9 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
         FfiConverterSequenceTypeRiskNotice.write(value.notices, into: &buf)
         FfiConverterSequenceTypeOnlinePaymentOutcome.write(value.payments, into: &buf)
         FfiConverterUInt64.write(value.checkpointSize, into: &buf)
+        FfiConverterUInt32.write(value.sightingsProved, into: &buf)
+        FfiConverterSequenceString.write(value.checkpointWarnings, into: &buf)
+        FfiConverterSequenceUInt64.write(value.forkProofsRecorded, into: &buf)
     }
 }
 
@@ -3685,6 +3750,96 @@ public func FfiConverterTypeSyncReport_lift(_ buf: RustBuffer) throws -> SyncRep
 #endif
 public func FfiConverterTypeSyncReport_lower(_ value: SyncReport) -> RustBuffer {
     return FfiConverterTypeSyncReport.lower(value)
+}
+
+
+/**
+ * A checkpoint another phone showed and the ledger's sync answer that did not prove it part of
+ * its log: both signed by the ledger, kept as evidence. Each is also given as a signed note.
+ */
+public struct UnprovedPair: Equatable, Hashable {
+    public var seen: LedgerCheckpoint
+    public var answer: LedgerCheckpoint
+    public var seenNote: String
+    public var answerNote: String
+    public var failure: ProofFailure
+    /**
+     * Plain words to show the member.
+     */
+    public var notice: String
+    /**
+     * Device time when the other phone showed its checkpoint, Unix seconds.
+     */
+    public var foundAt: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(seen: LedgerCheckpoint, answer: LedgerCheckpoint, seenNote: String, answerNote: String, failure: ProofFailure, 
+        /**
+         * Plain words to show the member.
+         */notice: String, 
+        /**
+         * Device time when the other phone showed its checkpoint, Unix seconds.
+         */foundAt: UInt64) {
+        self.seen = seen
+        self.answer = answer
+        self.seenNote = seenNote
+        self.answerNote = answerNote
+        self.failure = failure
+        self.notice = notice
+        self.foundAt = foundAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UnprovedPair: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUnprovedPair: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UnprovedPair {
+        return
+            try UnprovedPair(
+                seen: FfiConverterTypeLedgerCheckpoint.read(from: &buf), 
+                answer: FfiConverterTypeLedgerCheckpoint.read(from: &buf), 
+                seenNote: FfiConverterString.read(from: &buf), 
+                answerNote: FfiConverterString.read(from: &buf), 
+                failure: FfiConverterTypeProofFailure.read(from: &buf), 
+                notice: FfiConverterString.read(from: &buf), 
+                foundAt: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UnprovedPair, into buf: inout [UInt8]) {
+        FfiConverterTypeLedgerCheckpoint.write(value.seen, into: &buf)
+        FfiConverterTypeLedgerCheckpoint.write(value.answer, into: &buf)
+        FfiConverterString.write(value.seenNote, into: &buf)
+        FfiConverterString.write(value.answerNote, into: &buf)
+        FfiConverterTypeProofFailure.write(value.failure, into: &buf)
+        FfiConverterString.write(value.notice, into: &buf)
+        FfiConverterUInt64.write(value.foundAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUnprovedPair_lift(_ buf: RustBuffer) throws -> UnprovedPair {
+    return try FfiConverterTypeUnprovedPair.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUnprovedPair_lower(_ value: UnprovedPair) -> RustBuffer {
+    return FfiConverterTypeUnprovedPair.lower(value)
 }
 
 
@@ -3782,7 +3937,7 @@ public enum CheckpointSeen: Equatable, Hashable {
     case same(size: UInt64
     )
     /**
-     * Another size: kept, and checked with the ledger at the next sync.
+     * Another size: kept, and the ledger must prove it part of its log at the next sync.
      */
     case keptForCheck(heldSize: UInt64, seenSize: UInt64
     )
@@ -4225,6 +4380,101 @@ public func FfiConverterTypeLogSinkError_lift(_ buf: RustBuffer) throws -> LogSi
 public func FfiConverterTypeLogSinkError_lower(_ value: LogSinkError) -> RustBuffer {
     return FfiConverterTypeLogSinkError.lower(value)
 }
+
+
+/**
+ * Why the ledger did not prove a checkpoint another phone showed part of its log.
+ */
+
+public enum ProofFailure: Equatable, Hashable {
+    
+    /**
+     * The sync answer carried no proof for it.
+     */
+    case omitted
+    /**
+     * The proof does not verify: the two logs do not extend each other.
+     */
+    case doesNotVerify
+    /**
+     * The answer's log is smaller than the one the ledger signed for the other phone.
+     */
+    case answerSmaller
+    /**
+     * The answer's log has the same size and another root: a fork proof was made of it.
+     */
+    case sameSizeOtherRoot
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ProofFailure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProofFailure: FfiConverterRustBuffer {
+    typealias SwiftType = ProofFailure
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProofFailure {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .omitted
+        
+        case 2: return .doesNotVerify
+        
+        case 3: return .answerSmaller
+        
+        case 4: return .sameSizeOtherRoot
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ProofFailure, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .omitted:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .doesNotVerify:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .answerSmaller:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .sameSizeOtherRoot:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProofFailure_lift(_ buf: RustBuffer) throws -> ProofFailure {
+    return try FfiConverterTypeProofFailure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProofFailure_lower(_ value: ProofFailure) -> RustBuffer {
+    return FfiConverterTypeProofFailure.lower(value)
+}
+
 
 
 /**
@@ -5103,6 +5353,31 @@ fileprivate struct FfiConverterOptionTypeMoney: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt64]
+
+    public static func write(_ value: [UInt64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt64.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt64] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt64]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt64.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -5270,6 +5545,31 @@ fileprivate struct FfiConverterSequenceTypeRiskNotice: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeRiskNotice.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeUnprovedPair: FfiConverterRustBuffer {
+    typealias SwiftType = [UnprovedPair]
+
+    public static func write(_ value: [UnprovedPair], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeUnprovedPair.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UnprovedPair] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UnprovedPair]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeUnprovedPair.read(from: &buf))
         }
         return seq
     }
@@ -5531,6 +5831,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_outpost_ffi_checksum_method_wallet_unlock() != 9273) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_outpost_ffi_checksum_method_wallet_unproved_pairs() != 45668) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_outpost_ffi_checksum_method_wallet_verify_audit_export() != 29155) {

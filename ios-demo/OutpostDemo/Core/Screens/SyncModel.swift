@@ -57,6 +57,11 @@ final class SyncModel: ObservableObject {
                 }
                 state.report = report
                 state.summary = Format.syncSummary(report)
+                // A checkpoint another phone showed that the ledger could not prove part of its
+                // log is evidence against the ledger: the sync stands, the member is warned.
+                if !report.checkpointWarnings.isEmpty {
+                    state.message = .danger(report.checkpointWarnings.joined(separator: "\n"))
+                }
             } catch {
                 state.message = UserMessage.of(error)
             }

@@ -534,6 +534,11 @@ RustBuffer uniffi_outpost_ffi_fn_method_wallet_sync(uint64_t ptr, uint64_t trans
 void uniffi_outpost_ffi_fn_method_wallet_unlock(uint64_t ptr, RustBuffer pin, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_UNPROVED_PAIRS
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_UNPROVED_PAIRS
+RustBuffer uniffi_outpost_ffi_fn_method_wallet_unproved_pairs(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_VERIFY_AUDIT_EXPORT
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_VERIFY_AUDIT_EXPORT
 RustBuffer uniffi_outpost_ffi_fn_method_wallet_verify_audit_export(uint64_t ptr, RustBuffer export, RustCallStatus *_Nonnull out_status
@@ -1115,6 +1120,12 @@ uint16_t uniffi_outpost_ffi_checksum_method_wallet_sync(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_UNLOCK
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_UNLOCK
 uint16_t uniffi_outpost_ffi_checksum_method_wallet_unlock(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_UNPROVED_PAIRS
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_UNPROVED_PAIRS
+uint16_t uniffi_outpost_ffi_checksum_method_wallet_unproved_pairs(void
     
 );
 #endif

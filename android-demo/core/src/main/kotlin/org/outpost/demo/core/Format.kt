@@ -105,6 +105,8 @@ object Format {
             if (report.returned > 0u) add("${report.returned} returned unclaimed")
             if (report.refused.isNotEmpty()) add("${report.refused.size} refused by the ledger")
             if (report.notices.isNotEmpty()) add("${report.notices.size} notice(s) from the ledger")
+            if (report.checkpointWarnings.isNotEmpty()) add("the ledger failed to prove ${report.checkpointWarnings.size} checkpoint(s) another phone showed")
+            if (report.forkProofsRecorded.isNotEmpty()) add("your fork proof recorded by the ledger")
         }
         return if (parts.isEmpty()) "Synced: nothing new." else "Synced: ${parts.joinToString(", ")}."
     }

@@ -33,7 +33,10 @@ class SyncModel(
         val report = host.transact { wallet ->
             wallet.sync(host.transports.transport(settings.url), purseMinor(wallet))
         }
-        update { it.copy(report = report, summary = Format.syncSummary(report)) }
+        // A checkpoint another phone showed that the ledger could not prove part of its log is
+        // evidence against the ledger: the sync stands, and the member is warned in plain words.
+        val warning = report.checkpointWarnings.takeIf { it.isNotEmpty() }?.joinToString("\n")?.let(UserMessage::danger)
+        update { it.copy(report = report, summary = Format.syncSummary(report), message = warning) }
     }
 
     override fun SyncState.withBusy(busy: Boolean) = copy(busy = busy)

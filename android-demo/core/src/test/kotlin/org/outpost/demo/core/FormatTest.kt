@@ -110,6 +110,11 @@ class FormatTest {
         assertEquals("Synced: nothing new.", Format.syncSummary(quiet))
         val busy = quiet.copy(settled = 2u, held = 1u, newPurse = Money(10_000uL, "JPY", "¥10,000"))
         assertEquals("Synced: new purse ¥10,000, 2 settled, 1 waiting for the receiver to sync.", Format.syncSummary(busy))
+        val exposed = quiet.copy(checkpointWarnings = listOf("Warning: the ledger did not prove …"), forkProofsRecorded = listOf(41uL))
+        assertEquals(
+            "Synced: the ledger failed to prove 1 checkpoint(s) another phone showed, your fork proof recorded by the ledger.",
+            Format.syncSummary(exposed),
+        )
     }
 
     @Test
