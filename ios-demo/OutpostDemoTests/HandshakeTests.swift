@@ -8,7 +8,7 @@ import XCTest
 /// account. Only the phones' hardware is stood in for: a software key instead of the Secure
 /// Enclave, and no camera (the QR texts are handed over as the scanner delivers them).
 ///
-/// Needs a ledger running on the Mac (see TestLedger); skipped without one.
+/// Needs a running ledger and two of its officers (see TestLedger); skipped without them.
 final class HandshakeTests: XCTestCase {
     private struct Member {
         let host: WalletHost

@@ -49,10 +49,10 @@ final class LedgerProcess: @unchecked Sendable {
             let passphrase = directory.appendingPathComponent("\(name).passphrase")
             try Data(UUID().uuidString.utf8).write(to: passphrase)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passphrase.path)
-            let made = try LedgerProcess.run(outpost, [
+            let made = String(decoding: try LedgerProcess.run(outpost, [
                 "officer", "new", "--key", directory.appendingPathComponent("\(name).officer").path,
                 "--name", name, "--passphrase-file", passphrase.path,
-            ])
+            ]), as: UTF8.self)
             guard let line = made.split(separator: "\n").first(where: { $0.hasPrefix("enrolment code: ") }) else {
                 throw Failure(description: "no enrolment code from `outpost officer new`: \(made)")
             }
@@ -162,11 +162,13 @@ final class LedgerProcess: @unchecked Sendable {
             "--passphrase-file", directory.appendingPathComponent("\(officer).passphrase").path,
         ]
         if let body { args += ["--body", body] }
-        return Data(try LedgerProcess.run(outpost, args).utf8)
+        // The answer as bytes: the audit export is binary, and a round trip through a String
+        // would replace what is not UTF-8.
+        return try LedgerProcess.run(outpost, args)
     }
 
     /// Runs the `outpost` command; its stdout, or a failure with its stderr.
-    private static func run(_ command: String, _ arguments: [String]) throws -> String {
+    private static func run(_ command: String, _ arguments: [String]) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command)
         process.arguments = arguments
@@ -180,7 +182,7 @@ final class LedgerProcess: @unchecked Sendable {
         guard process.terminationStatus == 0 else {
             throw Failure(description: "outpost \(arguments.prefix(3).joined(separator: " ")): \(String(decoding: errors, as: UTF8.self))")
         }
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 
     private func json(_ data: Data) throws -> [String: Any] {
