@@ -137,8 +137,8 @@ pub enum LedgerError {
     #[error("{reason}")]
     OfficerRefused { status: u16, reason: String },
     #[error(
-        "this ledger already exists: founding officers are set once, when it is created; later officers \
-         are enrolled by the officers (outpost ledger officer-add)"
+        "this ledger already has officers: founding officers are set once; later officers are enrolled \
+         by the officers (outpost officer add)"
     )]
     AlreadyFounded,
 }
@@ -264,7 +264,9 @@ impl Ledger {
     /// Creates a new ledger in `dir` with its founding officers, from the enrolment codes
     /// `outpost officer new` printed (each officer's self-signed enrolment: proof they hold their
     /// key). At least [`officers::OfficerPolicy::threshold`] founders are needed, or no act could
-    /// ever be approved. Refused when the ledger exists: later officers are enrolled by officers.
+    /// ever be approved. A ledger begun by a build from before officers (it has none) is given
+    /// its founders the same way, once, in its log. Refused when the ledger has officers: later
+    /// officers are enrolled by officers.
     pub fn found(
         dir: &Path,
         currency: Currency,
@@ -272,9 +274,6 @@ impl Ledger {
         policy: Policy,
         founders: &[String],
     ) -> Result<Ledger, LedgerError> {
-        if dir.join("ledger.db").exists() {
-            return Err(LedgerError::AlreadyFounded);
-        }
         officers::check_founders(founders, policy.officers.threshold)?;
         Self::open_or_found(dir, currency, clock, policy, Some(founders))
     }
@@ -328,6 +327,13 @@ impl Ledger {
                 let stored = Currency::new(&code, exponent)?;
                 if stored != currency {
                     return Err(LedgerError::WrongCurrency { ledger: stored, asked: currency });
+                }
+                if let Some(founders) = founders {
+                    let has_officers: bool = tx.prepare("SELECT 1 FROM officer")?.exists([])?;
+                    if has_officers {
+                        return Err(LedgerError::AlreadyFounded);
+                    }
+                    officers::found(&tx, clock.now_unix(), founders, policy.officers.threshold)?;
                 }
             }
         }

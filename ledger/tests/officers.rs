@@ -258,3 +258,55 @@ fn the_offline_audit_refuses_altered_officer_evidence_naming_the_entry() {
     let verdict = audit_log(&bare, &re_signed(&bare, &key_file), &ledger_key);
     assert!(names_the_entry(&verdict), "{verdict:?}");
 }
+
+#[test]
+fn a_ledger_from_before_officers_is_founded_once_and_its_whole_log_still_audits() {
+    use outpost_ledger::Ledger;
+    use outpost_wallet_core::SystemClock;
+    use outpost_wallet_core::money::{Amount, Currency};
+
+    // A ledger as a build from before officers left it: a member, a credit nobody signed.
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let old = Ledger::open(dir.path(), Currency::JPY, std::sync::Arc::new(SystemClock)).unwrap();
+        let aiko = Identity::generate().unwrap();
+        old.enrol(enrolment_body(&aiko, "AIKO-0001")["enrolment_qr"].as_str().unwrap()).unwrap();
+        old.credit("AIKO-0001", Amount::from_minor(4_000, Currency::JPY).unwrap(), "October pay").unwrap();
+    }
+
+    // Upgraded, it is given its founders once; from then on two officers move money.
+    let founders = common::founding_args();
+    let founders: Vec<&str> = founders.iter().map(String::as_str).collect();
+    let server = Server::start_in_with(dir.path(), &founders);
+    let [alice, ben] = officers();
+    let made =
+        server.as_officer(alice, "POST", &format!("{MEMBERS}/AIKO-0001/credit"), Some(credit_body(6_000)));
+    assert_eq!(made.status, 202, "{:?}", made.json());
+    assert_eq!(server.approve(ben, made.json()["pending_id"].as_str().unwrap()).status, 200);
+    assert_eq!(balance(&server, "AIKO-0001"), 10_000);
+
+    let export = server.as_officer(alice, "GET", "/v1/officer/audit", None);
+    let (checkpoint, entries) = decode_export(&export.body).unwrap();
+    let report = audit_log(&entries, &checkpoint, &server.ledger_key()).unwrap();
+    assert_eq!(report.unattributed, 1, "the credit from before officers is counted as nobody's");
+    let credited = report.officer_acts.iter().find(|a| a.kind == EntryKind::Credited).unwrap();
+    assert_eq!(credited.officers.len(), 2);
+    assert_eq!(credited.amount_minor, Some(6_000));
+
+    // Founders are set once: a second founding is refused, and a log that names founders again
+    // after the ledger had officers fails the audit.
+    let ledger_key = server.ledger_key();
+    assert_eq!(server.stop().code(), Some(0));
+    let output = common::ledger_command(dir.path()).args(&founders).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("founding officers are set once"));
+    let mut late = entries.clone();
+    let mut again = late.iter().find(|e| e.kind == EntryKind::OfficerFounded).unwrap().clone();
+    again.seq = late.len() as u64;
+    late.push(again);
+    let verdict = audit_log(&late, &re_signed(&late, &dir.path().join("ledger.key")), &ledger_key);
+    assert!(
+        matches!(&verdict, Err(AuditError::BadEntry { reason, .. }) if reason.contains("founders are set once")),
+        "{verdict:?}"
+    );
+}

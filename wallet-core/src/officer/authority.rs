@@ -3,8 +3,10 @@
 //!
 //! The offline audit ([`crate::audit::audit_log`]) feeds every entry, in order, to
 //! [`OfficerSet::read`]. The rules:
-//! - The founding officers are the `OfficerFounded` entries straight after `LedgerCreated`, each
-//!   carrying the officer's own self-signed enrolment (proof they hold the key), no approvals.
+//! - The founding officers are one run of `OfficerFounded` entries, each carrying the officer's
+//!   own self-signed enrolment (proof they hold the key), no approvals: straight after
+//!   `LedgerCreated`, or, in a ledger begun by a build from before officers, wherever it was
+//!   first given officers. Founders are set once: no founding entry after that run.
 //! - After that, every officer act (a credit, a purse limit, a device replaced or reported lost,
 //!   a purse revoked by an officer, an officer enrolled or removed) carries an [`Authorisation`]
 //!   as its last piece of evidence: every signature verifies, the maker and approvers are
@@ -44,7 +46,7 @@ pub struct Attribution {
 #[derive(Debug, Default, Clone)]
 pub struct OfficerSet {
     active: BTreeMap<[u8; 32], String>,
-    /// Still reading the founding enrolments right after `LedgerCreated`.
+    /// The previous entry was a founding enrolment: the run of founders is still being read.
     founding: bool,
     founded: bool,
     /// Officer acts in a ledger created without officers.
@@ -53,7 +55,7 @@ pub struct OfficerSet {
 
 impl OfficerSet {
     pub fn new() -> Self {
-        Self { founding: true, ..Self::default() }
+        Self::default()
     }
 
     pub fn active(&self) -> &BTreeMap<[u8; 32], String> {
@@ -67,9 +69,12 @@ impl OfficerSet {
             return Ok(None);
         }
         if entry.kind == EntryKind::OfficerFounded {
-            if !self.founding {
-                return Err("a founding officer named after the ledger began: founders are set once".into());
+            if self.founded && !self.founding {
+                return Err(
+                    "a founding officer named after the ledger had officers: founders are set once".into()
+                );
             }
+            self.founding = true;
             return self.found(entry).map(Some);
         }
         self.founding = false;
