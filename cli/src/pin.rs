@@ -1,9 +1,9 @@
 //! Getting the PIN from the person at the keyboard, or from the environment for scripts.
 //!
 //! `OUTPOST_PIN` exists for scripts and tests; a person is asked on the terminal, with nothing
-//! echoed. [`take_from_env`] reads `OUTPOST_PIN` once, at startup, and removes it from the
-//! process environment, so no child process, crash report or `/proc/<pid>/environ` reader finds it
-//! there later. The PIN never appears on the command line, where other users could read it from the
+//! echoed. [`take_from_env`] reads `OUTPOST_PIN` once, at startup, overwrites it where the
+//! process was started with it and removes it from the environment, so no child process, crash
+//! report or `/proc/<pid>/environ` reader finds it there later. The PIN never appears on the command line, where other users could read it from the
 //! process list, and is held only as a [`Pin`], which zeroizes itself.
 
 use std::ffi::OsString;
@@ -49,11 +49,38 @@ pub fn take_from_env() {
     let Some(value) = std::env::var_os(PIN_ENV) else {
         return;
     };
+    let bytes = Zeroizing::new(OsString::into_encoded_bytes(value));
+    wipe_where_the_process_started_with_it();
     // SAFETY: called at the top of `main`, before the program starts any thread.
     unsafe { std::env::remove_var(PIN_ENV) };
-    let bytes = Zeroizing::new(OsString::into_encoded_bytes(value));
     *FROM_ENV.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes);
 }
+
+/// Overwrites the PIN's characters where the environment holds them. Removing the variable only
+/// takes it out of the list the C library keeps; the strings the process was started with stay in
+/// its memory, and the kernel shows that memory as `/proc/<pid>/environ` to the same user and
+/// root for as long as the process runs.
+#[cfg(unix)]
+fn wipe_where_the_process_started_with_it() {
+    use zeroize::Zeroize as _;
+    unsafe extern "C" {
+        fn getenv(name: *const std::ffi::c_char) -> *mut std::ffi::c_char;
+    }
+    // SAFETY: called from `take_from_env` before any thread starts, so nothing changes the
+    // environment meanwhile. `getenv` returns null or the variable's NUL-terminated value inside
+    // the environment's strings, which are the process's own writable memory; the wipe writes
+    // only the value's bytes, not its terminator.
+    unsafe {
+        let value = getenv(c"OUTPOST_PIN".as_ptr());
+        if !value.is_null() {
+            let len = std::ffi::CStr::from_ptr(value).to_bytes().len();
+            std::slice::from_raw_parts_mut(value.cast::<u8>(), len).zeroize();
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn wipe_where_the_process_started_with_it() {}
 
 fn from_env() -> Result<Option<Pin>, Error> {
     let held = FROM_ENV.lock().unwrap_or_else(|e| e.into_inner());
