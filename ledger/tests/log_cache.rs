@@ -106,7 +106,7 @@ fn a_sync_rolled_back_after_it_answered_leaves_nothing_of_itself_in_the_tree() {
     // The answer is built, then storing it fails: the sync's entries are rolled back.
     let db = database(&unit);
     db.execute_batch(
-        "CREATE TRIGGER refuse_answers BEFORE INSERT ON sync_request BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+        "CREATE TRIGGER refuse_answers BEFORE INSERT ON sync_answer BEGIN SELECT RAISE(ABORT, 'disk full'); END",
     )
     .unwrap();
     let err = aiko.sync(&unit.transport(), &SyncOptions::default()).unwrap_err();
