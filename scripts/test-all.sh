@@ -45,6 +45,15 @@ cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log/rust"
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed_steps+=("rust")
 set -e
 
+step "the ledger's suites again, on PostgreSQL (a throwaway cluster, scripts/postgres.sh)"
+set +e
+OUTPOST_LEDGER_BACKEND=postgres bash scripts/postgres.sh \
+  cargo test --locked -p outpost-ledger --no-fail-fast \
+  --test settlement --test http_sync --test attacks --test load --test log_cache --test equivocation 2>&1 \
+  | tee "$log/rust-postgres"
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed_steps+=("rust-postgres")
+set -e
+
 step "bindings: generate Kotlin, Swift and Python from the built library"
 # The ledger the binding tests start, and the `outpost` command that makes its officers.
 cargo build --locked --quiet -p outpost-ledger -p outpost-cli
@@ -106,7 +115,7 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += 
      }
      /^Test Case .* passed \(/ { p++ }
      /^Test Case .* failed \(/ { f++ }
-     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log/rust" "$log/python" "$log/kotlin" "$log/android-core" "$log/swift"
+     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log/rust" "$log/rust-postgres" "$log/python" "$log/kotlin" "$log/android-core" "$log/swift"
 if [ "${#failed_steps[@]}" -gt 0 ]; then
   echo "failed: ${failed_steps[*]}" >&2
   exit 1

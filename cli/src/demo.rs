@@ -744,7 +744,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         "the log's proof entry carries both transfers, and anyone can re-check the conflict",
     );
     let purse_state =
-        ledger.purses("AIKO-0001").or_stop("reading Aiko's purses")?.first().map(|p| p.state.clone());
+        ledger.purses("AIKO-0001").or_stop("reading Aiko's purses")?.first().map(|p| p.state.to_string());
     run.check(purse_state.as_deref() == Some("revoked"), "the ledger revoked the purse that was spent twice");
     run.check(
         chidi_report.newly_revoked >= 1,

@@ -485,7 +485,7 @@ fn purses(hq: &Hq, member_id: &str) -> Result<(), Error> {
             p.serial.to_string(),
             money::signed(i64::try_from(p.amount_minor).unwrap_or(i64::MAX), currency),
             money::signed(p.outstanding_minor, currency),
-            p.state.clone(),
+            p.state.to_string(),
             time::utc(p.expires_at),
         ]
     }));

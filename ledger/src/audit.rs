@@ -10,9 +10,10 @@
 
 use outpost_wallet_core::audit::{Account, AuditEntry, EntryKind, Move};
 use outpost_wallet_core::merkle::{self, Hash, MerkleError};
-use rusqlite::{Connection, params};
 
 use crate::LedgerError;
+pub(crate) use crate::storage::MemberLeaf;
+use crate::storage::Tx;
 
 /// An entry before the log gives it its position.
 #[derive(Debug, Clone)]
@@ -64,12 +65,12 @@ impl NewEntry {
 }
 
 /// Appends an entry at the end of the log; the caller's transaction makes it durable with the
-/// change it records. Returns its position.
-pub(crate) fn append(conn: &Connection, at: u64, entry: NewEntry) -> Result<u64, LedgerError> {
-    let seq: i64 =
-        conn.prepare_cached("SELECT COALESCE(MAX(seq) + 1, 0) FROM audit")?.query_row([], |r| r.get(0))?;
+/// change it records. Returns its position, which the storage hands out serialized with every
+/// other write: no gap, no position twice.
+pub(crate) fn append(tx: &dyn Tx, at: u64, entry: NewEntry) -> Result<u64, LedgerError> {
+    let seq = tx.next_seq()?;
     let entry = AuditEntry {
-        seq: seq as u64,
+        seq,
         at,
         device_time: entry.device_time,
         kind: entry.kind,
@@ -79,44 +80,19 @@ pub(crate) fn append(conn: &Connection, at: u64, entry: NewEntry) -> Result<u64,
         evidence: entry.evidence,
         detail: entry.detail,
     };
-    conn.prepare_cached("INSERT INTO audit (seq, leaf) VALUES (?1, ?2)")?
-        .execute(params![seq, entry.leaf_data()])?;
-    // Most entries concern two members (a payer and a payee), written with one statement.
-    match entry.parties()[..] {
-        [first, second] => {
-            conn.prepare_cached(
-                "INSERT OR IGNORE INTO audit_party (member_id, seq) VALUES (?1, ?3), (?2, ?3)",
-            )?
-            .execute(params![first, second, seq])?;
-        }
-        ref parties => {
-            let mut insert_party =
-                conn.prepare_cached("INSERT OR IGNORE INTO audit_party (member_id, seq) VALUES (?1, ?2)")?;
-            for member in parties {
-                insert_party.execute(params![member, seq])?;
-            }
-        }
-    }
-    Ok(seq as u64)
+    tx.insert_leaf(seq, &entry.leaf_data(), &entry.parties())?;
+    Ok(seq)
 }
 
 /// Calls `f` with each stored leaf from position `from`, at most `limit`, in order, as stored
 /// (possibly tampered with: callers that need entries decode them), without holding them all.
 pub(crate) fn for_each_leaf(
-    conn: &Connection,
+    tx: &dyn Tx,
     from: u64,
     limit: u32,
     mut f: impl FnMut(u64, &[u8]) -> Result<(), LedgerError>,
 ) -> Result<(), LedgerError> {
-    let from = i64::try_from(from).unwrap_or(i64::MAX);
-    let mut stmt =
-        conn.prepare_cached("SELECT seq, leaf FROM audit WHERE seq >= ?1 ORDER BY seq LIMIT ?2")?;
-    let mut rows = stmt.query(params![from, limit])?;
-    while let Some(row) = rows.next()? {
-        let seq = row.get::<_, i64>(0)? as u64;
-        f(seq, &row.get::<_, Vec<u8>>(1)?)?;
-    }
-    Ok(())
+    tx.for_each_leaf(from, limit, &mut f)
 }
 
 pub(crate) fn decode(seq: u64, leaf: &[u8]) -> Result<AuditEntry, LedgerError> {
@@ -124,7 +100,7 @@ pub(crate) fn decode(seq: u64, leaf: &[u8]) -> Result<AuditEntry, LedgerError> {
         .map_err(|e| LedgerError::Inconsistent { detail: format!("audit entry {seq} does not decode: {e}") })
 }
 
-pub(crate) fn entries(conn: &Connection, from: u64, limit: u32) -> Result<Vec<AuditEntry>, LedgerError> {
+pub(crate) fn entries(conn: &dyn Tx, from: u64, limit: u32) -> Result<Vec<AuditEntry>, LedgerError> {
     let mut out = Vec::new();
     for_each_leaf(conn, from, limit, |seq, leaf| {
         out.push(decode(seq, leaf)?);
@@ -133,29 +109,14 @@ pub(crate) fn entries(conn: &Connection, from: u64, limit: u32) -> Result<Vec<Au
     Ok(out)
 }
 
-/// An entry that concerns a member, as [`member_leaves`] finds it.
-pub(crate) struct MemberLeaf {
-    pub seq: u64,
-    /// The stored leaf; `None` if the row is gone although the member's index of it remains.
-    pub leaf: Option<Vec<u8>>,
-}
-
 /// The entries that concern `member_id` from position `from`, at most `limit`, in order.
 pub(crate) fn member_leaves(
-    conn: &Connection,
+    tx: &dyn Tx,
     member_id: &str,
     from: u64,
     limit: usize,
 ) -> Result<Vec<MemberLeaf>, LedgerError> {
-    let from = i64::try_from(from).unwrap_or(i64::MAX);
-    let mut stmt = conn.prepare_cached(
-        "SELECT audit_party.seq, audit.leaf FROM audit_party LEFT JOIN audit ON audit.seq = audit_party.seq
-         WHERE audit_party.member_id = ?1 AND audit_party.seq >= ?2 ORDER BY audit_party.seq LIMIT ?3",
-    )?;
-    let rows = stmt.query_map(params![member_id, from, limit as i64], |r| {
-        Ok(MemberLeaf { seq: r.get::<_, i64>(0)? as u64, leaf: r.get(1)? })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    tx.member_leaves(member_id, from, limit)
 }
 
 /// The Merkle tree over the log, grown one leaf at a time: what the ledger keeps between calls

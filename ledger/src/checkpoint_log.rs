@@ -40,10 +40,10 @@ use std::path::{Path, PathBuf};
 use outpost_wallet_core::audit::AuditEntry;
 use outpost_wallet_core::merkle::{self, Hash};
 use outpost_wallet_core::protocol::{Checkpoint, LedgerSigner};
-use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
 use crate::log_cache::LogTree;
+use crate::storage::Tx;
 use crate::{LedgerError, audit};
 
 const VERSION: u8 = 1;
@@ -211,13 +211,17 @@ impl Signing<'_> {
     pub fn sign(
         &mut self,
         signer: &LedgerSigner,
-        conn: &Connection,
+        conn: &dyn Tx,
         tree: &LogTree<'_>,
         time: u64,
     ) -> Result<Checkpoint, LedgerError> {
         self.check(conn, tree)?;
+        check_signed_elsewhere(conn, tree)?;
         let size = tree.view.size();
         let checkpoint = signer.checkpoint(size, tree.view.root(), time);
+        // Every process on this database checks this head too: none signs a log that does not
+        // extend what another signed (docs/adr/0019).
+        conn.raise_signed_head(size, &tree.view.root())?;
         let from = self.log.head.map_or(0, |head| head.size);
         if size > from {
             let leaves = tree.view.leaf_hashes()[from as usize..size as usize].to_vec();
@@ -244,15 +248,23 @@ impl Signing<'_> {
     /// purpose. Refused when the log still extends the head: there is nothing to accept.
     pub fn recover(
         self,
-        conn: &Connection,
+        conn: &dyn Tx,
         tree: &LogTree<'_>,
         time: u64,
         reason: &str,
     ) -> Result<Recovery, LedgerError> {
-        let Err(LedgerError::Equivocation { detail, first_divergent, .. }) = self.check(conn, tree) else {
+        let found = self.check(conn, tree).and_then(|()| check_signed_elsewhere(conn, tree));
+        let Err(LedgerError::Equivocation { detail, first_divergent, signed_size, .. }) = found else {
             return Err(LedgerError::NothingToRecover { size: tree.view.size() });
         };
-        let old = self.log.head.expect("only a head can be diverged from");
+        let old = match (self.log.head, conn.signed_head()?) {
+            (Some(head), _) if !extends(tree, head.size, &head.root) => head,
+            (_, Some((size, root))) => Head { size, root, time },
+            (head, None) => head.unwrap_or(Head { size: signed_size, root: [0; 32], time }),
+        };
+        // The database's head follows: every process signs from the accepted log on.
+        conn.reset_signed_head()?;
+        conn.raise_signed_head(tree.view.size(), &tree.view.root())?;
         let kept = first_divergent.min(tree.view.size());
         let leaves = &tree.view.leaf_hashes()[kept as usize..];
         let new = Head { size: tree.view.size(), root: tree.view.root(), time };
@@ -273,25 +285,16 @@ impl Signing<'_> {
     }
 
     /// Checks with a consistency proof that `tree` extends the head.
-    fn check(&self, conn: &Connection, tree: &LogTree<'_>) -> Result<(), LedgerError> {
+    fn check(&self, conn: &dyn Tx, tree: &LogTree<'_>) -> Result<(), LedgerError> {
         let Some(head) = self.log.head else { return Ok(()) };
-        let view = &tree.view;
-        let extends = match view.size() {
-            size if size < head.size => false,
-            size if size == head.size => view.root() == head.root,
-            _ if head.size == 0 => true,
-            size => view.consistency_proof(head.size).is_ok_and(|proof| {
-                merkle::verify_consistency(head.size, size, &head.root, &view.root(), &proof).is_ok()
-            }),
-        };
-        if extends {
+        if extends(tree, head.size, &head.root) {
             return Ok(());
         }
         Err(self.divergence(conn, tree, head))
     }
 
     /// The refusal: where the stored log first departs from the leaves signed so far.
-    fn divergence(&self, conn: &Connection, tree: &LogTree<'_>, head: Head) -> LedgerError {
+    fn divergence(&self, conn: &dyn Tx, tree: &LogTree<'_>, head: Head) -> LedgerError {
         let stored = tree.view.leaf_hashes();
         let (signed, heads) = match self.log.history() {
             Ok(history) => history,
@@ -360,8 +363,44 @@ impl Drop for Signing<'_> {
     }
 }
 
+/// Whether `tree` extends a checkpoint of `size` entries with `root` (a consistency proof).
+fn extends(tree: &LogTree<'_>, size: u64, root: &Hash) -> bool {
+    let view = &tree.view;
+    match view.size() {
+        now if now < size => false,
+        now if now == size => view.root() == *root,
+        _ if size == 0 => true,
+        now => view
+            .consistency_proof(size)
+            .is_ok_and(|proof| merkle::verify_consistency(size, now, root, &view.root(), &proof).is_ok()),
+    }
+}
+
+/// Refuses to sign a log that does not extend the largest checkpoint any process signed over
+/// this database (several ledger processes on one PostgreSQL database each keep their own
+/// checkpoint file; the database keeps the head they all check).
+fn check_signed_elsewhere(conn: &dyn Tx, tree: &LogTree<'_>) -> Result<(), LedgerError> {
+    let Some((size, root)) = conn.signed_head()? else { return Ok(()) };
+    if extends(tree, size, &root) {
+        return Ok(());
+    }
+    let stored = tree.view.leaf_hashes();
+    let detail = format!(
+        "the database records a checkpoint of {size} entries (root {}) signed by a ledger process on it, and the log of {} entries does not extend it",
+        crate::hex(&root),
+        stored.len()
+    );
+    tracing::error!(signed_size = size, stored_size = stored.len(), "REFUSING TO SIGN: {detail}");
+    Err(LedgerError::Equivocation {
+        signed_size: size,
+        stored_size: stored.len() as u64,
+        first_divergent: size.min(stored.len() as u64),
+        detail,
+    })
+}
+
 /// Entry `index` as it is stored now: its kind, member and detail.
-fn describe(conn: &Connection, tree: &LogTree<'_>, index: u64) -> String {
+fn describe(conn: &dyn Tx, tree: &LogTree<'_>, index: u64) -> String {
     let Some(seq) = tree.seq_at(index) else { return "which is missing".into() };
     let mut found = None;
     let read = audit::for_each_leaf(conn, seq, 1, |_, leaf| {

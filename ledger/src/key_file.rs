@@ -3,7 +3,12 @@
 //! no longer the ledger's alone, and a warning in a log nobody reads protects nothing. The
 //! refusal names the `chmod` that fixes it.
 
+use std::io::Write;
 use std::path::Path;
+
+use outpost_wallet_core::protocol::LedgerSigner;
+
+use crate::LedgerError;
 
 /// `Err` with the sentence to show when the file at `path` (holding `what`) is open to the group
 /// or to other users. Only Unix has the permission bits to check.
@@ -27,6 +32,33 @@ pub fn refuse_if_exposed(path: &Path, what: &str) -> Result<(), String> {
     #[cfg(not(unix))]
     let _ = (path, what);
     Ok(())
+}
+
+/// Makes the ledger's key on first start: a new file, never an overwrite, readable by its owner
+/// only, synced before the ledger records its public key.
+pub(crate) fn create_key(path: &Path) -> Result<LedgerSigner, LedgerError> {
+    let fail = |reason: String| LedgerError::KeyFile { path: path.to_path_buf(), reason };
+    let signer = LedgerSigner::generate().map_err(|e| fail(e.to_string()))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| {
+        fail(format!("cannot create it ({e}); a key file without its ledger database is never overwritten"))
+    })?;
+    file.write_all(signer.export_secret().as_slice()).map_err(|e| fail(e.to_string()))?;
+    file.sync_all().map_err(|e| fail(e.to_string()))?;
+    Ok(signer)
+}
+
+pub(crate) fn load_key(path: &Path) -> Result<LedgerSigner, LedgerError> {
+    let fail = |reason: String| LedgerError::KeyFile { path: path.to_path_buf(), reason };
+    refuse_if_exposed(path, "the ledger key").map_err(fail)?;
+    let bytes =
+        zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| fail(format!("cannot read it: {e}")))?);
+    let secret: &[u8; 32] =
+        bytes.as_slice().try_into().map_err(|_| fail(format!("{} bytes, expected 32", bytes.len())))?;
+    Ok(LedgerSigner::from_secret(secret))
 }
 
 #[cfg(all(test, unix))]

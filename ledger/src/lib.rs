@@ -23,7 +23,6 @@
 
 mod audit;
 mod checkpoint_log;
-mod checkpointer;
 pub mod key_file;
 pub mod listener;
 mod log_cache;
@@ -32,7 +31,7 @@ pub mod rate_limit;
 pub mod risk;
 pub mod server;
 mod settlement;
-mod store;
+pub mod storage;
 mod sync;
 pub mod tls;
 pub mod witness;
@@ -40,6 +39,7 @@ pub mod witnessing;
 
 pub use checkpoint_log::Recovery;
 pub use outpost_wallet_core::audit::{AuditEntry, AuditReport, EntryKind};
+pub use storage::{Database, KeyState, PendingState, PurseState, StorageError, TransferState};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -49,12 +49,12 @@ use outpost_wallet_core::merkle::{self, Hash};
 use outpost_wallet_core::protocol::{Checkpoint, EnrolmentRequest, LedgerSigner, MessageId, ProtocolError};
 use outpost_wallet_core::qr::{self, PayloadKind, QrError};
 use outpost_wallet_core::{Amount, Clock, Currency, MoneyError, PublicIdentity};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use thiserror::Error;
 
 use audit::NewEntry;
 use checkpoint_log::{CheckpointLog, Signing};
 use log_cache::{LogCache, Uncommitted};
+use storage::{KeyState as Key, Meta, Mode, Store, Tx, storage_error};
 
 /// Why a ledger operation was refused or failed. Messages are fit to show an officer or, for
 /// sync, the member.
@@ -62,7 +62,7 @@ use log_cache::{LogCache, Uncommitted};
 #[non_exhaustive]
 pub enum LedgerError {
     #[error("ledger database: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(StorageError),
     #[error("ledger key file {}: {reason}", .path.display())]
     KeyFile { path: PathBuf, reason: String },
     #[error(
@@ -197,8 +197,7 @@ pub struct PurseInfo {
     pub serial: u32,
     pub amount_minor: u64,
     pub outstanding_minor: i64,
-    /// `open`, `closed`, `revoked` or `finished`.
-    pub state: String,
+    pub state: PurseState,
     pub expires_at: u64,
 }
 
@@ -209,15 +208,14 @@ pub struct AuditExport {
     pub entries: Vec<AuditEntry>,
 }
 
-/// An open ledger. `Send + Sync`; calls serialise on one connection.
+/// An open ledger. `Send + Sync`; calls serialise on one database connection per process (write
+/// transactions also serialise with every other process on the same database).
 pub struct Ledger {
     db: Mutex<Db>,
     signer: LedgerSigner,
     currency: Currency,
     clock: Arc<dyn Clock>,
     policy: Policy,
-    /// Copies the log into the database file off the sync path; `None` if it could not start.
-    _checkpointer: Option<checkpointer::Checkpointer>,
     /// The newest checkpoint the witnesses cosigned, set by [`witnessing::Witnessing`] and read
     /// by every sync answer without waiting on a witness (docs/adr/0013-witnesses.md).
     witnessed: Mutex<Option<WitnessedNow>>,
@@ -233,7 +231,7 @@ pub(crate) struct WitnessedNow {
 /// The connection, and what the ledger keeps derived from the log it holds: under one lock, so
 /// that no call sees one without the other.
 struct Db {
-    conn: Connection,
+    store: Box<dyn Store>,
     log: LogCache,
     /// What the ledger signed, outside the database: consulted before every signature.
     signed: CheckpointLog,
@@ -258,7 +256,33 @@ impl Ledger {
         clock: Arc<dyn Clock>,
         policy: Policy,
     ) -> Result<Ledger, LedgerError> {
-        Self::open_or_found(dir, currency, clock, policy, None)
+        Self::open_or_found(dir, &Database::Sqlite, currency, clock, policy, None)
+    }
+
+    /// [`Ledger::open_with_policy`] on `database`: the key file and the checkpoint file stay in
+    /// `dir`; with PostgreSQL the tables are in the database, which several ledger processes
+    /// (each with the same key) may share.
+    pub fn open_on(
+        dir: &Path,
+        database: &Database,
+        currency: Currency,
+        clock: Arc<dyn Clock>,
+        policy: Policy,
+    ) -> Result<Ledger, LedgerError> {
+        Self::open_or_found(dir, database, currency, clock, policy, None)
+    }
+
+    /// [`Ledger::found`] on `database`.
+    pub fn found_on(
+        dir: &Path,
+        database: &Database,
+        currency: Currency,
+        clock: Arc<dyn Clock>,
+        policy: Policy,
+        founders: &[String],
+    ) -> Result<Ledger, LedgerError> {
+        officers::check_founders(founders, policy.officers.threshold)?;
+        Self::open_or_found(dir, database, currency, clock, policy, Some(founders))
     }
 
     /// Creates a new ledger in `dir` with its founding officers, from the enrolment codes
@@ -275,11 +299,12 @@ impl Ledger {
         founders: &[String],
     ) -> Result<Ledger, LedgerError> {
         officers::check_founders(founders, policy.officers.threshold)?;
-        Self::open_or_found(dir, currency, clock, policy, Some(founders))
+        Self::open_or_found(dir, &Database::Sqlite, currency, clock, policy, Some(founders))
     }
 
     fn open_or_found(
         dir: &Path,
+        database: &Database,
         currency: Currency,
         clock: Arc<dyn Clock>,
         policy: Policy,
@@ -291,63 +316,73 @@ impl Ledger {
                 reason: format!("the approval threshold is at least {}", officers::MIN_THRESHOLD),
             });
         }
-        let db_path = dir.join("ledger.db");
         let key_path = dir.join("ledger.key");
         // The key comes first: a new ledger refuses a key file left without its database rather
         // than adopt or overwrite it, and leaves no database behind when it refuses.
-        let signer =
-            if db_path.exists() { store::load_key(&key_path)? } else { store::create_key(&key_path)? };
-        let mut conn = store::open(&db_path)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let stored: Option<(Vec<u8>, String, u8)> = tx
-            .query_row("SELECT public_key, currency, currency_exponent FROM meta WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?;
-        match stored {
-            None => {
-                let now = clock.now_unix();
-                tx.execute(
-                    "INSERT INTO meta (id, public_key, currency, currency_exponent, created_at)
-                     VALUES (1, ?1, ?2, ?3, ?4)",
-                    params![&signer.public_key()[..], currency.code(), currency.exponent(), now as i64],
-                )?;
-                let detail =
-                    format!("ledger created for {}, key {}", currency.code(), hex(&signer.public_key()));
-                let entry = NewEntry::new(EntryKind::LedgerCreated, "", detail).subject(signer.public_key());
-                audit::append(&tx, now, entry)?;
-                if let Some(founders) = founders {
-                    officers::found(&tx, now, founders, policy.officers.threshold)?;
-                }
+        let (mut store, signer): (Box<dyn Store>, LedgerSigner) = match database {
+            Database::Sqlite => {
+                let db_path = dir.join("ledger.db");
+                let signer = if db_path.exists() {
+                    key_file::load_key(&key_path)?
+                } else {
+                    key_file::create_key(&key_path)?
+                };
+                (Box::new(storage::sqlite::SqliteStore::open(&db_path)?), signer)
             }
-            Some((key, code, exponent)) => {
-                if key != signer.public_key() {
-                    return Err(LedgerError::KeyMismatch { path: key_path });
-                }
-                let stored = Currency::new(&code, exponent)?;
-                if stored != currency {
-                    return Err(LedgerError::WrongCurrency { ledger: stored, asked: currency });
-                }
-                if let Some(founders) = founders {
-                    let has_officers: bool = tx.prepare("SELECT 1 FROM officer")?.exists([])?;
-                    if has_officers {
-                        return Err(LedgerError::AlreadyFounded);
+            Database::Postgres(url) => {
+                let mut store = storage::postgres::PostgresStore::open(url)?;
+                let created = store.begin(Mode::Read)?.meta()?.is_some();
+                let signer =
+                    if created { key_file::load_key(&key_path)? } else { key_file::create_key(&key_path)? };
+                (Box::new(store), signer)
+            }
+        };
+        retrying(|| {
+            let tx = store.begin(Mode::Write)?;
+            match tx.meta()? {
+                None => {
+                    let now = clock.now_unix();
+                    tx.insert_meta(&Meta {
+                        public_key: signer.public_key().to_vec(),
+                        currency: currency.code().to_owned(),
+                        exponent: currency.exponent(),
+                        created_at: now,
+                    })?;
+                    let detail =
+                        format!("ledger created for {}, key {}", currency.code(), hex(&signer.public_key()));
+                    let entry =
+                        NewEntry::new(EntryKind::LedgerCreated, "", detail).subject(signer.public_key());
+                    audit::append(&*tx, now, entry)?;
+                    if let Some(founders) = founders {
+                        officers::found(&*tx, now, founders, policy.officers.threshold)?;
                     }
-                    officers::found(&tx, clock.now_unix(), founders, policy.officers.threshold)?;
+                }
+                Some(meta) => {
+                    if meta.public_key != signer.public_key() {
+                        return Err(LedgerError::KeyMismatch { path: key_path.clone() });
+                    }
+                    let stored = Currency::new(&meta.currency, meta.exponent)?;
+                    if stored != currency {
+                        return Err(LedgerError::WrongCurrency { ledger: stored, asked: currency });
+                    }
+                    if let Some(founders) = founders {
+                        if !tx.active_officers()?.is_empty() {
+                            return Err(LedgerError::AlreadyFounded);
+                        }
+                        officers::found(&*tx, clock.now_unix(), founders, policy.officers.threshold)?;
+                    }
                 }
             }
-        }
-        tx.commit()?;
+            tx.commit()
+        })?;
         let signed = CheckpointLog::open(dir)?;
-        let checkpointer = checkpointer::Checkpointer::start(&db_path, &mut conn)?;
         let log = LogCache::new(policy.risk.clone());
         Ok(Ledger {
-            db: Mutex::new(Db { conn, log, signed }),
+            db: Mutex::new(Db { store, log, signed }),
             signer,
             currency,
             clock,
             policy,
-            _checkpointer: checkpointer,
             witnessed: Mutex::new(None),
         })
     }
@@ -385,22 +420,14 @@ impl Ledger {
                 return Err(LedgerError::AlreadyEnrolled { member_id: request.member_id.clone() });
             }
             refuse_known_wallet(tx, &request.identity.signing_key)?;
-            tx.execute(
-                "INSERT INTO member (member_id, wallet_key, agreement_key, balance, purse_limit, next_serial,
-                                     enrolled_at)
-                 VALUES (?1, ?2, ?3, 0, ?4, 1, ?5)",
-                params![
-                    request.member_id,
-                    &request.identity.signing_key[..],
-                    &request.identity.agreement_key[..],
-                    minor(self.policy.default_purse_limit)?,
-                    now as i64
-                ],
+            tx.insert_member(
+                &request.member_id,
+                &request.identity.signing_key,
+                &request.identity.agreement_key,
+                minor(self.policy.default_purse_limit)?,
+                now,
             )?;
-            tx.execute(
-                "INSERT INTO wallet_key (wallet_key, member_id, state) VALUES (?1, ?2, 'active')",
-                params![&request.identity.signing_key[..], request.member_id],
-            )?;
+            tx.insert_wallet_key(&request.identity.signing_key, &request.member_id)?;
             let detail =
                 format!("enrolled {} with wallet {}", request.member_id, request.identity.fingerprint());
             let entry = NewEntry::new(EntryKind::MemberEnrolled, &request.member_id, detail)
@@ -450,39 +477,19 @@ impl Ledger {
 
     /// Every member, by member id.
     pub fn members(&self) -> Result<Vec<Member>, LedgerError> {
-        let db = self.db();
-        let mut stmt = db.conn.prepare(&format!("SELECT {MEMBER_COLUMNS} FROM member ORDER BY member_id"))?;
-        let rows = stmt.query_map([], read_member)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        self.read(|tx| tx.members())
     }
 
     pub fn member(&self, member_id: &str) -> Result<Member, LedgerError> {
-        known_member(&self.db().conn, member_id)
+        self.read(|tx| known_member(tx, member_id))
     }
 
     /// A member's purses, newest first.
     pub fn purses(&self, member_id: &str) -> Result<Vec<PurseInfo>, LedgerError> {
-        let db = self.db();
-        known_member(&db.conn, member_id)?;
-        let mut stmt = db.conn.prepare(
-            "SELECT purse_id, member_id, serial, amount, outstanding, state, expires_at FROM purse
-             WHERE member_id = ?1 ORDER BY serial DESC",
-        )?;
-        let rows = stmt.query_map([member_id], |r| {
-            Ok(PurseInfo {
-                purse_id: r
-                    .get::<_, Vec<u8>>(0)?
-                    .try_into()
-                    .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, 0))?,
-                member_id: r.get(1)?,
-                serial: r.get(2)?,
-                amount_minor: unsigned(r, 3)?,
-                outstanding_minor: r.get(4)?,
-                state: r.get(5)?,
-                expires_at: r.get::<_, i64>(6)?.max(0) as u64,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|tx| {
+            known_member(tx, member_id)?;
+            tx.purses_of(member_id)
+        })
     }
 
     /// Revokes a purse: wallets learn it at their next sync and refuse transfers from it, its
@@ -524,17 +531,22 @@ impl Ledger {
     /// Returns what purses hold after their settlement window to their members. Runs at every
     /// sync and may be run on a timer; running it twice does nothing more.
     pub fn sweep(&self) -> Result<u64, LedgerError> {
-        let mut db = self.db();
-        let tx = db.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let finished = settlement::sweep(&tx, self.clock.now_unix(), self.policy.settlement_window)?;
-        tx.commit()?;
-        Ok(finished)
+        retrying(|| {
+            let mut db = self.db();
+            let Db { store, log, .. } = &mut *db;
+            let tx = store.begin(Mode::Write)?;
+            let log = Uncommitted::new(log);
+            let finished = settlement::sweep(&*tx, self.clock.now_unix(), self.policy.settlement_window)?;
+            tx.commit()?;
+            log.committed();
+            Ok(finished)
+        })
     }
 
     /// Total credited since the ledger was created, in minor units: what the accounts and purses
     /// must add up to.
     pub fn total_credited_minor(&self) -> Result<i64, LedgerError> {
-        Ok(self.db().conn.query_row("SELECT COALESCE(SUM(amount), 0) FROM credit", [], |r| r.get(0))?)
+        self.read(|tx| Ok(tx.totals()?.credited))
     }
 
     /// Checks the money invariant on the database (accounts plus purses equal everything
@@ -546,15 +558,18 @@ impl Ledger {
         let export = self.export_audit()?;
         let report = log_format::audit_log(&export.entries, &export.checkpoint, &self.public_key())
             .map_err(|e| inconsistent(&format!("the audit log fails its audit: {e}")))?;
-        let mut db = self.db();
-        let Db { conn, log, .. } = &mut *db;
-        let accounts: i64 =
-            conn.query_row("SELECT COALESCE(SUM(balance), 0) FROM member", [], |r| r.get(0))?;
-        let purses: i64 =
-            conn.query_row("SELECT COALESCE(SUM(outstanding), 0) FROM purse", [], |r| r.get(0))?;
-        let credited: i64 =
-            conn.query_row("SELECT COALESCE(SUM(amount), 0) FROM credit", [], |r| r.get(0))?;
-        let loss: i64 = conn.query_row("SELECT loss FROM meta WHERE id = 1", [], |r| r.get(0))?;
+        self.read_log(|conn, log| self.check_stored(conn, log, &report))?;
+        Ok(report)
+    }
+
+    /// The database half of [`Ledger::check_invariants`], in one snapshot.
+    fn check_stored(
+        &self,
+        conn: &dyn Tx,
+        log: &mut LogCache,
+        report: &AuditReport,
+    ) -> Result<(), LedgerError> {
+        let storage::Totals { accounts, purses, credited, loss } = conn.totals()?;
         if accounts.checked_add(purses).and_then(|held| held.checked_add(loss)) != Some(credited) {
             return Err(inconsistent(&format!(
                 "accounts hold {accounts} and purses {purses} minor units and the loss account {loss}, but \
@@ -565,12 +580,8 @@ impl Ledger {
             let stored: Option<i64> = match account {
                 Account::Outside => Some(-credited),
                 Account::Loss => Some(loss),
-                Account::Member(id) => conn
-                    .query_row("SELECT balance FROM member WHERE member_id = ?1", [id], |r| r.get(0))
-                    .optional()?,
-                Account::Purse(id) => conn
-                    .query_row("SELECT outstanding FROM purse WHERE purse_id = ?1", [&id[..]], |r| r.get(0))
-                    .optional()?,
+                Account::Member(id) => conn.member(id)?.map(|m| m.balance_minor),
+                Account::Purse(id) => conn.purse(id)?.map(|p| p.outstanding),
             };
             if stored != Some(*balance) {
                 return Err(inconsistent(&format!(
@@ -578,14 +589,12 @@ impl Ledger {
                 )));
             }
         }
-        let snapshot = conn.transaction()?;
-        check_log_cache(&snapshot, log, &self.policy.risk)?;
-        Ok(report)
+        check_log_cache(conn, log, &self.policy.risk)
     }
 
     /// The audit log from entry `from` (0-based), up to `limit` entries.
     pub fn audit_entries(&self, from: u64, limit: u32) -> Result<Vec<AuditEntry>, LedgerError> {
-        audit::entries(&self.db().conn, from, limit)
+        self.read(|tx| audit::entries(tx, from, limit))
     }
 
     /// The number of audit-log entries and the Merkle root over all of them, as stored (so a
@@ -616,17 +625,20 @@ impl Ledger {
         check_reason(reason)?;
         let now = self.clock.now_unix();
         let mut db = self.db();
-        let Db { conn, log, signed } = &mut *db;
+        let Db { store, log, signed } = &mut *db;
         let signing = signed.lock()?;
-        let snapshot = conn.transaction()?;
-        let entries = audit::entries(&snapshot, 0, u32::MAX)?;
-        let tree = log.tree(&snapshot)?;
+        let snapshot = store.begin(Mode::Write)?;
+        let mut log = Uncommitted::new(log);
+        let entries = audit::entries(&*snapshot, 0, u32::MAX)?;
+        let tree = log.tree(&*snapshot)?;
         // Checked with a signature that never leaves this function: the audit needs one.
         let unpublished = self.signer.checkpoint(tree.view.size(), tree.view.root(), now);
         log_format::audit_log(&entries, &unpublished, &self.public_key()).map_err(|e| {
             inconsistent(&format!("the log to accept fails its own audit, so it is not accepted: {e}"))
         })?;
-        let recovery = signing.recover(&snapshot, &tree, now, reason)?;
+        let recovery = signing.recover(&*snapshot, &tree, now, reason)?;
+        snapshot.commit()?;
+        log.committed();
         tracing::warn!(
             old_size = recovery.old_size,
             old_root = %hex(&recovery.old_root),
@@ -708,73 +720,112 @@ impl Ledger {
         self.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Runs `f` on one snapshot of the database.
+    fn read<T>(&self, f: impl Fn(&dyn Tx) -> Result<T, LedgerError>) -> Result<T, LedgerError> {
+        retrying(|| {
+            let mut db = self.db();
+            let snapshot = db.store.begin(Mode::Read)?;
+            f(&*snapshot)
+        })
+    }
+
     /// Runs `f` with the log cache caught up with one snapshot of the database.
     fn read_log<T>(
         &self,
-        f: impl FnOnce(&Connection, &mut LogCache) -> Result<T, LedgerError>,
+        f: impl Fn(&dyn Tx, &mut LogCache) -> Result<T, LedgerError>,
     ) -> Result<T, LedgerError> {
-        let mut db = self.db();
-        let Db { conn, log, .. } = &mut *db;
-        // Deferred: it reads one snapshot from its first statement on, and changes nothing.
-        let snapshot = conn.transaction()?;
-        f(&snapshot, log)
+        retrying(|| {
+            let mut db = self.db();
+            let Db { store, log, .. } = &mut *db;
+            let snapshot = store.begin(Mode::Read)?;
+            f(&*snapshot, log)
+        })
     }
 
     /// [`Ledger::read_log`] for a call that signs a checkpoint of the snapshot: the checkpoint
     /// file is locked before the snapshot is taken (so it holds every record of a tree the
-    /// snapshot sees), and what `f` signed is recorded before it is returned.
+    /// snapshot sees), and what `f` signed is recorded before it is returned. The transaction
+    /// writes (the database keeps the largest checkpoint any process signed), so it is
+    /// serialized with every write.
     fn read_and_sign<T>(
         &self,
-        f: impl FnOnce(&Connection, &mut LogCache, &mut Signing<'_>) -> Result<T, LedgerError>,
+        f: impl Fn(&dyn Tx, &mut LogCache, &mut Signing<'_>) -> Result<T, LedgerError>,
     ) -> Result<T, LedgerError> {
-        let mut db = self.db();
-        let Db { conn, log, signed } = &mut *db;
-        let mut signing = signed.lock()?;
-        let snapshot = conn.transaction()?;
-        let out = f(&snapshot, log, &mut signing)?;
-        signing.record()?;
-        Ok(out)
+        retrying(|| {
+            let mut db = self.db();
+            let Db { store, log, signed } = &mut *db;
+            let mut signing = signed.lock()?;
+            let tx = store.begin(Mode::Write)?;
+            let mut log = Uncommitted::new(log);
+            let out = f(&*tx, &mut log, &mut signing)?;
+            tx.commit()?;
+            log.committed();
+            signing.record()?;
+            Ok(out)
+        })
     }
 
-    /// Runs `f` in one immediate transaction at the ledger's time now, after returning what
-    /// purses past their window hold; commits if it succeeds.
-    fn write<T>(
-        &self,
-        f: impl FnOnce(&Transaction<'_>, u64) -> Result<T, LedgerError>,
-    ) -> Result<T, LedgerError> {
-        let mut db = self.db();
-        let Db { conn, log, .. } = &mut *db;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let log = Uncommitted::new(log);
-        let now = self.clock.now_unix();
-        settlement::sweep(&tx, now, self.policy.settlement_window)?;
-        let out = f(&tx, now)?;
-        tx.commit()?;
-        log.committed();
-        Ok(out)
+    /// Runs `f` in one write transaction at the ledger's time now, after returning what
+    /// purses past their window hold; commits if it succeeds. Run again, from the start, when the
+    /// database says only to try again (a serialization failure or deadlock).
+    fn write<T>(&self, mut f: impl FnMut(&dyn Tx, u64) -> Result<T, LedgerError>) -> Result<T, LedgerError> {
+        retrying(|| {
+            let mut db = self.db();
+            let Db { store, log, .. } = &mut *db;
+            let tx = store.begin(Mode::Write)?;
+            let log = Uncommitted::new(log);
+            let now = self.clock.now_unix();
+            settlement::sweep(&*tx, now, self.policy.settlement_window)?;
+            let out = f(&*tx, now)?;
+            tx.commit()?;
+            log.committed();
+            Ok(out)
+        })
     }
 
     /// [`Ledger::write`] for a change whose answer signs a checkpoint of the log with the change
     /// made (a sync's). The checkpoint file is locked inside the transaction, which no other
     /// writer can pass, and the checkpoint is recorded once the transaction has committed, so the
     /// file never holds a tree the database does not. A crash between the two leaves the log
-    /// extending the last record, which is all the next check needs.
+    /// extending the last record, which is all the next check needs. Not retried here: `f` takes
+    /// its uploads as they are verified, so the caller runs the whole sync again.
     fn write_and_sign<T>(
         &self,
-        f: impl FnOnce(&Transaction<'_>, u64, &mut LogCache, &mut Signing<'_>) -> Result<T, LedgerError>,
+        f: impl FnOnce(&dyn Tx, u64, &mut LogCache, &mut Signing<'_>) -> Result<T, LedgerError>,
     ) -> Result<T, LedgerError> {
         let mut db = self.db();
-        let Db { conn, log, signed } = &mut *db;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Db { store, log, signed } = &mut *db;
+        let tx = store.begin(Mode::Write)?;
         let mut signing = signed.lock()?;
         let mut log = Uncommitted::new(log);
         let now = self.clock.now_unix();
-        settlement::sweep(&tx, now, self.policy.settlement_window)?;
-        let out = f(&tx, now, &mut log, &mut signing)?;
+        settlement::sweep(&*tx, now, self.policy.settlement_window)?;
+        let out = f(&*tx, now, &mut log, &mut signing)?;
         tx.commit()?;
         log.committed();
         signing.record()?;
         Ok(out)
+    }
+
+    /// Which database backend this ledger runs on (`sqlite`, `postgres`).
+    pub fn backend(&self) -> &'static str {
+        self.db().store.backend()
+    }
+}
+
+/// Runs `f` until it succeeds or fails with an error that is not [`storage::is_retryable`], at
+/// most [`storage::RETRIES`] more times, with a short growing pause.
+pub(crate) fn retrying<T>(mut f: impl FnMut() -> Result<T, LedgerError>) -> Result<T, LedgerError> {
+    let mut attempt = 0;
+    loop {
+        match f() {
+            Err(e) if storage::is_retryable(&e) && attempt < storage::RETRIES => {
+                attempt += 1;
+                tracing::debug!(attempt, error = %e, "transaction to be run again");
+                std::thread::sleep(std::time::Duration::from_millis(2 * attempt as u64));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -782,7 +833,7 @@ impl Ledger {
 /// proved from its purses are carried by the loss account, not the member (docs/adr/0010).
 /// A credit, with the officers' authorisation when they made it.
 fn credit_in(
-    tx: &Connection,
+    tx: &dyn Tx,
     now: u64,
     member_id: &str,
     minor: i64,
@@ -791,10 +842,7 @@ fn credit_in(
     authorisation: Option<Vec<u8>>,
 ) -> Result<i64, LedgerError> {
     let member = known_member(tx, member_id)?;
-    tx.execute(
-        "INSERT INTO credit (member_id, amount, memo, at) VALUES (?1, ?2, ?3, ?4)",
-        params![member_id, minor, memo, now as i64],
-    )?;
+    tx.insert_credit(member_id, minor, memo, now)?;
     let mut entry = NewEntry::new(EntryKind::Credited, member_id, detail)
         .moving(Account::Outside, -minor)
         .moving(Account::Member(member_id.to_owned()), minor);
@@ -807,7 +855,7 @@ fn credit_in(
 }
 
 fn set_purse_limit_in(
-    tx: &Connection,
+    tx: &dyn Tx,
     now: u64,
     member_id: &str,
     limit: Amount,
@@ -815,7 +863,7 @@ fn set_purse_limit_in(
 ) -> Result<(), LedgerError> {
     let minor = i64::try_from(limit.minor()).map_err(|_| MoneyError::TooLarge)?;
     known_member(tx, member_id)?;
-    tx.execute("UPDATE member SET purse_limit = ?2 WHERE member_id = ?1", params![member_id, minor])?;
+    tx.set_purse_limit(member_id, minor)?;
     let mut subject = [0u8; 32];
     subject[..8].copy_from_slice(&limit.minor().to_be_bytes());
     let mut entry = NewEntry::new(
@@ -832,18 +880,14 @@ fn set_purse_limit_in(
 }
 
 fn revoke_device_in(
-    tx: &Connection,
+    tx: &dyn Tx,
     now: u64,
     member_id: &str,
     reason: &str,
     authorisation: Option<Vec<u8>>,
 ) -> Result<Vec<MessageId>, LedgerError> {
     let member = known_member(tx, member_id)?;
-    let changed = tx.execute(
-        "UPDATE wallet_key SET state = 'revoked' WHERE wallet_key = ?1 AND state = 'active'",
-        [&member.wallet.signing_key[..]],
-    )?;
-    if changed == 1 {
+    if tx.retire_wallet_key(&member.wallet.signing_key, Key::Revoked)? {
         report_lost(tx, now, &member, reason, authorisation)?;
     }
     settlement::revoke_all(tx, now, member_id, reason)
@@ -862,7 +906,7 @@ fn parse_replacement(member_id: &str, enrolment_qr: &str) -> Result<EnrolmentReq
 }
 
 fn replace_device_in(
-    tx: &Connection,
+    tx: &dyn Tx,
     now: u64,
     member_id: &str,
     request: &EnrolmentRequest,
@@ -870,22 +914,12 @@ fn replace_device_in(
 ) -> Result<Member, LedgerError> {
     let member = known_member(tx, member_id)?;
     refuse_known_wallet(tx, &request.identity.signing_key)?;
-    let changed = tx.execute(
-        "UPDATE wallet_key SET state = 'replaced' WHERE wallet_key = ?1 AND state = 'active'",
-        [&member.wallet.signing_key[..]],
-    )?;
-    if changed == 1 {
+    if tx.retire_wallet_key(&member.wallet.signing_key, Key::Replaced)? {
         report_lost(tx, now, &member, "device replaced", authorisation.clone())?;
     }
     settlement::revoke_all(tx, now, member_id, "device replaced")?;
-    tx.execute(
-        "INSERT INTO wallet_key (wallet_key, member_id, state) VALUES (?1, ?2, 'active')",
-        params![&request.identity.signing_key[..], member_id],
-    )?;
-    tx.execute(
-        "UPDATE member SET wallet_key = ?2, agreement_key = ?3 WHERE member_id = ?1",
-        params![member_id, &request.identity.signing_key[..], &request.identity.agreement_key[..]],
-    )?;
+    tx.insert_wallet_key(&request.identity.signing_key, member_id)?;
+    tx.set_member_wallet(member_id, &request.identity.signing_key, &request.identity.agreement_key)?;
     let detail = format!(
         "wallet of {member_id} replaced: {} → {}",
         member.wallet.fingerprint(),
@@ -902,7 +936,7 @@ fn replace_device_in(
 }
 
 fn report_lost(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     member: &Member,
     reason: &str,
@@ -926,7 +960,7 @@ fn report_lost(
 /// Checks that the tree and the flags the ledger keeps are those the stored log gives when
 /// everything is recomputed: every stored leaf hashed afresh, the rules run over every entry at
 /// once. `conn` reads one snapshot.
-fn check_log_cache(conn: &Connection, log: &mut LogCache, rules: &risk::Rules) -> Result<(), LedgerError> {
+fn check_log_cache(conn: &dyn Tx, log: &mut LogCache, rules: &risk::Rules) -> Result<(), LedgerError> {
     let mut leaves = Vec::new();
     audit::for_each_leaf(conn, 0, u32::MAX, |_, leaf| {
         leaves.push(merkle::leaf_hash(leaf));
@@ -965,12 +999,9 @@ fn parse_enrolment(enrolment_qr: &str) -> Result<EnrolmentRequest, LedgerError> 
     Ok(request)
 }
 
-fn refuse_known_wallet(conn: &Connection, key: &[u8; 32]) -> Result<(), LedgerError> {
-    let holder: Option<String> = conn
-        .query_row("SELECT member_id FROM wallet_key WHERE wallet_key = ?1", [&key[..]], |r| r.get(0))
-        .optional()?;
-    match holder {
-        Some(member_id) => Err(LedgerError::WalletAlreadyEnrolled { member_id }),
+fn refuse_known_wallet(conn: &dyn Tx, key: &[u8; 32]) -> Result<(), LedgerError> {
+    match conn.wallet_key(key)? {
+        Some((member_id, _)) => Err(LedgerError::WalletAlreadyEnrolled { member_id }),
         None => Ok(()),
     }
 }
@@ -984,41 +1015,84 @@ pub(crate) fn inconsistent(detail: &str) -> LedgerError {
     LedgerError::Inconsistent { detail: detail.to_owned() }
 }
 
-const MEMBER_COLUMNS: &str =
-    "member_id, wallet_key, agreement_key, balance, purse_limit, flagged, enrolled_at,
-     (SELECT COALESCE(SUM(outstanding), 0) FROM purse WHERE purse.member_id = member.member_id)";
-
-fn read_member(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
-    let key = |i: usize| -> rusqlite::Result<[u8; 32]> {
-        let bytes: Vec<u8> = r.get(i)?;
-        bytes.try_into().map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, 0))
-    };
-    Ok(Member {
-        member_id: r.get(0)?,
-        wallet: PublicIdentity { signing_key: key(1)?, agreement_key: key(2)? },
-        balance_minor: r.get(3)?,
-        purse_limit_minor: unsigned(r, 4)?,
-        flagged: r.get::<_, i64>(5)? != 0,
-        enrolled_at: r.get::<_, i64>(6)?.max(0) as u64,
-        in_purses_minor: r.get(7)?,
-    })
+pub(crate) fn member_row(conn: &dyn Tx, member_id: &str) -> Result<Option<Member>, LedgerError> {
+    conn.member(member_id)
 }
 
-/// A stored amount that is never below zero, read without a cast that could wrap.
-fn unsigned(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
-    let value: i64 = r.get(i)?;
-    u64::try_from(value).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, value))
-}
-
-pub(crate) fn member_row(conn: &Connection, member_id: &str) -> Result<Option<Member>, LedgerError> {
-    let sql = format!("SELECT {MEMBER_COLUMNS} FROM member WHERE member_id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([member_id], read_member).optional()?)
-}
-
-pub(crate) fn known_member(conn: &Connection, member_id: &str) -> Result<Member, LedgerError> {
+pub(crate) fn known_member(conn: &dyn Tx, member_id: &str) -> Result<Member, LedgerError> {
     member_row(conn, member_id)?.ok_or_else(|| LedgerError::UnknownMember { member_id: member_id.to_owned() })
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// What `outpost-ledger migrate` copied and proved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// Rows copied, by table.
+    pub rows: Vec<(&'static str, usize)>,
+    /// The log's size and Merkle root, the same on both.
+    pub size: u64,
+    pub root: Hash,
+}
+
+impl Ledger {
+    /// Copies the SQLite ledger in `dir` (its `ledger.db`) into the empty PostgreSQL database
+    /// `to`, in one transaction, and proves the copy: the two logs have the same leaves and the
+    /// same root, and the invariants (money, offline audit, tree and flags) pass on both. The key
+    /// and checkpoint files stay in `dir`: a ledger opened on `to` with `--dir dir` is the same
+    /// ledger, and every checkpoint it signed still holds.
+    pub fn migrate(
+        dir: &Path,
+        to: &Database,
+        currency: Currency,
+        clock: Arc<dyn Clock>,
+        policy: Policy,
+    ) -> Result<Migration, LedgerError> {
+        let Database::Postgres(url) = to else {
+            return Err(storage_error("migrate copies into PostgreSQL: give --database postgres://…"));
+        };
+        if !dir.join("ledger.db").exists() {
+            return Err(storage_error(format!("no ledger.db in {} to copy", dir.display())));
+        }
+        let from = Ledger::open_on(dir, &Database::Sqlite, currency, clock.clone(), policy.clone())?;
+        from.check_invariants()?;
+        let rows = from.read(|tx| tx.export())?;
+        let mut target = storage::postgres::PostgresStore::open(url)?;
+        {
+            let tx = target.begin(Mode::Write)?;
+            if tx.meta()?.is_some() || tx.next_seq()? > 0 {
+                return Err(storage_error(
+                    "the PostgreSQL database already holds a ledger: migrate copies into an empty one",
+                ));
+            }
+            tx.import(&rows)?;
+            tx.commit()?;
+        }
+        drop(target);
+        let copy = Ledger::open_on(dir, to, currency, clock, policy)?;
+        let leaves = |ledger: &Ledger| -> Result<Vec<Vec<u8>>, LedgerError> {
+            ledger.read(|tx| {
+                let mut leaves = Vec::new();
+                audit::for_each_leaf(tx, 0, u32::MAX, |_, leaf| {
+                    leaves.push(leaf.to_vec());
+                    Ok(())
+                })?;
+                Ok(leaves)
+            })
+        };
+        if leaves(&from)? != leaves(&copy)? {
+            return Err(inconsistent("the copied log's leaves differ from the SQLite ledger's"));
+        }
+        let (size, root) = from.audit_root()?;
+        if copy.audit_root()? != (size, root) {
+            return Err(inconsistent("the copied log's root differs from the SQLite ledger's"));
+        }
+        copy.check_invariants()?;
+        if from.read(|tx| tx.totals())? != copy.read(|tx| tx.totals())? {
+            return Err(inconsistent("the copy's totals differ from the SQLite ledger's"));
+        }
+        Ok(Migration { rows: rows.iter().map(|(table, rows)| (*table, rows.len())).collect(), size, root })
+    }
 }

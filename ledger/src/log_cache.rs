@@ -29,11 +29,11 @@ use std::ops::{Deref, DerefMut};
 use outpost_wallet_core::audit::{Account, AuditEntry, EntryKind};
 use outpost_wallet_core::merkle;
 use outpost_wallet_core::protocol::Transfer;
-use rusqlite::Connection;
 
 use crate::LedgerError;
 use crate::audit::{self, Tree, TreeView};
 use crate::risk::{Flag, Payment, Replay, RiskInput, Rules};
+use crate::storage::Tx;
 
 /// The tree and the risk state over the stored log, as far as the cache has read it.
 pub(crate) struct LogCache {
@@ -72,14 +72,14 @@ impl LogCache {
     }
 
     /// The tree over every stored leaf.
-    pub fn tree(&mut self, conn: &Connection) -> Result<LogTree<'_>, LedgerError> {
+    pub fn tree(&mut self, conn: &dyn Tx) -> Result<LogTree<'_>, LedgerError> {
         self.catch_up_tree(conn)?;
         Ok(LogTree { view: self.tree.view(), seqs: &self.seqs })
     }
 
     /// Every risk flag over the stored log, in [`crate::risk::evaluate`]'s order. Fails, as the
     /// replay of the whole log does, on an entry that does not decode.
-    pub fn flags(&mut self, conn: &Connection) -> Result<&[Flag], LedgerError> {
+    pub fn flags(&mut self, conn: &dyn Tx) -> Result<&[Flag], LedgerError> {
         self.catch_up_tree(conn)?;
         // Taken out while it reads, so that a failure leaves no half-read state behind.
         let mut state = match self.risk.take() {
@@ -106,8 +106,8 @@ impl LogCache {
 
     /// Reads the leaves stored after the last one read, after starting again if another
     /// connection changed the database.
-    fn catch_up_tree(&mut self, conn: &Connection) -> Result<(), LedgerError> {
-        let version: i64 = conn.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?;
+    fn catch_up_tree(&mut self, conn: &dyn Tx) -> Result<(), LedgerError> {
+        let version = conn.log_version()?;
         if self.data_version != Some(version) {
             self.forget();
             self.data_version = Some(version);

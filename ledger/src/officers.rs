@@ -27,10 +27,10 @@ use outpost_wallet_core::Amount;
 use outpost_wallet_core::audit::EntryKind;
 use outpost_wallet_core::officer::authority::{check_self_enrolment, path_segment};
 use outpost_wallet_core::officer::{Authorisation, Challenge, ENROL_PATH, SignedOfficerRequest};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, NewEntry};
+use crate::storage::{OfficerRow, PendingRow, PendingState, Tx};
 use crate::{Ledger, LedgerError, Member, MessageId, settlement};
 
 /// The two-person rule and its limits.
@@ -220,12 +220,7 @@ pub(crate) fn check_founders(codes: &[String], threshold: usize) -> Result<(), L
 }
 
 /// Records the founding officers of a new ledger, in the transaction that creates it.
-pub(crate) fn found(
-    conn: &Connection,
-    now: u64,
-    codes: &[String],
-    threshold: usize,
-) -> Result<(), LedgerError> {
+pub(crate) fn found(conn: &dyn Tx, now: u64, codes: &[String], threshold: usize) -> Result<(), LedgerError> {
     check_founders(codes, threshold)?;
     for code in codes {
         let (enrolment, key, name) = enrolment_of(code)?;
@@ -246,37 +241,20 @@ pub(crate) fn found(
     Ok(())
 }
 
-fn insert_officer(conn: &Connection, now: u64, key: &[u8; 32], name: &str) -> Result<(), LedgerError> {
-    conn.execute(
-        "INSERT INTO officer (public_key, name, enrolled_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (public_key) DO UPDATE SET name = ?2, enrolled_at = ?3, removed_at = NULL",
-        params![&key[..], name, now as i64],
-    )?;
-    Ok(())
+fn insert_officer(conn: &dyn Tx, now: u64, key: &[u8; 32], name: &str) -> Result<(), LedgerError> {
+    conn.upsert_officer(key, name, now)
 }
 
-fn read_officer(r: &rusqlite::Row<'_>) -> rusqlite::Result<Officer> {
-    let key: Vec<u8> = r.get(0)?;
-    Ok(Officer {
-        public_key: key.try_into().map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, 0))?,
-        name: r.get(1)?,
-        enrolled_at: r.get::<_, i64>(2)?.max(0) as u64,
-    })
+fn officer_of(row: OfficerRow) -> Officer {
+    Officer { public_key: row.public_key, name: row.name, enrolled_at: row.enrolled_at }
 }
 
-fn active_officer(conn: &Connection, key: &[u8; 32]) -> Result<Option<Officer>, LedgerError> {
-    Ok(conn
-        .query_row(
-            "SELECT public_key, name, enrolled_at FROM officer WHERE public_key = ?1 AND removed_at IS NULL",
-            [&key[..]],
-            read_officer,
-        )
-        .optional()?)
+fn active_officer(conn: &dyn Tx, key: &[u8; 32]) -> Result<Option<Officer>, LedgerError> {
+    Ok(conn.officer(key)?.filter(|row| !row.removed).map(officer_of))
 }
 
-fn active_count(conn: &Connection) -> Result<usize, LedgerError> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM officer WHERE removed_at IS NULL", [], |r| r.get::<_, i64>(0))?
-        as usize)
+fn active_count(conn: &dyn Tx) -> Result<usize, LedgerError> {
+    Ok(conn.active_officers()?.len())
 }
 
 fn refused(status: u16, reason: impl Into<String>) -> LedgerError {
@@ -286,12 +264,7 @@ fn refused(status: u16, reason: impl Into<String>) -> LedgerError {
 impl Ledger {
     /// The enrolled officers, by name.
     pub fn officers(&self) -> Result<Vec<Officer>, LedgerError> {
-        let db = self.db();
-        let mut stmt = db.conn.prepare(
-            "SELECT public_key, name, enrolled_at FROM officer WHERE removed_at IS NULL ORDER BY name",
-        )?;
-        let rows = stmt.query_map([], read_officer)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|tx| Ok(tx.active_officers()?.into_iter().map(officer_of).collect()))
     }
 
     /// Authenticates one officer request: `header` is the [`outpost_wallet_core::officer::HEADER`]
@@ -310,10 +283,7 @@ impl Ledger {
         let skew = self.policy().officers.skew;
         self.write(|tx, now| {
             let Some(officer) = active_officer(tx, signed.officer_key())? else {
-                let removed: bool = tx
-                    .query_row("SELECT 1 FROM officer WHERE public_key = ?1", [&signed.officer_key()[..]], |_| Ok(true))
-                    .optional()?
-                    .unwrap_or(false);
+                let removed = tx.officer(signed.officer_key())?.is_some();
                 return Err(if removed {
                     refused(403, "this officer was removed: their key no longer acts for the ledger")
                 } else {
@@ -331,12 +301,8 @@ impl Ledger {
                     ),
                 ));
             }
-            tx.execute("DELETE FROM officer_nonce WHERE signed_at < ?1", [now.saturating_sub(2 * skew) as i64])?;
-            let fresh = tx.execute(
-                "INSERT OR IGNORE INTO officer_nonce (officer_key, nonce, signed_at) VALUES (?1, ?2, ?3)",
-                params![&signed.officer_key()[..], &signed.request.nonce[..], time as i64],
-            )?;
-            if fresh == 0 {
+            tx.forget_nonces_before(now.saturating_sub(2 * skew))?;
+            if !tx.insert_nonce(signed.officer_key(), &signed.request.nonce[..], time)? {
                 return Err(refused(401, "this signed request was already used (a replay): sign a new one"));
             }
             Ok(Authenticated { officer, signed: signed.clone(), body: body.to_vec() })
@@ -358,17 +324,16 @@ impl Ledger {
         let id = maker.signed.challenge();
         self.write(|tx, now| {
             self.check_act_now(tx, now, &act)?;
-            tx.execute(
-                "INSERT INTO pending (id, act, maker, body, made_at, expires_at, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending')",
-                params![
-                    &id[..],
-                    serde_json::to_string(&act).map_err(|e| crate::inconsistent(&e.to_string()))?,
-                    maker.signed.to_bytes(),
-                    maker.body,
-                    now as i64,
-                    now.saturating_add(ttl) as i64
-                ],
+            tx.insert_pending(
+                &id,
+                &PendingRow {
+                    act: serde_json::to_string(&act).map_err(|e| crate::inconsistent(&e.to_string()))?,
+                    maker: maker.signed.to_bytes(),
+                    body: maker.body.clone(),
+                    made_at: now,
+                    expires_at: now.saturating_add(ttl),
+                    state: PendingState::Pending,
+                },
             )?;
             load_pending(tx, &id, self.policy().officers.threshold)
         })
@@ -378,23 +343,7 @@ impl Ledger {
     pub fn pending(&self) -> Result<Vec<Pending>, LedgerError> {
         let threshold = self.policy().officers.threshold;
         let now = self.clock.now_unix();
-        let db = self.db();
-        let ids: Vec<Vec<u8>> = db
-            .conn
-            .prepare(
-                "SELECT id FROM pending WHERE state = 'pending' AND expires_at >= ?1 ORDER BY made_at, id",
-            )?
-            .query_map([now as i64], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        ids.iter()
-            .map(|id| {
-                load_pending(
-                    &db.conn,
-                    &id.as_slice().try_into().map_err(|_| crate::inconsistent("a pending id"))?,
-                    threshold,
-                )
-            })
-            .collect()
+        self.read(|tx| tx.pending_ids(now)?.iter().map(|id| load_pending(tx, id, threshold)).collect())
     }
 
     /// Records `approver`'s approval of the pending act `id`; with enough approvals, executes it
@@ -414,17 +363,14 @@ impl Ledger {
             if pending.approvers.iter().any(|o| o.public_key == approver.officer.public_key) {
                 return Err(refused(409, format!("{} already approved this request", approver.officer.name)));
             }
-            tx.execute(
-                "INSERT INTO pending_approval (id, officer_key, signed, at) VALUES (?1, ?2, ?3, ?4)",
-                params![&id[..], &approver.officer.public_key[..], approver.signed.to_bytes(), now as i64],
-            )?;
+            tx.insert_approval(id, &approver.officer.public_key, &approver.signed.to_bytes(), now)?;
             let pending = load_pending(tx, id, threshold)?;
             if pending.approvals_needed > 0 {
                 return Ok(Approved::Waiting(pending));
             }
             let authorisation = authorisation_of(tx, id)?;
             let outcome = self.execute(tx, now, &pending.act, authorisation.to_bytes())?;
-            tx.execute("UPDATE pending SET state = 'executed' WHERE id = ?1", [&id[..]])?;
+            tx.close_pending(id, PendingState::Executed, None)?;
             Ok(Approved::Executed(outcome))
         })
     }
@@ -434,10 +380,7 @@ impl Ledger {
         let threshold = self.policy().officers.threshold;
         self.write(|tx, now| {
             let pending = open_pending(tx, id, now, threshold)?;
-            tx.execute(
-                "UPDATE pending SET state = 'declined', closed_by = ?2 WHERE id = ?1",
-                params![&id[..], &officer.officer.public_key[..]],
-            )?;
+            tx.close_pending(id, PendingState::Declined, Some(&officer.officer.public_key))?;
             Ok(pending)
         })
     }
@@ -484,16 +427,12 @@ impl Ledger {
     }
 
     /// The checks of an act against the ledger as it stands, at submission and at execution.
-    fn check_act_now(&self, tx: &Connection, now: u64, act: &Act) -> Result<(), LedgerError> {
+    fn check_act_now(&self, tx: &dyn Tx, now: u64, act: &Act) -> Result<(), LedgerError> {
         let caps = &self.policy().officers;
         match act {
             Act::Credit { member_id, amount_minor, .. } => {
                 crate::known_member(tx, member_id)?;
-                let day: i64 = tx.query_row(
-                    "SELECT COALESCE(SUM(amount), 0) FROM credit WHERE at > ?1",
-                    [now.saturating_sub(86_400) as i64],
-                    |r| r.get(0),
-                )?;
+                let day = tx.credited_since(now.saturating_sub(86_400))?;
                 if (day.max(0) as u64).saturating_add(*amount_minor) > caps.daily_credit_cap_minor {
                     return Err(refused(
                         403,
@@ -512,11 +451,7 @@ impl Ledger {
             }
             Act::RevokePurse { purse_id, .. } => {
                 let id = parse_purse(purse_id)?;
-                let known: bool = tx
-                    .query_row("SELECT 1 FROM purse WHERE purse_id = ?1", [&id[..]], |_| Ok(true))
-                    .optional()?
-                    .unwrap_or(false);
-                if !known {
+                if tx.purse(&id)?.is_none() {
                     return Err(LedgerError::UnknownPurse { purse: purse_id.clone() });
                 }
             }
@@ -547,7 +482,7 @@ impl Ledger {
 
     fn execute(
         &self,
-        tx: &Connection,
+        tx: &dyn Tx,
         now: u64,
         act: &Act,
         authorisation: Vec<u8>,
@@ -608,10 +543,7 @@ impl Ledger {
             Act::RemoveOfficer { public_key } => {
                 let key = parse_key(public_key)?;
                 let name = active_officer(tx, &key)?.map(|o| o.name).unwrap_or_default();
-                tx.execute(
-                    "UPDATE officer SET removed_at = ?2 WHERE public_key = ?1",
-                    params![&key[..], now as i64],
-                )?;
+                tx.remove_officer(&key, now)?;
                 let detail = format!("officer {name} ({public_key}) removed");
                 audit::append(
                     tx,
@@ -627,12 +559,10 @@ impl Ledger {
 }
 
 /// A pending act that may still be approved or declined at `now`.
-fn open_pending(tx: &Connection, id: &Challenge, now: u64, threshold: usize) -> Result<Pending, LedgerError> {
-    let state: Option<String> =
-        tx.query_row("SELECT state FROM pending WHERE id = ?1", [&id[..]], |r| r.get(0)).optional()?;
-    match state.as_deref() {
+fn open_pending(tx: &dyn Tx, id: &Challenge, now: u64, threshold: usize) -> Result<Pending, LedgerError> {
+    match tx.pending(id)?.map(|row| row.state) {
         None => return Err(refused(404, format!("no pending request {}", HEXLOWER.encode(id)))),
-        Some("pending") => {}
+        Some(PendingState::Pending) => {}
         Some(state) => {
             return Err(refused(409, format!("request {} was already {state}", HEXLOWER.encode(id))));
         }
@@ -651,57 +581,46 @@ fn open_pending(tx: &Connection, id: &Challenge, now: u64, threshold: usize) -> 
     Ok(pending)
 }
 
-fn officer_by_key(conn: &Connection, key: &[u8]) -> Result<Officer, LedgerError> {
-    conn.query_row(
-        "SELECT public_key, name, enrolled_at FROM officer WHERE public_key = ?1",
-        [key],
-        read_officer,
-    )
-    .optional()?
-    .ok_or_else(|| crate::inconsistent("a pending request names an unknown officer"))
+fn officer_by_key(conn: &dyn Tx, key: &[u8]) -> Result<Officer, LedgerError> {
+    conn.officer(key)?
+        .map(officer_of)
+        .ok_or_else(|| crate::inconsistent("a pending request names an unknown officer"))
 }
 
-fn load_pending(conn: &Connection, id: &Challenge, threshold: usize) -> Result<Pending, LedgerError> {
-    let (act, maker, created_at, expires_at): (String, Vec<u8>, i64, i64) = conn.query_row(
-        "SELECT act, maker, made_at, expires_at FROM pending WHERE id = ?1",
-        [&id[..]],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
+fn load_pending(conn: &dyn Tx, id: &Challenge, threshold: usize) -> Result<Pending, LedgerError> {
+    let row = conn.pending(id)?.ok_or_else(|| crate::inconsistent("a pending request vanished"))?;
     let act: Act =
-        serde_json::from_str(&act).map_err(|e| crate::inconsistent(&format!("a pending act: {e}")))?;
-    let maker = SignedOfficerRequest::from_bytes(&maker).map_err(|e| crate::inconsistent(&e.to_string()))?;
+        serde_json::from_str(&row.act).map_err(|e| crate::inconsistent(&format!("a pending act: {e}")))?;
+    let maker =
+        SignedOfficerRequest::from_bytes(&row.maker).map_err(|e| crate::inconsistent(&e.to_string()))?;
     let maker = officer_by_key(conn, maker.officer_key())?;
-    let keys: Vec<Vec<u8>> = conn
-        .prepare_cached("SELECT officer_key FROM pending_approval WHERE id = ?1 ORDER BY at, officer_key")?
-        .query_map([&id[..]], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let approvers = keys.iter().map(|k| officer_by_key(conn, k)).collect::<Result<Vec<_>, _>>()?;
+    let approvers =
+        conn.approvals(id)?.iter().map(|(k, _)| officer_by_key(conn, k)).collect::<Result<Vec<_>, _>>()?;
     Ok(Pending {
         id: *id,
         act,
         maker,
         approvals_needed: threshold.saturating_sub(1 + approvers.len()),
         approvers,
-        created_at: created_at.max(0) as u64,
-        expires_at: expires_at.max(0) as u64,
+        created_at: row.made_at,
+        expires_at: row.expires_at,
     })
 }
 
 /// The evidence of an act about to execute: the maker's request and body, and every approval.
-fn authorisation_of(conn: &Connection, id: &Challenge) -> Result<Authorisation, LedgerError> {
-    let (maker, body): (Vec<u8>, Vec<u8>) =
-        conn.query_row("SELECT maker, body FROM pending WHERE id = ?1", [&id[..]], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+fn authorisation_of(conn: &dyn Tx, id: &Challenge) -> Result<Authorisation, LedgerError> {
+    let row = conn.pending(id)?.ok_or_else(|| crate::inconsistent("a pending request vanished"))?;
     let damaged = |e: outpost_wallet_core::officer::OfficerError| {
         crate::inconsistent(&format!("a stored officer request: {e}"))
     };
     let approvals = conn
-        .prepare_cached("SELECT signed FROM pending_approval WHERE id = ?1 ORDER BY at, officer_key")?
-        .query_map([&id[..]], |r| r.get::<_, Vec<u8>>(0))?
-        .collect::<Result<Vec<_>, _>>()?
+        .approvals(id)?
         .iter()
-        .map(|bytes| SignedOfficerRequest::from_bytes(bytes).map_err(damaged))
+        .map(|(_, bytes)| SignedOfficerRequest::from_bytes(bytes).map_err(damaged))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Authorisation { maker: SignedOfficerRequest::from_bytes(&maker).map_err(damaged)?, body, approvals })
+    Ok(Authorisation {
+        maker: SignedOfficerRequest::from_bytes(&row.maker).map_err(damaged)?,
+        body: row.body,
+        approvals,
+    })
 }

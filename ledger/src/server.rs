@@ -891,7 +891,7 @@ impl From<PurseInfo> for PurseJson {
             serial: purse.serial,
             amount_minor: purse.amount_minor,
             outstanding_minor: purse.outstanding_minor,
-            state: purse.state,
+            state: purse.state.to_string(),
             expires_at: purse.expires_at,
         }
     }

@@ -23,9 +23,10 @@ use outpost_wallet_core::audit::{Account, EntryKind, encode_declaration};
 use outpost_wallet_core::protocol::chain::{self, Conflict, Link};
 use outpost_wallet_core::protocol::sync::{Outcome, PurseDeclaration, TransferOutcome};
 use outpost_wallet_core::protocol::{MessageId, ProtocolError, Receipt, Transfer};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::audit::{self, NewEntry};
+use crate::storage::{KeyState, NewTransfer, PurseState, TransferState, Tx};
+pub(crate) use crate::storage::{Proved, PurseRow};
 use crate::{LedgerError, hex, inconsistent, minor};
 use in_order::map_chunks_in_order;
 
@@ -34,112 +35,31 @@ use in_order::map_chunks_in_order;
 /// a bad signature costs its chunk a second, one-by-one pass.
 const BATCH: usize = 32;
 
-/// Whether a purse is proved to have been spent twice, and who carries what it does not cover.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Proved {
-    No,
-    /// By its member (`DoubleSpend`): their account.
-    Member,
-    /// From a device reported lost before the proof (`LostDeviceSpend`): the loss account.
-    LostDevice,
-}
-
-impl Proved {
-    fn any(self) -> bool {
-        self != Proved::No
-    }
-}
-
-/// A purse row.
-#[derive(Debug, Clone)]
-pub(crate) struct PurseRow {
-    pub purse_id: MessageId,
-    pub member_id: String,
-    pub amount: i64,
-    pub outstanding: i64,
-    pub settled: i64,
-    pub state: String,
-    pub declared_seq: Option<u32>,
-    pub declared_spent: Option<u64>,
-    pub expires_at: u64,
-    /// Whether a proof of a double spend from this purse is in the log, and whose loss it is.
-    pub proved: Proved,
-}
-
-pub(crate) fn purse_row(conn: &Connection, purse_id: &MessageId) -> Result<Option<PurseRow>, LedgerError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT member_id, amount, outstanding, settled, state, declared_seq, declared_spent, expires_at, proved
-             FROM purse WHERE purse_id = ?1",
-        )?
-        .query_row([&purse_id[..]], |r| {
-            Ok(PurseRow {
-                purse_id: *purse_id,
-                member_id: r.get(0)?,
-                amount: r.get(1)?,
-                outstanding: r.get(2)?,
-                settled: r.get(3)?,
-                state: r.get(4)?,
-                declared_seq: r.get(5)?,
-                declared_spent: r
-                    .get::<_, Option<i64>>(6)?
-                    .map(|v| u64::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(6, v)))
-                    .transpose()?,
-                expires_at: r.get::<_, i64>(7)?.max(0) as u64,
-                proved: match r.get::<_, i64>(8)? {
-                    0 => Proved::No,
-                    1 => Proved::Member,
-                    _ => Proved::LostDevice,
-                },
-            })
-        })
-        .optional()?)
+pub(crate) fn purse_row(tx: &dyn Tx, purse_id: &MessageId) -> Result<Option<PurseRow>, LedgerError> {
+    tx.purse(purse_id)
 }
 
 /// Adds `delta` to a member's online account; a balance below zero flags the member.
-pub(crate) fn add_to_account(conn: &Connection, member_id: &str, delta: i64) -> Result<(), LedgerError> {
-    let found = if delta == 0 {
-        // Nothing to add, but the account must still exist.
-        conn.prepare_cached("SELECT 1 FROM member WHERE member_id = ?1")?.exists([member_id])?
-    } else {
-        let changed = conn
-            .prepare_cached(
-                "UPDATE member SET balance = balance + ?2, flagged = CASE WHEN balance + ?2 < 0 THEN 1 ELSE flagged END
-                 WHERE member_id = ?1",
-            )?
-            .execute(params![member_id, delta])?;
-        changed == 1
-    };
-    if !found {
+pub(crate) fn add_to_account(tx: &dyn Tx, member_id: &str, delta: i64) -> Result<(), LedgerError> {
+    if !tx.add_to_account(member_id, delta)? {
         return Err(inconsistent(&format!("no account for member {member_id}")));
     }
     Ok(())
 }
 
-/// The member a wallet key belongs or belonged to.
-pub(crate) fn member_of_key(
-    conn: &Connection,
-    key: &[u8; 32],
-) -> Result<Option<(String, String)>, LedgerError> {
-    Ok(conn
-        .prepare_cached("SELECT member_id, state FROM wallet_key WHERE wallet_key = ?1")?
-        .query_row([&key[..]], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+/// The member a wallet key belongs or belonged to, and the key's state.
+pub(crate) fn member_of_key(tx: &dyn Tx, key: &[u8; 32]) -> Result<Option<(String, KeyState)>, LedgerError> {
+    tx.wallet_key(key)
 }
 
-pub(crate) fn revoke(
-    conn: &Connection,
-    now: u64,
-    purse_id: &MessageId,
-    reason: &str,
-) -> Result<(), LedgerError> {
+pub(crate) fn revoke(conn: &dyn Tx, now: u64, purse_id: &MessageId, reason: &str) -> Result<(), LedgerError> {
     revoke_authorised(conn, now, purse_id, reason, None)
 }
 
 /// [`revoke`], by officers whose authorisation (`outpost_wallet_core::officer::Authorisation`)
 /// the entry carries.
 pub(crate) fn revoke_authorised(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     purse_id: &MessageId,
     reason: &str,
@@ -147,11 +67,10 @@ pub(crate) fn revoke_authorised(
 ) -> Result<(), LedgerError> {
     let purse =
         purse_row(conn, purse_id)?.ok_or_else(|| LedgerError::UnknownPurse { purse: hex(purse_id) })?;
-    if purse.state == "revoked" || purse.state == "finished" {
+    if matches!(purse.state, PurseState::Revoked | PurseState::Finished) {
         return Ok(());
     }
-    conn.prepare_cached("UPDATE purse SET state = 'revoked' WHERE purse_id = ?1")?
-        .execute([&purse_id[..]])?;
+    conn.set_purse_state(purse_id, PurseState::Revoked)?;
     let detail = format!("purse {} of {} revoked: {reason}", hex(purse_id), purse.member_id);
     let mut entry = NewEntry::new(EntryKind::Revoked, &purse.member_id, detail).subject(*purse_id);
     if let Some(authorisation) = authorisation {
@@ -163,45 +82,26 @@ pub(crate) fn revoke_authorised(
 
 /// Revokes every purse of the member that can still be spent from or declared.
 pub(crate) fn revoke_all(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     member_id: &str,
     reason: &str,
 ) -> Result<Vec<MessageId>, LedgerError> {
-    let ids = purse_ids(conn, "member_id = ?1 AND state IN ('open', 'closed')", member_id)?;
+    let ids = conn.live_purses_of(member_id)?;
     for id in &ids {
         revoke(conn, now, id, reason)?;
     }
     Ok(ids)
 }
 
-fn purse_ids(
-    conn: &Connection,
-    condition: &str,
-    value: impl rusqlite::ToSql,
-) -> Result<Vec<MessageId>, LedgerError> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT purse_id FROM purse WHERE {condition} ORDER BY purse_id"))?;
-    let rows = stmt.query_map([value], |r| r.get::<_, Vec<u8>>(0))?;
-    let mut out = Vec::new();
-    for row in rows {
-        out.push(row?.try_into().map_err(|_| inconsistent("a purse id is not 32 bytes"))?);
-    }
-    Ok(out)
-}
-
 /// Returns what every purse past its expiry and settlement window still holds to its member,
 /// returns its held transfers, and finishes it. Returns how many purses it finished.
-pub(crate) fn sweep(conn: &Connection, now: u64, window: u64) -> Result<u64, LedgerError> {
-    let cutoff = now.saturating_sub(window) as i64;
-    let ids = purse_ids(conn, "state != 'finished' AND expires_at < ?1", cutoff)?;
+pub(crate) fn sweep(conn: &dyn Tx, now: u64, window: u64) -> Result<u64, LedgerError> {
+    let ids = conn.purses_expired_before(now.saturating_sub(window))?;
     for id in &ids {
         let purse = purse_row(conn, id)?.ok_or_else(|| inconsistent("a swept purse vanished"))?;
-        let returned = conn
-            .prepare_cached("UPDATE transfer SET state = 'returned' WHERE purse_id = ?1 AND state = 'held'")?
-            .execute([&id[..]])?;
-        conn.prepare_cached("UPDATE purse SET outstanding = 0, state = 'finished' WHERE purse_id = ?1")?
-            .execute([&id[..]])?;
+        let returned = conn.return_held(id)?;
+        conn.finish_purse(id)?;
         add_to_account(conn, &purse.member_id, purse.outstanding)?;
         let detail = format!(
             "purse {} of {} past its settlement window: {} minor units back to the account, {returned} unclaimed \
@@ -235,7 +135,7 @@ struct Uploader {
 /// outcomes, so no answer goes out without them. Credits only add, so writing them later within
 /// the transaction changes nothing but the number of statements.
 pub(crate) struct Uploads<'c> {
-    conn: &'c Connection,
+    conn: &'c dyn Tx,
     now: u64,
     window: u64,
     uploader: Uploader,
@@ -245,7 +145,7 @@ pub(crate) struct Uploads<'c> {
 }
 
 impl<'c> Uploads<'c> {
-    pub fn new(conn: &'c Connection, now: u64, window: u64, wallet_key: [u8; 32]) -> Self {
+    pub fn new(conn: &'c dyn Tx, now: u64, window: u64, wallet_key: [u8; 32]) -> Self {
         Uploads {
             conn,
             now,
@@ -307,7 +207,7 @@ struct Payees {
 
 impl Payees {
     /// The member a receiver's key belongs or belonged to; `None` if not enrolled here.
-    fn member_of(&mut self, conn: &Connection, key: &[u8; 32]) -> Result<Option<String>, LedgerError> {
+    fn member_of(&mut self, conn: &dyn Tx, key: &[u8; 32]) -> Result<Option<String>, LedgerError> {
         if let Some(member) = self.members.get(key) {
             return Ok(member.clone());
         }
@@ -326,7 +226,7 @@ impl Payees {
     }
 
     /// Writes what is owed to the accounts.
-    fn credit_accounts(&mut self, conn: &Connection) -> Result<(), LedgerError> {
+    fn credit_accounts(&mut self, conn: &dyn Tx) -> Result<(), LedgerError> {
         for (member_id, amount) in std::mem::take(&mut self.owed) {
             add_to_account(conn, &member_id, amount)?;
         }
@@ -386,7 +286,7 @@ pub(crate) fn check_transfers<O>(
 
 /// A checked transfer and the purse it spends from; or the refusal to answer with.
 fn verified_with_purse(
-    conn: &Connection,
+    conn: &dyn Tx,
     checked: Checked,
 ) -> Result<Result<(Transfer, PurseRow), TransferOutcome>, LedgerError> {
     let transfer = match checked.verdict {
@@ -407,7 +307,7 @@ fn verified_with_purse(
 /// up. Every new transfer is checked against the purse's stored transfers and declaration
 /// ([`first_conflict`]) before anything is paid or held, whoever uploads it (docs/adr/0010).
 fn upload_transfer(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     window: u64,
     checked: Checked,
@@ -429,14 +329,18 @@ fn upload_transfer(
 
     let slot = read_slot(conn, tips, &purse, &transfer, id)?;
     if let Some(state) = slot.known {
-        return Ok(match state.as_str() {
-            "held" if (is_receiver || has_receipt(conn, &id)?) && !late => {
+        return Ok(match state {
+            TransferState::Held if (is_receiver || has_receipt(conn, &id)?) && !late => {
                 claim(conn, now, &purse, &transfer, id, Row::Held, payees)?
             }
-            "held" => outcome(id, Outcome::Held, "waiting for the receiver to sync or for their receipt"),
-            "settled" => outcome(id, Outcome::Settled, "paid to the receiver"),
-            "returned" => outcome(id, Outcome::Returned, LATE),
-            _ => outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend; not paid"),
+            TransferState::Held => {
+                outcome(id, Outcome::Held, "waiting for the receiver to sync or for their receipt")
+            }
+            TransferState::Settled => outcome(id, Outcome::Settled, "paid to the receiver"),
+            TransferState::Returned => outcome(id, Outcome::Returned, LATE),
+            TransferState::Evidence => {
+                outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend; not paid")
+            }
         });
     }
 
@@ -444,7 +348,7 @@ fn upload_transfer(
     // Every way on from here stores the transfer.
     tips.stored(&purse.purse_id, Link::of(&transfer));
     if late {
-        insert_transfer(conn, now, &transfer, id, "returned")?;
+        insert_transfer(conn, now, &transfer, id, TransferState::Returned)?;
         record_late_spend(conn, now, &purse, &transfer, id)?;
         return Ok(outcome(id, Outcome::Returned, LATE));
     }
@@ -453,7 +357,7 @@ fn upload_transfer(
     if is_receiver || has_receipt(conn, &id)? {
         return claim(conn, now, &purse, &transfer, id, Row::New, payees);
     }
-    insert_transfer(conn, now, &transfer, id, "held")?;
+    insert_transfer(conn, now, &transfer, id, TransferState::Held)?;
     let detail = format!(
         "transfer {} of {} minor units from {} held until its receiver syncs",
         hex(&id),
@@ -476,13 +380,13 @@ const LATE: &str = "reached the ledger after its purse's settlement window, when
                     the sender: recorded as a late spend, not paid";
 
 fn is_late(purse: &PurseRow, now: u64, window: u64) -> bool {
-    purse.state == "finished" || now > purse.expires_at.saturating_add(window)
+    purse.state == PurseState::Finished || now > purse.expires_at.saturating_add(window)
 }
 
 /// Takes a transfer a receiver refused as a double spend: it proves the double spend when it
 /// conflicts with a transfer the ledger holds (now or later) and is never paid.
 fn upload_evidence(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     checked: Checked,
     uploader: &Uploader,
@@ -500,7 +404,7 @@ fn upload_evidence(
     if slot.known.is_none() {
         prove_any_conflict(conn, now, &purse, &transfer, slot)?;
         tips.stored(&purse.purse_id, Link::of(&transfer));
-        insert_transfer(conn, now, &transfer, id, "evidence")?;
+        insert_transfer(conn, now, &transfer, id, TransferState::Evidence)?;
     }
     Ok(outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend; not paid"))
 }
@@ -508,7 +412,7 @@ fn upload_evidence(
 /// Takes a receipt a sender scanned: a held transfer it acknowledges is the receiver's claim, and
 /// is paid as [`claim`] says.
 fn upload_receipt(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     window: u64,
     receipt: &Receipt,
@@ -523,10 +427,7 @@ fn upload_receipt(
     }
     // Only a held transfer can still be paid: for any other, known or not, the receipt changes
     // nothing and is not kept.
-    let row: Option<(Vec<u8>, Vec<u8>)> = conn
-        .prepare_cached("SELECT receiver_key, bytes FROM transfer WHERE transfer_id = ?1 AND state = 'held'")?
-        .query_row([&receipt.transfer_id[..]], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let row = conn.held_transfer(&receipt.transfer_id)?;
     let Some((receiver_key, bytes)) = row else {
         return Ok(None);
     };
@@ -537,8 +438,7 @@ fn upload_receipt(
             "the receipt is not from the receiver",
         )));
     }
-    conn.prepare_cached("INSERT OR IGNORE INTO receipt (transfer_id, bytes) VALUES (?1, ?2)")?
-        .execute(params![&receipt.transfer_id[..], receipt.to_bytes()])?;
+    conn.insert_receipt(&receipt.transfer_id, &receipt.to_bytes())?;
     let transfer = Transfer::from_bytes(&bytes)?;
     let purse = purse_row(conn, &transfer.certificate().purse_id())?
         .ok_or_else(|| inconsistent("a held transfer's purse is missing"))?;
@@ -548,17 +448,14 @@ fn upload_receipt(
     claim(conn, now, &purse, &transfer, receipt.transfer_id, Row::Held, payees).map(Some)
 }
 
-fn has_receipt(conn: &Connection, id: &MessageId) -> Result<bool, LedgerError> {
-    Ok(conn
-        .prepare_cached("SELECT COUNT(*) FROM receipt WHERE transfer_id = ?1")?
-        .query_row([&id[..]], |r| r.get::<_, i64>(0))?
-        > 0)
+fn has_receipt(conn: &dyn Tx, id: &MessageId) -> Result<bool, LedgerError> {
+    conn.has_receipt(id)
 }
 
 /// What the ledger holds in a transfer's slot: the transfer itself (its state), or a rival; and,
 /// when the slot lies past every stored transfer of the purse, the highest of them.
 struct Slot {
-    known: Option<String>,
+    known: Option<TransferState>,
     rival: Option<Vec<u8>>,
     /// `Some` when the slot is past the purse's stored transfers: then it is free and its only
     /// stored neighbour is this one (`None` inside: the purse has none stored).
@@ -573,14 +470,11 @@ struct Slot {
 pub(crate) struct Tips(HashMap<MessageId, Option<Link>>);
 
 impl Tips {
-    fn tip(&mut self, conn: &Connection, purse_id: &MessageId) -> Result<Option<Link>, LedgerError> {
+    fn tip(&mut self, conn: &dyn Tx, purse_id: &MessageId) -> Result<Option<Link>, LedgerError> {
         if let Some(tip) = self.0.get(purse_id) {
             return Ok(*tip);
         }
-        let highest: Option<Vec<u8>> = conn
-            .prepare_cached("SELECT bytes FROM transfer WHERE purse_id = ?1 ORDER BY seq DESC LIMIT 1")?
-            .query_row([&purse_id[..]], |r| r.get(0))
-            .optional()?;
+        let highest = conn.highest_transfer(purse_id)?;
         let tip = highest.map(|bytes| Transfer::from_bytes(&bytes).map(|t| Link::of(&t))).transpose()?;
         self.0.insert(*purse_id, tip);
         Ok(tip)
@@ -599,7 +493,7 @@ impl Tips {
 /// Reads the transfer's slot in its purse. An id is a hash over the purse and the sequence, so
 /// the transfer, if the ledger already has it, is in this slot too, beside any rival.
 fn read_slot(
-    conn: &Connection,
+    conn: &dyn Tx,
     tips: &mut Tips,
     purse: &PurseRow,
     transfer: &Transfer,
@@ -610,14 +504,11 @@ fn read_slot(
         return Ok(Slot { known: None, rival: None, past: Some(tip) });
     }
     let mut slot = Slot { known: None, rival: None, past: None };
-    let mut stmt = conn
-        .prepare_cached("SELECT transfer_id, state, bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2")?;
-    let mut rows = stmt.query(params![&purse.purse_id[..], transfer.terms().seq])?;
-    while let Some(row) = rows.next()? {
-        if row.get::<_, Vec<u8>>(0)? == id {
-            slot.known = Some(row.get(1)?);
+    for row in conn.slot(&purse.purse_id, transfer.terms().seq)? {
+        if row.transfer_id == id {
+            slot.known = Some(row.state);
         } else if slot.rival.is_none() {
-            slot.rival = Some(row.get(2)?);
+            slot.rival = Some(row.bytes);
         }
     }
     Ok(slot)
@@ -632,7 +523,7 @@ type Found = (Conflict, Option<Vec<u8>>);
 /// nearest above, through the slot index, or only the purse's tip when the slot is past it: the
 /// pair rule's transitivity makes that enough while the purse has no proof (docs/adr/0010).
 fn first_conflict(
-    conn: &Connection,
+    conn: &dyn Tx,
     purse: &PurseRow,
     transfer: &Transfer,
     slot: Slot,
@@ -647,23 +538,15 @@ fn first_conflict(
                 && let Err(conflict) = chain::check_pair(&tip, &link)
             {
                 // Read again only to carry it as proof.
-                let bytes: Vec<u8> = conn
-                    .prepare_cached(
-                        "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2 AND transfer_id = ?3",
-                    )?
-                    .query_row(params![&purse.purse_id[..], tip.seq, &tip.transfer_id[..]], |r| r.get(0))?;
+                let bytes = conn
+                    .transfer_bytes(&purse.purse_id, tip.seq, &tip.transfer_id)?
+                    .ok_or_else(|| inconsistent("a purse's highest transfer vanished"))?;
                 return Ok(Some((conflict, Some(bytes))));
             }
         }
         None => {
-            for sql in [
-                "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1",
-                "SELECT bytes FROM transfer WHERE purse_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1",
-            ] {
-                let neighbour: Option<Vec<u8>> = conn
-                    .prepare_cached(sql)?
-                    .query_row(params![&purse.purse_id[..], link.seq], |r| r.get(0))
-                    .optional()?;
+            for above in [false, true] {
+                let neighbour = conn.neighbour(&purse.purse_id, link.seq, above)?;
                 if let Some(bytes) = neighbour
                     && let Err(conflict) = chain::check_pair(&Link::of(&Transfer::from_bytes(&bytes)?), &link)
                 {
@@ -684,7 +567,7 @@ fn first_conflict(
 /// purse is proved already (its signer is named; one proof per purse keeps the log lean). Returns
 /// whether the transfer conflicts.
 fn prove_any_conflict(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     purse: &PurseRow,
     transfer: &Transfer,
@@ -699,33 +582,28 @@ fn prove_any_conflict(
     Ok(true)
 }
 
-fn reread(conn: &Connection, purse: &PurseRow) -> Result<PurseRow, LedgerError> {
+fn reread(conn: &dyn Tx, purse: &PurseRow) -> Result<PurseRow, LedgerError> {
     purse_row(conn, &purse.purse_id)?.ok_or_else(|| inconsistent("a purse vanished"))
 }
 
 /// Stores a transfer whose id, `id`, the caller has already computed.
 fn insert_transfer(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     transfer: &Transfer,
     id: MessageId,
-    state: &str,
+    state: TransferState,
 ) -> Result<(), LedgerError> {
-    conn.prepare_cached(
-        "INSERT INTO transfer (transfer_id, purse_id, seq, amount, receiver_key, state, bytes, uploaded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        &id[..],
-        &transfer.certificate().purse_id()[..],
-        transfer.terms().seq,
-        minor(transfer.terms().amount)?,
-        &transfer.terms().receiver_key[..],
+    conn.insert_transfer(&NewTransfer {
+        transfer_id: id,
+        purse_id: transfer.certificate().purse_id(),
+        seq: transfer.terms().seq,
+        amount: minor(transfer.terms().amount)?,
+        receiver_key: transfer.terms().receiver_key,
         state,
-        transfer.to_bytes(),
-        now as i64
-    ])?;
-    Ok(())
+        bytes: transfer.to_bytes(),
+        uploaded_at: now,
+    })
 }
 
 /// Where the transfer being settled stands in the `transfer` table.
@@ -741,24 +619,15 @@ impl Row {
     /// Stores the transfer in `state`, or moves it there from held.
     fn put(
         &self,
-        conn: &Connection,
+        conn: &dyn Tx,
         now: u64,
         transfer: &Transfer,
         id: MessageId,
-        state: &str,
+        state: TransferState,
     ) -> Result<(), LedgerError> {
         match self {
             Row::Held => {
-                conn.prepare_cached(
-                    "UPDATE transfer SET state = ?4 WHERE purse_id = ?1 AND seq = ?2 AND transfer_id = ?3",
-                )?
-                .execute(params![
-                    &transfer.certificate().purse_id()[..],
-                    transfer.terms().seq,
-                    &id[..],
-                    state
-                ])?;
-                Ok(())
+                conn.set_transfer_state(&transfer.certificate().purse_id(), transfer.terms().seq, &id, state)
             }
             Row::New => insert_transfer(conn, now, transfer, id, state),
         }
@@ -771,7 +640,7 @@ impl Row {
 /// named. Every other claim is paid ([`settle`]). In a purse without proof no two stored
 /// transfers conflict, so no claim can.
 fn claim(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     purse: &PurseRow,
     transfer: &Transfer,
@@ -782,14 +651,14 @@ fn claim(
     let receiver_key = transfer.terms().receiver_key;
     let Some(receiver) = payees.member_of(conn, &receiver_key)? else {
         if let Row::New = row {
-            insert_transfer(conn, now, transfer, id, "held")?;
+            insert_transfer(conn, now, transfer, id, TransferState::Held)?;
         }
         return Ok(outcome(id, Outcome::Held, "the receiver is not enrolled with this ledger"));
     };
     if purse.proved.any()
         && let Some(paid) = conflicting_claim(conn, purse, transfer, &receiver_key)?
     {
-        row.put(conn, now, transfer, id, "evidence")?;
+        row.put(conn, now, transfer, id, TransferState::Evidence)?;
         let paid_id = Transfer::from_bytes(&paid)?.id();
         if device_lost(conn, &receiver_key)? {
             // Only a receipt can claim for a device reported lost (it may no longer sync), and
@@ -814,7 +683,7 @@ fn claim(
         );
         let entry = transfer_entry(EntryKind::Complicit, &receiver, transfer, id, detail).evidence(paid);
         audit::append(conn, now, entry)?;
-        conn.prepare_cached("UPDATE member SET flagged = 1 WHERE member_id = ?1")?.execute([&receiver])?;
+        conn.flag_member(&receiver)?;
         return Ok(outcome(
             id,
             Outcome::Refused,
@@ -831,18 +700,13 @@ fn claim(
 /// A transfer of the purse already paid to `receiver_key` that conflicts with `transfer`, if any.
 /// Reads the purse's settled transfers: only on the path of a proved purse.
 fn conflicting_claim(
-    conn: &Connection,
+    conn: &dyn Tx,
     purse: &PurseRow,
     transfer: &Transfer,
     receiver_key: &[u8; 32],
 ) -> Result<Option<Vec<u8>>, LedgerError> {
     let link = Link::of(transfer);
-    let mut stmt = conn.prepare_cached(
-        "SELECT bytes FROM transfer WHERE purse_id = ?1 AND state = 'settled' AND receiver_key = ?2 ORDER BY seq",
-    )?;
-    let mut rows = stmt.query(params![&purse.purse_id[..], &receiver_key[..]])?;
-    while let Some(row) = rows.next()? {
-        let bytes: Vec<u8> = row.get(0)?;
+    for bytes in conn.settled_to(&purse.purse_id, receiver_key)? {
         if chain::check_pair(&Link::of(&Transfer::from_bytes(&bytes)?), &link).is_err() {
             return Ok(Some(bytes));
         }
@@ -856,7 +720,7 @@ fn conflicting_claim(
 /// receiver's credit is left to `payees`.
 #[allow(clippy::too_many_arguments)]
 fn settle(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     purse: &PurseRow,
     transfer: &Transfer,
@@ -876,18 +740,15 @@ fn settle(
             hex(&purse.purse_id)
         )));
     }
-    conn.prepare_cached(
-        "UPDATE purse SET outstanding = outstanding - ?2, settled = settled + ?3 WHERE purse_id = ?1",
-    )?
-    .execute(params![&purse.purse_id[..], from_purse, amount])?;
-    row.put(conn, now, transfer, id, "settled")?;
+    conn.pay_from_purse(&purse.purse_id, from_purse, amount)?;
+    row.put(conn, now, transfer, id, TransferState::Settled)?;
     // Only a proof made after the device was reported lost puts the loss on the ministry: a
     // member's own proved cheat stays theirs even if they report the phone lost afterwards.
     let lost = purse.proved == Proved::LostDevice;
     let debtor = if lost { Account::Loss } else { Account::Member(purse.member_id.clone()) };
     if from_account > 0 {
         if lost {
-            conn.prepare_cached("UPDATE meta SET loss = loss - ?1 WHERE id = 1")?.execute([from_account])?;
+            conn.add_loss(-from_account)?;
         } else {
             // Whether the debit takes the sender below zero depends on what they were paid before.
             payees.credit_accounts(conn)?;
@@ -911,8 +772,8 @@ fn settle(
 }
 
 /// Whether a wallet key's device was reported lost: revoked, or replaced by an officer.
-fn device_lost(conn: &Connection, wallet_key: &[u8; 32]) -> Result<bool, LedgerError> {
-    Ok(member_of_key(conn, wallet_key)?.is_some_and(|(_, state)| state != "active"))
+fn device_lost(conn: &dyn Tx, wallet_key: &[u8; 32]) -> Result<bool, LedgerError> {
+    Ok(member_of_key(conn, wallet_key)?.is_some_and(|(_, state)| state != KeyState::Active))
 }
 
 /// Writes the proof that `transfer` and `other` (or the purse's declaration, when `other` is
@@ -920,7 +781,7 @@ fn device_lost(conn: &Connection, wallet_key: &[u8; 32]) -> Result<bool, LedgerE
 /// unless their device was reported lost, in which case the proof names the device and what the
 /// purse does not cover is the loss account's.
 fn record_double_spend(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     purse: &PurseRow,
     transfer: &Transfer,
@@ -948,17 +809,15 @@ fn record_double_spend(
     );
     audit::append(conn, now, entry)?;
     if !lost {
-        conn.prepare_cached("UPDATE member SET flagged = 1 WHERE member_id = ?1")?
-            .execute([&purse.member_id])?;
+        conn.flag_member(&purse.member_id)?;
     }
-    conn.prepare_cached("UPDATE purse SET proved = ?2 WHERE purse_id = ?1")?
-        .execute(params![&purse.purse_id[..], if lost { 2 } else { 1 }])?;
+    conn.set_proved(&purse.purse_id, if lost { Proved::LostDevice } else { Proved::Member })?;
     revoke(conn, now, &purse.purse_id, "double spend")
 }
 
 /// Records a transfer that came after its purse's settlement window: not paid, named.
 fn record_late_spend(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     purse: &PurseRow,
     transfer: &Transfer,
@@ -999,7 +858,7 @@ fn transfer_entry(
 /// (enough, by the pair rule's transitivity); a conflict is proof of an undeclared spend, and
 /// nothing committed to a stored transfer is given back. Returns a refusal reason, if any.
 pub(crate) fn close_purse(
-    conn: &Connection,
+    conn: &dyn Tx,
     now: u64,
     member_id: &str,
     device_time: u64,
@@ -1011,7 +870,7 @@ pub(crate) fn close_purse(
     if purse.member_id != member_id {
         return Ok(Some("the purse is not this member's".into()));
     }
-    if purse.declared_seq.is_some() || purse.state == "finished" {
+    if purse.declared_seq.is_some() || purse.state == PurseState::Finished {
         return Ok(None);
     }
     let spent = match i64::try_from(declaration.spent) {
@@ -1021,10 +880,7 @@ pub(crate) fn close_purse(
     if (declaration.last_seq == 0) != (declaration.spent == 0) {
         return Ok(Some("the declaration does not fit the purse".into()));
     }
-    let highest: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT bytes FROM transfer WHERE purse_id = ?1 ORDER BY seq DESC LIMIT 1")?
-        .query_row([&purse.purse_id[..]], |r| r.get(0))
-        .optional()?;
+    let highest = conn.highest_transfer(&purse.purse_id)?;
     let highest = highest.map(|bytes| Transfer::from_bytes(&bytes)).transpose()?;
     // What stored transfers committed, even beyond the declaration, stays in the purse for them.
     let committed = match &highest {
@@ -1033,12 +889,7 @@ pub(crate) fn close_purse(
     };
     let in_flight = committed.checked_sub(purse.settled).unwrap_or(0).max(0);
     let give_back = (purse.outstanding - in_flight).max(0);
-    conn.prepare_cached(
-        "UPDATE purse SET outstanding = outstanding - ?2, declared_seq = ?3, declared_spent = ?4,
-                state = CASE WHEN state = 'open' THEN 'closed' ELSE state END
-         WHERE purse_id = ?1",
-    )?
-    .execute(params![&purse.purse_id[..], give_back, declaration.last_seq, spent])?;
+    conn.declare_purse(&purse.purse_id, give_back, declaration.last_seq, spent)?;
     add_to_account(conn, member_id, give_back)?;
     let detail = format!(
         "purse {} of {member_id} closed at sequence {}, {} spent: {give_back} minor units back to the account",

@@ -18,12 +18,12 @@ use outpost_wallet_core::protocol::sync::{
 use outpost_wallet_core::protocol::witnessed::WitnessedCheckpoint;
 use outpost_wallet_core::protocol::{EquivocationProof, MessageId, PurseCertificate, PurseTerms};
 use outpost_wallet_core::{Amount, MoneyError};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::audit::{self, NewEntry};
 use crate::checkpoint_log::Signing;
 use crate::log_cache::LogCache;
 use crate::settlement::{self, Uploads};
+use crate::storage::{KeyState, LastAnswer, NewPurse, Tx};
 use crate::{Ledger, LedgerError, Member, hex, inconsistent, known_member, risk};
 
 pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerError> {
@@ -36,14 +36,6 @@ pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerErr
     settlement::check_transfers(&ledger.public_key(), &uploads, |checked| answer(ledger, &request, checked))
 }
 
-/// A wallet's last sync answered, as `sync_answer` keeps it.
-struct LastAnswer {
-    id: Vec<u8>,
-    hash: Vec<u8>,
-    seen_up_to: i64,
-    response: Vec<u8>,
-}
-
 /// Does what the request asks, in one transaction, and answers it.
 fn answer(
     ledger: &Ledger,
@@ -54,30 +46,24 @@ fn answer(
     let body = request.body();
     let window = ledger.policy.settlement_window;
     ledger.write_and_sign(|tx, now, log, signing| {
-        let last = tx
-            .prepare_cached(
-                "SELECT request_id, request_hash, seen_up_to, response FROM sync_answer WHERE wallet_key = ?1",
-            )?
-            .query_row(params![&body.wallet_key[..]], |r| {
-                Ok(LastAnswer { id: r.get(0)?, hash: r.get(1)?, seen_up_to: r.get(2)?, response: r.get(3)? })
-            })
-            .optional()?;
-        if let Some(LastAnswer { id, hash, seen_up_to, response }) = last {
-            if id == body.request_id {
+        if let Some(LastAnswer { request_id, request_hash: hash, seen_up_to, response }) =
+            tx.last_answer(&body.wallet_key)?
+        {
+            if request_id == body.request_id {
                 return if hash == request_hash { Ok(response) } else { Err(LedgerError::RequestIdReused) };
             }
             // A wallet sends a new request only after reading the answer to its last one, and
             // that answer moved it past everything the last request had seen: a request that
             // has seen less is an old one replayed, or a wallet file restored from an old copy.
-            let acknowledged = u64::try_from(seen_up_to).unwrap_or(0);
+            let acknowledged = seen_up_to;
             if body.seen_up_to < acknowledged {
                 return Err(LedgerError::SyncBehind { sent: body.seen_up_to, acknowledged });
             }
         }
         let member_id = match settlement::member_of_key(tx, &body.wallet_key)? {
             None => return Err(LedgerError::UnknownWallet),
-            Some((member_id, state)) if state == "active" => member_id,
-            Some((_, state)) => return Err(LedgerError::WalletBlocked { state }),
+            Some((member_id, KeyState::Active)) => member_id,
+            Some((_, state)) => return Err(LedgerError::WalletBlocked { state: state.to_string() }),
         };
         let detail = format!("{member_id} synced (device clock {})", body.device_time);
         let entry = NewEntry::new(EntryKind::Synced, &member_id, detail)
@@ -108,7 +94,9 @@ fn answer(
         let mut purse = None;
         if let Some(order) = &body.purse {
             for declaration in &order.closing {
-                if let Some(reason) = settlement::close_purse(tx, now, &member_id, body.device_time, declaration)? {
+                if let Some(reason) =
+                    settlement::close_purse(tx, now, &member_id, body.device_time, declaration)?
+                {
                     tracing::info!(member = %member_id, %reason, "purse declaration refused");
                 }
             }
@@ -120,20 +108,15 @@ fn answer(
         let member = known_member(tx, &member_id)?;
         let answered = Answered { outcomes, payments, purse, recorded };
         let response = respond(ledger, tx, log, signing, now, &member, request, answered)?;
-        let seen_up_to = i64::try_from(body.seen_up_to).map_err(|_| inconsistent("seen_up_to beyond i64"))?;
-        tx.prepare_cached(
-            "INSERT OR REPLACE INTO sync_answer (wallet_key, request_id, request_hash, seen_up_to, response, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            &body.wallet_key[..],
-            &body.request_id[..],
-            &request_hash[..],
-            seen_up_to,
+        i64::try_from(body.seen_up_to).map_err(|_| inconsistent("seen_up_to beyond i64"))?;
+        let answer = LastAnswer {
+            request_id: body.request_id.to_vec(),
+            request_hash: request_hash.to_vec(),
+            seen_up_to: body.seen_up_to,
             response,
-            now as i64
-        ])?;
-        Ok(response)
+        };
+        tx.put_answer(&body.wallet_key, &answer, now)?;
+        Ok(answer.response)
     })
 }
 
@@ -154,7 +137,7 @@ struct Answered {
 /// not verify under this ledger's key proves nothing, is left out and gets none.
 fn record_equivocation(
     ledger: &Ledger,
-    tx: &Connection,
+    tx: &dyn Tx,
     now: u64,
     member_id: &str,
     proof: &EquivocationProof,
@@ -164,12 +147,8 @@ fn record_equivocation(
         return Ok(None);
     }
     let proof_id = proof.id();
-    let known: Option<i64> = tx
-        .prepare_cached("SELECT seq FROM equivocation WHERE proof_id = ?1")?
-        .query_row([&proof_id[..]], |r| r.get(0))
-        .optional()?;
-    if let Some(seq) = known {
-        return Ok(Some(seq as u64));
+    if let Some(seq) = tx.equivocation(&proof_id)? {
+        return Ok(Some(seq));
     }
     tracing::error!(member = %member_id, size = proof.size(), "a member proved this ledger signed two logs of one size");
     let detail = format!(
@@ -183,15 +162,14 @@ fn record_equivocation(
         .subject(proof_id)
         .evidence(proof.to_bytes());
     let seq = audit::append(tx, now, entry)?;
-    tx.prepare_cached("INSERT INTO equivocation (proof_id, seq) VALUES (?1, ?2)")?
-        .execute(params![&proof_id[..], seq as i64])?;
+    tx.insert_equivocation(&proof_id, seq)?;
     Ok(Some(seq))
 }
 
 #[allow(clippy::too_many_arguments)]
 fn respond(
     ledger: &Ledger,
-    tx: &Connection,
+    tx: &dyn Tx,
     log: &mut LogCache,
     signing: &mut Signing<'_>,
     now: u64,
@@ -241,11 +219,7 @@ fn respond(
     }
     let mut recorded_entries = Vec::new();
     for seq in recorded {
-        let leaf: Vec<u8> = tx
-            .prepare_cached("SELECT leaf FROM audit WHERE seq = ?1")?
-            .query_row([seq as i64], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| inconsistent("a recorded fork proof's entry vanished"))?;
+        let leaf = tx.leaf(seq)?.ok_or_else(|| inconsistent("a recorded fork proof's entry vanished"))?;
         recorded_entries.push(prove(seq, leaf)?);
     }
     // Every checkpoint this ledger signed is a prefix of the tree in hand, so each size a phone
@@ -260,14 +234,8 @@ fn respond(
         sighted.push(SightedProof { size: from, proof });
     }
 
-    let window_start = now.saturating_sub(ledger.policy.settlement_window) as i64;
-    let mut stmt = tx.prepare_cached(
-        "SELECT purse_id FROM purse WHERE state = 'revoked' AND expires_at >= ?1 ORDER BY expires_at DESC LIMIT ?2",
-    )?;
-    let revoked = stmt
-        .query_map(params![window_start, MAX_SYNC_REVOKED as i64], |r| r.get::<_, Vec<u8>>(0))?
-        .map(|row| row?.try_into().map_err(|_| inconsistent("a purse id is not 32 bytes")))
-        .collect::<Result<Vec<MessageId>, LedgerError>>()?;
+    let window_start = now.saturating_sub(ledger.policy.settlement_window);
+    let revoked: Vec<MessageId> = tx.revoked_purses(window_start, MAX_SYNC_REVOKED)?;
 
     let flags = risk::flags_for(log.flags(tx)?, &member.member_id);
     let notices = flags
@@ -310,21 +278,17 @@ fn respond(
 
 fn pay_online(
     ledger: &Ledger,
-    tx: &Connection,
+    tx: &dyn Tx,
     now: u64,
     payer_id: &str,
     payment: &OnlinePayment,
 ) -> Result<PaymentOutcome, LedgerError> {
     let refuse = |reason: String| PaymentOutcome { payment_id: payment.payment_id, paid: false, reason };
-    let done: Option<i64> = tx
-        .prepare_cached("SELECT amount FROM online_payment WHERE payer_id = ?1 AND payment_id = ?2")?
-        .query_row(params![payer_id, &payment.payment_id[..]], |r| r.get(0))
-        .optional()?;
-    if done.is_some() {
+    if tx.online_payment_done(payer_id, &payment.payment_id)? {
         return Ok(PaymentOutcome { payment_id: payment.payment_id, paid: true, reason: "paid".into() });
     }
     let payee = match settlement::member_of_key(tx, &payment.to_key)? {
-        Some((payee, state)) if state == "active" => payee,
+        Some((payee, KeyState::Active)) => payee,
         _ => return Ok(refuse("the payee is not an enrolled wallet".into())),
     };
     if payee == payer_id {
@@ -341,10 +305,7 @@ fn pay_online(
         let held = Amount::from_minor(u64::try_from(payer.balance_minor).unwrap_or(0), ledger.currency)?;
         return Ok(refuse(format!("the online account holds only {held}")));
     }
-    tx.prepare_cached(
-        "INSERT INTO online_payment (payer_id, payment_id, payee_id, amount, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![payer_id, &payment.payment_id[..], payee, amount, now as i64])?;
+    tx.insert_online_payment(payer_id, &payment.payment_id, &payee, amount, now)?;
     settlement::add_to_account(tx, payer_id, -amount)?;
     settlement::add_to_account(tx, &payee, amount)?;
     let mut subject = [0u8; 32];
@@ -366,15 +327,13 @@ fn pay_online(
 /// holds, once the member has no open purse left. Flagged members get none.
 fn issue_purse(
     ledger: &Ledger,
-    tx: &Connection,
+    tx: &dyn Tx,
     now: u64,
     member_id: &str,
     wanted: u64,
 ) -> Result<Option<PurseCertificate>, LedgerError> {
     let member = known_member(tx, member_id)?;
-    let open: i64 = tx
-        .prepare_cached("SELECT COUNT(*) FROM purse WHERE member_id = ?1 AND state = 'open'")?
-        .query_row([member_id], |r| r.get(0))?;
+    let open = tx.open_purse_count(member_id)?;
     if member.flagged || open > 0 {
         return Ok(None);
     }
@@ -382,9 +341,7 @@ fn issue_purse(
     if amount == 0 {
         return Ok(None);
     }
-    let serial: u32 = tx
-        .prepare_cached("SELECT next_serial FROM member WHERE member_id = ?1")?
-        .query_row([member_id], |r| r.get(0))?;
+    let serial = tx.take_serial(member_id)?;
     let certificate = ledger.signer.issue(PurseTerms {
         wallet_key: member.wallet.signing_key,
         serial,
@@ -395,21 +352,15 @@ fn issue_purse(
     })?;
     let purse_id = certificate.purse_id();
     let amount = crate::minor(amount)?;
-    tx.prepare_cached(
-        "INSERT INTO purse (purse_id, member_id, serial, amount, outstanding, state, issued_at, expires_at, certificate)
-         VALUES (?1, ?2, ?3, ?4, ?4, 'open', ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        &purse_id[..],
+    tx.insert_purse(&NewPurse {
+        purse_id,
         member_id,
         serial,
         amount,
-        now as i64,
-        (now + ledger.policy.purse_lifetime) as i64,
-        certificate.to_bytes()
-    ])?;
-    tx.prepare_cached("UPDATE member SET next_serial = next_serial + 1 WHERE member_id = ?1")?
-        .execute([member_id])?;
+        issued_at: now,
+        expires_at: now + ledger.policy.purse_lifetime,
+        certificate: certificate.to_bytes(),
+    })?;
     settlement::add_to_account(tx, member_id, -amount)?;
     let detail = format!(
         "purse {} issued to {member_id}: {}, serial {serial}",

@@ -165,7 +165,7 @@ fn a_chain_that_overspends_at_a_new_sequence_number_is_proved_and_charged_to_its
     assert!(hq.flagged(&aiko) && !hq.flagged(&ben) && !hq.flagged(&chidi));
     assert_eq!((hq.balance(&ben), hq.balance(&chidi)), (5, 4));
     assert_eq!(hq.balance(&aiko), 100 - 5 - 4, "the 4 the purse did not hold is Aiko's debt");
-    assert_eq!(hq.ledger.purses("AIKO").unwrap()[0].state, "revoked");
+    assert_eq!(hq.ledger.purses("AIKO").unwrap()[0].state, outpost_ledger::PurseState::Revoked);
     hq.assert_books();
 }
 
@@ -253,7 +253,7 @@ fn a_declared_spend_beyond_the_largest_amount_is_refused_not_wrapped() {
     let declaration = PurseDeclaration { purse_id: purse.purse_id(), last_seq: 1, spent: u64::MAX };
     hq.sync(&aiko, Upload { closing: vec![declaration], ..Upload::default() });
     assert_eq!(hq.balance(&aiko), 90, "nothing given back");
-    assert_eq!(hq.ledger.purses("AIKO").unwrap()[0].state, "open");
+    assert_eq!(hq.ledger.purses("AIKO").unwrap()[0].state, outpost_ledger::PurseState::Open);
     hq.assert_books();
 }
 

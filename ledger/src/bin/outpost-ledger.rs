@@ -50,9 +50,17 @@ use tracing_subscriber::EnvFilter;
 #[derive(Debug, Parser)]
 #[command(name = "outpost-ledger", version, about)]
 struct Args {
-    /// Directory of the ledger's database and key. It must exist.
-    #[arg(long, value_name = "PATH")]
-    dir: PathBuf,
+    /// Directory of the ledger's key and checkpoint file, and of its SQLite database unless
+    /// --database says otherwise. It must exist.
+    #[arg(long, value_name = "PATH", global = true)]
+    dir: Option<PathBuf>,
+    /// The ledger's database: a postgres://user@host:port/db URL, which several outpost-ledger
+    /// processes (each with the same --dir contents: key and checkpoint file) may share. Default:
+    /// ledger.db (SQLite) in --dir.
+    #[arg(long, value_name = "URL", global = true)]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on. Port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7300")]
     listen: SocketAddr,
@@ -106,6 +114,13 @@ struct Args {
     /// Seconds a client has to send a request's body.
     #[arg(long, value_name = "SECS", default_value_t = Limits::default().body_read.as_secs())]
     body_timeout: u64,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Copy the SQLite ledger in --dir into the empty PostgreSQL database --database, then prove
+    /// the copy (same leaves, same root, invariants on both) and exit.
+    Migrate,
 }
 
 /// The ledger's policy from the command line.
@@ -176,21 +191,45 @@ fn init_logging() -> Result<(), String> {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let dir = &args.dir;
+    let Some(dir) = &args.dir else { return Err("--dir is required (see --help)".into()) };
+    let database = outpost_ledger::Database::parse(args.database.as_deref())?;
     if !dir.is_dir() {
         return Err(format!("{} is not a directory: create it first (mkdir -m 700)", dir.display()));
     }
     let currency = Currency::new(&args.currency, args.exponent)
         .map_err(|e| format!("--currency {} --exponent {}: {e}", args.currency, args.exponent))?;
     let policy = policy(&args);
-    let ledger = if dir.join("ledger.db").exists() && args.founding_officers.is_empty() {
-        Ledger::open_with_policy(dir, currency, Arc::new(SystemClock), policy)
-    } else {
-        Ledger::found(dir, currency, Arc::new(SystemClock), policy, &args.founding_officers)
+    if let Some(Command::Migrate) = args.command {
+        // The PostgreSQL client blocks: never on the async runtime's own threads.
+        let migration = tokio::task::block_in_place(|| {
+            Ledger::migrate(dir, &database, currency, Arc::new(SystemClock), policy)
+        })
+        .map_err(|e| format!("migrate {} into {database}: {e}", dir.display()))?;
+        let rows: Vec<String> = migration.rows.iter().map(|(table, n)| format!("{table} {n}")).collect();
+        println!(
+            "copied {} into {database}: {}. Both logs hold {} entries with root {}; invariants and the              offline audit pass on both",
+            dir.join("ledger.db").display(),
+            rows.join(", "),
+            migration.size,
+            HEXLOWER.encode(&migration.root)
+        );
+        return Ok(());
     }
-    .map_err(|e| format!("cannot open the ledger in {}: {e}", dir.display()))?;
+    let exists = match &database {
+        outpost_ledger::Database::Sqlite => dir.join("ledger.db").exists(),
+        outpost_ledger::Database::Postgres(_) => dir.join("ledger.key").exists(),
+    };
+    let ledger = tokio::task::block_in_place(|| {
+        if exists && args.founding_officers.is_empty() {
+            Ledger::open_on(dir, &database, currency, Arc::new(SystemClock), policy)
+        } else {
+            Ledger::found_on(dir, &database, currency, Arc::new(SystemClock), policy, &args.founding_officers)
+        }
+    })
+    .map_err(|e| format!("cannot open the ledger in {} on {database}: {e}", dir.display()))?;
     if let Some(reason) = &args.accept_rewritten_log {
-        let recovery = ledger.accept_rewritten_log(reason).map_err(|e| e.to_string())?;
+        let recovery =
+            tokio::task::block_in_place(|| ledger.accept_rewritten_log(reason)).map_err(|e| e.to_string())?;
         println!(
             "accepted the rewritten log: the ledger had signed {} entries (root {}); it now signs from {} \
              entries (root {}), of which the first {} are unchanged. Recorded in {} with the reason.\n\

@@ -69,8 +69,9 @@ impl Unit {
         let protector = Arc::new(SoftwareProtector::create(dir.path().join("device.key")).unwrap());
         let ledger_dir = dir.path().join("ledger");
         std::fs::create_dir(&ledger_dir).unwrap();
-        let ledger =
-            Arc::new(Ledger::open_with_policy(&ledger_dir, Currency::JPY, clock.clone(), policy).unwrap());
+        let ledger = Arc::new(
+            Ledger::open_on(&ledger_dir, &test_database(), Currency::JPY, clock.clone(), policy).unwrap(),
+        );
         Self { tampered: std::cell::Cell::new(false), dir, clock, protector, ledger }
     }
 
@@ -157,4 +158,50 @@ pub fn pay(payer: &Wallet, payee: &Wallet, amount: u64, confirm: bool) -> [u8; 3
         payer.confirm_receipt(&accepted.receipt_qr).unwrap();
     }
     payment.transfer_id
+}
+
+/// The database a test ledger runs on: SQLite in its directory, or, with
+/// `OUTPOST_LEDGER_BACKEND=postgres`, a fresh database on the PostgreSQL at
+/// `OUTPOST_TEST_POSTGRES` (scripts/postgres.sh starts one and sets it; scripts/test-all.sh runs
+/// the ledger's suites a second time that way).
+pub fn test_database() -> outpost_ledger::Database {
+    if std::env::var("OUTPOST_LEDGER_BACKEND").as_deref() != Ok("postgres") {
+        return outpost_ledger::Database::Sqlite;
+    }
+    let url = std::env::var("OUTPOST_TEST_POSTGRES").expect(
+        "OUTPOST_LEDGER_BACKEND=postgres needs OUTPOST_TEST_POSTGRES: run through scripts/postgres.sh",
+    );
+    outpost_ledger::Database::Postgres(fresh_postgres_database(&url))
+}
+
+/// Creates an empty database on the server at `url` and returns its URL.
+pub fn fresh_postgres_database(url: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let name = format!(
+        "t_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let url = url.to_owned();
+    let created = name.clone();
+    // The client blocks on a runtime of its own: not on a test's async runtime thread.
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client.batch_execute(&format!("CREATE DATABASE {created}")).unwrap();
+        let (base, _) = url.rsplit_once('/').unwrap();
+        format!("{base}/{created}")
+    })
+    .join()
+    .unwrap()
+}
+
+/// True (and says so) when the suite runs on PostgreSQL and `test` edits `ledger.db` with SQLite
+/// directly (tampering tests): it is then skipped, loudly.
+pub fn sqlite_only(test: &str) -> bool {
+    let postgres = std::env::var("OUTPOST_LEDGER_BACKEND").as_deref() == Ok("postgres");
+    if postgres {
+        eprintln!("SKIPPED ON POSTGRESQL: {test} edits ledger.db through SQLite");
+    }
+    postgres
 }

@@ -1,9 +1,8 @@
-//! The ledger's database file and key file.
+//! The SQLite schema and its migrations: `SCHEMA` is today's, kept in `PRAGMA user_version`,
+//! and [`migrate`] brings every older version up to it in one transaction.
 
-use std::io::Write;
 use std::path::Path;
 
-use outpost_wallet_core::protocol::LedgerSigner;
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::LedgerError;
@@ -161,11 +160,18 @@ const SCHEMA: &str = "
         proof_id BLOB PRIMARY KEY,
         seq INTEGER NOT NULL
     ) STRICT;
+    -- The largest checkpoint signed over this database (schema 5): with several processes each
+    -- refuses to sign a log that does not extend it (docs/adr/0019).
+    CREATE TABLE IF NOT EXISTS signed_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        size INTEGER NOT NULL CHECK (size >= 0),
+        root BLOB NOT NULL CHECK (length(root) = 32)
+    ) STRICT;
 ";
 
 /// The schema `SCHEMA` makes, kept in `PRAGMA user_version`. Version 0 is a database from
 /// before versions were kept; [`migrate`] brings every older version up to this one.
-const SCHEMA_VERSION: i64 = 4;
+pub(crate) const SCHEMA_VERSION: i64 = 5;
 
 /// How many prepared statements the connection keeps: room for every statement a sync runs (about
 /// forty), so that settling a batch parses each once, not once per transfer.
@@ -173,7 +179,7 @@ const STATEMENT_CACHE: usize = 64;
 
 /// Opens (creating if needed) the database with the durability settings every money-moving
 /// store in Outpost uses.
-pub(crate) fn open(path: &Path) -> Result<Connection, LedgerError> {
+pub(super) fn open(path: &Path) -> Result<Connection, LedgerError> {
     let mut conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "wal")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -262,7 +268,7 @@ fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
 /// Marks proved every purse that a double-spend entry of the log names (its subject).
 fn proved_from_log(conn: &Connection) -> Result<(), LedgerError> {
     let mut proved = Vec::new();
-    crate::audit::for_each_leaf(conn, 0, u32::MAX, |seq, leaf| {
+    for_each_stored_leaf(conn, |seq, leaf| {
         let entry = crate::audit::decode(seq, leaf)?;
         if entry.kind == outpost_wallet_core::audit::EntryKind::DoubleSpend {
             proved.push(entry.subject);
@@ -278,7 +284,7 @@ fn proved_from_log(conn: &Connection) -> Result<(), LedgerError> {
 /// Indexes every fork proof the log records by its id (the entry's subject), first report kept.
 fn equivocations_from_log(conn: &Connection) -> Result<(), LedgerError> {
     let mut reported = Vec::new();
-    crate::audit::for_each_leaf(conn, 0, u32::MAX, |seq, leaf| {
+    for_each_stored_leaf(conn, |seq, leaf| {
         let entry = crate::audit::decode(seq, leaf)?;
         if entry.kind == outpost_wallet_core::audit::EntryKind::EquivocationReported {
             reported.push((entry.subject, seq));
@@ -294,31 +300,16 @@ fn equivocations_from_log(conn: &Connection) -> Result<(), LedgerError> {
     Ok(())
 }
 
-/// Makes the ledger's key on first start: a new file, never an overwrite, readable by its owner
-/// only, synced before the ledger records its public key.
-pub(crate) fn create_key(path: &Path) -> Result<LedgerSigner, LedgerError> {
-    let fail = |reason: String| LedgerError::KeyFile { path: path.to_path_buf(), reason };
-    let signer = LedgerSigner::generate().map_err(|e| fail(e.to_string()))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| {
-        fail(format!("cannot create it ({e}); a key file without its ledger database is never overwritten"))
-    })?;
-    file.write_all(signer.export_secret().as_slice()).map_err(|e| fail(e.to_string()))?;
-    file.sync_all().map_err(|e| fail(e.to_string()))?;
-    Ok(signer)
-}
-
-pub(crate) fn load_key(path: &Path) -> Result<LedgerSigner, LedgerError> {
-    let fail = |reason: String| LedgerError::KeyFile { path: path.to_path_buf(), reason };
-    crate::key_file::refuse_if_exposed(path, "the ledger key").map_err(fail)?;
-    let bytes =
-        zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| fail(format!("cannot read it: {e}")))?);
-    let secret: &[u8; 32] =
-        bytes.as_slice().try_into().map_err(|_| fail(format!("{} bytes, expected 32", bytes.len())))?;
-    Ok(LedgerSigner::from_secret(secret))
+fn for_each_stored_leaf(
+    conn: &Connection,
+    mut f: impl FnMut(u64, &[u8]) -> Result<(), LedgerError>,
+) -> Result<(), LedgerError> {
+    let mut stmt = conn.prepare("SELECT seq, leaf FROM audit ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        f(row.get::<_, i64>(0)? as u64, &row.get::<_, Vec<u8>>(1)?)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
