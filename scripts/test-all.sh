@@ -49,7 +49,7 @@ step "the ledger's suites again, on PostgreSQL (a throwaway cluster, scripts/pos
 set +e
 OUTPOST_LEDGER_BACKEND=postgres bash scripts/postgres.sh \
   cargo test --locked -p outpost-ledger --no-fail-fast \
-  --test settlement --test http_sync --test attacks --test load --test log_cache 2> --test log_cache --test equivocation 2>&11 \
+  --test settlement --test http_sync --test attacks --test load --test log_cache 2>&1 \
   | tee "$log/rust-postgres"
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed_steps+=("rust-postgres")
 set -e
