@@ -47,7 +47,9 @@ fn demo_runs_every_check_and_reports_json() {
         assert!(line.chars().count() <= 80, "wider than 80 columns: {line}");
         assert!(!line.contains("(s)") && !line.contains("[\""), "a count or list not in words: {line}");
     }
-    for words in ["¥50,000 for Aiko and ¥30,000 for Ben", "The copy pays Ben ¥9,000", "¥80,000 credited in all"] {
+    for words in
+        ["¥50,000 for Aiko and ¥30,000 for Ben", "The copy pays Ben ¥9,000", "¥80,000 credited in all"]
+    {
         assert!(stdout.contains(words), "the story does not say {words:?}:\n{stdout}");
     }
 
