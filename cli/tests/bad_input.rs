@@ -40,7 +40,7 @@ fn truncated_qr_text_is_refused_as_incomplete() {
     let body = request.len() - "OP1R:".len();
     let cut = &request[..5 + (body - 30) / 3 * 3];
     let out = wallet(temp.path(), name, PIN, &["pay", cut]).output().unwrap();
-    assert_one_line_error(&out, "malformed payment request: input ends early");
+    assert_one_line_error(&out, "the payment request is damaged (input ends early");
 }
 
 #[test]

@@ -70,9 +70,11 @@ pub enum EnvelopeError {
         "this code, from an older Outpost app, is sealed to another wallet or was altered: check it was meant for you and scan it again"
     )]
     NotForMeOrAltered,
-    #[error("the recipient key is not a usable X25519 key")]
+    #[error(
+        "the receiver's key in this code is not usable (not an X25519 key): ask the receiver to show their code again"
+    )]
     BadRecipientKey,
-    #[error("the system random number generator failed")]
+    #[error("the device's random number generator failed: restart the device and try again")]
     Random,
 }
 

@@ -193,7 +193,7 @@ pub enum QrError {
         "the Outpost code's header is damaged (no kind '{found}' exists in format version 1): scan it again"
     )]
     UnknownKind { found: char },
-    #[error("expected ':' after the Outpost header but found '{found}': the code is damaged, scan it again")]
+    #[error("the Outpost code's header is damaged (':' expected after it, '{found}' found): scan it again")]
     MissingSeparator { found: char },
     #[error("{}", bad_character_message(*.position, *.found))]
     BadCharacter { position: usize, found: char },
@@ -218,7 +218,7 @@ fn bad_character_message(position: usize, found: char) -> String {
     } else {
         format!(
             "character {position} is {found:?}, which an Outpost code never contains: \
-             the code is damaged or not an Outpost code"
+             the code is damaged or is not an Outpost code, scan it again"
         )
     }
 }

@@ -158,7 +158,8 @@ fn an_expired_purse_is_refused_by_the_receivers_clock() {
 fn a_wallet_cannot_sign_more_than_its_purse_or_from_someone_elses_purse() {
     let w = world();
     let err = Transfer::sign(w.certificate.clone(), first_transfer(&w, 10_001, ""), &w.alice).unwrap_err();
-    assert_eq!(err, ProtocolError::Overspend { spent_after: 10_001, purse: 10_000 });
+    let yen = |n| Amount::from_minor(n, Currency::JPY).unwrap();
+    assert_eq!(err, ProtocolError::Overspend { spent_after: yen(10_001), purse: yen(10_000) });
 
     let err = Transfer::sign(w.certificate.clone(), first_transfer(&w, 100, ""), &w.bob).unwrap_err();
     assert!(matches!(err, ProtocolError::Invalid { reason: "the signer does not own the purse", .. }));
