@@ -342,7 +342,7 @@ mod tests {
             let text = error.to_string().replace('|', "\\|");
             let row =
                 rows.get(&code).unwrap_or_else(|| panic!("docs/messages.md has no row for `{code}`: {text}"));
-            assert_eq!(row, &format!("{text}"), "the row for `{code}` differs from the code's words");
+            assert_eq!(row, &text, "the row for `{code}` differs from the code's words");
             seen.insert(code, ());
         }
         let missing: Vec<&String> = rows.keys().filter(|code| !seen.contains_key(*code)).collect();
