@@ -115,6 +115,6 @@ mod tests {
     #[test]
     fn a_missing_file_names_the_path() {
         let err = read("the transfer", None, Some(Path::new("/nonexistent/t.txt"))).unwrap_err();
-        assert!(err.to_string().starts_with("cannot read /nonexistent/t.txt"), "{err}");
+        assert_eq!(err.to_string(), "cannot read /nonexistent/t.txt (it does not exist): check the path");
     }
 }
