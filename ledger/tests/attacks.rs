@@ -47,8 +47,14 @@ impl Hq {
     fn new() -> Hq {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(TestClock::at(1_800_000_000));
-        let ledger =
-            Ledger::open_with_policy(dir.path(), Currency::JPY, clock.clone(), Policy::default()).unwrap();
+        let ledger = Ledger::open_on(
+            dir.path(),
+            &support::test_database(),
+            Currency::JPY,
+            clock.clone(),
+            Policy::default(),
+        )
+        .unwrap();
         Hq { _dir: dir, clock, ledger, requests: AtomicU64::new(1) }
     }
 

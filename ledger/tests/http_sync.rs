@@ -182,6 +182,11 @@ fn a_cheating_wallet_restored_from_a_copy_is_caught_with_evidence_over_http() {
 
 #[test]
 fn a_ledger_database_edited_behind_the_ledgers_back_is_caught_by_the_next_sync_over_http() {
+    if support::sqlite_only(
+        "a_ledger_database_edited_behind_the_ledgers_back_is_caught_by_the_next_sync_over_http",
+    ) {
+        return;
+    }
     let unit = Unit::start();
     let aiko = unit.member("aiko", "AIKO-0001", 20_000);
     unit.load_purse(&aiko, 5_000);

@@ -5,7 +5,7 @@
 
 mod support;
 
-use outpost_ledger::{AuditEntry, EntryKind, Ledger, Policy};
+use outpost_ledger::{AuditEntry, Database, EntryKind, Ledger, Policy};
 use outpost_wallet_core::merkle::{self, Hash};
 use outpost_wallet_core::{Currency, SyncOptions};
 use support::{Unit, pay};
@@ -17,8 +17,65 @@ fn stored_root(ledger: &Ledger) -> (u64, Hash) {
     (leaves.len() as u64, merkle::root(&leaves))
 }
 
-fn database(unit: &Unit) -> rusqlite::Connection {
-    rusqlite::Connection::open(unit.dir.path().join("ledger/ledger.db")).unwrap()
+/// Another connection to the unit's database, as someone with access to it would open one.
+enum Other {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+fn database(unit: &Unit) -> Other {
+    match &unit.database {
+        Database::Sqlite => {
+            Other::Sqlite(rusqlite::Connection::open(unit.dir.path().join("ledger/ledger.db")).unwrap())
+        }
+        Database::Postgres(url) => Other::Postgres(postgres::Client::connect(url, postgres::NoTls).unwrap()),
+    }
+}
+
+impl Other {
+    fn last_leaf(&mut self) -> Vec<u8> {
+        let sql = "SELECT leaf FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)";
+        match self {
+            Other::Sqlite(db) => db.query_row(sql, [], |r| r.get(0)).unwrap(),
+            Other::Postgres(db) => db.query_one(sql, &[]).unwrap().get(0),
+        }
+    }
+
+    fn set_leaf(&mut self, seq: u64, leaf: &[u8]) {
+        match self {
+            Other::Sqlite(db) => {
+                db.execute("UPDATE audit SET leaf = ?1 WHERE seq = ?2", rusqlite::params![leaf, seq as i64])
+                    .unwrap();
+            }
+            Other::Postgres(db) => {
+                db.execute("UPDATE audit SET leaf = $1 WHERE seq = $2", &[&leaf, &(seq as i64)]).unwrap();
+            }
+        }
+    }
+
+    /// Makes every stored sync answer fail with "disk full" (`true`), or no longer (`false`).
+    fn refuse_answers(&mut self, refuse: bool) {
+        match (self, refuse) {
+            (Other::Sqlite(db), true) => db
+                .execute_batch(
+                    "CREATE TRIGGER refuse_answers BEFORE INSERT ON sync_answer \
+                     BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+                )
+                .unwrap(),
+            (Other::Sqlite(db), false) => db.execute_batch("DROP TRIGGER refuse_answers").unwrap(),
+            (Other::Postgres(db), true) => db
+                .batch_execute(
+                    "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION 'disk full'; END $$; \
+                     CREATE TRIGGER refuse_answers BEFORE INSERT OR UPDATE ON sync_answer \
+                     FOR EACH ROW EXECUTE FUNCTION refuse();",
+                )
+                .unwrap(),
+            (Other::Postgres(db), false) => db
+                .batch_execute("DROP TRIGGER refuse_answers ON sync_answer; DROP FUNCTION refuse();")
+                .unwrap(),
+        }
+    }
 }
 
 fn busy_policy() -> Policy {
@@ -49,8 +106,9 @@ fn the_tree_and_flags_kept_across_many_syncs_are_those_of_the_stored_log_and_of_
     let flags = unit.ledger.flags().unwrap();
     assert!(flags.iter().any(|f| f.reason.code() == "velocity"), "{flags:?}");
 
-    let fresh = Ledger::open_with_policy(
+    let fresh = Ledger::open_on(
         &unit.dir.path().join("ledger"),
+        &unit.database,
         Currency::JPY,
         unit.clock.clone(),
         busy_policy(),
@@ -76,18 +134,11 @@ fn an_entry_edited_through_another_connection_changes_the_next_root_and_flags() 
 
     // Someone with the database moves a sync's device clock a day ahead, the ledger still running.
     unit.tampered.set(true);
-    let db = database(&unit);
-    let leaf: Vec<u8> = db
-        .query_row("SELECT leaf FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)", [], |r| r.get(0))
-        .unwrap();
-    let mut entry = AuditEntry::from_leaf_data(&leaf).unwrap();
+    let mut db = database(&unit);
+    let mut entry = AuditEntry::from_leaf_data(&db.last_leaf()).unwrap();
     assert_eq!(entry.kind, EntryKind::Synced);
     entry.device_time += 86_400;
-    db.execute(
-        "UPDATE audit SET leaf = ?1 WHERE seq = ?2",
-        rusqlite::params![entry.leaf_data(), entry.seq as i64],
-    )
-    .unwrap();
+    db.set_leaf(entry.seq, &entry.leaf_data());
 
     let edited = unit.ledger.audit_root().unwrap();
     assert_ne!(edited, root, "an edited entry is a different tree");
@@ -104,17 +155,14 @@ fn a_sync_rolled_back_after_it_answered_leaves_nothing_of_itself_in_the_tree() {
     let before = unit.ledger.audit_root().unwrap();
 
     // The answer is built, then storing it fails: the sync's entries are rolled back.
-    let db = database(&unit);
-    db.execute_batch(
-        "CREATE TRIGGER refuse_answers BEFORE INSERT ON sync_answer BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-    )
-    .unwrap();
+    let mut db = database(&unit);
+    db.refuse_answers(true);
     let err = aiko.sync(&unit.transport(), &SyncOptions::default()).unwrap_err();
     assert!(err.to_string().contains("disk full"), "{err}");
     assert_eq!(unit.ledger.audit_root().unwrap(), before);
     assert_eq!(stored_root(&unit.ledger), before);
 
-    db.execute_batch("DROP TRIGGER refuse_answers").unwrap();
+    db.refuse_answers(false);
     unit.sync(&aiko);
     assert_eq!(unit.ledger.audit_root().unwrap(), stored_root(&unit.ledger));
 }

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // each test file uses a different part of this module
 
+#[path = "../support/database.rs"]
+pub mod database;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
@@ -108,8 +111,9 @@ impl Server {
 
     /// [`Server::start_in`] with `args` added to the command line (its policy, its network).
     pub fn start_in_with(dir: &Path, args: &[&str]) -> Server {
+        let exists = database::ledger_exists(dir);
         let mut command = ledger_command(dir);
-        if !dir.join("ledger.db").exists() {
+        if !exists {
             command.args(founding_args());
         }
         command.args(args);
@@ -328,6 +332,7 @@ impl Drop for Server {
 pub fn ledger_command(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_outpost-ledger"));
     command.arg("--dir").arg(dir).args(["--listen", "127.0.0.1:0"]).env("OUTPOST_LOG", "info");
+    command.args(database::database_args(dir));
     command
 }
 

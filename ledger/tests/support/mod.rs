@@ -1,6 +1,12 @@
-//! A small unit for the sync tests: a ledger on a real SQLite file, members with real wallet
-//! files, a clock the test moves for both, and the QR handshake between two phones.
+//! A small unit for the sync tests: a ledger on a real SQLite file (or a real PostgreSQL database,
+//! see [`test_database`]), members with real wallet files, a clock the test moves for both, and
+//! the QR handshake between two phones.
 #![allow(dead_code)] // each test file uses a different part of this module
+
+pub mod database;
+
+#[allow(unused_imports)] // each test file uses a different part of this module
+pub use database::{fresh_postgres_database, on_postgres, postgres_server, test_database};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,6 +62,8 @@ pub struct Unit {
     pub clock: Arc<TestClock>,
     pub protector: Arc<SoftwareProtector>,
     pub ledger: Arc<Ledger>,
+    /// Where the ledger's database is: a ledger opened afresh on `dir` needs it too.
+    pub database: outpost_ledger::Database,
 }
 
 impl Unit {
@@ -64,15 +72,32 @@ impl Unit {
     }
 
     pub fn with_policy(policy: Policy) -> Self {
+        Self::on(&test_database(), policy, 1_800_000_000)
+    }
+
+    /// A unit whose ledger is on SQLite whatever the suite's backend, with its clock at the
+    /// system's time (as a ledger command started on the same directory would read it).
+    pub fn sqlite_now() -> Self {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        Self::on(&outpost_ledger::Database::Sqlite, Policy::default(), now)
+    }
+
+    pub fn on(database: &outpost_ledger::Database, policy: Policy, time: u64) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(TestClock(AtomicU64::new(1_800_000_000)));
+        let clock = Arc::new(TestClock(AtomicU64::new(time)));
         let protector = Arc::new(SoftwareProtector::create(dir.path().join("device.key")).unwrap());
         let ledger_dir = dir.path().join("ledger");
         std::fs::create_dir(&ledger_dir).unwrap();
-        let ledger = Arc::new(
-            Ledger::open_on(&ledger_dir, &test_database(), Currency::JPY, clock.clone(), policy).unwrap(),
-        );
-        Self { tampered: std::cell::Cell::new(false), dir, clock, protector, ledger }
+        let ledger =
+            Arc::new(Ledger::open_on(&ledger_dir, database, Currency::JPY, clock.clone(), policy).unwrap());
+        Self {
+            tampered: std::cell::Cell::new(false),
+            dir,
+            clock,
+            protector,
+            ledger,
+            database: database.clone(),
+        }
     }
 
     pub fn transport(&self) -> InProcess {
@@ -160,46 +185,10 @@ pub fn pay(payer: &Wallet, payee: &Wallet, amount: u64, confirm: bool) -> [u8; 3
     payment.transfer_id
 }
 
-/// The database a test ledger runs on: SQLite in its directory, or, with
-/// `OUTPOST_LEDGER_BACKEND=postgres`, a fresh database on the PostgreSQL at
-/// `OUTPOST_TEST_POSTGRES` (scripts/postgres.sh starts one and sets it; scripts/test-all.sh runs
-/// the ledger's suites a second time that way).
-pub fn test_database() -> outpost_ledger::Database {
-    if std::env::var("OUTPOST_LEDGER_BACKEND").as_deref() != Ok("postgres") {
-        return outpost_ledger::Database::Sqlite;
-    }
-    let url = std::env::var("OUTPOST_TEST_POSTGRES").expect(
-        "OUTPOST_LEDGER_BACKEND=postgres needs OUTPOST_TEST_POSTGRES: run through scripts/postgres.sh",
-    );
-    outpost_ledger::Database::Postgres(fresh_postgres_database(&url))
-}
-
-/// Creates an empty database on the server at `url` and returns its URL.
-pub fn fresh_postgres_database(url: &str) -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    let name = format!(
-        "t_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
-    let url = url.to_owned();
-    let created = name.clone();
-    // The client blocks on a runtime of its own: not on a test's async runtime thread.
-    std::thread::spawn(move || {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        client.batch_execute(&format!("CREATE DATABASE {created}")).unwrap();
-        let (base, _) = url.rsplit_once('/').unwrap();
-        format!("{base}/{created}")
-    })
-    .join()
-    .unwrap()
-}
-
 /// True (and says so) when the suite runs on PostgreSQL and `test` edits `ledger.db` with SQLite
 /// directly (tampering tests): it is then skipped, loudly.
 pub fn sqlite_only(test: &str) -> bool {
-    let postgres = std::env::var("OUTPOST_LEDGER_BACKEND").as_deref() == Ok("postgres");
+    let postgres = on_postgres();
     if postgres {
         eprintln!("SKIPPED ON POSTGRESQL: {test} edits ledger.db through SQLite");
     }
