@@ -207,7 +207,7 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("migrate {} into {database}: {e}", dir.display()))?;
         let rows: Vec<String> = migration.rows.iter().map(|(table, n)| format!("{table} {n}")).collect();
         println!(
-            "copied {} into {database}: {}. Both logs hold {} entries with root {}; invariants and the              offline audit pass on both",
+            "copied {} into {database}: {}. Both logs hold {} entries with root {}; invariants and the offline audit pass on both",
             dir.join("ledger.db").display(),
             rows.join(", "),
             migration.size,
