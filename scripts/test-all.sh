@@ -47,9 +47,11 @@ set -e
 
 step "the ledger's suites again, on PostgreSQL (a throwaway cluster, scripts/postgres.sh)"
 set +e
-OUTPOST_LEDGER_BACKEND=postgres bash scripts/postgres.sh \
+# The simulator's default 2,000 scenarios each make a database: 200 of them on PostgreSQL.
+OUTPOST_LEDGER_BACKEND=postgres OUTPOST_SIM_SCENARIOS=200 bash scripts/postgres.sh \
   cargo test --locked -p outpost-ledger --no-fail-fast \
-  --test settlement --test http_sync --test attacks --test load --test log_cache 2>&1 \
+  --test settlement --test http_sync --test attacks --test load --test log_cache \
+  --test migrate --test simulator 2>&1 \
   | tee "$log/rust-postgres"
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed_steps+=("rust-postgres")
 set -e

@@ -68,6 +68,8 @@
 //!     cargo test -p outpost-ledger --release --test simulator -- --nocapture        # long mode
 //! OUTPOST_SIM_NO_THIEF_RECEIPTS=1 ...   # leave out thieves signing receipts for lost phones
 //! OUTPOST_SIM_HTTP_SCENARIOS=50 ...     # a longer slice through the real binary
+//! OUTPOST_LEDGER_BACKEND=postgres OUTPOST_SIM_SCENARIOS=200 bash scripts/postgres.sh \
+//!     cargo test -p outpost-ledger --test simulator   # on a throwaway PostgreSQL, both backends
 //! ```
 
 mod common;
@@ -123,13 +125,19 @@ fn run_seed(seed: u64) -> (Scenario, Result<Stats, Failure>) {
 }
 
 fn seed_replay(seed: u64) -> String {
-    format!("OUTPOST_SIM_SEED={seed} cargo test -p outpost-ledger --test simulator -- --nocapture")
+    let command =
+        format!("OUTPOST_SIM_SEED={seed} cargo test -p outpost-ledger --test simulator -- --nocapture");
+    if common::database::on_postgres() {
+        format!("OUTPOST_LEDGER_BACKEND=postgres bash scripts/postgres.sh env {command}")
+    } else {
+        command
+    }
 }
 
 /// Prints everything needed to understand and replay a failure, shrinks it (a seeded
 /// scenario), and panics. `replay` is the command that runs it again.
 fn report(scenario: &Scenario, failure: Failure, replay: &str) -> ! {
-    let shrink = replay.starts_with("OUTPOST_SIM_SEED");
+    let shrink = replay.contains("OUTPOST_SIM_SEED=");
     let mut out = String::new();
     out.push_str(&format!(
         "\n=== simulator: seed {} broke the policy at step {}:\n    {}\n",

@@ -1,7 +1,8 @@
-//! The two ways the simulator reaches the real ledger: its public Rust API in this process, on a
-//! SQLite file in a temporary directory, with a clock the simulator moves; or the real
-//! `outpost-ledger` binary over HTTP on loopback, whose clock is the system's and cannot move.
-//! Both answer the same [`Observation`] after every step.
+//! The two ways the simulator reaches the real ledger: its public Rust API in this process, with
+//! a clock the simulator moves; or the real `outpost-ledger` binary over HTTP on loopback, whose
+//! clock is the system's and cannot move. Both answer the same [`Observation`] after every step.
+//! Both run on the suite's database (`common::database`): SQLite in a temporary directory, or a
+//! fresh PostgreSQL database with `OUTPOST_LEDGER_BACKEND=postgres`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -94,8 +95,9 @@ impl InProcess {
         }
         .map_err(|e| format!("temporary directory: {e}"))?;
         let clock = Arc::new(SimClock(AtomicU64::new(START)));
-        let ledger = Ledger::open_with_policy(dir.path(), Currency::JPY, clock.clone(), short_policy())
-            .map_err(|e| format!("opening the ledger: {e}"))?;
+        let database = crate::common::database::test_database();
+        let ledger = Ledger::open_on(dir.path(), &database, Currency::JPY, clock.clone(), short_policy())
+            .map_err(|e| format!("opening the ledger on {database}: {e}"))?;
         Ok(InProcess { ledger, clock, _dir: dir })
     }
 }
