@@ -1,0 +1,212 @@
+//! Two `outpost-ledger` processes on one PostgreSQL database (and one `--dir`: the same key and
+//! checkpoint file), 200 wallets syncing across both at once over loopback HTTP. One process is
+//! killed with SIGKILL while the wallets upload a day of offline payments; every wallet whose
+//! sync it cut retries on the other and succeeds. Nothing is lost or paid twice: every wallet,
+//! the ledger's members and its totals reconcile to the yen, the log audits offline against the
+//! checkpoint, and a process started again on the database agrees with the survivor.
+//!
+//! PostgreSQL only (several processes cannot share SQLite's file): run through
+//! `OUTPOST_LEDGER_BACKEND=postgres bash scripts/postgres.sh`.
+
+mod common;
+mod support;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+use common::Server;
+use outpost_wallet_core::audit::{self, EntryKind};
+use outpost_wallet_core::transport::HttpTransport;
+use outpost_wallet_core::{Direction, SyncOptions, TransferStatus, Wallet};
+use serde_json::json;
+use support::{pay, yen};
+
+const WALLETS: usize = 200;
+const CREDIT: u64 = 50_000;
+const PURSE: u64 = 20_000;
+/// Uploads the first process completes before it is killed.
+const KILL_AFTER: usize = 15;
+
+fn amount(i: usize) -> u64 {
+    1_000 + (i as u64 % 97) * 10
+}
+
+#[test]
+fn two_processes_share_one_database_and_one_killed_mid_sync_loses_nothing() {
+    if !support::on_postgres() {
+        eprintln!("SKIPPED ON SQLITE: several ledger processes share only a PostgreSQL database");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let first = Server::start_in(dir.path());
+    let second = Server::start_in(dir.path());
+    let ledger_key = first.ledger_key();
+    assert_eq!(second.ledger_key(), ledger_key, "one ledger, one key");
+    let member_id = |i: usize| format!("PROC-{i:05}");
+
+    // Enrol and pay everyone, the officer's requests spread over both processes.
+    let wallets_dir = tempfile::tempdir().unwrap();
+    let mut wallets: Vec<Option<Wallet>> = (0..WALLETS).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        for (chunk, slots) in wallets.chunks_mut(WALLETS / 8).enumerate() {
+            let (dir, servers, member_id) = (wallets_dir.path(), [&first, &second], &member_id);
+            scope.spawn(move || {
+                for (k, slot) in slots.iter_mut().enumerate() {
+                    let i = chunk * (WALLETS / 8) + k;
+                    let server = servers[i % 2];
+                    let (wallet, qr) = common::wallet(dir, &format!("w{i}"), &member_id(i));
+                    let reply =
+                        server.officer("POST", "/v1/officer/members", Some(json!({ "enrolment_qr": qr })));
+                    assert_eq!(reply.status, 201, "{reply:?}");
+                    let path = format!("/v1/officer/members/{}/credit", member_id(i));
+                    let body = json!({ "amount_minor": CREDIT, "memo": "pay", "batch": "2026-11" });
+                    let other = servers[(i + 1) % 2];
+                    assert_eq!(other.officer("POST", &path, Some(body)).status, 200);
+                    wallet.pin_ledger_key(ledger_key).unwrap();
+                    *slot = Some(wallet);
+                }
+            });
+        }
+    });
+    let wallets: Vec<Wallet> = wallets.into_iter().map(Option::unwrap).collect();
+    let transports = [
+        HttpTransport::with_timeout(&first.base, Duration::from_secs(120)),
+        HttpTransport::with_timeout(&second.base, Duration::from_secs(120)),
+    ];
+
+    // Morning: everyone loads a purse at once, even wallets on the first process, odd on the second.
+    let started = Instant::now();
+    let barrier = Barrier::new(WALLETS);
+    std::thread::scope(|scope| {
+        for (i, wallet) in wallets.iter().enumerate() {
+            let (barrier, transports) = (&barrier, &transports);
+            scope.spawn(move || {
+                barrier.wait();
+                let report =
+                    wallet.sync(&transports[i % 2], &SyncOptions { purse: Some(yen(PURSE)) }).unwrap();
+                assert_eq!(report.new_purse, Some(yen(PURSE)), "wallet {i}");
+            });
+        }
+    });
+    let morning = started.elapsed();
+
+    // Offline: each pays the next one round the circle, by QR code.
+    let payers: Vec<usize> = (0..WALLETS).collect();
+    std::thread::scope(|scope| {
+        for chunk in payers.chunks(WALLETS / 8) {
+            let wallets = &wallets;
+            scope.spawn(move || {
+                for &i in chunk {
+                    pay(&wallets[i], &wallets[(i + 1) % WALLETS], amount(i), true);
+                }
+            });
+        }
+    });
+
+    // Evening: everyone uploads at once across both processes; the first is killed with SIGKILL
+    // once it has answered a few, with the rest of its syncs in flight or not yet sent. A wallet
+    // whose sync failed retries on the second process.
+    let first = Mutex::new(Some(first));
+    let answered_by_first = AtomicUsize::new(0);
+    let retried = AtomicUsize::new(0);
+    let barrier = Barrier::new(WALLETS + 1);
+    std::thread::scope(|scope| {
+        let (first, answered_by_first, barrier) = (&first, &answered_by_first, &barrier);
+        scope.spawn(move || {
+            barrier.wait();
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while answered_by_first.load(Ordering::SeqCst) < KILL_AFTER && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            first.lock().unwrap().take().unwrap().kill();
+        });
+        for (i, wallet) in wallets.iter().enumerate() {
+            let (transports, retried) = (&transports, &retried);
+            scope.spawn(move || {
+                barrier.wait();
+                match wallet.sync(&transports[i % 2], &SyncOptions::default()) {
+                    Ok(_) if i % 2 == 0 => {
+                        answered_by_first.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Ok(_) => {}
+                    Err(first_try) => {
+                        assert_eq!(i % 2, 0, "wallet {i} failed on the process left running: {first_try}");
+                        retried.fetch_add(1, Ordering::SeqCst);
+                        wallet.sync(&transports[1], &SyncOptions::default()).unwrap_or_else(|e| {
+                            panic!("wallet {i}'s retry failed: {e} (first: {first_try})")
+                        });
+                    }
+                }
+            });
+        }
+    });
+    let retried = retried.into_inner();
+    assert!(retried > 0, "the kill cut no sync: the test proved nothing");
+    assert!(first.lock().unwrap().is_none(), "the first process was killed");
+
+    // Everyone syncs once more, on the survivor, to learn what settled.
+    std::thread::scope(|scope| {
+        for wallet in &wallets {
+            let transport = &transports[1];
+            scope.spawn(move || {
+                wallet.sync(transport, &SyncOptions::default()).unwrap();
+            });
+        }
+    });
+    println!(
+        "processes: {WALLETS} purse loads at once on 2 processes in {morning:.2?} ({:.0} syncs/s); \
+         {retried} uploads retried on the survivor after the first was killed",
+        WALLETS as f64 / morning.as_secs_f64()
+    );
+
+    // Every wallet reconciles with what it paid and was paid, and with the ledger's member.
+    let members: Vec<serde_json::Value> =
+        second.officer("GET", "/v1/officer/members", None).json().as_array().unwrap().clone();
+    assert_eq!(members.len(), WALLETS);
+    let mut sent_ids = HashSet::new();
+    for (i, wallet) in wallets.iter().enumerate() {
+        let received = amount((i + WALLETS - 1) % WALLETS);
+        let balances = wallet.balances().unwrap();
+        assert_eq!(balances.online, yen(CREDIT - PURSE + received), "wallet {i}");
+        assert_eq!(balances.offline_purse, yen(PURSE - amount(i)), "wallet {i}");
+        assert!(
+            balances.pending_incoming.is_zero() && balances.pending_outgoing.is_zero(),
+            "wallet {i}: {balances:?}"
+        );
+        let member = members.iter().find(|m| m["member_id"] == json!(member_id(i))).unwrap();
+        assert_eq!(member["balance_minor"], json!(CREDIT - PURSE + received), "member {i}");
+        assert_eq!(member["in_purses_minor"], json!(PURSE - amount(i)), "member {i}");
+        let history = wallet.history(None, 10).unwrap();
+        assert_eq!(history.len(), 2, "wallet {i}: one payment out, one in");
+        for entry in &history {
+            let settled = match entry.direction {
+                Direction::Sent => TransferStatus::SentSettled,
+                Direction::Received => TransferStatus::ReceivedSettled,
+            };
+            assert_eq!(entry.status, settled, "wallet {i}");
+            if entry.direction == Direction::Sent {
+                assert!(sent_ids.insert(entry.transfer_id), "wallet {i} sent a transfer another also sent");
+            }
+        }
+        wallet.verify_log().unwrap();
+    }
+
+    // The log the two processes appended to audits offline: each transfer settled once.
+    let export = second.officer("GET", "/v1/officer/audit", None);
+    assert_eq!(export.status, 200);
+    let (checkpoint, entries) = audit::decode_export(&export.body).unwrap();
+    let report = audit::audit_log(&entries, &checkpoint, &ledger_key).unwrap();
+    assert_eq!(report.credited, (WALLETS as u64 * CREDIT) as i64);
+    assert_eq!(report.accounts + report.purses, report.credited);
+    let settled = entries.iter().filter(|e| e.kind == EntryKind::Settled).count();
+    assert_eq!(settled, WALLETS, "each offline payment settled exactly once");
+
+    // A process started again on the database catches up with everything the others wrote.
+    let again = Server::start_in(dir.path());
+    assert_eq!(again.checkpoint().size, second.checkpoint().size);
+    assert_eq!(again.checkpoint().root, second.checkpoint().root);
+    again.assert_books();
+    second.assert_books();
+}
