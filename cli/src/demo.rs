@@ -21,7 +21,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use outpost_ledger::officers::{Act, Approved, Outcome as ActOutcome};
 use outpost_ledger::witness::Witness;
 use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
-use outpost_ledger::{EntryKind, Ledger};
+use outpost_ledger::{Database, EntryKind, Ledger};
 use outpost_wallet_core::officer::OfficerKey;
 use outpost_wallet_core::protocol::chain::{self, Link};
 use outpost_wallet_core::protocol::cosignature::WitnessKey;
@@ -63,6 +63,8 @@ pub struct DemoOptions {
     pub dir: Option<PathBuf>,
     /// Print a JSON summary as the last line of stdout.
     pub json: bool,
+    /// The ledger's database: SQLite in the demo's directory (the default), or PostgreSQL.
+    pub database: Database,
 }
 
 /// Why the demo could not start. Once it has started, problems are failed checks instead.
@@ -77,6 +79,9 @@ pub enum DemoError {
     NotADirectory(PathBuf),
     #[error("cannot prepare directory {}: {source}", .path.display())]
     Io { path: PathBuf, source: io::Error },
+    /// `--database` is neither empty nor a PostgreSQL URL.
+    #[error("{0}")]
+    Database(String),
 }
 
 /// The result of a run, for the exit code and the JSON summary.
@@ -146,7 +151,7 @@ pub fn run(options: &DemoOptions) -> Result<Outcome, DemoError> {
     );
     say!("Working in {}", dir.display());
 
-    let mut run = Run::default();
+    let mut run = Run { database: options.database.clone(), ..Run::default() };
     if let Err(stop) = walk_through(&dir, &mut run) {
         run.check(false, &format!("{}: {}", stop.doing, stop.error));
         say!("\nStopped early: the remaining steps build on this one.");
@@ -225,6 +230,7 @@ struct Run {
     settled: u32,
     audit_verified: bool,
     ledger_balanced: bool,
+    database: Database,
 }
 
 impl Run {
@@ -554,8 +560,11 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     step(
         9,
         "The ledger at HQ",
-        "A ledger on its own SQLite file, served over HTTP on loopback, founded by two finance officers; \
-         they enrol three phones, and each payroll credit needs both of them.",
+        &format!(
+            "A ledger on {}, served over HTTP on loopback, founded by two finance officers; they enrol \
+             three phones, and each payroll credit needs both of them.",
+            if run.database.is_postgres() { "a PostgreSQL database" } else { "its own SQLite file" }
+        ),
     );
     let ledger_dir = dir.join("ledger");
     fs::create_dir(&ledger_dir).or_stop("making the ledger directory")?;
@@ -566,11 +575,22 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     let ledger = Arc::new(
-        Ledger::found(&ledger_dir, Currency::JPY, Arc::new(SystemClock), Default::default(), &founders)
-            .or_stop("starting the ledger")?,
+        Ledger::found_on(
+            &ledger_dir,
+            &run.database,
+            Currency::JPY,
+            Arc::new(SystemClock),
+            Default::default(),
+            &founders,
+        )
+        .or_stop("starting the ledger")?,
     );
     let hq = Hq::start(ledger.clone()).or_stop("starting the ledger server")?;
-    show("ledger", format!("{} on {}", hq.url, ledger_dir.join("ledger.db").display()));
+    let database = match &run.database {
+        Database::Sqlite => ledger_dir.join("ledger.db").display().to_string(),
+        postgres => postgres.to_string(),
+    };
+    show("ledger", format!("{} on {database}", hq.url));
     let transport = HttpTransport::new(&hq.url);
     let aiko = open(&aiko_path, aiko_key().or_stop("loading device.key")?, AIKO_NEW_PIN)?;
     let ben = open(&ben_path, ben_key().or_stop("loading ben-device.key")?, BEN_PIN)?;

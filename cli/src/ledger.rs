@@ -17,9 +17,9 @@ use std::sync::Arc;
 
 use clap::{ArgGroup, Args, Subcommand};
 use data_encoding::HEXLOWER;
-use outpost_ledger::Ledger;
 use outpost_ledger::server;
 use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
+use outpost_ledger::{Database, Ledger};
 use outpost_wallet_core::protocol::Checkpoint;
 use outpost_wallet_core::{Amount, SystemClock, audit};
 
@@ -138,6 +138,10 @@ struct ServeArgs {
     /// (repeat for each, at least two). Refused on an existing ledger
     #[arg(long = "founding-officer", value_name = "CODE")]
     founding_officers: Vec<String>,
+    /// The ledger's database: a postgres://user@host:port/db URL, which several ledger processes
+    /// may share (docs/adr/0019) [default: SQLite, ledger.db in --dir]
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// Address to listen on; port 0 picks a free port. Stay on loopback unless a TLS proxy is in front
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7300")]
     listen: SocketAddr,
@@ -291,16 +295,27 @@ fn serve(args: &ServeArgs) -> Result<(), Error> {
     make_private_dir(dir)?;
     init_logging()?;
     let trust = args.trust.trust()?;
-    let ledger = if dir.join("ledger.db").exists() && args.founding_officers.is_empty() {
-        Ledger::open(dir, currency, Arc::new(SystemClock))?
+    let database = Database::parse(args.database.as_deref()).map_err(Error::Usage)?;
+    // On PostgreSQL the database may hold the ledger already: the key file in --dir says whether
+    // this directory's ledger was made.
+    let exists = match &database {
+        Database::Sqlite => dir.join("ledger.db").exists(),
+        Database::Postgres(_) => dir.join("ledger.key").exists(),
+    };
+    let clock = Arc::new(SystemClock);
+    let ledger = if exists && args.founding_officers.is_empty() {
+        Ledger::open_on(dir, &database, currency, clock, Default::default())?
     } else {
-        Ledger::found(dir, currency, Arc::new(SystemClock), Default::default(), &args.founding_officers)?
+        Ledger::found_on(dir, &database, currency, clock, Default::default(), &args.founding_officers)?
     };
     let officers = ledger.officers()?;
     let ledger = Arc::new(ledger);
     let key = ledger.public_key();
     let announce = || {
         println!("Ledger in {} keeping {}", dir.display(), currency.code());
+        if database.is_postgres() {
+            println!("database: {database}");
+        }
         println!("ledger key: {}", HEXLOWER.encode(&key));
         // For auditors who check GET /checkpoint with signed-note tools (docs/adr/0012).
         println!("checkpoint verifier key: {}", Checkpoint::verifier_key(&key));

@@ -158,6 +158,11 @@ struct DemoArgs {
     /// Also print a one-line JSON summary as the last line of output, for scripts
     #[arg(long)]
     json: bool,
+
+    /// The ledger's database: a postgres://user@host:port/db URL of an empty database
+    /// [default: SQLite, a file in the demo's directory]
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -168,7 +173,10 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     match cli.command {
-        Command::Demo(args) => match demo::run(&demo::DemoOptions { dir: args.dir, json: args.json }) {
+        Command::Demo(args) => match outpost_ledger::Database::parse(args.database.as_deref())
+            .map_err(demo::DemoError::Database)
+            .and_then(|database| demo::run(&demo::DemoOptions { dir: args.dir, json: args.json, database }))
+        {
             Ok(outcome) if outcome.all_passed() => ExitCode::SUCCESS,
             Ok(_) => ExitCode::FAILURE,
             Err(e) => {

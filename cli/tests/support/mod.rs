@@ -124,7 +124,8 @@ impl Officer {
 /// `ledger_dir` needs (none when it exists).
 pub fn founding(dir: &Path, ledger_dir: &Path) -> ([Officer; 2], Vec<String>) {
     let officers = [Officer::make(dir, "alice", "Alice Sato"), Officer::make(dir, "ben", "Ben Okafor")];
-    let args = if ledger_dir.join("ledger.db").exists() {
+    // On PostgreSQL (`--database`) there is no ledger.db: the key file says the ledger exists.
+    let args = if ledger_dir.join("ledger.db").exists() || ledger_dir.join("ledger.key").exists() {
         Vec::new()
     } else {
         officers.iter().flat_map(|o| ["--founding-officer".to_owned(), o.code.clone()]).collect()
