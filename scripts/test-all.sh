@@ -48,11 +48,13 @@ set -e
 step "the ledger's suites again, on PostgreSQL (a throwaway cluster, scripts/postgres.sh)"
 set +e
 # The simulator's default 2,000 scenarios each make a database: 200 of them on PostgreSQL.
-# cli's postgres suite is `outpost ledger serve` and `outpost demo` with --database.
+# cli's postgres suite is `outpost ledger serve` and `outpost demo` with --database; crash
+# injection (tests/) kills children inside the ledger's PostgreSQL transactions.
 OUTPOST_LEDGER_BACKEND=postgres OUTPOST_SIM_SCENARIOS=200 bash scripts/postgres.sh \
-  cargo test --locked -p outpost-ledger -p outpost-cli --no-fail-fast \
+  cargo test --locked -p outpost-ledger -p outpost-cli -p outpost-scenarios --no-fail-fast \
   --test settlement --test http_sync --test attacks --test load --test log_cache \
-  --test migrate --test simulator --test processes --test postgres 2>&1 \
+  --test migrate --test simulator --test processes --test officer_crash --test postgres \
+  --test crash_injection 2>&1 \
   | tee "$log/rust-postgres"
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed_steps+=("rust-postgres")
 set -e

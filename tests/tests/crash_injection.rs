@@ -20,6 +20,10 @@
 //! `OUTPOST_CRASH_KILLS=5000` asks for more, and `OUTPOST_CRASH_SEED` replays a run (the seed is
 //! printed). Every 100 kills start a fresh ledger and wallets, so a long run costs the same per
 //! kill as a short one.
+//!
+//! With `OUTPOST_LEDGER_BACKEND=postgres` (through scripts/postgres.sh) the ledger, the HTTP one
+//! and the `sync-direct` children's, is on a fresh PostgreSQL database: a kill inside the
+//! child's transaction then lands on a PostgreSQL connection.
 #![cfg(unix)]
 
 mod common;
@@ -33,7 +37,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{Direct, PIN, fast, yen};
-use outpost_ledger::{EntryKind, Ledger};
+use outpost_ledger::{Database, EntryKind, Ledger, Policy};
 use outpost_scenarios::to_hex;
 use outpost_wallet_core::protocol::{MessageId, Transfer};
 use outpost_wallet_core::{
@@ -128,7 +132,15 @@ impl World {
         let protector = Arc::new(SoftwareProtector::create(&key).unwrap());
         let ledger_dir = dir.path().join("ledger");
         std::fs::create_dir(&ledger_dir).unwrap();
-        let ledger = Arc::new(Ledger::open(&ledger_dir, Currency::JPY, Arc::new(SystemClock)).unwrap());
+        // On PostgreSQL the sync-direct child finds the database in the directory's postgres.url.
+        let database = common::test_database();
+        if let Database::Postgres(url) = &database {
+            std::fs::write(ledger_dir.join("postgres.url"), url).unwrap();
+        }
+        let ledger = Arc::new(
+            Ledger::open_on(&ledger_dir, &database, Currency::JPY, Arc::new(SystemClock), Policy::default())
+                .unwrap(),
+        );
         let hq = Hq::start(ledger.clone());
         let mut world = World {
             dir,

@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use outpost_ledger::Ledger;
+use outpost_ledger::{Database, Ledger, Policy};
 use outpost_scenarios::{from_hex, to_hex};
 use outpost_wallet_core::transport::{HttpTransport, SyncTransport, TransportError};
 use outpost_wallet_core::{
@@ -127,8 +127,16 @@ fn run(args: &[String]) -> Result<(), String> {
             let wallet = open(KdfParams::INSECURE_FAST_FOR_TESTS)?;
             wallet.unlock(&pin(p)?).map_err(|e| e.to_string())?;
             let options = sync_options(purse)?;
-            let ledger = Ledger::open(Path::new(ledger_dir), Currency::JPY, Arc::new(SystemClock))
-                .map_err(|e| e.to_string())?;
+            // The ledger's database: postgres.url in its directory when the test put it on
+            // PostgreSQL, else its ledger.db.
+            let dir = Path::new(ledger_dir);
+            let database = match std::fs::read_to_string(dir.join("postgres.url")) {
+                Ok(url) => Database::Postgres(url),
+                Err(_) => Database::Sqlite,
+            };
+            let ledger =
+                Ledger::open_on(dir, &database, Currency::JPY, Arc::new(SystemClock), Policy::default())
+                    .map_err(|e| e.to_string())?;
             say("started")?;
             wallet.sync(&Direct(ledger), &options).map(drop).map_err(|e| e.to_string())
         }

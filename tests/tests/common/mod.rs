@@ -40,3 +40,28 @@ pub fn pay(payer: &Wallet, payee: &Wallet, amount: u64) -> [u8; 32] {
     payer.confirm_receipt(&accepted.receipt_qr).unwrap();
     payment.transfer_id
 }
+
+/// The database a scenario's ledger runs on: SQLite in its directory, or, with
+/// `OUTPOST_LEDGER_BACKEND=postgres`, a fresh database on the PostgreSQL at
+/// `OUTPOST_TEST_POSTGRES` (scripts/postgres.sh starts one and sets it). Asked for PostgreSQL
+/// without a server, it fails rather than run on SQLite.
+pub fn test_database() -> outpost_ledger::Database {
+    match std::env::var("OUTPOST_LEDGER_BACKEND").as_deref() {
+        Ok("postgres") => {}
+        Ok("sqlite") | Ok("") | Err(std::env::VarError::NotPresent) => {
+            return outpost_ledger::Database::Sqlite;
+        }
+        other => panic!("OUTPOST_LEDGER_BACKEND={other:?}: only postgres or sqlite"),
+    }
+    let server = std::env::var("OUTPOST_TEST_POSTGRES").ok().filter(|url| !url.trim().is_empty()).expect(
+        "OUTPOST_LEDGER_BACKEND=postgres but OUTPOST_TEST_POSTGRES is not set: run through scripts/postgres.sh",
+    );
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let next = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("s_{}_{next}_{nanos}", std::process::id());
+    let mut client = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+    client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let (base, _) = server.rsplit_once('/').unwrap();
+    outpost_ledger::Database::Postgres(format!("{base}/{name}"))
+}
