@@ -24,10 +24,12 @@
 mod audit;
 mod checkpoint_log;
 mod checkpointer;
+pub mod console;
 pub mod key_file;
 pub mod listener;
 mod log_cache;
 pub mod officers;
+pub mod passkeys;
 pub mod rate_limit;
 pub mod risk;
 pub mod server;

@@ -305,7 +305,7 @@ impl Ledger {
         body: &[u8],
     ) -> Result<Authenticated, LedgerError> {
         let signed = SignedOfficerRequest::from_header(header).map_err(|e| refused(401, e.to_string()))?;
-        signed.verify().map_err(|e| refused(401, e.to_string()))?;
+        let passkey = signed.verify().map_err(|e| refused(401, e.to_string()))?;
         signed.request.check_matches(method, path, body).map_err(|e| refused(401, e.to_string()))?;
         let skew = self.policy().officers.skew;
         self.write(|tx, now| {
@@ -320,6 +320,9 @@ impl Ledger {
                     refused(401, "the request is signed by a key that is not an officer of this ledger")
                 });
             };
+            if let Some(used) = &passkey {
+                crate::passkeys::check_use(tx, &officer, used)?;
+            }
             let time = signed.request.time;
             if time.abs_diff(now) > skew {
                 return Err(refused(

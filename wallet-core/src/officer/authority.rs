@@ -192,7 +192,9 @@ impl OfficerSet {
         if !matches!(maker.signature, OfficerSignature::Ed25519(_)) {
             return Err("a passkey is linked with the officer's own key, not with another passkey".into());
         }
-        if *maker.officer_key() != entry.subject || maker.request.method != "POST" || maker.request.path != LINK_PATH
+        if *maker.officer_key() != entry.subject
+            || maker.request.method != "POST"
+            || maker.request.path != LINK_PATH
         {
             return Err("the passkey link is not the request of the officer it links".into());
         }

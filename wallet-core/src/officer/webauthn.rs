@@ -127,7 +127,9 @@ fn authenticator_data(bytes: &[u8]) -> Result<([u8; 32], u8, u32), OfficerError>
 /// its origin.
 fn client_data(bytes: &[u8], challenge: &Challenge) -> Result<String, OfficerError> {
     if bytes.len() > MAX_CLIENT_DATA {
-        return Err(DecodeError::TooLong { what: "client data", len: bytes.len(), max: MAX_CLIENT_DATA }.into());
+        return Err(
+            DecodeError::TooLong { what: "client data", len: bytes.len(), max: MAX_CLIENT_DATA }.into()
+        );
     }
     let json: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|_| invalid("client data", "not JSON"))?;
@@ -167,7 +169,8 @@ impl PasskeyLink {
     pub fn from_body(body: &[u8]) -> Result<Self, String> {
         let json: serde_json::Value =
             serde_json::from_slice(body).map_err(|_| "a passkey link is a JSON object".to_owned())?;
-        let text = |field: &str| json[field].as_str().ok_or_else(|| format!("the passkey link has no {field}"));
+        let text =
+            |field: &str| json[field].as_str().ok_or_else(|| format!("the passkey link has no {field}"));
         let credential_id = data_encoding::BASE64URL_NOPAD
             .decode(text("credential_id")?.as_bytes())
             .map_err(|_| "the credential id is base64url without padding".to_owned())?;
@@ -216,7 +219,10 @@ impl PasskeyLink {
             return Err(format!("the passkey signed for another relying party than {}", self.rp_id));
         }
         if used.origin != self.origin {
-            return Err(format!("the passkey signed on {}, not on the console at {}", used.origin, self.origin));
+            return Err(format!(
+                "the passkey signed on {}, not on the console at {}",
+                used.origin, self.origin
+            ));
         }
         Ok(())
     }
