@@ -31,7 +31,7 @@ function say(text, kind = 'info') {
 
 function page(title, ...content) {
   const heading = h('h1', { tabindex: '-1' }, title);
-  main.replaceChildren(heading, ...content);
+  main.replaceChildren(heading, ...content.flat().filter((c) => c !== null && c !== undefined));
   heading.focus();
   document.title = `${title} — Outpost console`;
 }
@@ -117,8 +117,8 @@ function entryRow(entry) {
   return h('li', { class: flag ? 'entry flag' : 'entry', 'data-kind': entry.kind, 'data-seq': entry.seq },
     h('span', { class: 'kind' }, flag ? `⚑ ${entry.kind}` : entry.kind),
     h('time', { datetime: new Date(entry.at * 1000).toISOString() }, time(entry.at)),
-    entry.member_id ? h('a', { href: `#members/${encodeURIComponent(entry.member_id)}` }, entry.member_id) : '',
-    paid(entry) ? h('span', { class: 'amount' }, money(paid(entry))) : '',
+    h('span', {}, entry.member_id ? h('a', { href: `#members/${encodeURIComponent(entry.member_id)}` }, entry.member_id) : ''),
+    h('span', { class: 'amount' }, paid(entry) ? money(paid(entry)) : ''),
     h('span', { class: 'detail' }, entry.detail));
 }
 
@@ -389,6 +389,14 @@ async function route(hash = location.hash) {
 (async () => {
   const info = await fetch('/v1/ledger').then((r) => r.json());
   setCurrency(info.currency, info.exponent);
+  // A reload keeps a session the cookie still holds.
+  try {
+    const { answer } = await call('GET', '/v1/officer/session');
+    signedIn = answer;
+    who.textContent = `Signed in: ${signedIn.name} (times in ${zone})`;
+  } catch {
+    signedIn = null;
+  }
   window.addEventListener('hashchange', () => route());
   route();
 })();

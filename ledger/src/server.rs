@@ -146,7 +146,7 @@ fn router_stopping(
         .route("/pending/{id}/approve", post(approve))
         .route("/pending/{id}/decline", post(decline))
         .route("/passkeys", post(link_passkey).get(my_passkeys))
-        .route("/session", post(open_session).delete(close_session))
+        .route("/session", post(open_session).get(session_officer).delete(close_session))
         .route("/log", get(log))
         .route("/events", get(events))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_officer))
@@ -1302,6 +1302,11 @@ async fn open_session(
         .headers_mut()
         .insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?);
     Ok(response)
+}
+
+/// Who this session (or signed read) is: the console asks when the page is reloaded.
+async fn session_officer(Extension(officer): Extension<Authenticated>) -> Json<OfficerJson> {
+    Json(officer.officer.into())
 }
 
 async fn close_session(
