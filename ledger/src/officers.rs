@@ -17,7 +17,8 @@
 //! act without evidence or an approval that did nothing.
 //!
 //! Authentication ([`Ledger::authenticate`]) checks, before any handler runs: the header parses,
-//! the signature verifies, the signer is an enrolled officer not removed, the signed method, path
+//! the signature verifies (a passkey's also against its link: `passkeys`, docs/adr/0021), the
+//! signer is an enrolled officer not removed, the signed method, path
 //! and body hash are the request's, the signed time is within `skew` of the ledger's clock, and
 //! the nonce was never seen (nonces are stored in the database for the skew window, so a
 //! restart does not reopen replays).
