@@ -153,8 +153,7 @@ pub fn run(options: &DemoOptions) -> Result<Outcome, DemoError> {
     );
     say!("Working in {}", dir.display());
 
-    let mut run = Run::default();
-    run.console = options.console;
+    let mut run = Run { console: options.console, ..Run::default() };
     if let Err(stop) = walk_through(&dir, &mut run) {
         run.check(false, &format!("{}: {}", stop.doing, stop.error));
         say!("\nStopped early: the remaining steps build on this one.");
