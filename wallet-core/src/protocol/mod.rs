@@ -67,10 +67,21 @@ pub const MAX_MEMO: usize = 32;
 pub const MAX_MEMBER_ID: usize = 16;
 
 /// Why a message was refused.
+/// What to do about a damaged message: one shown as a QR code is scanned again; one that came
+/// over the network is sent again by whoever sent it.
+fn damaged_advice(message: &str) -> &'static str {
+    match message {
+        "enrolment request" | "payment request" | "purse certificate" | "receipt" | "transfer" => {
+            "scan it again"
+        }
+        _ => "it was refused, send it again",
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum ProtocolError {
-    #[error("the {message} is damaged ({source}): scan it again")]
+    #[error("the {message} is damaged ({source}): {}", damaged_advice(message))]
     Malformed { message: &'static str, source: DecodeError },
     #[error(
         "the {message} signature does not verify, so it was refused: it was altered or signed by someone else"
