@@ -25,7 +25,7 @@
 
 use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
 use outpost_wallet_core::Amount;
-use outpost_wallet_core::audit::EntryKind;
+use outpost_wallet_core::audit::{EntryKind, MAX_EVIDENCE_BYTES};
 use outpost_wallet_core::officer::authority::{check_self_enrolment, path_segment};
 use outpost_wallet_core::officer::{Authorisation, Challenge, ENROL_PATH, SignedOfficerRequest};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -358,6 +358,16 @@ impl Ledger {
             .check_matches(method, &path, &maker.body)
             .map_err(|e| refused(401, e.to_string()))?;
         self.check_act(&act)?;
+        // The evidence must fit the log's bound with its approvals still to come: a passkey's
+        // signature is larger than a key's, and its client data is the browser's to pad.
+        let alone =
+            Authorisation { maker: maker.signed.clone(), body: maker.body.clone(), approvals: Vec::new() };
+        if alone.to_bytes().len() > MAX_EVIDENCE_BYTES / 2 {
+            return Err(refused(
+                413,
+                "this signed request and its body would leave the audit entry no room for its approvals: send a shorter body",
+            ));
+        }
         let ttl = self.policy().officers.approval_ttl;
         let id = maker.signed.challenge();
         self.write(|tx, now| {
@@ -417,6 +427,14 @@ impl Ledger {
             }
             if pending.approvers.iter().any(|o| o.public_key == approver.officer.public_key) {
                 return Err(refused(409, format!("{} already approved this request", approver.officer.name)));
+            }
+            let mut evidence = authorisation_of(tx, id)?;
+            evidence.approvals.push(approver.signed.clone());
+            if evidence.to_bytes().len() > MAX_EVIDENCE_BYTES {
+                return Err(refused(
+                    413,
+                    "with this approval the act's evidence would be larger than an audit entry holds: approve with your officer key, whose signature is shorter",
+                ));
             }
             tx.execute(
                 "INSERT INTO pending_approval (id, officer_key, signed, at) VALUES (?1, ?2, ?3, ?4)",

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use common::{Server, now, officers, signature};
 use outpost_wallet_core::audit::{EntryKind, audit_log, decode_export};
 use outpost_wallet_core::officer::authority::OfficerSet;
+use outpost_wallet_core::officer::webauthn::{MAX_AUTHENTICATOR_DATA, MAX_CLIENT_DATA};
 use outpost_wallet_core::officer::{
     OfficerRequest, OfficerSignature, PasskeyAssertion, PasskeyLink, SignedOfficerRequest,
 };
@@ -37,6 +38,8 @@ struct Twist<'a> {
     flags: Option<u8>,
     counter: Option<u32>,
     officer: Option<[u8; 32]>,
+    /// Pad the client data and the authenticator data (as extensions) to the most the decoder reads.
+    padded: bool,
 }
 
 impl Authenticator {
@@ -72,14 +75,22 @@ impl Authenticator {
         let request =
             OfficerRequest::new(twist.officer.unwrap_or(officer), method, path, body, now()).unwrap();
         let challenge = request.challenge();
-        let client_data = format!(
+        let mut client_data = format!(
             r#"{{"type":"webauthn.get","challenge":"{}","origin":"{}","crossOrigin":false}}"#,
             data_encoding::BASE64URL_NOPAD.encode(&challenge),
             twist.origin.unwrap_or(&server.base)
         );
+        if twist.padded {
+            client_data.pop();
+            let room = MAX_CLIENT_DATA - client_data.len() - r#","pad":""}"#.len();
+            client_data.push_str(&format!(r#","pad":"{}"}}"#, "p".repeat(room)));
+        }
         let mut authenticator_data = Sha256::digest(twist.rp_id.unwrap_or(RP_ID).as_bytes()).to_vec();
-        authenticator_data.push(twist.flags.unwrap_or(0x05));
+        authenticator_data.push(twist.flags.unwrap_or(if twist.padded { 0x85 } else { 0x05 }));
         authenticator_data.extend_from_slice(&twist.counter.unwrap_or(self.counter).to_be_bytes());
+        if twist.padded {
+            authenticator_data.resize(MAX_AUTHENTICATOR_DATA, 0xa0);
+        }
         let mut signed = authenticator_data.clone();
         signed.extend_from_slice(&Sha256::digest(client_data.as_bytes()));
         let signature: Signature = self.key.sign(&signed);
@@ -213,6 +224,27 @@ fn a_passkey_signs_only_for_its_officer_at_its_origin_with_the_user_present_and_
     assert_eq!(server.send("GET", MEMBERS, None, Some(&header), b"").status, 200);
     let replayed = server.send("GET", MEMBERS, None, Some(&header), b"");
     assert_eq!(replayed.status, 401, "a replayed assertion");
+}
+
+#[test]
+fn the_largest_passkey_signatures_the_decoder_reads_still_make_an_entry_the_audit_reads() {
+    let server = Server::start();
+    let [alice, ben] = officers();
+    server.enrol("AIKO-0001");
+    let (mut alices, mut bens) = (Authenticator::new(7), Authenticator::new(8));
+    assert_eq!(link(&server, alice, &alices).status, 201);
+    assert_eq!(link(&server, ben, &bens).status, 201);
+    let padded = Twist { padded: true, ..Twist::default() };
+    let path = format!("{MEMBERS}/AIKO-0001/credit");
+    let made = alices.send_twisted(&server, alice.public_key(), "POST", &path, Some(credit(100)), padded);
+    assert_eq!(made.status, 202, "{:?}", made.json());
+    let approval = format!("/v1/officer/pending/{}/approve", made.json()["pending_id"].as_str().unwrap());
+    let approved = bens.send_twisted(&server, ben.public_key(), "POST", &approval, None, padded);
+    assert_eq!(approved.status, 200, "{:?}", approved.json());
+    let export = server.as_officer(alice, "GET", "/v1/officer/audit", None);
+    let (checkpoint, entries) = decode_export(&export.body).unwrap();
+    let report = audit_log(&entries, &checkpoint, &server.ledger_key()).unwrap();
+    assert!(report.officer_acts.iter().any(|a| a.kind == EntryKind::Credited && a.officers.len() == 2));
 }
 
 #[test]

@@ -29,7 +29,7 @@ const MAX_MOVES: usize = 8;
 const MAX_EVIDENCE: usize = 4;
 /// A piece of evidence: an officer act's authorisation carries signed bodies (a replacement
 /// wallet's enrolment QR among them) and up to `officer::MAX_APPROVALS` approvals.
-const MAX_EVIDENCE_BYTES: usize = 8 * 1024;
+pub const MAX_EVIDENCE_BYTES: usize = 8 * 1024;
 
 /// What an entry records. Codes are stable and never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -436,6 +436,61 @@ mod tests {
         assert!(misdirected.verify().is_err());
     }
 
+    fn passkey_signed(counter: u32) -> SignedOfficerRequest {
+        let request =
+            OfficerRequest::new([5; 32], "POST", "/v1/officer/session", b"", 1_700_000_000).unwrap();
+        let assertion = webauthn::tests::assert(&webauthn::tests::passkey(3), &request.challenge(), counter);
+        SignedOfficerRequest { request, signature: OfficerSignature::WebAuthn(assertion) }
+    }
+
+    #[test]
+    fn a_passkey_signed_request_round_trips_through_its_header_and_reports_its_passkey() {
+        let signed = passkey_signed(4);
+        let read = SignedOfficerRequest::from_header(&signed.to_header()).unwrap();
+        assert_eq!(read, signed);
+        let used = read.verify().unwrap().expect("a passkey signature reports its use");
+        assert_eq!(used.counter, 4);
+        assert_eq!(used.public_key, webauthn::tests::public(&webauthn::tests::passkey(3)));
+    }
+
+    #[test]
+    fn a_passkey_assertion_is_bound_to_its_statement() {
+        let mut signed = passkey_signed(1);
+        signed.request.path = "/v1/officer/members/A/credit".into();
+        assert!(signed.verify().is_err(), "an assertion moved to another request");
+    }
+
+    #[test]
+    fn truncated_or_tampered_passkey_requests_are_refused_never_accepted() {
+        let bytes = passkey_signed(1).to_bytes();
+        for len in 0..bytes.len() {
+            assert!(SignedOfficerRequest::from_bytes(&bytes[..len]).is_err(), "cut to {len}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(SignedOfficerRequest::from_bytes(&longer).is_err(), "a trailing byte");
+        for i in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x10;
+            let verdict = SignedOfficerRequest::from_bytes(&bad).and_then(|r| r.verify().map(|_| ()));
+            assert!(verdict.is_err(), "byte {i} changed and still accepted");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_after_a_request_are_a_typed_error_or_a_value_never_a_panic(
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)
+        ) {
+            let mut bytes = passkey_signed(1).request.to_bytes();
+            bytes.push(2);
+            bytes.extend_from_slice(&tail);
+            if let Ok(signed) = SignedOfficerRequest::from_bytes(&bytes) {
+                let _ = signed.verify();
+            }
+        }
+    }
+
     #[test]
     fn an_unknown_signature_kind_is_refused_by_name() {
         let mut bytes = signed(&key(1), "GET", "/x", b"").to_bytes();
