@@ -226,15 +226,36 @@ async function pendingPage() {
 
 // ---- Payroll ----
 
+/// One CSV line's fields: commas separate, double quotes keep a comma in a field ("12,300").
+function csvFields(line) {
+  const fields = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted && c === '"' && line[i + 1] === '"') { field += '"'; i++; }
+    else if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) { fields.push(field.trim()); field = ''; }
+    else field += c;
+  }
+  fields.push(field.trim());
+  return quoted ? null : fields;
+}
+
 function parseCsv(text, known) {
   const rows = [];
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   lines.forEach((line, i) => {
-    const [member, amount, ...memo] = line.split(',').map((c) => c.trim());
-    if (i === 0 && /member/i.test(member)) return;
+    const fields = csvFields(line);
+    if (i === 0 && fields && /member/i.test(fields[0])) return;
+    if (!fields || fields.length !== 3) {
+      rows.push({ line: i + 1, member: fields ? fields[0] : line, minor: null, memo: '', problem: 'not member_id,amount,memo (quote a field that holds a comma)' });
+      return;
+    }
+    const [member, amount, memo] = fields;
     const minor = parseAmount(amount);
-    const problem = !known.has(member) ? 'no such member' : minor === null ? 'not an amount' : null;
-    rows.push({ line: i + 1, member, minor, memo: memo.join(',') || 'pay', problem });
+    const problem = !known.has(member) ? 'no such member' : minor === null ? 'not an amount' : !memo ? 'no memo' : null;
+    rows.push({ line: i + 1, member, minor, memo, problem });
   });
   return rows;
 }

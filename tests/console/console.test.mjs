@@ -242,6 +242,30 @@ test('a member\'s sync settles live on the console within a second, and a double
   await axe(page, 'member');
 });
 
+test('a payroll batch from a CSV file is checked and previewed, and a wrong line stops it', async () => {
+  const page = pages.alice;
+  await open(page, 'payroll');
+  await page.getByLabel('or paste the lines').fill('member_id,amount,memo\nBEN-0002,1,500,overtime\nNOBODY-0404,900,pay\nCHIDI-0003,2.5,pay\n');
+  await page.getByRole('button', { name: 'Check and preview' }).click();
+  const preview = page.locator('#pay-preview');
+  await preview.locator('tr.bad').first().waitFor();
+  const rows = await preview.locator('tbody tr').allTextContents();
+  assert.equal(rows.length, 3);
+  assert.match(rows[0], /BEN-0002.*quote a field/, 'an unquoted 1,500 read as ¥1');
+  assert.match(rows[1], /NOBODY-0404.*no such member/);
+  assert.match(rows[2], /not an amount/, 'yen have no minor unit');
+  assert.match(await preview.textContent(), /3 line\(s\) need fixing/);
+  assert.equal(await page.getByRole('button', { name: /Submit/ }).count(), 0, 'a batch with wrong lines can be submitted');
+  await page.getByLabel('or paste the lines').fill('BEN-0002,"1,500",overtime\nCHIDI-0003,2500,pay\n');
+  await page.getByRole('button', { name: 'Check and preview' }).click();
+  await preview.locator('caption').filter({ hasText: '2 credit(s), ¥4,000 in all' }).waitFor();
+  await page.getByRole('button', { name: 'Submit 2 credit(s) for approval' }).click();
+  await page.locator('#pay-done').waitFor();
+  await open(pages.ben, 'pending');
+  await pages.ben.locator('tbody tr').filter({ hasText: '¥2,500' }).waitFor();
+  assert.equal(await pages.ben.locator('tbody tr').filter({ hasText: /¥1,500|¥2,500/ }).count(), 2);
+});
+
 test('the members and audit pages read the books, and every page is navigable by keyboard', async () => {
   const page = pages.alice;
   await open(page, 'members');
