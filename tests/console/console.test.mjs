@@ -256,7 +256,8 @@ test('a payroll batch from a CSV file is checked and previewed, and a wrong line
   assert.match(rows[2], /not an amount/, 'yen have no minor unit');
   assert.match(await preview.textContent(), /3 line\(s\) need fixing/);
   assert.equal(await page.getByRole('button', { name: /Submit/ }).count(), 0, 'a batch with wrong lines can be submitted');
-  await page.getByLabel('or paste the lines').fill('BEN-0002,"1,500",overtime\nCHIDI-0003,2500,pay\n');
+  // A memo is the maker's words: markup in it stays text on every officer's screen.
+  await page.getByLabel('or paste the lines').fill('BEN-0002,"1,500",overtime\nCHIDI-0003,2500,<img id=xss src=x>pay\n');
   await page.getByRole('button', { name: 'Check and preview' }).click();
   await preview.locator('caption').filter({ hasText: '2 credit(s), ¥4,000 in all' }).waitFor();
   await page.getByRole('button', { name: 'Submit 2 credit(s) for approval' }).click();
@@ -264,6 +265,8 @@ test('a payroll batch from a CSV file is checked and previewed, and a wrong line
   await open(pages.ben, 'pending');
   await pages.ben.locator('tbody tr').filter({ hasText: '¥2,500' }).waitFor();
   assert.equal(await pages.ben.locator('tbody tr').filter({ hasText: /¥1,500|¥2,500/ }).count(), 2);
+  assert.equal(await pages.ben.locator('#xss').count(), 0, 'a memo became markup');
+  assert.match(await pages.ben.locator('tbody').textContent(), /<img id=xss src=x>pay/);
 });
 
 test('the members and audit pages read the books, and every page is navigable by keyboard', async () => {
