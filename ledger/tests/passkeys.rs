@@ -194,6 +194,45 @@ fn a_credit_made_with_a_passkey_waits_for_a_second_officer_and_the_audit_checks_
 }
 
 #[test]
+fn a_passkey_slipped_into_the_database_moves_no_money_the_audit_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path());
+    let [alice, ben] = officers();
+    server.enrol("AIKO-0001");
+    // An insider with the database writes a passkey row for Alice, with no link in the log.
+    let planted = Authenticator::new(9);
+    let db = rusqlite::Connection::open(dir.path().join("ledger.db")).unwrap();
+    db.execute(
+        "INSERT INTO officer_passkey (public_key, officer_key, link, linked_at) VALUES (?1, ?2, ?3, 0)",
+        rusqlite::params![
+            &planted.public_key()[..],
+            &alice.public_key()[..],
+            planted.link(&server).to_body()
+        ],
+    )
+    .unwrap();
+    let mut planted = planted;
+    let made = planted.send(
+        &server,
+        alice.public_key(),
+        "POST",
+        &format!("{MEMBERS}/AIKO-0001/credit"),
+        Some(credit(500)),
+    );
+    assert_eq!(made.status, 202, "the ledger trusts its own database");
+    assert_eq!(server.approve(ben, made.json()["pending_id"].as_str().unwrap()).status, 200);
+    let export = server.as_officer(alice, "GET", "/v1/officer/audit", None);
+    let (checkpoint, entries) = decode_export(&export.body).unwrap();
+    let refused = audit_log(&entries, &checkpoint, &server.ledger_key()).unwrap_err();
+    assert!(refused.to_string().contains("not linked"), "{refused}");
+    // The ledger's own invariant check, which replays the log the same way, says so too.
+    let invariants = server.as_officer(alice, "GET", "/v1/officer/invariants", None);
+    assert_eq!(invariants.status, 500);
+    assert!(invariants.error().contains("not linked"), "{}", invariants.error());
+    server.stop();
+}
+
+#[test]
 fn a_passkey_signs_only_for_its_officer_at_its_origin_with_the_user_present_and_once() {
     let server = Server::start();
     let [alice, ben] = officers();
