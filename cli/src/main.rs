@@ -159,6 +159,14 @@ struct DemoArgs {
     #[arg(long)]
     json: bool,
 
+    /// Afterwards, keep the ledger serving its officers' web console until Ctrl-C
+    #[arg(long)]
+    console: bool,
+
+    /// The loopback port the console is served on, with --console
+    #[arg(long, value_name = "PORT", default_value_t = 8080, requires = "console")]
+    console_port: u16,
+
     /// The ledger's database: a postgres://user@host:port/db URL of an empty database
     /// [default: SQLite, a file in the demo's directory]
     #[arg(long, value_name = "URL")]
@@ -175,8 +183,14 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Demo(args) => match outpost_ledger::Database::parse(args.database.as_deref())
             .map_err(demo::DemoError::Database)
-            .and_then(|database| demo::run(&demo::DemoOptions { dir: args.dir, json: args.json, database }))
-        {
+            .and_then(|database| {
+                demo::run(&demo::DemoOptions {
+                    dir: args.dir,
+                    json: args.json,
+                    console: args.console.then_some(args.console_port),
+                    database,
+                })
+            }) {
             Ok(outcome) if outcome.all_passed() => ExitCode::SUCCESS,
             Ok(_) => ExitCode::FAILURE,
             Err(e) => {

@@ -309,6 +309,16 @@ pub(crate) struct OfficerRow {
     pub removed: bool,
 }
 
+/// An officer's passkey as linked (docs/adr/0021): the link's body as the officer signed it, and
+/// the last signature counter seen.
+#[derive(Debug, Clone)]
+pub(crate) struct PasskeyRow {
+    pub officer_key: Vec<u8>,
+    pub link: Vec<u8>,
+    pub counter: i64,
+    pub linked_at: u64,
+}
+
 /// An officer act waiting for approval, as stored.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingRow {
@@ -394,6 +404,7 @@ pub(crate) const TABLES: &[(&str, &[&str])] = &[
     ("officer_nonce", &["officer_key", "nonce", "signed_at"]),
     ("pending", &["id", "act", "maker", "body", "made_at", "expires_at", "state", "closed_by"]),
     ("pending_approval", &["id", "officer_key", "signed", "at"]),
+    ("officer_passkey", &["public_key", "officer_key", "link", "counter", "linked_at"]),
 ];
 
 type R<T> = Result<T, LedgerError>;
@@ -543,6 +554,14 @@ pub(crate) trait Tx {
     fn insert_approval(&self, id: &[u8; 32], officer_key: &[u8; 32], signed: &[u8], at: u64) -> R<()>;
     /// The approvals of a pending act (officer key, signed request), in the order given.
     fn approvals(&self, id: &[u8; 32]) -> R<Vec<(Vec<u8>, Vec<u8>)>>;
+
+    // ---- officers' passkeys (docs/adr/0021)
+    /// The passkey with this (SEC1) public key, whoever it is linked to.
+    fn passkey(&self, public_key: &[u8]) -> R<Option<PasskeyRow>>;
+    /// The passkeys linked to `officer_key`, oldest first.
+    fn passkeys_of(&self, officer_key: &[u8; 32]) -> R<Vec<PasskeyRow>>;
+    fn insert_passkey(&self, public_key: &[u8], officer_key: &[u8; 32], link: &[u8], at: u64) -> R<()>;
+    fn set_passkey_counter(&self, public_key: &[u8], counter: i64) -> R<()>;
 
     // ---- copying a whole ledger
     /// Every row of [`TABLES`], in order.

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses a different part of this module
 
+// Shared with `support` (a test that uses both loads it twice, the same code).
+#[allow(clippy::duplicate_mod)]
 #[path = "../support/database.rs"]
 pub mod database;
 

@@ -3,6 +3,7 @@
 //! the QR handshake between two phones.
 #![allow(dead_code)] // each test file uses a different part of this module
 
+#[allow(clippy::duplicate_mod)] // `common` loads it too
 pub mod database;
 
 #[allow(unused_imports)] // each test file uses a different part of this module

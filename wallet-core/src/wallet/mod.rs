@@ -116,8 +116,8 @@ pub enum WalletError {
     #[error("transfer #{seq} does not continue the purse's chain this wallet holds ({reason}): refused")]
     BrokenChain { seq: u32, reason: &'static str },
     #[error(
-        "{member_id} signed transfer #{seq} of purse {} twice, a double spend: this one was not \
-         credited, and both are kept as evidence for the ledger",
+        "double spend: member {member_id} signed transfer #{seq} of purse {} twice, so this one was not \
+         credited and both are kept as evidence for the ledger",
         payments::short_id(.purse_id)
     )]
     DoubleSpend { member_id: String, purse_id: MessageId, seq: u32 },

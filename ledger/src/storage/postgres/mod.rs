@@ -24,7 +24,7 @@ use postgres::types::{ToSql, Type};
 use postgres::{NoTls, Row, Statement};
 
 use super::{
-    KeyState, LastAnswer, MemberLeaf, Meta, Mode, NewPurse, NewTransfer, OfficerRow, PendingRow,
+    KeyState, LastAnswer, MemberLeaf, Meta, Mode, NewPurse, NewTransfer, OfficerRow, PasskeyRow, PendingRow,
     PendingState, Proved, PurseRow, PurseState, Rows, SlotRow, StorageError, Store, TABLES, Totals,
     TransferState, Tx, Value, storage_error,
 };
@@ -880,6 +880,42 @@ impl Tx for PgTx {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
+    fn passkey(&self, public_key: &[u8]) -> R<Option<PasskeyRow>> {
+        Ok(self
+            .opt(
+                "SELECT officer_key, link, counter, linked_at FROM officer_passkey
+                 WHERE public_key = $1",
+                &[&public_key],
+            )?
+            .as_ref()
+            .map(passkey_of))
+    }
+
+    fn passkeys_of(&self, officer_key: &[u8; 32]) -> R<Vec<PasskeyRow>> {
+        Ok(self
+            .query(
+                "SELECT officer_key, link, counter, linked_at FROM officer_passkey
+                 WHERE officer_key = $1 ORDER BY linked_at, public_key",
+                &[&&officer_key[..]],
+            )?
+            .iter()
+            .map(passkey_of)
+            .collect())
+    }
+
+    fn insert_passkey(&self, public_key: &[u8], officer_key: &[u8; 32], link: &[u8], at: u64) -> R<()> {
+        self.exec(
+            "INSERT INTO officer_passkey (public_key, officer_key, link, linked_at) VALUES ($1, $2, $3, $4)",
+            &[&public_key, &&officer_key[..], &link, &i(at)],
+        )?;
+        Ok(())
+    }
+
+    fn set_passkey_counter(&self, public_key: &[u8], counter: i64) -> R<()> {
+        self.exec("UPDATE officer_passkey SET counter = $2 WHERE public_key = $1", &[&public_key, &counter])?;
+        Ok(())
+    }
+
     fn export(&self) -> R<Rows> {
         let mut out = Vec::new();
         let mut conn = self.conn.borrow_mut();
@@ -938,5 +974,14 @@ impl Tx for PgTx {
              SELECT setval(pg_get_serial_sequence('credit', 'id'), COALESCE((SELECT MAX(id) FROM credit), 0) + 1, false);",
         )?;
         Ok(())
+    }
+}
+
+fn passkey_of(r: &Row) -> PasskeyRow {
+    PasskeyRow {
+        officer_key: r.get(0),
+        link: r.get(1),
+        counter: r.get(2),
+        linked_at: r.get::<_, i64>(3).max(0) as u64,
     }
 }

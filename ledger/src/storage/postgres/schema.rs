@@ -7,8 +7,8 @@ use postgres::Client;
 
 use crate::LedgerError;
 
-/// Version 1: the SQLite schema 5 tables, plus `log_head`, the row every write transaction locks
-/// first (serializing the log's appends across processes, with the next position), and the
+/// Version 1: the SQLite schema 4 tables and `signed_head`, plus `log_head`, the row every write
+/// transaction locks first (serializing the log's appends across processes, with the next position), and the
 /// trigger that counts rewrites of the log.
 const V1: &str = "
     CREATE TABLE meta (
@@ -159,8 +159,19 @@ const V1: &str = "
         FOR EACH STATEMENT EXECUTE FUNCTION audit_rewritten();
 ";
 
+/// Version 2: officers' passkeys (docs/adr/0021), as SQLite's schema 5 keeps them.
+const V2: &str = "
+    CREATE TABLE officer_passkey (
+        public_key BYTEA PRIMARY KEY CHECK (length(public_key) = 65),
+        officer_key BYTEA NOT NULL CHECK (length(officer_key) = 32),
+        link BYTEA NOT NULL,
+        counter BIGINT NOT NULL DEFAULT 0,
+        linked_at BIGINT NOT NULL
+    );
+";
+
 /// Every migration, in order: version `n` is `STEPS[n - 1]`.
-const STEPS: &[&str] = &[V1];
+const STEPS: &[&str] = &[V1, V2];
 
 pub(crate) const SCHEMA_VERSION: i64 = STEPS.len() as i64;
 

@@ -14,7 +14,7 @@ use outpost_wallet_core::protocol::MessageId;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    KeyState, LastAnswer, MemberLeaf, Meta, Mode, NewPurse, NewTransfer, OfficerRow, PendingRow,
+    KeyState, LastAnswer, MemberLeaf, Meta, Mode, NewPurse, NewTransfer, OfficerRow, PasskeyRow, PendingRow,
     PendingState, Proved, PurseRow, PurseState, Rows, SlotRow, StorageError, Store, TABLES, Totals,
     TransferState, Tx, Value,
 };
@@ -832,6 +832,42 @@ impl Tx for SqliteTx<'_> {
         Ok(stmt.query_map([&id[..]], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?)
     }
 
+    fn passkey(&self, public_key: &[u8]) -> R<Option<PasskeyRow>> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT officer_key, link, counter, linked_at FROM officer_passkey
+                 WHERE public_key = ?1",
+                [public_key],
+                passkey_of,
+            )
+            .optional()?)
+    }
+
+    fn passkeys_of(&self, officer_key: &[u8; 32]) -> R<Vec<PasskeyRow>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT officer_key, link, counter, linked_at FROM officer_passkey
+             WHERE officer_key = ?1 ORDER BY linked_at, public_key",
+        )?;
+        Ok(stmt.query_map([&officer_key[..]], passkey_of)?.collect::<Result<_, _>>()?)
+    }
+
+    fn insert_passkey(&self, public_key: &[u8], officer_key: &[u8; 32], link: &[u8], at: u64) -> R<()> {
+        self.tx.execute(
+            "INSERT INTO officer_passkey (public_key, officer_key, link, linked_at) VALUES (?1, ?2, ?3, ?4)",
+            params![public_key, &officer_key[..], link, i(at)],
+        )?;
+        Ok(())
+    }
+
+    fn set_passkey_counter(&self, public_key: &[u8], counter: i64) -> R<()> {
+        self.tx.execute(
+            "UPDATE officer_passkey SET counter = ?2 WHERE public_key = ?1",
+            params![public_key, counter],
+        )?;
+        Ok(())
+    }
+
     fn export(&self) -> R<Rows> {
         let mut out = Vec::new();
         for (table, columns) in TABLES {
@@ -882,4 +918,13 @@ impl Tx for SqliteTx<'_> {
         }
         Ok(())
     }
+}
+
+fn passkey_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<PasskeyRow> {
+    Ok(PasskeyRow {
+        officer_key: r.get(0)?,
+        link: r.get(1)?,
+        counter: r.get(2)?,
+        linked_at: r.get::<_, i64>(3)?.max(0) as u64,
+    })
 }
