@@ -76,8 +76,9 @@ fn a_leaf_edited_after_the_checkpoint_was_saved_fails_naming_the_entry() {
 
     // An insider raising the allowance tenfold is caught by the export's own audit: the two
     // officers signed 1000. So the insider rewrites only what no officer signed (the entry's
-    // words), empties the checkpoint file so the ledger forgets what it signed, and starts it
-    // again: it signs the rewritten log.
+    // words), empties the checkpoint file and the database's record of the largest checkpoint
+    // signed (`signed_head`) so the ledger forgets what it signed, and starts it again: it signs
+    // the rewritten log.
     let ledger_dir = dir.join("hq");
     let db = rusqlite::Connection::open(ledger_dir.join("ledger.db")).unwrap();
     let leaf: Vec<u8> = db.query_row("SELECT leaf FROM audit WHERE seq = 5", [], |r| r.get(0)).unwrap();
@@ -89,6 +90,7 @@ fn a_leaf_edited_after_the_checkpoint_was_saved_fails_naming_the_entry() {
     }
     entry.detail = "credited ¥1,000 to AIKO-0001: a bonus".into();
     db.execute("UPDATE audit SET leaf = ?1 WHERE seq = 5", [tenfold.leaf_data()]).unwrap();
+    db.execute("DELETE FROM signed_head", []).unwrap();
     drop(db);
     std::fs::write(ledger_dir.join("checkpoints.log"), b"").unwrap();
     let hq = LedgerServer::start(dir);
@@ -97,6 +99,7 @@ fn a_leaf_edited_after_the_checkpoint_was_saved_fails_naming_the_entry() {
     drop(hq);
     let db = rusqlite::Connection::open(ledger_dir.join("ledger.db")).unwrap();
     db.execute("UPDATE audit SET leaf = ?1 WHERE seq = 5", [entry.leaf_data()]).unwrap();
+    db.execute("DELETE FROM signed_head", []).unwrap();
     drop(db);
     std::fs::write(ledger_dir.join("checkpoints.log"), b"").unwrap();
     let hq = LedgerServer::start(dir);
