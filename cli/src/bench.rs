@@ -48,6 +48,9 @@ pub struct BenchOptions {
     /// Fewer rounds and a 50,000-entry history instead of 1,000,000: a smoke run, not figures to
     /// publish.
     pub quick: bool,
+    /// Transfers in the history fixture (and so the aged wallet), instead of 1,000,000 (50,000
+    /// when `quick`): one closed purse for every 1,000.
+    pub history: Option<u64>,
 }
 
 /// The performance targets, reported beside each figure (README, "Performance").
@@ -375,7 +378,7 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
     // The history first: the aged wallet is a copy of its fixture.
     let history = measure_history(
         options.dir.as_deref().unwrap_or(&scratch.path),
-        if options.quick { 50_000 } else { 1_000_000 },
+        options.history.unwrap_or(if options.quick { 50_000 } else { 1_000_000 }),
         rounds,
     )?;
     let mut aged = AgedScene::new(&scratch.path, &history, if options.quick { 100 } else { AGED_CHAIN })?;
@@ -546,6 +549,9 @@ impl AgedScene {
         let purse = (u64::from(chain) + 1_000) * PRICE;
         let certificate = issue(&ledger, counterpart.public_identity().signing_key, 1, purse)?;
         counterpart.install_purse(&certificate).doing("install a purse")?;
+        // Every purse of the fixture was spent and closed: the member loads one more.
+        let own = issue(&ledger, wallet.public_identity().signing_key, 1_000_000, 1_000 * PRICE)?;
+        wallet.install_purse(&own).doing("install a purse on the aged wallet")?;
         let scene = AgedScene { wallet, counterpart, chain };
         for _ in 0..chain {
             let payment = scene.pay_to_aged()?;
@@ -1120,19 +1126,22 @@ fn measure_history(dir: &Path, entries: u64, rounds: usize) -> Result<HistoryFig
     let key = dir.join(format!("aged-{entries}.key"));
     let ledger = dir.join(format!("aged-{entries}.ledger"));
     let spec = HistorySpec::new(entries);
-    let closed_purses = (entries / spec.sent_every).div_ceil(u64::from(spec.own_purse_transfers)) as u32 - 1;
+    // Every purse but a partly spent last one ends closed.
+    let (sent, per_purse) = (entries / spec.sent_every, u64::from(spec.own_purse_transfers));
+    let purses = sent.div_ceil(per_purse) as u32;
+    let closed_purses = purses - u32::from(!sent.is_multiple_of(per_purse));
     let mut build_s = 0.0;
     if !path.exists() || !ledger.exists() {
         let _ = std::fs::remove_file(&key);
         let protector = Arc::new(SoftwareProtector::create(&key).doing("key file")?);
-        let partial = dir.join(format!("history-{entries}.partial"));
+        let partial = dir.join(format!("aged-{entries}.partial"));
         let _ = std::fs::remove_file(&partial);
         let wallet =
             Wallet::create(&partial, &pin(), Currency::JPY, protector, fast()).doing("create a wallet")?;
         let (built, took) = timed(|| build_history(&wallet, &spec).doing("build the history"))?;
         drop(wallet);
-        if built.own_purses != closed_purses + 1 {
-            return Err(format!("the fixture has {} purses, not {}", built.own_purses, closed_purses + 1));
+        if built.own_purses != purses {
+            return Err(format!("the fixture has {} purses, not {purses}", built.own_purses));
         }
         write_secret(&ledger, &built.ledger.export_secret()[..])?;
         build_s = took / 1e3;
