@@ -161,6 +161,8 @@ pub struct BenchReport {
 /// from the payer purse the timed accepts continue. Medians, milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AgedFigures {
+    /// Balances on the young payer, for comparison.
+    pub young_balance_ms: f64,
     pub pay_ms: f64,
     pub accept_ms: f64,
     pub balance_ms: f64,
@@ -218,7 +220,7 @@ impl BenchReport {
              \"history_entries\":{},\"fixture_build_s\":{:.1},\"open_ms\":{:.3},\"balance_ms\":{:.3},\
              \"history_page_ms\":{:.3},\"history_deep_page_ms\":{:.3},\"unlock_ms\":{:.1},\
              \"pay_aged_ratio\":{:.3},\"pay_aged_ms\":{:.3},\"accept_aged_ratio\":{:.3},\"accept_aged_ms\":{:.3},\
-             \"balance_aged_ms\":{:.3},\"aged_closed_purses\":{},\"aged_chain\":{},\
+             \"balance_young_ms\":{:.3},\"balance_aged_ms\":{:.3},\"aged_closed_purses\":{},\"aged_chain\":{},\
              \"sync_request_bytes\":{},\"sync_answer_bytes\":{},\"sync_up_bytes_per_transfer\":{:.1},\
              \"sync_down_bytes_per_transfer\":{:.1},\
              \"qr\":{{{}}},\"targets_met\":{{{}}}}}",
@@ -257,6 +259,7 @@ impl BenchReport {
             self.aged.pay_ms,
             self.accept_aged_ratio(),
             self.aged.accept_ms,
+            self.aged.young_balance_ms,
             self.aged.balance_ms,
             self.aged.closed_purses,
             self.aged.chain,
@@ -387,6 +390,11 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
     let raw = RawPrimitives::new(&scratch.path, &scene.sample_transfer)?;
     let (pay, accept, parts, aged_pay, aged_accept) = scene.measure(&raw, &mut aged, rounds)?;
     let qr = scene.qr_figures()?;
+    let young_balance_ms = median(
+        (0..rounds)
+            .map(|_| timed(|| scene.payer.balances().doing("balances")).map(|(_, t)| t))
+            .collect::<Result<Vec<f64>, String>>()?,
+    );
     drop(scene);
     let aged_balance_ms = median(
         (0..rounds)
@@ -394,6 +402,7 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
             .collect::<Result<Vec<f64>, String>>()?,
     );
     let aged = AgedFigures {
+        young_balance_ms,
         pay_ms: aged_pay,
         accept_ms: aged_accept,
         balance_ms: aged_balance_ms,
@@ -1249,6 +1258,7 @@ mod tests {
             unlock_ms: 150.0,
             qr: vec![QrFigure { kind: "transfer", version: 14, bytes: 345, chars: 523 }],
             aged: AgedFigures {
+                young_balance_ms: 0.02,
                 pay_ms: 1.3,
                 accept_ms: 2.1,
                 balance_ms: 0.4,

@@ -69,12 +69,14 @@ const MIGRATIONS: &[&str] = &[
     // nothing the transfer rows do not: they are dropped, and each purse's links are rebuilt
     // from its transfer rows the first time a transfer from it arrives. (The index of open
     // purses is a sealed `setting` row, written at the first unlock after this migration.)
+    // A rowid table with its own (purse, seq) index, not a WITHOUT ROWID table: the accept counts
+    // a purse's links on the index alone, without reading the sealed blobs.
     "CREATE TABLE purse_link (
          purse BLOB NOT NULL CHECK (length(purse) = 32),
          seq INTEGER NOT NULL CHECK (seq >= 0),
          sealed BLOB NOT NULL,
-         PRIMARY KEY (purse, seq)
-     ) STRICT, WITHOUT ROWID;
+         UNIQUE (purse, seq)
+     ) STRICT;
      DROP TABLE purse_chain;",
 ];
 
