@@ -173,12 +173,14 @@ fn a_full_sync_of_256_settled_transfers_fits_a_thin_link_and_an_old_wallet_still
     assert!(answer.len() > 2 * THIN_LINK_BYTES, "version 3 carries every leaf: {} bytes", answer.len());
 }
 
+type Edit = fn(&mut SyncResponseBody);
+
 /// A ledger that answers honestly and then edits the answer and signs it again with its own key:
 /// the wallet can only catch what the proofs catch.
 struct Editing {
     ledger: Arc<Ledger>,
     signer: outpost_wallet_core::protocol::LedgerSigner,
-    edit: fn(&mut SyncResponseBody),
+    edit: Edit,
 }
 
 impl SyncTransport for Editing {
@@ -192,7 +194,7 @@ impl SyncTransport for Editing {
     }
 }
 
-fn editing(unit: &Unit, edit: fn(&mut SyncResponseBody)) -> Editing {
+fn editing(unit: &Unit, edit: Edit) -> Editing {
     let secret: [u8; 32] =
         std::fs::read(unit.dir.path().join("ledger/ledger.key")).unwrap().try_into().unwrap();
     let signer = outpost_wallet_core::protocol::LedgerSigner::from_secret(&secret);
@@ -201,7 +203,7 @@ fn editing(unit: &Unit, edit: fn(&mut SyncResponseBody)) -> Editing {
 
 #[test]
 fn a_wallet_checks_the_one_proof_of_its_entries_and_refuses_a_forged_or_trimmed_one_whole() {
-    let edits: [(&str, fn(&mut SyncResponseBody)); 5] = [
+    let edits: [(&str, Edit); 5] = [
         ("a proof hash changed", |b| b.entries_proof[0][0] ^= 1),
         ("a proof hash dropped", |b| {
             b.entries_proof.pop();
