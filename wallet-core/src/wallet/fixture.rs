@@ -56,7 +56,7 @@ pub struct HistorySpec {
 
 impl HistorySpec {
     /// `entries` transfers: one in a hundred sent, 10 a purse (so a million entries leave the
-    /// wallet 1,000 closed purses: years of loading one every few days), 500 payers, 40
+    /// wallet 999 closed purses and an open one: years of loading one every few days), 500 payers, 40
     /// transfers a payer purse, the newest 20 unsettled, signed on every core.
     pub fn new(entries: u64) -> Self {
         Self {
@@ -159,12 +159,15 @@ pub fn build_history(wallet: &Wallet, spec: &HistorySpec) -> Result<BuiltHistory
     }
     let payers = (0..spec.payers).map(|_| Identity::generate()).collect::<Result<Vec<_>, _>>()?;
     let (mut chains, plan) = plan(spec, now);
-    for chain in &mut chains {
+    // The wallet's newest purse stays open (with room to pay on), however full; the others
+    // are closed.
+    let newest_own = chains.iter().rposition(|c| c.owner == Owner::Wallet);
+    for (index, chain) in chains.iter_mut().enumerate() {
         let wallet_key = match chain.owner {
             Owner::Wallet => wallet.record.public.signing_key,
             Owner::Payer(p) => payers[p as usize].public().signing_key,
         };
-        let open = chain.owner == Owner::Wallet && chain.count < spec.limit(chain.owner);
+        let open = Some(index) == newest_own;
         // The wallet's open purse keeps room to pay on; the others were spent to the last yen.
         let spare = if open { 1_000_000 } else { 0 };
         let issued_at = chain.first_time - 60;
@@ -231,7 +234,7 @@ pub fn build_history(wallet: &Wallet, spec: &HistorySpec) -> Result<BuiltHistory
         for (index, chain) in chains.iter().enumerate().filter(|(_, c)| c.owner == Owner::Wallet) {
             let certificate = chain.certificate.clone().expect("issued above");
             let (last_hash, spent) = merged.get(&index).copied().unwrap_or((certificate.chain_start(), 0));
-            let closed = chain.count >= spec.limit(chain.owner);
+            let closed = Some(index) != newest_own;
             let purse = PurseRecord { certificate, spent, next_seq: chain.count + 1, last_hash, closed };
             if !closed {
                 offline_purse += purse.remaining();
