@@ -139,8 +139,10 @@ pub fn run(options: &DemoOptions) -> Result<Outcome, DemoError> {
     let requested = options.dir.clone().unwrap_or_else(default_dir);
     let dir = prepare_dir(&requested)?;
 
-    say!(
-        "Outpost demo: wallets, a ledger on loopback, offline QR payments, sync and audit, every claim checked."
+    say_wrapped(
+        "",
+        "",
+        "Outpost demo: wallets, a ledger on loopback, offline QR payments, sync and audit, every claim checked.",
     );
     say!("Working in {}", dir.display());
 
@@ -168,7 +170,11 @@ pub fn run(options: &DemoOptions) -> Result<Outcome, DemoError> {
     };
     say!();
     say!("{} checks passed, {} failed.", outcome.checks_passed, outcome.checks_failed);
-    say!("Next: the same steps by hand with `outpost wallet …` and `outpost ledger …` (see the README).");
+    say_wrapped(
+        "",
+        "",
+        "Next: the same steps by hand with `outpost wallet …` and `outpost ledger …` (see the README).",
+    );
     say!("Files left in {}", outcome.dir.display());
     if options.json {
         say!("{}", outcome.to_json());
@@ -226,25 +232,59 @@ impl Run {
     fn check(&mut self, ok: bool, claim: &str) -> bool {
         if ok {
             self.passed += 1;
-            say!("   pass  {claim}");
+            say_wrapped("   pass  ", "         ", claim);
         } else {
             self.failed += 1;
-            say!("   FAIL  {claim}");
+            say_wrapped("   FAIL  ", "         ", claim);
         }
         ok
     }
 }
 
-/// Prints a step's heading and the one line saying what it does and what it proves.
+/// The demo reads on an 80-column terminal: longer lines are wrapped at spaces.
+const COLUMNS: usize = 80;
+
+/// `text` wrapped at spaces to lines of at most `width` characters (a word longer than that,
+/// such as a path, gets a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+}
+
+/// Prints `text` wrapped to 80 columns, the first line after `first`, the rest after `rest`.
+fn say_wrapped(first: &str, rest: &str, text: &str) {
+    for (i, line) in wrap(text, COLUMNS - first.chars().count().max(rest.chars().count())).iter().enumerate()
+    {
+        say!("{}{line}", if i == 0 { first } else { rest });
+    }
+}
+
+/// Prints a step's heading and what it does and proves.
 fn step(number: u32, title: &str, purpose: &str) {
     say!();
     say!("{number}. {title}");
-    say!("   {purpose}");
+    say_wrapped("   ", "   ", purpose);
 }
 
 /// Prints an observation that is not itself a check: a value, an error text, a timing.
 fn show(label: &str, value: impl Display) {
-    say!("         {label}: {value}");
+    say_wrapped("         ", "           ", &format!("{label}: {value}"));
+}
+
+/// Prints a line of narration between checks.
+fn tell(text: &str) {
+    say_wrapped("         ", "         ", text);
 }
 
 /// An unexpected error that ends the walk-through: what the step was doing, and the error.
@@ -553,6 +593,9 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         wallet.pin_ledger_key(ledger.public_key()).or_stop("pinning the ledger key")?;
         run.members += 1;
     }
+    tell(
+        "November's pay: ¥50,000 for Aiko and ¥30,000 for Ben, each credit made by one officer and approved by the other.",
+    );
     let waiting = officer_credit(&ledger, &mori, None, "AIKO-0001", 50_000)?;
     run.check(
         waiting.is_none(),
@@ -565,13 +608,18 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         "with Officer Tanaka's approval the payroll credit ran: two officers signed it",
     );
     run.check(run.members == 3, "the officer enrolled three members from their enrolment QR codes");
+    tell(
+        "Before going out of reach, Aiko asks for a ¥10,000 offline purse and Ben for ¥5,000; Chidi, paid nothing yet, syncs only to learn the ledger.",
+    );
     let loaded = aiko
         .sync(&transport, &SyncOptions { purse: Some(yen(10_000)?) })
         .or_stop("Aiko syncing for a purse")?;
     ben.sync(&transport, &SyncOptions { purse: Some(yen(5_000)?) }).or_stop("Ben syncing for a purse")?;
     chidi.sync(&transport, &SyncOptions::default()).or_stop("Chidi syncing")?;
     let a = aiko.balances().or_stop("reading Aiko's balances")?;
+    let b = ben.balances().or_stop("reading Ben's balances")?;
     show("Aiko after sync", format!("online {}, offline purse {}", a.online, a.offline_purse));
+    show("Ben after sync", format!("online {}, offline purse {}", b.online, b.offline_purse));
     run.check(
         loaded.new_purse == Some(yen(10_000)?) && a.offline_purse == yen(10_000)? && a.online == yen(40_000)?,
         "the ledger moved ¥10,000 of Aiko's pay into a signed offline purse",
@@ -589,24 +637,29 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     );
     let request = ben.create_request(Some(yen(3_000)?), "canteen", 600).or_stop("making Ben's request")?;
     draw("Ben's phone shows a signed request for ¥3,000 (canteen):", &request.qr_text)?;
-    say!("         Aiko's phone checks: Ben signed it, it has not expired, it is in yen, and her");
-    say!("         offline purse covers it. It signs a transfer and saves it before showing it.");
+    tell(
+        "Aiko's phone checks: Ben signed it, it has not expired, it is in yen, and her offline purse covers it. It signs a transfer and saves it before showing it.",
+    );
     let payment = aiko.pay_request(&request.qr_text, None, "").or_stop("paying Ben's request")?;
     let image = qr::render(&payment.qr_text).or_stop("drawing the transfer QR code")?;
     let payload = qr::decode(&payment.qr_text).or_stop("reading the transfer QR text")?.1.len();
+    let characters = payment.qr_text.len();
     run.transfer_qr_version = image.version;
     run.transfer_qr_bytes = payload;
-    say!("         Aiko's phone shows the transfer (sealed to Ben's key, saved before it was shown):");
+    tell("Aiko's phone shows the transfer, sealed to Ben's key and saved before it was shown:");
     for line in image.to_terminal_within(PICTURE_COLUMNS).lines() {
         say!("         {line}");
     }
     run.check(
         image.version <= qr::BUDGET_VERSION,
-        &format!("the transfer is one QR code, version {}-M ({payload} bytes)", image.version),
+        &format!(
+            "the transfer is one QR code, version {}-M ({characters} characters of QR text)",
+            image.version
+        ),
     );
-    say!("         Ben's phone checks: it opens only with his key; the ledger signed Aiko's purse;");
-    say!("         Aiko signed this transfer; it is addressed to him and answers his request;");
-    say!("         the purse has not expired and covers the running total.");
+    tell(
+        "Ben's phone checks: it opens only with his key; the ledger signed Aiko's purse; Aiko signed this transfer; it is addressed to him and answers his request; the purse has not expired and covers the running total.",
+    );
     let accepted = ben.accept(&payment.qr_text).or_stop("Ben accepting the transfer")?;
     run.offline_transfers += 1;
     run.check(
@@ -619,7 +672,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         "scanning it again credits nothing more and shows the same receipt",
     );
     draw("Ben's phone shows his signed receipt:", &accepted.receipt_qr)?;
-    say!("         Aiko's phone checks: Ben's key signed it, for this very transfer.");
+    tell("Aiko's phone checks: Ben's key signed it, for this very transfer.");
     let confirmed = aiko.confirm_receipt(&accepted.receipt_qr).or_stop("Aiko scanning the receipt")?;
     run.check(
         confirmed.transfer_id == payment.transfer_id,
@@ -639,7 +692,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     run.check(status == Some(TransferStatus::Delivered), "Aiko's history shows the transfer delivered");
 
     say!();
-    say!("         Still offline, Ben pays Chidi ¥1,500 for a boot repair from his own purse.");
+    tell("Still offline, Ben pays Chidi ¥1,500 for a boot repair from his own purse.");
     let request =
         chidi.create_request(Some(yen(1_500)?), "boot repair", 600).or_stop("making Chidi's request")?;
     let payment = ben.pay_request(&request.qr_text, None, "").or_stop("paying Chidi's request")?;
@@ -661,6 +714,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     let restored = open(&before_path, aiko_key().or_stop("loading device.key")?, AIKO_NEW_PIN)?;
     let purse = restored.balances().or_stop("reading the restored balances")?.offline_purse;
     show("the restored copy's purse", purse);
+    tell("The copy pays Ben ¥9,000 from that purse: the ¥3,000 Aiko already spent from it is spent again.");
     let second =
         restored.pay_contact(&ben.public_identity(), yen(9_000)?, "again").or_stop("paying from the copy")?;
     let caught = ben.accept(&second.qr_text);
@@ -703,7 +757,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     show("Chidi after sync", format!("online {}, pending in {}", c.online, c.pending_incoming));
     run.check(
         b.online == yen(28_000)? && b.pending_incoming.is_zero(),
-        "the ledger settled Aiko's ¥3,000 into Ben's online account (¥25,000 after his purse), once",
+        "Ben's online ¥25,000 became ¥28,000: the ledger settled Aiko's ¥3,000 once",
     );
     run.check(
         c.online == yen(1_500)? && c.pending_incoming.is_zero(),
@@ -752,7 +806,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     );
     run.check(
         ledger.member("BEN-0002").or_stop("reading Ben's account")?.balance_minor == 28_000,
-        "the refused ¥9,000 was not paid to anyone",
+        "the copy's ¥9,000 was not paid to Ben nor to anyone else",
     );
 
     step(
@@ -777,10 +831,10 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         show(
             "audit",
             format!(
-                "{} entries, {} credited, flagged: {:?}; {} officer acts, each signed by two officers",
+                "{} entries; {} credited in all; {} flagged; {} officer acts, each signed by two officers",
                 report.entries,
-                report.credited,
-                report.flagged,
+                crate::money::signed(report.credited, Currency::JPY),
+                crate::words::list(&report.flagged),
                 report.officer_acts.iter().filter(|a| a.officers.len() >= 2).count()
             ),
         );
@@ -820,8 +874,17 @@ fn witnessed_checkpoint(
     let witnessing = Witnessing::new(Arc::clone(ledger), ledger_dir, vec![endpoint]);
     witnessing.round();
     let note = witnessing.latest().map(|w| w.to_note(&ledger.public_key())).unwrap_or_default();
+    let note_file = dir.join("checkpoint.note");
+    fs::write(&note_file, &note).or_stop("writing checkpoint.note")?;
+    tell(
+        "The cosigned checkpoint, a signed note (in full in checkpoint.note): the log's name, size, root and time, then a signature line by the ledger and one by the witness.",
+    );
     for line in note.lines() {
-        say!("         {line}");
+        // Signature lines run past 80 columns: cut for the screen, whole in the file.
+        match line.char_indices().nth(PICTURE_COLUMNS - 1) {
+            Some((cut, _)) => say!("         {}…", &line[..cut]),
+            None => say!("         {line}"),
+        }
     }
     let key = WitnessKey::parse(&witness_key).ok();
     let verified = Checkpoint::from_note(note.as_bytes())

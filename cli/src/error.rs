@@ -32,11 +32,37 @@ pub enum Error {
     Ledger(#[from] outpost_ledger::LedgerError),
     #[error(transparent)]
     Hq(#[from] HqError),
-    #[error("cannot {doing} {}: {source}", .path.display())]
+    #[error("cannot {doing} {} ({}): {}", .path.display(), io_words(source), io_advice(source))]
     File { doing: &'static str, path: PathBuf, source: io::Error },
     /// The command ran and the answer is no: the message says why and what to do.
     #[error("{0}")]
     Refused(String),
+}
+
+/// An I/O error in words, without the operating system's error number.
+fn io_words(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "it does not exist".to_owned(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        io::ErrorKind::AlreadyExists => "it already exists".to_owned(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error") {
+                Some(cut) => text[..cut].to_owned(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// What to do about an I/O error.
+fn io_advice(error: &io::Error) -> &'static str {
+    match error.kind() {
+        io::ErrorKind::NotFound => "check the path",
+        io::ErrorKind::PermissionDenied => "check the file's owner and permissions",
+        io::ErrorKind::AlreadyExists => "choose another name",
+        _ => "check the disk and try again",
+    }
 }
 
 impl From<ProtectorError> for Error {

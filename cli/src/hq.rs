@@ -34,11 +34,15 @@ const MAX_EXPORT: u64 = 1024 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HqError {
-    #[error("cannot reach the ledger at {url}: {detail} (is `outpost ledger serve` running there?)")]
+    #[error(
+        "cannot reach the ledger at {url} ({detail}): check that `outpost ledger serve` runs there and the address is right"
+    )]
     Unreachable { url: String, detail: String },
-    #[error("the ledger refused {what} (HTTP {status}): {message}")]
+    #[error("{message} (the ledger refused {what}, HTTP {status})")]
     Refused { what: String, status: u16, message: String },
-    #[error("the ledger's answer to {what} is not what this command understands: {detail}")]
+    #[error(
+        "the ledger's answer to {what} is not what this command understands ({detail}): use the outpost command of the ledger's release"
+    )]
     BadAnswer { what: String, detail: String },
 }
 

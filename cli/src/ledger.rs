@@ -403,14 +403,14 @@ fn pending(hq: &Hq) -> Result<(), Error> {
         let approvers: Vec<&str> = act.approvers.iter().map(|o| o.name.as_str()).collect();
         println!("{}  {}", act.pending_id, act.act);
         println!(
-            "    made by {}{}; {} more approval(s) needed before {}",
+            "    made by {}{}; {} needed before {}",
             act.maker.name,
             if approvers.is_empty() {
                 String::new()
             } else {
-                format!(", approved by {}", approvers.join(", "))
+                format!(", approved by {}", crate::words::list(&approvers))
             },
-            act.approvals_needed,
+            crate::words::count(act.approvals_needed, "more approval", "more approvals"),
             time::utc(act.expires_at)
         );
     }
@@ -421,8 +421,9 @@ fn approve(hq: &Hq, id: &str) -> Result<(), Error> {
     match hq.approve(id)? {
         Approval::Waiting(pending) => {
             println!(
-                "Approved: {}. It still needs {} more approval(s).",
-                pending.act, pending.approvals_needed
+                "Approved: {}. It still needs {}.",
+                pending.act,
+                crate::words::count(pending.approvals_needed, "more approval", "more approvals")
             );
         }
         Approval::Executed(result) => {
@@ -432,7 +433,10 @@ fn approve(hq: &Hq, id: &str) -> Result<(), Error> {
                 println!("Online balance now {}.", money::signed(balance, currency));
             }
             if let Some(purses) = result["revoked_purses"].as_array() {
-                println!("{} purse(s) revoked; the device may no longer sync.", purses.len());
+                println!(
+                    "{} revoked; the device may no longer sync.",
+                    crate::words::count(purses.len(), "purse", "purses")
+                );
             }
             if let Some(purse) = result["revoked_purse"].as_str() {
                 println!("Revoked purse {purse}. Wallets refuse transfers from it once they sync.");

@@ -30,6 +30,7 @@ mod show;
 mod time;
 mod wallet;
 mod witness;
+mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

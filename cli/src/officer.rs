@@ -255,8 +255,8 @@ pub fn print_pending(pending: &PendingAct) {
     println!("Waiting for approval: {} (made by {}).", pending.act, pending.maker.name);
     println!("pending id: {}", pending.pending_id);
     println!(
-        "{} more officer(s) must approve it before {}: outpost ledger approve {} --officer-key <their key>",
-        pending.approvals_needed.max(1),
+        "{} must approve it before {}: outpost ledger approve {} --officer-key <their key>",
+        crate::words::count(pending.approvals_needed.max(1), "more officer", "more officers"),
         crate::time::utc(pending.expires_at),
         pending.pending_id
     );

@@ -8,6 +8,8 @@
 use std::io::{self, IsTerminal, Read};
 use std::path::Path;
 
+use outpost_wallet_core::qr::{self, PayloadKind};
+
 use crate::error::Error;
 
 /// Far more than any Outpost QR text (at most 1,200 characters): a larger input is the wrong
@@ -27,6 +29,19 @@ pub fn read(what: &str, text: Option<&str>, file: Option<&Path>) -> Result<Strin
         (None, None) => read_stdin(what, false)?,
     };
     Ok(raw.trim().to_owned())
+}
+
+/// [`read`], then checked to be a well-formed code of `kind`: an empty, damaged or wrong code
+/// is refused here, before the PIN is asked for, since refusing it needs no key.
+pub fn read_code(
+    what: &str,
+    kind: PayloadKind,
+    text: Option<&str>,
+    file: Option<&Path>,
+) -> Result<String, Error> {
+    let text = read(what, text, file)?;
+    qr::expect(&text, kind)?;
+    Ok(text)
 }
 
 fn read_file(path: &Path) -> Result<String, Error> {
@@ -100,6 +115,6 @@ mod tests {
     #[test]
     fn a_missing_file_names_the_path() {
         let err = read("the transfer", None, Some(Path::new("/nonexistent/t.txt"))).unwrap_err();
-        assert!(err.to_string().starts_with("cannot read /nonexistent/t.txt"), "{err}");
+        assert_eq!(err.to_string(), "cannot read /nonexistent/t.txt (it does not exist): check the path");
     }
 }

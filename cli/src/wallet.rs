@@ -21,6 +21,7 @@ use clap::{Args, Subcommand};
 use data_encoding::HEXLOWER;
 use outpost_wallet_core::protocol::cosignature::WitnessKey;
 use outpost_wallet_core::protocol::witnessed::{MAX_COSIGNATURES, WitnessPolicy};
+use outpost_wallet_core::qr::PayloadKind;
 use outpost_wallet_core::transport::HttpTransport;
 use outpost_wallet_core::{
     Amount, Balances, Currency, Direction, HistoryEntry, SoftwareProtector, SyncOptions, SyncReport, Wallet,
@@ -285,21 +286,35 @@ pub fn run(args: WalletArgs) -> Result<(), Error> {
             let showing = args.show.prepare()?;
             request(&files.open_unlocked()?, &args, showing)
         }
-        // The QR text is read and the output files made before the PIN is asked for, so a
-        // mistake on the command line costs no PIN entry.
+        // The QR text is read and checked, and the output files made, before the PIN is asked
+        // for: an empty or damaged scan, or a mistake on the command line, costs no PIN entry.
         WalletCommand::Pay(args) => {
-            let request =
-                scan::read("the payment request", args.request.as_deref(), args.qr_file.as_deref())?;
+            let request = scan::read_code(
+                "the payment request",
+                PayloadKind::PaymentRequest,
+                args.request.as_deref(),
+                args.qr_file.as_deref(),
+            )?;
             let showing = args.show.prepare()?;
             pay(&files.open_unlocked()?, &args, &request, showing)
         }
         WalletCommand::Accept(args) => {
-            let transfer = scan::read("the transfer", args.transfer.as_deref(), args.qr_file.as_deref())?;
+            let transfer = scan::read_code(
+                "the transfer",
+                PayloadKind::Transfer,
+                args.transfer.as_deref(),
+                args.qr_file.as_deref(),
+            )?;
             let showing = args.show.prepare()?;
             accept(&files.open_unlocked()?, &transfer, showing)
         }
         WalletCommand::Confirm(args) => {
-            let receipt = scan::read("the receipt", args.receipt.as_deref(), args.qr_file.as_deref())?;
+            let receipt = scan::read_code(
+                "the receipt",
+                PayloadKind::Receipt,
+                args.receipt.as_deref(),
+                args.qr_file.as_deref(),
+            )?;
             confirm(&files.open_unlocked()?, &receipt)
         }
         WalletCommand::Sync(args) => {

@@ -39,7 +39,11 @@ pub fn run(args: WitnessArgs) -> Result<(), Error> {
         .map_err(|e| Error::Refused(e.to_string()))?;
     let witness = Arc::new(witness);
     let announce = || {
-        println!("Witness in {} following {} log(s)", args.dir.display(), args.logs.len());
+        println!(
+            "Witness in {} following {}",
+            args.dir.display(),
+            crate::words::count(args.logs.len(), "log", "logs")
+        );
         println!("witness key: {}", witness.verifier_key());
     };
     listening::serve("the witness", args.listen, &args.tls, announce, |listener, network, shutdown| {

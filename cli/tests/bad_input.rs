@@ -40,7 +40,7 @@ fn truncated_qr_text_is_refused_as_incomplete() {
     let body = request.len() - "OP1R:".len();
     let cut = &request[..5 + (body - 30) / 3 * 3];
     let out = wallet(temp.path(), name, PIN, &["pay", cut]).output().unwrap();
-    assert_one_line_error(&out, "malformed payment request: input ends early");
+    assert_one_line_error(&out, "the payment request is damaged (input ends early");
 }
 
 #[test]
@@ -167,4 +167,29 @@ fn a_command_without_its_wallet_is_a_usage_error() {
         stderr(&out).trim(),
         "error: say which wallet file to use: --wallet PATH (or set OUTPOST_WALLET)"
     );
+}
+
+#[test]
+fn an_empty_damaged_or_wrong_scan_is_refused_before_the_pin_is_asked() {
+    let (temp, name) = fresh_wallet();
+    let request = request_from_other_wallet(temp.path());
+    // No PIN in the environment and none on standard input: had the command asked for one, it
+    // would have failed on that instead.
+    for (args, expected) in [
+        (vec!["accept", ""], "the scanned text is empty"),
+        (vec!["confirm", "OP1C:B"], "damaged"),
+        (vec!["accept", "OP1Z:BB8"], "header is damaged"),
+        (vec!["pay", "OP2R:BB8"], "update the app"),
+        (vec!["accept", request.as_str()], "this is a payment request, not a transfer"),
+    ] {
+        let out = support::outpost(temp.path())
+            .arg("wallet")
+            .args(&args)
+            .args(["--wallet", name])
+            .write_stdin("")
+            .output()
+            .unwrap();
+        assert_one_line_error(&out, expected);
+        assert!(!stderr(&out).contains("PIN"), "{args:?} asked for the PIN: {}", stderr(&out));
+    }
 }

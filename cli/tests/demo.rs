@@ -42,6 +42,17 @@ fn demo_runs_every_check_and_reports_json() {
     assert!((1..=15).contains(&version), "the transfer QR must fit version 15-M: {last}");
     assert!(json_number::<usize>(last, "transfer_qr_bytes") > 200, "{last}");
 
+    // What a person reads: 80 columns, money as money, counts and lists as words.
+    for line in stdout.lines().filter(|l| !l.starts_with('{')) {
+        assert!(line.chars().count() <= 80, "wider than 80 columns: {line}");
+        assert!(!line.contains("(s)") && !line.contains("[\""), "a count or list not in words: {line}");
+    }
+    for words in
+        ["¥50,000 for Aiko and ¥30,000 for Ben", "The copy pays Ben ¥9,000", "¥80,000 credited in all"]
+    {
+        assert!(stdout.contains(words), "the story does not say {words:?}:\n{stdout}");
+    }
+
     for file in [
         "aiko.wallet",
         "device.key",

@@ -331,7 +331,7 @@ impl Signing<'_> {
                  the checkpoint of {} entries at {}",
                 describe(conn, tree, first),
                 covering.size,
-                covering.time
+                outpost_wallet_core::clock::utc(covering.time)
             );
             if (signed.len() as u64) < head.size {
                 detail += " (the checkpoint file lacks some leaves: the entry is the first that differs \

@@ -27,6 +27,8 @@ mod checkpointer;
 pub mod key_file;
 pub mod listener;
 mod log_cache;
+#[cfg(test)]
+mod messages;
 pub mod officers;
 pub mod rate_limit;
 pub mod risk;
@@ -61,16 +63,16 @@ use log_cache::{LogCache, Uncommitted};
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum LedgerError {
-    #[error("ledger database: {0}")]
+    #[error("the ledger's database failed ({0}): check its disk, then try again")]
     Database(#[from] rusqlite::Error),
-    #[error("ledger key file {}: {reason}", .path.display())]
+    #[error("the ledger key file {} cannot be used ({reason}): check its path and permissions", .path.display())]
     KeyFile { path: PathBuf, reason: String },
     #[error(
-        "ledger key file {} does not hold the key this ledger was created with: refusing to start \
-         (wallets trust only the original key)", .path.display()
+        "the ledger key file {} does not hold the key this ledger was created with, so the ledger did \
+         not start (wallets trust only the original key): restore the original key file", .path.display()
     )]
     KeyMismatch { path: PathBuf },
-    #[error("this ledger keeps {}, not {}", .ledger.code(), .asked.code())]
+    #[error("this ledger keeps {}, not {}: give amounts in {}", .ledger.code(), .asked.code(), .ledger.code())]
     WrongCurrency { ledger: Currency, asked: Currency },
     #[error("{0}")]
     Qr(#[from] QrError),
@@ -78,53 +80,61 @@ pub enum LedgerError {
     Protocol(#[from] ProtocolError),
     #[error("{0}")]
     Money(#[from] MoneyError),
-    #[error("member {member_id} is already enrolled")]
+    #[error("member {member_id} is already enrolled: to give them a new phone, replace their device")]
     AlreadyEnrolled { member_id: String },
-    #[error("this wallet is already enrolled, as member {member_id}")]
+    #[error("this wallet is already enrolled, as member {member_id}: a wallet belongs to one member")]
     WalletAlreadyEnrolled { member_id: String },
-    #[error("no member {member_id}")]
+    #[error("no member {member_id} is enrolled here: check the member id")]
     UnknownMember { member_id: String },
-    #[error("no purse {purse}")]
+    #[error("no purse {purse} at this ledger: check the purse id")]
     UnknownPurse { purse: String },
-    #[error("{field} must be 1 to {max} bytes")]
+    #[error("the {field} must be 1 to {max} bytes: fill it in, or shorten it")]
     BadText { field: &'static str, max: usize },
-    #[error("the log has {size} entries: there is no checkpoint of {from} to prove consistency from")]
+    #[error(
+        "the log has {size} entries, so there is no checkpoint of {from} entries to prove consistency from: ask from a size up to {size}"
+    )]
     BeyondLog { from: u64, size: u64 },
-    #[error("a credit must be more than zero")]
+    #[error("a credit of zero moves nothing: give an amount above zero")]
     ZeroCredit,
-    #[error("memo is longer than {max} bytes")]
+    #[error("the memo is longer than {max} bytes: shorten it")]
     MemoTooLong { max: usize },
-    #[error("the enrolment QR code is for member {found}, not {expected}")]
+    #[error("the enrolment QR code is for member {found}, not {expected}: scan {expected}'s own code")]
     EnrolmentForAnotherMember { expected: String, found: String },
-    #[error("this wallet is not enrolled with this ledger")]
+    #[error("this wallet is not enrolled with this ledger: ask your finance officer to enrol it")]
     UnknownWallet,
-    #[error("this wallet was {state} by an officer and may no longer sync; ask for a new enrolment")]
+    #[error(
+        "this wallet was {state} by an officer and may no longer sync: ask your finance officer for a new enrolment"
+    )]
     WalletBlocked { state: String },
-    #[error("the sync request is not signed by the wallet it names")]
+    #[error(
+        "the sync request is not signed by the wallet it names, so it was refused: sync from that wallet"
+    )]
     BadRequestSignature,
     #[error("this request id was already used for a different request: make a new request")]
     RequestIdReused,
     #[error(
         "this sync request says the wallet has seen the log up to entry {sent}, but the wallet already \
-         acknowledged entry {acknowledged}: it is an old request sent again, or the wallet file was \
-         restored from an older copy. Sync from the wallet's current file; a wallet restored from an old \
-         copy needs an officer to replace the device"
+         acknowledged entry {acknowledged} (an old request sent again, or a wallet file restored from an \
+         older copy): sync from the wallet's current file, or, if it was restored from an old copy, ask \
+         an officer to replace the device"
     )]
     SyncBehind { sent: u64, acknowledged: u64 },
-    #[error("the ledger's data is inconsistent: {detail}")]
+    #[error(
+        "the ledger's data is inconsistent ({detail}): stop the ledger and restore its database from a backup"
+    )]
     Inconsistent { detail: String },
     #[error(
-        "the ledger refuses to sign a checkpoint: its log is not an extension of what it signed before, \
-         and a second signature would be proof that it forked its history. {detail}. Nothing is signed \
-         until an officer restores the database that extends it, or accepts the rewritten log on purpose \
-         (outpost-ledger --dir DIR --accept-rewritten-log \"REASON\")"
+        "the ledger refuses to sign a checkpoint, since its log does not extend what it signed before \
+         and a second signature would prove it forked its history ({detail}): restore the database \
+         that extends it, or accept the rewritten log on purpose with \
+         `outpost-ledger --dir DIR --accept-rewritten-log \"REASON\"`"
     )]
     Equivocation { signed_size: u64, stored_size: u64, first_divergent: u64, detail: String },
-    #[error("the checkpoint file {}: {reason}", .path.display())]
+    #[error("the checkpoint file {} cannot be used ({reason}): restore it from a backup", .path.display())]
     CheckpointFile { path: PathBuf, reason: String },
     #[error(
-        "the log of {size} entries extends every checkpoint the ledger signed: there is no rewritten log \
-         to accept"
+        "the log of {size} entries extends every checkpoint the ledger signed, so there is no rewritten \
+         log to accept: start the ledger without --accept-rewritten-log"
     )]
     NothingToRecover { size: u64 },
     #[error(
@@ -137,8 +147,8 @@ pub enum LedgerError {
     #[error("{reason}")]
     OfficerRefused { status: u16, reason: String },
     #[error(
-        "this ledger already has officers: founding officers are set once; later officers are enrolled \
-         by the officers (outpost officer add)"
+        "this ledger already has officers, and founding officers are set once: enrol later officers \
+         with `outpost officer add`"
     )]
     AlreadyFounded,
 }

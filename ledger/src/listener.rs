@@ -13,6 +13,9 @@
 //!   idle connections.
 //! - **Head size.** hyper buffers at most [`Limits::max_head_bytes`] of a request head; the router
 //!   refuses smaller but still too long URIs and headers itself, in the API's JSON error shape.
+//!   A head hyper cannot parse at all (too long for its buffer, a broken request line or header)
+//!   is answered by hyper itself, before any handler runs, with a bare status; [`PlainRefusals`]
+//!   writes the API's JSON error in place of that answer, so no refusal is left without words.
 //! - **Body-read timeout and body memory.** Bodies are read by the handlers, through
 //!   [`BodyBudget::read`]: [`Limits::body_read`] to deliver the whole body, and large bodies draw
 //!   on one shared budget of bytes, so a crowd holding bodies one byte short of the limit holds at
@@ -39,6 +42,11 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt as _;
@@ -106,10 +114,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
+    let max_head = limits.max_head_bytes.max(8192);
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read)
-        .max_buf_size(limits.max_head_bytes.max(8192))
+        .max_buf_size(max_head)
         .keep_alive(true);
     let handshake = limits.header_read;
     tokio::pin!(shutdown);
@@ -145,10 +154,12 @@ pub async fn serve(
             let _permit = permit;
             match tls {
                 None => {
+                    let stream = PlainRefusals::new(stream, max_head);
                     let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await;
                 }
                 Some(acceptor) => match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
                     Ok(Ok(stream)) => {
+                        let stream = PlainRefusals::new(stream, max_head);
                         let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await;
                     }
                     Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
@@ -178,6 +189,133 @@ fn service_for(
         request.extensions_mut().insert(ClientAddr(peer.ip()));
         app.clone().oneshot(request.map(Body::new))
     })
+}
+
+/// A connection whose automatic parse-error answers from hyper are replaced, as they are written,
+/// by the API's JSON error.
+///
+/// hyper answers a head it cannot parse with a status line, `content-length: 0` and nothing else,
+/// then closes the connection; no service sees the request, so no middleware can word it. Those
+/// answers are recognised by their status (400, 414 or 431), hyper's reason phrase and the empty
+/// body: every answer of the API's own carries a JSON body, so none of them matches.
+pub struct PlainRefusals<S> {
+    inner: S,
+    max_head: usize,
+    /// The JSON answer being written in place of hyper's, how much of it is written, and how many
+    /// of hyper's bytes to report as written once it is all out.
+    replacing: Option<(Vec<u8>, usize, usize)>,
+}
+
+impl<S> PlainRefusals<S> {
+    pub fn new(inner: S, max_head: usize) -> Self {
+        Self { inner, max_head, replacing: None }
+    }
+}
+
+/// The JSON answer for hyper's automatic answer at the start of `head`, if it is one.
+fn replacement_for(head: &[u8], max_head: usize) -> Option<Vec<u8>> {
+    let (status, message) = if head.starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n") {
+        (
+            "431 Request Header Fields Too Large",
+            format!(
+                "the request head is longer than the {max_head} bytes the ledger reads, or has too many headers: send fewer or shorter headers"
+            ),
+        )
+    } else if head.starts_with(b"HTTP/1.1 414 URI Too Long\r\n") {
+        ("414 URI Too Long", "the request URI is longer than the ledger reads: shorten it".to_owned())
+    } else if head.starts_with(b"HTTP/1.1 400 Bad Request\r\n") {
+        (
+            "400 Bad Request",
+            "the request is not well-formed HTTP/1.1: check its request line and that each header is `Name: value`"
+                .to_owned(),
+        )
+    } else {
+        return None;
+    };
+    let end = head.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let fields = String::from_utf8_lossy(&head[..end + 2]).to_ascii_lowercase();
+    if !fields.contains("\r\ncontent-length: 0\r\n") {
+        return None;
+    }
+    let body = serde_json::json!({ "error": message }).to_string();
+    Some(
+        format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    )
+}
+
+impl<S: AsyncWrite + Unpin> PlainRefusals<S> {
+    /// Writes what is left of the replacement; Ready with the count of hyper's bytes it stands for.
+    fn poll_replacement(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        while let Some((bytes, written, stands_for)) = &mut self.replacing {
+            if *written == bytes.len() {
+                let claimed = *stands_for;
+                self.replacing = None;
+                return Poll::Ready(Ok(claimed));
+            }
+            match Pin::new(&mut self.inner).poll_write(cx, &bytes[*written..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => *written += n,
+                other => return other,
+            }
+        }
+        Poll::Ready(Ok(0))
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for PlainRefusals<S> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for PlainRefusals<S> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.replacing.is_none()
+            && let Some(bytes) = replacement_for(buf, this.max_head)
+        {
+            this.replacing = Some((bytes, 0, buf.len()));
+        }
+        if this.replacing.is_some() {
+            return this.poll_replacement(cx);
+        }
+        Pin::new(&mut this.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.replacing.is_none()
+            && let Some(first) = bufs.iter().find(|b| !b.is_empty())
+            && let Some(bytes) = replacement_for(first, this.max_head)
+        {
+            // hyper's automatic answer has no body: the head is all it queued.
+            this.replacing = Some((bytes, 0, bufs.iter().map(|b| b.len()).sum()));
+        }
+        if this.replacing.is_some() {
+            return this.poll_replacement(cx);
+        }
+        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
 }
 
 /// The shared allowance of bytes for large bodies being read, and the body-read deadline.
@@ -229,5 +367,31 @@ impl BodyBudget {
             Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(BodyError::TooLarge),
             Ok(Err(e)) => Err(BodyError::Cut(e.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replacement_for;
+
+    #[test]
+    fn only_hypers_empty_automatic_answers_are_replaced() {
+        let hyper_431 =
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        let words = String::from_utf8(replacement_for(hyper_431, 65536).unwrap()).unwrap();
+        assert!(words.starts_with("HTTP/1.1 431 ") && words.contains("connection: close"), "{words}");
+        let (_, body) = words.split_once("\r\n\r\n").unwrap();
+        let value: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert!(value["error"].as_str().unwrap().contains("65536 bytes"));
+
+        // The API's own refusals carry a body, and other statuses are never touched.
+        let ours =
+            b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 42\r\n\r\n";
+        assert!(replacement_for(ours, 65536).is_none());
+        let ours = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0123\r\n\r\n";
+        assert!(replacement_for(ours, 65536).is_none());
+        assert!(replacement_for(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n", 65536).is_none());
+        // A head cut before its end is not guessed at.
+        assert!(replacement_for(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n", 65536).is_none());
     }
 }

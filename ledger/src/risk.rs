@@ -392,8 +392,9 @@ impl Engine {
         match input {
             RiskInput::Payment(p) => self.payment(p),
             RiskInput::DoubleSpend { seq, at, member_id, purse_id, evidence } => {
+                // Evidence of a double spend is at least two transfers.
                 let detail =
-                    format!("{} conflicting transfer(s) from purse {}", evidence.len(), crate::hex(purse_id));
+                    format!("{} conflicting transfers from purse {}", evidence.len(), crate::hex(purse_id));
                 let finding = Finding { reason: Reason::DoubleSpend, detail, evidence: evidence.clone() };
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }

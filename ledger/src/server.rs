@@ -41,7 +41,8 @@
 //! when given a certificate). Syncs are rate-limited per client address before the body is read
 //! and per wallet key once the request's signature verifies; officer requests per address; each
 //! refusal is 429 with `Retry-After`. URIs and heads too long for the router's limits (414, 431),
-//! malformed JSON, query strings and path parameters are refused in the API's own words.
+//! malformed JSON, query strings and path parameters are refused in the API's own words (and
+//! heads too long or broken for hyper's parser by the accept loop, `listener::PlainRefusals`).
 //!
 //! Every [`Ledger`] call blocks on SQLite, so handlers run them on tokio's blocking pool.
 

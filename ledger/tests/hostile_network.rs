@@ -265,3 +265,50 @@ fn every_refusal_is_a_json_error_that_says_what_to_change() {
     assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
     assert!(answer.contains("send fewer or shorter headers"), "{answer}");
 }
+
+/// Heads hyper cannot parse never reach a handler: hyper answers them itself, and the ledger puts
+/// its own words in place of hyper's empty answer.
+#[test]
+fn heads_the_parser_refuses_still_get_a_json_error_that_says_what_to_change() {
+    let server = Server::start();
+    let json_error = |answer: &str| -> String {
+        let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+        assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
+        let value: serde_json::Value = serde_json::from_str(body).expect("the body is JSON");
+        value["error"].as_str().expect("an error field").to_owned()
+    };
+
+    // Far above the 64 KiB hyper buffers, so the router's own 431 cannot run. The server answers
+    // before the head is all sent; what it answered is read all the same.
+    let mut stream = TcpStream::connect(server.address()).unwrap();
+    stream.write_all(b"GET /v1/ledger HTTP/1.1\r\nHost: ledger\r\nX-Pad: ").unwrap();
+    for _ in 0..64 {
+        if stream.write_all(&[b'c'; 16 * 1024]).is_err() {
+            break;
+        }
+    }
+    let answer = read_until_closed(&mut stream, Duration::from_secs(10)).expect("an answer");
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    let error = json_error(&answer);
+    assert!(error.contains("65536 bytes") && error.contains("send fewer or shorter headers"), "{error}");
+
+    // More headers than hyper keeps (100) is the same refusal.
+    let many_headers: String = (0..150).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let answer =
+        raw(&server, format!("GET /v1/ledger HTTP/1.1\r\nHost: ledger\r\n{many_headers}\r\n").as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    assert!(json_error(&answer).contains("too many headers"));
+
+    for broken in [
+        &b"GET /v1/ledger HTTP/9.9\r\nHost: ledger\r\n\r\n"[..],
+        b"GET /v1/ledger HTTP/1.1\r\nNo colon here\r\n\r\n",
+    ] {
+        let answer = raw(&server, broken);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        assert!(json_error(&answer).contains("check its request line"), "{answer}");
+    }
+
+    // The server is still well after them all.
+    assert_eq!(server.get("/v1/ledger").status, 200);
+}

@@ -391,11 +391,11 @@ fn sync_refuses_malformed_forged_and_unknown_requests_and_changes_nothing() {
     *forged.last_mut().unwrap() ^= 1;
     let stranger = sync_request(&Identity::generate().unwrap(), [9; 16], now(), 0).to_bytes();
     let cases: [(&str, &[u8], u16, &str); 7] = [
-        ("empty", b"", 400, "malformed sync request"),
+        ("empty", b"", 400, "the sync request is damaged"),
         ("garbage", &[0x5a; 300], 400, "sync request"),
         ("100 KiB of garbage, within the sync limit", &[0x5a; 100 * 1024], 400, "sync request"),
-        ("truncated", &request[..request.len() - 10], 400, "malformed sync request"),
-        ("cut to the header", &request[..40], 400, "malformed sync request"),
+        ("truncated", &request[..request.len() - 10], 400, "the sync request is damaged"),
+        ("cut to the header", &request[..40], 400, "the sync request is damaged"),
         ("a flipped signature bit", &forged, 401, "not signed by the wallet"),
         ("an unenrolled wallet", &stranger, 404, "not enrolled"),
     ];

@@ -78,6 +78,8 @@ pub mod envelope;
 pub mod event_log;
 pub mod identity;
 pub mod merkle;
+#[cfg(test)]
+mod messages;
 pub mod money;
 pub mod officer;
 pub mod protocol;

@@ -29,17 +29,17 @@ pub enum MoneyError {
     #[error("amount too large: the most this wallet holds is 9,223,372,036,854,775,807 minor units")]
     TooLarge,
     /// Text that is not an amount as [`Amount::parse`] reads it.
-    #[error("cannot read {text:?} as an amount: {reason}")]
+    #[error("cannot read “{}” as an amount: {reason}", .text.escape_debug())]
     Malformed { text: String, reason: &'static str },
     /// More digits after the decimal point than the currency has minor units for.
     #[error("too many decimal places: {}", decimals_allowed(*currency))]
     TooPrecise { currency: Currency },
     /// A currency code or exponent that cannot be a currency at all.
-    #[error("invalid currency {code:?}: {reason}")]
+    #[error("“{}” is not a currency: {reason}", .code.escape_debug())]
     InvalidCurrency { code: String, reason: &'static str },
     /// A well-formed code that is not in this wallet's table.
     #[error(
-        "unknown currency {code:?}: not in this wallet's table; create it with Currency::new and its number of decimal places"
+        "the currency “{code}” is not in this wallet's table: create it with Currency::new and its number of decimal places"
     )]
     UnknownCurrency { code: String },
 }

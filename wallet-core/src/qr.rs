@@ -19,7 +19,10 @@
 //!   base64 (which needs byte mode). Raw binary would save 3% but does not survive scanner apps, clipboards and terminals,
 //!   which all treat a QR code as text. A lowercase letter is refused, not folded: nothing in the
 //!   path should have changed the case, so if something did, the text is not trusted.
-//! - **Versioned.** An app that meets `OP2…` says "update the app" instead of misreading it.
+//! - **Versioned.** An app that meets `OP2…` (to `OP9…`) says "update the app" instead of
+//!   misreading it. Any new kind of code, or anything new inside one, comes with a new format
+//!   version: so in an `OP1` code, a kind letter this app does not know, or a version character
+//!   that is not a later digit, is damage ("scan it again"), never a reason to update.
 //! - **Type-tagged.** Scanning the receipt when the transfer was expected fails here, with a
 //!   message that says which code to scan, before any cryptography runs.
 //! - **Size checked before parsing.** A scanner hands over whatever text a code holds; anything
@@ -180,11 +183,17 @@ pub enum QrError {
         "the scanned text stops after {len} characters, inside the Outpost header: scan the whole code again"
     )]
     Truncated { len: usize },
-    #[error("this Outpost code uses format version {found}, but this app reads version 1: update the app")]
+    #[error(
+        "this Outpost code was made by a newer Outpost app (format version {found}): update the app to read it"
+    )]
     UnsupportedVersion { found: char },
-    #[error("this Outpost code is of a kind '{found}' this app does not know: update the app")]
+    #[error("the Outpost code's header is damaged (its format version reads '{found}'): scan it again")]
+    DamagedVersion { found: char },
+    #[error(
+        "the Outpost code's header is damaged (no kind '{found}' exists in format version 1): scan it again"
+    )]
     UnknownKind { found: char },
-    #[error("expected ':' after the Outpost header but found '{found}': the code is damaged, scan it again")]
+    #[error("the Outpost code's header is damaged (':' expected after it, '{found}' found): scan it again")]
     MissingSeparator { found: char },
     #[error("{}", bad_character_message(*.position, *.found))]
     BadCharacter { position: usize, found: char },
@@ -209,7 +218,7 @@ fn bad_character_message(position: usize, found: char) -> String {
     } else {
         format!(
             "character {position} is {found:?}, which an Outpost code never contains: \
-             the code is damaged or not an Outpost code"
+             the code is damaged or is not an Outpost code, scan it again"
         )
     }
 }
@@ -311,7 +320,11 @@ fn parse_header(text: &str) -> Result<(PayloadKind, &str), QrError> {
 
     let version = next_header_char(2)?;
     if version != FORMAT_VERSION {
-        return Err(QrError::UnsupportedVersion { found: version });
+        return Err(if version.is_ascii_digit() && version > FORMAT_VERSION {
+            QrError::UnsupportedVersion { found: version }
+        } else {
+            QrError::DamagedVersion { found: version }
+        });
     }
     let letter = next_header_char(3)?;
     let kind = PayloadKind::from_letter(letter).ok_or(QrError::UnknownKind { found: letter })?;

@@ -17,13 +17,15 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum TransportError {
     /// No answer: no network, the ledger is down, or the connection was cut.
-    #[error("the ledger could not be reached: {detail}")]
+    #[error("the ledger could not be reached ({detail}): check the connection and sync again later")]
     Unreachable { detail: String },
     /// The ledger answered with an error; `message` is its explanation.
-    #[error("the ledger refused the sync (HTTP {status}): {message}")]
+    #[error("{message} (the ledger refused the sync, HTTP {status})")]
     Refused { status: u16, message: String },
     /// The answer was larger than any sync response may be.
-    #[error("the ledger's answer is larger than {max} bytes")]
+    #[error(
+        "the ledger's answer is larger than the {max} bytes a sync takes, and nothing was applied: sync again later"
+    )]
     TooLarge { max: usize },
 }
 

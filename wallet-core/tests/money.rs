@@ -387,7 +387,7 @@ fn error_messages_say_what_happened_and_what_to_do() {
     let too_precise = Amount::parse("12.345", Currency::USD).unwrap_err();
     assert!(too_precise.to_string().contains("USD allows at most 2"));
     let malformed = Amount::parse("12,34", Currency::USD).unwrap_err();
-    assert!(malformed.to_string().contains("\"12,34\""));
+    assert!(malformed.to_string().contains("“12,34”"), "{malformed}");
 }
 
 // ---- Properties ----

@@ -73,7 +73,7 @@ fn wrong_pins_bring_growing_delays_then_lock_out_even_the_right_pin() {
     fx.clock.advance(365 * 24 * 3600);
     let err = vault_err(wallet.unlock(&pin(PIN)));
     assert!(matches!(err, VaultError::LockedOut { .. }), "{err}");
-    assert!(err.to_string().starts_with("wallet locked after 10 incorrect PINs"), "{err}");
+    assert!(err.to_string().starts_with("after 10 incorrect PINs this wallet cannot be unlocked"), "{err}");
 }
 
 #[test]

@@ -406,16 +406,28 @@ fn text_without_the_magic_is_not_outpost() {
 }
 
 #[test]
-fn a_later_format_version_is_unsupported() {
-    assert_eq!(qr::decode("OP2T:BB8"), Err(QrError::UnsupportedVersion { found: '2' }));
-    assert_eq!(qr::decode("OP0T:BB8"), Err(QrError::UnsupportedVersion { found: '0' }));
-    assert!(qr::decode("OP2T:BB8").unwrap_err().to_string().contains("update the app"));
+fn a_later_format_version_asks_for_an_update_and_a_damaged_one_to_scan_again() {
+    for later in ['2', '9'] {
+        let err = qr::decode(&format!("OP{later}T:BB8")).unwrap_err();
+        assert_eq!(err, QrError::UnsupportedVersion { found: later });
+        assert!(err.to_string().contains("update the app"), "{err}");
+    }
+    for damaged in ['0', 'A', '$', ' '] {
+        let err = qr::decode(&format!("OP{damaged}T:BB8")).unwrap_err();
+        assert_eq!(err, QrError::DamagedVersion { found: damaged });
+        assert!(err.to_string().contains("scan it again") && !err.to_string().contains("update"), "{err}");
+    }
 }
 
 #[test]
-fn an_unknown_kind_letter_is_refused() {
+fn an_unknown_kind_letter_is_damage_not_a_reason_to_update() {
     assert_eq!(qr::decode("OP1Z:BB8"), Err(QrError::UnknownKind { found: 'Z' }));
     assert_eq!(qr::decode("OP1::BB8"), Err(QrError::UnknownKind { found: ':' }));
+    let words = QrError::UnknownKind { found: 'U' }.to_string();
+    assert!(
+        words.contains("damaged") && words.contains("scan it again") && !words.contains("update"),
+        "{words}"
+    );
 }
 
 #[test]

@@ -43,7 +43,7 @@ def test_creating_over_an_existing_file_is_refused(make_wallet):
     make_wallet("aiko")
     with pytest.raises(ow.WalletError.Storage) as error:
         make_wallet("aiko")
-    assert "refusing to overwrite" in error.value.reason
+    assert "was not overwritten" in error.value.reason
 
 
 @pytest.mark.parametrize(

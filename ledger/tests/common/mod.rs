@@ -268,6 +268,14 @@ impl Server {
         identity
     }
 
+    /// Kills the process with SIGKILL, as a crash would, and waits until it is gone; the books
+    /// are not checked.
+    pub fn kill(mut self) -> ExitStatus {
+        self.officer = false;
+        let _ = self.child.kill();
+        self.terminate()
+    }
+
     /// Sends SIGTERM and waits for the exit.
     pub fn stop(mut self) -> ExitStatus {
         self.officer = false;

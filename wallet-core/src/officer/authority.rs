@@ -117,8 +117,12 @@ impl OfficerSet {
         }
         if officers.len() < MIN_SIGNERS {
             return Err(format!(
-                "signed by {} officer(s); an officer act needs at least {MIN_SIGNERS} different officers",
-                officers.len()
+                "signed by {}; an officer act needs at least {MIN_SIGNERS} different officers",
+                if officers.len() == 1 {
+                    "one officer only".to_owned()
+                } else {
+                    format!("{} officers", officers.len())
+                }
             ));
         }
         let batch = check_says(entry, &authorisation)?;

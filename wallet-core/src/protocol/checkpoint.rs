@@ -63,13 +63,11 @@ pub struct Checkpoint {
 pub enum CheckpointError {
     #[error("{0}")]
     Protocol(#[from] ProtocolError),
-    #[error(
-        "the ledger's log shrank from {held} to {offered} entries: it dropped history, refusing its answer"
-    )]
+    #[error("the ledger's log shrank from {held} to {offered} entries, so it dropped history")]
     Shrank { held: u64, offered: u64 },
     #[error(
-        "the ledger's log of {offered} entries does not extend the {held} entries it showed before: \
-         its history was rewritten ({reason})"
+        "the ledger's log of {offered} entries does not extend the {held} entries it showed before, \
+         so its history was rewritten ({reason})"
     )]
     Rewritten { held: u64, offered: u64, reason: MerkleError },
 }

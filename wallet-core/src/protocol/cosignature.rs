@@ -33,11 +33,13 @@ pub const COSIGNATURE_V1: u8 = 0x04;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CosignatureError {
-    #[error("the witness key {0:?} is not a verifier key of an Ed25519 cosigner: {1}")]
+    #[error(
+        "the witness key “{0}” is not a verifier key of an Ed25519 cosigner ({1}): copy the witness's key again"
+    )]
     BadKey(String, &'static str),
     #[error("the cosignature by {witness} is not a timestamp and an Ed25519 signature")]
     Malformed { witness: String },
-    #[error("the cosignature by {witness} does not verify: it was altered or is for another checkpoint")]
+    #[error("the cosignature by {witness} does not verify (altered, or for another checkpoint)")]
     BadSignature { witness: String },
 }
 

@@ -67,22 +67,41 @@ pub const MAX_MEMO: usize = 32;
 pub const MAX_MEMBER_ID: usize = 16;
 
 /// Why a message was refused.
+/// What to do about a damaged message: one shown as a QR code is scanned again; one that came
+/// over the network is sent again by whoever sent it.
+fn damaged_advice(message: &str) -> &'static str {
+    match message {
+        "enrolment request" | "payment request" | "purse certificate" | "receipt" | "transfer" => {
+            "scan it again"
+        }
+        _ => "it was refused, send it again",
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum ProtocolError {
-    #[error("malformed {message}: {source}")]
+    #[error("the {message} is damaged ({source}): {}", damaged_advice(message))]
     Malformed { message: &'static str, source: DecodeError },
-    #[error("the {message} signature does not verify: it was altered or signed by someone else")]
+    #[error(
+        "the {message} signature does not verify, so it was refused: it was altered or signed by someone else"
+    )]
     BadSignature { message: &'static str },
-    #[error("{field} is longer than the {max} bytes allowed")]
+    #[error("the {field} is longer than the {max} bytes allowed: shorten it")]
     TooLong { field: &'static str, max: usize },
     #[error("{0}")]
     Money(#[from] MoneyError),
-    #[error("invalid {message}: {reason}")]
+    #[error("the {message} is invalid ({reason}), so it was refused")]
     Invalid { message: &'static str, reason: &'static str },
-    #[error("the transfer spends {spent_after} minor units in total from a purse of {purse}: refused")]
-    Overspend { spent_after: u64, purse: u64 },
-    #[error("the {message} expired at {expired_at} (device time now {now})")]
+    #[error(
+        "the transfer spends {spent_after} in total from a purse of {purse}, more than it holds: refused"
+    )]
+    Overspend { spent_after: Amount, purse: Amount },
+    #[error(
+        "the {message} expired at {} (this device's clock says {}): ask for a new one, or check the clock",
+        crate::clock::utc(*.expired_at),
+        crate::clock::utc(*.now)
+    )]
     Expired { message: &'static str, expired_at: u64, now: u64 },
 }
 

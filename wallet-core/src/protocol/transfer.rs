@@ -227,7 +227,13 @@ fn check_terms(certificate: &PurseCertificate, terms: &TransferTerms) -> Result<
         return invalid("the amount is more than the purse's total spend");
     }
     if terms.spent_after > purse {
-        return Err(ProtocolError::Overspend { spent_after: terms.spent_after, purse });
+        let purse_amount = certificate.terms().amount;
+        // Above the largest amount is an overspend too, said as the largest amount.
+        let spent_after =
+            Amount::from_minor(terms.spent_after, purse_amount.currency()).unwrap_or_else(|_| {
+                Amount::from_minor(Amount::MAX_MINOR, purse_amount.currency()).expect("the largest amount")
+            });
+        return Err(ProtocolError::Overspend { spent_after, purse: purse_amount });
     }
     if terms.seq == 1 && (terms.prev_hash != certificate.chain_start() || terms.spent_after != terms.amount) {
         return invalid("the first transfer of a purse must start its chain");

@@ -151,32 +151,39 @@ pub(super) fn read(r: &mut Reader<'_>) -> Result<Option<WitnessedCheckpoint>, Pr
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WitnessError {
-    #[error("these witness keys cannot be pinned: {reason}")]
+    #[error("these witness keys cannot be pinned ({reason}): check the keys and how many are needed")]
     BadPolicy { reason: String },
     #[error(
-        "the ledger's answer carries no witnessed checkpoint, and this wallet requires {required} \
-         witness cosignatures: the ledger has no witness answering, try again later"
+        "the ledger's answer carries no witnessed checkpoint and this wallet requires {required} \
+         witness cosignatures, so nothing from it was applied: sync again later, when a witness answers"
     )]
     Missing { required: u8 },
-    #[error("the witnessed checkpoint in the ledger's answer is not signed by the pinned ledger key")]
+    #[error(
+        "the witnessed checkpoint in the ledger's answer is not signed by the pinned ledger key, so \
+         nothing from it was applied: tell your finance officer"
+    )]
     BadLedgerSignature,
     #[error(
-        "the ledger's checkpoint is cosigned by {valid} of the witnesses this wallet pins, and it \
-         requires {required}: the witnesses have not seen this log (yet)"
+        "the ledger's checkpoint is cosigned by {valid} of the witnesses this wallet pins and it \
+         requires {required}, so nothing from it was applied: sync again later, once the witnesses \
+         have seen this log"
     )]
     TooFewCosignatures { valid: u8, required: u8 },
-    #[error("{0}: refusing the ledger's answer")]
+    #[error("{0}, so nothing from the ledger's answer was applied: sync again later")]
     BadCosignature(CosignatureError),
-    #[error("the ledger's fresh checkpoint does not extend the one its witnesses saw: {0}")]
+    #[error(
+        "the ledger's fresh checkpoint does not extend the one its witnesses saw ({0}), so nothing \
+         from its answer was applied: tell your finance officer"
+    )]
     Inconsistent(CheckpointError),
     #[error(
         "the witnessed checkpoint covers {offered} entries, fewer than the {held} this wallet \
-         already holds witnessed: the ledger showed an older view"
+         already holds witnessed, so nothing from the answer was applied: sync again later"
     )]
     OlderThanHeld { held: u64, offered: u64 },
     #[error(
-        "the witnessed checkpoint is {behind} seconds older than the ledger's fresh one, more than \
-         the {max} allowed: the witnesses are not keeping up, sync again later"
+        "the witnessed checkpoint is {behind} seconds older than the ledger's fresh one (at most \
+         {max} allowed), so nothing from the answer was applied: sync again later"
     )]
     TooStale { behind: u64, max: u64 },
 }

@@ -29,22 +29,24 @@ pub const APPLICATION_ID: i32 = 0x4F50_574C;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    #[error("no wallet file at {path}")]
+    #[error("no wallet file at {path}: check the path, or create a wallet")]
     NotFound { path: PathBuf },
-    #[error("a file already exists at {path}; refusing to overwrite it")]
+    #[error("a file already exists at {path}, and it was not overwritten: choose another name")]
     AlreadyExists { path: PathBuf },
-    #[error("{path} is not an Outpost wallet file")]
+    #[error("{path} is not an Outpost wallet file: check the path")]
     NotAWallet { path: PathBuf },
     #[error(
-        "the wallet file uses schema version {found}, newer than this app understands \
-         (up to {supported}); update the app. The file was not changed"
+        "the wallet file uses schema version {found}, newer than this app reads (up to \
+         {supported}), and was not changed: update the app"
     )]
     NewerSchema { found: i64, supported: i64 },
-    #[error("the wallet file is damaged ({detail}); it was kept as it is for recovery")]
+    #[error("the wallet file is damaged ({detail}) and was kept as it is: restore it from a backup")]
     Corrupt { detail: String },
-    #[error("the wallet file is incomplete: {detail}")]
+    #[error("the wallet file is incomplete ({detail}): restore it from a backup")]
     Incomplete { detail: String },
-    #[error("wallet file I/O failed: {0}")]
+    #[error(
+        "the wallet file could not be read or written ({0}): check the device has free space, then try again"
+    )]
     Io(#[source] rusqlite::Error),
 }
 

@@ -51,8 +51,8 @@ pub enum VaultError {
     PinDelayed { retry_after_secs: u64, tries_left: u32 },
     /// Too many wrong PINs: this device will not unlock the wallet again.
     #[error(
-        "wallet locked after {failures} incorrect PINs; its data is kept on the device but it \
-         cannot be unlocked here again: ask your finance officer to move you to a new device"
+        "after {failures} incorrect PINs this wallet cannot be unlocked on this device again (its \
+         data is kept): ask your finance officer to move you to a new device"
     )]
     LockedOut { failures: u32 },
     /// The PIN does not meet the rules for a new PIN.
@@ -60,23 +60,25 @@ pub enum VaultError {
     InvalidPin { reason: &'static str },
     /// The app's key protector failed (wrong or missing hardware key, user cancelled, damaged
     /// wrapped key). No PIN try was counted.
-    #[error("device key protector: {0}")]
+    #[error(transparent)]
     Protector(#[from] ProtectorError),
     /// A sealed record did not authenticate: it was damaged, tampered with, moved from another
     /// row, table or wallet. Nothing was read from it.
     #[error(
-        "wallet data in {table} row {id} is damaged or was tampered with; it was not used \
-         (restore the wallet file from a backup or sync to recover)"
+        "part of this wallet's data ({table} {id}) is damaged or was changed outside the app, so it \
+         was not used: restore the wallet file from a backup, or sync to recover"
     )]
     Tampered { table: &'static str, id: String },
     /// The key record unwrapped by the protector is not a PIN wrap this build understands.
-    #[error("the wallet's key record is damaged or from an unknown version: {reason}")]
+    #[error(
+        "the wallet's key record is damaged or from an unknown version ({reason}): restore the wallet file from a backup"
+    )]
     KeyRecordDamaged { reason: String },
     /// Argon2id parameters outside what this build accepts.
-    #[error("Argon2id parameters not accepted: {reason}")]
+    #[error("the PIN key's Argon2id parameters are not accepted ({reason}): use the defaults")]
     KdfParams { reason: &'static str },
     /// The operating system's random number generator failed.
-    #[error("the system random number generator failed: {0}")]
+    #[error("the device's random number generator failed ({0}): restart the device and try again")]
     Random(String),
 }
 

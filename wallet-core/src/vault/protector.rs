@@ -26,13 +26,17 @@ use super::random_bytes;
 // and a new variant must fail that build until it is mapped.
 pub enum ProtectorError {
     /// The protecting key is missing or invalidated (e.g. biometrics re-enrolled, key file gone).
-    #[error("protecting key unavailable: {reason}")]
+    #[error(
+        "the device key that protects this wallet is not available ({reason}): unlock the device and try again"
+    )]
     Unavailable { reason: String },
     /// The user declined the authentication prompt.
-    #[error("authentication cancelled by the user")]
+    #[error("the device's authentication was cancelled: try again when ready")]
     Cancelled,
     /// The wrapped bytes did not unwrap: another device's key, or damaged data.
-    #[error("it failed to protect or open the wallet key: {reason}")]
+    #[error(
+        "this device's key cannot open the wallet ({reason}); no PIN try was counted: open it on the device it was made on"
+    )]
     Failed { reason: String },
 }
 

@@ -63,7 +63,7 @@ pub enum WalletError {
     Money(#[from] MoneyError),
     #[error("the wallet is locked: unlock it with the PIN first")]
     Locked,
-    #[error("the wallet's event log is broken at entry {seq}: {fault}")]
+    #[error("the wallet's history is broken at entry {seq} ({fault}): restore the wallet file from a backup")]
     LogBroken { seq: u64, fault: LinkFault },
     #[error("{0}")]
     Protocol(#[from] ProtocolError),
@@ -73,26 +73,28 @@ pub enum WalletError {
     Envelope(#[from] EnvelopeError),
     #[error("this wallet is not enrolled yet (no ledger key pinned): enrol it with your finance officer")]
     NotEnrolled,
-    #[error("this wallet already trusts a different ledger key; a wallet is never moved to another ledger")]
+    #[error(
+        "this wallet already trusts a different ledger key and is never moved to another ledger: check you are syncing with your own unit's ledger"
+    )]
     LedgerKeyMismatch,
-    #[error("this purse certificate was issued to another wallet")]
+    #[error("this purse certificate was issued to another wallet: it cannot be loaded here")]
     NotMyPurse,
-    #[error("the amount is in {}, but this wallet holds {}", .found.code(), .expected.code())]
+    #[error("the amount is in {}, but this wallet holds {}: give the amount in {}", .found.code(), .expected.code(), .expected.code())]
     WrongCurrency { expected: Currency, found: Currency },
     #[error(
         "no usable offline purse (none loaded yet, or all expired or revoked): sync with the ledger to load one"
     )]
     NoPurse,
     #[error(
-        "not enough in the offline purse: {asked} asked, at most {remaining} can be paid from one \
-         purse (sync to load more)"
+        "not enough in the offline purse ({asked} asked, at most {remaining} can be paid from one \
+         purse): sync to load more"
     )]
     InsufficientPurse { remaining: Amount, asked: Amount },
     #[error("the offline purse has made as many transfers as it can: sync for a new one")]
     PurseExhausted,
-    #[error("a wallet cannot pay itself")]
+    #[error("this is your own wallet's code: a wallet cannot pay itself")]
     SelfPayment,
-    #[error("the request asks for {requested} but {offered} was offered")]
+    #[error("the request asks for {requested} but {offered} was offered: pay the amount asked")]
     AmountMismatch { requested: Amount, offered: Amount },
     #[error("the request leaves the amount open: say how much to pay")]
     AmountRequired,
@@ -103,38 +105,44 @@ pub enum WalletError {
     AlreadyPaid { transfer_id: MessageId },
     #[error("this transfer is addressed to another wallet: it was not meant for you")]
     NotAddressedToMe,
-    #[error("this transfer answers a payment request this wallet never made")]
+    #[error("this transfer answers a payment request this wallet never made: it was not meant for you")]
     UnknownRequest,
-    #[error("that payment request was already paid by another transfer")]
+    #[error("that payment request was already paid by another transfer: nothing more was credited")]
     RequestAlreadyPaid,
     #[error(
-        "the purse {} this transfer spends from was revoked by the ledger: refused",
+        "the purse {} this transfer spends from was revoked by the ledger: refused, ask to be paid another way",
         payments::short_id(.purse_id)
     )]
     PurseRevoked { purse_id: MessageId },
-    #[error("transfer #{seq} does not continue the purse's chain this wallet holds: {reason}")]
+    #[error("transfer #{seq} does not continue the purse's chain this wallet holds ({reason}): refused")]
     BrokenChain { seq: u32, reason: &'static str },
     #[error(
-        "double spend: member {member_id} signed purse {} transfer #{seq} twice; this one was \
-         not credited and both are kept as evidence for the ledger",
+        "double spend: member {member_id} signed transfer #{seq} of purse {} twice, so this one was not \
+         credited and both are kept as evidence for the ledger",
         payments::short_id(.purse_id)
     )]
     DoubleSpend { member_id: String, purse_id: MessageId, seq: u32 },
-    #[error("no transfer {} sent from this wallet", payments::short_id(.transfer_id))]
+    #[error("no transfer {} was sent from this wallet: scan the receipt for a transfer you made", payments::short_id(.transfer_id))]
     UnknownTransfer { transfer_id: MessageId },
-    #[error("this receipt is signed by someone other than the transfer's receiver")]
+    #[error(
+        "this receipt is signed by someone other than the transfer's receiver: ask the receiver to show theirs"
+    )]
     ReceiptFromStranger,
     #[error("{0}")]
     Transport(#[from] crate::transport::TransportError),
     /// The ledger's log does not extend the checkpoint this wallet holds: it rewrote or dropped
     /// history. Nothing from its answer was applied.
-    #[error("{0}; nothing from this answer was applied")]
+    #[error(
+        "the ledger's answer breaks its own history ({0}), so nothing from it was applied: tell your finance officer"
+    )]
     LedgerHistory(#[from] crate::protocol::CheckpointError),
-    #[error("the ledger's answer does not prove what it claims ({reason}); nothing from it was applied")]
+    #[error(
+        "the ledger's answer does not prove what it claims ({reason}), so nothing from it was applied: sync again later"
+    )]
     BadLedgerProof { reason: String },
     /// The answer does not meet the witness policy pinned with [`Wallet::pin_witnesses`] (or the
     /// policy given could not be pinned). Nothing from the answer was applied.
-    #[error("{0}; nothing from the ledger's answer was applied")]
+    #[error(transparent)]
     Witnesses(#[from] crate::protocol::witnessed::WitnessError),
 }
 

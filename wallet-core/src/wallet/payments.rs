@@ -730,7 +730,11 @@ impl Wallet {
         self.with_identity(|store, key, identity| {
             let ledger_key = read_ledger_key(store.conn(), key, &self.record.wallet_id)?
                 .ok_or(WalletError::NotEnrolled)?;
-            let plain = envelope::open(identity, TRANSFER_PURPOSE, &sealed)?;
+            // Sealed to another wallet is the same refusal as made out to another wallet.
+            let plain = envelope::open(identity, TRANSFER_PURPOSE, &sealed).map_err(|e| match e {
+                envelope::EnvelopeError::NotForMe => WalletError::NotAddressedToMe,
+                other => WalletError::Envelope(other),
+            })?;
             let now = self.now();
             let transfer = Transfer::from_bytes(&plain)?.verify(&ledger_key, now)?.into_transfer();
             let terms = transfer.terms();

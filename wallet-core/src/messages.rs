@@ -1,0 +1,381 @@
+//! Every message a member's phone can show, checked against the table in `docs/messages.md`.
+//!
+//! One sample of each error a wallet operation can return is rendered here, with fixed sample
+//! values, and must appear word for word in the table's row for its code; every row of the table's
+//! member section must have a sample. [`code`] names each error with an exhaustive `match`, so a
+//! new variant does not compile until it is named here, and then the test asks for its sample and
+//! its row. Each text must also read as one sentence a person can act on: no stacked `x: y: z`
+//! chains outside parentheses, no Rust formatting, no `(s)` plurals.
+
+use std::path::PathBuf;
+
+use crate::encoding::DecodeError;
+use crate::envelope::EnvelopeError;
+use crate::event_log::LinkFault;
+use crate::merkle::MerkleError;
+use crate::money::{Amount, Currency, MoneyError};
+use crate::protocol::CheckpointError;
+use crate::protocol::ProtocolError;
+use crate::protocol::cosignature::CosignatureError;
+use crate::protocol::witnessed::WitnessError;
+use crate::qr::{PayloadKind, QrError};
+use crate::store::StoreError;
+use crate::transport::TransportError;
+use crate::vault::{ProtectorError, VaultError};
+use crate::wallet::WalletError;
+
+/// The table's code for `error`: its type and variant, one level deep for the areas a
+/// `WalletError` wraps.
+pub fn code(error: &WalletError) -> String {
+    use WalletError as W;
+    let (area, variant): (&str, &str) = match error {
+        W::Store(e) => (
+            "StoreError",
+            match e {
+                StoreError::NotFound { .. } => "NotFound",
+                StoreError::AlreadyExists { .. } => "AlreadyExists",
+                StoreError::NotAWallet { .. } => "NotAWallet",
+                StoreError::NewerSchema { .. } => "NewerSchema",
+                StoreError::Corrupt { .. } => "Corrupt",
+                StoreError::Incomplete { .. } => "Incomplete",
+                StoreError::Io(_) => "Io",
+            },
+        ),
+        W::Vault(e) => (
+            "VaultError",
+            match e {
+                VaultError::PinIncorrect { .. } => "PinIncorrect",
+                VaultError::PinDelayed { .. } => "PinDelayed",
+                VaultError::LockedOut { .. } => "LockedOut",
+                VaultError::InvalidPin { .. } => "InvalidPin",
+                VaultError::Protector(ProtectorError::Unavailable { .. }) => "Protector::Unavailable",
+                VaultError::Protector(ProtectorError::Cancelled) => "Protector::Cancelled",
+                VaultError::Protector(ProtectorError::Failed { .. }) => "Protector::Failed",
+                VaultError::Tampered { .. } => "Tampered",
+                VaultError::KeyRecordDamaged { .. } => "KeyRecordDamaged",
+                VaultError::KdfParams { .. } => "KdfParams",
+                VaultError::Random(_) => "Random",
+            },
+        ),
+        W::Money(e) => ("MoneyError", money_code(e)),
+        W::Locked => ("WalletError", "Locked"),
+        W::LogBroken { .. } => ("WalletError", "LogBroken"),
+        W::Protocol(e) => (
+            "ProtocolError",
+            match e {
+                ProtocolError::Malformed { .. } => "Malformed",
+                ProtocolError::BadSignature { .. } => "BadSignature",
+                ProtocolError::TooLong { .. } => "TooLong",
+                ProtocolError::Money(m) => return format!("ProtocolError::Money::{}", money_code(m)),
+                ProtocolError::Invalid { .. } => "Invalid",
+                ProtocolError::Overspend { .. } => "Overspend",
+                ProtocolError::Expired { .. } => "Expired",
+            },
+        ),
+        W::Qr(e) => (
+            "QrError",
+            match e {
+                QrError::TooLong { .. } => "TooLong",
+                QrError::Empty => "Empty",
+                QrError::NotOutpost => "NotOutpost",
+                QrError::Truncated { .. } => "Truncated",
+                QrError::UnsupportedVersion { .. } => "UnsupportedVersion",
+                QrError::DamagedVersion { .. } => "DamagedVersion",
+                QrError::UnknownKind { .. } => "UnknownKind",
+                QrError::MissingSeparator { .. } => "MissingSeparator",
+                QrError::BadCharacter { found, .. } if found.is_lowercase() => "BadCharacter (lowercase)",
+                QrError::BadCharacter { .. } => "BadCharacter",
+                QrError::BadEncoding { .. } => "BadEncoding",
+                QrError::WrongKind { .. } => "WrongKind",
+                QrError::TooBigForQr { .. } => "TooBigForQr",
+            },
+        ),
+        W::Envelope(e) => (
+            "EnvelopeError",
+            match e {
+                EnvelopeError::Truncated { .. } => "Truncated",
+                EnvelopeError::UnsupportedVersion { .. } => "UnsupportedVersion",
+                EnvelopeError::NotForMe => "NotForMe",
+                EnvelopeError::Altered => "Altered",
+                EnvelopeError::NotForMeOrAltered => "NotForMeOrAltered",
+                EnvelopeError::BadRecipientKey => "BadRecipientKey",
+                EnvelopeError::Random => "Random",
+            },
+        ),
+        W::NotEnrolled => ("WalletError", "NotEnrolled"),
+        W::LedgerKeyMismatch => ("WalletError", "LedgerKeyMismatch"),
+        W::NotMyPurse => ("WalletError", "NotMyPurse"),
+        W::WrongCurrency { .. } => ("WalletError", "WrongCurrency"),
+        W::NoPurse => ("WalletError", "NoPurse"),
+        W::InsufficientPurse { .. } => ("WalletError", "InsufficientPurse"),
+        W::PurseExhausted => ("WalletError", "PurseExhausted"),
+        W::SelfPayment => ("WalletError", "SelfPayment"),
+        W::AmountMismatch { .. } => ("WalletError", "AmountMismatch"),
+        W::AmountRequired => ("WalletError", "AmountRequired"),
+        W::AlreadyPaid { .. } => ("WalletError", "AlreadyPaid"),
+        W::NotAddressedToMe => ("WalletError", "NotAddressedToMe"),
+        W::UnknownRequest => ("WalletError", "UnknownRequest"),
+        W::RequestAlreadyPaid => ("WalletError", "RequestAlreadyPaid"),
+        W::PurseRevoked { .. } => ("WalletError", "PurseRevoked"),
+        W::BrokenChain { .. } => ("WalletError", "BrokenChain"),
+        W::DoubleSpend { .. } => ("WalletError", "DoubleSpend"),
+        W::UnknownTransfer { .. } => ("WalletError", "UnknownTransfer"),
+        W::ReceiptFromStranger => ("WalletError", "ReceiptFromStranger"),
+        W::Transport(e) => (
+            "TransportError",
+            match e {
+                TransportError::Unreachable { .. } => "Unreachable",
+                TransportError::Refused { .. } => "Refused",
+                TransportError::TooLarge { .. } => "TooLarge",
+            },
+        ),
+        W::LedgerHistory(e) => (
+            "CheckpointError",
+            match e {
+                CheckpointError::Protocol(_) => "Protocol",
+                CheckpointError::Shrank { .. } => "Shrank",
+                CheckpointError::Rewritten { .. } => "Rewritten",
+            },
+        ),
+        W::BadLedgerProof { .. } => ("WalletError", "BadLedgerProof"),
+        W::Witnesses(e) => (
+            "WitnessError",
+            match e {
+                WitnessError::BadPolicy { .. } => "BadPolicy",
+                WitnessError::Missing { .. } => "Missing",
+                WitnessError::BadLedgerSignature => "BadLedgerSignature",
+                WitnessError::TooFewCosignatures { .. } => "TooFewCosignatures",
+                WitnessError::BadCosignature(_) => "BadCosignature",
+                WitnessError::Inconsistent(_) => "Inconsistent",
+                WitnessError::OlderThanHeld { .. } => "OlderThanHeld",
+                WitnessError::TooStale { .. } => "TooStale",
+            },
+        ),
+    };
+    format!("{area}::{variant}")
+}
+
+fn money_code(e: &MoneyError) -> &'static str {
+    match e {
+        MoneyError::CurrencyMismatch { .. } => "CurrencyMismatch",
+        MoneyError::Insufficient { .. } => "Insufficient",
+        MoneyError::TooLarge => "TooLarge",
+        MoneyError::Malformed { .. } => "Malformed",
+        MoneyError::TooPrecise { .. } => "TooPrecise",
+        MoneyError::InvalidCurrency { .. } => "InvalidCurrency",
+        MoneyError::UnknownCurrency { .. } => "UnknownCurrency",
+    }
+}
+
+/// One sample of every error in [`code`], with fixed values.
+pub fn samples() -> Vec<WalletError> {
+    let yen = |n| Amount::from_minor(n, Currency::JPY).unwrap();
+    let id = [0xab; 32];
+    let path = || PathBuf::from("/data/aiko.wallet");
+    vec![
+        StoreError::NotFound { path: path() }.into(),
+        StoreError::AlreadyExists { path: path() }.into(),
+        StoreError::NotAWallet { path: path() }.into(),
+        StoreError::NewerSchema { found: 9, supported: 4 }.into(),
+        StoreError::Corrupt { detail: "database disk image is malformed".into() }.into(),
+        StoreError::Incomplete { detail: "its key record is missing".into() }.into(),
+        StoreError::Io(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            Some("database or disk is full".into()),
+        ))
+        .into(),
+        VaultError::PinIncorrect {
+            tries_left: 8,
+            retry_after_secs: 0,
+            tries_before_delay: 2,
+            next_delay_secs: 60,
+        }
+        .into(),
+        VaultError::PinDelayed { retry_after_secs: 300, tries_left: 5 }.into(),
+        VaultError::LockedOut { failures: 10 }.into(),
+        VaultError::InvalidPin { reason: "use 6 to 12 digits" }.into(),
+        VaultError::Protector(ProtectorError::Unavailable { reason: "the keystore is locked".into() }).into(),
+        VaultError::Protector(ProtectorError::Cancelled).into(),
+        VaultError::Protector(ProtectorError::Failed {
+            reason: "the key record was not wrapped by this key file".into(),
+        })
+        .into(),
+        VaultError::Tampered { table: "balance", id: "online".into() }.into(),
+        VaultError::KeyRecordDamaged { reason: "unknown PIN wrap version 7".into() }.into(),
+        VaultError::KdfParams { reason: "memory below 19 MiB" }.into(),
+        VaultError::Random("getrandom failed".into()).into(),
+        WalletError::Locked,
+        WalletError::LogBroken { seq: 12, fault: LinkFault::Tampered },
+        ProtocolError::Malformed {
+            message: "payment request",
+            source: DecodeError::Truncated { what: "amount", needed: 8 },
+        }
+        .into(),
+        ProtocolError::BadSignature { message: "transfer" }.into(),
+        ProtocolError::TooLong { field: "memo", max: 32 }.into(),
+        ProtocolError::Money(MoneyError::CurrencyMismatch { left: Currency::JPY, right: Currency::USD })
+            .into(),
+        ProtocolError::Invalid { message: "transfer", reason: "sequence numbers start at 1" }.into(),
+        ProtocolError::Overspend { spent_after: yen(13_000), purse: yen(10_000) }.into(),
+        ProtocolError::Expired { message: "payment request", expired_at: 1_796_540_400, now: 1_796_544_000 }
+            .into(),
+        QrError::TooLong { len: 70_000, max: 1_200 }.into(),
+        QrError::Empty.into(),
+        QrError::NotOutpost.into(),
+        QrError::Truncated { len: 3 }.into(),
+        QrError::UnsupportedVersion { found: '2' }.into(),
+        QrError::DamagedVersion { found: 'A' }.into(),
+        QrError::UnknownKind { found: 'U' }.into(),
+        QrError::MissingSeparator { found: 'B' }.into(),
+        QrError::BadCharacter { position: 9, found: 'b' }.into(),
+        QrError::BadCharacter { position: 9, found: '#' }.into(),
+        QrError::BadEncoding { reason: "a group is out of range" }.into(),
+        QrError::WrongKind { expected: PayloadKind::Transfer, found: PayloadKind::PaymentRequest }.into(),
+        QrError::TooBigForQr { len: 4_000 }.into(),
+        EnvelopeError::Truncated { len: 20 }.into(),
+        EnvelopeError::UnsupportedVersion { found: 3 }.into(),
+        EnvelopeError::NotForMe.into(),
+        EnvelopeError::Altered.into(),
+        EnvelopeError::NotForMeOrAltered.into(),
+        EnvelopeError::BadRecipientKey.into(),
+        EnvelopeError::Random.into(),
+        WalletError::NotEnrolled,
+        WalletError::LedgerKeyMismatch,
+        WalletError::NotMyPurse,
+        WalletError::WrongCurrency { expected: Currency::JPY, found: Currency::USD },
+        WalletError::NoPurse,
+        WalletError::InsufficientPurse { remaining: yen(7_000), asked: yen(9_000) },
+        WalletError::PurseExhausted,
+        WalletError::SelfPayment,
+        WalletError::AmountMismatch { requested: yen(3_000), offered: yen(2_000) },
+        WalletError::AmountRequired,
+        WalletError::AlreadyPaid { transfer_id: id },
+        WalletError::NotAddressedToMe,
+        WalletError::UnknownRequest,
+        WalletError::RequestAlreadyPaid,
+        WalletError::PurseRevoked { purse_id: id },
+        WalletError::BrokenChain { seq: 3, reason: "its previous hash is not transfer #2's" },
+        WalletError::DoubleSpend { member_id: "AIKO-0001".into(), purse_id: id, seq: 1 },
+        WalletError::UnknownTransfer { transfer_id: id },
+        WalletError::ReceiptFromStranger,
+        TransportError::Unreachable { detail: "connection refused".into() }.into(),
+        TransportError::Refused {
+            status: 409,
+            message:
+                "this sync request is older than the last one this wallet sent: restore nothing, sync again"
+                    .into(),
+        }
+        .into(),
+        TransportError::TooLarge { max: 16_777_216 }.into(),
+        CheckpointError::Protocol(ProtocolError::BadSignature { message: "checkpoint" }).into(),
+        CheckpointError::Shrank { held: 24, offered: 20 }.into(),
+        CheckpointError::Rewritten { held: 24, offered: 30, reason: MerkleError::EmptyTree }.into(),
+        WalletError::BadLedgerProof { reason: "the inclusion proof for entry 20 does not verify".into() },
+        WitnessError::BadPolicy { reason: "2 of 1 witnesses".into() }.into(),
+        WitnessError::Missing { required: 2 }.into(),
+        WitnessError::BadLedgerSignature.into(),
+        WitnessError::TooFewCosignatures { valid: 1, required: 2 }.into(),
+        WitnessError::BadCosignature(CosignatureError::BadSignature { witness: "witness.demo/w1".into() })
+            .into(),
+        WitnessError::Inconsistent(CheckpointError::Shrank { held: 24, offered: 20 }).into(),
+        WitnessError::OlderThanHeld { held: 24, offered: 20 }.into(),
+        WitnessError::TooStale { behind: 900, max: 540 }.into(),
+        MoneyError::CurrencyMismatch { left: Currency::JPY, right: Currency::USD }.into(),
+        MoneyError::Insufficient { available: yen(1_000), needed: yen(3_000) }.into(),
+        MoneyError::TooLarge.into(),
+        MoneyError::Malformed { text: "12,3x".into(), reason: "use digits and at most one decimal point" }
+            .into(),
+        MoneyError::TooPrecise { currency: Currency::JPY }.into(),
+        MoneyError::InvalidCurrency {
+            code: "yen".into(),
+            reason: "a currency code is three capital letters",
+        }
+        .into(),
+        MoneyError::UnknownCurrency { code: "XTS".into() }.into(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    const TABLE: &str = include_str!("../../docs/messages.md");
+    const SECTION: &str = "## On the member's phone";
+
+    /// The member section's rows: code → message, as written in the table.
+    fn rows() -> BTreeMap<String, String> {
+        let section = TABLE.split(SECTION).nth(1).expect("the member section of docs/messages.md");
+        let section = section.split("\n## ").next().unwrap();
+        let mut rows = BTreeMap::new();
+        for line in section.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+            let code = cells[0].trim_matches('`').to_owned();
+            let message = cells[1].to_owned();
+            assert!(rows.insert(code.clone(), message).is_none(), "{code} has two rows");
+        }
+        rows
+    }
+
+    /// `text` without what is inside parentheses.
+    fn outside_parentheses(text: &str) -> String {
+        let mut depth = 0usize;
+        text.chars()
+            .filter(|c| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth = depth.saturating_sub(1),
+                    _ => return depth == 0,
+                }
+                false
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_message_is_in_the_table_word_for_word_and_every_row_has_a_message() {
+        let rows = rows();
+        let mut seen = BTreeMap::new();
+        for error in samples() {
+            let code = code(&error);
+            let text = error.to_string().replace('|', "\\|");
+            let row =
+                rows.get(&code).unwrap_or_else(|| panic!("docs/messages.md has no row for `{code}`: {text}"));
+            assert_eq!(row, &text, "the row for `{code}` differs from the code's words");
+            seen.insert(code, ());
+        }
+        let missing: Vec<&String> = rows.keys().filter(|code| !seen.contains_key(*code)).collect();
+        assert!(missing.is_empty(), "rows with no sample here: {missing:?}");
+    }
+
+    #[test]
+    #[ignore = "prints the member section's rows, to start the table"]
+    fn print_rows() {
+        for error in samples() {
+            println!("| `{}` | {} |", code(&error), error.to_string().replace('|', "\\|"));
+        }
+    }
+
+    #[test]
+    fn every_message_is_one_sentence_a_person_can_act_on() {
+        for error in samples() {
+            let text = error.to_string();
+            let code = code(&error);
+            assert!(
+                !text.contains("(s)") && !text.contains("Some(") && !text.contains("[\""),
+                "{code}: {text}"
+            );
+            assert!(!text.contains('{') && !text.contains('}'), "{code}: {text}");
+            assert!(!text.ends_with('.') && !text.contains(". "), "{code}: one sentence: {text}");
+            // Lowercase, as the app puts it after its own words; an acronym (PIN, QR) stays.
+            let first_word = text.split(' ').next().unwrap_or_default();
+            assert!(
+                !first_word.starts_with(char::is_uppercase) || first_word.chars().all(|c| !c.is_lowercase()),
+                "{code}: {text}"
+            );
+            let colons = outside_parentheses(&text).matches(": ").count();
+            assert!(colons <= 1, "{code}: a stacked chain of {colons} parts: {text}");
+        }
+    }
+}
