@@ -337,7 +337,7 @@ impl BenchReport {
             verdict(self.history_page_ms <= HISTORY_PAGE_MS_TARGET)
         ));
         line(format!(
-            "aged    pay {:.3} ms ({:.2}× young), accept {:.3} ms ({:.2}× young), target {AGED_RATIO_TARGET} {} {}; \
+            "aged    pay {:.3} ms ({:.2}× young), accept {:.3} ms ({:.2}× young), target {AGED_RATIO_TARGET}: pay {}, accept {}; \
              balances {:.3} ms (target {BALANCE_AGED_MS_TARGET} {}) with {} closed purses and a payer purse of {} transfers",
             self.aged.pay_ms,
             self.pay_aged_ratio(),
