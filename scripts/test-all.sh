@@ -3,11 +3,14 @@
 # integration, property, cross-process and doc tests), then the Python and Kotlin binding suites
 # and the Android app's JVM core (android-demo/core) against the real library, then the Swift
 # package's XCTest suite and the iOS app's core (scripts/test-swift.sh) against the library as
-# phones build it. Cargo fetches the pinned crates, pip the pinned pytest (into
-# bindings/python/.venv), Maven the pinned Kotlin, kotlinx-coroutines, JNA and JUnit; the Rust tests
-# run `go mod download` for Go's signed-note verifier (tests/interop/go). A fresh machine needs
-# Rust, Go 1.22+, Python 3.9+ and Java 17 with Maven; a Swift toolchain is used if on PATH, else
-# test-swift.sh provisions one (Debian's swiftlang, as root, in .cache/swift/).
+# phones build it, then the officers' web console in headless Chromium (scripts/test-console.sh).
+# Cargo fetches the pinned crates, pip the pinned pytest (into bindings/python/.venv), Maven the
+# pinned Kotlin, kotlinx-coroutines, JNA and JUnit, npm the pinned playwright-core and axe-core
+# (into tests/console); the Rust tests run `go mod download` for Go's signed-note verifier
+# (tests/interop/go). A fresh machine needs Rust, Go 1.22+, Python 3.9+, Java 17 with Maven and
+# Node 20+ with npm; a Swift toolchain is used if on PATH, else test-swift.sh provisions one
+# (Debian's swiftlang, as root, in .cache/swift/), and Debian's chromium is installed with
+# apt-get (as root) if /usr/bin/chromium is missing.
 #
 # Ends with one summary line: "tests: N passed, N failed".
 set -euo pipefail
@@ -94,9 +97,15 @@ bash scripts/test-swift.sh 2>&1 | tee "$log/swift"
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed_steps+=("swift")
 set -e
 
+step "the officers' web console in Chromium (scripts/test-console.sh: playwright-core, axe-core)"
+set +e
+bash scripts/test-console.sh 2>&1 | tee "$log/console"
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed_steps+=("console")
+set -e
+
 # One closing line: cargo's per-binary "test result:" lines, pytest's and surefire's summaries,
 # and XCTest's line per test case ("Test Case '…' passed (…)": its "Executed N tests, with F
-# failures" counts failed assertions, not tests), added up.
+# failures" counts failed assertions, not tests), and node's TAP "# pass N" / "# fail N", added up.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }; next }
      /^=*[ ]*[0-9]+ (passed|failed)/ {
        for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/ || $(i+1) ~ /^errors?/) f += $i }
@@ -106,7 +115,9 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += 
      }
      /^Test Case .* passed \(/ { p++ }
      /^Test Case .* failed \(/ { f++ }
-     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log/rust" "$log/python" "$log/kotlin" "$log/android-core" "$log/swift"
+     /^# pass [0-9]+$/ { p += $3 }
+     /^# fail [0-9]+$/ { f += $3 }
+     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log/rust" "$log/python" "$log/kotlin" "$log/android-core" "$log/swift" "$log/console"
 if [ "${#failed_steps[@]}" -gt 0 ]; then
   echo "failed: ${failed_steps[*]}" >&2
   exit 1

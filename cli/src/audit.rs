@@ -295,6 +295,15 @@ fn print_officer_acts(report: &AuditReport, currency: Option<Currency>) {
         return;
     }
     println!("  founding officers {}", founders.join(", "));
+    let links: Vec<String> = report
+        .officer_acts
+        .iter()
+        .filter(|a| a.kind == EntryKind::PasskeyLinked)
+        .map(|a| format!("{} (entry {})", names(a).join(""), a.seq))
+        .collect();
+    if !links.is_empty() {
+        println!("  passkeys linked  {}, each by the officer's own key", links.join(", "));
+    }
     let acts: Vec<_> = report.officer_acts.iter().filter(|a| a.officers.len() > 1).collect();
     println!(
         "  officer acts     {} signed by two or more officers each, every signature checked",

@@ -63,7 +63,14 @@ pub struct DemoOptions {
     pub dir: Option<PathBuf>,
     /// Print a JSON summary as the last line of stdout.
     pub json: bool,
+    /// Keep the ledger serving on this loopback port after the walk-through, for the officers'
+    /// web console (docs/adr/0021), until Ctrl-C; its officers' key files are left in the
+    /// directory with a passphrase file, so that each can link a passkey.
+    pub console: Option<u16>,
 }
+
+/// The passphrase of the demo officers' key files (in `officer-passphrase`): a demo, not a secret.
+const OFFICER_PASSPHRASE: &str = "demo-officer-passphrase";
 
 /// Why the demo could not start. Once it has started, problems are failed checks instead.
 #[derive(Debug, thiserror::Error)]
@@ -146,7 +153,7 @@ pub fn run(options: &DemoOptions) -> Result<Outcome, DemoError> {
     );
     say!("Working in {}", dir.display());
 
-    let mut run = Run::default();
+    let mut run = Run { console: options.console, ..Run::default() };
     if let Err(stop) = walk_through(&dir, &mut run) {
         run.check(false, &format!("{}: {}", stop.doing, stop.error));
         say!("\nStopped early: the remaining steps build on this one.");
@@ -225,6 +232,8 @@ struct Run {
     settled: u32,
     audit_verified: bool,
     ledger_balanced: bool,
+    /// `DemoOptions::console`.
+    console: Option<u16>,
 }
 
 impl Run {
@@ -559,8 +568,28 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     );
     let ledger_dir = dir.join("ledger");
     fs::create_dir(&ledger_dir).or_stop("making the ledger directory")?;
-    let mori = OfficerKey::generate("Officer Mori").or_stop("making an officer key")?;
-    let tanaka = OfficerKey::generate("Officer Tanaka").or_stop("making an officer key")?;
+    let (mori, tanaka) = match run.console {
+        None => (
+            OfficerKey::generate("Officer Mori").or_stop("making an officer key")?,
+            OfficerKey::generate("Officer Tanaka").or_stop("making an officer key")?,
+        ),
+        Some(_) => {
+            let passphrase_file = dir.join("officer-passphrase");
+            fs::write(&passphrase_file, OFFICER_PASSPHRASE).or_stop("writing officer-passphrase")?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                fs::set_permissions(&passphrase_file, fs::Permissions::from_mode(0o600))
+                    .or_stop("making officer-passphrase private")?;
+            }
+            let passphrase = Pin::new(OFFICER_PASSPHRASE).or_stop("making the officers' passphrase")?;
+            let create = |file: &str, name: &str| {
+                OfficerKey::create(&dir.join(file), name, &passphrase, KdfParams::DEFAULT)
+                    .or_stop("making an officer key file")
+            };
+            (create("mori.officer", "Officer Mori")?, create("tanaka.officer", "Officer Tanaka")?)
+        }
+    };
     let founders = [&mori, &tanaka]
         .map(|officer| officer.enrolment_code(now_unix()).or_stop("making an enrolment code"))
         .into_iter()
@@ -569,7 +598,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         Ledger::found(&ledger_dir, Currency::JPY, Arc::new(SystemClock), Default::default(), &founders)
             .or_stop("starting the ledger")?,
     );
-    let hq = Hq::start(ledger.clone()).or_stop("starting the ledger server")?;
+    let hq = Hq::start(ledger.clone(), run.console.unwrap_or(0)).or_stop("starting the ledger server")?;
     show("ledger", format!("{} on {}", hq.url, ledger_dir.join("ledger.db").display()));
     let transport = HttpTransport::new(&hq.url);
     let aiko = open(&aiko_path, aiko_key().or_stop("loading device.key")?, AIKO_NEW_PIN)?;
@@ -844,8 +873,41 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         "the exported log verifies offline and extends the checkpoint Ben's phone holds",
     );
     witnessed_checkpoint(dir, &ledger, &ledger_dir, run)?;
+    if run.console.is_some() {
+        serve_console(dir, &hq)?;
+    }
     drop(hq);
     Ok(())
+}
+
+/// Keeps the ledger serving for the web console until Ctrl-C, and says how to sign in.
+fn serve_console(dir: &Path, hq: &Hq) -> Result<(), Stop> {
+    let console = hq.url.replace("127.0.0.1", "localhost");
+    step(
+        15,
+        "The officers' web console",
+        "The same ledger, serving its console; each officer makes a passkey in the page and links it with their key.",
+    );
+    show("open", format!("{console}/console"));
+    show(
+        "officer keys",
+        format!("{} and {}", dir.join("mori.officer").display(), dir.join("tanaka.officer").display()),
+    );
+    show("their public keys", "outpost officer show --key <file>  (paste it on the Passkey page)");
+    show(
+        "link each passkey",
+        format!(
+            "outpost officer link-passkey <code> --ledger {console} --officer-key <file> --passphrase-file {}",
+            dir.join("officer-passphrase").display()
+        ),
+    );
+    say!("         Serving until Ctrl-C.");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .or_stop("starting the console's wait")?
+        .block_on(tokio::signal::ctrl_c())
+        .or_stop("waiting for Ctrl-C")
 }
 
 /// Step 14: a witness on loopback cosigns the ledger's checkpoint, and the cosigned note checks.
@@ -998,9 +1060,10 @@ struct Hq {
 }
 
 impl Hq {
-    fn start(ledger: Arc<Ledger>) -> io::Result<Hq> {
+    /// On loopback `port`, or any free port for 0.
+    fn start(ledger: Arc<Ledger>, port: u16) -> io::Result<Hq> {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))?;
         let url = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         // The demo's officers work in-process, through the same signed-request checks.

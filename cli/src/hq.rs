@@ -109,6 +109,16 @@ pub struct PendingAct {
     pub expires_at: u64,
 }
 
+/// A passkey the ledger linked to the officer (`POST /v1/officer/passkeys`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinkedPasskey {
+    pub public_key: String,
+    pub rp_id: String,
+    pub origin: String,
+    #[serde(skip)]
+    pub officer: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct OfficerInfo {
     pub public_key: String,
@@ -258,6 +268,16 @@ impl Hq {
         let path = format!("{}/{}", officer::ENROL_PATH, data_encoding::HEXLOWER.encode(public_key));
         let (_, body) = self.send(what, "DELETE", &path, None)?;
         parse_json(what, &body)
+    }
+
+    /// Links a passkey to the officer whose key signs this request.
+    pub fn link_passkey(&self, link: &officer::PasskeyLink) -> Result<LinkedPasskey, HqError> {
+        let what = "the passkey link";
+        let body: serde_json::Value = serde_json::from_slice(&link.to_body())
+            .map_err(|e| HqError::BadAnswer { what: what.into(), detail: e.to_string() })?;
+        let mut linked: LinkedPasskey = self.post_json(what, officer::webauthn::LINK_PATH, &body)?;
+        linked.officer = self.officer.as_ref().map(|k| k.name().to_owned()).unwrap_or_default();
+        Ok(linked)
     }
 
     pub fn flags(&self) -> Result<Vec<Flag>, HqError> {

@@ -164,6 +164,14 @@ struct DemoArgs {
     /// Also print a one-line JSON summary as the last line of output, for scripts
     #[arg(long)]
     json: bool,
+
+    /// Afterwards, keep the ledger serving its officers' web console until Ctrl-C
+    #[arg(long)]
+    console: bool,
+
+    /// The loopback port the console is served on, with --console
+    #[arg(long, value_name = "PORT", default_value_t = 8080, requires = "console")]
+    console_port: u16,
 }
 
 fn main() -> ExitCode {
@@ -174,7 +182,11 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     match cli.command {
-        Command::Demo(args) => match demo::run(&demo::DemoOptions { dir: args.dir, json: args.json }) {
+        Command::Demo(args) => match demo::run(&demo::DemoOptions {
+            dir: args.dir,
+            json: args.json,
+            console: args.console.then_some(args.console_port),
+        }) {
             Ok(outcome) if outcome.all_passed() => ExitCode::SUCCESS,
             Ok(_) => ExitCode::FAILURE,
             Err(e) => {

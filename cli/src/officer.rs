@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use data_encoding::HEXLOWER;
 use outpost_wallet_core::officer::key_file::OfficerKeyFile;
-use outpost_wallet_core::officer::{OfficerKey, OfficerKeyError};
+use outpost_wallet_core::officer::{OfficerKey, OfficerKeyError, PasskeyLink};
 use outpost_wallet_core::{KdfParams, Pin};
 use zeroize::Zeroizing;
 
@@ -59,6 +59,22 @@ enum OfficerCommand {
         after_help = "Example:\n  outpost officer remove <Carol's public key> --officer-key alice.officer"
     )]
     Remove(RemoveArgs),
+
+    /// Link a passkey made in the web console to your officer key: from then on it signs your
+    /// console requests. The link is signed with your key and recorded in the audit log.
+    #[command(
+        after_help = "Example:\n  outpost officer link-passkey <code the console's Passkey page showed> --officer-key alice.officer"
+    )]
+    LinkPasskey(LinkArgs),
+}
+
+#[derive(Debug, Args)]
+struct LinkArgs {
+    /// The link code the console's Passkey page showed
+    #[arg(value_name = "CODE")]
+    code: String,
+    #[command(flatten)]
+    officer: OfficerArgs,
 }
 
 #[derive(Debug, Args)]
@@ -165,6 +181,25 @@ pub fn run(args: OfficerCommandArgs) -> Result<(), Error> {
         OfficerCommand::Add(args) => {
             let pending = args.officer.connect()?.add_officer(&args.code)?;
             print_pending(&pending);
+            Ok(())
+        }
+        OfficerCommand::LinkPasskey(args) => {
+            let bytes = data_encoding::BASE64URL_NOPAD.decode(args.code.trim().as_bytes()).map_err(|_| {
+                Error::Usage(
+                    "a passkey link code is base64url, as the console's Passkey page shows it".into(),
+                )
+            })?;
+            let link =
+                PasskeyLink::from_body(&bytes).map_err(|e| Error::Usage(format!("the link code: {e}")))?;
+            let linked = args.officer.connect()?.link_passkey(&link)?;
+            println!(
+                "Linked passkey {} to {} for the console at {} (relying party {}).",
+                &linked.public_key[2..18],
+                linked.officer,
+                linked.origin,
+                linked.rp_id
+            );
+            println!("It signs your console requests from now on; the audit log records the link.");
             Ok(())
         }
         OfficerCommand::Remove(args) => {

@@ -24,12 +24,14 @@
 mod audit;
 mod checkpoint_log;
 mod checkpointer;
+pub mod console;
 pub mod key_file;
 pub mod listener;
 mod log_cache;
 #[cfg(test)]
 mod messages;
 pub mod officers;
+pub mod passkeys;
 pub mod rate_limit;
 pub mod risk;
 pub mod server;

@@ -17,14 +17,15 @@
 //! act without evidence or an approval that did nothing.
 //!
 //! Authentication ([`Ledger::authenticate`]) checks, before any handler runs: the header parses,
-//! the signature verifies, the signer is an enrolled officer not removed, the signed method, path
+//! the signature verifies (a passkey's also against its link: `passkeys`, docs/adr/0021), the
+//! signer is an enrolled officer not removed, the signed method, path
 //! and body hash are the request's, the signed time is within `skew` of the ledger's clock, and
 //! the nonce was never seen (nonces are stored in the database for the skew window, so a
 //! restart does not reopen replays).
 
 use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
 use outpost_wallet_core::Amount;
-use outpost_wallet_core::audit::EntryKind;
+use outpost_wallet_core::audit::{EntryKind, MAX_EVIDENCE_BYTES};
 use outpost_wallet_core::officer::authority::{check_self_enrolment, path_segment};
 use outpost_wallet_core::officer::{Authorisation, Challenge, ENROL_PATH, SignedOfficerRequest};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -305,7 +306,7 @@ impl Ledger {
         body: &[u8],
     ) -> Result<Authenticated, LedgerError> {
         let signed = SignedOfficerRequest::from_header(header).map_err(|e| refused(401, e.to_string()))?;
-        signed.verify().map_err(|e| refused(401, e.to_string()))?;
+        let passkey = signed.verify().map_err(|e| refused(401, e.to_string()))?;
         signed.request.check_matches(method, path, body).map_err(|e| refused(401, e.to_string()))?;
         let skew = self.policy().officers.skew;
         self.write(|tx, now| {
@@ -320,6 +321,9 @@ impl Ledger {
                     refused(401, "the request is signed by a key that is not an officer of this ledger")
                 });
             };
+            if let Some(used) = &passkey {
+                crate::passkeys::check_use(tx, &officer, used)?;
+            }
             let time = signed.request.time;
             if time.abs_diff(now) > skew {
                 return Err(refused(
@@ -354,6 +358,16 @@ impl Ledger {
             .check_matches(method, &path, &maker.body)
             .map_err(|e| refused(401, e.to_string()))?;
         self.check_act(&act)?;
+        // The evidence must fit the log's bound with its approvals still to come: a passkey's
+        // signature is larger than a key's, and its client data is the browser's to pad.
+        let alone =
+            Authorisation { maker: maker.signed.clone(), body: maker.body.clone(), approvals: Vec::new() };
+        if alone.to_bytes().len() > MAX_EVIDENCE_BYTES / 2 {
+            return Err(refused(
+                413,
+                "this signed request and its body would leave the audit entry no room for its approvals: send a shorter body",
+            ));
+        }
         let ttl = self.policy().officers.approval_ttl;
         let id = maker.signed.challenge();
         self.write(|tx, now| {
@@ -413,6 +427,14 @@ impl Ledger {
             }
             if pending.approvers.iter().any(|o| o.public_key == approver.officer.public_key) {
                 return Err(refused(409, format!("{} already approved this request", approver.officer.name)));
+            }
+            let mut evidence = authorisation_of(tx, id)?;
+            evidence.approvals.push(approver.signed.clone());
+            if evidence.to_bytes().len() > MAX_EVIDENCE_BYTES {
+                return Err(refused(
+                    413,
+                    "with this approval the act's evidence would be larger than an audit entry holds: approve with your officer key, whose signature is shorter",
+                ));
             }
             tx.execute(
                 "INSERT INTO pending_approval (id, officer_key, signed, at) VALUES (?1, ?2, ?3, ?4)",

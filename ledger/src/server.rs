@@ -11,7 +11,9 @@
 //! GET  /v1/checkpoint/consistency?from=N that checkpoint and the proof it extends size N
 //! ...  /v1/officer/...                   members, credits, limits, purses, revocation, flags,
 //!                                        the audit export, the invariant check, officers and
-//!                                        the acts pending approval
+//!                                        the acts pending approval, passkeys, the log as
+//!                                        JSON, the live event stream, console sessions
+//! GET  /console                          the officers' web console (docs/adr/0021)
 //! ```
 //!
 //! Who may do what:
@@ -28,6 +30,10 @@
 //!   (`POST /v1/officer/pending/{id}/approve`), then run with the signatures as their evidence
 //!   (docs/adr/0016).
 //! - Officer bodies are JSON of at most [`MAX_JSON_BYTES`], with no unknown fields.
+//! - The console (docs/adr/0021): a passkey-signed `POST /v1/officer/session` opens a session
+//!   (an `HttpOnly`, `SameSite=Strict` cookie, [`SESSION_TTL`]) that lets that officer's *reads*
+//!   (`GET`) go unsigned, so that the live stream (`EventSource` sends no custom header) and
+//!   page loads do not ask for a touch each. Everything else needs a signature every time.
 //!
 //! Every refusal is JSON `{"error": "..."}` with a status that says whose fault it was: 4xx for
 //! the caller's (the message says what to change), 5xx for the ledger's own. `refusal` is the
@@ -46,9 +52,10 @@
 //!
 //! Every [`Ledger`] call blocks on SQLite, so handlers run them on tokio's blocking pool.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -74,7 +81,7 @@ use crate::listener::{self, BodyBudget, BodyError, ClientAddr, Limits};
 use crate::officers::{Act, Approved, Authenticated, Officer, Outcome, Pending};
 use crate::rate_limit::{RateLimiter, retry_after_secs};
 use crate::witnessing::{self, Witnessing};
-use crate::{Ledger, LedgerError, Member, PurseInfo, risk};
+use crate::{Ledger, LedgerError, Member, PurseInfo, console, risk};
 use outpost_wallet_core::officer;
 
 /// Largest JSON body an officer endpoint reads.
@@ -97,11 +104,28 @@ pub fn router_witnessed(ledger: Arc<Ledger>, witnessing: Option<Arc<Witnessing>>
 
 /// [`router_witnessed`] under `limits`: its body budget and per-client rate limits.
 pub fn router_limited(ledger: Arc<Ledger>, witnessing: Option<Arc<Witnessing>>, limits: &Limits) -> Router {
+    let (never, stopping) = watch::channel(false);
+    router_stopping(ledger, witnessing, limits, stopping, Some(never))
+}
+
+/// [`router_limited`], whose live streams end when `stopping` turns true (or its sender is
+/// dropped), so that a graceful shutdown does not wait for them. `keep` holds a sender that never
+/// sends, for a router with no shutdown of its own.
+fn router_stopping(
+    ledger: Arc<Ledger>,
+    witnessing: Option<Arc<Witnessing>>,
+    limits: &Limits,
+    stopping: watch::Receiver<bool>,
+    keep: Option<watch::Sender<bool>>,
+) -> Router {
     let guard = Arc::new(Guard {
+        stopping,
+        _keep: keep,
         bodies: BodyBudget::new(limits),
         sync_by_address: RateLimiter::new(limits.sync_per_address),
         sync_by_wallet: RateLimiter::new(limits.sync_per_wallet),
         officer_by_address: RateLimiter::new(limits.officer_per_address),
+        sessions: Mutex::new(HashMap::new()),
     });
     let state = AppState { ledger, witnessing, guard };
 
@@ -122,6 +146,10 @@ pub fn router_limited(ledger: Arc<Ledger>, witnessing: Option<Arc<Witnessing>>, 
         .route("/pending", get(pending))
         .route("/pending/{id}/approve", post(approve))
         .route("/pending/{id}/decline", post(decline))
+        .route("/passkeys", post(link_passkey).get(my_passkeys))
+        .route("/session", post(open_session).get(session_officer).delete(close_session))
+        .route("/log", get(log))
+        .route("/events", get(events))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_officer))
         .route_layer(middleware::from_fn_with_state(state.clone(), limit_officer_address));
 
@@ -137,6 +165,9 @@ pub fn router_limited(ledger: Arc<Ledger>, witnessing: Option<Arc<Witnessing>>, 
         .route("/v1/checkpoint", get(checkpoint))
         .route("/v1/checkpoint/consistency", get(consistency))
         .nest("/v1/officer", officer)
+        .route("/console", get(|| async { console::asset("") }))
+        .route("/console/", get(|| async { console::asset("") }))
+        .route("/console/{file}", get(|Path(file): Path<String>| async move { console::asset(&file) }))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
@@ -188,8 +219,8 @@ pub async fn serve_on(
     let (stopping, stop) = watch::channel(false);
     let witnesser =
         witnessing.clone().map(|w| tokio::spawn(witnessing::run(w, witnessing::WITNESS_EVERY, stop.clone())));
-    let sweeper = tokio::spawn(sweep_periodically(Arc::clone(&ledger), stop));
-    let app = router_limited(ledger, witnessing, &network.limits);
+    let sweeper = tokio::spawn(sweep_periodically(Arc::clone(&ledger), stop.clone()));
+    let app = router_stopping(ledger, witnessing, &network.limits, stop, None);
     let served = listener::serve(listener, app, &network.limits, network.tls, async move {
         shutdown.await;
         tracing::info!("shutting down: finishing the requests under way");
@@ -240,6 +271,12 @@ struct Guard {
     sync_by_address: RateLimiter<IpAddr>,
     sync_by_wallet: RateLimiter<[u8; 32]>,
     officer_by_address: RateLimiter<IpAddr>,
+    /// Console sessions by token: who opened it and until when. In memory: a restart signs
+    /// every officer out.
+    sessions: Mutex<HashMap<[u8; 32], (Authenticated, Instant)>>,
+    /// Turns true when the server stops: the live streams end.
+    stopping: watch::Receiver<bool>,
+    _keep: Option<watch::Sender<bool>>,
 }
 
 /// A request URI longer than this is refused with 414 (hyper's own limit, far above, would answer
@@ -583,6 +620,12 @@ async fn require_officer(State(state): State<AppState>, request: Request, next: 
         return refused.into_response();
     }
     let Some(header) = parts.headers.get(officer::HEADER).map(|v| v.to_str().map(str::to_owned)) else {
+        if parts.method == Method::GET
+            && let Some(officer) = session_of(&state, &parts.headers).await
+        {
+            parts.extensions.insert(officer);
+            return next.run(Request::from_parts(parts, body)).await;
+        }
         return refuse(
             StatusCode::UNAUTHORIZED,
             format!("officer endpoints need the officer's signed request in the {} header", officer::HEADER),
@@ -1149,4 +1192,317 @@ async fn invariants(State(state): State<AppState>) -> Result<Json<InvariantsJson
         purses_minor: report.purses,
         flagged: report.flagged,
     }))
+}
+
+// ---- The console: passkeys, sessions, the log as JSON and its live stream (docs/adr/0021) ----
+
+/// How long a console session lets its officer read without signing.
+pub const SESSION_TTL: Duration = Duration::from_secs(15 * 60);
+const SESSION_COOKIE: &str = "outpost_officer";
+/// Most sessions held: an officer's console opens one at each sign-in.
+const MAX_SESSIONS: usize = 1024;
+
+#[derive(Serialize)]
+struct PasskeyJson {
+    credential_id: String,
+    public_key: String,
+    rp_id: String,
+    origin: String,
+    counter: u32,
+    linked_at: u64,
+}
+
+impl From<crate::passkeys::Passkey> for PasskeyJson {
+    fn from(passkey: crate::passkeys::Passkey) -> Self {
+        Self {
+            credential_id: data_encoding::BASE64URL_NOPAD.encode(&passkey.link.credential_id),
+            public_key: hex(&passkey.link.public_key),
+            rp_id: passkey.link.rp_id,
+            origin: passkey.link.origin,
+            counter: passkey.counter,
+            linked_at: passkey.linked_at,
+        }
+    }
+}
+
+async fn link_passkey(
+    State(state): State<AppState>,
+    Extension(officer): Extension<Authenticated>,
+) -> Result<(StatusCode, Json<PasskeyJson>), ApiError> {
+    let passkey = on_ledger(&state, move |ledger| ledger.link_passkey(&officer)).await?;
+    Ok((StatusCode::CREATED, Json(passkey.into())))
+}
+
+async fn my_passkeys(
+    State(state): State<AppState>,
+    Extension(officer): Extension<Authenticated>,
+) -> Result<Json<Vec<PasskeyJson>>, ApiError> {
+    let key = officer.officer.public_key;
+    let passkeys = on_ledger(&state, move |ledger| ledger.passkeys(&key)).await?;
+    Ok(Json(passkeys.into_iter().map(PasskeyJson::from).collect()))
+}
+
+/// The officer whose session cookie this request carries, if it is open and they are still an
+/// officer.
+async fn session_of(state: &AppState, headers: &HeaderMap) -> Option<Authenticated> {
+    let token =
+        headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookies| {
+            cookies.split(';').find_map(|c| c.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
+        })?;
+    let token: [u8; 32] = HEXLOWER.decode(token.as_bytes()).ok()?.try_into().ok()?;
+    let officer = {
+        let mut sessions = state.guard.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        match sessions.get(&token) {
+            Some((officer, until)) if *until > Instant::now() => officer.clone(),
+            Some(_) => {
+                sessions.remove(&token);
+                return None;
+            }
+            None => return None,
+        }
+    };
+    let key = officer.officer.public_key;
+    let active = on_ledger(state, move |ledger| ledger.officers()).await.ok()?;
+    active.iter().any(|o| o.public_key == key).then_some(officer)
+}
+
+#[derive(Serialize)]
+struct SessionJson {
+    officer: OfficerJson,
+    expires_in: u64,
+}
+
+/// Opens a console session for the officer who signed this request (a passkey, in the console).
+async fn open_session(
+    State(state): State<AppState>,
+    Extension(officer): Extension<Authenticated>,
+) -> Result<Response, ApiError> {
+    let mut token = [0u8; 32];
+    getrandom::fill(&mut token).map_err(ApiError::internal)?;
+    {
+        let mut sessions = state.guard.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        sessions.retain(|_, (_, until)| *until > now);
+        if sessions.len() >= MAX_SESSIONS {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many console sessions are open: sign out elsewhere or wait for them to expire",
+            ));
+        }
+        sessions.insert(token, (officer.clone(), now + SESSION_TTL));
+    }
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/v1/officer; Max-Age={}; HttpOnly; SameSite=Strict",
+        hex(&token),
+        SESSION_TTL.as_secs()
+    );
+    let mut response =
+        Json(SessionJson { officer: officer.officer.into(), expires_in: SESSION_TTL.as_secs() })
+            .into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?);
+    Ok(response)
+}
+
+/// Who this session (or signed read) is: the console asks when the page is reloaded.
+async fn session_officer(Extension(officer): Extension<Authenticated>) -> Json<OfficerJson> {
+    Json(officer.officer.into())
+}
+
+async fn close_session(
+    State(state): State<AppState>,
+    Extension(officer): Extension<Authenticated>,
+) -> Response {
+    let key = officer.officer.public_key;
+    state
+        .guard
+        .sessions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|_, (o, _)| o.officer.public_key != key);
+    let cookie = format!("{SESSION_COOKIE}=; Path=/v1/officer; Max-Age=0; HttpOnly; SameSite=Strict");
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// An audit entry as the console reads it: the words, the money moved and, for entries about
+/// transfers (a settlement, both transfers of a double spend), the transfers decoded.
+#[derive(Serialize)]
+struct EntryJson {
+    seq: u64,
+    at: u64,
+    device_time: u64,
+    kind: String,
+    member_id: String,
+    subject: String,
+    detail: String,
+    moves: Vec<MoveJson>,
+    transfers: Vec<TransferJson>,
+}
+
+#[derive(Serialize)]
+struct MoveJson {
+    account: String,
+    delta_minor: i64,
+}
+
+#[derive(Serialize)]
+struct TransferJson {
+    transfer_id: String,
+    purse_id: String,
+    sender: String,
+    seq: u32,
+    amount_minor: u64,
+    spent_after_minor: u64,
+    receiver_key: String,
+    device_time: u64,
+    memo: String,
+}
+
+impl From<&outpost_wallet_core::audit::AuditEntry> for EntryJson {
+    fn from(entry: &outpost_wallet_core::audit::AuditEntry) -> Self {
+        use outpost_wallet_core::audit::{Account, EntryKind};
+        use outpost_wallet_core::protocol::Transfer;
+        let about_transfers = matches!(
+            entry.kind,
+            EntryKind::TransferHeld
+                | EntryKind::Settled
+                | EntryKind::DoubleSpend
+                | EntryKind::LostDeviceSpend
+                | EntryKind::Complicit
+                | EntryKind::LateSpend
+        );
+        let transfers = if about_transfers {
+            entry
+                .evidence
+                .iter()
+                .filter_map(|bytes| Transfer::from_bytes(bytes).ok())
+                .map(|t| TransferJson {
+                    transfer_id: hex(&t.id()),
+                    purse_id: hex(&t.certificate().purse_id()),
+                    sender: t.certificate().terms().member_id.clone(),
+                    seq: t.terms().seq,
+                    amount_minor: t.terms().amount,
+                    spent_after_minor: t.terms().spent_after,
+                    receiver_key: hex(&t.terms().receiver_key),
+                    device_time: t.terms().time,
+                    memo: t.terms().memo.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            seq: entry.seq,
+            at: entry.at,
+            device_time: entry.device_time,
+            kind: format!("{:?}", entry.kind),
+            member_id: entry.member_id.clone(),
+            subject: hex(&entry.subject),
+            detail: entry.detail.clone(),
+            moves: entry
+                .moves
+                .iter()
+                .map(|m| MoveJson {
+                    account: match &m.account {
+                        Account::Outside => "outside".into(),
+                        Account::Member(id) => format!("member:{id}"),
+                        Account::Purse(id) => format!("purse:{}", hex(id)),
+                        Account::Loss => "loss".into(),
+                    },
+                    delta_minor: m.delta,
+                })
+                .collect(),
+            transfers,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogQuery {
+    #[serde(default)]
+    from: u64,
+    #[serde(default)]
+    limit: Option<u32>,
+    /// Only the entries about this member.
+    #[serde(default)]
+    member: Option<String>,
+}
+
+/// Most entries one `/log` answer carries.
+const MAX_LOG_PAGE: u32 = 1000;
+
+/// The audit log from entry `from`, as JSON: `GET /v1/officer/log?from=0&limit=100&member=AIKO-0001`.
+async fn log(
+    State(state): State<AppState>,
+    QueryParams(LogQuery { from, limit, member }): QueryParams<LogQuery>,
+) -> Result<Json<Vec<EntryJson>>, ApiError> {
+    let limit = limit.unwrap_or(MAX_LOG_PAGE).min(MAX_LOG_PAGE);
+    let entries = on_ledger(&state, move |ledger| ledger.audit_entries(from, limit)).await?;
+    Ok(Json(
+        entries
+            .iter()
+            .filter(|e| member.as_deref().is_none_or(|m| e.member_id == m))
+            .map(EntryJson::from)
+            .collect(),
+    ))
+}
+
+/// How often the live stream looks for new entries.
+const EVENTS_EVERY: Duration = Duration::from_millis(200);
+
+/// The audit log as it grows, as server-sent events (one `entry` event per entry, its id the
+/// entry's seq): from `Last-Event-ID` + 1 when the browser reconnects, else from the end.
+async fn events(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|seq| seq + 1);
+    let next = match resume {
+        Some(next) => next,
+        None => on_ledger(&state, |ledger| ledger.audit_root().map(|(size, _)| size)).await?,
+    };
+    let stop = state.guard.stopping.clone();
+    let ledger = Arc::clone(&state.ledger);
+    let stream = futures_util::stream::unfold((ledger, next, stop), |(ledger, next, mut stop)| async move {
+        loop {
+            if *stop.borrow() {
+                return None;
+            }
+            let reader = Arc::clone(&ledger);
+            let entries = tokio::task::spawn_blocking(move || reader.audit_entries(next, 100)).await;
+            match entries {
+                Ok(Ok(entries)) if !entries.is_empty() => {
+                    let after = entries.last().map_or(next, |e| e.seq + 1);
+                    let events: Vec<Result<Event, std::convert::Infallible>> = entries
+                        .iter()
+                        .filter_map(|e| {
+                            Event::default()
+                                .event("entry")
+                                .id(e.seq.to_string())
+                                .json_data(EntryJson::from(e))
+                                .ok()
+                        })
+                        .map(Ok)
+                        .collect();
+                    return Some((futures_util::stream::iter(events), (ledger, after, stop)));
+                }
+                Ok(Ok(_)) => {}
+                _ => return None,
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(EVENTS_EVERY) => {}
+                _ = stop.changed() => return None,
+            }
+        }
+    });
+    let stream = futures_util::StreamExt::flatten(stream);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }

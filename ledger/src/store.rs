@@ -161,11 +161,21 @@ const SCHEMA: &str = "
         proof_id BLOB PRIMARY KEY,
         seq INTEGER NOT NULL
     ) STRICT;
+    -- Officers' passkeys (docs/adr/0021), as their `PasskeyLinked` entries link them, with the
+    -- last signature counter seen (a cloned authenticator shows as a counter going back). All
+    -- its SQL is in `passkeys.rs`.
+    CREATE TABLE IF NOT EXISTS officer_passkey (
+        public_key BLOB PRIMARY KEY CHECK (length(public_key) = 65),
+        officer_key BLOB NOT NULL CHECK (length(officer_key) = 32),
+        link BLOB NOT NULL,
+        counter INTEGER NOT NULL DEFAULT 0,
+        linked_at INTEGER NOT NULL
+    ) STRICT;
 ";
 
 /// The schema `SCHEMA` makes, kept in `PRAGMA user_version`. Version 0 is a database from
 /// before versions were kept; [`migrate`] brings every older version up to this one.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// How many prepared statements the connection keeps: room for every statement a sync runs (about
 /// forty), so that settling a batch parses each once, not once per transfer.
@@ -254,6 +264,7 @@ fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
         // Version 4 indexes the fork proofs the log records (the table is made by `SCHEMA`).
         equivocations_from_log(&tx)?;
     }
+    // Version 5 adds `officer_passkey`, made by `SCHEMA`: a ledger from before passkeys has none.
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
     Ok(())

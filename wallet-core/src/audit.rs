@@ -29,7 +29,7 @@ const MAX_MOVES: usize = 8;
 const MAX_EVIDENCE: usize = 4;
 /// A piece of evidence: an officer act's authorisation carries signed bodies (a replacement
 /// wallet's enrolment QR among them) and up to `officer::MAX_APPROVALS` approvals.
-const MAX_EVIDENCE_BYTES: usize = 8 * 1024;
+pub const MAX_EVIDENCE_BYTES: usize = 8 * 1024;
 
 /// What an entry records. Codes are stable and never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -96,9 +96,12 @@ pub enum EntryKind {
     /// A founding officer, named when the ledger was created: only straight after
     /// `LedgerCreated`. `subject` is their public key; evidence: their self-signed enrolment.
     OfficerFounded,
+    /// An officer linked a passkey to themselves (docs/adr/0021): `subject` is their public key;
+    /// evidence: their request signed with their own Ed25519 key, whose body is the link.
+    PasskeyLinked,
 }
 
-const KINDS: [(EntryKind, u8); 22] = [
+const KINDS: [(EntryKind, u8); 23] = [
     (EntryKind::LedgerCreated, 1),
     (EntryKind::MemberEnrolled, 2),
     (EntryKind::Credited, 3),
@@ -121,6 +124,7 @@ const KINDS: [(EntryKind, u8); 22] = [
     (EntryKind::OfficerEnrolled, 20),
     (EntryKind::OfficerRemoved, 21),
     (EntryKind::OfficerFounded, 22),
+    (EntryKind::PasskeyLinked, 23),
 ];
 
 impl EntryKind {
@@ -784,7 +788,7 @@ fn check_entry(entry: &AuditEntry, ledger_key: &[u8; 32]) -> Result<Vec<Transfer
             moves_nothing()?;
             transfers.push(verified_transfer(entry, evidence(0)?, ledger_key)?);
         }
-        EntryKind::DeviceLost | EntryKind::Revoked => moves_nothing()?,
+        EntryKind::DeviceLost | EntryKind::Revoked | EntryKind::PasskeyLinked => moves_nothing()?,
         EntryKind::EquivocationReported => {
             moves_nothing()?;
             if entry.evidence.len() != 1 {

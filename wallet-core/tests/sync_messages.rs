@@ -1330,7 +1330,7 @@ fn leaf_data_counts_codes_and_versions_outside_their_bounds_are_refused() {
         AuditEntry::from_leaf_data(&patched(&leaf, 0, &[2])),
         Err(DecodeError::UnsupportedVersion { what: "audit entry", found: 2, supported: 1 })
     );
-    for code in [0, 23, 0xff] {
+    for code in [0, 24, 0xff] {
         assert_eq!(
             AuditEntry::from_leaf_data(&patched(&leaf, 25, &[code])),
             Err(DecodeError::Invalid { what: "entry kind", reason: "unknown code" }),

@@ -15,12 +15,17 @@
 //! - A ledger created without officers (the library used directly, in tests and benchmarks)
 //!   has nobody to attribute acts to: its officer acts are counted as unattributed instead.
 //! - Removing an officer that would leave fewer than [`MIN_SIGNERS`] is refused.
+//! - A passkey signs for an officer only once a `PasskeyLinked` entry links it, signed by that
+//!   officer's own Ed25519 key (never by a passkey: a stolen passkey cannot add another). Each
+//!   passkey signature in an act must be by a passkey linked to the officer it names, for the
+//!   link's relying party and origin (docs/adr/0021).
 
 use std::collections::BTreeMap;
 
 use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
 
-use super::{Authorisation, ENROL_PATH};
+use super::webauthn::LINK_PATH;
+use super::{Authorisation, ENROL_PATH, OfficerSignature, PasskeyLink, SignedOfficerRequest};
 use crate::audit::{Account, AuditEntry, EntryKind};
 use crate::protocol::EnrolmentRequest;
 use crate::qr::{self, PayloadKind};
@@ -46,6 +51,8 @@ pub struct Attribution {
 #[derive(Debug, Default, Clone)]
 pub struct OfficerSet {
     active: BTreeMap<[u8; 32], String>,
+    /// Linked passkeys by public key: the officer each signs for, and the link.
+    passkeys: BTreeMap<[u8; 65], ([u8; 32], PasskeyLink)>,
     /// The previous entry was a founding enrolment: the run of founders is still being read.
     founding: bool,
     founded: bool,
@@ -78,6 +85,9 @@ impl OfficerSet {
             return self.found(entry).map(Some);
         }
         self.founding = false;
+        if entry.kind == EntryKind::PasskeyLinked {
+            return self.link(entry).map(Some);
+        }
         let officer_act = match entry.kind {
             EntryKind::Credited
             | EntryKind::PurseLimitSet
@@ -105,6 +115,7 @@ impl OfficerSet {
         authorisation.verify().map_err(|e| format!("officer evidence: {e}"))?;
         let mut officers = Vec::new();
         for signed in std::iter::once(&authorisation.maker).chain(&authorisation.approvals) {
+            self.check_passkey(signed)?;
             let key = *signed.officer_key();
             let name = self
                 .active
@@ -157,6 +168,58 @@ impl OfficerSet {
             batch,
             amount_minor,
         }))
+    }
+
+    /// A passkey signature must be by a passkey linked to the officer the request names, for
+    /// the link's relying party and origin.
+    fn check_passkey(&self, signed: &SignedOfficerRequest) -> Result<(), String> {
+        let Some(used) = signed.verify().map_err(|e| format!("officer evidence: {e}"))? else {
+            return Ok(());
+        };
+        match self.passkeys.get(&used.public_key) {
+            Some((officer, link)) if officer == signed.officer_key() => link.check_use(&used),
+            _ => Err(format!(
+                "signed by a passkey not linked to {} at this point",
+                short(signed.officer_key())
+            )),
+        }
+    }
+
+    fn link(&mut self, entry: &AuditEntry) -> Result<Attribution, String> {
+        if !self.founded {
+            return Err("a passkey linked in a ledger founded without officers".into());
+        }
+        let bytes = entry.evidence.last().ok_or("a passkey link without the officer's signature")?;
+        let authorisation = Authorisation::from_bytes(bytes).map_err(|e| format!("passkey link: {e}"))?;
+        authorisation.verify().map_err(|e| format!("passkey link: {e}"))?;
+        let maker = &authorisation.maker;
+        if !matches!(maker.signature, OfficerSignature::Ed25519(_)) {
+            return Err("a passkey is linked with the officer's own key, not with another passkey".into());
+        }
+        if *maker.officer_key() != entry.subject
+            || maker.request.method != "POST"
+            || maker.request.path != LINK_PATH
+        {
+            return Err("the passkey link is not the request of the officer it links".into());
+        }
+        let name = self
+            .active
+            .get(&entry.subject)
+            .ok_or_else(|| format!("a passkey linked by {}, who is not an officer", short(&entry.subject)))?
+            .clone();
+        let link = PasskeyLink::from_body(&authorisation.body)?;
+        if self.passkeys.get(&link.public_key).is_some_and(|(officer, _)| *officer != entry.subject) {
+            return Err("a passkey already linked to another officer".into());
+        }
+        self.passkeys.insert(link.public_key, (entry.subject, link));
+        Ok(Attribution {
+            seq: entry.seq,
+            kind: entry.kind,
+            member_id: String::new(),
+            officers: vec![(entry.subject, name)],
+            batch: None,
+            amount_minor: None,
+        })
     }
 
     fn found(&mut self, entry: &AuditEntry) -> Result<Attribution, String> {

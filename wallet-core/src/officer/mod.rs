@@ -6,7 +6,7 @@
 //! OfficerRequest  = method, path, SHA-256(body), time, nonce, officer key       (the statement)
 //! challenge       = SHA-256("outpost/officer-request/v1" || statement)
 //! OfficerSignature::Ed25519   the officer key's signature on the challenge         (CLI, code 1)
-//! (WebAuthn assertion over the challenge: code 2, reserved for the web console)
+//! OfficerSignature::WebAuthn  a passkey's assertion over the challenge     (the console, code 2)
 //! SignedOfficerRequest = statement || signature   (the `Outpost-Officer-Request` header)
 //! Authorisation = the maker's signed request and body, then each approver's signed approval
 //! ```
@@ -22,6 +22,7 @@
 
 pub mod authority;
 pub mod key_file;
+pub mod webauthn;
 
 use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha256};
@@ -31,6 +32,7 @@ use crate::encoding::{DecodeError, Reader, Writer};
 use crate::signature;
 
 pub use key_file::{OfficerKey, OfficerKeyError};
+pub use webauthn::{PasskeyAssertion, PasskeyLink, PasskeyUse};
 
 const DOMAIN: &str = "outpost/officer-request/v1";
 const REQUEST_VERSION: u8 = 1;
@@ -57,7 +59,7 @@ pub enum OfficerError {
     Malformed(#[from] DecodeError),
     #[error("the officer's signature does not verify: the request was altered or signed with another key")]
     BadSignature,
-    #[error("signature kind {0} is not one this build checks (1 is Ed25519)")]
+    #[error("signature kind {0} is not one this build checks (1 is Ed25519, 2 a passkey)")]
     UnknownSignatureKind(u8),
     #[error("{field} is longer than the {max} bytes allowed")]
     TooLong { field: &'static str, max: usize },
@@ -178,27 +180,35 @@ impl OfficerRequest {
     }
 }
 
-/// A signature on a [`Challenge`]. An enum so that a WebAuthn assertion (authenticator data,
-/// client data JSON holding the challenge, an ES256 signature) can join as kind 2 without a new
-/// request format.
+/// A signature on a [`Challenge`]: the officer's Ed25519 key (the CLI), or one of their
+/// passkeys (the console), with no change to the request format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OfficerSignature {
     /// Kind 1: Ed25519 on the 32 challenge bytes, under the protocol's one rule
     /// ([`crate::signature::verify`]).
     Ed25519([u8; 64]),
+    /// Kind 2: a WebAuthn assertion whose clientData challenge is the 32 challenge bytes
+    /// ([`webauthn`]); which officer the passkey signs for is the link's to say.
+    WebAuthn(PasskeyAssertion),
 }
 
 impl OfficerSignature {
     fn write(&self, w: &mut Writer) {
         match self {
             OfficerSignature::Ed25519(signature) => w.u8(1).fixed(signature),
+            OfficerSignature::WebAuthn(assertion) => {
+                w.u8(2);
+                assertion.write(w);
+                w
+            }
         };
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, OfficerError> {
         match r.u8("signature kind")? {
             1 => Ok(OfficerSignature::Ed25519(r.array("signature")?)),
+            2 => Ok(OfficerSignature::WebAuthn(PasskeyAssertion::read(r)?)),
             kind => Err(OfficerError::UnknownSignatureKind(kind)),
         }
     }
@@ -253,15 +263,22 @@ impl SignedOfficerRequest {
         Self::from_bytes(&bytes)
     }
 
-    /// Whether the signature is the named officer's on this statement.
-    pub fn verify(&self) -> Result<(), OfficerError> {
+    /// Whether the signature is the named officer's on this statement. An Ed25519 signature is
+    /// checked whole (`Ok(None)`); a passkey's assertion is checked as far as its own bytes go,
+    /// and what it says of its passkey, relying party and origin is returned for the caller to
+    /// check against the officer's links ([`PasskeyLink::check_use`]).
+    pub fn verify(&self) -> Result<Option<PasskeyUse>, OfficerError> {
         let challenge = self.request.challenge();
-        let good = match &self.signature {
+        match &self.signature {
             OfficerSignature::Ed25519(signature) => {
-                signature::verify(&self.request.officer_key, &challenge, signature)
+                if signature::verify(&self.request.officer_key, &challenge, signature) {
+                    Ok(None)
+                } else {
+                    Err(OfficerError::BadSignature)
+                }
             }
-        };
-        if good { Ok(()) } else { Err(OfficerError::BadSignature) }
+            OfficerSignature::WebAuthn(assertion) => assertion.verify(&challenge).map(Some),
+        }
     }
 
     pub fn officer_key(&self) -> &[u8; 32] {
@@ -419,11 +436,66 @@ mod tests {
         assert!(misdirected.verify().is_err());
     }
 
+    fn passkey_signed(counter: u32) -> SignedOfficerRequest {
+        let request =
+            OfficerRequest::new([5; 32], "POST", "/v1/officer/session", b"", 1_700_000_000).unwrap();
+        let assertion = webauthn::tests::assert(&webauthn::tests::passkey(3), &request.challenge(), counter);
+        SignedOfficerRequest { request, signature: OfficerSignature::WebAuthn(assertion) }
+    }
+
+    #[test]
+    fn a_passkey_signed_request_round_trips_through_its_header_and_reports_its_passkey() {
+        let signed = passkey_signed(4);
+        let read = SignedOfficerRequest::from_header(&signed.to_header()).unwrap();
+        assert_eq!(read, signed);
+        let used = read.verify().unwrap().expect("a passkey signature reports its use");
+        assert_eq!(used.counter, 4);
+        assert_eq!(used.public_key, webauthn::tests::public(&webauthn::tests::passkey(3)));
+    }
+
+    #[test]
+    fn a_passkey_assertion_is_bound_to_its_statement() {
+        let mut signed = passkey_signed(1);
+        signed.request.path = "/v1/officer/members/A/credit".into();
+        assert!(signed.verify().is_err(), "an assertion moved to another request");
+    }
+
+    #[test]
+    fn truncated_or_tampered_passkey_requests_are_refused_never_accepted() {
+        let bytes = passkey_signed(1).to_bytes();
+        for len in 0..bytes.len() {
+            assert!(SignedOfficerRequest::from_bytes(&bytes[..len]).is_err(), "cut to {len}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(SignedOfficerRequest::from_bytes(&longer).is_err(), "a trailing byte");
+        for i in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x10;
+            let verdict = SignedOfficerRequest::from_bytes(&bad).and_then(|r| r.verify().map(|_| ()));
+            assert!(verdict.is_err(), "byte {i} changed and still accepted");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_after_a_request_are_a_typed_error_or_a_value_never_a_panic(
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)
+        ) {
+            let mut bytes = passkey_signed(1).request.to_bytes();
+            bytes.push(2);
+            bytes.extend_from_slice(&tail);
+            if let Ok(signed) = SignedOfficerRequest::from_bytes(&bytes) {
+                let _ = signed.verify();
+            }
+        }
+    }
+
     #[test]
     fn an_unknown_signature_kind_is_refused_by_name() {
         let mut bytes = signed(&key(1), "GET", "/x", b"").to_bytes();
         let kind_at = bytes.len() - 65;
-        bytes[kind_at] = 2;
-        assert_eq!(SignedOfficerRequest::from_bytes(&bytes), Err(OfficerError::UnknownSignatureKind(2)));
+        bytes[kind_at] = 3;
+        assert_eq!(SignedOfficerRequest::from_bytes(&bytes), Err(OfficerError::UnknownSignatureKind(3)));
     }
 }
