@@ -43,7 +43,9 @@ mod sync;
 mod witnesses;
 
 pub(crate) use payments::short_id;
-pub use payments::{Accepted, Confirmed, CreatedRequest, Direction, HistoryEntry, Payment};
+pub use payments::{
+    Accepted, Confirmed, CreatedRequest, Direction, HeldAtLedger, HeldReason, HistoryEntry, Payment,
+};
 pub use records::{Contact, MAX_CONTACT_LABEL, TransferStatus};
 pub use sightings::{CheckpointSeen, ForkProof, ProofFailure, UnprovedPair};
 pub use sync::{SyncOptions, SyncReport};

@@ -1071,6 +1071,64 @@ impl Wallet {
     }
 }
 
+/// Money this phone can no longer pay with but the ledger still holds for the member: what is
+/// left in one of the wallet's purses that was revoked or expired before the wallet closed it.
+/// The ledger keeps a purse's remainder until the purse's expiry plus its settlement window (so a
+/// transfer made before the revocation or expiry can still be settled), then returns what nobody
+/// claimed to the member's online account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldAtLedger {
+    pub purse_id: MessageId,
+    /// What this phone did not spend from the purse.
+    pub amount: Amount,
+    /// Why the phone cannot spend it.
+    pub reason: HeldReason,
+    /// The purse's expiry: the remainder comes back one settlement window after it.
+    pub expires_at: u64,
+}
+
+/// Why a purse's remainder is held at the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldReason {
+    /// The ledger revoked the purse (a double spend from it, or an officer's act).
+    Revoked,
+    /// The purse expired before it was spent or closed.
+    Expired,
+}
+
+impl Wallet {
+    /// What is left in purses this phone can no longer pay from (revoked or expired, not yet
+    /// closed), which the ledger holds for the member until it returns it. Read from the open-purse
+    /// index, so it costs what [`Wallet::balances`] costs.
+    pub fn held_at_ledger(&self) -> Result<Vec<HeldAtLedger>, WalletError> {
+        self.with_unlocked(|store, key| {
+            let conn = store.conn();
+            let rows = self.rows(key);
+            let now = self.now();
+            let mut held = Vec::new();
+            for purse in self.open_purses(conn, key)?.purses {
+                let purse_id = purse.certificate.purse_id();
+                let reason = if rows.is_revoked(conn, &purse_id)? {
+                    HeldReason::Revoked
+                } else if now > purse.certificate.terms().expires_at {
+                    HeldReason::Expired
+                } else {
+                    continue;
+                };
+                if purse.remaining() > 0 {
+                    held.push(HeldAtLedger {
+                        purse_id,
+                        amount: Amount::from_minor(purse.remaining(), self.record.currency)?,
+                        reason,
+                        expires_at: purse.certificate.terms().expires_at,
+                    });
+                }
+            }
+            Ok(held)
+        })
+    }
+}
+
 fn usable(
     conn: &rusqlite::Connection,
     rows: &Rows<'_>,
