@@ -28,6 +28,7 @@ use outpost_wallet_core::protocol::cosignature::WitnessKey;
 use outpost_wallet_core::protocol::note::SignedNote;
 use outpost_wallet_core::protocol::{Checkpoint, Transfer};
 use outpost_wallet_core::transport::HttpTransport;
+use outpost_wallet_core::wallet::HeldReason;
 use outpost_wallet_core::{
     Amount, Currency, EventKind, KdfParams, Pin, SoftwareProtector, SyncOptions, SystemClock, TransferStatus,
     VaultError, Wallet, WalletError, WalletOptions,
@@ -849,6 +850,20 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     let purse_state =
         ledger.purses("AIKO-0001").or_stop("reading Aiko's purses")?.first().map(|p| p.state.to_string());
     run.check(purse_state.as_deref() == Some("revoked"), "the ledger revoked the purse that was spent twice");
+    // The ¥7,000 Aiko had not spent is no longer hers to pay with, but not lost: her phone says
+    // where it is and when it comes back, and the ledger counts the same.
+    aiko.sync(&transport, &SyncOptions::default()).or_stop("Aiko syncing again")?;
+    let held = aiko.held_at_ledger().or_stop("reading what the ledger holds for Aiko")?;
+    if let Some(first) = held.first() {
+        show("Aiko's phone, at her next sync", crate::wallet::held_words(first));
+    }
+    let outstanding =
+        ledger.purses("AIKO-0001").or_stop("reading Aiko's purses")?.first().map(|p| p.outstanding_minor);
+    run.check(
+        matches!(&held[..], [h] if h.amount == yen(7_000)? && h.reason == HeldReason::Revoked)
+            && outstanding == Some(7_000),
+        "Aiko's phone shows the ¥7,000 left in her revoked purse as held at the ledger, as the ledger counts it",
+    );
     run.check(
         chidi_report.newly_revoked >= 1,
         "Chidi's phone learned at its sync that the purse is revoked, and refuses it offline from now on",

@@ -23,6 +23,7 @@ use outpost_wallet_core::protocol::cosignature::WitnessKey;
 use outpost_wallet_core::protocol::witnessed::{MAX_COSIGNATURES, WitnessPolicy};
 use outpost_wallet_core::qr::PayloadKind;
 use outpost_wallet_core::transport::HttpTransport;
+use outpost_wallet_core::wallet::{HeldAtLedger, HeldReason};
 use outpost_wallet_core::{
     Amount, Balances, Currency, Direction, HistoryEntry, SoftwareProtector, SyncOptions, SyncReport, Wallet,
     WalletError, WalletOptions,
@@ -481,6 +482,9 @@ fn identity(wallet: &Wallet, args: &IdentityArgs, showing: Showing) -> Result<()
 fn balance(wallet: &Wallet) -> Result<(), Error> {
     println!("Wallet {} ({})", wallet.path().display(), wallet.public_identity().fingerprint());
     print_balances(&wallet.balances()?);
+    for held in wallet.held_at_ledger()? {
+        println!("  {}", held_words(&held));
+    }
     if wallet.ledger_key()?.is_none() {
         println!("Not enrolled with a ledger yet: no sync has pinned a ledger key.");
     }
@@ -494,6 +498,21 @@ fn balance(wallet: &Wallet) -> Result<(), Error> {
         );
     }
     Ok(())
+}
+
+/// Money the phone cannot spend but the ledger holds: where it is, why, and when it comes back.
+pub fn held_words(held: &HeldAtLedger) -> String {
+    let why = match held.reason {
+        HeldReason::Revoked => "was revoked by the ledger",
+        HeldReason::Expired => "expired",
+    };
+    format!(
+        "{} held at the ledger: purse {} {why}, and what nobody claims from it comes back to your \
+         online account after its expiry ({}) and the ledger's settlement window",
+        held.amount,
+        short(&held.purse_id),
+        time::utc(held.expires_at)
+    )
 }
 
 fn print_balances(b: &Balances) {

@@ -225,6 +225,13 @@ impl TreeView<'_> {
         Ok(proof)
     }
 
+    /// One proof for the leaves at `indices` (strictly increasing), as
+    /// [`merkle::verify_multi_inclusion`] checks it: every subtree it names is one of RFC 6962's
+    /// own, so each is a lookup.
+    pub fn multi_inclusion_proof(&self, indices: &[u64]) -> Result<Vec<Hash>, MerkleError> {
+        merkle::multi_inclusion_proof_with(indices, self.size, |start, end| self.subtree(start, end))
+    }
+
     /// RFC 6962 `PROOF(old_size, D[n])`; the errors of [`merkle::consistency_proof`].
     pub fn consistency_proof(&self, old_size: u64) -> Result<Vec<Hash>, MerkleError> {
         if old_size > self.size {

@@ -10,10 +10,12 @@
 //! older request replayed has seen less of the log than the wallet has since acknowledged
 //! (`seen_up_to`), and is refused without being done again.
 
-use outpost_wallet_core::audit::{Account, EntryKind};
+use std::collections::HashSet;
+
+use outpost_wallet_core::audit::{Account, AuditEntry, EntryKind};
 use outpost_wallet_core::protocol::sync::{
-    MAX_SYNC_ENTRIES, MAX_SYNC_NOTICES, MAX_SYNC_REVOKED, OnlinePayment, PaymentOutcome, ProvedEntry,
-    RiskNotice, SightedProof, SyncRequest, SyncResponseBody,
+    MAX_SYNC_ENTRIES, MAX_SYNC_NOTICES, MAX_SYNC_REVOKED, OnlinePayment, Outcome, PaymentOutcome,
+    ProvedEntry, RiskNotice, SightedProof, SyncRequest, SyncResponseBody,
 };
 use outpost_wallet_core::protocol::witnessed::WitnessedCheckpoint;
 use outpost_wallet_core::protocol::{EquivocationProof, MessageId, PurseCertificate, PurseTerms};
@@ -199,24 +201,56 @@ fn respond(
         };
         WitnessedCheckpoint { checkpoint: w.checkpoint, cosignatures: w.cosignatures, consistency }
     });
-    let mut found = audit::member_leaves(tx, &member.member_id, body.seen_up_to, MAX_SYNC_ENTRIES + 1)?;
-    let more = found.len() > MAX_SYNC_ENTRIES;
-    found.truncate(MAX_SYNC_ENTRIES);
-    let seen_up_to = match found.last() {
-        Some(last) if more => last.seq + 1,
+    // From version 4 (docs/adr/0020), the entries that only record the settlement of a transfer
+    // this request uploaded are left out: the answer's signed outcome already says it, and they
+    // are most of a busy receiver's answer. They cost nothing against the entry limit.
+    let version = request.answer_version();
+    let settled_here: HashSet<MessageId> = if version >= 4 {
+        outcomes.iter().filter(|o| o.outcome == Outcome::Settled).map(|o| o.transfer_id).collect()
+    } else {
+        HashSet::new()
+    };
+    let limit = MAX_SYNC_ENTRIES + settled_here.len();
+    let mut found = audit::member_leaves(tx, &member.member_id, body.seen_up_to, limit + 1)?;
+    let mut more = found.len() > limit;
+    found.truncate(limit);
+    let mut kept: Vec<(u64, Vec<u8>)> = Vec::new();
+    let mut resume = found.last().map(|last| last.seq + 1);
+    for audit::MemberLeaf { seq, leaf } in found {
+        let leaf = leaf.ok_or_else(|| inconsistent("a log entry vanished"))?;
+        if !settled_here.is_empty() && only_settles(&leaf, &settled_here) {
+            continue;
+        }
+        if kept.len() == MAX_SYNC_ENTRIES {
+            (more, resume) = (true, Some(seq));
+            break;
+        }
+        kept.push((seq, leaf));
+    }
+    let seen_up_to = match resume {
+        Some(resume) if more => resume,
         _ => tree.next_seq(),
     };
+    let position =
+        |seq: u64| tree.position(seq).ok_or_else(|| inconsistent("a log entry is not in the tree"));
     let prove = |seq: u64, leaf: Vec<u8>| -> Result<ProvedEntry, LedgerError> {
         let proof = tree
-            .position(seq)
-            .and_then(|index| tree.view.inclusion_proof(index).ok())
-            .ok_or_else(|| inconsistent("a log entry is not in the tree"))?;
+            .view
+            .inclusion_proof(position(seq)?)
+            .map_err(|_| inconsistent("a log entry is not in the tree"))?;
         Ok(ProvedEntry { leaf, proof })
     };
-    let mut entries = Vec::new();
-    for audit::MemberLeaf { seq, leaf } in found {
-        entries.push(prove(seq, leaf.ok_or_else(|| inconsistent("a log entry vanished"))?)?);
-    }
+    let (entries, entries_proof) = if version >= 4 {
+        let indices = kept.iter().map(|(seq, _)| position(*seq)).collect::<Result<Vec<u64>, _>>()?;
+        let proof = if indices.is_empty() {
+            Vec::new()
+        } else {
+            tree.view.multi_inclusion_proof(&indices).map_err(|e| inconsistent(&e.to_string()))?
+        };
+        (kept.into_iter().map(|(_, leaf)| ProvedEntry { leaf, proof: Vec::new() }).collect(), proof)
+    } else {
+        (kept.into_iter().map(|(seq, leaf)| prove(seq, leaf)).collect::<Result<Vec<_>, _>>()?, Vec::new())
+    };
     let mut recorded_entries = Vec::new();
     for seq in recorded {
         let leaf = tx.leaf(seq)?.ok_or_else(|| inconsistent("a recorded fork proof's entry vanished"))?;
@@ -252,7 +286,7 @@ fn respond(
 
     // In the request's version: a wallet not yet upgraded reads only its own (docs/adr/0015).
     let response = ledger.signer.sign_sync_response_version(
-        request.answer_version(),
+        version,
         SyncResponseBody {
             request: request.id(),
             ledger_time: now,
@@ -266,6 +300,7 @@ fn respond(
             checkpoint,
             consistency,
             entries,
+            entries_proof,
             seen_up_to,
             more,
             witnessed,
@@ -274,6 +309,12 @@ fn respond(
         },
     )?;
     Ok(response.to_bytes())
+}
+
+/// Whether a log entry only records the settlement of one of `transfers`.
+fn only_settles(leaf: &[u8], transfers: &HashSet<MessageId>) -> bool {
+    AuditEntry::from_leaf_data(leaf)
+        .is_ok_and(|entry| entry.kind == EntryKind::Settled && transfers.contains(&entry.subject))
 }
 
 fn pay_online(

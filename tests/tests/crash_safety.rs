@@ -425,3 +425,78 @@ fn a_pay_killed_at_any_point_is_committed_once_or_not_at_all_and_never_displayed
     // Both sides of the commit were exercised, or the test proved less than it claims.
     assert!(before > 0 && not_shown + shown > 0, "outcomes: {outcomes:?}");
 }
+
+/// An accept killed at any point leaves the payer purse's chain rows (docs/adr/0020) whole: the
+/// transfer is accepted once or not at all, accepting it again credits it once, and a rival for
+/// its slot, signed from a restored copy of the payer's file, is caught as a double spend.
+#[test]
+fn an_accept_killed_at_any_point_leaves_the_purse_chain_rows_whole() {
+    let scene = PayScene::new();
+    let receiver_before = {
+        let sender = scene.open(&scene.sender);
+        let receiver = scene.open(&scene.receiver);
+        for _ in 0..3 {
+            let payment = sender.pay_contact(&scene.receiver_id, yen(1_000), "").unwrap();
+            receiver.accept(&payment.qr_text).unwrap();
+        }
+        drop(receiver);
+        scene.copy(&scene.receiver, "receiver-3.db")
+    };
+    let sender_before = scene.copy(&scene.sender, "sender-3.db");
+    let fourth = scene.open(&scene.sender).pay_contact(&scene.receiver_id, yen(1_000), "").unwrap().qr_text;
+    let rival = scene.open(&sender_before).pay_contact(&scene.receiver_id, yen(2_000), "").unwrap().qr_text;
+    let transfer = scene.path("fourth.transfer");
+    std::fs::write(&transfer, &fourth).unwrap();
+
+    let accept = |wallet: &Path, display: &Path| {
+        spawn(&[
+            "accept",
+            wallet.to_str().unwrap(),
+            scene.key.to_str().unwrap(),
+            PIN,
+            transfer.to_str().unwrap(),
+            display.to_str().unwrap(),
+        ])
+    };
+    let wallet = scene.copy(&receiver_before, "measure.db");
+    let mut run = accept(&wallet, &scene.path("measure.display"));
+    let started = Instant::now();
+    assert_eq!(run.line(), "done");
+    assert!(run.child.wait().unwrap().success());
+    let full_run = started.elapsed();
+
+    let (mut before, mut after) = (0, 0);
+    for (round, delay) in spread(full_run, 10).enumerate() {
+        let wallet = scene.copy(&receiver_before, &format!("accept-{round}.db"));
+        let mut run = accept(&wallet, &scene.path(&format!("accept-{round}.display")));
+        kill_after(&mut run, delay);
+        let links = |path: &Path| -> i64 {
+            rusqlite::Connection::open(path)
+                .unwrap()
+                .query_row("SELECT count(*) FROM purse_link", [], |r| r.get(0))
+                .unwrap()
+        };
+        let receiver = scene.open(&wallet);
+        let held = receiver.balances().unwrap().pending_incoming;
+        match links(&wallet) {
+            3 => {
+                assert_eq!(held, yen(3_000), "round {round}: nothing of the killed accept");
+                before += 1;
+            }
+            4 => {
+                assert_eq!(held, yen(4_000), "round {round}: the killed accept whole");
+                after += 1;
+            }
+            n => panic!("round {round}: {n} chain rows"),
+        }
+        receiver.accept(&fourth).unwrap();
+        assert_eq!(receiver.balances().unwrap().pending_incoming, yen(4_000), "round {round}: credited once");
+        let err = receiver.accept(&rival).unwrap_err();
+        assert!(matches!(err, WalletError::DoubleSpend { seq: 4, .. }), "round {round}: {err:?}");
+        assert_eq!(receiver.balances().unwrap().pending_incoming, yen(4_000));
+        assert!(receiver.verify_log().is_ok());
+    }
+    println!(
+        "accept from `started` to exit: {full_run:?}; kills before the commit: {before}, after: {after}"
+    );
+}

@@ -80,7 +80,7 @@ fn a_built_history_reopens_with_its_balances_log_and_every_entry_in_order() {
         (*sent, *received),
         (ENTRIES / built.spec.sent_every, ENTRIES - ENTRIES / built.spec.sent_every)
     );
-    assert_eq!(*own_purses as u64, sent.div_ceil(u64::from(built.spec.purse_transfers)));
+    assert_eq!(*own_purses as u64, sent.div_ceil(u64::from(built.spec.own_purse_transfers)));
     let wallet = built.reopen();
     assert_eq!(wallet.balances().unwrap(), *expected);
     assert_eq!(wallet.online_balance_minor().unwrap(), expected.online.minor() as i64);

@@ -794,3 +794,134 @@ fn errors_read_as_sentences() {
     }
     assert!(matches!(merkle::verify_inclusion(&[0; 32], 0, 0, &[], &[0; 32]), Err(MerkleError::EmptyTree)));
 }
+
+// ---------------------------------------------------------------------------------------------
+// One proof for several leaves
+// ---------------------------------------------------------------------------------------------
+
+fn leaves_of(n: u64) -> Vec<Hash> {
+    (0..n).map(|i| leaf_hash(&i.to_be_bytes())).collect()
+}
+
+fn picked(leaves: &[Hash], indices: &[u64]) -> Vec<Hash> {
+    indices.iter().map(|&i| leaves[i as usize]).collect()
+}
+
+#[test]
+fn a_multi_leaf_proof_of_one_leaf_has_the_hashes_of_its_inclusion_path() {
+    for n in 1..=40u64 {
+        let leaves = leaves_of(n);
+        for i in 0..n {
+            let mut path = inclusion_proof(&leaves, i).unwrap();
+            let mut multi = merkle::multi_inclusion_proof(&leaves, &[i]).unwrap();
+            path.sort();
+            multi.sort();
+            assert_eq!(multi, path, "leaf {i} of {n}");
+        }
+    }
+}
+
+#[test]
+fn every_set_of_leaves_of_small_trees_is_proved_by_one_proof() {
+    for n in 1..=12u64 {
+        let leaves = leaves_of(n);
+        let tree_root = root(&leaves);
+        for mask in 1u32..(1 << n) {
+            let indices: Vec<u64> = (0..n).filter(|i| mask & (1 << i) != 0).collect();
+            let proof = merkle::multi_inclusion_proof(&leaves, &indices).unwrap();
+            assert_eq!(proof.len(), merkle::multi_inclusion_proof_len(&indices, n).unwrap());
+            let given = picked(&leaves, &indices);
+            merkle::verify_multi_inclusion(&indices, &given, n, &proof, &tree_root)
+                .unwrap_or_else(|e| panic!("{indices:?} of {n}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn a_run_of_leaves_costs_about_two_paths_however_long_it_is() {
+    let n = 5_000u64;
+    let leaves = leaves_of(n);
+    let depth = 13; // ceil(log2(5000))
+    for (start, len) in [(0, 256), (1_234, 256), (4_744, 256), (77, 1_000), (3_000, 2_000)] {
+        let indices: Vec<u64> = (start..start + len).collect();
+        let proof = merkle::multi_inclusion_proof(&leaves, &indices).unwrap();
+        assert!(proof.len() <= 2 * depth, "{len} leaves from {start}: {} hashes", proof.len());
+        merkle::verify_multi_inclusion(&indices, &picked(&leaves, &indices), n, &proof, &root(&leaves))
+            .unwrap();
+    }
+}
+
+#[test]
+fn a_tampered_short_long_or_misplaced_multi_leaf_proof_is_refused() {
+    let n = 37u64;
+    let leaves = leaves_of(n);
+    let tree_root = root(&leaves);
+    let indices = [3u64, 4, 5, 20, 36];
+    let given = picked(&leaves, &indices);
+    let proof = merkle::multi_inclusion_proof(&leaves, &indices).unwrap();
+    let verify = |indices: &[u64], given: &[Hash], size: u64, proof: &[Hash]| {
+        merkle::verify_multi_inclusion(indices, given, size, proof, &tree_root)
+    };
+    verify(&indices, &given, n, &proof).unwrap();
+    for i in 0..proof.len() {
+        let mut bad = proof.clone();
+        bad[i][0] ^= 1;
+        assert_eq!(verify(&indices, &given, n, &bad), Err(MerkleError::RootMismatch), "hash {i} flipped");
+    }
+    for i in 0..given.len() {
+        let mut bad = given.clone();
+        bad[i][31] ^= 1;
+        assert_eq!(verify(&indices, &bad, n, &proof), Err(MerkleError::RootMismatch), "leaf {i} changed");
+    }
+    assert!(matches!(verify(&indices, &given, n, &proof[1..]), Err(MerkleError::WrongProofLength { .. })));
+    let longer = [&proof[..], &[proof[0]]].concat();
+    assert!(matches!(verify(&indices, &given, n, &longer), Err(MerkleError::WrongProofLength { .. })));
+    // The same leaves claimed one place further on, or in a tree one larger: refused.
+    let moved = [4u64, 5, 6, 21, 36];
+    assert!(verify(&moved, &given, n, &proof).is_err());
+    assert!(verify(&indices, &given, n + 1, &proof).is_err());
+    // A leaf left out, or one given twice.
+    assert!(matches!(verify(&indices, &given[1..], n, &proof), Err(MerkleError::WrongProofLength { .. })));
+    let twice = [3u64, 3, 5, 20, 36];
+    assert_eq!(verify(&twice, &given, n, &proof), Err(MerkleError::UnorderedLeaves));
+    let unordered = [4u64, 3, 5, 20, 36];
+    assert_eq!(verify(&unordered, &given, n, &proof), Err(MerkleError::UnorderedLeaves));
+    assert_eq!(verify(&[], &[], n, &[]), Err(MerkleError::NoLeaves));
+    assert_eq!(
+        verify(&[3, 37], &given[..2], n, &proof),
+        Err(MerkleError::IndexOutOfRange { index: 37, size: 37 })
+    );
+    assert_eq!(verify(&[0], &given[..1], 0, &[]), Err(MerkleError::EmptyTree));
+}
+
+#[test]
+fn a_hostile_size_costs_a_bounded_walk_and_no_panic() {
+    let leaf = leaf_hash(b"x");
+    for size in [u64::MAX, u64::MAX - 1, 1 << 63] {
+        let indices = [0, size / 2, size - 1];
+        let len = merkle::multi_inclusion_proof_len(&indices, size).unwrap();
+        assert!(len <= 3 * MAX_INCLUSION_PROOF_LEN);
+        let proof = vec![leaf; len];
+        assert_eq!(
+            merkle::verify_multi_inclusion(&indices, &[leaf; 3], size, &proof, &leaf),
+            Err(MerkleError::RootMismatch)
+        );
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_sorted_set_of_leaves_verifies_and_no_other_root_does(
+        n in 1u64..300,
+        picks in proptest::collection::btree_set(0u64..300, 1..40),
+    ) {
+        let indices: Vec<u64> = picks.into_iter().filter(|&i| i < n).collect();
+        prop_assume!(!indices.is_empty());
+        let leaves = leaves_of(n);
+        let proof = merkle::multi_inclusion_proof(&leaves, &indices).unwrap();
+        let given = picked(&leaves, &indices);
+        prop_assert!(merkle::verify_multi_inclusion(&indices, &given, n, &proof, &root(&leaves)).is_ok());
+        let other = root(&leaves_of(n + 1));
+        prop_assert!(merkle::verify_multi_inclusion(&indices, &given, n, &proof, &other).is_err());
+    }
+}

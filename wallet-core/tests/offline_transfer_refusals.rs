@@ -494,23 +494,24 @@ fn a_transfer_is_checked_against_the_held_transfers_on_both_sides_of_its_slot() 
     assert_eq!(ben.balances().unwrap().pending_incoming, yen(3_000));
 }
 
-/// The sealed `purse_chain` rows of a wallet file, as stored.
-fn purse_chain_rows(path: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+/// The sealed `purse_link` rows of a wallet file (one per accepted transfer), as stored.
+fn purse_link_rows(path: &std::path::Path) -> Vec<(Vec<u8>, i64, Vec<u8>)> {
     let conn = rusqlite::Connection::open(path).unwrap();
-    let mut stmt = conn.prepare("SELECT ref, sealed FROM purse_chain").unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    let mut stmt = conn.prepare("SELECT purse, seq, sealed FROM purse_link").unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
 }
 
-fn put_back_purse_chain_rows(path: &std::path::Path, rows: &[(Vec<u8>, Vec<u8>)]) {
+fn put_back_purse_link_rows(path: &std::path::Path, rows: &[(Vec<u8>, i64, Vec<u8>)]) {
     let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute("DELETE FROM purse_chain", []).unwrap();
-    for (reference, sealed) in rows {
-        conn.execute("INSERT INTO purse_chain (ref, sealed) VALUES (?1, ?2)", (reference, sealed)).unwrap();
+    conn.execute("DELETE FROM purse_link", []).unwrap();
+    for (purse, seq, sealed) in rows {
+        conn.execute("INSERT INTO purse_link (purse, seq, sealed) VALUES (?1, ?2, ?3)", (purse, seq, sealed))
+            .unwrap();
     }
 }
 
 #[test]
-fn a_reused_slot_is_caught_even_when_the_purse_chain_row_is_missing_or_put_back_from_an_old_copy() {
+fn a_reused_slot_is_caught_even_when_the_purse_link_rows_are_missing_or_put_back_from_an_old_copy() {
     let f = Fixture::new();
     let ledger = TestLedger::new();
     let path = f.path("ben.wallet");
@@ -522,8 +523,8 @@ fn a_reused_slot_is_caught_even_when_the_purse_chain_row_is_missing_or_put_back_
     ben.accept(&sealed_to(&ben, &aiko_first.to_bytes())).unwrap();
     let chidi_first = chidi.first(&f, &ben, 1_000);
     ben.accept(&sealed_to(&ben, &chidi_first.to_bytes())).unwrap();
-    let after_first = purse_chain_rows(&path);
-    assert_eq!(after_first.len(), 2, "one row per payer purse");
+    let after_first = purse_link_rows(&path);
+    assert_eq!(after_first.len(), 2, "one row per accepted transfer");
     for (sender, first) in [(&aiko, &aiko_first), (&chidi, &chidi_first)] {
         let second = sender.sign(terms(&f, &ben, 2, first.id(), 1_500, 500));
         ben.accept(&sealed_to(&ben, &second.to_bytes())).unwrap();
@@ -532,7 +533,7 @@ fn a_reused_slot_is_caught_even_when_the_purse_chain_row_is_missing_or_put_back_
 
     // Rows as they were after the first transfers: sealed by this wallet, so they open, but they
     // forget seq 2.
-    put_back_purse_chain_rows(&path, &after_first);
+    put_back_purse_link_rows(&path, &after_first);
     let ben = f.open_unlocked(&path);
     let reused = aiko.sign(terms(&f, &ben, 2, aiko_first.id(), 1_700, 700));
     let err = ben.accept(&sealed_to(&ben, &reused.to_bytes())).unwrap_err();
@@ -540,7 +541,7 @@ fn a_reused_slot_is_caught_even_when_the_purse_chain_row_is_missing_or_put_back_
     drop(ben);
 
     // No rows at all, as in a wallet file from before they existed.
-    put_back_purse_chain_rows(&path, &[]);
+    put_back_purse_link_rows(&path, &[]);
     let ben = f.open_unlocked(&path);
     let reused = chidi.sign(terms(&f, &ben, 2, chidi_first.id(), 1_700, 700));
     let err = ben.accept(&sealed_to(&ben, &reused.to_bytes())).unwrap_err();

@@ -7,6 +7,9 @@
 //! ledger key; a checkpoint is accepted only as an extension of the one held; and the offline audit
 //! names what a dishonest ledger did to its log.
 //!
+//! The byte layouts tested here are version 3's, which the ledger still writes to wallets not yet
+//! upgraded; version 4's compact answer has its own tests in `sync_answer_v4.rs`.
+//!
 //! Where a test forges bytes by hand, the offsets come from the wire layout in
 //! `protocol/sync.rs`, and the test first checks that the message has the length that layout
 //! predicts, so a format change fails loudly here instead of silently testing another field.
@@ -266,6 +269,7 @@ impl World {
                     proof: merkle::inclusion_proof(&all, e.seq).unwrap(),
                 })
                 .collect(),
+            entries_proof: Vec::new(),
             seen_up_to: log.len() as u64,
             more: true,
             sighted: Vec::new(),
@@ -276,7 +280,7 @@ impl World {
                 consistency: merkle::consistency_proof(&all, HELD as u64).unwrap(),
             }),
         };
-        let response = self.ledger.sign_sync_response(body).unwrap();
+        let response = self.ledger.sign_sync_response_version(3, body).unwrap();
         Exchange { request, held, response }
     }
 
@@ -311,6 +315,7 @@ impl World {
             checkpoint: self.ledger.checkpoint(0, merkle::empty_root(), NOW),
             consistency: Vec::new(),
             entries: Vec::new(),
+            entries_proof: Vec::new(),
             seen_up_to: 0,
             more: false,
             sighted: Vec::new(),
@@ -320,7 +325,7 @@ impl World {
     }
 
     fn sign_response(&self, body: SyncResponseBody) -> Vec<u8> {
-        self.ledger.sign_sync_response(body).unwrap().to_bytes()
+        self.ledger.sign_sync_response_version(3, body).unwrap().to_bytes()
     }
 }
 
@@ -559,10 +564,10 @@ fn requests_of_versions_1_and_2_stored_before_an_upgrade_still_read_with_the_sam
         read.verify().unwrap();
     }
     let future =
-        [&[4u8][..], &SyncRequest::sign(w.bare_request_body(), &w.alice).unwrap().to_bytes()[1..]].concat();
+        [&[5u8][..], &SyncRequest::sign(w.bare_request_body(), &w.alice).unwrap().to_bytes()[1..]].concat();
     assert!(matches!(
         SyncRequest::from_bytes(&future),
-        Err(ProtocolError::Malformed { source: DecodeError::UnsupportedVersion { found: 4, .. }, .. })
+        Err(ProtocolError::Malformed { source: DecodeError::UnsupportedVersion { found: 5, .. }, .. })
     ));
 }
 
@@ -617,7 +622,10 @@ fn sighted_proofs_and_recorded_entries_round_trip_and_forged_counts_and_order_ar
     let mut unordered = w.bare_response_body();
     unordered.sighted =
         vec![SightedProof { size: 9, proof: Vec::new() }, SightedProof { size: 3, proof: Vec::new() }];
-    assert!(matches!(w.ledger.sign_sync_response(unordered), Err(ProtocolError::Malformed { .. })));
+    assert!(matches!(
+        w.ledger.sign_sync_response_version(3, unordered),
+        Err(ProtocolError::Malformed { .. })
+    ));
 }
 
 #[test]
@@ -864,7 +872,7 @@ fn signing_a_response_with_more_cosignatures_than_a_sync_carries_is_refused() {
         cosignatures: (0..=MAX_COSIGNATURES).map(|i| cosignature(i as u8)).collect(),
         consistency: Vec::new(),
     });
-    assert!(matches!(w.ledger.sign_sync_response(body), Err(ProtocolError::Invalid { .. })));
+    assert!(matches!(w.ledger.sign_sync_response_version(3, body), Err(ProtocolError::Invalid { .. })));
 }
 
 #[test]
@@ -990,7 +998,7 @@ fn signing_a_response_with_more_than_a_sync_carries_is_refused() {
     let sign = |change: &dyn Fn(&mut SyncResponseBody)| {
         let mut body = w.bare_response_body();
         change(&mut body);
-        w.ledger.sign_sync_response(body)
+        w.ledger.sign_sync_response_version(3, body)
     };
     let settled = outcome([1; 32], Outcome::Settled, "");
     let paid = PaymentOutcome { payment_id: [1; 16], paid: true, reason: String::new() };
@@ -1037,7 +1045,7 @@ fn a_response_at_the_size_limit_round_trips_and_one_entry_more_cannot_be_signed(
     // Each such entry takes 4 + 4096 + 1 bytes: 127 fit in MAX_SYNC_BYTES, 128 do not.
     let mut body = w.bare_response_body();
     body.entries = vec![full.clone(); 127];
-    let largest = w.ledger.sign_sync_response(body).unwrap();
+    let largest = w.ledger.sign_sync_response_version(3, body).unwrap();
     let bytes = largest.to_bytes();
     assert!(bytes.len() <= MAX_SYNC_BYTES && bytes.len() + 4_101 > MAX_SYNC_BYTES, "{}", bytes.len());
     assert_eq!(SyncResponse::from_bytes(&bytes).unwrap(), largest);
@@ -1045,7 +1053,7 @@ fn a_response_at_the_size_limit_round_trips_and_one_entry_more_cannot_be_signed(
     let mut body = w.bare_response_body();
     body.entries = vec![full; 128];
     assert_eq!(
-        w.ledger.sign_sync_response(body),
+        w.ledger.sign_sync_response_version(3, body),
         Err(ProtocolError::Invalid { message: "sync response", reason: "larger than one sync carries" })
     );
 }
@@ -1073,7 +1081,7 @@ fn a_response_signed_by_another_ledger_is_refused() {
     let w = world();
     let Exchange { request, response, .. } = w.exchange();
     let impostor = LedgerSigner::generate().unwrap();
-    let forged = impostor.sign_sync_response(response.into_body()).unwrap();
+    let forged = impostor.sign_sync_response_version(3, response.into_body()).unwrap();
     let forged = SyncResponse::from_bytes(&forged.to_bytes()).unwrap();
     assert_eq!(
         forged.verify(&w.ledger_key(), &request.id()),
@@ -1088,7 +1096,7 @@ fn a_response_carrying_a_checkpoint_from_another_ledger_is_refused() {
     let impostor = LedgerSigner::generate().unwrap();
     let mut body = response.into_body();
     body.checkpoint = impostor.checkpoint(body.checkpoint.size, body.checkpoint.root, body.checkpoint.time);
-    let mixed = w.ledger.sign_sync_response(body).unwrap();
+    let mixed = w.ledger.sign_sync_response_version(3, body).unwrap();
     assert_eq!(
         mixed.verify(&w.ledger_key(), &request.id()),
         Err(ProtocolError::BadSignature { message: "checkpoint" })

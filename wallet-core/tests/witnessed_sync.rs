@@ -127,6 +127,7 @@ impl SyncTransport for FakeLedger {
                 merkle::consistency_proof(&fresh, held).unwrap()
             },
             entries: Vec::new(),
+            entries_proof: Vec::new(),
             seen_up_to: answer.size,
             more: false,
             sighted: Vec::new(),

@@ -19,6 +19,12 @@
 //! entries recording the fork proofs the request carried (docs/adr/0015). Both still read their
 //! earlier versions, and the ledger answers in the request's version.
 //!
+//! Version 4 makes the answer fit a thin link (docs/adr/0020): its log entries share one
+//! multi-leaf inclusion proof ([`crate::merkle::verify_multi_inclusion`]) instead of carrying one
+//! proof each, the outcomes name each distinct reason once, and the entries that only record the
+//! settlement of a transfer this very request uploaded (whose outcome the answer carries, signed)
+//! are left out. A version 4 request is a version 3 request that asks for such an answer.
+//!
 //! Both are bounded: a decoder refuses counts and lengths above the limits below before it
 //! allocates for them.
 
@@ -33,13 +39,15 @@ use crate::merkle::{Hash, MAX_CONSISTENCY_PROOF_LEN, MAX_INCLUSION_PROOF_LEN};
 
 /// Version 2 added the equivocation proofs (docs/adr/0014-phones-compare-checkpoints.md),
 /// version 3 the sizes of checkpoints seen on other phones for the ledger to prove
-/// (docs/adr/0015-the-ledger-proves-what-phones-saw.md). Every version still reads, under one
-/// domain: a request stored before an upgrade is resent unchanged and keeps its id.
-const REQUEST: Kind = Kind { domain: "outpost/sync-request/v1", name: "sync request", version: 3 };
+/// (docs/adr/0015-the-ledger-proves-what-phones-saw.md); version 4 has version 3's fields and asks
+/// for the compact answer (docs/adr/0020). Every version still reads, under one domain: a request
+/// stored before an upgrade is resent unchanged and keeps its id.
+const REQUEST: Kind = Kind { domain: "outpost/sync-request/v1", name: "sync request", version: 4 };
 /// Version 2 added the witnessed checkpoint (docs/adr/0013-witnesses.md) under a new domain;
 /// version 3, under the same one, the proofs for checkpoints seen on other phones and the entries
-/// that record the wallet's fork proofs (docs/adr/0015).
-const RESPONSE: Kind = Kind { domain: "outpost/sync-response/v2", name: "sync response", version: 3 };
+/// that record the wallet's fork proofs (docs/adr/0015); version 4 the compact answer: one proof
+/// for all its entries and each distinct outcome reason once (docs/adr/0020).
+const RESPONSE: Kind = Kind { domain: "outpost/sync-response/v2", name: "sync response", version: 4 };
 /// Version 1 of the response, signed under its own domain. It still reads: the ledger answers a
 /// request resent after an upgrade with the answer it stored the first time.
 const RESPONSE_V1: Kind = Kind { domain: "outpost/sync-response/v1", name: "sync response", version: 1 };
@@ -73,6 +81,8 @@ pub const MAX_SYNC_NOTICES: usize = 64;
 pub const MAX_SYNC_TEXT: usize = 255;
 /// Longest log entry carried in a response, in bytes.
 pub const MAX_LOG_ENTRY: usize = 4096;
+/// Hashes in the one proof of a version 4 answer's entries: at most one inclusion path each.
+pub const MAX_ENTRIES_PROOF_LEN: usize = MAX_SYNC_ENTRIES * MAX_INCLUSION_PROOF_LEN;
 
 const MAX_MESSAGE: usize = 1024;
 
@@ -246,7 +256,14 @@ pub struct SyncResponseBody {
     pub checkpoint: Checkpoint,
     /// From the request's `checkpoint_size` to `checkpoint.size`.
     pub consistency: Vec<Hash>,
+    /// The log entries that concern the member, in increasing position. Up to version 3 each
+    /// carries its own inclusion proof; from version 4 each `proof` is empty and
+    /// `entries_proof` proves them all.
     pub entries: Vec<ProvedEntry>,
+    /// Version 4: one multi-leaf inclusion proof in `checkpoint` for every entry of `entries`
+    /// ([`crate::merkle::verify_multi_inclusion`], leaf indices their positions); empty when
+    /// there are none, and always empty in earlier versions.
+    pub entries_proof: Vec<Hash>,
     /// Where the wallet's next request should start following the log.
     pub seen_up_to: u64,
     /// More entries wait: sync again.
@@ -591,16 +608,120 @@ fn read_entries(r: &mut Reader<'_>, what: &'static str, max: usize) -> Result<Ve
     Ok(entries)
 }
 
+/// Version 4's outcomes: each distinct reason once, in the order first used, then each outcome
+/// as its transfer id, its code and the number of its reason. One encoding per list: every reason
+/// listed is used, none twice.
+fn write_outcomes_compact(w: &mut Writer, outcomes: &[TransferOutcome]) -> Result<(), ProtocolError> {
+    let mut reasons: Vec<&str> = Vec::new();
+    let mut numbers = Vec::with_capacity(outcomes.len());
+    for o in outcomes {
+        check_text("outcome reason", &o.reason)?;
+        let number = match reasons.iter().position(|r| *r == o.reason) {
+            Some(at) => at,
+            None => {
+                reasons.push(&o.reason);
+                reasons.len() - 1
+            }
+        };
+        numbers.push(number as u16);
+    }
+    write_count(w, RESPONSE.name, reasons.len(), MAX_SYNC_TRANSFERS)?;
+    for reason in &reasons {
+        w.short_text(reason);
+    }
+    write_count(w, RESPONSE.name, outcomes.len(), MAX_SYNC_TRANSFERS)?;
+    for (o, number) in outcomes.iter().zip(numbers) {
+        w.fixed(&o.transfer_id).u8(o.outcome.code()).u16(number);
+    }
+    Ok(())
+}
+
+fn read_outcomes_compact(r: &mut Reader<'_>) -> Result<Vec<TransferOutcome>, DecodeError> {
+    let n = count(r, "outcome reasons", MAX_SYNC_TRANSFERS)?;
+    let mut reasons: Vec<String> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let reason = r.short_text("reason", MAX_SYNC_TEXT)?;
+        if reasons.iter().any(|known| known == reason) {
+            return Err(DecodeError::Invalid { what: "outcome reasons", reason: "a reason listed twice" });
+        }
+        reasons.push(reason.to_owned());
+    }
+    let n = count(r, "outcomes", MAX_SYNC_TRANSFERS)?;
+    let mut outcomes = Vec::with_capacity(n);
+    // The next reason not yet used: reasons are listed in the order outcomes first use them.
+    let mut next_new = 0;
+    for _ in 0..n {
+        let transfer_id = r.array("transfer id")?;
+        let outcome = Outcome::from_code(r.u8("outcome")?)?;
+        let number = usize::from(r.u16("reason number")?);
+        if number > next_new || number >= reasons.len() {
+            return Err(DecodeError::Invalid {
+                what: "reason number",
+                reason: "not a reason listed in order",
+            });
+        }
+        if number == next_new {
+            next_new += 1;
+        }
+        outcomes.push(TransferOutcome { transfer_id, outcome, reason: reasons[number].clone() });
+    }
+    if next_new != reasons.len() {
+        return Err(DecodeError::Invalid { what: "outcome reasons", reason: "a reason no outcome uses" });
+    }
+    Ok(outcomes)
+}
+
+/// Version 4's entries: the leaves alone, then the one proof for all of them.
+fn write_leaves(w: &mut Writer, entries: &[ProvedEntry], proof: &[Hash]) -> Result<(), ProtocolError> {
+    let invalid = |reason| ProtocolError::Invalid { message: RESPONSE.name, reason };
+    write_count(w, RESPONSE.name, entries.len(), MAX_SYNC_ENTRIES)?;
+    for e in entries {
+        if !e.proof.is_empty() {
+            return Err(invalid("a version 4 entry carries no proof of its own"));
+        }
+        if e.leaf.len() > MAX_LOG_ENTRY {
+            return Err(invalid("log entry too long"));
+        }
+        w.bytes(&e.leaf);
+    }
+    if proof.len() > MAX_ENTRIES_PROOF_LEN {
+        return Err(invalid("entries proof too long"));
+    }
+    w.u16(proof.len() as u16);
+    for hash in proof {
+        w.fixed(hash);
+    }
+    Ok(())
+}
+
+fn read_leaves(r: &mut Reader<'_>) -> Result<(Vec<ProvedEntry>, Vec<Hash>), DecodeError> {
+    let n = count(r, "log entries", MAX_SYNC_ENTRIES)?;
+    let mut entries = Vec::with_capacity(n);
+    for _ in 0..n {
+        entries.push(ProvedEntry { leaf: r.bytes("log entry", MAX_LOG_ENTRY)?.to_vec(), proof: Vec::new() });
+    }
+    let n = usize::from(r.u16("entries proof")?);
+    if n > MAX_ENTRIES_PROOF_LEN {
+        return Err(DecodeError::TooLong { what: "entries proof", len: n, max: MAX_ENTRIES_PROOF_LEN });
+    }
+    let proof = (0..n).map(|_| r.array("entries proof")).collect::<Result<_, _>>()?;
+    Ok((entries, proof))
+}
+
 impl SyncResponseBody {
     fn encode(&self, version: u8) -> Result<Vec<u8>, ProtocolError> {
         let name = RESPONSE.name;
         let mut w = Kind { version, ..RESPONSE }.writer();
         w.fixed(&self.request).u64(self.ledger_time).short_text(&self.member_id);
         w.u64(self.online_balance.cast_unsigned());
-        write_count(&mut w, name, self.outcomes.len(), MAX_SYNC_TRANSFERS)?;
-        for o in &self.outcomes {
-            check_text("outcome reason", &o.reason)?;
-            w.fixed(&o.transfer_id).u8(o.outcome.code()).short_text(&o.reason);
+        if version >= 4 {
+            write_outcomes_compact(&mut w, &self.outcomes)?;
+        } else {
+            write_count(&mut w, name, self.outcomes.len(), MAX_SYNC_TRANSFERS)?;
+            for o in &self.outcomes {
+                check_text("outcome reason", &o.reason)?;
+                w.fixed(&o.transfer_id).u8(o.outcome.code()).short_text(&o.reason);
+            }
         }
         write_count(&mut w, name, self.payments.len(), MAX_SYNC_PAYMENTS)?;
         for p in &self.payments {
@@ -626,7 +747,17 @@ impl SyncResponseBody {
             return Err(ProtocolError::Invalid { message: name, reason: "consistency proof too long" });
         }
         write_hashes(&mut w, &self.consistency);
-        write_entries(&mut w, &self.entries, MAX_SYNC_ENTRIES)?;
+        if version >= 4 {
+            write_leaves(&mut w, &self.entries, &self.entries_proof)?;
+        } else {
+            if !self.entries_proof.is_empty() {
+                return Err(ProtocolError::Invalid {
+                    message: name,
+                    reason: "one proof for all entries needs version 4",
+                });
+            }
+            write_entries(&mut w, &self.entries, MAX_SYNC_ENTRIES)?;
+        }
         w.u64(self.seen_up_to).u8(u8::from(self.more));
         if version >= 2 {
             witnessed::write(&mut w, self.witnessed.as_ref())?;
@@ -687,15 +818,20 @@ impl SyncResponse {
         let ledger_time = r.u64("ledger time").map_err(&m)?;
         let member_id = r.short_text("member id", super::MAX_MEMBER_ID).map_err(&m)?.to_owned();
         let online_balance = r.u64("online balance").map_err(&m)?.cast_signed();
-        let n = count(&mut r, "outcomes", MAX_SYNC_TRANSFERS).map_err(&m)?;
-        let mut outcomes = Vec::with_capacity(n);
-        for _ in 0..n {
-            outcomes.push(TransferOutcome {
-                transfer_id: r.array("transfer id").map_err(&m)?,
-                outcome: Outcome::from_code(r.u8("outcome").map_err(&m)?).map_err(&m)?,
-                reason: r.short_text("reason", MAX_SYNC_TEXT).map_err(&m)?.to_owned(),
-            });
-        }
+        let outcomes = if version >= 4 {
+            read_outcomes_compact(&mut r).map_err(&m)?
+        } else {
+            let n = count(&mut r, "outcomes", MAX_SYNC_TRANSFERS).map_err(&m)?;
+            let mut outcomes = Vec::with_capacity(n);
+            for _ in 0..n {
+                outcomes.push(TransferOutcome {
+                    transfer_id: r.array("transfer id").map_err(&m)?,
+                    outcome: Outcome::from_code(r.u8("outcome").map_err(&m)?).map_err(&m)?,
+                    reason: r.short_text("reason", MAX_SYNC_TEXT).map_err(&m)?.to_owned(),
+                });
+            }
+            outcomes
+        };
         let n = count(&mut r, "payment outcomes", MAX_SYNC_PAYMENTS).map_err(&m)?;
         let mut payments = Vec::with_capacity(n);
         for _ in 0..n {
@@ -727,7 +863,11 @@ impl SyncResponse {
         }
         let checkpoint = Checkpoint::from_bytes(r.bytes("checkpoint", MAX_MESSAGE).map_err(&m)?)?;
         let consistency = read_hashes(&mut r, "consistency proof", MAX_CONSISTENCY_PROOF_LEN).map_err(&m)?;
-        let entries = read_entries(&mut r, "log entries", MAX_SYNC_ENTRIES).map_err(&m)?;
+        let (entries, entries_proof) = if version >= 4 {
+            read_leaves(&mut r).map_err(&m)?
+        } else {
+            (read_entries(&mut r, "log entries", MAX_SYNC_ENTRIES).map_err(&m)?, Vec::new())
+        };
         let seen_up_to = r.u64("seen up to").map_err(&m)?;
         let more = match r.u8("more").map_err(&m)? {
             0 => false,
@@ -769,6 +909,7 @@ impl SyncResponse {
             checkpoint,
             consistency,
             entries,
+            entries_proof,
             seen_up_to,
             more,
             witnessed,
@@ -804,7 +945,7 @@ impl super::LedgerSigner {
         self.sign_sync_response_version(RESPONSE.version, body)
     }
 
-    /// Signs a sync response of `version` (1 to 3), leaving out what an earlier version lacks:
+    /// Signs a sync response of `version` (1 to 4), leaving out what an earlier version lacks:
     /// the ledger answers a request in the request's version
     /// ([`SyncRequest::answer_version`]), so a wallet not yet upgraded still reads its answer.
     pub fn sign_sync_response_version(
@@ -815,7 +956,7 @@ impl super::LedgerSigner {
         check_len("member id", &body.member_id, super::MAX_MEMBER_ID)?;
         let kind = match version {
             1 => RESPONSE_V1,
-            2 | 3 => Kind { version, ..RESPONSE },
+            2..=4 => Kind { version, ..RESPONSE },
             _ => return Err(ProtocolError::Invalid { message: RESPONSE.name, reason: "no such version" }),
         };
         let signed = Signed::sign(&kind, body.encode(version)?, &self.key);

@@ -62,6 +62,22 @@ const MIGRATIONS: &[&str] = &[
     // 5: ledger checkpoints seen on other phones that differ from the one held: fork proofs and
     // pairs awaiting a consistency proof (docs/adr/0014). Never deleted.
     "CREATE TABLE checkpoint_sighting (ref BLOB PRIMARY KEY CHECK (length(ref) = 32), sealed BLOB NOT NULL) STRICT;",
+    // 6: a wallet that does not age (docs/adr/0020). The chain of a payer purse is one sealed row
+    // per accepted transfer, addressed by the purse's keyed lookup (the value `transfer.purse`
+    // already holds) and the sequence number, so an accept reads two neighbours and writes one
+    // small row instead of rewriting the purse's whole chain. The old whole-chain rows say
+    // nothing the transfer rows do not: they are dropped, and each purse's links are rebuilt
+    // from its transfer rows the first time a transfer from it arrives. (The index of open
+    // purses is a sealed `setting` row, written at the first unlock after this migration.)
+    // A rowid table with its own (purse, seq) index, not a WITHOUT ROWID table: the accept counts
+    // a purse's links on the index alone, without reading the sealed blobs.
+    "CREATE TABLE purse_link (
+         purse BLOB NOT NULL CHECK (length(purse) = 32),
+         seq INTEGER NOT NULL CHECK (seq >= 0),
+         sealed BLOB NOT NULL,
+         UNIQUE (purse, seq)
+     ) STRICT;
+     DROP TABLE purse_chain;",
 ];
 
 /// The schema version this build writes and reads.

@@ -43,8 +43,11 @@ pub struct HistorySpec {
     pub sent_every: u64,
     /// How many different members paid the wallet.
     pub payers: u32,
-    /// Transfers made from one purse before its owner loads the next.
+    /// Transfers a payer makes from one purse before loading the next.
     pub purse_transfers: u32,
+    /// Transfers the wallet itself makes from one of its purses before loading the next: each
+    /// of its purses but the newest ends closed, so this sets how many closed purses it holds.
+    pub own_purse_transfers: u32,
     /// The newest this-many entries are not settled yet.
     pub unsettled: u64,
     /// Threads that sign and seal.
@@ -52,16 +55,27 @@ pub struct HistorySpec {
 }
 
 impl HistorySpec {
-    /// `entries` transfers: one in a hundred sent, 500 payers, 40 transfers a purse, the newest
-    /// 20 unsettled, signed on every core.
+    /// `entries` transfers: one in a hundred sent, 10 a purse (so a million entries leave the
+    /// wallet 999 closed purses and an open one: years of loading one every few days), 500 payers, 40
+    /// transfers a payer purse, the newest 20 unsettled, signed on every core.
     pub fn new(entries: u64) -> Self {
         Self {
             entries,
             sent_every: 100,
             payers: 500,
             purse_transfers: 40,
+            own_purse_transfers: 10,
             unsettled: 20,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+impl HistorySpec {
+    fn limit(&self, owner: Owner) -> u32 {
+        match owner {
+            Owner::Wallet => self.own_purse_transfers,
+            Owner::Payer(_) => self.purse_transfers,
         }
     }
 }
@@ -130,7 +144,11 @@ pub fn build_history(wallet: &Wallet, spec: &HistorySpec) -> Result<BuiltHistory
     if wallet.ledger_key()?.is_some() {
         return Err(refuse("the wallet is already enrolled: build histories in a new wallet"));
     }
-    if spec.payers == 0 || spec.purse_transfers == 0 || spec.unsettled > spec.entries {
+    if spec.payers == 0
+        || spec.purse_transfers == 0
+        || spec.own_purse_transfers == 0
+        || spec.unsettled > spec.entries
+    {
         return Err(refuse("a history needs payers, purses with room, and no more unsettled than entries"));
     }
     let ledger = LedgerSigner::generate()?;
@@ -141,12 +159,15 @@ pub fn build_history(wallet: &Wallet, spec: &HistorySpec) -> Result<BuiltHistory
     }
     let payers = (0..spec.payers).map(|_| Identity::generate()).collect::<Result<Vec<_>, _>>()?;
     let (mut chains, plan) = plan(spec, now);
-    for chain in &mut chains {
+    // The wallet's newest purse stays open (with room to pay on), however full; the others
+    // are closed.
+    let newest_own = chains.iter().rposition(|c| c.owner == Owner::Wallet);
+    for (index, chain) in chains.iter_mut().enumerate() {
         let wallet_key = match chain.owner {
             Owner::Wallet => wallet.record.public.signing_key,
             Owner::Payer(p) => payers[p as usize].public().signing_key,
         };
-        let open = chain.owner == Owner::Wallet && chain.count < spec.purse_transfers;
+        let open = Some(index) == newest_own;
         // The wallet's open purse keeps room to pay on; the others were spent to the last yen.
         let spare = if open { 1_000_000 } else { 0 };
         let issued_at = chain.first_time - 60;
@@ -209,17 +230,22 @@ pub fn build_history(wallet: &Wallet, spec: &HistorySpec) -> Result<BuiltHistory
         let rows_key = wallet.rows(key);
         let tx = store.write()?;
         let mut offline_purse = 0;
+        let mut open = Vec::new();
         for (index, chain) in chains.iter().enumerate().filter(|(_, c)| c.owner == Owner::Wallet) {
             let certificate = chain.certificate.clone().expect("issued above");
             let (last_hash, spent) = merged.get(&index).copied().unwrap_or((certificate.chain_start(), 0));
-            let closed = chain.count >= spec.purse_transfers;
+            let closed = Some(index) != newest_own;
             let purse = PurseRecord { certificate, spent, next_seq: chain.count + 1, last_hash, closed };
             if !closed {
                 offline_purse += purse.remaining();
             }
             let purse_id = purse.certificate.purse_id();
             rows_key.put(&tx, "purse", &rows_key.lookup("purse", &purse_id), &purse.encode())?;
+            if !closed {
+                open.push(purse_id);
+            }
         }
+        wallet.write_open_purses(&tx, key, &open)?;
         let online = sum(false, true);
         let (pending_in, pending_out) = (sum(false, false), sum(true, false));
         write_balance(&tx, key, &wallet.record.wallet_id, "online", Amount::from_minor(online, currency)?)?;
@@ -313,7 +339,7 @@ fn plan(spec: &HistorySpec, now: u64) -> (Vec<Chain>, Vec<Planned>) {
         }
         let time = now - (spec.entries - i);
         let chain = match current.get(&owner) {
-            Some(&c) if chains[c].count < spec.purse_transfers => c,
+            Some(&c) if chains[c].count < spec.limit(owner) => c,
             _ => {
                 let serial = serials.entry(owner).or_insert(0);
                 *serial += 1;

@@ -35,6 +35,7 @@ use crate::vault::{DataKey, KdfParams, KeyProtector, Pin, PinWrap, RowRef, Vault
 #[cfg(feature = "fixtures")]
 #[doc(hidden)]
 pub mod fixture;
+mod open_purses;
 mod payments;
 mod records;
 mod sightings;
@@ -42,7 +43,9 @@ mod sync;
 mod witnesses;
 
 pub(crate) use payments::short_id;
-pub use payments::{Accepted, Confirmed, CreatedRequest, Direction, HistoryEntry, Payment};
+pub use payments::{
+    Accepted, Confirmed, CreatedRequest, Direction, HeldAtLedger, HeldReason, HistoryEntry, Payment,
+};
 pub use records::{Contact, MAX_CONTACT_LABEL, TransferStatus};
 pub use sightings::{CheckpointSeen, ForkProof, ProofFailure, UnprovedPair};
 pub use sync::{SyncOptions, SyncReport};
@@ -354,6 +357,10 @@ impl Wallet {
             // still valid wrap in place and is tried again at the next unlock.
             let _ = self.rewrap(&mut state.store, &key, pin, self.options.kdf, EventKind::KdfUpgraded);
         }
+        // The index of open purses is written here when missing (a wallet from before it) or out
+        // of date. Best effort, like the upgrade above: until it is written, pay and balances
+        // rebuild it in memory from every purse row, which is slower but reads the same purses.
+        let _ = self.refresh_open_purses(&mut state.store, &key);
         state.unlocked = Some(Unlocked { key, identity });
         Ok(())
     }

@@ -23,7 +23,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::records::{
     ChainLink, ChainSlot, Contact, MAX_CONTACT_LABEL, PurseChain, PurseRecord, RequestRecord, TransferRecord,
-    TransferStatus,
+    TransferStatus, decode_link, encode_link,
 };
 use super::sightings::CheckpointSeen;
 use super::sync::read_checkpoint;
@@ -242,6 +242,73 @@ impl Rows<'_> {
     ) -> Result<Option<TransferRecord>, WalletError> {
         self.get(conn, "transfer", &self.lookup("transfer", id), TransferRecord::decode)
     }
+
+    /// The AEAD address of a `purse_link` row: the purse's lookup and the sequence number, so a
+    /// row cannot be moved to another purse or slot.
+    fn link_address(purse: &[u8; 32], seq: u32) -> [u8; 36] {
+        let mut id = [0u8; 36];
+        id[..32].copy_from_slice(purse);
+        id[32..].copy_from_slice(&seq.to_be_bytes());
+        id
+    }
+
+    /// The one link `query` finds for the purse whose lookup is `purse`, opened and checked to
+    /// be the link its row says it is.
+    fn link(
+        &self,
+        conn: &rusqlite::Connection,
+        purse: &[u8; 32],
+        query: &str,
+        seq: u32,
+    ) -> Result<Option<ChainLink>, WalletError> {
+        let found: Option<(i64, Vec<u8>)> = conn
+            .prepare_cached(query)?
+            .query_row(params![&purse[..], seq], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((at, sealed)) = found else { return Ok(None) };
+        let at = u32::try_from(at).map_err(|_| tampered("purse_link", purse))?;
+        let address = Self::link_address(purse, at);
+        let plain = self.key.open(row(self.wallet_id, "purse_link", &address), &sealed)?;
+        let link = decode_link(&plain).map_err(|_| tampered("purse_link", purse))?;
+        if link.seq != at {
+            return Err(tampered("purse_link", purse));
+        }
+        Ok(Some(link))
+    }
+
+    /// Writes one link of the purse `purse_id`: one small row, whatever the purse's length.
+    pub(super) fn put_link(
+        &self,
+        tx: &Transaction<'_>,
+        purse_id: &MessageId,
+        link: &ChainLink,
+    ) -> Result<(), WalletError> {
+        let purse = self.lookup("transfer-purse", purse_id);
+        let address = Self::link_address(&purse, link.seq);
+        let sealed = self.key.seal(row(self.wallet_id, "purse_link", &address), &encode_link(link))?;
+        tx.prepare_cached(
+            "INSERT INTO purse_link (purse, seq, sealed) VALUES (?1, ?2, ?3)
+             ON CONFLICT (purse, seq) DO UPDATE SET sealed = excluded.sealed",
+        )?
+        .execute(params![&purse[..], link.seq, sealed])?;
+        Ok(())
+    }
+
+    /// Replaces every link of the purse `purse_id` with `links` (a chain rebuilt from the
+    /// transfer rows).
+    pub(super) fn replace_links(
+        &self,
+        tx: &Transaction<'_>,
+        purse_id: &MessageId,
+        links: &[ChainLink],
+    ) -> Result<(), WalletError> {
+        let purse = self.lookup("transfer-purse", purse_id);
+        tx.prepare_cached("DELETE FROM purse_link WHERE purse = ?1")?.execute([&purse[..]])?;
+        for link in links {
+            self.put_link(tx, purse_id, link)?;
+        }
+        Ok(())
+    }
 }
 
 fn tampered(table: &'static str, reference: &[u8]) -> WalletError {
@@ -351,7 +418,11 @@ impl Wallet {
         if rows.get(tx, "purse", &reference, PurseRecord::decode)?.is_some() {
             return Ok(false);
         }
+        // Read before the new row changes the purse table's marker.
+        let mut open = self.open_purses(tx, key)?.ids();
         rows.put(tx, "purse", &reference, &PurseRecord::new(certificate.clone()).encode())?;
+        open.push(purse_id);
+        self.write_open_purses(tx, key, &open)?;
         let terms = certificate.terms();
         let detail = format!(
             "purse {} installed: {} until {}, serial {}",
@@ -580,7 +651,11 @@ impl Wallet {
             {
                 return Err(WalletError::AlreadyPaid { transfer_id: earlier });
             }
-            let mut purse = choose_purse(&tx, &rows, now, amount)?;
+            let open = self.open_purses(&tx, key)?;
+            if open.rebuilt {
+                self.write_open_purses(&tx, key, &open.ids())?;
+            }
+            let mut purse = choose_purse(&tx, &rows, open.purses, now, amount)?;
             let terms = TransferTerms {
                 seq: purse.next_seq,
                 prev_hash: purse.last_hash,
@@ -681,9 +756,9 @@ impl Wallet {
                 Some(nonce) => Some(self.matching_request(store.conn(), &rows, nonce, &transfer)?),
                 None => None,
             };
-            let mut chain = self.purse_chain(store.conn(), &rows, &purse_id)?;
             let link = ChainLink::of(&transfer);
-            match chain.slot(link.seq) {
+            let (slot, rebuilt) = self.chain_slot(store.conn(), &rows, &purse_id, link.seq)?;
+            match slot {
                 ChainSlot::Taken(first) => {
                     let first = rows
                         .transfer(store.conn(), &first.transfer_id)?
@@ -691,12 +766,11 @@ impl Wallet {
                     return self.keep_double_spend_evidence(store, key, &first, transfer, now);
                 }
                 ChainSlot::Free { before, after } => {
-                    for held in before.into_iter().chain(after) {
+                    for held in before.iter().chain(&after) {
                         check_chain(held, &link)?;
                     }
                 }
             }
-            chain.insert(link);
 
             let held = read_checkpoint(store.conn(), key, &self.record.wallet_id)?;
             let receipt = Receipt::sign_showing(transfer_id, now, identity, held.as_ref())?;
@@ -715,7 +789,10 @@ impl Wallet {
             let tx = store.write()?;
             self.add_to_balance(&tx, key, "pending_in", amount)?;
             rows.insert_transfer(&tx, &record, Some(&purse_id), None)?;
-            rows.put(&tx, "purse_chain", &rows.lookup("purse_chain", &purse_id), &chain.encode())?;
+            if let Some(chain) = rebuilt {
+                rows.replace_links(&tx, &purse_id, chain.links())?;
+            }
+            rows.put_link(&tx, &purse_id, &link)?;
             if let Some(request) = request.as_mut() {
                 request.paid_by = Some(transfer_id);
                 rows.put(&tx, "request", &rows.lookup("request", &request.request.nonce), &request.encode())?;
@@ -784,28 +861,49 @@ impl Wallet {
         Ok(record)
     }
 
-    /// The transfers accepted from `purse_id`, as the chain check needs them: its sealed row,
-    /// or, when that row is missing (a wallet file from before the row existed) or does not
-    /// count every transfer held from the purse (a row put back from an older copy of the file),
-    /// rebuilt from the transfer rows themselves.
-    fn purse_chain(
+    /// Where sequence number `seq` falls among the transfers accepted from `purse_id`: its two
+    /// neighbours read from their `purse_link` rows. When the rows do not count every transfer
+    /// held from the purse (a wallet file from before the rows existed, a row deleted, or rows
+    /// put back from an older copy of the file), the chain is rebuilt from the transfer rows
+    /// themselves and returned too, for the caller to write back in its transaction.
+    ///
+    /// Both counts walk one index range of the purse's rows; nothing else grows with the number
+    /// of transfers the purse has made.
+    fn chain_slot(
         &self,
         conn: &rusqlite::Connection,
         rows: &Rows<'_>,
         purse_id: &MessageId,
-    ) -> Result<PurseChain, WalletError> {
+        seq: u32,
+    ) -> Result<(ChainSlot, Option<PurseChain>), WalletError> {
+        let purse = rows.lookup("transfer-purse", purse_id);
         let held: i64 = conn
             .prepare_cached("SELECT count(*) FROM transfer WHERE purse = ?1")?
-            .query_row([&rows.lookup("transfer-purse", purse_id)[..]], |r| r.get(0))?;
-        let stored =
-            rows.get(conn, "purse_chain", &rows.lookup("purse_chain", purse_id), PurseChain::decode)?;
-        match stored {
-            Some(chain) if i64::try_from(chain.len()) == Ok(held) => Ok(chain),
-            _ => {
-                let transfers = self.held_from_purse(conn, rows, purse_id)?;
-                Ok(PurseChain::from_transfers(transfers.iter().map(|h| &h.transfer)))
-            }
+            .query_row([&purse[..]], |r| r.get(0))?;
+        let linked: i64 = conn
+            .prepare_cached("SELECT count(*) FROM purse_link WHERE purse = ?1")?
+            .query_row([&purse[..]], |r| r.get(0))?;
+        if held != linked {
+            let transfers = self.held_from_purse(conn, rows, purse_id)?;
+            let chain = PurseChain::from_transfers(transfers.iter().map(|h| &h.transfer));
+            return Ok((chain.slot(seq), Some(chain)));
         }
+        let before = rows.link(
+            conn,
+            &purse,
+            "SELECT seq, sealed FROM purse_link WHERE purse = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1",
+            seq,
+        )?;
+        let after = rows.link(
+            conn,
+            &purse,
+            "SELECT seq, sealed FROM purse_link WHERE purse = ?1 AND seq >= ?2 ORDER BY seq LIMIT 1",
+            seq,
+        )?;
+        Ok(match after {
+            Some(taken) if taken.seq == seq => (ChainSlot::Taken(taken), None),
+            after => (ChainSlot::Free { before, after }, None),
+        })
     }
 
     fn held_from_purse(
@@ -955,7 +1053,7 @@ impl Wallet {
     }
 
     /// What this wallet's own purses can still pay: usable purses only (not expired, not
-    /// revoked).
+    /// revoked), read from the index of open purses, so closed ones cost nothing.
     pub(super) fn purse_remaining(
         &self,
         conn: &rusqlite::Connection,
@@ -964,12 +1062,70 @@ impl Wallet {
         let rows = self.rows(key);
         let now = self.now();
         let mut total = Amount::zero(self.record.currency);
-        for purse in rows.all(conn, "purse", PurseRecord::decode)? {
+        for purse in self.open_purses(conn, key)?.purses {
             if usable(conn, &rows, &purse, now)? {
                 total = total.checked_add(Amount::from_minor(purse.remaining(), self.record.currency)?)?;
             }
         }
         Ok(total)
+    }
+}
+
+/// Money this phone can no longer pay with but the ledger still holds for the member: what is
+/// left in one of the wallet's purses that was revoked or expired before the wallet closed it.
+/// The ledger keeps a purse's remainder until the purse's expiry plus its settlement window (so a
+/// transfer made before the revocation or expiry can still be settled), then returns what nobody
+/// claimed to the member's online account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldAtLedger {
+    pub purse_id: MessageId,
+    /// What this phone did not spend from the purse.
+    pub amount: Amount,
+    /// Why the phone cannot spend it.
+    pub reason: HeldReason,
+    /// The purse's expiry: the remainder comes back one settlement window after it.
+    pub expires_at: u64,
+}
+
+/// Why a purse's remainder is held at the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldReason {
+    /// The ledger revoked the purse (a double spend from it, or an officer's act).
+    Revoked,
+    /// The purse expired before it was spent or closed.
+    Expired,
+}
+
+impl Wallet {
+    /// What is left in purses this phone can no longer pay from (revoked or expired, not yet
+    /// closed), which the ledger holds for the member until it returns it. Read from the open-purse
+    /// index, so it costs what [`Wallet::balances`] costs.
+    pub fn held_at_ledger(&self) -> Result<Vec<HeldAtLedger>, WalletError> {
+        self.with_unlocked(|store, key| {
+            let conn = store.conn();
+            let rows = self.rows(key);
+            let now = self.now();
+            let mut held = Vec::new();
+            for purse in self.open_purses(conn, key)?.purses {
+                let purse_id = purse.certificate.purse_id();
+                let reason = if rows.is_revoked(conn, &purse_id)? {
+                    HeldReason::Revoked
+                } else if now > purse.certificate.terms().expires_at {
+                    HeldReason::Expired
+                } else {
+                    continue;
+                };
+                if purse.remaining() > 0 {
+                    held.push(HeldAtLedger {
+                        purse_id,
+                        amount: Amount::from_minor(purse.remaining(), self.record.currency)?,
+                        reason,
+                        expires_at: purse.certificate.terms().expires_at,
+                    });
+                }
+            }
+            Ok(held)
+        })
     }
 }
 
@@ -989,12 +1145,13 @@ fn usable(
 fn choose_purse(
     tx: &Transaction<'_>,
     rows: &Rows<'_>,
+    open: Vec<PurseRecord>,
     now: u64,
     amount: Amount,
 ) -> Result<PurseRecord, WalletError> {
     let mut best: Option<PurseRecord> = None;
     let mut largest = None;
-    for purse in rows.all(tx, "purse", PurseRecord::decode)? {
+    for purse in open {
         if !usable(tx, rows, &purse, now)? {
             continue;
         }

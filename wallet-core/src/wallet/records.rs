@@ -295,12 +295,15 @@ impl Contact {
 }
 
 /// What a receiving wallet keeps of the transfers it accepted from one payer purse: for each, the
-/// few fields the chain check reads. One sealed row per payer purse, so accepting a transfer
-/// reads one row instead of opening every transfer held from that purse.
+/// few fields the chain check reads, in a sealed `purse_link` row of its own (addressed by the
+/// purse's keyed lookup and the sequence number), so that an accept reads the two neighbours of
+/// the new transfer's slot and writes one small row, however many transfers the purse has made.
 ///
-/// The links are sorted by sequence number, one per number, and pairwise consistent (each was
-/// checked against its neighbours when it was added). That is why a new transfer only needs
-/// checking against its two neighbours: see `check_chain` in payments.rs.
+/// In memory, a [`PurseChain`] is that purse's links sorted by sequence number, one per number,
+/// and pairwise consistent (each was checked against its neighbours when it was added). That is
+/// why a new transfer only needs checking against its two neighbours: see `check_chain` in
+/// payments.rs. The whole chain is built only when the rows must be rebuilt from the transfer
+/// rows (a wallet from before the rows existed, or rows put back from an older copy).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct PurseChain {
     links: Vec<ChainLink>,
@@ -310,15 +313,14 @@ pub(crate) struct PurseChain {
 pub(crate) use crate::protocol::chain::Link as ChainLink;
 
 /// Where a sequence number falls among the links held.
-pub(crate) enum ChainSlot<'a> {
+pub(crate) enum ChainSlot {
     /// A transfer with this number is held already.
-    Taken(&'a ChainLink),
+    Taken(ChainLink),
     /// Free: the held links just before and just after it, if any.
-    Free { before: Option<&'a ChainLink>, after: Option<&'a ChainLink> },
+    Free { before: Option<ChainLink>, after: Option<ChainLink> },
 }
 
-const CHAIN_VERSION: u8 = 1;
-const CHAIN_LINK_BYTES: usize = 4 + 32 + 32 + 8 + 8;
+const LINK_VERSION: u8 = 1;
 
 impl PurseChain {
     /// Builds the chain from transfers held, in any order. A sequence number seen twice (kept
@@ -333,16 +335,16 @@ impl PurseChain {
         chain
     }
 
-    pub fn len(&self) -> usize {
-        self.links.len()
+    pub fn links(&self) -> &[ChainLink] {
+        &self.links
     }
 
-    pub fn slot(&self, seq: u32) -> ChainSlot<'_> {
+    pub fn slot(&self, seq: u32) -> ChainSlot {
         match self.links.binary_search_by_key(&seq, |l| l.seq) {
-            Ok(at) => ChainSlot::Taken(&self.links[at]),
+            Ok(at) => ChainSlot::Taken(self.links[at]),
             Err(at) => ChainSlot::Free {
-                before: at.checked_sub(1).map(|i| &self.links[i]),
-                after: self.links.get(at),
+                before: at.checked_sub(1).map(|i| self.links[i]),
+                after: self.links.get(at).copied(),
             },
         }
     }
@@ -353,43 +355,30 @@ impl PurseChain {
         debug_assert!(self.links.get(at).is_none_or(|l| l.seq != link.seq), "slot taken");
         self.links.insert(at, link);
     }
+}
 
-    pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new();
-        w.u8(CHAIN_VERSION).u32(self.links.len() as u32);
-        for link in &self.links {
-            w.u32(link.seq)
-                .fixed(&link.transfer_id)
-                .fixed(&link.prev_hash)
-                .u64(link.spent_after)
-                .u64(link.amount);
-        }
-        w.finish()
-    }
+/// The plaintext of one `purse_link` row.
+pub(crate) fn encode_link(link: &ChainLink) -> Vec<u8> {
+    Writer::new()
+        .u8(LINK_VERSION)
+        .u32(link.seq)
+        .fixed(&link.transfer_id)
+        .fixed(&link.prev_hash)
+        .u64(link.spent_after)
+        .u64(link.amount)
+        .finish()
+}
 
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(bytes);
-        r.version("purse chain", CHAIN_VERSION)?;
-        let count = r.u32("links")? as usize;
-        // Refuse a count the row cannot hold before reserving room for it.
-        if count > bytes.len() / CHAIN_LINK_BYTES {
-            return Err(invalid("links"));
-        }
-        let mut links: Vec<ChainLink> = Vec::with_capacity(count);
-        for _ in 0..count {
-            let link = ChainLink {
-                seq: r.u32("seq")?,
-                transfer_id: r.array("transfer id")?,
-                prev_hash: r.array("previous hash")?,
-                spent_after: r.u64("spent after")?,
-                amount: r.u64("amount")?,
-            };
-            if links.last().is_some_and(|last| last.seq >= link.seq) {
-                return Err(invalid("link order"));
-            }
-            links.push(link);
-        }
-        r.finish()?;
-        Ok(Self { links })
-    }
+pub(crate) fn decode_link(bytes: &[u8]) -> Result<ChainLink, DecodeError> {
+    let mut r = Reader::new(bytes);
+    r.version("purse link", LINK_VERSION)?;
+    let link = ChainLink {
+        seq: r.u32("seq")?,
+        transfer_id: r.array("transfer id")?,
+        prev_hash: r.array("previous hash")?,
+        spent_after: r.u64("spent after")?,
+        amount: r.u64("amount")?,
+    };
+    r.finish()?;
+    Ok(link)
 }

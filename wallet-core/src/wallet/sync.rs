@@ -22,7 +22,7 @@
 use rusqlite::{Transaction, params};
 
 use super::payments::{Rows, read_ledger_key, short_id};
-use super::records::{PurseRecord, TransferRecord, TransferStatus};
+use super::records::{TransferRecord, TransferStatus};
 use super::sightings::{self, UnprovedPair};
 use super::{Wallet, WalletError, row, witnesses};
 use crate::audit::{Account, AuditEntry, EntryKind};
@@ -291,11 +291,13 @@ impl Wallet {
     ) -> Result<PurseOrder, WalletError> {
         let rows = self.rows(key);
         let mut closing = Vec::new();
-        for mut purse in rows.all(tx, "purse", PurseRecord::decode)? {
-            if purse.closed {
+        let mut still_open = Vec::new();
+        for mut purse in self.open_purses(tx, key)?.purses {
+            let purse_id = purse.certificate.purse_id();
+            if closing.len() == crate::protocol::sync::MAX_SYNC_DECLARATIONS {
+                still_open.push(purse_id);
                 continue;
             }
-            let purse_id = purse.certificate.purse_id();
             closing.push(PurseDeclaration { purse_id, last_seq: purse.next_seq - 1, spent: purse.spent });
             purse.closed = true;
             rows.put(tx, "purse", &rows.lookup("purse", &purse_id), &purse.encode())?;
@@ -306,10 +308,8 @@ impl Wallet {
                 purse.spent
             );
             self.log(key).append(tx, self.now(), EventKind::PurseClosed, &detail)?;
-            if closing.len() == crate::protocol::sync::MAX_SYNC_DECLARATIONS {
-                break;
-            }
         }
+        self.write_open_purses(tx, key, &still_open)?;
         Ok(PurseOrder { closing, amount: amount.minor() })
     }
 
@@ -326,6 +326,7 @@ impl Wallet {
         let untrusted = |e: ProtocolError| WalletError::BadLedgerProof { reason: e.to_string() };
         let response = SyncResponse::from_bytes(answer).map_err(untrusted)?;
         response.verify(&prepared.ledger_key, &prepared.id).map_err(untrusted)?;
+        let version = response.version();
         let body = response.into_body();
         if let Some(certificate) = &body.purse {
             self.check_purse(certificate, &prepared.ledger_key)?;
@@ -352,7 +353,7 @@ impl Wallet {
                 )?),
                 None => None,
             };
-            let entries = proved_entries(&body)?;
+            let entries = proved_entries(&body, version)?;
             let recorded = sightings::recorded_entries(&body)?;
             let tx = store.write()?;
             self.apply_body(&tx, key, &body, &entries, report)?;
@@ -523,25 +524,47 @@ impl Wallet {
     }
 }
 
-/// The response's log entries, each checked to be in the tree its checkpoint signs.
-fn proved_entries(body: &SyncResponseBody) -> Result<Vec<AuditEntry>, WalletError> {
+/// The response's log entries, each checked to be in the tree its checkpoint signs: up to version
+/// 3 by its own inclusion proof, from version 4 all of them by the answer's one multi-leaf proof,
+/// which requires them in strictly increasing position.
+fn proved_entries(body: &SyncResponseBody, version: u8) -> Result<Vec<AuditEntry>, WalletError> {
     let mut entries = Vec::with_capacity(body.entries.len());
     for proved in &body.entries {
         let entry = AuditEntry::from_leaf_data(&proved.leaf).map_err(|e| WalletError::BadLedgerProof {
             reason: format!("a log entry does not decode: {e}"),
         })?;
-        let leaf = merkle::leaf_hash(&proved.leaf);
-        merkle::verify_inclusion(
-            &leaf,
-            entry.seq,
+        if version < 4 {
+            let leaf = merkle::leaf_hash(&proved.leaf);
+            merkle::verify_inclusion(
+                &leaf,
+                entry.seq,
+                body.checkpoint.size,
+                &proved.proof,
+                &body.checkpoint.root,
+            )
+            .map_err(|e| WalletError::BadLedgerProof {
+                reason: format!("log entry {} is not in the signed log: {e}", entry.seq),
+            })?;
+        }
+        entries.push(entry);
+    }
+    if version >= 4 && !entries.is_empty() {
+        let indices: Vec<u64> = entries.iter().map(|e| e.seq).collect();
+        let leaves: Vec<merkle::Hash> = body.entries.iter().map(|p| merkle::leaf_hash(&p.leaf)).collect();
+        merkle::verify_multi_inclusion(
+            &indices,
+            &leaves,
             body.checkpoint.size,
-            &proved.proof,
+            &body.entries_proof,
             &body.checkpoint.root,
         )
         .map_err(|e| WalletError::BadLedgerProof {
-            reason: format!("log entry {} is not in the signed log: {e}", entry.seq),
+            reason: format!("the log entries are not in the signed log: {e}"),
         })?;
-        entries.push(entry);
+    } else if !body.entries_proof.is_empty() {
+        return Err(WalletError::BadLedgerProof {
+            reason: "a proof for entries the answer does not carry".into(),
+        });
     }
     Ok(entries)
 }
@@ -795,20 +818,21 @@ mod tests {
                 checkpoint: self.signer.checkpoint(1, merkle::root(&leaves), 1_800_000_000),
                 consistency: Vec::new(),
                 entries: Vec::new(),
+                entries_proof: Vec::new(),
                 seen_up_to: 1,
                 more: false,
                 witnessed: None,
                 sighted: Vec::new(),
                 recorded: Vec::new(),
             };
-            let version = if request.version() < 3 { self.answers } else { 3 };
+            let version = if request.version() < 3 { self.answers } else { request.version() };
             Ok(self.signer.sign_sync_response_version(version, body).unwrap().to_bytes())
         }
     }
 
     #[test]
     fn a_request_left_pending_by_an_older_build_is_resent_as_it_was_and_its_old_answer_applied() {
-        for (request, answer) in [(1, 1), (2, 2), (1, 2), (2, 3)] {
+        for (request, answer) in [(1, 1), (2, 2), (1, 2), (2, 3), (3, 3)] {
             let dir = tempfile::tempdir().unwrap();
             let wallet = wallet(dir.path());
             let signer = LedgerSigner::from_secret(&[4; 32]);
@@ -844,7 +868,7 @@ mod tests {
             assert_eq!((report.online_balance_minor, report.checkpoint_size), (700, 1));
             assert_eq!(wallet.ledger_checkpoint().unwrap().unwrap().size, 1);
             wallet.sync(&ledger, &SyncOptions::default()).unwrap();
-            assert_eq!(*ledger.read.lock().unwrap(), vec![request, 3], "the old request once, then today's");
+            assert_eq!(*ledger.read.lock().unwrap(), vec![request, 4], "the old request once, then today's");
         }
     }
 }
