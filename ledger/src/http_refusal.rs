@@ -3,9 +3,10 @@
 //! ([`crate::LedgerError`]) keep their words; these are the API's, one variant each, so that
 //! `messages.rs` can check every one of them against `docs/messages.md`.
 //!
-//! Each reads as the other refusals do: what happened, then what to do, one sentence. The ledger's
-//! own faults are not described to the caller (the request log has them): the caller learns that
-//! nothing was done and that trying again later is right.
+//! Each reads as the other refusals do: what happened, then what to do, one sentence. A fault that
+//! is not a ledger error (a task that did not finish, the system's random generator) and any fault
+//! at the public sync endpoint are not described to the caller (the request log has them): the
+//! caller learns that nothing was done and that trying again later is right.
 
 use std::fmt;
 
@@ -82,7 +83,8 @@ pub(crate) enum HttpRefusal {
         chars: usize,
     },
     TooManySessions,
-    /// The ledger failed on its side (its database, its files, a task that did not finish).
+    /// The server failed on its side outside the ledger's own errors (a task that did not
+    /// finish, the random generator).
     LedgerFault,
     /// The same, answering a member's sync.
     SyncFault,

@@ -351,9 +351,10 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The one mapping from a ledger error to an HTTP status and message. Client errors carry the
-/// error's own words; the ledger's own faults say only that it failed (the log says how).
-fn refusal(err: &LedgerError) -> Result<(StatusCode, String), ApiError> {
+/// The one mapping from a ledger error to an HTTP status and message, in the error's own words
+/// (`docs/messages.md`, "At the ledger"). The ledger's own faults are 500s: officers read what
+/// failed and what to do about it; the public sync endpoint does not say ([`sync`]).
+fn refusal(err: &LedgerError) -> (StatusCode, String) {
     use LedgerError::*;
     let status = match err {
         UnknownMember { .. } | UnknownPurse { .. } | UnknownWallet => StatusCode::NOT_FOUND,
@@ -381,19 +382,15 @@ fn refusal(err: &LedgerError) -> Result<(StatusCode, String), ApiError> {
         | KeyFile { .. }
         | KeyMismatch { .. }
         | NewerSchema { .. }
-        | CheckpointFile { .. } => {
-            return Err(ApiError::internal(err));
-        }
+        | CheckpointFile { .. } => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    Ok((status, err.to_string()))
+    (status, err.to_string())
 }
 
 impl From<LedgerError> for ApiError {
     fn from(err: LedgerError) -> Self {
-        match refusal(&err) {
-            Ok((status, message)) => Self::new(status, message),
-            Err(fault) => fault,
-        }
+        let (status, message) = refusal(&err);
+        Self::new(status, message)
     }
 }
 
