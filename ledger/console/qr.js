@@ -729,9 +729,12 @@ function readAt(image, tl, tr, bl) {
   return null;
 }
 
-/// The symbol's modules through the perspective transform `h`: each one dark when most of five points around its
-/// centre are.
+// Where a module is looked at: its centre and four points 0.15 of a module off it diagonally,
+// close enough to stay inside a module drawn a pixel narrower by scaling.
 const MODULE_PROBES = [0.5, 0.5, 0.35, 0.35, 0.65, 0.35, 0.35, 0.65, 0.65, 0.65];
+
+/// The symbol's modules through the perspective transform `h`: each one dark when most of its
+/// five points are; null when the symbol runs off the picture.
 
 function sample(image, h, size) {
   const { width, height, bits } = image;
