@@ -387,6 +387,51 @@ impl From<wc::Contact> for Contact {
     }
 }
 
+/// Money this phone can no longer pay with but the ledger still holds for the member: what is
+/// left in a purse that was revoked or expired. The ledger keeps it until one settlement window
+/// after the purse's expiry (a transfer made before can still be settled from it), then returns
+/// what nobody claimed to the online account.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HeldMoney {
+    pub amount: Money,
+    pub reason: HeldReason,
+    /// Why, in words: "the purse was revoked by the ledger".
+    pub reason_text: String,
+    /// The purse's expiry, Unix seconds (ledger terms): what nobody claimed comes back to the
+    /// online account one settlement window after it.
+    pub expires_at: u64,
+    /// The purse it is left in (hex).
+    pub purse_id: String,
+    /// The whole sentence to show: how much, why, and when it comes back.
+    pub text: String,
+}
+
+/// Why money is held at the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum HeldReason {
+    /// The ledger revoked the purse (a double spend from it, or an officer's act).
+    Revoked,
+    /// The purse expired before it was spent.
+    Expired,
+}
+
+impl From<wc::wallet::HeldAtLedger> for HeldMoney {
+    fn from(held: wc::wallet::HeldAtLedger) -> Self {
+        use wc::wallet::HeldReason as R;
+        Self {
+            text: held.words(),
+            amount: held.amount.into(),
+            reason: match held.reason {
+                R::Revoked => HeldReason::Revoked,
+                R::Expired => HeldReason::Expired,
+            },
+            reason_text: held.reason.words().to_owned(),
+            expires_at: held.expires_at,
+            purse_id: hex(&held.purse_id),
+        }
+    }
+}
+
 /// A risk flag the ledger raised on this member.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct RiskNotice {
@@ -396,12 +441,16 @@ pub struct RiskNotice {
     pub score: u16,
     /// Ledger time, Unix seconds.
     pub at: u64,
+    /// The ledger's sentence: what it saw, then what to do.
     pub detail: String,
+    /// The line to show: the sentence, then the rule, score and time in parentheses.
+    #[uniffi(default = "")]
+    pub text: String,
 }
 
 impl From<wc::protocol::sync::RiskNotice> for RiskNotice {
     fn from(n: wc::protocol::sync::RiskNotice) -> Self {
-        Self { code: n.code, score: n.score, at: n.at, detail: n.detail }
+        Self { text: wc::wallet::notice_words(&n), code: n.code, score: n.score, at: n.at, detail: n.detail }
     }
 }
 
@@ -450,11 +499,25 @@ pub struct SyncReport {
     /// Log positions of the entries that, as this sync proved, record this wallet's fork proofs.
     #[uniffi(default)]
     pub fork_proofs_recorded: Vec<u64>,
+    /// What the sync did, as sentences to show the member, one a line: the same words
+    /// `outpost wallet sync` prints (docs/messages.md lists them all).
+    #[uniffi(default)]
+    pub lines: Vec<String>,
+}
+
+impl SyncReport {
+    /// `purse_asked` and `had_checkpoint` say what the lines say about a purse not loaded and the
+    /// ledger's log ([`wc::SyncReport::lines`]).
+    pub(crate) fn new(r: wc::SyncReport, purse_asked: bool, had_checkpoint: bool) -> Self {
+        let lines = r.lines(purse_asked, had_checkpoint).iter().map(ToString::to_string).collect();
+        Self { lines, ..r.into() }
+    }
 }
 
 impl From<wc::SyncReport> for SyncReport {
     fn from(r: wc::SyncReport) -> Self {
         Self {
+            lines: Vec::new(),
             rounds: r.rounds,
             settled: r.settled,
             held: r.held,

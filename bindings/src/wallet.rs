@@ -16,7 +16,7 @@ use crate::error::{WalletError, hex, unhex32};
 use crate::log::{LogLevel, emit};
 use crate::protector::{self, KeyProtector};
 use crate::records::{
-    Accepted, AuditSummary, Balances, Confirmed, Contact, ForkProof, HistoryEntry, Identity,
+    Accepted, AuditSummary, Balances, Confirmed, Contact, ForkProof, HeldMoney, HistoryEntry, Identity,
     LedgerCheckpoint, LogCheck, Money, Payment, PaymentRequest, RequestPreview, RiskNotice, SyncReport,
     UnprovedPair, WalletEvent,
 };
@@ -262,6 +262,7 @@ impl Wallet {
         let purse = purse_minor.map(|minor| self.amount(minor)).transpose()?;
         emit(LogLevel::Debug, "wallet.sync", || "sync started".to_owned());
         let bridge = transport::Bridge(transport);
+        let had_checkpoint = done("wallet.sync", self.inner.ledger_checkpoint())?.is_some();
         let report = done("wallet.sync", self.inner.sync(&bridge, &wc::SyncOptions { purse }))?;
         emit(LogLevel::Info, "wallet.sync", || {
             format!(
@@ -274,7 +275,7 @@ impl Wallet {
                 report.checkpoint_size
             )
         });
-        Ok(report.into())
+        Ok(SyncReport::new(report, purse.is_some(), had_checkpoint))
     }
 
     /// Queues a payment from the online account to a saved contact (signing key, hex), made by
@@ -288,6 +289,16 @@ impl Wallet {
         let to = self.contact(&contact_key)?;
         let id = done("wallet.pay_online", self.inner.pay_online(&to, self.amount(amount_minor)?, &memo))?;
         Ok(hex(&id))
+    }
+
+    /// Money the member cannot pay with on this phone but the ledger still holds for them (what
+    /// is left in a revoked or expired purse), with why and when it comes back. Show it beside
+    /// the balances; empty normally.
+    pub fn held_at_ledger(&self) -> Result<Vec<HeldMoney>, WalletError> {
+        Ok(done("wallet.held_at_ledger", self.inner.held_at_ledger())?
+            .into_iter()
+            .map(HeldMoney::from)
+            .collect())
     }
 
     /// The risk notices the ledger returned at the last sync.

@@ -818,7 +818,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     let flags = ledger.flags().or_stop("reading the ledger's risk flags")?;
     let caught = flags.iter().find(|f| f.member_id == "AIKO-0001" && f.reason.code() == "double-spend");
     if let Some(flag) = caught {
-        show("risk flag", format!("{} (score {}): {}", flag.reason.code(), flag.score, flag.detail));
+        show("risk flag", format!("{} ({}, score {})", flag.detail, flag.reason.code(), flag.score));
     }
     run.check(
         caught.is_some_and(|f| f.evidence.len() == 2),
@@ -855,7 +855,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     aiko.sync(&transport, &SyncOptions::default()).or_stop("Aiko syncing again")?;
     let held = aiko.held_at_ledger().or_stop("reading what the ledger holds for Aiko")?;
     if let Some(first) = held.first() {
-        show("Aiko's phone, at her next sync", crate::wallet::held_words(first));
+        show("Aiko's phone, at her next sync", first.words());
     }
     let outstanding =
         ledger.purses("AIKO-0001").or_stop("reading Aiko's purses")?.first().map(|p| p.outstanding_minor);

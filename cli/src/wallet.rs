@@ -23,7 +23,7 @@ use outpost_wallet_core::protocol::cosignature::WitnessKey;
 use outpost_wallet_core::protocol::witnessed::{MAX_COSIGNATURES, WitnessPolicy};
 use outpost_wallet_core::qr::PayloadKind;
 use outpost_wallet_core::transport::HttpTransport;
-use outpost_wallet_core::wallet::{HeldAtLedger, HeldReason};
+use outpost_wallet_core::wallet::notice_words;
 use outpost_wallet_core::{
     Amount, Balances, Currency, Direction, HistoryEntry, SoftwareProtector, SyncOptions, SyncReport, Wallet,
     WalletError, WalletOptions,
@@ -483,36 +483,15 @@ fn balance(wallet: &Wallet) -> Result<(), Error> {
     println!("Wallet {} ({})", wallet.path().display(), wallet.public_identity().fingerprint());
     print_balances(&wallet.balances()?);
     for held in wallet.held_at_ledger()? {
-        println!("  {}", held_words(&held));
+        println!("  {}", held.words());
     }
     if wallet.ledger_key()?.is_none() {
         println!("Not enrolled with a ledger yet: no sync has pinned a ledger key.");
     }
     for notice in wallet.risk_notices()? {
-        println!(
-            "Risk notice from the ledger: {} (score {}) at {}: {}",
-            notice.code,
-            notice.score,
-            time::utc(notice.at),
-            notice.detail
-        );
+        println!("{}", notice_words(&notice));
     }
     Ok(())
-}
-
-/// Money the phone cannot spend but the ledger holds: where it is, why, and when it comes back.
-pub fn held_words(held: &HeldAtLedger) -> String {
-    let why = match held.reason {
-        HeldReason::Revoked => "was revoked by the ledger",
-        HeldReason::Expired => "expired",
-    };
-    format!(
-        "{} held at the ledger: purse {} {why}, and what nobody claims from it comes back to your \
-         online account after its expiry ({}) and the ledger's settlement window",
-        held.amount,
-        short(&held.purse_id),
-        time::utc(held.expires_at)
-    )
 }
 
 fn print_balances(b: &Balances) {
@@ -724,79 +703,8 @@ fn pin_ledger_key(wallet: &Wallet, hq: &Hq, given: Option<[u8; 32]>) -> Result<(
 }
 
 fn print_sync_report(report: &SyncReport, purse_asked: bool, had_checkpoint: bool) {
-    let mut lines: Vec<String> = Vec::new();
-    let mut say = |line: String| lines.push(line);
-    if report.settled > 0 {
-        say(format!("The ledger settled {}.", plural(report.settled, "transfer", "transfers")));
-    }
-    if report.held > 0 {
-        say(format!(
-            "{} you sent {} at the ledger until the receiver syncs.",
-            plural(report.held, "transfer", "transfers"),
-            if report.held == 1 { "waits" } else { "wait" }
-        ));
-    }
-    if report.returned > 0 {
-        say(format!(
-            "{} nobody claimed in time came back to your online account.",
-            plural(report.returned, "transfer", "transfers")
-        ));
-    }
-    for (id, reason) in &report.refused {
-        say(format!("The ledger refused transfer {}: {reason}", short(id)));
-    }
-    match report.new_purse {
-        Some(amount) => {
-            say(format!("Loaded an offline purse of {amount}: this is what you can pay offline."))
-        }
-        None if purse_asked => {
-            say("No purse was loaded: the ledger issues at most your purse limit and what your online \
-             account holds, and none to a flagged member."
-                .into())
-        }
-        None => {}
-    }
-    if report.newly_revoked > 0 {
-        say(format!(
-            "The ledger revoked {}: transfers from them are refused.",
-            plural(report.newly_revoked, "purse", "purses")
-        ));
-    }
-    for outcome in &report.payments {
-        let result = if outcome.paid { "paid".to_owned() } else { format!("not paid: {}", outcome.reason) };
-        say(format!("Online payment {}: {result}", short(&outcome.payment_id)));
-    }
-    for notice in &report.notices {
-        say(format!("Risk notice: {} (score {}): {}", notice.code, notice.score, notice.detail));
-    }
-    if report.sightings_proved > 0 {
-        say(format!(
-            "The ledger proved {} seen on other phones part of its log.",
-            plural(report.sightings_proved, "checkpoint", "checkpoints")
-        ));
-    }
-    for pair in &report.unproved {
-        say(pair.notice());
-    }
-    for seq in &report.fork_proofs_recorded {
-        say(format!("The ledger recorded your proof that it forked its log, as log entry {seq}."));
-    }
-    if lines.is_empty() {
-        lines.push("Nothing new to settle.".into());
-    }
-    for line in lines {
+    for line in report.lines(purse_asked, had_checkpoint) {
         println!("  {line}");
-    }
-    if had_checkpoint {
-        println!(
-            "  The ledger's signed log has {} entries and extends the history this wallet saw before.",
-            report.checkpoint_size
-        );
-    } else {
-        println!(
-            "  The ledger's signed log has {} entries; later syncs check that it only ever grows.",
-            report.checkpoint_size
-        );
     }
 }
 
@@ -860,8 +768,4 @@ fn parse_amount(text: &str, currency: Currency) -> Result<Amount, Error> {
 /// The first 12 hex digits of an id or key, as the library's own messages print them.
 fn short(bytes: &[u8]) -> String {
     HEXLOWER.encode(&bytes[..bytes.len().min(6)])
-}
-
-fn plural(n: u32, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -24,6 +24,7 @@
 mod audit;
 mod checkpoint_log;
 pub mod console;
+mod http_refusal;
 pub mod key_file;
 pub mod listener;
 mod log_cache;
@@ -350,9 +351,11 @@ impl Ledger {
         database: &Database,
         currency: Currency,
         clock: Arc<dyn Clock>,
-        policy: Policy,
+        mut policy: Policy,
         founders: Option<&[String]>,
     ) -> Result<Ledger, LedgerError> {
+        // The flags' words give amounts in the ledger's own currency.
+        policy.risk.currency = currency;
         if policy.officers.threshold < officers::MIN_THRESHOLD {
             return Err(LedgerError::OfficerRefused {
                 status: 400,

@@ -1,6 +1,7 @@
-//! Every refusal the ledger gives an officer or a syncing member, checked against the ledger's
-//! section of `docs/messages.md` (as `wallet-core/src/messages.rs` does for the phone): one
-//! sample of each [`LedgerError`], named by an exhaustive `match`, must appear word for word in
+//! Every refusal the ledger gives an officer or a syncing member, every refusal of its HTTP API
+//! and every risk flag's sentence, checked against the ledger's sections of `docs/messages.md` (as
+//! `wallet-core/src/messages.rs` does for the phone): one sample of each [`LedgerError`],
+//! [`HttpRefusal`] and [`Detail`], named by an exhaustive `match`, must appear word for word in
 //! its row, and every row must have a sample.
 
 use std::path::PathBuf;
@@ -10,6 +11,8 @@ use outpost_wallet_core::protocol::ProtocolError;
 use outpost_wallet_core::qr::QrError;
 
 use crate::LedgerError;
+use crate::http_refusal::HttpRefusal;
+use crate::risk::Detail;
 use crate::storage::StorageError;
 
 fn code(error: &LedgerError) -> &'static str {
@@ -91,6 +94,111 @@ fn samples() -> Vec<LedgerError> {
     ]
 }
 
+fn http_code(refusal: &HttpRefusal) -> &'static str {
+    use HttpRefusal as R;
+    match refusal {
+        R::TooMany { .. } => "TooMany",
+        R::TooSlow { .. } => "TooSlow",
+        R::Busy { .. } => "Busy",
+        R::Cut { .. } => "Cut",
+        R::TooLarge { .. } => "TooLarge",
+        R::NotJson => "NotJson",
+        R::NotOctetStream => "NotOctetStream",
+        R::JsonFields { .. } => "JsonFields",
+        R::JsonSyntax { .. } => "JsonSyntax",
+        R::JsonRefused { .. } => "JsonRefused",
+        R::BadPath { .. } => "BadPath",
+        R::BadQuery { .. } => "BadQuery",
+        R::UriTooLong { .. } => "UriTooLong",
+        R::HeadersTooLarge { .. } => "HeadersTooLarge",
+        R::NoOfficerSignature { .. } => "NoOfficerSignature",
+        R::HeaderNotText { .. } => "HeaderNotText",
+        R::UnknownEndpoint { .. } => "UnknownEndpoint",
+        R::WrongMethod { .. } => "WrongMethod",
+        R::BadHexId { .. } => "BadHexId",
+        R::TooManySessions => "TooManySessions",
+        R::LedgerFault => "LedgerFault",
+        R::SyncFault => "SyncFault",
+    }
+}
+
+fn http_samples() -> Vec<HttpRefusal> {
+    use HttpRefusal as R;
+    vec![
+        R::TooMany { what: "syncs from this wallet", secs: 12 },
+        R::TooSlow { what: "the JSON body", secs: 10 },
+        R::Busy { secs: 5 },
+        R::Cut { what: "a sync request", detail: "connection reset".into() },
+        R::TooLarge { what: "a sync request", max: 1_048_576 },
+        R::NotJson,
+        R::NotOctetStream,
+        R::JsonFields { detail: "missing field `amount_minor` at line 1 column 2".into() },
+        R::JsonSyntax { detail: "expected value at line 1 column 1".into() },
+        R::JsonRefused { detail: "the body is empty".into() },
+        R::BadPath { path: "/v1/officer/pending/x".into(), detail: "invalid digit".into() },
+        R::BadQuery {
+            query: "from=x".into(),
+            path: "/v1/officer/log".into(),
+            detail: "invalid digit".into(),
+        },
+        R::UriTooLong { len: 9_000, max: 8_192 },
+        R::HeadersTooLarge { len: 20_000, max: 16_384 },
+        R::NoOfficerSignature { header: "Outpost-Officer-Request" },
+        R::HeaderNotText { header: "Outpost-Officer-Request" },
+        R::UnknownEndpoint { method: "GET".into(), path: "/v2/nothing".into() },
+        R::WrongMethod { method: "DELETE".into(), path: "/v1/ledger".into() },
+        R::BadHexId { what: "a purse id", chars: 7 },
+        R::TooManySessions,
+        R::LedgerFault,
+        R::SyncFault,
+    ]
+}
+
+fn risk_code(detail: &Detail) -> &'static str {
+    match detail {
+        Detail::DoubleSpend { .. } => "DoubleSpend",
+        Detail::ClockAtSync { .. } => "ClockAtSync",
+        Detail::FutureDated { .. } => "FutureDated",
+        Detail::NegativeBalance { .. } => "NegativeBalance",
+        Detail::Complicit { .. } => "Complicit",
+        Detail::LostDeviceSpend { .. } => "LostDeviceSpend",
+        Detail::LateSpend { .. } => "LateSpend",
+        Detail::TransferCycle { .. } => "TransferCycle",
+        Detail::Velocity { .. } => "Velocity",
+        Detail::UnusualAmount { .. } => "UnusualAmount",
+        Detail::NewCounterparties { .. } => "NewCounterparties",
+        Detail::PurseExhausted { .. } => "PurseExhausted",
+    }
+}
+
+fn risk_samples() -> Vec<Detail> {
+    let id = [0x58; 32];
+    vec![
+        Detail::DoubleSpend { transfers: 2, purse_id: id },
+        Detail::ClockAtSync { skew: 900, ahead: true, max: 600 },
+        Detail::FutureDated { ahead: 3_600, max: 600 },
+        Detail::NegativeBalance { owed: "¥6,000".into() },
+        Detail::Complicit { signer: "AIKO-0001".into() },
+        Detail::LostDeviceSpend { purse_id: id },
+        Detail::LateSpend { transfer_id: id },
+        Detail::TransferCycle {
+            path: vec!["AIKO-0001".into(), "BEN-0002".into(), "AIKO-0001".into()],
+            transfers: 2,
+            span: 5_400,
+        },
+        Detail::Velocity { payments: 21, window: 3_600, max: 20 },
+        Detail::UnusualAmount {
+            paid: "¥9,000".into(),
+            factor: 10,
+            median: "¥450".into(),
+            exact: false,
+            previous: 6,
+        },
+        Detail::NewCounterparties { payees: 6, window: 86_400, max: 5 },
+        Detail::PurseExhausted { purse: "¥10,000".into() },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -98,50 +206,79 @@ mod tests {
     use super::*;
 
     const TABLE: &str = include_str!("../../docs/messages.md");
-    const SECTION: &str = "## At the ledger";
 
-    fn rows() -> BTreeMap<String, String> {
-        let section = TABLE.split(SECTION).nth(1).expect("the ledger section of docs/messages.md");
+    /// The rows of one section: code (without `prefix`) → message, as written in the table.
+    fn rows(section: &str, prefix: &str) -> BTreeMap<String, String> {
+        let section = TABLE.split(section).nth(1).unwrap_or_else(|| panic!("{section} in docs/messages.md"));
         let section = section.split("\n## ").next().unwrap();
         let mut rows = BTreeMap::new();
         for line in section.lines().filter(|l| l.starts_with("| `")) {
             let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
-            let code = cells[0].trim_matches('`').trim_start_matches("LedgerError::").to_owned();
+            let code = cells[0].trim_matches('`').trim_start_matches(prefix).to_owned();
             assert!(rows.insert(code.clone(), cells[1].to_owned()).is_none(), "{code} has two rows");
         }
         rows
     }
 
+    /// Each sample's (code, text), in the table's escaping.
+    fn texts<T: ToString>(samples: Vec<T>, code: impl Fn(&T) -> &'static str) -> Vec<(&'static str, String)> {
+        samples.iter().map(|s| (code(s), s.to_string().replace('|', "\\|"))).collect()
+    }
+
+    /// Every sample is in its section word for word, and every row has a sample.
+    fn check(section: &str, prefix: &str, samples: &[(&'static str, String)]) {
+        let rows = rows(section, prefix);
+        for (code, text) in samples {
+            assert_eq!(rows.get(*code), Some(text), "the row for `{prefix}{code}` differs from the code");
+        }
+        let named: Vec<&str> = samples.iter().map(|(code, _)| *code).collect();
+        let missing: Vec<&String> = rows.keys().filter(|c| !named.contains(&c.as_str())).collect();
+        assert!(missing.is_empty(), "rows in {section} with no sample: {missing:?}");
+    }
+
+    fn ledger_texts() -> Vec<(&'static str, String)> {
+        texts(samples(), code)
+    }
+
+    fn http_texts() -> Vec<(&'static str, String)> {
+        texts(http_samples(), http_code)
+    }
+
+    fn risk_texts() -> Vec<(&'static str, String)> {
+        texts(risk_samples(), risk_code)
+    }
+
     #[test]
-    #[ignore = "prints the ledger section's rows, to start the table"]
+    #[ignore = "prints the ledger's sections' rows, to start the tables"]
     fn print_rows() {
-        for error in samples() {
-            println!("| `LedgerError::{}` | {} |", code(&error), error.to_string().replace('|', "\\|"));
+        for (prefix, texts) in
+            [("LedgerError::", ledger_texts()), ("HttpRefusal::", http_texts()), ("Detail::", risk_texts())]
+        {
+            println!();
+            for (code, text) in texts {
+                println!("| `{prefix}{code}` | {text} |");
+            }
         }
     }
 
     #[test]
     fn every_refusal_is_in_the_table_word_for_word_and_every_row_has_a_sample() {
-        let rows = rows();
-        let samples = samples();
-        for error in &samples {
-            let code = code(error);
-            let text = error.to_string().replace('|', "\\|");
-            assert_eq!(
-                rows.get(code),
-                Some(&text),
-                "the row for `LedgerError::{code}` differs from the code"
-            );
-        }
-        let named: Vec<&str> = samples.iter().map(code).collect();
-        let missing: Vec<&String> = rows.keys().filter(|c| !named.contains(&c.as_str())).collect();
-        assert!(missing.is_empty(), "rows with no sample: {missing:?}");
+        check("## At the ledger", "LedgerError::", &ledger_texts());
+    }
+
+    #[test]
+    fn every_http_refusal_is_in_the_table_word_for_word_and_every_row_has_a_sample() {
+        check("## Over HTTP", "HttpRefusal::", &http_texts());
+    }
+
+    #[test]
+    fn every_risk_flag_sentence_is_in_the_table_word_for_word_and_every_row_has_a_sample() {
+        check("## Risk flags", "Detail::", &risk_texts());
     }
 
     #[test]
     fn every_refusal_says_what_happened_then_what_to_do() {
-        for error in samples() {
-            let text = error.to_string();
+        for (code, text) in ledger_texts().into_iter().chain(http_texts()).chain(risk_texts()) {
             let mut depth = 0usize;
             let outside: String = text
                 .chars()
@@ -157,9 +294,24 @@ mod tests {
                     _ => depth == 0,
                 })
                 .collect();
-            let code = code(&error);
             assert!(outside.matches(": ").count() <= 1, "{code}: a stacked chain: {text}");
-            assert!(!text.contains(". ") && !text.contains("(s)"), "{code}: {text}");
+            assert!(!text.contains(". ") && !text.contains("(s)") && !text.contains(';'), "{code}: {text}");
+            assert!(
+                !text.contains('{') && !text.contains("Some(") && !text.contains("[\""),
+                "{code}: {text}"
+            );
         }
+    }
+
+    /// The words the engine writes into a flag are a [`Detail`]'s, so the table covers them.
+    #[test]
+    fn the_engine_writes_the_details_words_with_money_in_the_ledgers_currency() {
+        use crate::risk::{Reason, RiskInput, Rules, evaluate};
+        let input =
+            RiskInput::NegativeBalance { seq: 3, at: 1_000, member_id: "ana".into(), balance_minor: -600 };
+        let rules = Rules { currency: Currency::USD, ..Rules::default() };
+        let flags = evaluate(&[input], &rules);
+        assert_eq!(flags[0].reason, Reason::NegativeBalance);
+        assert_eq!(flags[0].detail, Detail::NegativeBalance { owed: "$6.00".into() }.to_string());
     }
 }

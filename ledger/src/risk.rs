@@ -27,6 +27,9 @@
 //! keeping one best path per member per depth, so it never grows exponentially.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
+
+use outpost_wallet_core::money::{Amount, Currency};
 
 /// One input to the rules, in audit-log order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +101,9 @@ pub struct Rules {
     /// ...at most once per member in this long, because a wrong clock stays wrong on every sync
     /// and every transfer until someone fixes it.
     pub clock_skew_window_secs: u64,
+    /// The ledger's currency, for the amounts in the flags' words. The ledger sets its own when it
+    /// opens; the default (yen) is for rules run outside a ledger.
+    pub currency: Currency,
 }
 
 impl Default for Rules {
@@ -134,6 +140,7 @@ impl Default for Rules {
             cycle_window_secs: 86_400,
             max_clock_skew_secs: 600,
             clock_skew_window_secs: 86_400,
+            currency: Currency::JPY,
         }
     }
 }
@@ -373,7 +380,7 @@ struct Source {
 /// A rule's finding, before it is attributed to a member.
 struct Finding {
     reason: Reason,
-    detail: String,
+    detail: Detail,
     evidence: Vec<[u8; 32]>,
 }
 
@@ -393,45 +400,41 @@ impl Engine {
             RiskInput::Payment(p) => self.payment(p),
             RiskInput::DoubleSpend { seq, at, member_id, purse_id, evidence } => {
                 // Evidence of a double spend is at least two transfers.
-                let detail =
-                    format!("{} conflicting transfers from purse {}", evidence.len(), crate::hex(purse_id));
+                let detail = Detail::DoubleSpend { transfers: evidence.len(), purse_id: *purse_id };
                 let finding = Finding { reason: Reason::DoubleSpend, detail, evidence: evidence.clone() };
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }
             RiskInput::Sync { seq, at, member_id, device_time } => {
                 let skew = device_time.abs_diff(*at);
                 if skew > self.rules.max_clock_skew_secs {
-                    let side = if device_time > at { "ahead of" } else { "behind" };
-                    let detail = format!(
-                        "device clock {} {side} the ledger's at sync (limit {})",
-                        duration(skew),
-                        duration(self.rules.max_clock_skew_secs)
-                    );
+                    let detail = Detail::ClockAtSync {
+                        skew,
+                        ahead: device_time > at,
+                        max: self.rules.max_clock_skew_secs,
+                    };
                     let finding = Finding { reason: Reason::ClockSkew, detail, evidence: Vec::new() };
                     self.clock_skew(member_id, Source { seq: *seq, at: *at }, finding);
                 }
             }
             RiskInput::NegativeBalance { seq, at, member_id, balance_minor } => {
-                let detail = format!("balance {balance_minor} minor units");
+                let detail = Detail::NegativeBalance {
+                    owed: money(balance_minor.unsigned_abs(), self.rules.currency),
+                };
                 let finding = Finding { reason: Reason::NegativeBalance, detail, evidence: Vec::new() };
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }
             RiskInput::Complicit { seq, at, member_id, signer, evidence } => {
-                let detail = format!("claimed two conflicting transfers from {signer}'s purse");
+                let detail = Detail::Complicit { signer: signer.clone() };
                 let finding = Finding { reason: Reason::Complicit, detail, evidence: evidence.clone() };
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }
             RiskInput::LostDeviceSpend { seq, at, member_id, purse_id, evidence } => {
-                let detail = format!(
-                    "conflicting transfers from purse {} of a device reported lost",
-                    crate::hex(purse_id)
-                );
+                let detail = Detail::LostDeviceSpend { purse_id: *purse_id };
                 let finding = Finding { reason: Reason::LostDeviceSpend, detail, evidence: evidence.clone() };
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }
             RiskInput::LateSpend { seq, at, member_id, transfer_id } => {
-                let detail =
-                    format!("transfer {} after its purse's settlement window", crate::hex(transfer_id));
+                let detail = Detail::LateSpend { transfer_id: *transfer_id };
                 let finding = Finding { reason: Reason::LateSpend, detail, evidence: vec![*transfer_id] };
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }
@@ -446,7 +449,7 @@ impl Engine {
             sender.velocity(p, rules),
             sender.unusual_amount(p, rules),
             sender.new_counterparties(p, rules),
-            purse_exhausted(p),
+            purse_exhausted(p, rules.currency),
         ];
         let future = future_dated(p, rules);
         let cycle = self.cycles.push(p, rules);
@@ -461,7 +464,8 @@ impl Engine {
             let span = p.at.saturating_sub(first.at);
             let path: Vec<&str> =
                 cycle.iter().map(|q| q.from.as_str()).chain([first.from.as_str()]).collect();
-            let detail = format!("{}: {} transfers within {}", path.join(" → "), cycle.len(), duration(span));
+            let path: Vec<String> = path.into_iter().map(str::to_owned).collect();
+            let detail = Detail::TransferCycle { path, transfers: cycle.len(), span };
             let evidence: Vec<[u8; 32]> = cycle.iter().map(|q| q.id).collect();
             for q in &cycle {
                 let finding = Finding {
@@ -491,7 +495,7 @@ impl Engine {
             score: finding.reason.score(),
             at: source.at,
             seq: source.seq,
-            detail: finding.detail,
+            detail: finding.detail.to_string(),
             evidence: finding.evidence,
         });
     }
@@ -511,7 +515,7 @@ impl Sender {
     fn velocity(&mut self, p: &Payment, rules: &Rules) -> Option<Finding> {
         let (window, max) = (rules.velocity_window_secs, rules.velocity_max_payments);
         let evidence = self.sent.push(p.at, p.transfer_id, window, max)?;
-        let detail = format!("{} payments sent within {} (limit {max})", evidence.len(), duration(window));
+        let detail = Detail::Velocity { payments: evidence.len(), window, max };
         Some(Finding { reason: Reason::Velocity, detail, evidence })
     }
 
@@ -526,14 +530,13 @@ impl Sender {
         if u128::from(p.amount_minor) * 2 <= twice_median * u128::from(rules.unusual_factor) {
             return None;
         }
-        let median = match twice_median % 2 {
-            0 => (twice_median / 2).to_string(),
-            _ => format!("{}.5", twice_median / 2),
+        let detail = Detail::UnusualAmount {
+            paid: money(p.amount_minor, rules.currency),
+            factor: rules.unusual_factor,
+            median: money(u64::try_from(twice_median / 2).unwrap_or(u64::MAX), rules.currency),
+            exact: twice_median % 2 == 0,
+            previous,
         };
-        let detail = format!(
-            "paid {}, over {}× the median {median} of their last {previous} payments",
-            p.amount_minor, rules.unusual_factor
-        );
         Some(Finding { reason: Reason::UnusualAmount, detail, evidence: vec![p.transfer_id] })
     }
 
@@ -543,20 +546,19 @@ impl Sender {
         }
         let (window, max) = (rules.new_counterparty_window_secs, rules.new_counterparty_max);
         let evidence = self.first_payments.push(p.at, p.transfer_id, window, max)?;
-        let detail =
-            format!("{} first-time payees within {} (limit {max})", evidence.len(), duration(window));
+        let detail = Detail::NewCounterparties { payees: evidence.len(), window, max };
         Some(Finding { reason: Reason::NewCounterparties, detail, evidence })
     }
 }
 
 /// The offline payment that brought its purse's spend up to the purse amount (an overspend past
 /// it is the double-spend rule's business; this is only the once-per-purse notice).
-fn purse_exhausted(p: &Payment) -> Option<Finding> {
+fn purse_exhausted(p: &Payment, currency: Currency) -> Option<Finding> {
     let (Some(purse), Some(spent)) = (p.purse_amount_minor, p.spent_after_minor) else { return None };
     if !p.offline || spent < purse || spent.saturating_sub(p.amount_minor) >= purse {
         return None;
     }
-    let detail = format!("spent {spent} of a {purse} purse");
+    let detail = Detail::PurseExhausted { purse: money(purse, currency) };
     Some(Finding { reason: Reason::PurseExhausted, detail, evidence: vec![p.transfer_id] })
 }
 
@@ -567,11 +569,7 @@ fn future_dated(p: &Payment, rules: &Rules) -> Option<Finding> {
     if device_time <= p.at.saturating_add(rules.max_clock_skew_secs) {
         return None;
     }
-    let detail = format!(
-        "transfer dated {} after the ledger received it (limit {})",
-        duration(device_time - p.at),
-        duration(rules.max_clock_skew_secs)
-    );
+    let detail = Detail::FutureDated { ahead: device_time - p.at, max: rules.max_clock_skew_secs };
     Some(Finding { reason: Reason::ClockSkew, detail, evidence: vec![p.transfer_id] })
 }
 
@@ -739,6 +737,119 @@ impl CycleIndex {
             frontier = next;
         }
         None
+    }
+}
+
+/// What a rule saw, as the flag's sentence says it: what happened, then what to do. Officers read
+/// it in the flags list; a member's phone shows it as a risk notice (`docs/messages.md`, checked
+/// by `messages.rs`). Ids are shortened to their first 12 hex digits: the flag's evidence carries
+/// them whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    DoubleSpend { transfers: usize, purse_id: [u8; 32] },
+    ClockAtSync { skew: u64, ahead: bool, max: u64 },
+    FutureDated { ahead: u64, max: u64 },
+    NegativeBalance { owed: String },
+    Complicit { signer: String },
+    LostDeviceSpend { purse_id: [u8; 32] },
+    LateSpend { transfer_id: [u8; 32] },
+    TransferCycle { path: Vec<String>, transfers: usize, span: u64 },
+    Velocity { payments: usize, window: u64, max: u32 },
+    UnusualAmount { paid: String, factor: u32, median: String, exact: bool, previous: usize },
+    NewCounterparties { payees: usize, window: u64, max: u32 },
+    PurseExhausted { purse: String },
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const REVIEW: &str = "a finance officer should review it";
+        const CLOCK: &str = "set the phone's clock to the right time";
+        match self {
+            Detail::DoubleSpend { transfers, purse_id } => write!(
+                f,
+                "{} conflicting transfers were signed from purse {}, so the ledger revoked it: {REVIEW}",
+                words(*transfers),
+                short(purse_id)
+            ),
+            Detail::ClockAtSync { skew, ahead, max } => write!(
+                f,
+                "the phone's clock was {} {} the ledger's at sync, more than the {} allowed: {CLOCK}",
+                duration(*skew),
+                if *ahead { "ahead of" } else { "behind" },
+                duration(*max)
+            ),
+            Detail::FutureDated { ahead, max } => write!(
+                f,
+                "a transfer was dated {} after the ledger received it, more than the {} allowed: {CLOCK}",
+                duration(*ahead),
+                duration(*max)
+            ),
+            Detail::NegativeBalance { owed } => write!(
+                f,
+                "the online account is {owed} below zero after a double spend was debited: a finance \
+                 officer should settle it with the member"
+            ),
+            Detail::Complicit { signer } => {
+                write!(f, "this member claimed two conflicting transfers from {signer}'s purse: {REVIEW}")
+            }
+            Detail::LostDeviceSpend { purse_id } => write!(
+                f,
+                "conflicting transfers were signed from purse {} of a phone reported lost: {REVIEW}",
+                short(purse_id)
+            ),
+            Detail::LateSpend { transfer_id } => write!(
+                f,
+                "transfer {} reached the ledger after its purse's settlement window: {REVIEW}",
+                short(transfer_id)
+            ),
+            Detail::TransferCycle { path, transfers, span } => write!(
+                f,
+                "money went round {} in {} transfers within {}: {REVIEW}",
+                path.join(" → "),
+                words(*transfers),
+                duration(*span)
+            ),
+            Detail::Velocity { payments, window, max } => write!(
+                f,
+                "{payments} payments were sent within {}, more than the {max} allowed: {REVIEW}",
+                duration(*window)
+            ),
+            Detail::UnusualAmount { paid, factor, median, exact, previous } => write!(
+                f,
+                "a payment of {paid} is over {factor} times the median of {}{median} of the {previous} \
+                 payments before it: {REVIEW}",
+                if *exact { "" } else { "about " }
+            ),
+            Detail::NewCounterparties { payees, window, max } => write!(
+                f,
+                "{payees} people were paid for the first time within {}, more than the {max} allowed: \
+                 {REVIEW}",
+                duration(*window)
+            ),
+            Detail::PurseExhausted { purse } => {
+                write!(f, "the offline purse of {purse} was spent in full: sync to load a new one")
+            }
+        }
+    }
+}
+
+/// Minor units as money of the ledger's currency ("¥9,000"); beyond what an amount holds, the
+/// minor units themselves.
+fn money(minor: u64, currency: Currency) -> String {
+    Amount::from_minor(minor, currency).map_or_else(|_| format!("{minor} minor units"), |a| a.to_string())
+}
+
+fn short(id: &[u8; 32]) -> String {
+    crate::hex(&id[..6])
+}
+
+/// Small counts as words, as a sentence says them.
+fn words(n: usize) -> String {
+    match n {
+        2 => "two".into(),
+        3 => "three".into(),
+        4 => "four".into(),
+        n => n.to_string(),
     }
 }
 

@@ -77,6 +77,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use crate::http_refusal::HttpRefusal;
 use crate::listener::{self, BodyBudget, BodyError, ClientAddr, Limits};
 use crate::officers::{Act, Approved, Authenticated, Officer, Outcome, Pending};
 use crate::rate_limit::{RateLimiter, retry_after_secs};
@@ -297,6 +298,8 @@ struct ApiError {
     message: String,
     /// Seconds for `Retry-After` (429 and 503).
     retry_after: Option<u64>,
+    /// What the request log says beyond `message`: the ledger's own fault, not told to callers.
+    fault: Option<String>,
 }
 
 /// The reason a response was refused, for the request log.
@@ -305,46 +308,35 @@ struct Refusal(String);
 
 impl ApiError {
     fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into(), retry_after: None }
+        Self { status, message: message.into(), retry_after: None, fault: None }
     }
 
-    fn too_many(what: &str, wait: Duration) -> Self {
-        let secs = retry_after_secs(wait);
-        Self {
-            retry_after: Some(secs),
-            ..Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("too many {what}: wait {secs} s (Retry-After) before trying again"),
-            )
-        }
+    fn too_many(what: &'static str, wait: Duration) -> Self {
+        HttpRefusal::TooMany { what, secs: retry_after_secs(wait) }.into()
     }
 
-    fn body(err: BodyError, what: &str, max: usize) -> Self {
+    fn body(err: BodyError, what: &'static str, max: usize) -> Self {
         match err {
             BodyError::TooLarge => Self::too_large(what, max),
-            BodyError::TooSlow(limit) => Self::new(
-                StatusCode::REQUEST_TIMEOUT,
-                format!("{what} did not arrive within {} s: send the whole body at once", limit.as_secs()),
-            ),
-            BodyError::Busy => Self {
-                retry_after: Some(5),
-                ..Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the ledger is reading too many large requests at once: try again in 5 s (Retry-After)",
-                )
-            },
-            BodyError::Cut(detail) => {
-                Self::new(StatusCode::BAD_REQUEST, format!("{what} was cut off ({detail}): send it again"))
-            }
+            BodyError::TooSlow(limit) => HttpRefusal::TooSlow { what, secs: limit.as_secs() }.into(),
+            BodyError::Busy => HttpRefusal::Busy { secs: 5 }.into(),
+            BodyError::Cut(detail) => HttpRefusal::Cut { what, detail }.into(),
         }
     }
 
+    /// The ledger's own fault: the caller is told nothing was done, the request log what failed.
     fn internal(detail: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, format!("internal error: {detail}"))
+        Self { fault: Some(detail.to_string()), ..HttpRefusal::LedgerFault.into() }
     }
 
-    fn too_large(what: &str, max: usize) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{what} is larger than the {max} bytes allowed"))
+    fn too_large(what: &'static str, max: usize) -> Self {
+        HttpRefusal::TooLarge { what, max }.into()
+    }
+}
+
+impl From<HttpRefusal> for ApiError {
+    fn from(refusal: HttpRefusal) -> Self {
+        Self { retry_after: refusal.retry_after(), ..Self::new(refusal.status(), refusal.to_string()) }
     }
 }
 
@@ -355,13 +347,18 @@ impl IntoResponse for ApiError {
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
-        response.extensions_mut().insert(Refusal(self.message));
+        let logged = match self.fault {
+            Some(fault) => format!("{} ({fault})", self.message),
+            None => self.message,
+        };
+        response.extensions_mut().insert(Refusal(logged));
         response
     }
 }
 
-/// The one mapping from a ledger error to an HTTP status and message. Client errors carry the
-/// error's own words; the ledger's own faults say so.
+/// The one mapping from a ledger error to an HTTP status and message, in the error's own words
+/// (`docs/messages.md`, "At the ledger"). The ledger's own faults are 500s: officers read what
+/// failed and what to do about it; the public sync endpoint does not say ([`sync`]).
 fn refusal(err: &LedgerError) -> (StatusCode, String) {
     use LedgerError::*;
     let status = match err {
@@ -390,9 +387,7 @@ fn refusal(err: &LedgerError) -> (StatusCode, String) {
         | KeyFile { .. }
         | KeyMismatch { .. }
         | NewerSchema { .. }
-        | CheckpointFile { .. } => {
-            return (StatusCode::INTERNAL_SERVER_ERROR, format!("internal error: {err}"));
-        }
+        | CheckpointFile { .. } => StatusCode::INTERNAL_SERVER_ERROR,
     };
     (status, err.to_string())
 }
@@ -421,7 +416,7 @@ where
 }
 
 /// Refuses a body whose declared length is already over `max`, before reading any of it.
-fn refuse_declared_length(headers: &HeaderMap, what: &str, max: usize) -> Result<(), ApiError> {
+fn refuse_declared_length(headers: &HeaderMap, what: &'static str, max: usize) -> Result<(), ApiError> {
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     match declared {
         Some(len) if len > max as u64 => Err(ApiError::too_large(what, max)),
@@ -451,10 +446,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for JsonBody<T> {
             .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
             .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"));
         if !is_json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "send the body as JSON, with Content-Type: application/json",
-            ));
+            return Err(HttpRefusal::NotJson.into());
         }
         refuse_declared_length(req.headers(), WHAT, MAX_JSON_BYTES)?;
         let declared = declared_length(req.headers());
@@ -466,21 +458,13 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for JsonBody<T> {
             .map_err(|e| ApiError::body(e, WHAT, MAX_JSON_BYTES))?;
         match Json::<T>::from_bytes(&bytes) {
             Ok(Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!(
-                    "the JSON body does not have this endpoint's fields ({}): send exactly the fields it takes",
-                    inner_text(&e)
-                ),
-            )),
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("the body is not well-formed JSON ({}): send one JSON object", inner_text(&e)),
-            )),
-            Err(e) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("the JSON body was refused ({}): send one JSON object", inner_text(&e)),
-            )),
+            Err(JsonRejection::JsonDataError(e)) => {
+                Err(HttpRefusal::JsonFields { detail: inner_text(&e) }.into())
+            }
+            Err(JsonRejection::JsonSyntaxError(e)) => {
+                Err(HttpRefusal::JsonSyntax { detail: inner_text(&e) }.into())
+            }
+            Err(e) => Err(HttpRefusal::JsonRefused { detail: inner_text(&e) }.into()),
         }
     }
 }
@@ -508,10 +492,7 @@ impl FromRequest<AppState> for SyncBody {
             .and_then(|v| v.to_str().ok())
             .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
         if essence.as_deref() != Some(OCTET_STREAM) {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "send the signed sync request as raw bytes, with Content-Type: application/octet-stream",
-            ));
+            return Err(HttpRefusal::NotOctetStream.into());
         }
         refuse_declared_length(req.headers(), WHAT, MAX_SYNC_BYTES)?;
         let declared = declared_length(req.headers());
@@ -534,14 +515,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(value)) => Ok(Self(value)),
-            Err(e) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!(
-                    "the path {} is not one this endpoint takes ({}): check the id in it",
-                    parts.uri.path(),
-                    inner_text(&e)
-                ),
-            )),
+            Err(e) => {
+                Err(HttpRefusal::BadPath { path: parts.uri.path().to_owned(), detail: inner_text(&e) }.into())
+            }
         }
     }
 }
@@ -555,15 +531,12 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for QueryPa
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(Self(value)),
-            Err(e) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!(
-                    "the query string `{}` is not what {} takes ({}): see the API's list of parameters",
-                    parts.uri.query().unwrap_or_default(),
-                    parts.uri.path(),
-                    inner_text(&e)
-                ),
-            )),
+            Err(e) => Err(HttpRefusal::BadQuery {
+                query: parts.uri.query().unwrap_or_default().to_owned(),
+                path: parts.uri.path().to_owned(),
+                detail: inner_text(&e),
+            }
+            .into()),
         }
     }
 }
@@ -573,20 +546,13 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for QueryPa
 async fn refuse_long_head(request: Request, next: Next) -> Response {
     let uri_len = request.uri().to_string().len();
     if uri_len > MAX_URI_BYTES {
-        return ApiError::new(
-            StatusCode::URI_TOO_LONG,
-            format!("the request URI is {uri_len} bytes, above the {MAX_URI_BYTES} allowed: shorten it"),
-        )
-        .into_response();
+        return ApiError::from(HttpRefusal::UriTooLong { len: uri_len, max: MAX_URI_BYTES }).into_response();
     }
     let header_bytes: usize =
         request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
     if header_bytes > MAX_HEADER_BYTES {
-        return ApiError::new(
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            format!("the request headers are {header_bytes} bytes, above the {MAX_HEADER_BYTES} allowed: send fewer or shorter headers"),
-        )
-        .into_response();
+        return ApiError::from(HttpRefusal::HeadersTooLarge { len: header_bytes, max: MAX_HEADER_BYTES })
+            .into_response();
     }
     next.run(request).await
 }
@@ -620,7 +586,7 @@ async fn limit_officer_address(State(state): State<AppState>, request: Request, 
 /// put back for the handler.
 async fn require_officer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    let refuse = |status: StatusCode, message: String| ApiError::new(status, message).into_response();
+    let refuse = |refusal: HttpRefusal| ApiError::from(refusal).into_response();
     if let Err(refused) = refuse_declared_length(&parts.headers, "the JSON body", MAX_JSON_BYTES) {
         return refused.into_response();
     }
@@ -631,13 +597,10 @@ async fn require_officer(State(state): State<AppState>, request: Request, next: 
             parts.extensions.insert(officer);
             return next.run(Request::from_parts(parts, body)).await;
         }
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            format!("officer endpoints need the officer's signed request in the {} header", officer::HEADER),
-        );
+        return refuse(HttpRefusal::NoOfficerSignature { header: officer::HEADER });
     };
     let Ok(header) = header else {
-        return refuse(StatusCode::UNAUTHORIZED, format!("the {} header is not text", officer::HEADER));
+        return refuse(HttpRefusal::HeaderNotText { header: officer::HEADER });
     };
     let body = match axum::body::to_bytes(body, MAX_JSON_BYTES).await {
         Ok(body) => body,
@@ -693,11 +656,11 @@ async fn close_after_refused_body(request: Request, next: Next) -> Response {
 }
 
 async fn unknown_route(method: Method, uri: Uri) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, format!("no endpoint {method} {}", uri.path()))
+    HttpRefusal::UnknownEndpoint { method: method.to_string(), path: uri.path().to_owned() }.into()
 }
 
 async fn wrong_method(method: Method, uri: Uri) -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("{} does not accept {method}", uri.path()))
+    HttpRefusal::WrongMethod { method: method.to_string(), path: uri.path().to_owned() }.into()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -727,7 +690,7 @@ async fn sync(State(state): State<AppState>, SyncBody(request): SyncBody) -> Res
     .map_err(|e| {
         // The sync endpoint is public: the ledger's own faults are logged, not described.
         if e.status == StatusCode::INTERNAL_SERVER_ERROR {
-            ApiError::new(e.status, "internal error: the ledger could not answer this sync; try again later")
+            ApiError { fault: e.fault.or(Some(e.message)), ..HttpRefusal::SyncFault.into() }
         } else {
             e
         }
@@ -1002,15 +965,12 @@ fn parse_purse_id(text: &str) -> Result<MessageId, ApiError> {
     parse_hex_id(text, "a purse id")
 }
 
-fn parse_hex_id(text: &str, what: &str) -> Result<[u8; 32], ApiError> {
-    HEXLOWER_PERMISSIVE.decode(text.as_bytes()).ok().and_then(|bytes| bytes.try_into().ok()).ok_or_else(
-        || {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("{what} is 64 hexadecimal digits; this one is {} characters", text.chars().count()),
-            )
-        },
-    )
+fn parse_hex_id(text: &str, what: &'static str) -> Result<[u8; 32], ApiError> {
+    HEXLOWER_PERMISSIVE
+        .decode(text.as_bytes())
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| HttpRefusal::BadHexId { what, chars: text.chars().count() }.into())
 }
 
 // ---- Officers and the acts waiting for their approval ----
@@ -1302,10 +1262,7 @@ async fn open_session(
         let now = Instant::now();
         sessions.retain(|_, (_, until)| *until > now);
         if sessions.len() >= MAX_SESSIONS {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "too many console sessions are open: sign out elsewhere or wait for them to expire",
-            ));
+            return Err(HttpRefusal::TooManySessions.into());
         }
         sessions.insert(token, (officer.clone(), now + SESSION_TTL));
     }

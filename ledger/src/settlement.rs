@@ -339,7 +339,7 @@ fn upload_transfer(
             TransferState::Settled => outcome(id, Outcome::Settled, "paid to the receiver"),
             TransferState::Returned => outcome(id, Outcome::Returned, LATE),
             TransferState::Evidence => {
-                outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend; not paid")
+                outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend, not paid")
             }
         });
     }
@@ -376,8 +376,8 @@ fn upload_transfer(
     ))
 }
 
-const LATE: &str = "reached the ledger after its purse's settlement window, when the purse's money had gone back to \
-                    the sender: recorded as a late spend, not paid";
+const LATE: &str = "it reached the ledger after its purse's settlement window, when the purse's money had gone \
+                    back to the sender, so it was recorded as a late spend and not paid";
 
 fn is_late(purse: &PurseRow, now: u64, window: u64) -> bool {
     purse.state == PurseState::Finished || now > purse.expires_at.saturating_add(window)
@@ -406,7 +406,7 @@ fn upload_evidence(
         tips.stored(&purse.purse_id, Link::of(&transfer));
         insert_transfer(conn, now, &transfer, id, TransferState::Evidence)?;
     }
-    Ok(outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend; not paid"))
+    Ok(outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend, not paid"))
 }
 
 /// Takes a receipt a sender scanned: a held transfer it acknowledges is the receiver's claim, and
@@ -667,9 +667,9 @@ fn claim(
                 id,
                 Outcome::Refused,
                 format!(
-                    "not paid: a receipt from a device reported lost claims a transfer that conflicts with \
-                     transfer {} of the same purse it was already paid",
-                    hex(&paid_id)
+                    "a receipt from a device reported lost claims it, and it conflicts with transfer {} of \
+                     the same purse that device was already paid",
+                    hex(&paid_id[..6])
                 ),
             ));
         }
@@ -688,9 +688,9 @@ fn claim(
             id,
             Outcome::Refused,
             format!(
-                "not paid: it conflicts with transfer {} of the same purse that you were already paid, so your \
-                 wallet must have refused it; recorded as party to the double spend",
-                hex(&paid_id)
+                "it conflicts with transfer {} of the same purse that you were already paid, so your wallet \
+                 must have refused it, and you were recorded as party to the double spend",
+                hex(&paid_id[..6])
             ),
         ));
     }

@@ -203,7 +203,7 @@ fn every_refusal_is_a_json_error_that_says_what_to_change() {
                 Some(&sign("POST", "/v1/officer/members", b"{}")),
                 b"{}",
             ),
-            "Content-Type: application/json",
+            "the Content-Type header application/json",
         ),
         (
             400,

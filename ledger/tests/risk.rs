@@ -101,7 +101,7 @@ fn negative_balance_is_flagged_with_the_balance() {
     let flags = evaluate(&[input], &Rules::default());
     assert_eq!(flags.len(), 1);
     assert_eq!((flags[0].reason, flags[0].score), (Reason::NegativeBalance, 60));
-    assert!(flags[0].detail.contains("-500"), "{}", flags[0].detail);
+    assert!(flags[0].detail.contains("¥500 below zero"), "{}", flags[0].detail);
 }
 
 // Velocity.

@@ -6,6 +6,10 @@
 //! new variant does not compile until it is named here, and then the test asks for its sample and
 //! its row. Each text must also read as one sentence a person can act on: no stacked `x: y: z`
 //! chains outside parentheses, no Rust formatting, no `(s)` plurals.
+//!
+//! The same holds for what is not an error: the lines a sync reports ([`SyncLine`], section
+//! "After a sync") and the notices beside the balances and payments ([`notices`], section "Beside
+//! the balances"). Those stand alone, so each is a capitalised sentence ending with a full stop.
 
 use std::path::PathBuf;
 
@@ -15,14 +19,18 @@ use crate::event_log::LinkFault;
 use crate::merkle::MerkleError;
 use crate::money::{Amount, Currency, MoneyError};
 use crate::protocol::CheckpointError;
+use crate::protocol::LedgerSigner;
 use crate::protocol::ProtocolError;
 use crate::protocol::cosignature::CosignatureError;
+use crate::protocol::sync::{PaymentOutcome, RiskNotice};
 use crate::protocol::witnessed::WitnessError;
 use crate::qr::{PayloadKind, QrError};
 use crate::store::StoreError;
 use crate::transport::TransportError;
 use crate::vault::{ProtectorError, VaultError};
-use crate::wallet::WalletError;
+use crate::wallet::{
+    CheckpointSeen, HeldAtLedger, HeldReason, ProofFailure, SyncLine, SyncReport, UnprovedPair, WalletError,
+};
 
 /// The table's code for `error`: its type and variant, one level deep for the areas a
 /// `WalletError` wraps.
@@ -269,7 +277,7 @@ pub fn samples() -> Vec<WalletError> {
         TransportError::TooLarge { max: 16_777_216 }.into(),
         CheckpointError::Protocol(ProtocolError::BadSignature { message: "checkpoint" }).into(),
         CheckpointError::Shrank { held: 24, offered: 20 }.into(),
-        CheckpointError::Rewritten { held: 24, offered: 30, reason: MerkleError::EmptyTree }.into(),
+        CheckpointError::Rewritten { held: 24, offered: 30, reason: MerkleError::RootMismatch }.into(),
         WalletError::BadLedgerProof { reason: "the inclusion proof for entry 20 does not verify".into() },
         WitnessError::BadPolicy { reason: "2 of 1 witnesses".into() }.into(),
         WitnessError::Missing { required: 2 }.into(),
@@ -295,6 +303,94 @@ pub fn samples() -> Vec<WalletError> {
     ]
 }
 
+/// The table's code for a sync line.
+pub fn line_code(line: &SyncLine) -> &'static str {
+    match line {
+        SyncLine::Settled { .. } => "Settled",
+        SyncLine::Held { .. } => "Held",
+        SyncLine::Returned { .. } => "Returned",
+        SyncLine::Refused { .. } => "Refused",
+        SyncLine::PurseLoaded { .. } => "PurseLoaded",
+        SyncLine::NoPurseLoaded => "NoPurseLoaded",
+        SyncLine::Revoked { .. } => "Revoked",
+        SyncLine::Paid { .. } => "Paid",
+        SyncLine::NotPaid { .. } => "NotPaid",
+        SyncLine::Notice(_) => "Notice",
+        SyncLine::SightingsProved { .. } => "SightingsProved",
+        SyncLine::Unproved(_) => "Unproved",
+        SyncLine::ForkProofRecorded { .. } => "ForkProofRecorded",
+        SyncLine::NothingNew => "NothingNew",
+        SyncLine::LogExtended { .. } => "LogExtended",
+        SyncLine::LogFirstSeen { .. } => "LogFirstSeen",
+    }
+}
+
+/// One sample of every sync line, made by [`SyncReport::lines`] from sample reports.
+pub fn line_samples() -> Vec<SyncLine> {
+    let yen = |n| Amount::from_minor(n, Currency::JPY).unwrap();
+    let ledger = LedgerSigner::from_secret(&[1; 32]);
+    let checkpoint = |size| ledger.checkpoint(size, [0x11; 32], 1_796_540_400);
+    let busy = SyncReport {
+        rounds: 1,
+        settled: 2,
+        held: 1,
+        returned: 1,
+        refused: vec![([0xab; 32], "the receipt's signature does not verify".into())],
+        new_purse: Some(yen(10_000)),
+        newly_revoked: 1,
+        online_balance_minor: 30_000,
+        notices: vec![RiskNotice {
+            code: "velocity".into(),
+            score: 40,
+            at: 1_796_540_400,
+            detail: "21 payments were sent within 1 h, more than the 20 allowed: a finance officer should \
+                     review it"
+                .into(),
+        }],
+        payments: vec![
+            PaymentOutcome { payment_id: [0xcd; 16], paid: true, reason: "paid".into() },
+            PaymentOutcome {
+                payment_id: [0xef; 16],
+                paid: false,
+                reason: "the online account holds only ¥1,000".into(),
+            },
+        ],
+        checkpoint_size: 24,
+        sightings_proved: 2,
+        unproved: vec![UnprovedPair {
+            seen: checkpoint(20),
+            answer: checkpoint(24),
+            failure: ProofFailure::Omitted,
+            found_at: 1_796_540_400,
+        }],
+        fork_proofs_recorded: vec![12],
+    };
+    let quiet = SyncReport { checkpoint_size: 24, ..SyncReport::default() };
+    let mut lines = busy.lines(true, true);
+    lines.extend(quiet.lines(true, false));
+    lines.extend(quiet.lines(false, true));
+    lines
+}
+
+/// The notices the balance and payment screens show beside the numbers, by code.
+pub fn notices() -> Vec<(&'static str, String)> {
+    let held = |reason| HeldAtLedger {
+        purse_id: [0xab; 32],
+        amount: Amount::from_minor(7_000, Currency::JPY).unwrap(),
+        reason,
+        expires_at: 1_797_145_200,
+    };
+    vec![
+        ("HeldAtLedger::Revoked", held(HeldReason::Revoked).words()),
+        ("HeldAtLedger::Expired", held(HeldReason::Expired).words()),
+        (
+            "CheckpointSeen::LedgerForked",
+            CheckpointSeen::LedgerForked { size: 24 }.notice().unwrap_or_default(),
+        ),
+        ("CheckpointSeen::NotFromOurLedger", CheckpointSeen::NotFromOurLedger.notice().unwrap_or_default()),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -306,7 +402,12 @@ mod tests {
 
     /// The member section's rows: code → message, as written in the table.
     fn rows() -> BTreeMap<String, String> {
-        let section = TABLE.split(SECTION).nth(1).expect("the member section of docs/messages.md");
+        section_rows(SECTION)
+    }
+
+    /// One section's rows: code → message, as written in the table.
+    fn section_rows(section: &str) -> BTreeMap<String, String> {
+        let section = TABLE.split(section).nth(1).unwrap_or_else(|| panic!("{section} in docs/messages.md"));
         let section = section.split("\n## ").next().unwrap();
         let mut rows = BTreeMap::new();
         for line in section.lines().filter(|l| l.starts_with("| `")) {
@@ -368,12 +469,63 @@ mod tests {
             );
             assert!(!text.contains('{') && !text.contains('}'), "{code}: {text}");
             assert!(!text.ends_with('.') && !text.contains(". "), "{code}: one sentence: {text}");
+            assert!(!text.contains(';'), "{code}: one sentence, not two joined by a semicolon: {text}");
             // Lowercase, as the app puts it after its own words; an acronym (PIN, QR) stays.
             let first_word = text.split(' ').next().unwrap_or_default();
             assert!(
                 !first_word.starts_with(char::is_uppercase) || first_word.chars().all(|c| !c.is_lowercase()),
                 "{code}: {text}"
             );
+            let colons = outside_parentheses(&text).matches(": ").count();
+            assert!(colons <= 1, "{code}: a stacked chain of {colons} parts: {text}");
+        }
+    }
+
+    /// The sync lines and the notices beside the balances, by code, in the table's escaping.
+    fn standalone() -> Vec<(&'static str, &'static str, String)> {
+        let lines = line_samples().into_iter().map(|l| ("## After a sync", line_code(&l), l.to_string()));
+        let notices = notices().into_iter().map(|(code, text)| ("## Beside the balances", code, text));
+        lines.chain(notices).map(|(section, code, text)| (section, code, text.replace('|', "\\|"))).collect()
+    }
+
+    #[test]
+    fn every_sync_line_and_notice_is_in_the_table_word_for_word_and_every_row_has_one() {
+        let samples = standalone();
+        for section in ["## After a sync", "## Beside the balances"] {
+            let rows = section_rows(section);
+            let mine: Vec<_> = samples.iter().filter(|(s, _, _)| *s == section).collect();
+            for (_, code, text) in &mine {
+                assert_eq!(
+                    rows.get(*code),
+                    Some(text),
+                    "the row for `{code}` in {section} differs from the code"
+                );
+            }
+            let missing: Vec<&String> =
+                rows.keys().filter(|c| !mine.iter().any(|(_, code, _)| code == c)).collect();
+            assert!(missing.is_empty(), "rows in {section} with no sample: {missing:?}");
+        }
+    }
+
+    #[test]
+    #[ignore = "prints the sync lines' and notices' rows, to start their tables"]
+    fn print_standalone_rows() {
+        for (section, code, text) in standalone() {
+            println!("{section} | `{code}` | {text} |");
+        }
+    }
+
+    #[test]
+    fn every_sync_line_and_notice_is_one_sentence_that_stands_alone() {
+        for (_, code, text) in standalone() {
+            let first = text.chars().next().unwrap_or_default();
+            assert!(first.is_uppercase() || first.is_ascii_digit() || first == '¥', "{code}: {text}");
+            assert!(text.ends_with('.') && !text.contains(". "), "{code}: one sentence: {text}");
+            assert!(
+                !text.contains("(s)") && !text.contains('{') && !text.contains("Some("),
+                "{code}: {text}"
+            );
+            assert!(!text.contains(';'), "{code}: {text}");
             let colons = outside_parentheses(&text).matches(": ").count();
             assert!(colons <= 1, "{code}: a stacked chain of {colons} parts: {text}");
         }

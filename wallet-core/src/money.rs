@@ -148,8 +148,8 @@ impl Currency {
 
 fn decimals_allowed(currency: Currency) -> String {
     match currency.exponent {
-        0 => format!("{currency} has no fractional part; write whole units"),
-        n => format!("{currency} allows at most {n}; round the amount first"),
+        0 => format!("{currency} has no fractional part, so write whole units"),
+        n => format!("{currency} allows at most {n}, so round the amount first"),
     }
 }
 

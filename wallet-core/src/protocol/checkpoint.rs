@@ -65,9 +65,11 @@ pub enum CheckpointError {
     Protocol(#[from] ProtocolError),
     #[error("the ledger's log shrank from {held} to {offered} entries, so it dropped history")]
     Shrank { held: u64, offered: u64 },
+    /// `reason` says which check of the consistency proof failed; it is kept for logs and tests,
+    /// not put in the sentence, where the proof's inner words would mean nothing to a person.
     #[error(
         "the ledger's log of {offered} entries does not extend the {held} entries it showed before, \
-         so its history was rewritten ({reason})"
+         so its history was rewritten"
     )]
     Rewritten { held: u64, offered: u64, reason: MerkleError },
 }

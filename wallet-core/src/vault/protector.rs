@@ -35,7 +35,7 @@ pub enum ProtectorError {
     Cancelled,
     /// The wrapped bytes did not unwrap: another device's key, or damaged data.
     #[error(
-        "this device's key cannot open the wallet ({reason}); no PIN try was counted: open it on the device it was made on"
+        "this device's key cannot open the wallet ({reason}), and no PIN try was counted: open it on the device it was made on"
     )]
     Failed { reason: String },
 }

@@ -40,6 +40,7 @@ mod payments;
 mod records;
 mod sightings;
 mod sync;
+mod sync_lines;
 mod witnesses;
 
 pub(crate) use payments::short_id;
@@ -49,6 +50,7 @@ pub use payments::{
 pub use records::{Contact, MAX_CONTACT_LABEL, TransferStatus};
 pub use sightings::{CheckpointSeen, ForkProof, ProofFailure, UnprovedPair};
 pub use sync::{SyncOptions, SyncReport};
+pub use sync_lines::{SyncLine, notice_words};
 
 const BALANCE_VERSION: u8 = 1;
 

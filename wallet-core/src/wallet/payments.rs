@@ -1096,6 +1096,32 @@ pub enum HeldReason {
     Expired,
 }
 
+impl HeldReason {
+    /// Why, in words: "the purse was revoked by the ledger".
+    pub fn words(self) -> &'static str {
+        match self {
+            HeldReason::Revoked => "the purse was revoked by the ledger",
+            HeldReason::Expired => "the purse expired before it was spent",
+        }
+    }
+}
+
+impl HeldAtLedger {
+    /// The sentence the balance screen shows: where the money is, why, and when it comes back.
+    /// The phone does not know the ledger's settlement window, so it names the expiry the window
+    /// starts from.
+    pub fn words(&self) -> String {
+        format!(
+            "{} is held at the ledger, since {} (purse {}): what nobody claims from it comes back to \
+             your online account one settlement window after the purse's expiry at {}.",
+            self.amount,
+            self.reason.words(),
+            short_id(&self.purse_id),
+            crate::clock::utc(self.expires_at)
+        )
+    }
+}
+
 impl Wallet {
     /// What is left in purses this phone can no longer pay from (revoked or expired, not yet
     /// closed), which the ledger holds for the member until it returns it. Read from the open-purse

@@ -70,14 +70,14 @@ impl CheckpointSeen {
     pub fn notice(&self) -> Option<String> {
         match self {
             Self::LedgerForked { size } => Some(format!(
-                "Warning: the ledger signed two different versions of its log at {size} entries, one \
-                 on this phone and one on the other. That is proof the ledger's records were altered. \
-                 The payment is not affected. The proof is kept on this phone and will be sent to the \
-                 ledger and its auditors at the next sync; tell your finance officer."
+                "The ledger signed two different versions of its log at {size} entries, one on this phone \
+                 and one on the other, which proves its records were altered (the payment is not affected, \
+                 and the proof is kept on this phone and sent to the ledger and its auditors at the next \
+                 sync): tell your finance officer."
             )),
             Self::NotFromOurLedger => Some(
-                "The other phone showed a ledger checkpoint that is not signed by your ledger; it was \
-                 ignored. The payment is not affected."
+                "The other phone showed a ledger checkpoint that is not signed by your ledger, so it was \
+                 ignored and the payment is not affected."
                     .to_owned(),
             ),
             _ => None,
@@ -170,9 +170,8 @@ impl UnprovedPair {
             ),
         };
         format!(
-            "Warning: the ledger {what}. The ledger's records may have been altered. Your money on this \
-             phone is not affected. Both signed checkpoints are kept on this phone as evidence \
-             (outpost wallet fork-proofs); tell your finance officer."
+            "The ledger {what}, so its records may have been altered (your money on this phone is not \
+             affected, and both signed checkpoints are kept on it as evidence): tell your finance officer."
         )
     }
 }

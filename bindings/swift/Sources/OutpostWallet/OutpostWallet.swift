@@ -1387,6 +1387,13 @@ public protocol WalletProtocol: AnyObject, Sendable {
     func formatAmount(minor: UInt64) throws  -> Money
     
     /**
+     * Money the member cannot pay with on this phone but the ledger still holds for them (what
+     * is left in a revoked or expired purse), with why and when it comes back. Show it beside
+     * the balances; empty normally.
+     */
+    func heldAtLedger() throws  -> [HeldMoney]
+    
+    /**
      * Up to `limit` offline transfers, newest first; pass the last entry's `position` as
      * `before` for the next page.
      */
@@ -1754,6 +1761,20 @@ open func formatAmount(minor: UInt64)throws  -> Money  {
     uniffi_outpost_ffi_fn_method_wallet_format_amount(
             self.uniffiCloneHandle(),
         FfiConverterUInt64.lower(minor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Money the member cannot pay with on this phone but the ledger still holds for them (what
+     * is left in a revoked or expired purse), with why and when it comes back. Show it beside
+     * the balances; empty normally.
+     */
+open func heldAtLedger()throws  -> [HeldMoney]  {
+    return try  FfiConverterSequenceTypeHeldMoney.lift(try rustCallWithError(FfiConverterTypeWalletError_lift) {
+        uniffiCallStatus in
+    uniffi_outpost_ffi_fn_method_wallet_held_at_ledger(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -2628,6 +2649,108 @@ public func FfiConverterTypeForkProof_lift(_ buf: RustBuffer) throws -> ForkProo
 #endif
 public func FfiConverterTypeForkProof_lower(_ value: ForkProof) -> RustBuffer {
     return FfiConverterTypeForkProof.lower(value)
+}
+
+
+/**
+ * Money this phone can no longer pay with but the ledger still holds for the member: what is
+ * left in a purse that was revoked or expired. The ledger keeps it until one settlement window
+ * after the purse's expiry (a transfer made before can still be settled from it), then returns
+ * what nobody claimed to the online account.
+ */
+public struct HeldMoney: Equatable, Hashable {
+    public var amount: Money
+    public var reason: HeldReason
+    /**
+     * Why, in words: "the purse was revoked by the ledger".
+     */
+    public var reasonText: String
+    /**
+     * The purse's expiry, Unix seconds (ledger terms): what nobody claimed comes back to the
+     * online account one settlement window after it.
+     */
+    public var expiresAt: UInt64
+    /**
+     * The purse it is left in (hex).
+     */
+    public var purseId: String
+    /**
+     * The whole sentence to show: how much, why, and when it comes back.
+     */
+    public var text: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(amount: Money, reason: HeldReason, 
+        /**
+         * Why, in words: "the purse was revoked by the ledger".
+         */reasonText: String, 
+        /**
+         * The purse's expiry, Unix seconds (ledger terms): what nobody claimed comes back to the
+         * online account one settlement window after it.
+         */expiresAt: UInt64, 
+        /**
+         * The purse it is left in (hex).
+         */purseId: String, 
+        /**
+         * The whole sentence to show: how much, why, and when it comes back.
+         */text: String) {
+        self.amount = amount
+        self.reason = reason
+        self.reasonText = reasonText
+        self.expiresAt = expiresAt
+        self.purseId = purseId
+        self.text = text
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HeldMoney: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHeldMoney: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HeldMoney {
+        return
+            try HeldMoney(
+                amount: FfiConverterTypeMoney.read(from: &buf), 
+                reason: FfiConverterTypeHeldReason.read(from: &buf), 
+                reasonText: FfiConverterString.read(from: &buf), 
+                expiresAt: FfiConverterUInt64.read(from: &buf), 
+                purseId: FfiConverterString.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HeldMoney, into buf: inout [UInt8]) {
+        FfiConverterTypeMoney.write(value.amount, into: &buf)
+        FfiConverterTypeHeldReason.write(value.reason, into: &buf)
+        FfiConverterString.write(value.reasonText, into: &buf)
+        FfiConverterUInt64.write(value.expiresAt, into: &buf)
+        FfiConverterString.write(value.purseId, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeldMoney_lift(_ buf: RustBuffer) throws -> HeldMoney {
+    return try FfiConverterTypeHeldMoney.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeldMoney_lower(_ value: HeldMoney) -> RustBuffer {
+    return FfiConverterTypeHeldMoney.lower(value)
 }
 
 
@@ -3525,7 +3648,14 @@ public struct RiskNotice: Equatable, Hashable {
      * Ledger time, Unix seconds.
      */
     public var at: UInt64
+    /**
+     * The ledger's sentence: what it saw, then what to do.
+     */
     public var detail: String
+    /**
+     * The line to show: the sentence, then the rule, score and time in parentheses.
+     */
+    public var text: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3538,11 +3668,18 @@ public struct RiskNotice: Equatable, Hashable {
          */score: UInt16, 
         /**
          * Ledger time, Unix seconds.
-         */at: UInt64, detail: String) {
+         */at: UInt64, 
+        /**
+         * The ledger's sentence: what it saw, then what to do.
+         */detail: String, 
+        /**
+         * The line to show: the sentence, then the rule, score and time in parentheses.
+         */text: String = "") {
         self.code = code
         self.score = score
         self.at = at
         self.detail = detail
+        self.text = text
     }
 
     
@@ -3564,7 +3701,8 @@ public struct FfiConverterTypeRiskNotice: FfiConverterRustBuffer {
                 code: FfiConverterString.read(from: &buf), 
                 score: FfiConverterUInt16.read(from: &buf), 
                 at: FfiConverterUInt64.read(from: &buf), 
-                detail: FfiConverterString.read(from: &buf)
+                detail: FfiConverterString.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf)
         )
     }
 
@@ -3573,6 +3711,7 @@ public struct FfiConverterTypeRiskNotice: FfiConverterRustBuffer {
         FfiConverterUInt16.write(value.score, into: &buf)
         FfiConverterUInt64.write(value.at, into: &buf)
         FfiConverterString.write(value.detail, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
     }
 }
 
@@ -3638,6 +3777,11 @@ public struct SyncReport: Equatable, Hashable {
      * Log positions of the entries that, as this sync proved, record this wallet's fork proofs.
      */
     public var forkProofsRecorded: [UInt64]
+    /**
+     * What the sync did, as sentences to show the member, one a line: the same words
+     * `outpost wallet sync` prints (docs/messages.md lists them all).
+     */
+    public var lines: [String]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3669,7 +3813,11 @@ public struct SyncReport: Equatable, Hashable {
          */checkpointWarnings: [String] = [], 
         /**
          * Log positions of the entries that, as this sync proved, record this wallet's fork proofs.
-         */forkProofsRecorded: [UInt64] = []) {
+         */forkProofsRecorded: [UInt64] = [], 
+        /**
+         * What the sync did, as sentences to show the member, one a line: the same words
+         * `outpost wallet sync` prints (docs/messages.md lists them all).
+         */lines: [String] = []) {
         self.rounds = rounds
         self.settled = settled
         self.held = held
@@ -3684,6 +3832,7 @@ public struct SyncReport: Equatable, Hashable {
         self.sightingsProved = sightingsProved
         self.checkpointWarnings = checkpointWarnings
         self.forkProofsRecorded = forkProofsRecorded
+        self.lines = lines
     }
 
     
@@ -3715,7 +3864,8 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
                 checkpointSize: FfiConverterUInt64.read(from: &buf), 
                 sightingsProved: FfiConverterUInt32.read(from: &buf), 
                 checkpointWarnings: FfiConverterSequenceString.read(from: &buf), 
-                forkProofsRecorded: FfiConverterSequenceUInt64.read(from: &buf)
+                forkProofsRecorded: FfiConverterSequenceUInt64.read(from: &buf), 
+                lines: FfiConverterSequenceString.read(from: &buf)
         )
     }
 
@@ -3734,6 +3884,7 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
         FfiConverterUInt32.write(value.sightingsProved, into: &buf)
         FfiConverterSequenceString.write(value.checkpointWarnings, into: &buf)
         FfiConverterSequenceUInt64.write(value.forkProofsRecorded, into: &buf)
+        FfiConverterSequenceString.write(value.lines, into: &buf)
     }
 }
 
@@ -4098,6 +4249,81 @@ public func FfiConverterTypeDirection_lift(_ buf: RustBuffer) throws -> Directio
 #endif
 public func FfiConverterTypeDirection_lower(_ value: Direction) -> RustBuffer {
     return FfiConverterTypeDirection.lower(value)
+}
+
+
+
+/**
+ * Why money is held at the ledger.
+ */
+
+public enum HeldReason: Equatable, Hashable {
+    
+    /**
+     * The ledger revoked the purse (a double spend from it, or an officer's act).
+     */
+    case revoked
+    /**
+     * The purse expired before it was spent.
+     */
+    case expired
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension HeldReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHeldReason: FfiConverterRustBuffer {
+    typealias SwiftType = HeldReason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HeldReason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .revoked
+        
+        case 2: return .expired
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HeldReason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .revoked:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .expired:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeldReason_lift(_ buf: RustBuffer) throws -> HeldReason {
+    return try FfiConverterTypeHeldReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeldReason_lower(_ value: HeldReason) -> RustBuffer {
+    return FfiConverterTypeHeldReason.lower(value)
 }
 
 
@@ -5453,6 +5679,31 @@ fileprivate struct FfiConverterSequenceTypeForkProof: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeHeldMoney: FfiConverterRustBuffer {
+    typealias SwiftType = [HeldMoney]
+
+    public static func write(_ value: [HeldMoney], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeHeldMoney.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [HeldMoney] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [HeldMoney]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeHeldMoney.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeHistoryEntry: FfiConverterRustBuffer {
     typealias SwiftType = [HistoryEntry]
 
@@ -5777,6 +6028,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_outpost_ffi_checksum_method_wallet_format_amount() != 41823) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_outpost_ffi_checksum_method_wallet_held_at_ledger() != 16109) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_outpost_ffi_checksum_method_wallet_history() != 26772) {

@@ -444,6 +444,11 @@ RustBuffer uniffi_outpost_ffi_fn_method_wallet_fork_proofs(uint64_t ptr, RustCal
 RustBuffer uniffi_outpost_ffi_fn_method_wallet_format_amount(uint64_t ptr, uint64_t minor, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_HELD_AT_LEDGER
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_HELD_AT_LEDGER
+RustBuffer uniffi_outpost_ffi_fn_method_wallet_held_at_ledger(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_HISTORY
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_FN_METHOD_WALLET_HISTORY
 RustBuffer uniffi_outpost_ffi_fn_method_wallet_history(uint64_t ptr, RustBuffer before, uint32_t limit, RustCallStatus *_Nonnull out_status
@@ -1012,6 +1017,12 @@ uint16_t uniffi_outpost_ffi_checksum_method_wallet_fork_proofs(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_FORMAT_AMOUNT
 #define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_FORMAT_AMOUNT
 uint16_t uniffi_outpost_ffi_checksum_method_wallet_format_amount(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_HELD_AT_LEDGER
+#define UNIFFI_FFIDEF_UNIFFI_OUTPOST_FFI_CHECKSUM_METHOD_WALLET_HELD_AT_LEDGER
+uint16_t uniffi_outpost_ffi_checksum_method_wallet_held_at_ledger(void
     
 );
 #endif

@@ -129,6 +129,15 @@ final class LedgerProcess: @unchecked Sendable {
         _ = try post("/v1/officer/members/\(memberId)/credit", body, expect: 200)
     }
 
+    /// A member's purses as the ledger's books hold them (state, outstanding amount, expiry).
+    func purses(_ memberId: String) throws -> [[String: Any]] {
+        let data = try get("/v1/officer/members/\(memberId)/purses")
+        guard let purses = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            throw Failure(description: "not a JSON array: \(String(decoding: data, as: UTF8.self))")
+        }
+        return purses
+    }
+
     /// The signed audit export: every ledger entry and the checkpoint over them.
     func auditExport() throws -> Data {
         try get("/v1/officer/audit")

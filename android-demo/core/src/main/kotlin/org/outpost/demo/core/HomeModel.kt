@@ -1,14 +1,17 @@
 package org.outpost.demo.core
 
 import kotlinx.coroutines.CoroutineScope
+import org.outpost.wallet.HeldMoney
 import org.outpost.wallet.Money
 import org.outpost.wallet.RiskNotice
 
 /**
  * The home screen's numbers, null until the first load: what the offline [purse] can still pay,
  * received and sent transfers the ledger has not settled yet, the [online] account as the ledger
- * last said, what the member [owed] after a double-spend debit, the ledger's risk [notices], and
- * [lastSync], the ledger time (Unix seconds) of the newest checkpoint, null before any sync.
+ * last said, what the member [owed] after a double-spend debit, money the ledger still [held] for
+ * the member (a revoked or expired purse's remainder, each with why and when it comes back), the
+ * ledger's risk [notices], and [lastSync], the ledger time (Unix seconds) of the newest
+ * checkpoint, null before any sync.
  */
 data class HomeState(
     val purse: Money? = null,
@@ -16,6 +19,7 @@ data class HomeState(
     val pendingOut: Money? = null,
     val online: Money? = null,
     val owed: Money? = null,
+    val held: List<HeldMoney> = emptyList(),
     val notices: List<RiskNotice> = emptyList(),
     val lastSync: Long? = null,
     override val busy: Boolean = false,
@@ -41,6 +45,7 @@ class HomeModel(private val host: WalletHost, scope: CoroutineScope) :
                 pendingOut = balances.pendingOutgoing,
                 online = balances.online,
                 owed = balances.owed,
+                held = wallet.heldAtLedger(),
                 notices = wallet.riskNotices(),
                 lastSync = wallet.ledgerCheckpoint()?.time?.toLong(),
             )

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
+import org.outpost.wallet.HeldReason
+import org.outpost.wallet.JdkSyncTransport
 import org.outpost.wallet.LedgerProcess
 import org.outpost.wallet.PIN
 import org.outpost.wallet.Payment
@@ -20,7 +22,9 @@ import java.io.File
 /**
  * A cheat copies their wallet file, pays the shop, puts the copy back and pays again from the same
  * purse. The shop's phone, offline, sees the second transfer spend a purse slot already spent:
- * the receive screen shows a danger, credits nothing and keeps the transfer as evidence.
+ * the receive screen shows a danger, credits nothing and keeps the transfer as evidence. Synced,
+ * the evidence makes the ledger revoke the purse, and the cheat's home screen shows what is left
+ * in it as held at the ledger.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DoubleSpendTest {
@@ -70,6 +74,23 @@ class DoubleSpendTest {
         val evidence = history.single { it.id == second.transferId }
         assertEquals(Format.status(TransferStatus.DOUBLE_SPEND_EVIDENCE, evidence.direction), evidence.status)
         assertEquals(StatusLabel.Tone.Problem, evidence.status.tone)
+
+        // Back online, the shop's evidence makes the ledger revoke the purse. The cheat's home
+        // screen shows the ¥1,000 its copy had not spent as held at the ledger, and says why.
+        runBlocking {
+            withTimeout(WAIT) {
+                val transport = JdkSyncTransport(ledger.baseUrl)
+                cheat.host.call { it.sync(transport, null) }
+                shop.host.call { it.sync(transport, null) }
+                cheat.host.call { it.sync(transport, null) }
+            }
+        }
+        val home = HomeModel(cheat.host, cheat.scope).state.await { it.held.isNotEmpty() }
+        assertEquals("¥0", home.purse?.text)
+        val held = home.held.single()
+        assertEquals("¥1,000", held.amount.text)
+        assertEquals(HeldReason.REVOKED, held.reason)
+        assertTrue(held.text.startsWith("¥1,000 is held at the ledger, since the purse was revoked"), held.text)
     }
 
     /** The cheat unlocks the restarted app and pays a fresh request from the shop. */

@@ -57,7 +57,7 @@ fun HomeScreen(host: WalletHost, ledger: LedgerSettings, go: (String) -> Unit) {
                 ?: stringResource(R.string.home_never_synced),
             style = MaterialTheme.typography.bodySmall,
         )
-        Notices(state.notices, now)
+        Notices(state.notices)
         MessageText(state.message)
 
         HorizontalDivider()
@@ -97,21 +97,25 @@ private fun Balances(state: HomeState) {
         state.owed?.takeIf { it.minor > 0u }?.let {
             Fact(stringResource(R.string.home_owed), it.text, valueColor = MaterialTheme.colorScheme.error)
         }
+        // A revoked or expired purse's remainder: not on this phone, not lost, and the wallet's
+        // own sentence says why and when it comes back.
+        state.held.forEach { held ->
+            Fact(stringResource(R.string.home_held), held.amount.text)
+            Text(held.text, style = MaterialTheme.typography.bodySmall, modifier = Modifier.padding(start = 8.dp))
+        }
     }
 }
 
 /** The ledger's risk flags on this member, each with its reason. */
 @Composable
-private fun Notices(notices: List<RiskNotice>, now: Long) {
+private fun Notices(notices: List<RiskNotice>) {
     if (notices.isEmpty()) return
     Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
         Text(stringResource(R.string.home_notices), style = MaterialTheme.typography.titleSmall, color = MaterialTheme.colorScheme.error)
+        // The wallet's own sentence: what the ledger saw and what to do, then the rule, its score
+        // and when, in parentheses (docs/messages.md, "After a sync").
         notices.forEach { notice ->
-            Text(
-                stringResource(R.string.home_notice, notice.code, notice.score.toInt(), notice.detail, Format.ago(notice.at.toLong(), now)),
-                style = MaterialTheme.typography.bodySmall,
-                modifier = Modifier.padding(start = 8.dp),
-            )
+            Text(notice.text, style = MaterialTheme.typography.bodySmall, modifier = Modifier.padding(start = 8.dp))
         }
     }
 }
