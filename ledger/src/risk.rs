@@ -28,6 +28,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use outpost_wallet_core::hex;
+
 /// One input to the rules, in audit-log order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RiskInput {
@@ -394,7 +396,7 @@ impl Engine {
             RiskInput::DoubleSpend { seq, at, member_id, purse_id, evidence } => {
                 // Evidence of a double spend is at least two transfers.
                 let detail =
-                    format!("{} conflicting transfers from purse {}", evidence.len(), crate::hex(purse_id));
+                    format!("{} conflicting transfers from purse {}", evidence.len(), hex::short(purse_id));
                 let finding = Finding { reason: Reason::DoubleSpend, detail, evidence: evidence.clone() };
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }
@@ -424,14 +426,14 @@ impl Engine {
             RiskInput::LostDeviceSpend { seq, at, member_id, purse_id, evidence } => {
                 let detail = format!(
                     "conflicting transfers from purse {} of a device reported lost",
-                    crate::hex(purse_id)
+                    hex::short(purse_id)
                 );
                 let finding = Finding { reason: Reason::LostDeviceSpend, detail, evidence: evidence.clone() };
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }
             RiskInput::LateSpend { seq, at, member_id, transfer_id } => {
                 let detail =
-                    format!("transfer {} after its purse's settlement window", crate::hex(transfer_id));
+                    format!("transfer {} after its purse's settlement window", hex::short(transfer_id));
                 let finding = Finding { reason: Reason::LateSpend, detail, evidence: vec![*transfer_id] };
                 self.raise(member_id, Source { seq: *seq, at: *at }, finding);
             }

@@ -118,7 +118,7 @@ impl Witness {
         let secret = load_or_make_key(&dir.join(KEY_FILE))?;
         let provisional = Cosigner::from_secret("w", &secret).expect("a valid name");
         let default_name =
-            format!("outpost-witness/{}", data_encoding::HEXLOWER.encode(&provisional.public_key()));
+            format!("outpost-witness/{}", outpost_wallet_core::hex::encode(&provisional.public_key()));
         let cosigner = Cosigner::from_secret(name.unwrap_or(&default_name), &secret)
             .map_err(|e| WitnessError::BadLogKey(e.to_string()))?;
         let mut followed = BTreeMap::new();
