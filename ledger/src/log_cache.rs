@@ -27,11 +27,11 @@ use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 
 use outpost_wallet_core::audit::{Account, AuditEntry, EntryKind};
-use outpost_wallet_core::merkle;
+use outpost_wallet_core::merkle::{self, Tree, TreeView};
 use outpost_wallet_core::protocol::Transfer;
 
 use crate::LedgerError;
-use crate::audit::{self, Tree, TreeView};
+use crate::audit;
 use crate::risk::{Flag, Payment, Replay, RiskInput, Rules};
 use crate::storage::Tx;
 
