@@ -27,14 +27,19 @@ pub mod console;
 pub mod key_file;
 pub mod listener;
 mod log_cache;
+pub mod loopback;
 #[cfg(test)]
 mod messages;
+pub mod officer_api;
 pub mod officers;
 pub mod passkeys;
+pub mod process;
 pub mod rate_limit;
 pub mod risk;
 pub mod server;
 mod settlement;
+#[cfg(feature = "simulated")]
+pub mod simulated;
 pub mod storage;
 mod sync;
 pub mod tls;
@@ -43,12 +48,13 @@ pub mod witnessing;
 
 pub use checkpoint_log::Recovery;
 pub use outpost_wallet_core::audit::{AuditEntry, AuditReport, EntryKind};
-pub use storage::{Database, KeyState, PendingState, PurseState, StorageError, TransferState};
+pub use storage::{Database, KeyState, PendingState, PurseState, StorageError, TransferState, UnknownState};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use outpost_wallet_core::audit::{self as log_format, Account};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::merkle::{self, Hash};
 use outpost_wallet_core::protocol::{Checkpoint, EnrolmentRequest, LedgerSigner, MessageId, ProtocolError};
 use outpost_wallet_core::qr::{self, PayloadKind, QrError};
@@ -109,7 +115,7 @@ pub enum LedgerError {
     #[error(
         "this wallet was {state} by an officer and may no longer sync: ask your finance officer for a new enrolment"
     )]
-    WalletBlocked { state: String },
+    WalletBlocked { state: KeyState },
     #[error(
         "the sync request is not signed by the wallet it names, so it was refused: sync from that wallet"
     )]
@@ -299,6 +305,29 @@ impl Ledger {
         Self::open_or_found(dir, database, currency, clock, policy, Some(founders))
     }
 
+    /// How a server starts on `dir`: the ledger already there (`founders` empty), or, when there
+    /// is none yet or `founders` are given, [`Ledger::found_on`] with them. On PostgreSQL the
+    /// database may hold the ledger already: the key file in `dir` says whether this directory's
+    /// ledger was made.
+    pub fn open_for_serving(
+        dir: &Path,
+        database: &Database,
+        currency: Currency,
+        clock: Arc<dyn Clock>,
+        policy: Policy,
+        founders: &[String],
+    ) -> Result<Ledger, LedgerError> {
+        let exists = match database {
+            Database::Sqlite => dir.join("ledger.db").exists(),
+            Database::Postgres(_) => dir.join("ledger.key").exists(),
+        };
+        if exists && founders.is_empty() {
+            Self::open_on(dir, database, currency, clock, policy)
+        } else {
+            Self::found_on(dir, database, currency, clock, policy, founders)
+        }
+    }
+
     /// Creates a new ledger in `dir` with its founding officers, from the enrolment codes
     /// `outpost officer new` printed (each officer's self-signed enrolment: proof they hold their
     /// key). At least [`officers::OfficerPolicy::threshold`] founders are needed, or no act could
@@ -362,8 +391,11 @@ impl Ledger {
                         exponent: currency.exponent(),
                         created_at: now,
                     })?;
-                    let detail =
-                        format!("ledger created for {}, key {}", currency.code(), hex(&signer.public_key()));
+                    let detail = format!(
+                        "ledger created for {}, key {}",
+                        currency.code(),
+                        hex::short(&signer.public_key())
+                    );
                     let entry =
                         NewEntry::new(EntryKind::LedgerCreated, "", detail).subject(signer.public_key());
                     audit::append(&*tx, now, entry)?;
@@ -655,9 +687,9 @@ impl Ledger {
         log.committed();
         tracing::warn!(
             old_size = recovery.old_size,
-            old_root = %hex(&recovery.old_root),
+            old_root = %hex::short(&recovery.old_root),
             new_size = recovery.new_size,
-            new_root = %hex(&recovery.new_root),
+            new_root = %hex::short(&recovery.new_root),
             kept = recovery.kept,
             reason,
             "an officer accepted a rewritten log: signing resumes from it. What was found: {}",
@@ -1035,10 +1067,6 @@ pub(crate) fn member_row(conn: &dyn Tx, member_id: &str) -> Result<Option<Member
 
 pub(crate) fn known_member(conn: &dyn Tx, member_id: &str) -> Result<Member, LedgerError> {
     member_row(conn, member_id)?.ok_or_else(|| LedgerError::UnknownMember { member_id: member_id.to_owned() })
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
 /// What `outpost-ledger migrate` copied and proved.

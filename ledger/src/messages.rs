@@ -66,7 +66,7 @@ fn samples() -> Vec<LedgerError> {
         LedgerError::MemoTooLong { max: 200 },
         LedgerError::EnrolmentForAnotherMember { expected: "BEN-0002".into(), found: "AIKO-0001".into() },
         LedgerError::UnknownWallet,
-        LedgerError::WalletBlocked { state: "revoked".into() },
+        LedgerError::WalletBlocked { state: crate::KeyState::Revoked },
         LedgerError::BadRequestSignature,
         LedgerError::RequestIdReused,
         LedgerError::SyncBehind { sent: 12, acknowledged: 20 },
