@@ -12,7 +12,6 @@ use clap::Args;
 use outpost_ledger::server::Network;
 
 use crate::error::Error;
-use crate::ledger::shutdown_signal;
 
 /// `--tls-cert` and `--tls-key`: serve HTTPS instead of plain HTTP.
 #[derive(Debug, Clone, Default, Args)]
@@ -69,7 +68,8 @@ where
             .local_addr()
             .map_err(|e| Error::Refused(format!("cannot read the listening address: {e}")))?;
         // Installed before the address is printed: a signal sent as soon as it appears is caught.
-        let shutdown: Shutdown = Box::pin(shutdown_signal()?);
+        let shutdown: Shutdown =
+            Box::pin(outpost_ledger::process::shutdown_signal().map_err(Error::Refused)?);
         announce();
         println!("listening on {scheme}://{address}");
         let _ = std::io::stdout().flush();
