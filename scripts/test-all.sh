@@ -56,6 +56,7 @@ set +e
 OUTPOST_LEDGER_BACKEND=postgres OUTPOST_SIM_SCENARIOS=200 bash scripts/postgres.sh \
   cargo test --locked -p outpost-ledger -p outpost-cli -p outpost-scenarios --no-fail-fast \
   --test settlement --test http_sync --test attacks --test load --test log_cache \
+  --test equivocation --test ledger \
   --test migrate --test simulator --test processes --test officer_crash --test passkeys --test postgres \
   --test crash_injection 2>&1 \
   | tee "$log/rust-postgres"

@@ -20,6 +20,8 @@
 //! Everything runs on real files in a scratch directory (or the one given), removed afterwards
 //! except a history fixture, which is kept there to save building it again.
 
+pub mod backends;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -48,6 +50,9 @@ pub struct BenchOptions {
     /// Transfers in the history fixture (and so the aged wallet), instead of 1,000,000 (50,000
     /// when `quick`): one closed purse for every 1,000.
     pub history: Option<u64>,
+    /// Also compare the ledger's backends (SQLite, PostgreSQL with one process and with two),
+    /// [`backends`]; PostgreSQL when `backends.postgres` names a server.
+    pub backends: Option<backends::BackendOptions>,
 }
 
 /// The performance targets, reported beside each figure (README, "Performance").
@@ -151,6 +156,8 @@ pub struct BenchReport {
     pub qr: Vec<QrFigure>,
     pub aged: AgedFigures,
     pub sync_bytes: SyncBytes,
+    /// The ledger's backends compared, when asked (`--backends`).
+    pub backends: Option<backends::BackendReport>,
 }
 
 /// Pay, accept and balances on the aged wallet: a copy of the history fixture (its closed
@@ -219,7 +226,7 @@ impl BenchReport {
              \"pay_aged_ratio\":{:.3},\"pay_aged_ms\":{:.3},\"accept_aged_ratio\":{:.3},\"accept_aged_ms\":{:.3},\
              \"balance_young_ms\":{:.3},\"balance_aged_ms\":{:.3},\"aged_closed_purses\":{},\"aged_chain\":{},\
              \"sync_request_bytes\":{},\"sync_answer_bytes\":{},\"sync_up_bytes_per_transfer\":{:.1},\
-             \"sync_down_bytes_per_transfer\":{:.1},\
+             \"sync_down_bytes_per_transfer\":{:.1},{}\
              \"qr\":{{{}}},\"targets_met\":{{{}}}}}",
             self.quick,
             self.cores,
@@ -264,6 +271,7 @@ impl BenchReport {
             self.sync_bytes.answer,
             self.sync_up_per_transfer(),
             self.sync_down_per_transfer(),
+            self.backends.as_ref().map_or(String::new(), |b| format!("\"backends\":{},", b.to_json())),
             qr.join(","),
             met.join(",")
         )
@@ -364,6 +372,9 @@ impl BenchReport {
                 q.kind, q.version, q.bytes, q.chars
             ));
         }
+        if let Some(backends) = &self.backends {
+            out.push_str(&backends.to_text());
+        }
         out
     }
 }
@@ -413,6 +424,12 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
     let settlement = measure_settlement(&scratch.path, if options.quick { 4 } else { 12 }, || {
         verify_rate(&raw, cores, MAX_SYNC_TRANSFERS * RECEIVERS)
     })?;
+    let backends = match &options.backends {
+        Some(asked) => {
+            Some(backends::run(&scratch.path.join("backends"), asked, |n| verify_rate(&raw, cores, n))?)
+        }
+        None => None,
+    };
 
     Ok(BenchReport {
         quick: options.quick,
@@ -443,7 +460,19 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
         qr,
         aged,
         sync_bytes: settlement.bytes,
+        backends,
     })
+}
+
+/// The ledger's backends compared ([`backends`]) without the wallet's figures: `outpost bench
+/// --backends-only`.
+pub fn run_backends(options: &BenchOptions) -> Result<backends::BackendReport, String> {
+    let scratch = Scratch::new(options.dir.as_deref())?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let scene = PayScene::new(&scratch.path)?;
+    let raw = RawPrimitives::new(&scratch.path, &scene.sample_transfer)?;
+    let asked = options.backends.clone().unwrap_or_default();
+    backends::run(&scratch.path.join("backends"), &asked, |n| verify_rate(&raw, cores, n))
 }
 
 /// The working directory, removed when done: `run` inside the directory given, or a fresh one
@@ -1187,6 +1216,7 @@ mod tests {
                 chain: 500,
             },
             sync_bytes: SyncBytes { request: 92_000, answer: 10_240 },
+            backends: None,
         }
     }
 

@@ -129,7 +129,10 @@ enum Command {
     /// durable SQLite insert) timed in the same run, so a noisy machine moves both sides. Also
     /// times opening, balances and a history page on a wallet with 1,000,000 entries (built on
     /// the first run, about a minute in a release build), and unlocking.
-    #[command(after_help = "Example:\n  cargo run --release -p outpost-cli -- bench --json --dir bench-data")]
+    #[command(
+        after_help = "Example:\n  cargo run --release -p outpost-cli -- bench --json --dir bench-data\n  \
+                      bash scripts/postgres.sh cargo run --release -p outpost-cli -- bench --backends-only"
+    )]
     Bench(BenchArgs),
 }
 
@@ -153,6 +156,21 @@ struct BenchArgs {
     /// Print one JSON object instead of the table
     #[arg(long)]
     json: bool,
+
+    /// Also compare the ledger's backends in the same run: syncs/s and settle_share on SQLite, on
+    /// PostgreSQL with one `outpost ledger serve` process and with two on one database, over
+    /// loopback HTTP (PostgreSQL only with --postgres)
+    #[arg(long)]
+    backends: bool,
+
+    /// Compare the ledger's backends only, without the wallet's figures
+    #[arg(long, conflicts_with = "backends")]
+    backends_only: bool,
+
+    /// A PostgreSQL server the backend comparison may create and drop its databases on;
+    /// scripts/postgres.sh sets OUTPOST_TEST_POSTGRES to a throwaway one
+    #[arg(long, value_name = "URL", env = "OUTPOST_TEST_POSTGRES", hide_env_values = true)]
+    postgres: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -210,10 +228,26 @@ fn main() -> ExitCode {
         Command::Audit(args) => finish(audit::run(args)),
         Command::Witness(args) => finish(witness::run(args)),
         Command::Bench(args) => {
-            match bench::run(&bench::BenchOptions { dir: args.dir, quick: args.quick, history: args.history })
-            {
-                Ok(report) => {
-                    println!("{}", if args.json { report.to_json() } else { report.to_text() });
+            let backends = (args.backends || args.backends_only).then(|| bench::backends::BackendOptions {
+                postgres: args.postgres.filter(|url| !url.trim().is_empty()),
+                quick: args.quick,
+            });
+            let options =
+                bench::BenchOptions { dir: args.dir, quick: args.quick, history: args.history, backends };
+            let printed = if args.backends_only {
+                bench::run_backends(&options).map(|report| {
+                    if args.json {
+                        format!("{{\"backends\":{}}}", report.to_json())
+                    } else {
+                        report.to_text()
+                    }
+                })
+            } else {
+                bench::run(&options).map(|report| if args.json { report.to_json() } else { report.to_text() })
+            };
+            match printed {
+                Ok(text) => {
+                    println!("{text}");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

@@ -84,3 +84,41 @@ fn ledger_serve_keeps_its_books_in_postgresql_across_a_restart() {
         .failure()
         .stderr(contains("expected a postgres:// URL"));
 }
+
+/// `outpost bench --backends-only --quick` given a server: the ledger's syncs on SQLite, on
+/// PostgreSQL with one `outpost ledger serve` process and with two on one database, each a
+/// figure; the bench's databases are dropped afterwards.
+#[test]
+fn bench_backends_measures_postgresql_with_one_and_two_processes() {
+    let Some(url) = fresh_database("bench --backends-only on PostgreSQL") else { return };
+    let (server, _) = url.rsplit_once('/').unwrap();
+    let server = format!("{server}/postgres");
+    let temp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_outpost"))
+        .args(["bench", "--backends-only", "--quick", "--json", "--postgres", &server, "--dir"])
+        .arg(temp.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_str(text.trim()).expect("stdout is one JSON object");
+    for (name, processes) in [("sqlite", 1), ("postgres_1", 1), ("postgres_2", 2)] {
+        let c = &json["backends"][name];
+        assert_eq!(c["processes"].as_u64(), Some(processes), "{name}: {text}");
+        for key in ["small_syncs_per_s", "full_syncs_per_s", "settle_share"] {
+            assert!(c[key].as_f64().is_some_and(|v| v > 0.0), "{name}.{key}: {text}");
+        }
+    }
+    for key in ["database_cpu_ms", "database_bytes", "wal_bytes"] {
+        assert!(
+            json["backends"]["postgres_2"]["full"][key].as_f64().is_some_and(|v| v > 0.0),
+            "{key}: {text}"
+        );
+    }
+    let mut client = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+    let left: i64 = client
+        .query_one("SELECT count(*) FROM pg_database WHERE datname LIKE 'outpost_bench_%'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "the bench dropped the databases it made");
+}

@@ -51,7 +51,9 @@ pub use outpost_wallet_core::audit::{AuditEntry, AuditReport, EntryKind};
 pub use storage::{Database, KeyState, PendingState, PurseState, StorageError, TransferState, UnknownState};
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use outpost_wallet_core::audit::{self as log_format, Account};
 use outpost_wallet_core::hex;
@@ -239,6 +241,33 @@ pub struct Ledger {
     /// The newest checkpoint the witnesses cosigned, set by [`witnessing::Witnessing`] and read
     /// by every sync answer without waiting on a witness (docs/adr/0013-witnesses.md).
     witnessed: Mutex<Option<WitnessedNow>>,
+    held: HeldCounter,
+}
+
+/// How long this process's committed write transactions held the database's write lock
+/// (SQLite's single writer; on PostgreSQL the `log_head` row every write locks first), from the
+/// lock taken to the commit. It is the part of the ledger's work that no second process can
+/// share: one database serves at most one second of it a second (docs/adr/0019).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WriteLockHeld {
+    /// Write transactions committed.
+    pub transactions: u64,
+    /// Their time holding the lock, summed.
+    pub held: Duration,
+}
+
+#[derive(Debug, Default)]
+struct HeldCounter {
+    transactions: AtomicU64,
+    nanos: AtomicU64,
+}
+
+impl HeldCounter {
+    fn committed(&self, locked_at: Instant) {
+        let nanos = u64::try_from(locked_at.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.nanos.fetch_add(nanos, Ordering::Relaxed);
+        self.transactions.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// A cosigned checkpoint and its cosignatures in the compact form sync answers carry.
@@ -430,6 +459,7 @@ impl Ledger {
             clock,
             policy,
             witnessed: Mutex::new(None),
+            held: HeldCounter::default(),
         })
     }
 
@@ -802,9 +832,11 @@ impl Ledger {
             let Db { store, log, signed } = &mut *db;
             let mut signing = signed.lock()?;
             let tx = store.begin(Mode::Write)?;
+            let locked_at = Instant::now();
             let mut log = Uncommitted::new(log);
             let out = f(&*tx, &mut log, &mut signing)?;
             tx.commit()?;
+            self.held.committed(locked_at);
             log.committed();
             signing.record()?;
             Ok(out)
@@ -819,11 +851,13 @@ impl Ledger {
             let mut db = self.db();
             let Db { store, log, .. } = &mut *db;
             let tx = store.begin(Mode::Write)?;
+            let locked_at = Instant::now();
             let log = Uncommitted::new(log);
             let now = self.clock.now_unix();
             settlement::sweep(&*tx, now, self.policy.settlement_window)?;
             let out = f(&*tx, now)?;
             tx.commit()?;
+            self.held.committed(locked_at);
             log.committed();
             Ok(out)
         })
@@ -842,12 +876,14 @@ impl Ledger {
         let mut db = self.db();
         let Db { store, log, signed } = &mut *db;
         let tx = store.begin(Mode::Write)?;
+        let locked_at = Instant::now();
         let mut signing = signed.lock()?;
         let mut log = Uncommitted::new(log);
         let now = self.clock.now_unix();
         settlement::sweep(&*tx, now, self.policy.settlement_window)?;
         let out = f(&*tx, now, &mut log, &mut signing)?;
         tx.commit()?;
+        self.held.committed(locked_at);
         log.committed();
         signing.record()?;
         Ok(out)
@@ -856,6 +892,15 @@ impl Ledger {
     /// Which database backend this ledger runs on (`sqlite`, `postgres`).
     pub fn backend(&self) -> &'static str {
         self.db().store.backend()
+    }
+
+    /// How long this process's write transactions have held the database's write lock since the
+    /// ledger was opened (`outpost bench --backends` reports it per sync).
+    pub fn write_lock_held(&self) -> WriteLockHeld {
+        WriteLockHeld {
+            transactions: self.held.transactions.load(Ordering::Relaxed),
+            held: Duration::from_nanos(self.held.nanos.load(Ordering::Relaxed)),
+        }
     }
 }
 

@@ -1,71 +1,92 @@
 //! The ledger never signs a fork (docs/adr/0011): it remembers every checkpoint it signed in
 //! `checkpoints.log`, outside its database, and refuses to sign a log that does not extend the
 //! last one, naming the first entry that differs. Real files throughout: the database is edited
-//! with SQL, truncated and restored from a copy, as an insider or a careless restore would.
+//! with SQL, truncated and restored from a copy, as an insider or a careless restore would, on
+//! SQLite and (with `OUTPOST_LEDGER_BACKEND=postgres`) on PostgreSQL, where the insider edits the
+//! tables through another connection (`support::insider`).
 
 mod common;
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use common::{Server, enrolment_body, sync_request};
-use outpost_ledger::{EntryKind, Ledger, LedgerError};
+use outpost_ledger::{Database, EntryKind, Ledger, LedgerError, Policy};
 use outpost_wallet_core::Currency;
 use outpost_wallet_core::audit::AuditEntry;
 use outpost_wallet_core::identity::Identity;
 use serde_json::json;
+use support::insider::{self, Backup, Insider};
 use support::{TestClock, yen};
 
 /// A ledger on a real directory with one member paid twice, and a checkpoint signed over it.
 struct Hq {
     dir: tempfile::TempDir,
     clock: Arc<TestClock>,
+    database: Database,
     ledger: Ledger,
+}
+
+fn open(dir: &std::path::Path, database: &Database, clock: Arc<TestClock>) -> Result<Ledger, LedgerError> {
+    Ledger::open_on(dir, database, Currency::JPY, clock, Policy::default())
 }
 
 impl Hq {
     fn new() -> Hq {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(TestClock::at(1_800_000_000));
-        let ledger = Ledger::open(dir.path(), Currency::JPY, clock.clone()).unwrap();
+        let database = support::test_database();
+        let ledger = open(dir.path(), &database, clock.clone()).unwrap();
         let identity = Identity::generate().unwrap();
         let qr = enrolment_qr(&identity, "AIKO-0001");
         ledger.enrol(&qr).unwrap();
         ledger.credit("AIKO-0001", yen(20_000), "November pay").unwrap();
         ledger.credit("AIKO-0001", yen(1_000), "allowance").unwrap();
         ledger.checkpoint().unwrap();
-        Hq { dir, clock, ledger }
+        Hq { dir, clock, database, ledger }
     }
 
-    fn db_path(&self) -> PathBuf {
-        self.dir.path().join("ledger.db")
-    }
-
-    fn sql(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.db_path()).unwrap()
+    /// The ledger's database opened beside it, as an insider would.
+    fn sql(&self) -> Insider {
+        Insider::open(self.dir.path(), &self.database)
     }
 
     /// Closes the ledger and opens it again on the same files, as a restart does.
     fn restart(self) -> Hq {
-        let Hq { dir, clock, ledger } = self;
+        let Hq { dir, clock, database, ledger } = self;
         drop(ledger);
-        let ledger = Ledger::open(dir.path(), Currency::JPY, clock.clone()).unwrap();
-        Hq { dir, clock, ledger }
+        let ledger = open(dir.path(), &database, clock.clone()).unwrap();
+        Hq { dir, clock, database, ledger }
+    }
+
+    /// Stops the ledger, copies its database as a backup, and starts it again.
+    fn backup(self) -> (Hq, Backup) {
+        let Hq { dir, clock, database, ledger } = self;
+        drop(ledger);
+        let backup = insider::backup(dir.path(), &database);
+        let ledger = open(dir.path(), &database, clock.clone()).unwrap();
+        (Hq { dir, clock, database, ledger }, backup)
+    }
+
+    /// Stops the ledger, puts `backup` back in place of its database, and starts it again.
+    fn restore(self, backup: Backup) -> Hq {
+        let Hq { dir, clock, database, ledger } = self;
+        drop(ledger);
+        insider::restore(dir.path(), &database, backup);
+        let ledger = open(dir.path(), &database, clock.clone()).unwrap();
+        Hq { dir, clock, database, ledger }
     }
 
     /// Raises the amount of the credit at `seq` tenfold in its stored leaf.
     fn edit_credit(&self, seq: i64) {
-        let db = self.sql();
-        let leaf: Vec<u8> =
-            db.query_row("SELECT leaf FROM audit WHERE seq = ?1", [seq], |r| r.get(0)).unwrap();
-        let mut entry = AuditEntry::from_leaf_data(&leaf).unwrap();
+        let mut db = self.sql();
+        let mut entry = AuditEntry::from_leaf_data(&db.leaf(seq)).unwrap();
         assert_eq!(entry.kind, EntryKind::Credited);
         for m in &mut entry.moves {
             m.delta *= 10;
         }
-        db.execute("UPDATE audit SET leaf = ?2 WHERE seq = ?1", rusqlite::params![seq, entry.leaf_data()])
-            .unwrap();
+        db.set_leaf(seq, &entry.leaf_data());
     }
 
     fn checkpoint_file(&self) -> PathBuf {
@@ -119,14 +140,13 @@ fn a_sync_answer_is_refused_and_signs_nothing() {
     let (first, _) = refused(hq.ledger.sync(&request.to_bytes()));
     assert_eq!(first, 2);
     // The transaction rolled back: the refused sync left no entry behind.
-    let entries: i64 = hq.sql().query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0)).unwrap();
-    assert_eq!(entries, 5);
+    assert_eq!(hq.sql().number("SELECT COUNT(*) FROM audit"), 5);
 }
 
 #[test]
 fn deleting_the_newest_entries_is_refused() {
     let hq = Hq::new();
-    hq.sql().execute("DELETE FROM audit WHERE seq >= 2", []).unwrap();
+    assert_eq!(hq.sql().execute("DELETE FROM audit WHERE seq >= 2"), 2);
 
     let (first, message) = refused(hq.ledger.checkpoint());
     assert_eq!(first, 2);
@@ -135,16 +155,11 @@ fn deleting_the_newest_entries_is_refused() {
 
 #[test]
 fn restoring_an_older_copy_of_the_database_is_refused() {
-    let hq = Hq::new();
-    let copy = hq.dir.path().join("backup.db");
-    hq.sql().execute("VACUUM INTO ?1", [copy.to_str().unwrap()]).unwrap();
+    let (hq, backup) = Hq::new().backup();
     hq.ledger.credit("AIKO-0001", yen(500), "December pay").unwrap();
     hq.ledger.checkpoint().unwrap();
 
-    let Hq { dir, clock, ledger } = hq;
-    drop(ledger);
-    restore(dir.path(), &copy);
-    let hq = Hq { ledger: Ledger::open(dir.path(), Currency::JPY, clock.clone()).unwrap(), dir, clock };
+    let hq = hq.restore(backup);
 
     let (first, message) = refused(hq.ledger.checkpoint());
     assert_eq!(first, 4);
@@ -152,24 +167,12 @@ fn restoring_an_older_copy_of_the_database_is_refused() {
     assert!(message.contains("an older copy of ledger.db restored"), "{message}");
 }
 
-fn restore(dir: &Path, copy: &Path) {
-    for name in ["ledger.db-wal", "ledger.db-shm"] {
-        let _ = std::fs::remove_file(dir.join(name));
-    }
-    std::fs::copy(copy, dir.join("ledger.db")).unwrap();
-}
-
 #[test]
 fn an_officers_recovery_is_recorded_and_signing_resumes_from_the_new_log() {
-    let hq = Hq::new();
-    let copy = hq.dir.path().join("backup.db");
-    hq.sql().execute("VACUUM INTO ?1", [copy.to_str().unwrap()]).unwrap();
+    let (hq, backup) = Hq::new().backup();
     hq.ledger.credit("AIKO-0001", yen(500), "December pay").unwrap();
     let lost = hq.ledger.checkpoint().unwrap();
-    let Hq { dir, clock, ledger } = hq;
-    drop(ledger);
-    restore(dir.path(), &copy);
-    let hq = Hq { ledger: Ledger::open(dir.path(), Currency::JPY, clock.clone()).unwrap(), dir, clock };
+    let hq = hq.restore(backup);
 
     assert!(matches!(hq.ledger.accept_rewritten_log("  "), Err(LedgerError::BadText { .. })));
     let recovery = hq.ledger.accept_rewritten_log("disk lost; restored the backup of the 30th").unwrap();
@@ -199,7 +202,7 @@ fn a_recovery_is_refused_when_there_is_nothing_to_accept_or_the_log_fails_its_au
     ));
 
     // A removed middle entry leaves a log no auditor would pass: it is not accepted either.
-    hq.sql().execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
+    assert_eq!(hq.sql().execute("DELETE FROM audit WHERE seq = 2"), 1);
     let err = hq.ledger.accept_rewritten_log("restored something").unwrap_err();
     assert!(err.to_string().contains("fails its own audit"), "{err}");
     assert_eq!(refused(hq.ledger.checkpoint()).0, 2);
@@ -233,9 +236,9 @@ fn damage_before_the_last_record_refuses_to_start() {
     let mut bytes = std::fs::read(hq.checkpoint_file()).unwrap();
     bytes[10] ^= 1;
     std::fs::write(hq.checkpoint_file(), &bytes).unwrap();
-    let Hq { dir, clock, ledger } = hq;
+    let Hq { dir, clock, database, ledger } = hq;
     drop(ledger);
-    let err = Ledger::open(dir.path(), Currency::JPY, clock).unwrap_err();
+    let err = open(dir.path(), &database, clock).unwrap_err();
     assert!(matches!(err, LedgerError::CheckpointFile { .. }), "{err}");
 }
 
@@ -264,8 +267,10 @@ fn a_ledger_whose_database_was_edited_answers_503_with_the_reason_over_http() {
     assert_eq!(server.officer("POST", "/v1/officer/members/AIKO-0001/credit", Some(credit)).status, 200);
     let held = server.checkpoint();
 
-    let db = rusqlite::Connection::open(dir.path().join("ledger.db")).unwrap();
-    db.execute("UPDATE audit SET leaf = CAST(leaf || x'00' AS BLOB) WHERE seq = 2", []).unwrap();
+    let mut db = Insider::of_server(dir.path());
+    let mut leaf = db.leaf(2);
+    leaf.push(0);
+    db.set_leaf(2, &leaf);
 
     for reply in [
         server.get("/v1/checkpoint"),
@@ -285,7 +290,8 @@ fn a_ledger_whose_database_was_edited_answers_503_with_the_reason_over_http() {
 }
 
 /// A second ledger process started on a consistent copy of the first's directory, key included:
-/// the insider's way to show one phone a history the other never sees.
+/// the insider's way to show one phone a history the other never sees. The units these tests
+/// fork are on SQLite whatever the suite's backend ([`forking_unit`]).
 fn clone_ledger(unit: &support::Unit) -> Ledger {
     let from = unit.dir.path().join("ledger");
     let to = unit.dir.path().join("ledger-clone");
@@ -302,10 +308,20 @@ fn clone_ledger(unit: &support::Unit) -> Ledger {
     Ledger::open(&to, Currency::JPY, unit.clock.clone()).unwrap()
 }
 
+/// A unit on SQLite whatever the suite's backend, for the tests that fork its ledger. What they
+/// test is the phones and the wallets catching a ledger that showed two histories, which is the
+/// same whichever database the two copies run on; and on PostgreSQL a live database is copied
+/// only once every connection to it is closed (`CREATE DATABASE … TEMPLATE`), which these tests,
+/// whose first ledger keeps serving after the copy, would have to fake. (Two processes on one
+/// PostgreSQL database cannot fork: `signed_head` in the database stops them, tests/processes.rs.)
+fn forking_unit() -> support::Unit {
+    support::Unit::on(&Database::Sqlite, Policy::default(), 1_800_000_000)
+}
+
 /// Two phones synced with two copies of one ledger that were then fed different entries: each
 /// holds a validly signed checkpoint of the same size, with a different root.
 fn forked_phones() -> (support::Unit, Arc<Ledger>, outpost_wallet_core::Wallet, outpost_wallet_core::Wallet) {
-    let unit = support::Unit::new();
+    let unit = forking_unit();
     unit.tampered.set(true);
     let aiko = unit.member("aiko", "AIKO-0001");
     let bea = unit.member("bea", "BEA-0002");
@@ -610,7 +626,7 @@ fn aiko_saw_another_history(
     clone_entries: u64,
     main_entries: u64,
 ) -> (support::Unit, outpost_wallet_core::Wallet, Checkpoint) {
-    let unit = support::Unit::new();
+    let unit = forking_unit();
     unit.tampered.set(true);
     let aiko = unit.member("aiko", "AIKO-0001");
     let bea = unit.member("bea", "BEA-0002");

@@ -11,6 +11,7 @@ use outpost_wallet_core::hex;
 use outpost_wallet_core::transport::HttpTransport;
 use outpost_wallet_core::{SyncOptions, SyncReport, Wallet, WalletError};
 use serde_json::json;
+use support::insider::Insider;
 use support::{pay, yen};
 
 struct Unit {
@@ -187,22 +188,16 @@ fn a_cheating_wallet_restored_from_a_copy_is_caught_with_evidence_over_http() {
 
 #[test]
 fn a_ledger_database_edited_behind_the_ledgers_back_is_caught_by_the_next_sync_over_http() {
-    if support::sqlite_only(
-        "a_ledger_database_edited_behind_the_ledgers_back_is_caught_by_the_next_sync_over_http",
-    ) {
-        return;
-    }
     let unit = Unit::start();
     let aiko = unit.member("aiko", "AIKO-0001", 20_000);
     unit.load_purse(&aiko, 5_000);
     let held = aiko.ledger_checkpoint().unwrap().unwrap();
     let before = aiko.balances().unwrap();
 
-    let db = rusqlite::Connection::open(unit.ledger_dir.path().join("ledger.db")).unwrap();
-    let leaf: Vec<u8> = db.query_row("SELECT leaf FROM audit WHERE seq = 2", [], |r| r.get(0)).unwrap();
-    let mut entry = audit::AuditEntry::from_leaf_data(&leaf).unwrap();
+    let mut db = Insider::of_server(unit.ledger_dir.path());
+    let mut entry = audit::AuditEntry::from_leaf_data(&db.leaf(2)).unwrap();
     entry.detail.push_str(" (and a bonus)");
-    db.execute("UPDATE audit SET leaf = ?1 WHERE seq = 2", [entry.leaf_data()]).unwrap();
+    db.set_leaf(2, &entry.leaf_data());
 
     // The ledger refuses to sign the rewritten log at all (tests/equivocation.rs says more).
     let err = aiko.sync(&unit.transport, &SyncOptions::default()).unwrap_err();

@@ -1,5 +1,12 @@
 //! The ledger on a real SQLite file and key file: first start, restart, enrolment from a real
-//! wallet's QR text, credits, the balance invariant and the audit log's Merkle root.
+//! wallet's QR text, credits, the balance invariant and the audit log's Merkle root. The test of
+//! an edited entry also runs on PostgreSQL (`OUTPOST_LEDGER_BACKEND=postgres`); the others are
+//! about the SQLite file and the key file beside it.
+
+#[path = "support/database.rs"]
+mod database;
+#[path = "support/insider.rs"]
+mod insider;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -181,6 +188,8 @@ fn credits_add_up_and_the_books_balance() {
 #[test]
 fn every_change_is_an_audit_leaf_and_an_edited_entry_changes_the_root() {
     let dir = tempfile::tempdir().unwrap();
+    let database = database::test_database();
+    let open = |dir: &Path| Ledger::open_on(dir, &database, Currency::JPY, clock(), Default::default());
     let ledger = open(dir.path()).unwrap();
     let (_, aiko_qr) = wallet(dir.path(), "aiko", "AIKO-0001");
     ledger.enrol(&aiko_qr).unwrap();
@@ -198,10 +207,10 @@ fn every_change_is_an_audit_leaf_and_an_edited_entry_changes_the_root() {
     }
     drop(ledger);
 
-    let db = rusqlite::Connection::open(dir.path().join("ledger.db")).unwrap();
-    let mut leaf: Vec<u8> = db.query_row("SELECT leaf FROM audit WHERE seq = 2", [], |r| r.get(0)).unwrap();
+    let mut db = insider::Insider::open(dir.path(), &database);
+    let mut leaf = db.leaf(2);
     *leaf.last_mut().unwrap() ^= 1;
-    db.execute("UPDATE audit SET leaf = ?1 WHERE seq = 2", [leaf]).unwrap();
+    db.set_leaf(2, &leaf);
     drop(db);
     let ledger = open(dir.path()).unwrap();
     assert_ne!(ledger.audit_root().unwrap().1, root, "an edited entry is a different tree");

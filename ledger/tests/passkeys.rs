@@ -5,11 +5,14 @@
 //! is served under a strict Content-Security-Policy.
 
 mod common;
+#[path = "support/insider.rs"]
+mod insider;
 
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 use common::{Server, now, officers, signature};
+use insider::Insider;
 use outpost_wallet_core::audit::{EntryKind, audit_log, decode_export};
 use outpost_wallet_core::officer::authority::OfficerSet;
 use outpost_wallet_core::officer::webauthn::{MAX_AUTHENTICATOR_DATA, MAX_CLIENT_DATA};
@@ -195,26 +198,17 @@ fn a_credit_made_with_a_passkey_waits_for_a_second_officer_and_the_audit_checks_
 
 #[test]
 fn a_passkey_slipped_into_the_database_moves_no_money_the_audit_accepts() {
-    if common::database::on_postgres() {
-        eprintln!("SKIPPED ON POSTGRESQL: this test writes into ledger.db through SQLite");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_in(dir.path());
     let [alice, ben] = officers();
     server.enrol("AIKO-0001");
     // An insider with the database writes a passkey row for Alice, with no link in the log.
     let planted = Authenticator::new(9);
-    let db = rusqlite::Connection::open(dir.path().join("ledger.db")).unwrap();
-    db.execute(
-        "INSERT INTO officer_passkey (public_key, officer_key, link, linked_at) VALUES (?1, ?2, ?3, 0)",
-        rusqlite::params![
-            &planted.public_key()[..],
-            &alice.public_key()[..],
-            planted.link(&server).to_body()
-        ],
-    )
-    .unwrap();
+    Insider::of_server(dir.path()).plant_passkey(
+        &planted.public_key()[..],
+        &alice.public_key()[..],
+        &planted.link(&server).to_body(),
+    );
     let mut planted = planted;
     let made = planted.send(
         &server,

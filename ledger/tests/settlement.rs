@@ -11,6 +11,7 @@ use outpost_ledger::{EntryKind, Policy};
 use outpost_wallet_core::audit;
 use outpost_wallet_core::transport::{SyncTransport, TransportError};
 use outpost_wallet_core::{SyncOptions, WalletError};
+use support::insider::Insider;
 use support::{DAY, InProcess, Unit, pay, yen};
 
 fn balances(wallet: &outpost_wallet_core::Wallet) -> Balances {
@@ -239,11 +240,6 @@ fn a_spend_beyond_what_the_wallet_declared_is_a_double_spend() {
 
 #[test]
 fn a_ledger_that_rewrites_a_leaf_is_refused_by_the_next_sync_and_fails_an_offline_audit() {
-    if support::sqlite_only(
-        "a_ledger_that_rewrites_a_leaf_is_refused_by_the_next_sync_and_fails_an_offline_audit",
-    ) {
-        return;
-    }
     let unit = Unit::new();
     let aiko = unit.member("aiko", "AIKO-0001");
     unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
@@ -253,17 +249,13 @@ fn a_ledger_that_rewrites_a_leaf_is_refused_by_the_next_sync_and_fails_an_offlin
 
     // Someone with the database raises the credit in its leaf.
     unit.tampered.set(true);
-    let db = rusqlite::Connection::open(unit.dir.path().join("ledger/ledger.db")).unwrap();
-    let (seq, leaf): (i64, Vec<u8>) = db
-        .query_row("SELECT seq, leaf FROM audit WHERE seq = 2", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap();
-    let mut entry = audit::AuditEntry::from_leaf_data(&leaf).unwrap();
+    let mut db = Insider::open(&unit.dir.path().join("ledger"), &unit.database);
+    let mut entry = audit::AuditEntry::from_leaf_data(&db.leaf(2)).unwrap();
     assert_eq!(entry.kind, EntryKind::Credited);
     for m in &mut entry.moves {
         m.delta *= 10;
     }
-    db.execute("UPDATE audit SET leaf = ?2 WHERE seq = ?1", rusqlite::params![seq, entry.leaf_data()])
-        .unwrap();
+    db.set_leaf(2, &entry.leaf_data());
     // The ledger itself refuses to sign the rewritten log (tests/equivocation.rs); an officer who
     // accepts it anyway does not hide it from a wallet that synced before.
     unit.ledger.accept_rewritten_log("the database was edited and the ledger told to sign it").unwrap();
@@ -281,29 +273,26 @@ fn a_ledger_that_rewrites_a_leaf_is_refused_by_the_next_sync_and_fails_an_offlin
 
 #[test]
 fn a_ledger_that_drops_a_leaf_is_refused_by_the_next_sync_and_fails_an_offline_audit() {
-    if support::sqlite_only(
-        "a_ledger_that_drops_a_leaf_is_refused_by_the_next_sync_and_fails_an_offline_audit",
-    ) {
-        return;
-    }
     let unit = Unit::new();
     let aiko = unit.member("aiko", "AIKO-0001");
     unit.ledger.credit("AIKO-0001", yen(20_000), "pay").unwrap();
     unit.sync(&aiko);
     let held = aiko.ledger_checkpoint().unwrap().unwrap();
     unit.tampered.set(true);
-    let db = rusqlite::Connection::open(unit.dir.path().join("ledger/ledger.db")).unwrap();
-    db.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
+    let mut db = Insider::open(&unit.dir.path().join("ledger"), &unit.database);
+    assert_eq!(db.execute("DELETE FROM audit WHERE seq = 2"), 1);
     // An insider with the checkpoint file too empties it (and the database's record of the largest
     // checkpoint signed) and starts a ledger that remembers nothing it signed: only the wallets and
     // auditors holding a checkpoint remain to catch the rewrite.
-    db.execute("DELETE FROM signed_head", []).unwrap();
+    db.execute("DELETE FROM signed_head");
     std::fs::write(unit.dir.path().join("ledger/checkpoints.log"), b"").unwrap();
     let forgetful = std::sync::Arc::new(
-        outpost_ledger::Ledger::open(
+        outpost_ledger::Ledger::open_on(
             &unit.dir.path().join("ledger"),
+            &unit.database,
             outpost_wallet_core::Currency::JPY,
             unit.clock.clone(),
+            Policy::default(),
         )
         .unwrap(),
     );

@@ -5,6 +5,8 @@
 
 #[allow(clippy::duplicate_mod)] // `common` loads it too
 pub mod database;
+#[allow(clippy::duplicate_mod)] // suites that use `common` alone load it too
+pub mod insider;
 
 #[allow(unused_imports)] // each test file uses a different part of this module
 pub use database::{fresh_postgres_database, on_postgres, postgres_server, test_database};
