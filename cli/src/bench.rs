@@ -28,7 +28,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ed25519_dalek::{Signer, SigningKey};
 use outpost_ledger::Ledger;
-use outpost_ledger::simulated::Member;
+use outpost_ledger::simulated::{Member, Payer};
 use outpost_wallet_core::identity::Identity;
 use outpost_wallet_core::protocol::sync::{MAX_SYNC_TRANSFERS, Outcome, PurseOrder};
 use outpost_wallet_core::protocol::{LedgerSigner, PurseCertificate, PurseTerms, Transfer, TransferTerms};
@@ -982,8 +982,7 @@ fn measure_settlement(dir: &Path, runs: usize, limit: impl Fn() -> f64) -> Resul
         let purse = Some(PurseOrder { closing: Vec::new(), amount: 20_000 });
         let response = payer.sync(&ledger, Vec::new(), purse, now()).doing("sync")?;
         let certificate = response.purse.clone().ok_or("the ledger issued no purse")?;
-        let chain_start = certificate.chain_start();
-        payers.push((payer, certificate, chain_start, 0u64, 0u32));
+        payers.push(Payer::new(payer, certificate));
     }
     let (mut rates, mut limits, mut shares, mut firsts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut ups, mut downs) = (Vec::new(), Vec::new());
@@ -993,27 +992,10 @@ fn measure_settlement(dir: &Path, runs: usize, limit: impl Fn() -> f64) -> Resul
         let mut requests = Vec::with_capacity(RECEIVERS);
         for canteen in &mut canteens {
             let mut transfers = Vec::with_capacity(MAX_SYNC_TRANSFERS);
-            for (payer, certificate, prev_hash, spent, seq) in &mut payers {
+            for payer in &mut payers {
                 for _ in 0..per_payer {
-                    *seq += 1;
-                    *spent += 10;
-                    let transfer = Transfer::sign(
-                        certificate.clone(),
-                        TransferTerms {
-                            seq: *seq,
-                            prev_hash: *prev_hash,
-                            spent_after: *spent,
-                            amount: 10,
-                            receiver_key: canteen.identity.public().signing_key,
-                            request_nonce: None,
-                            time: now(),
-                            memo: "lunch".into(),
-                        },
-                        &payer.identity,
-                    )
-                    .doing("sign a transfer")?;
-                    *prev_hash = transfer.id();
-                    transfers.push(transfer);
+                    let receiver = canteen.identity.public().signing_key;
+                    transfers.push(payer.pay(receiver, 10, now()).doing("pay")?);
                 }
             }
             requests.push((transfers.len(), canteen.request(transfers, None, now()).doing("sync request")?));

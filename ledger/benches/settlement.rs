@@ -15,9 +15,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::{Signature, Signer, SigningKey};
 use outpost_ledger::Ledger;
-use outpost_ledger::simulated::Member;
+use outpost_ledger::simulated::{Member, Payer};
+use outpost_wallet_core::protocol::Transfer;
 use outpost_wallet_core::protocol::sync::{MAX_SYNC_TRANSFERS, Outcome, PurseOrder};
-use outpost_wallet_core::protocol::{PurseCertificate, Transfer, TransferTerms};
 use outpost_wallet_core::{Amount, Currency, SystemClock};
 
 const PAYERS: usize = 16;
@@ -34,26 +34,16 @@ fn enrol(ledger: &Ledger, member_id: &str, credit: u64) -> Member {
     member
 }
 
-/// A payer's purse and how far its chain has got.
-struct Purse {
-    member: Member,
-    certificate: PurseCertificate,
-    prev_hash: [u8; 32],
-    spent: u64,
-    seq: u32,
-}
-
 fn settlement(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let ledger = Ledger::open(dir.path(), Currency::JPY, Arc::new(SystemClock)).unwrap();
     let mut canteen = enrol(&ledger, "CANTEEN-0001", 0);
-    let mut payers: Vec<Purse> = (0..PAYERS)
+    let mut payers: Vec<Payer> = (0..PAYERS)
         .map(|i| {
             let mut member = enrol(&ledger, &format!("PAYER-{i:04}"), 50_000);
             let purse = Some(PurseOrder { closing: Vec::new(), amount: 20_000 });
             let body = member.sync(&ledger, Vec::new(), purse, now()).unwrap();
-            let certificate = body.purse.expect("a purse");
-            Purse { member, prev_hash: certificate.chain_start(), certificate, spent: 0, seq: 0 }
+            Payer::new(member, body.purse.expect("a purse"))
         })
         .collect();
     let receiver = canteen.identity.public().signing_key;
@@ -61,22 +51,7 @@ fn settlement(c: &mut Criterion) {
         let mut transfers = Vec::with_capacity(MAX_SYNC_TRANSFERS);
         for purse in &mut payers {
             for _ in 0..MAX_SYNC_TRANSFERS / PAYERS {
-                purse.seq += 1;
-                purse.spent += 1;
-                let terms = TransferTerms {
-                    seq: purse.seq,
-                    prev_hash: purse.prev_hash,
-                    spent_after: purse.spent,
-                    amount: 1,
-                    receiver_key: receiver,
-                    request_nonce: None,
-                    time: now(),
-                    memo: "lunch".into(),
-                };
-                let transfer =
-                    Transfer::sign(purse.certificate.clone(), terms, &purse.member.identity).unwrap();
-                purse.prev_hash = transfer.id();
-                transfers.push(transfer);
+                transfers.push(purse.pay(receiver, 1, now()).unwrap());
             }
         }
         transfers

@@ -6,7 +6,9 @@
 
 use outpost_wallet_core::identity::Identity;
 use outpost_wallet_core::protocol::sync::{PurseOrder, SyncRequest, SyncRequestBody, SyncResponse};
-use outpost_wallet_core::protocol::{EnrolmentRequest, SyncResponseBody, Transfer};
+use outpost_wallet_core::protocol::{
+    EnrolmentRequest, PurseCertificate, SyncResponseBody, Transfer, TransferTerms,
+};
 use outpost_wallet_core::qr::{self, PayloadKind};
 
 use crate::Ledger;
@@ -114,6 +116,42 @@ impl Member {
             seen_up_to: self.seen_up_to,
             ..request_body(&self.identity, request_id, now, transfers, purse)
         }
+    }
+}
+
+/// A member's purse and how far its chain has got: each transfer it signs follows the last.
+pub struct Payer {
+    pub member: Member,
+    pub certificate: PurseCertificate,
+    prev_hash: [u8; 32],
+    spent: u64,
+    seq: u32,
+}
+
+impl Payer {
+    /// `member` paying from `certificate`, a purse it has not spent from.
+    pub fn new(member: Member, certificate: PurseCertificate) -> Payer {
+        Payer { prev_hash: certificate.chain_start(), member, certificate, spent: 0, seq: 0 }
+    }
+
+    /// The purse's next transfer: `amount` to `receiver_key` for lunch, signed at `now`.
+    pub fn pay(&mut self, receiver_key: [u8; 32], amount: u64, now: u64) -> Result<Transfer, SimulatedError> {
+        let terms = TransferTerms {
+            seq: self.seq + 1,
+            prev_hash: self.prev_hash,
+            spent_after: self.spent + amount,
+            amount,
+            receiver_key,
+            request_nonce: None,
+            time: now,
+            memo: "lunch".into(),
+        };
+        let transfer = Transfer::sign(self.certificate.clone(), terms, &self.member.identity)
+            .map_err(failed("sign a transfer"))?;
+        self.seq += 1;
+        self.spent += amount;
+        self.prev_hash = transfer.id();
+        Ok(transfer)
     }
 }
 
