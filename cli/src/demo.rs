@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use outpost_ledger::loopback::Loopback;
-use outpost_ledger::officers::{Act, Approved, Outcome as ActOutcome};
+use outpost_ledger::http::loopback::Loopback;
+use outpost_ledger::rules::officers::{Act, Approved, Outcome as ActOutcome};
+use outpost_ledger::rules::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_ledger::witness::Witness;
-use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_ledger::{Database, EntryKind, Ledger};
 use outpost_wallet_core::officer::OfficerKey;
 use outpost_wallet_core::protocol::chain::{self, Link};

@@ -15,7 +15,7 @@ use std::time::Duration;
 use clap::Args;
 use outpost_wallet_core::transport::{Trust, http_agent};
 
-use outpost_ledger::officer_api::{FlagJson, MemberJson, OfficerJson, PurseJson};
+use outpost_ledger::http::officer_api::{FlagJson, MemberJson, OfficerJson, PurseJson};
 use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::{self, OfficerKey};
 use outpost_wallet_core::{Amount, Currency};

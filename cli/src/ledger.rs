@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{ArgGroup, Args, Subcommand};
-use outpost_ledger::server;
-use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
+use outpost_ledger::http::server;
+use outpost_ledger::rules::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_ledger::{Database, Ledger};
 use outpost_wallet_core::hex;
 use outpost_wallet_core::protocol::Checkpoint;
@@ -29,7 +29,7 @@ use crate::listening::{self, TlsArgs};
 pub use crate::officer::OfficerArgs;
 use crate::officer::print_pending;
 use crate::{money, scan, show, time};
-use outpost_ledger::officer_api::{MemberJson, PurseJson};
+use outpost_ledger::http::officer_api::{MemberJson, PurseJson};
 
 #[derive(Debug, Args)]
 #[command(arg_required_else_help = true)]
@@ -346,7 +346,7 @@ pub(crate) fn make_private_dir(dir: &Path) -> Result<(), Error> {
 }
 
 pub(crate) fn init_logging() -> Result<(), Error> {
-    use outpost_ledger::process::{LogError, log_to_stderr};
+    use outpost_ledger::http::process::{LogError, log_to_stderr};
     log_to_stderr().map_err(|e| match e {
         LogError::BadFilter { .. } => Error::Usage(e.to_string()),
         LogError::CannotStart { .. } => Error::Refused(e.to_string()),

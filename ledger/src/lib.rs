@@ -21,33 +21,18 @@
 //! is not stored: the Merkle tree over it and the risk rules' state live in memory, read from the
 //! stored log (`log_cache` says why they always match it).
 
-mod audit;
-mod checkpoint_log;
-pub mod console;
+pub mod http;
 pub mod key_file;
-pub mod listener;
-mod log_cache;
-pub mod loopback;
 #[cfg(test)]
 mod messages;
-pub mod officer_api;
-pub mod officers;
-pub mod passkeys;
-pub mod process;
-pub mod rate_limit;
-pub mod risk;
-pub mod server;
-mod settlement;
+pub mod rules;
 #[cfg(feature = "simulated")]
 pub mod simulated;
 pub mod storage;
-mod sync;
-pub mod tls;
 pub mod witness;
-pub mod witnessing;
 
-pub use checkpoint_log::Recovery;
 pub use outpost_wallet_core::audit::{AuditEntry, AuditReport, EntryKind};
+pub use rules::checkpoint_log::Recovery;
 pub use storage::{Database, KeyState, PendingState, PurseState, StorageError, TransferState, UnknownState};
 
 use std::path::{Path, PathBuf};
@@ -63,9 +48,10 @@ use outpost_wallet_core::qr::{self, PayloadKind, QrError};
 use outpost_wallet_core::{Amount, Clock, Currency, MoneyError, PublicIdentity};
 use thiserror::Error;
 
-use audit::NewEntry;
-use checkpoint_log::{CheckpointLog, Signing};
-use log_cache::{LogCache, Uncommitted};
+use rules::audit::{self, NewEntry};
+use rules::checkpoint_log::{CheckpointLog, Signing};
+use rules::log_cache::{self, LogCache, Uncommitted};
+use rules::{officers, risk, settlement, sync};
 use storage::{KeyState as Key, Meta, Mode, Store, Tx, storage_error};
 
 /// Why a ledger operation was refused or failed. Messages are fit to show an officer or, for

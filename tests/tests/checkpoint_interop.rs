@@ -16,7 +16,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use outpost_ledger::Ledger;
-use outpost_ledger::loopback::Loopback;
+use outpost_ledger::http::loopback::Loopback;
 use outpost_wallet_core::clock::SystemClock;
 use outpost_wallet_core::money::Currency;
 use outpost_wallet_core::protocol::{Checkpoint, LedgerSigner};

@@ -37,7 +37,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{Direct, PIN, fast, yen};
-use outpost_ledger::loopback::Loopback;
+use outpost_ledger::http::loopback::Loopback;
 use outpost_ledger::{Database, EntryKind, Ledger, Policy};
 use outpost_wallet_core::hex;
 use outpost_wallet_core::protocol::{MessageId, Transfer};

@@ -21,7 +21,7 @@
 //! Founders are refused on an existing ledger: later officers are enrolled by the officers. It
 //! listens on loopback unless told otherwise; with `--tls-cert` and `--tls-key` it serves HTTPS
 //! itself. Its limits on a hostile network (connections, timeouts, rates) are
-//! `outpost_ledger::listener`'s. A key file (ledger key, TLS key) that other users can read is
+//! `outpost_ledger::http::listener`'s. A key file (ledger key, TLS key) that other users can read is
 //! refused, with the chmod to run.
 //!
 //! Once listening it prints one line to stdout, `listening on http(s)://<address>`; logs go to
@@ -38,9 +38,9 @@ use std::time::Duration;
 use clap::Parser;
 use clap::error::ErrorKind;
 use outpost_ledger::Ledger;
-use outpost_ledger::listener::Limits;
-use outpost_ledger::server::Network;
-use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
+use outpost_ledger::http::listener::Limits;
+use outpost_ledger::http::server::Network;
+use outpost_ledger::rules::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_wallet_core::hex;
 use outpost_wallet_core::transport::Trust;
 use outpost_wallet_core::{Currency, SystemClock};
@@ -143,7 +143,7 @@ fn main() -> ExitCode {
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) => return fail(&usage_error(&e)),
     };
-    if let Err(e) = outpost_ledger::process::log_to_stderr() {
+    if let Err(e) = outpost_ledger::http::process::log_to_stderr() {
         return fail(&e.to_string());
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -228,7 +228,9 @@ async fn run(args: Args) -> Result<(), String> {
         return Ok(());
     }
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(outpost_ledger::tls::acceptor(cert, key).map_err(|e| e.to_string())?),
+        (Some(cert), Some(key)) => {
+            Some(outpost_ledger::http::tls::acceptor(cert, key).map_err(|e| e.to_string())?)
+        }
         _ => None,
     };
     let trust = match &args.ca_file {
@@ -248,7 +250,7 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let address = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
     // Installed before the line is printed: a signal sent as soon as it appears is caught.
-    let shutdown = outpost_ledger::process::shutdown_signal()?;
+    let shutdown = outpost_ledger::http::process::shutdown_signal()?;
 
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on {scheme}://{address}")
@@ -261,7 +263,7 @@ async fn run(args: Args) -> Result<(), String> {
     let ledger = Arc::new(ledger);
     let witnessing = (!args.witnesses.is_empty())
         .then(|| Arc::new(Witnessing::with_trust(Arc::clone(&ledger), dir, args.witnesses.clone(), &trust)));
-    outpost_ledger::server::serve_on(listener, ledger, witnessing, network, shutdown)
+    outpost_ledger::http::server::serve_on(listener, ledger, witnessing, network, shutdown)
         .await
         .map_err(|e| format!("the server stopped: {e}"))?;
     tracing::info!("ledger stopped");

@@ -25,7 +25,7 @@ type Stop = Pin<Box<dyn Future<Output = ()> + Send>>;
 impl Loopback {
     /// The ledger's HTTP API (`server::serve`) on loopback `port`, or any free port for 0.
     pub fn ledger(ledger: Arc<Ledger>, port: u16) -> io::Result<Loopback> {
-        Self::start(port, move |listener, stop| crate::server::serve(listener, ledger, stop))
+        Self::start(port, move |listener, stop| crate::http::server::serve(listener, ledger, stop))
     }
 
     /// A witness's HTTP API (`witness::serve`) on loopback `port`, or any free port for 0.

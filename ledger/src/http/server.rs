@@ -42,7 +42,7 @@
 //! once, with its method, path, status and, when refused, the reason; bodies and headers are not
 //! logged.
 //!
-//! On the network (docs/adr/0018): [`serve_on`] runs the router on [`crate::listener`]'s accept
+//! On the network (docs/adr/0018): [`serve_on`] runs the router on [`crate::http::listener`]'s accept
 //! loop (connection cap, header, idle and body timeouts, a byte budget for large bodies, HTTPS
 //! when given a certificate). Syncs are rate-limited per client address before the body is read
 //! and per wallet key once the request's signature verifies; officer requests per address; each
@@ -77,12 +77,14 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use crate::listener::{self, BodyBudget, BodyError, ClientAddr, Limits};
-use crate::officer_api::{FlagJson, MemberJson, OfficerJson, PurseJson};
-use crate::officers::{Act, Approved, Authenticated, Officer, Outcome, Pending};
-use crate::rate_limit::{RateLimiter, retry_after_secs};
-use crate::witnessing::{self, Witnessing};
-use crate::{Ledger, LedgerError, Member, PurseInfo, console, risk};
+use crate::http::console;
+use crate::http::listener::{self, BodyBudget, BodyError, ClientAddr, Limits};
+use crate::http::officer_api::{FlagJson, MemberJson, OfficerJson, PurseJson};
+use crate::http::rate_limit::{RateLimiter, retry_after_secs};
+use crate::rules::officers::{Act, Approved, Authenticated, Officer, Outcome, Pending};
+use crate::rules::risk;
+use crate::rules::witnessing::{self, Witnessing};
+use crate::{Ledger, LedgerError, Member, PurseInfo};
 use outpost_wallet_core::officer;
 
 /// Largest JSON body an officer endpoint reads.
@@ -190,7 +192,7 @@ pub async fn serve(
 }
 
 /// How a server meets the network: its [`Limits`] and, for HTTPS, a TLS acceptor
-/// ([`crate::tls::acceptor`]).
+/// ([`crate::http::tls::acceptor`]).
 #[derive(Clone, Default)]
 pub struct Network {
     pub limits: Limits,
@@ -1173,8 +1175,8 @@ struct PasskeyJson {
     linked_at: u64,
 }
 
-impl From<crate::passkeys::Passkey> for PasskeyJson {
-    fn from(passkey: crate::passkeys::Passkey) -> Self {
+impl From<crate::rules::passkeys::Passkey> for PasskeyJson {
+    fn from(passkey: crate::rules::passkeys::Passkey) -> Self {
         Self {
             credential_id: data_encoding::BASE64URL_NOPAD.encode(&passkey.link.credential_id),
             public_key: hex::encode(&passkey.link.public_key),

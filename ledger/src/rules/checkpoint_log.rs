@@ -43,9 +43,10 @@ use outpost_wallet_core::merkle::{self, Hash};
 use outpost_wallet_core::protocol::{Checkpoint, LedgerSigner};
 use sha2::{Digest, Sha256};
 
-use crate::log_cache::LogTree;
+use crate::LedgerError;
+use crate::rules::audit;
+use crate::rules::log_cache::LogTree;
 use crate::storage::Tx;
-use crate::{LedgerError, audit};
 
 const VERSION: u8 = 1;
 const SIGNED: u8 = 1;

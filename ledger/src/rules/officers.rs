@@ -30,9 +30,10 @@ use outpost_wallet_core::officer::authority::{check_self_enrolment, path_segment
 use outpost_wallet_core::officer::{Authorisation, Challenge, ENROL_PATH, SignedOfficerRequest};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, NewEntry};
+use crate::rules::audit::{self, NewEntry};
+use crate::rules::settlement;
 use crate::storage::{OfficerRow, PendingRow, PendingState, Tx};
-use crate::{Ledger, LedgerError, Member, MessageId, settlement};
+use crate::{Ledger, LedgerError, Member, MessageId};
 
 /// The two-person rule and its limits.
 #[derive(Debug, Clone)]
@@ -288,7 +289,7 @@ impl Ledger {
                 });
             };
             if let Some(used) = &passkey {
-                crate::passkeys::check_use(tx, &officer, used)?;
+                crate::rules::passkeys::check_use(tx, &officer, used)?;
             }
             let time = signed.request.time;
             if time.abs_diff(now) > skew {

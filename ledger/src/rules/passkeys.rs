@@ -19,8 +19,8 @@ use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::webauthn::LINK_PATH;
 use outpost_wallet_core::officer::{Authorisation, OfficerSignature, PasskeyLink, PasskeyUse};
 
-use crate::audit::{self, NewEntry};
-use crate::officers::{Authenticated, Officer};
+use crate::rules::audit::{self, NewEntry};
+use crate::rules::officers::{Authenticated, Officer};
 use crate::storage::{PasskeyRow, Tx};
 use crate::{Ledger, LedgerError};
 

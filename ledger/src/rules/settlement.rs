@@ -25,7 +25,7 @@ use outpost_wallet_core::protocol::chain::{self, Conflict, Link};
 use outpost_wallet_core::protocol::sync::{Outcome, PurseDeclaration, TransferOutcome};
 use outpost_wallet_core::protocol::{MessageId, ProtocolError, Receipt, Transfer};
 
-use crate::audit::{self, NewEntry};
+use crate::rules::audit::{self, NewEntry};
 use crate::storage::{KeyState, NewTransfer, PurseState, TransferState, Tx};
 pub(crate) use crate::storage::{Proved, PurseRow};
 use crate::{LedgerError, inconsistent, minor};

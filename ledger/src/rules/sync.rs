@@ -22,12 +22,13 @@ use outpost_wallet_core::protocol::witnessed::WitnessedCheckpoint;
 use outpost_wallet_core::protocol::{EquivocationProof, MessageId, PurseCertificate, PurseTerms};
 use outpost_wallet_core::{Amount, MoneyError};
 
-use crate::audit::{self, NewEntry};
-use crate::checkpoint_log::Signing;
-use crate::log_cache::LogCache;
-use crate::settlement::{self, Uploads};
+use crate::rules::audit::{self, NewEntry};
+use crate::rules::checkpoint_log::Signing;
+use crate::rules::log_cache::LogCache;
+use crate::rules::risk;
+use crate::rules::settlement::{self, Uploads};
 use crate::storage::{KeyState, LastAnswer, NewPurse, Tx};
-use crate::{Ledger, LedgerError, Member, inconsistent, known_member, risk};
+use crate::{Ledger, LedgerError, Member, inconsistent, known_member};
 
 pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerError> {
     let request = SyncRequest::from_bytes(bytes)?;
