@@ -3,6 +3,7 @@
 
 import { call, createPasskey, savedPasskey } from './request.js';
 import { money, parseAmount, setCurrency, time, zone, dayKey, day } from './format.js';
+import { decodeQr } from './qr.js';
 
 const main = document.getElementById('main');
 const statusLine = document.getElementById('status');
@@ -304,11 +305,54 @@ async function payrollPage() {
 
 // ---- Enrolment ----
 
+/// The enrolment code in a picture of the wallet's screen, or a sentence saying why there is none.
+async function readPicture(file) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    return { problem: `${file.name} is not a picture this browser can open: choose a photo or a screenshot (PNG or JPEG).` };
+  }
+  // A phone's photo is far larger than a code needs: decode at most 1,600 pixels across.
+  const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  const found = decodeQr(context.getImageData(0, 0, canvas.width, canvas.height));
+  if (!found) return { problem: 'No QR code found in this picture: take it again, closer and straight on, with the whole code in the frame.' };
+  if (!found.text.startsWith('OP1E:')) {
+    return { problem: `This picture holds a QR code, but not an enrolment code (it starts "${found.text.slice(0, 5)}"): ask the member to show "outpost wallet identity".` };
+  }
+  return { code: found.text };
+}
+
 function enrolPage() {
   const code = h('textarea', { id: 'enrol-code', rows: '4', spellcheck: 'false', required: true });
+  const picture = h('input', { type: 'file', id: 'enrol-picture', accept: 'image/*', 'aria-describedby': 'enrol-picture-result' });
+  const pictureResult = h('p', { id: 'enrol-picture-result', 'aria-live': 'polite' });
+  picture.addEventListener('change', async () => {
+    const file = picture.files[0];
+    if (!file) return;
+    pictureResult.className = '';
+    pictureResult.textContent = `Reading ${file.name}…`;
+    const { code: text, problem } = await readPicture(file);
+    if (problem) {
+      pictureResult.className = 'error';
+      pictureResult.textContent = problem;
+      return;
+    }
+    code.value = text;
+    pictureResult.textContent = 'Read the enrolment code from the picture: check the member id it carries, then enrol.';
+    code.focus();
+  });
   const out = h('div', { 'aria-live': 'polite' });
   page('Enrolment',
-    h('p', {}, 'Paste the enrolment code a member\'s wallet shows (the text of its QR code). The wallet\'s own signature is the evidence; one officer enrols.'),
+    h('p', {}, 'Paste the enrolment code a member\'s wallet shows (the text of its QR code), or choose a picture of the QR code: a photo of the phone or a screenshot. The picture is read in this page and goes nowhere. The wallet\'s own signature is the evidence; one officer enrols.'),
+    field('Picture of the QR code', picture),
+    pictureResult,
     h('form', { onsubmit: (e) => { e.preventDefault(); guarded(async () => {
       const { answer } = await call('POST', '/v1/officer/members', { body: { enrolment_qr: code.value.trim() } });
       out.replaceChildren(h('p', { id: 'enrolled' }, `Enrolled ${answer.member_id} (wallet ${answer.wallet_fingerprint}).`),

@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 use common::{Server, now, officers, signature};
 use insider::Insider;
 use outpost_wallet_core::audit::{EntryKind, audit_log, decode_export};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::authority::OfficerSet;
 use outpost_wallet_core::officer::webauthn::{MAX_AUTHENTICATOR_DATA, MAX_CLIENT_DATA};
 use outpost_wallet_core::officer::{
-    OfficerRequest, OfficerSignature, PasskeyAssertion, PasskeyLink, SignedOfficerRequest,
+    OfficerKey, OfficerRequest, OfficerSignature, PasskeyAssertion, PasskeyLink, SignedOfficerRequest,
 };
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
@@ -318,6 +319,8 @@ fn session_cookie(server: &Server, passkey: &mut Authenticator, officer: [u8; 32
     let response = ureq::Agent::new_with_defaults().run(request).unwrap();
     let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    // Plain HTTP: a browser would not keep a `Secure` cookie (tls.rs checks it is there over HTTPS).
+    assert!(!cookie.contains("Secure"), "{cookie}");
     cookie.split(';').next().unwrap().to_owned()
 }
 
@@ -345,6 +348,130 @@ fn a_console_session_lets_its_officer_read_but_never_act_without_a_signature() {
     // A forged request riding on the cookie (CSRF) acts on nothing: acts need a signature.
     assert_eq!(with_cookie(&server, "POST", &format!("{MEMBERS}/AIKO-0001/credit"), &cookie), 401);
     assert_eq!(with_cookie(&server, "GET", MEMBERS, &format!("outpost_officer={}", "ab".repeat(32))), 401);
+}
+
+/// The live stream opened with `cookie`, read on a thread: its `data:` lines arrive on the
+/// channel, which closes when the server ends the stream.
+fn live_stream(server: &Server, cookie: &str) -> std::sync::mpsc::Receiver<String> {
+    let request = ureq::http::Request::builder()
+        .uri(format!("{}/v1/officer/events", server.base))
+        .header("cookie", cookie)
+        .body(())
+        .unwrap();
+    let mut response = ureq::Agent::new_with_defaults().run(request).unwrap();
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(response.body_mut().as_reader()).lines().map_while(Result::ok) {
+            if line.starts_with("data:") && send.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    receive
+}
+
+#[test]
+fn a_removed_officer_loses_their_console_session_and_live_stream_at_once() {
+    let server = Server::start();
+    let [alice, ben] = officers();
+    let carol = OfficerKey::generate("Carol Diaz").unwrap();
+    let added = server.officer(
+        "POST",
+        "/v1/officer/officers",
+        Some(json!({ "enrolment": carol.enrolment_code(now()).unwrap() })),
+    );
+    assert_eq!(added.status, 200, "{:?}", added.json());
+    let mut carols = Authenticator::new(9);
+    assert_eq!(link(&server, &carol, &carols).status, 201);
+    let cookie = session_cookie(&server, &mut carols, carol.public_key());
+    assert_eq!(with_cookie(&server, "GET", MEMBERS, &cookie), 200);
+    let stream = live_stream(&server, &cookie);
+
+    let removal = server.as_officer(
+        alice,
+        "DELETE",
+        &format!("/v1/officer/officers/{}", hex::encode(&carol.public_key())),
+        None,
+    );
+    assert_eq!(removal.status, 202, "{:?}", removal.json());
+    assert_eq!(server.approve(ben, removal.json()["pending_id"].as_str().unwrap()).status, 200);
+    assert_eq!(with_cookie(&server, "GET", MEMBERS, &cookie), 401, "the session outlived the removal");
+    assert_eq!(with_cookie(&server, "GET", "/v1/officer/session", &cookie), 401);
+    server.enrol("AIKO-0001");
+    // The stream ends at the removal: neither it nor anything after reaches Carol.
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    loop {
+        match stream.recv_timeout(Duration::from_secs(5)) {
+            Ok(line) => seen.push(line),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("the live stream is still open: {seen:?}")
+            }
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert_eq!(seen, Vec::<String>::new());
+}
+
+/// A credit body with `pad` spaces inside the JSON: still the same credit, but more bytes for
+/// the evidence to hold.
+fn padded_credit(pad: usize) -> Vec<u8> {
+    format!(r#"{{"amount_minor": 100,{}"memo": "December pay", "batch": "2026-12"}}"#, " ".repeat(pad))
+        .into_bytes()
+}
+
+#[test]
+fn a_request_whose_evidence_leaves_no_room_for_its_approvals_is_refused_before_it_waits() {
+    let server = Server::start();
+    let [alice, _] = officers();
+    server.enrol("AIKO-0001");
+    let mut passkey = Authenticator::new(7);
+    assert_eq!(link(&server, alice, &passkey).status, 201);
+    let path = format!("{MEMBERS}/AIKO-0001/credit");
+    let padded = Twist { padded: true, ..Twist::default() };
+    // The largest passkey signature with the plain body fits half an entry (4 KiB); 1,000 more
+    // bytes of body do not.
+    let body = padded_credit(1_000);
+    let header = passkey.sign(&server, alice.public_key(), "POST", &path, &body, padded);
+    let refused = server.send("POST", &path, Some("application/json"), Some(&header), &body);
+    assert_eq!(refused.status, 413, "{:?}", refused.json());
+    assert!(refused.error().contains("no room for its approvals"), "{}", refused.error());
+    assert_eq!(server.as_officer(alice, "GET", "/v1/officer/pending", None).json(), json!([]));
+    let body = padded_credit(0);
+    let header = passkey.sign(&server, alice.public_key(), "POST", &path, &body, padded);
+    assert_eq!(server.send("POST", &path, Some("application/json"), Some(&header), &body).status, 202);
+}
+
+#[test]
+fn an_approval_that_would_overflow_the_audit_entry_is_refused_and_an_officer_key_still_approves() {
+    let carol = OfficerKey::generate("Carol Diaz").unwrap();
+    let code = carol.enrolment_code(now()).unwrap();
+    let server = Server::start_with(&["--approvals", "3", "--founding-officer", &code]);
+    let [alice, ben] = officers();
+    server.enrol("AIKO-0001");
+    let mut passkeys = [Authenticator::new(7), Authenticator::new(8), Authenticator::new(9)];
+    for (officer, passkey) in [alice, ben, &carol].into_iter().zip(&passkeys) {
+        assert_eq!(link(&server, officer, passkey).status, 201);
+    }
+    let [alices, bens, carols] = &mut passkeys;
+    let padded = Twist { padded: true, ..Twist::default() };
+    let path = format!("{MEMBERS}/AIKO-0001/credit");
+    let made = alices.send_twisted(&server, alice.public_key(), "POST", &path, Some(credit(100)), padded);
+    assert_eq!(made.status, 202, "{:?}", made.json());
+    let id = made.json()["pending_id"].as_str().unwrap().to_owned();
+    let approval = format!("/v1/officer/pending/{id}/approve");
+    let second = bens.send_twisted(&server, ben.public_key(), "POST", &approval, None, padded);
+    assert_eq!(second.status, 202, "{:?}", second.json());
+    // Three of the largest passkey signatures are more than one 8 KiB audit entry holds.
+    let third = carols.send_twisted(&server, carol.public_key(), "POST", &approval, None, padded);
+    assert_eq!(third.status, 413, "{:?}", third.json());
+    assert!(third.error().contains("approve with your officer key"), "{}", third.error());
+    assert_eq!(server.approve(&carol, &id).status, 200);
+    let export = server.as_officer(alice, "GET", "/v1/officer/audit", None);
+    let (checkpoint, entries) = decode_export(&export.body).unwrap();
+    let report = audit_log(&entries, &checkpoint, &server.ledger_key()).unwrap();
+    assert!(report.officer_acts.iter().any(|a| a.kind == EntryKind::Credited && a.officers.len() == 3));
 }
 
 #[test]
@@ -386,7 +513,13 @@ fn the_console_is_served_from_the_binary_under_a_strict_content_security_policy(
         );
     }
     assert!(!html.contains("http://") && !html.contains("https://"), "the page fetches from elsewhere");
-    for asset in ["/console/app.js", "/console/request.js", "/console/format.js", "/console/style.css"] {
+    for asset in [
+        "/console/app.js",
+        "/console/request.js",
+        "/console/format.js",
+        "/console/qr.js",
+        "/console/style.css",
+    ] {
         let reply = server.get(asset);
         assert_eq!(reply.status, 200, "{asset}");
         let body = String::from_utf8(reply.body).unwrap();

@@ -95,6 +95,24 @@ fn a_wallet_syncs_and_an_officer_works_over_https_trusting_the_ca_file() {
 }
 
 #[test]
+fn the_console_session_cookie_is_secure_over_https() {
+    let temp = tempfile::tempdir().unwrap();
+    let pki = pki(temp.path());
+    let server = https_server(&pki);
+    let agent = http_agent(Duration::from_secs(10), &Trust::from_pem_file(&pki.ca).unwrap());
+    let signed = common::signature(&common::officers()[0], "POST", "/v1/officer/session", b"");
+    let opened = agent
+        .post(format!("{}/v1/officer/session", server.base))
+        .header(outpost_wallet_core::officer::HEADER, signed)
+        .send_empty()
+        .unwrap();
+    let cookie = opened.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.split(';').any(|a| a.trim() == "Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    server.stop();
+}
+
+#[test]
 fn a_client_trusting_another_ca_or_nothing_is_refused() {
     let temp = tempfile::tempdir().unwrap();
     let pki = pki(temp.path());

@@ -163,6 +163,40 @@ test('an officer enrols members from the codes their wallets show', async () => 
   await axe(page, 'enrolment');
 });
 
+/// A picture of `svg` as a phone's camera would give it: drawn in the browser, turned a little,
+/// on a grey table, and photographed (a PNG of the viewport).
+async function photograph(svg) {
+  const camera = await browser.newPage({ viewport: { width: 720, height: 720 } });
+  await camera.setContent(`<body style="margin:0;background:#9aa0a6;display:grid;place-items:center;height:100vh">
+    <div style="transform:rotate(-6deg) scale(0.9);filter:blur(0.6px) brightness(0.92)">${svg}</div></body>`);
+  const png = await camera.screenshot({ type: 'png' });
+  await camera.close();
+  return png;
+}
+
+test('an officer enrols a member from a picture of the QR code their wallet shows', async () => {
+  const page = pages.alice;
+  await cli('wallet', 'create', '--wallet', 'daisuke.wallet', '--currency', 'JPY');
+  const out = await cli('wallet', 'identity', '--wallet', 'daisuke.wallet', '--member-id', 'DAISUKE-0004', '--svg', 'daisuke.svg');
+  const text = out.split('\n').find((l) => l.startsWith('OP1E:'));
+  const picture = await photograph(readFileSync(path.join(work, 'daisuke.svg'), 'utf8'));
+  writeFileSync(path.join(shots, 'enrolment-qr-photo.png'), picture);
+  await open(page, 'enrol');
+  // A picture with no code in it says so, and fills nothing in.
+  await page.getByLabel('Picture of the QR code').setInputFiles({ name: 'table.png', mimeType: 'image/png', buffer: await photograph('<p>no code here</p>') });
+  await assert.doesNotReject(page.locator('#enrol-picture-result').filter({ hasText: 'No QR code found in this picture' }).waitFor());
+  assert.equal(await page.getByLabel('Enrolment code').inputValue(), '');
+  await page.getByLabel('Picture of the QR code').setInputFiles({ name: 'daisuke.png', mimeType: 'image/png', buffer: picture });
+  await assert.doesNotReject(page.locator('#enrol-picture-result').filter({ hasText: 'Read the enrolment code' }).waitFor());
+  assert.equal(await page.getByLabel('Enrolment code').inputValue(), text);
+  await page.getByRole('button', { name: 'Enrol' }).click();
+  await assert.doesNotReject(page.locator('#enrolled').filter({ hasText: 'Enrolled DAISUKE-0004' }).waitFor());
+  const { answer } = await page.evaluate(async () => (await fetch('/v1/officer/members/DAISUKE-0004')).json().then((a) => ({ answer: a })));
+  assert.equal(answer.member_id, 'DAISUKE-0004');
+  await shoot(page, 'enrolment-from-picture');
+  await axe(page, 'enrolment from a picture');
+});
+
 test('a payroll credit made in the console waits until a second officer approves it', async () => {
   const alice = pages.alice;
   await open(alice, 'payroll');

@@ -20,6 +20,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("app.js", "text/javascript; charset=utf-8", include_str!("../../console/app.js")),
     ("request.js", "text/javascript; charset=utf-8", include_str!("../../console/request.js")),
     ("format.js", "text/javascript; charset=utf-8", include_str!("../../console/format.js")),
+    ("qr.js", "text/javascript; charset=utf-8", include_str!("../../console/qr.js")),
     ("style.css", "text/css; charset=utf-8", include_str!("../../console/style.css")),
 ];
 

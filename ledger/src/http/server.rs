@@ -108,16 +108,18 @@ pub fn router_witnessed(ledger: Arc<Ledger>, witnessing: Option<Arc<Witnessing>>
 /// [`router_witnessed`] under `limits`: its body budget and per-client rate limits.
 pub fn router_limited(ledger: Arc<Ledger>, witnessing: Option<Arc<Witnessing>>, limits: &Limits) -> Router {
     let (never, stopping) = watch::channel(false);
-    router_stopping(ledger, witnessing, limits, stopping, Some(never))
+    router_stopping(ledger, witnessing, limits, false, stopping, Some(never))
 }
 
 /// [`router_limited`], whose live streams end when `stopping` turns true (or its sender is
 /// dropped), so that a graceful shutdown does not wait for them. `keep` holds a sender that never
-/// sends, for a router with no shutdown of its own.
+/// sends, for a router with no shutdown of its own. `https` says the server speaks TLS, so that the
+/// session cookie is marked `Secure`.
 fn router_stopping(
     ledger: Arc<Ledger>,
     witnessing: Option<Arc<Witnessing>>,
     limits: &Limits,
+    https: bool,
     stopping: watch::Receiver<bool>,
     keep: Option<watch::Sender<bool>>,
 ) -> Router {
@@ -129,6 +131,7 @@ fn router_stopping(
         sync_by_wallet: RateLimiter::new(limits.sync_per_wallet),
         officer_by_address: RateLimiter::new(limits.officer_per_address),
         sessions: Mutex::new(HashMap::new()),
+        https,
     });
     let state = AppState { ledger, witnessing, guard };
 
@@ -223,7 +226,7 @@ pub async fn serve_on(
     let witnesser =
         witnessing.clone().map(|w| tokio::spawn(witnessing::run(w, witnessing::WITNESS_EVERY, stop.clone())));
     let sweeper = tokio::spawn(sweep_periodically(Arc::clone(&ledger), stop.clone()));
-    let app = router_stopping(ledger, witnessing, &network.limits, stop, None);
+    let app = router_stopping(ledger, witnessing, &network.limits, network.tls.is_some(), stop, None);
     let served = listener::serve(listener, app, &network.limits, network.tls, async move {
         shutdown.await;
         tracing::info!("shutting down: finishing the requests under way");
@@ -277,6 +280,8 @@ struct Guard {
     /// Console sessions by token: who opened it and until when. In memory: a restart signs
     /// every officer out.
     sessions: Mutex<HashMap<[u8; 32], (Authenticated, Instant)>>,
+    /// Whether the server speaks TLS: the session cookie is then `Secure` ([`session_cookie`]).
+    https: bool,
     /// Turns true when the server stops: the live streams end.
     stopping: watch::Receiver<bool>,
     _keep: Option<watch::Sender<bool>>,
@@ -1229,6 +1234,19 @@ async fn session_of(state: &AppState, headers: &HeaderMap) -> Option<Authenticat
     active.iter().any(|o| o.public_key == key).then_some(officer)
 }
 
+/// The `Set-Cookie` value of a session token (`""` and no age to end it). Under TLS it is
+/// `Secure`: the browser then never sends it over plain HTTP, where anyone on the path could take
+/// it. A ledger on plain HTTP (the loopback demo, a test) leaves it off: browsers refuse a
+/// `Secure` cookie set over plain HTTP by any host but `localhost`, so the console reached that
+/// way could hold no session, and the traffic it would protect is the machine's own, or already
+/// open to whoever watches the path.
+fn session_cookie(token: &str, max_age: u64, https: bool) -> String {
+    let secure = if https { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/v1/officer; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+    )
+}
+
 #[derive(Serialize)]
 struct SessionJson {
     officer: OfficerJson,
@@ -1254,11 +1272,7 @@ async fn open_session(
         }
         sessions.insert(token, (officer.clone(), now + SESSION_TTL));
     }
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/v1/officer; Max-Age={}; HttpOnly; SameSite=Strict",
-        hex::encode(&token),
-        SESSION_TTL.as_secs()
-    );
+    let cookie = session_cookie(&hex::encode(&token), SESSION_TTL.as_secs(), state.guard.https);
     let mut response =
         Json(SessionJson { officer: officer.officer.into(), expires_in: SESSION_TTL.as_secs() })
             .into_response();
@@ -1284,7 +1298,7 @@ async fn close_session(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .retain(|_, (o, _)| o.officer.public_key != key);
-    let cookie = format!("{SESSION_COOKIE}=; Path=/v1/officer; Max-Age=0; HttpOnly; SameSite=Strict");
+    let cookie = session_cookie("", 0, state.guard.https);
     let mut response = StatusCode::NO_CONTENT.into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
@@ -1421,7 +1435,14 @@ const EVENTS_EVERY: Duration = Duration::from_millis(200);
 
 /// The audit log as it grows, as server-sent events (one `entry` event per entry, its id the
 /// entry's seq): from `Last-Event-ID` + 1 when the browser reconnects, else from the end.
-async fn events(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+///
+/// The stream ends when its officer is no longer one: checked before each batch is sent, and an
+/// officer's removal is itself an entry, so a removed officer sees nothing after it.
+async fn events(
+    State(state): State<AppState>,
+    Extension(officer): Extension<Authenticated>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     use axum::response::sse::{Event, KeepAlive, Sse};
     let resume = headers
         .get("last-event-id")
@@ -1434,38 +1455,47 @@ async fn events(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     };
     let stop = state.guard.stopping.clone();
     let ledger = Arc::clone(&state.ledger);
-    let stream = futures_util::stream::unfold((ledger, next, stop), |(ledger, next, mut stop)| async move {
-        loop {
-            if *stop.borrow() {
-                return None;
-            }
-            let reader = Arc::clone(&ledger);
-            let entries = tokio::task::spawn_blocking(move || reader.audit_entries(next, 100)).await;
-            match entries {
-                Ok(Ok(entries)) if !entries.is_empty() => {
-                    let after = entries.last().map_or(next, |e| e.seq + 1);
-                    let events: Vec<Result<Event, std::convert::Infallible>> = entries
-                        .iter()
-                        .filter_map(|e| {
-                            Event::default()
-                                .event("entry")
-                                .id(e.seq.to_string())
-                                .json_data(EntryJson::from(e))
-                                .ok()
-                        })
-                        .map(Ok)
-                        .collect();
-                    return Some((futures_util::stream::iter(events), (ledger, after, stop)));
+    let key = officer.officer.public_key;
+    let stream =
+        futures_util::stream::unfold((ledger, next, stop), move |(ledger, next, mut stop)| async move {
+            loop {
+                if *stop.borrow() {
+                    return None;
                 }
-                Ok(Ok(_)) => {}
-                _ => return None,
+                let reader = Arc::clone(&ledger);
+                let entries = tokio::task::spawn_blocking(move || {
+                    let entries = reader.audit_entries(next, 100)?;
+                    if !entries.is_empty() && !reader.officers()?.iter().any(|o| o.public_key == key) {
+                        return Ok(None);
+                    }
+                    Ok::<_, LedgerError>(Some(entries))
+                })
+                .await;
+                match entries {
+                    Ok(Ok(Some(entries))) if !entries.is_empty() => {
+                        let after = entries.last().map_or(next, |e| e.seq + 1);
+                        let events: Vec<Result<Event, std::convert::Infallible>> = entries
+                            .iter()
+                            .filter_map(|e| {
+                                Event::default()
+                                    .event("entry")
+                                    .id(e.seq.to_string())
+                                    .json_data(EntryJson::from(e))
+                                    .ok()
+                            })
+                            .map(Ok)
+                            .collect();
+                        return Some((futures_util::stream::iter(events), (ledger, after, stop)));
+                    }
+                    Ok(Ok(Some(_))) => {}
+                    _ => return None,
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(EVENTS_EVERY) => {}
+                    _ = stop.changed() => return None,
+                }
             }
-            tokio::select! {
-                _ = tokio::time::sleep(EVENTS_EVERY) => {}
-                _ = stop.changed() => return None,
-            }
-        }
-    });
+        });
     let stream = futures_util::StreamExt::flatten(stream);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }
