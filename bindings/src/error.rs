@@ -132,9 +132,11 @@ impl From<wc::WalletError> for WalletError {
                 remaining_minor: remaining.minor(),
                 asked_minor: asked.minor(),
             },
-            E::AlreadyPaid { transfer_id } => Self::AlreadyPaid { reason, transfer_id: hex(&transfer_id) },
+            E::AlreadyPaid { transfer_id } => {
+                Self::AlreadyPaid { reason, transfer_id: wc::hex::encode(&transfer_id) }
+            }
             E::DoubleSpend { member_id, purse_id, seq } => {
-                Self::DoubleSpend { reason, member_id, purse_id: hex(&purse_id), seq }
+                Self::DoubleSpend { reason, member_id, purse_id: wc::hex::encode(&purse_id), seq }
             }
             E::NotMyPurse
             | E::SelfPayment
@@ -199,16 +201,10 @@ impl From<wc::qr::QrError> for WalletError {
     }
 }
 
-/// Lowercase hex, the form every id and key takes across the FFI.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    data_encoding::HEXLOWER.encode(bytes)
-}
-
 /// Reads a 32-byte id or key given in hex; `what` names it in the error.
 pub(crate) fn unhex32(text: &str, what: &str) -> Result<[u8; 32], WalletError> {
     let bad = || WalletError::BadMessage { reason: format!("{what} must be 64 hexadecimal digits") };
-    let bytes = data_encoding::HEXLOWER_PERMISSIVE.decode(text.trim().as_bytes()).map_err(|_| bad())?;
-    bytes.try_into().map_err(|_| bad())
+    wc::hex::decode_array(text.trim()).map_err(|_| bad())
 }
 
 /// The first line of an exception's text. A Kotlin exception thrown in a callback arrives with

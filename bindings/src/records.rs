@@ -4,7 +4,7 @@
 use outpost_wallet_core as wc;
 use wc::wallet::Direction as CoreDirection;
 
-use crate::error::hex;
+use outpost_wallet_core::hex;
 
 /// An amount of money: `minor` units of `currency`, and `text` formatted to show ("¥3,000").
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -38,8 +38,8 @@ impl From<wc::PublicIdentity> for Identity {
     fn from(identity: wc::PublicIdentity) -> Self {
         Self {
             fingerprint: identity.fingerprint(),
-            signing_key: hex(&identity.signing_key),
-            agreement_key: hex(&identity.agreement_key),
+            signing_key: hex::encode(&identity.signing_key),
+            agreement_key: hex::encode(&identity.agreement_key),
         }
     }
 }
@@ -132,13 +132,13 @@ impl From<wc::HistoryEntry> for HistoryEntry {
     fn from(e: wc::HistoryEntry) -> Self {
         Self {
             position: e.position,
-            transfer_id: hex(&e.transfer_id),
+            transfer_id: hex::encode(&e.transfer_id),
             direction: match e.direction {
                 CoreDirection::Sent => Direction::Sent,
                 CoreDirection::Received => Direction::Received,
             },
             amount: e.amount.into(),
-            counterparty_key: hex(&e.counterparty_key),
+            counterparty_key: hex::encode(&e.counterparty_key),
             counterparty_label: e.counterparty_label,
             memo: e.memo,
             time: e.time,
@@ -199,7 +199,7 @@ pub struct Payment {
 impl From<wc::Payment> for Payment {
     fn from(p: wc::Payment) -> Self {
         Self {
-            transfer_id: hex(&p.transfer_id),
+            transfer_id: hex::encode(&p.transfer_id),
             amount: p.amount.into(),
             qr_text: p.qr_text,
             checkpoint_notice: p.checkpoint_seen.notice(),
@@ -337,9 +337,9 @@ pub struct Accepted {
 impl From<wc::Accepted> for Accepted {
     fn from(a: wc::Accepted) -> Self {
         Self {
-            transfer_id: hex(&a.transfer_id),
+            transfer_id: hex::encode(&a.transfer_id),
             amount: a.amount.into(),
-            sender_key: hex(&a.sender_key),
+            sender_key: hex::encode(&a.sender_key),
             sender_member_id: a.sender_member_id,
             memo: a.memo,
             receipt_qr: a.receipt_qr,
@@ -363,7 +363,7 @@ pub struct Confirmed {
 impl From<wc::Confirmed> for Confirmed {
     fn from(c: wc::Confirmed) -> Self {
         Self {
-            transfer_id: hex(&c.transfer_id),
+            transfer_id: hex::encode(&c.transfer_id),
             amount: c.amount.into(),
             already_confirmed: c.already_confirmed,
             checkpoint_notice: c.checkpoint_seen.notice(),
@@ -427,7 +427,7 @@ impl From<wc::wallet::HeldAtLedger> for HeldMoney {
             },
             reason_text: held.reason.words().to_owned(),
             expires_at: held.expires_at,
-            purse_id: hex(&held.purse_id),
+            purse_id: hex::encode(&held.purse_id),
         }
     }
 }
@@ -525,7 +525,7 @@ impl From<wc::SyncReport> for SyncReport {
             refused: r
                 .refused
                 .into_iter()
-                .map(|(id, reason)| RefusedTransfer { transfer_id: hex(&id), reason })
+                .map(|(id, reason)| RefusedTransfer { transfer_id: hex::encode(&id), reason })
                 .collect(),
             new_purse: r.new_purse.map(Money::from),
             newly_revoked: r.newly_revoked,
@@ -535,7 +535,7 @@ impl From<wc::SyncReport> for SyncReport {
                 .payments
                 .into_iter()
                 .map(|p| OnlinePaymentOutcome {
-                    payment_id: hex(&p.payment_id),
+                    payment_id: hex::encode(&p.payment_id),
                     paid: p.paid,
                     reason: p.reason,
                 })
@@ -559,7 +559,7 @@ pub struct LedgerCheckpoint {
 
 impl From<wc::protocol::Checkpoint> for LedgerCheckpoint {
     fn from(c: wc::protocol::Checkpoint) -> Self {
-        Self { size: c.size, root: hex(&c.root), time: c.time }
+        Self { size: c.size, root: hex::encode(&c.root), time: c.time }
     }
 }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use outpost_wallet_core as wc;
 
-use crate::error::{WalletError, hex, unhex32};
+use crate::error::{WalletError, unhex32};
 use crate::log::{LogLevel, emit};
 use crate::protector::{self, KeyProtector};
 use crate::records::{
@@ -21,6 +21,7 @@ use crate::records::{
     UnprovedPair, WalletEvent,
 };
 use crate::transport::{self, SyncTransport};
+use outpost_wallet_core::hex;
 
 /// An Outpost wallet file, opened.
 #[derive(uniffi::Object)]
@@ -118,7 +119,7 @@ impl Wallet {
     /// first bad entry.
     pub fn verify_log(&self) -> Result<LogCheck, WalletError> {
         let report = done("wallet.verify_log", self.inner.verify_log())?;
-        Ok(LogCheck { entries: report.entries, head: hex(&report.head) })
+        Ok(LogCheck { entries: report.entries, head: hex::encode(&report.head) })
     }
 
     /// The enrolment QR text (`OP1E:…`) for `member_id`, for the finance officer to scan. It is
@@ -156,7 +157,7 @@ impl Wallet {
 
     /// The pinned ledger key (hex), or `None` before enrolment.
     pub fn ledger_key(&self) -> Result<Option<String>, WalletError> {
-        Ok(done("wallet.ledger_key", self.inner.ledger_key())?.map(|key| hex(&key)))
+        Ok(done("wallet.ledger_key", self.inner.ledger_key())?.map(|key| hex::encode(&key)))
     }
 
     /// Makes a signed payment request to show as a QR code. `amount_minor` `None` lets the payer
@@ -239,7 +240,7 @@ impl Wallet {
     pub fn add_contact(&self, label: String, qr_text: String) -> Result<Contact, WalletError> {
         let identity = done("wallet.add_contact", self.inner.identity_in_qr(&qr_text))?;
         done("wallet.add_contact", self.inner.add_contact(&label, identity))?;
-        let key = hex(&identity.signing_key);
+        let key = hex::encode(&identity.signing_key);
         self.contacts()?.into_iter().find(|c| c.identity.signing_key == key).ok_or_else(|| {
             WalletError::Internal { reason: "the contact was saved but could not be read back".into() }
         })
@@ -288,7 +289,7 @@ impl Wallet {
     ) -> Result<String, WalletError> {
         let to = self.contact(&contact_key)?;
         let id = done("wallet.pay_online", self.inner.pay_online(&to, self.amount(amount_minor)?, &memo))?;
-        Ok(hex(&id))
+        Ok(hex::encode(&id))
     }
 
     /// Money the member cannot pay with on this phone but the ledger still holds for them (what

@@ -9,9 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
 use outpost_wallet_core::Currency;
 use outpost_wallet_core::audit::{self, AuditReport};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::protocol::Checkpoint;
 
 use crate::error::Error;
@@ -110,7 +110,7 @@ fn save_checkpoint(args: &CheckpointArgs) -> Result<(), Error> {
             println!(
                 "Checked against the key the ledger presents: {} (compare it with the key your members' \
                  wallets pinned)",
-                HEXLOWER.encode(&key)
+                hex::encode(&key)
             );
             key
         }
@@ -122,7 +122,7 @@ fn save_checkpoint(args: &CheckpointArgs) -> Result<(), Error> {
     checkpoint.verify(&key).map_err(|e| {
         Error::Refused(format!(
             "the checkpoint the ledger served is not signed by {}: {e}",
-            HEXLOWER.encode(&key)
+            hex::encode(&key)
         ))
     })?;
     std::fs::write(&args.out, &served).map_err(Error::file("write", &args.out))?;
@@ -146,16 +146,16 @@ fn parse_checkpoint(bytes: &[u8]) -> Result<Checkpoint, String> {
     }
     let text = std::str::from_utf8(bytes).map_err(|_| "neither a signed checkpoint nor text".to_owned())?;
     let trimmed = text.trim();
-    let hex = if trimmed.starts_with('{') {
+    let digits = if trimmed.starts_with('{') {
         let json: serde_json::Value = serde_json::from_str(trimmed).map_err(|e| format!("not JSON: {e}"))?;
         let signed = json.get("signed").and_then(|s| s.as_str());
         Some(signed.ok_or("the JSON has no \"signed\" field")?.to_owned())
     } else {
-        HEXLOWER_PERMISSIVE.decode(trimmed.as_bytes()).is_ok().then(|| trimmed.to_owned())
+        hex::decode(trimmed).is_ok().then(|| trimmed.to_owned())
     };
-    match hex {
-        Some(hex) => {
-            let bytes = HEXLOWER_PERMISSIVE.decode(hex.as_bytes()).map_err(|e| format!("bad hex: {e}"))?;
+    match digits {
+        Some(digits) => {
+            let bytes = hex::decode(&digits).map_err(|e| format!("bad hex: {e}"))?;
             Checkpoint::from_bytes(&bytes).map_err(|e| e.to_string())
         }
         None => Checkpoint::from_note(bytes).map_err(|e| format!("not a checkpoint note: {e}")),
@@ -200,7 +200,7 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
                 "Using the key the ledger at {} presents: {}\n(compare it with the key your members' \
                  wallets pinned: a key from the ledger itself cannot vouch for the ledger)",
                 hq.url(),
-                HEXLOWER.encode(&info.public_key)
+                hex::encode(&info.public_key)
             );
             info.public_key
         }
@@ -237,7 +237,7 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
     audit::check_against_held(&entries, &held, &key)
         .map_err(|e| Error::Refused(format!("the audit FAILED for {source}: {e}")))?;
     println!("Audit of {source}: passed.");
-    println!("  ledger key       {}", HEXLOWER.encode(&key));
+    println!("  ledger key       {}", hex::encode(&key));
     println!("  checkpoint       {} entries, signed at {}", checkpoint.size, time::utc(checkpoint.time));
     print_totals(&report, currency);
     if held.is_empty() {

@@ -28,13 +28,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ed25519_dalek::{Signer, SigningKey};
 use outpost_ledger::Ledger;
+use outpost_ledger::simulated::{Member, Payer};
 use outpost_wallet_core::identity::Identity;
-use outpost_wallet_core::protocol::sync::{
-    MAX_SYNC_TRANSFERS, Outcome, PurseOrder, SyncRequest, SyncRequestBody, SyncResponse,
-};
-use outpost_wallet_core::protocol::{
-    EnrolmentRequest, LedgerSigner, PurseCertificate, PurseTerms, Transfer, TransferTerms,
-};
+use outpost_wallet_core::protocol::sync::{MAX_SYNC_TRANSFERS, Outcome, PurseOrder};
+use outpost_wallet_core::protocol::{LedgerSigner, PurseCertificate, PurseTerms, Transfer, TransferTerms};
 use outpost_wallet_core::qr::{self, PayloadKind};
 use outpost_wallet_core::wallet::fixture::{HistorySpec, build_history};
 use outpost_wallet_core::{
@@ -974,19 +971,18 @@ fn measure_settlement(dir: &Path, runs: usize, limit: impl Fn() -> f64) -> Resul
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ledger = Ledger::open(&ledger_dir, Currency::JPY, clock).doing("open the ledger")?;
     let mut canteens = (0..RECEIVERS)
-        .map(|i| Member::enrol(&ledger, &format!("CANTEEN-{i:04}")))
+        .map(|i| Member::enrol(&ledger, &format!("CANTEEN-{i:04}"), now()).doing("enrol"))
         .collect::<Result<Vec<_>, _>>()?;
     const PAYERS: usize = 16;
     let per_payer = MAX_SYNC_TRANSFERS / PAYERS;
     let mut payers = Vec::new();
     for i in 0..PAYERS {
-        let mut payer = Member::enrol(&ledger, &format!("PAYER-{i:04}"))?;
+        let mut payer = Member::enrol(&ledger, &format!("PAYER-{i:04}"), now()).doing("enrol")?;
         ledger.credit(&payer.member_id, yen(50_000)?, "pay").doing("credit")?;
-        let response =
-            payer.sync(&ledger, Vec::new(), Some(PurseOrder { closing: Vec::new(), amount: 20_000 }))?;
+        let purse = Some(PurseOrder { closing: Vec::new(), amount: 20_000 });
+        let response = payer.sync(&ledger, Vec::new(), purse, now()).doing("sync")?;
         let certificate = response.purse.clone().ok_or("the ledger issued no purse")?;
-        let chain_start = certificate.chain_start();
-        payers.push((payer, certificate, chain_start, 0u64, 0u32));
+        payers.push(Payer::new(payer, certificate));
     }
     let (mut rates, mut limits, mut shares, mut firsts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut ups, mut downs) = (Vec::new(), Vec::new());
@@ -996,30 +992,13 @@ fn measure_settlement(dir: &Path, runs: usize, limit: impl Fn() -> f64) -> Resul
         let mut requests = Vec::with_capacity(RECEIVERS);
         for canteen in &mut canteens {
             let mut transfers = Vec::with_capacity(MAX_SYNC_TRANSFERS);
-            for (payer, certificate, prev_hash, spent, seq) in &mut payers {
+            for payer in &mut payers {
                 for _ in 0..per_payer {
-                    *seq += 1;
-                    *spent += 10;
-                    let transfer = Transfer::sign(
-                        certificate.clone(),
-                        TransferTerms {
-                            seq: *seq,
-                            prev_hash: *prev_hash,
-                            spent_after: *spent,
-                            amount: 10,
-                            receiver_key: canteen.identity.public().signing_key,
-                            request_nonce: None,
-                            time: now(),
-                            memo: "lunch".into(),
-                        },
-                        &payer.identity,
-                    )
-                    .doing("sign a transfer")?;
-                    *prev_hash = transfer.id();
-                    transfers.push(transfer);
+                    let receiver = canteen.identity.public().signing_key;
+                    transfers.push(payer.pay(receiver, 10, now()).doing("pay")?);
                 }
             }
-            requests.push((transfers.len(), canteen.request(transfers, None)?));
+            requests.push((transfers.len(), canteen.request(transfers, None, now()).doing("sync request")?));
         }
         let limit_per_s = limit();
         let start = Instant::now();
@@ -1034,7 +1013,7 @@ fn measure_settlement(dir: &Path, runs: usize, limit: impl Fn() -> f64) -> Resul
         let took = start.elapsed().as_secs_f64();
         let mut count = 0;
         for ((canteen, (sent, request)), answer) in canteens.iter_mut().zip(&requests).zip(&answers) {
-            let response = canteen.follow(&ledger, request, answer)?;
+            let (_, response) = canteen.follow(&ledger.public_key(), request, answer).doing("sync")?;
             let settled = response.outcomes.iter().filter(|o| o.outcome == Outcome::Settled).count();
             if settled != *sent {
                 return Err(format!("the ledger settled {settled} of {sent} transfers"));
@@ -1063,78 +1042,6 @@ fn measure_settlement(dir: &Path, runs: usize, limit: impl Fn() -> f64) -> Resul
         first_sync_ms: median(firsts),
         log_entries: size,
     })
-}
-
-/// A member as its wallet speaks to the ledger: an identity and how far it follows the log.
-struct Member {
-    member_id: String,
-    identity: Identity,
-    requests: u64,
-    checkpoint_size: u64,
-    seen_up_to: u64,
-}
-
-impl Member {
-    fn enrol(ledger: &Ledger, member_id: &str) -> Result<Member, String> {
-        let identity = Identity::generate().doing("a key")?;
-        let request = EnrolmentRequest::sign(&identity, member_id, now()).doing("enrolment")?;
-        ledger.enrol(&qr::encode(PayloadKind::Enrolment, &request.to_bytes())).doing("enrol")?;
-        Ok(Member {
-            member_id: member_id.to_owned(),
-            identity,
-            requests: 0,
-            checkpoint_size: 0,
-            seen_up_to: 0,
-        })
-    }
-
-    /// One signed sync request and the ledger's checked answer.
-    fn sync(
-        &mut self,
-        ledger: &Ledger,
-        transfers: Vec<Transfer>,
-        purse: Option<PurseOrder>,
-    ) -> Result<outpost_wallet_core::protocol::SyncResponseBody, String> {
-        let request = self.request(transfers, purse)?;
-        let answer = ledger.sync(&request).doing("sync")?;
-        self.follow(ledger, &request, &answer)
-    }
-
-    /// A signed sync request's bytes.
-    fn request(&mut self, transfers: Vec<Transfer>, purse: Option<PurseOrder>) -> Result<Vec<u8>, String> {
-        self.requests += 1;
-        let mut request_id = [0u8; 16];
-        request_id[..8].copy_from_slice(&self.requests.to_be_bytes());
-        let body = SyncRequestBody {
-            wallet_key: self.identity.public().signing_key,
-            request_id,
-            device_time: now(),
-            checkpoint_size: self.checkpoint_size,
-            seen_up_to: self.seen_up_to,
-            transfers,
-            receipts: Vec::new(),
-            evidence: Vec::new(),
-            purse,
-            payments: Vec::new(),
-        };
-        Ok(SyncRequest::sign(body, &self.identity).doing("sign a sync request")?.to_bytes())
-    }
-
-    /// Checks the ledger's answer to `request` and follows the log as far as it says.
-    fn follow(
-        &mut self,
-        ledger: &Ledger,
-        request: &[u8],
-        answer: &[u8],
-    ) -> Result<outpost_wallet_core::protocol::SyncResponseBody, String> {
-        let request = SyncRequest::from_bytes(request).doing("sync request")?;
-        let response = SyncResponse::from_bytes(answer).doing("sync response")?;
-        response.verify(&ledger.public_key(), &request.id()).doing("sync response")?;
-        let body = response.into_body();
-        self.checkpoint_size = body.checkpoint.size;
-        self.seen_up_to = body.seen_up_to;
-        Ok(body)
-    }
 }
 
 /// Figures on a wallet holding `entries` transfers, and where its fixture is kept.

@@ -18,9 +18,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use outpost_ledger::officers::{Act, Approved, Outcome as ActOutcome};
+use outpost_ledger::http::loopback::Loopback;
+use outpost_ledger::rules::officers::{Act, Approved, Outcome as ActOutcome};
+use outpost_ledger::rules::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_ledger::witness::Witness;
-use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_ledger::{Database, EntryKind, Ledger};
 use outpost_wallet_core::officer::OfficerKey;
 use outpost_wallet_core::protocol::chain::{self, Link};
@@ -615,7 +616,8 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         )
         .or_stop("starting the ledger")?,
     );
-    let hq = Hq::start(ledger.clone(), run.console.unwrap_or(0)).or_stop("starting the ledger server")?;
+    let hq =
+        Loopback::ledger(ledger.clone(), run.console.unwrap_or(0)).or_stop("starting the ledger server")?;
     let database = match &run.database {
         Database::Sqlite => ledger_dir.join("ledger.db").display().to_string(),
         postgres => postgres.to_string(),
@@ -916,7 +918,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
 }
 
 /// Keeps the ledger serving for the web console until Ctrl-C, and says how to sign in.
-fn serve_console(dir: &Path, hq: &Hq) -> Result<(), Stop> {
+fn serve_console(dir: &Path, hq: &Loopback) -> Result<(), Stop> {
     let console = hq.url.replace("127.0.0.1", "localhost");
     step(
         15,
@@ -963,7 +965,7 @@ fn witnessed_checkpoint(
     let witness =
         Witness::open(&witness_dir, Some("witness.demo/w1"), &[log_key]).or_stop("starting the witness")?;
     let witness_key = witness.verifier_key();
-    let server = WitnessServer::start(Arc::new(witness)).or_stop("starting the witness server")?;
+    let server = Loopback::witness(Arc::new(witness), 0).or_stop("starting the witness server")?;
     show("witness", format!("{} with key {witness_key}", server.url));
     let endpoint: WitnessEndpoint = format!("{}={witness_key}", server.url)
         .parse::<WitnessEndpoint>()
@@ -998,39 +1000,6 @@ fn witnessed_checkpoint(
     );
     drop(server);
     Ok(())
-}
-
-/// A witness's HTTP server on a loopback port, on its own thread; stopped when dropped.
-struct WitnessServer {
-    url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<io::Result<()>>>,
-}
-
-impl WitnessServer {
-    fn start(witness: Arc<Witness>) -> io::Result<WitnessServer> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-        let url = format!("http://{}", listener.local_addr()?);
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            runtime.block_on(outpost_ledger::witness::serve(listener, witness, async {
-                let _ = stopped.await;
-            }))
-        });
-        Ok(WitnessServer { url, stop: Some(stop), thread: Some(thread) })
-    }
-}
-
-impl Drop for WitnessServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
 
 /// What is left of an 80-column line for a QR picture after the demo's 9-column indent.
@@ -1085,41 +1054,6 @@ fn officer_credit(
 
 fn now_unix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-/// The ledger's HTTP server on a loopback port, on its own thread; stopped when dropped.
-struct Hq {
-    url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<io::Result<()>>>,
-}
-
-impl Hq {
-    /// On loopback `port`, or any free port for 0.
-    fn start(ledger: Arc<Ledger>, port: u16) -> io::Result<Hq> {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-        let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))?;
-        let url = format!("http://{}", listener.local_addr()?);
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        // The demo's officers work in-process, through the same signed-request checks.
-        let thread = std::thread::spawn(move || {
-            runtime.block_on(outpost_ledger::server::serve(listener, ledger, async {
-                let _ = stopped.await;
-            }))
-        });
-        Ok(Hq { url, stop: Some(stop), thread: Some(thread) })
-    }
-}
-
-impl Drop for Hq {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

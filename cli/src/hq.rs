@@ -15,7 +15,8 @@ use std::time::Duration;
 use clap::Args;
 use outpost_wallet_core::transport::{Trust, http_agent};
 
-use data_encoding::HEXLOWER_PERMISSIVE;
+use outpost_ledger::http::officer_api::{FlagJson, MemberJson, OfficerJson, PurseJson};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::{self, OfficerKey};
 use outpost_wallet_core::{Amount, Currency};
 use serde::Deserialize;
@@ -53,37 +54,6 @@ pub struct LedgerInfo {
     pub currency: Currency,
 }
 
-/// A member as the officer API describes them. Amounts are in the ledger's minor unit.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Member {
-    pub member_id: String,
-    pub wallet_fingerprint: String,
-    pub balance_minor: i64,
-    pub in_purses_minor: i64,
-    pub purse_limit_minor: u64,
-    pub flagged: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Purse {
-    pub purse_id: String,
-    pub serial: u32,
-    pub amount_minor: u64,
-    pub outstanding_minor: i64,
-    pub state: String,
-    pub expires_at: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Flag {
-    pub member_id: String,
-    pub code: String,
-    pub score: u16,
-    pub at: u64,
-    pub detail: String,
-    pub evidence: Vec<String>,
-}
-
 #[derive(Debug, Deserialize)]
 struct LedgerInfoJson {
     public_key: String,
@@ -103,8 +73,8 @@ pub struct Hq {
 pub struct PendingAct {
     pub pending_id: String,
     pub act: String,
-    pub maker: OfficerInfo,
-    pub approvers: Vec<OfficerInfo>,
+    pub maker: OfficerJson,
+    pub approvers: Vec<OfficerJson>,
     pub approvals_needed: usize,
     pub expires_at: u64,
 }
@@ -117,12 +87,6 @@ pub struct LinkedPasskey {
     pub origin: String,
     #[serde(skip)]
     pub officer: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct OfficerInfo {
-    pub public_key: String,
-    pub name: String,
 }
 
 /// What an approval did: the act's result once it ran, or the act still waiting.
@@ -197,16 +161,16 @@ impl Hq {
         Ok(LedgerInfo { public_key, currency })
     }
 
-    pub fn enrol(&self, enrolment_qr: &str) -> Result<Member, HqError> {
+    pub fn enrol(&self, enrolment_qr: &str) -> Result<MemberJson, HqError> {
         let body = serde_json::json!({ "enrolment_qr": enrolment_qr });
         self.post_json("the enrolment", "/v1/officer/members", &body)
     }
 
-    pub fn members(&self) -> Result<Vec<Member>, HqError> {
+    pub fn members(&self) -> Result<Vec<MemberJson>, HqError> {
         self.get_json("the member list", "/v1/officer/members")
     }
 
-    pub fn purses(&self, member_id: &str) -> Result<Vec<Purse>, HqError> {
+    pub fn purses(&self, member_id: &str) -> Result<Vec<PurseJson>, HqError> {
         let path = format!("/v1/officer/members/{}/purses", path_segment(member_id));
         self.get_json(&format!("the purses of {member_id}"), &path)
     }
@@ -247,12 +211,12 @@ impl Hq {
     pub fn decline(&self, id: &str) -> Result<PendingAct, HqError> {
         let what = format!("declining {id}");
         let id = parse_id(id).map_err(|detail| HqError::BadAnswer { what: what.clone(), detail })?;
-        let path = format!("/v1/officer/pending/{}/decline", data_encoding::HEXLOWER.encode(&id));
+        let path = format!("/v1/officer/pending/{}/decline", hex::encode(&id));
         let (_, body) = self.send(&what, "POST", &path, None)?;
         parse_json(&what, &body)
     }
 
-    pub fn officers(&self) -> Result<Vec<OfficerInfo>, HqError> {
+    pub fn officers(&self) -> Result<Vec<OfficerJson>, HqError> {
         self.get_json("the list of officers", "/v1/officer/officers")
     }
 
@@ -265,7 +229,7 @@ impl Hq {
     /// Asks the officers to remove the officer with `public_key`.
     pub fn remove_officer(&self, public_key: &[u8; 32]) -> Result<PendingAct, HqError> {
         let what = "the officer removal";
-        let path = format!("{}/{}", officer::ENROL_PATH, data_encoding::HEXLOWER.encode(public_key));
+        let path = format!("{}/{}", officer::ENROL_PATH, hex::encode(public_key));
         let (_, body) = self.send(what, "DELETE", &path, None)?;
         parse_json(what, &body)
     }
@@ -280,7 +244,7 @@ impl Hq {
         Ok(linked)
     }
 
-    pub fn flags(&self) -> Result<Vec<Flag>, HqError> {
+    pub fn flags(&self) -> Result<Vec<FlagJson>, HqError> {
         self.get_json("the list of risk flags", "/v1/officer/flags")
     }
 
@@ -439,22 +403,20 @@ fn error_text(body: &[u8]) -> String {
 /// A pending act's id: 64 hexadecimal digits.
 pub fn parse_id(text: &str) -> Result<[u8; 32], String> {
     let text = text.trim();
-    HEXLOWER_PERMISSIVE.decode(text.as_bytes()).ok().and_then(|bytes| bytes.try_into().ok()).ok_or_else(
-        || {
-            format!(
-                "a pending act's id is 64 hexadecimal digits; {text:?} is {} characters",
-                text.chars().count()
-            )
-        },
-    )
+    hex::decode_array(text).ok().ok_or_else(|| {
+        format!(
+            "a pending act's id is 64 hexadecimal digits; {text:?} is {} characters",
+            text.chars().count()
+        )
+    })
 }
 
 /// A 32-byte key written as 64 hexadecimal digits.
 pub fn parse_key(text: &str) -> Result<[u8; 32], String> {
     let text = text.trim();
-    HEXLOWER_PERMISSIVE.decode(text.as_bytes()).ok().and_then(|bytes| bytes.try_into().ok()).ok_or_else(
-        || format!("a ledger key is 64 hexadecimal digits; {text:?} is {} characters", text.chars().count()),
-    )
+    hex::decode_array(text).ok().ok_or_else(|| {
+        format!("a ledger key is 64 hexadecimal digits; {text:?} is {} characters", text.chars().count())
+    })
 }
 
 /// `text` made safe as one URL path segment, so a member id can never reach another endpoint:

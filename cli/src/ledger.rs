@@ -10,25 +10,26 @@
 //!                                            ─► export (for the auditor)
 //! ```
 
-use std::io::{IsTerminal, Write as _};
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{ArgGroup, Args, Subcommand};
-use data_encoding::HEXLOWER;
-use outpost_ledger::server;
-use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
+use outpost_ledger::http::server;
+use outpost_ledger::rules::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_ledger::{Database, Ledger};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::protocol::Checkpoint;
 use outpost_wallet_core::{Amount, SystemClock, audit};
 
 use crate::error::Error;
-use crate::hq::{self, Approval, Hq, Member, Purse};
+use crate::hq::{self, Approval, Hq};
 use crate::listening::{self, TlsArgs};
 pub use crate::officer::OfficerArgs;
 use crate::officer::print_pending;
 use crate::{money, scan, show, time};
+use outpost_ledger::http::officer_api::{MemberJson, PurseJson};
 
 #[derive(Debug, Args)]
 #[command(arg_required_else_help = true)]
@@ -296,18 +297,15 @@ fn serve(args: &ServeArgs) -> Result<(), Error> {
     init_logging()?;
     let trust = args.trust.trust()?;
     let database = Database::parse(args.database.as_deref()).map_err(Error::Usage)?;
-    // On PostgreSQL the database may hold the ledger already: the key file in --dir says whether
-    // this directory's ledger was made.
-    let exists = match &database {
-        Database::Sqlite => dir.join("ledger.db").exists(),
-        Database::Postgres(_) => dir.join("ledger.key").exists(),
-    };
     let clock = Arc::new(SystemClock);
-    let ledger = if exists && args.founding_officers.is_empty() {
-        Ledger::open_on(dir, &database, currency, clock, Default::default())?
-    } else {
-        Ledger::found_on(dir, &database, currency, clock, Default::default(), &args.founding_officers)?
-    };
+    let ledger = Ledger::open_for_serving(
+        dir,
+        &database,
+        currency,
+        clock,
+        Default::default(),
+        &args.founding_officers,
+    )?;
     let officers = ledger.officers()?;
     let ledger = Arc::new(ledger);
     let key = ledger.public_key();
@@ -316,11 +314,11 @@ fn serve(args: &ServeArgs) -> Result<(), Error> {
         if database.is_postgres() {
             println!("database: {database}");
         }
-        println!("ledger key: {}", HEXLOWER.encode(&key));
+        println!("ledger key: {}", hex::encode(&key));
         // For auditors who check GET /checkpoint with signed-note tools (docs/adr/0012).
         println!("checkpoint verifier key: {}", Checkpoint::verifier_key(&key));
         for officer in &officers {
-            println!("officer: {} ({})", officer.name, HEXLOWER.encode(&officer.public_key));
+            println!("officer: {} ({})", officer.name, hex::encode(&officer.public_key));
         }
         for witness in &args.witnesses {
             println!("witness: {} ({})", witness.url, witness.key.name());
@@ -348,41 +346,11 @@ pub(crate) fn make_private_dir(dir: &Path) -> Result<(), Error> {
 }
 
 pub(crate) fn init_logging() -> Result<(), Error> {
-    use tracing_subscriber::EnvFilter;
-    let filter = match std::env::var("OUTPOST_LOG") {
-        Ok(spec) => EnvFilter::try_new(&spec)
-            .map_err(|e| Error::Usage(format!("OUTPOST_LOG={spec:?} is not a log filter: {e}")))?,
-        Err(_) => EnvFilter::new("info"),
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init()
-        .map_err(|e| Error::Refused(format!("cannot start logging: {e}")))
-}
-
-/// Completes at Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-pub(crate) fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, Error> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let listen = |kind| signal(kind).map_err(|e| Error::Refused(format!("cannot handle signals: {e}")));
-        let mut interrupt = listen(SignalKind::interrupt())?;
-        let mut terminate = listen(SignalKind::terminate())?;
-        Ok(async move {
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
-            }
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-    }
+    use outpost_ledger::http::process::{LogError, log_to_stderr};
+    log_to_stderr().map_err(|e| match e {
+        LogError::BadFilter { .. } => Error::Usage(e.to_string()),
+        LogError::CannotStart { .. } => Error::Refused(e.to_string()),
+    })
 }
 
 fn enrol(hq: &Hq, qr_text: &str) -> Result<(), Error> {
@@ -396,7 +364,7 @@ fn enrol(hq: &Hq, qr_text: &str) -> Result<(), Error> {
     );
     println!("Check that the member's wallet shows the same fingerprint (`outpost wallet identity`).");
     println!("Give the member the ledger's key to pin at their first sync (`wallet sync --ledger-key`):");
-    println!("  {}", HEXLOWER.encode(&info.public_key));
+    println!("  {}", hex::encode(&info.public_key));
     Ok(())
 }
 
@@ -476,7 +444,7 @@ fn members(hq: &Hq) -> Result<(), Error> {
     }
     let mut rows =
         vec![row(["member", "wallet fingerprint", "online", "in purses", "purse limit", "flagged"])];
-    rows.extend(members.iter().map(|m: &Member| {
+    rows.extend(members.iter().map(|m: &MemberJson| {
         vec![
             m.member_id.clone(),
             m.wallet_fingerprint.clone(),
@@ -498,7 +466,7 @@ fn purses(hq: &Hq, member_id: &str) -> Result<(), Error> {
         return Ok(());
     }
     let mut rows = vec![row(["purse id", "serial", "amount", "outstanding", "state", "expires"])];
-    rows.extend(purses.iter().map(|p: &Purse| {
+    rows.extend(purses.iter().map(|p: &PurseJson| {
         vec![
             p.purse_id.clone(),
             p.serial.to_string(),
@@ -553,7 +521,7 @@ fn export(hq: &Hq, path: &Path, mut file: std::fs::File) -> Result<(), Error> {
             return Err(e);
         }
     };
-    let key = HEXLOWER.encode(&hq.ledger_info()?.public_key);
+    let key = hex::encode(&hq.ledger_info()?.public_key);
     println!(
         "Wrote {} ({size} bytes): {entries} log entries under a checkpoint signed at {}.",
         path.display(),

@@ -9,10 +9,9 @@ use std::path::PathBuf;
 use std::pin::Pin;
 
 use clap::Args;
-use outpost_ledger::server::Network;
+use outpost_ledger::http::server::Network;
 
 use crate::error::Error;
-use crate::ledger::shutdown_signal;
 
 /// `--tls-cert` and `--tls-key`: serve HTTPS instead of plain HTTP.
 #[derive(Debug, Clone, Default, Args)]
@@ -28,9 +27,9 @@ pub struct TlsArgs {
 impl TlsArgs {
     fn network(&self) -> Result<Network, Error> {
         let tls = match (&self.tls_cert, &self.tls_key) {
-            (Some(cert), Some(key)) => {
-                Some(outpost_ledger::tls::acceptor(cert, key).map_err(|e| Error::Refused(e.to_string()))?)
-            }
+            (Some(cert), Some(key)) => Some(
+                outpost_ledger::http::tls::acceptor(cert, key).map_err(|e| Error::Refused(e.to_string()))?,
+            ),
             _ => None,
         };
         Ok(Network { tls, ..Network::default() })
@@ -69,7 +68,8 @@ where
             .local_addr()
             .map_err(|e| Error::Refused(format!("cannot read the listening address: {e}")))?;
         // Installed before the address is printed: a signal sent as soon as it appears is caught.
-        let shutdown: Shutdown = Box::pin(shutdown_signal()?);
+        let shutdown: Shutdown =
+            Box::pin(outpost_ledger::http::process::shutdown_signal().map_err(Error::Refused)?);
         announce();
         println!("listening on {scheme}://{address}");
         let _ = std::io::stdout().flush();

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use data_encoding::HEXLOWER;
+use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::key_file::OfficerKeyFile;
 use outpost_wallet_core::officer::{OfficerKey, OfficerKeyError, PasskeyLink};
 use outpost_wallet_core::{KdfParams, Pin};
@@ -161,7 +161,7 @@ pub fn run(args: OfficerCommandArgs) -> Result<(), Error> {
         OfficerCommand::Show(args) => {
             let file = OfficerKeyFile::read(&args.key).map_err(key_error)?;
             println!("officer: {}", file.name());
-            println!("public key: {}", HEXLOWER.encode(&file.public_key()));
+            println!("public key: {}", hex::encode(&file.public_key()));
             Ok(())
         }
         OfficerCommand::Code(args) => {
@@ -228,7 +228,7 @@ fn new(args: &NewArgs) -> Result<(), Error> {
     let key =
         OfficerKey::create(&args.key, &args.name, &passphrase, KdfParams::DEFAULT).map_err(key_error)?;
     println!("Made officer key {} for {}.", args.key.display(), key.name());
-    println!("public key: {}", HEXLOWER.encode(&key.public_key()));
+    println!("public key: {}", hex::encode(&key.public_key()));
     println!("enrolment code: {}", key.enrolment_code(now()).map_err(|e| Error::Refused(e.to_string()))?);
     println!(
         "Found a ledger with it (outpost ledger serve --founding-officer CODE, once per founder), or give"

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use data_encoding::HEXLOWER;
+use outpost_wallet_core::hex;
 use outpost_wallet_core::protocol::cosignature::WitnessKey;
 use outpost_wallet_core::protocol::witnessed::{MAX_COSIGNATURES, WitnessPolicy};
 use outpost_wallet_core::qr::PayloadKind;
@@ -377,7 +377,7 @@ fn pin_witnesses(wallet: &Wallet, args: &PinWitnessesArgs, policy: &WitnessPolic
         policy.keys().len()
     );
     for key in policy.keys() {
-        println!("  {} (key {})", key.name(), short(&key.public_key()));
+        println!("  {} (key {})", key.name(), hex::short(&key.public_key()));
     }
     println!("A sync answer whose log fewer of them saw is refused, and nothing in it is applied.");
     Ok(())
@@ -471,7 +471,7 @@ fn identity(wallet: &Wallet, args: &IdentityArgs, showing: Showing) -> Result<()
     println!("Member id   {}", args.member_id);
     println!("Currency    {}", wallet.currency().code());
     match wallet.ledger_key()? {
-        Some(key) => println!("Ledger key  {} (pinned)", HEXLOWER.encode(&key)),
+        Some(key) => println!("Ledger key  {} (pinned)", hex::encode(&key)),
         None => println!("Ledger key  not pinned yet (the first sync pins it)"),
     }
     println!();
@@ -534,7 +534,7 @@ fn history(wallet: &Wallet, args: &HistoryArgs) -> Result<(), Error> {
 /// `#3  2025-11-02 09:14 UTC  sent ¥3,000 to BEN-0002 "canteen"  [sent, delivered]  transfer 1a2b…`
 fn history_line(entry: &HistoryEntry) -> String {
     let who = if entry.counterparty_label.is_empty() {
-        format!("wallet {}", short(&entry.counterparty_key))
+        format!("wallet {}", hex::short(&entry.counterparty_key))
     } else {
         entry.counterparty_label.clone()
     };
@@ -549,7 +549,7 @@ fn history_line(entry: &HistoryEntry) -> String {
         time::utc(entry.time),
         entry.amount,
         entry.status,
-        short(&entry.transfer_id)
+        hex::short(&entry.transfer_id)
     )
 }
 
@@ -574,7 +574,7 @@ fn pay(wallet: &Wallet, args: &PayArgs, request: &str, showing: Showing) -> Resu
     println!(
         "Paid {} from the offline purse: transfer {}, saved in the wallet before it is shown.",
         payment.amount,
-        short(&payment.transfer_id)
+        hex::short(&payment.transfer_id)
     );
     println!("Show this transfer to the receiver (sealed: only their wallet can open it):");
     showing.show(&payment.qr_text)
@@ -597,14 +597,14 @@ fn accept(wallet: &Wallet, transfer: &str, showing: Showing) -> Result<(), Error
             "Already accepted: {} from {}{memo} (transfer {}). Nothing more was credited.",
             accepted.amount,
             accepted.sender_member_id,
-            short(&accepted.transfer_id)
+            hex::short(&accepted.transfer_id)
         );
     } else {
         println!(
             "Accepted {} from {}{memo} (transfer {}): pending until the ledger settles it at a sync.",
             accepted.amount,
             accepted.sender_member_id,
-            short(&accepted.transfer_id)
+            hex::short(&accepted.transfer_id)
         );
     }
     println!("Show this receipt to the payer:");
@@ -619,7 +619,7 @@ fn confirm(wallet: &Wallet, receipt: &str) -> Result<(), Error> {
     let already = if confirmed.already_confirmed { " (it already was)" } else { "" };
     println!(
         "Transfer {} of {} is delivered{already}: the receiver signed for it.",
-        short(&confirmed.transfer_id),
+        hex::short(&confirmed.transfer_id),
         confirmed.amount
     );
     Ok(())
@@ -633,7 +633,7 @@ fn sync(wallet: &Wallet, args: &SyncArgs, hq: &Hq, given_key: Option<[u8; 32]>) 
             return Err(Error::Refused(format!(
                 "this wallet already trusts ledger key {}, not the one given with --ledger-key; \
                  a wallet is never moved to another ledger",
-                HEXLOWER.encode(&pinned)
+                hex::encode(&pinned)
             )));
         }
         Some(_) => {}
@@ -674,7 +674,7 @@ fn pin_ledger_key(wallet: &Wallet, hq: &Hq, given: Option<[u8; 32]>) -> Result<(
             wallet.currency().code()
         )));
     }
-    let presented = HEXLOWER.encode(&info.public_key);
+    let presented = hex::encode(&info.public_key);
     match given {
         Some(key) if key != info.public_key => {
             return Err(Error::Refused(format!(
@@ -756,16 +756,11 @@ fn verify(wallet: &Wallet) -> Result<(), Error> {
         "The event log of {} is intact: {} entries, each chained to the one before (head {}).",
         wallet.path().display(),
         report.entries,
-        short(&report.head)
+        hex::short(&report.head)
     );
     Ok(())
 }
 
 fn parse_amount(text: &str, currency: Currency) -> Result<Amount, Error> {
     Ok(Amount::parse(text.trim(), currency)?)
-}
-
-/// The first 12 hex digits of an id or key, as the library's own messages print them.
-fn short(bytes: &[u8]) -> String {
-    HEXLOWER.encode(&bytes[..bytes.len().min(6)])
 }

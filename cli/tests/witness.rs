@@ -236,11 +236,8 @@ fn the_ledger_serves_its_checkpoint_with_the_witness_cosignature() {
     let dir = tempfile::tempdir().unwrap();
     let first = start_ledger(dir.path(), &[]);
     let ledger_vkey = field(&first.lines, "checkpoint verifier key: ").to_owned();
-    let ledger_key: [u8; 32] = data_encoding::HEXLOWER
-        .decode(field(&first.lines, "ledger key: ").as_bytes())
-        .unwrap()
-        .try_into()
-        .unwrap();
+    let ledger_key: [u8; 32] =
+        outpost_wallet_core::hex::decode_array(field(&first.lines, "ledger key: ")).unwrap();
     drop(first);
 
     let witness = WitnessProcess::start(dir.path(), &ledger_vkey);
@@ -290,11 +287,8 @@ fn a_wallet_pinning_the_witness_syncs_once_it_cosigned_and_refuses_a_threshold_i
     let dir = tempfile::tempdir().unwrap();
     let first = start_ledger(dir.path(), &[]);
     let ledger_vkey = field(&first.lines, "checkpoint verifier key: ").to_owned();
-    let ledger_key: [u8; 32] = data_encoding::HEXLOWER
-        .decode(field(&first.lines, "ledger key: ").as_bytes())
-        .unwrap()
-        .try_into()
-        .unwrap();
+    let ledger_key: [u8; 32] =
+        outpost_wallet_core::hex::decode_array(field(&first.lines, "ledger key: ")).unwrap();
     drop(first);
     let witness = WitnessProcess::start(dir.path(), &ledger_vkey);
     let ledger = start_ledger(dir.path(), &["--witness", &format!("{}={}", witness.url, witness.key)]);
@@ -360,11 +354,8 @@ fn a_round_one_witness_missed_keeps_the_fuller_set_so_wallets_requiring_every_wi
     let dir = tempfile::tempdir().unwrap();
     let first = start_ledger(dir.path(), &[]);
     let ledger_vkey = field(&first.lines, "checkpoint verifier key: ").to_owned();
-    let ledger_key: [u8; 32] = data_encoding::HEXLOWER
-        .decode(field(&first.lines, "ledger key: ").as_bytes())
-        .unwrap()
-        .try_into()
-        .unwrap();
+    let ledger_key: [u8; 32] =
+        outpost_wallet_core::hex::decode_array(field(&first.lines, "ledger key: ")).unwrap();
     drop(first);
     let w1 = WitnessProcess::start_in(dir.path(), &ledger_vkey, "w1");
     let w2 = WitnessProcess::start_in(dir.path(), &ledger_vkey, "w2");

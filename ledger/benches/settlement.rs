@@ -15,14 +15,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::{Signature, Signer, SigningKey};
 use outpost_ledger::Ledger;
-use outpost_wallet_core::identity::Identity;
-use outpost_wallet_core::protocol::sync::{
-    MAX_SYNC_TRANSFERS, Outcome, PurseOrder, SyncRequest, SyncRequestBody,
-};
-use outpost_wallet_core::protocol::{
-    EnrolmentRequest, PurseCertificate, SyncResponse, Transfer, TransferTerms,
-};
-use outpost_wallet_core::qr::{self, PayloadKind};
+use outpost_ledger::simulated::{Member, Payer};
+use outpost_wallet_core::protocol::Transfer;
+use outpost_wallet_core::protocol::sync::{MAX_SYNC_TRANSFERS, Outcome, PurseOrder};
 use outpost_wallet_core::{Amount, Currency, SystemClock};
 
 const PAYERS: usize = 16;
@@ -31,74 +26,24 @@ fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
-/// A member as its wallet speaks to the ledger: its keys, and how far it follows the log.
-struct Member {
-    identity: Identity,
-    requests: u64,
-    checkpoint_size: u64,
-    seen_up_to: u64,
-}
-
-impl Member {
-    fn enrol(ledger: &Ledger, member_id: &str, credit: u64) -> Member {
-        let identity = Identity::generate().unwrap();
-        let request = EnrolmentRequest::sign(&identity, member_id, now()).unwrap();
-        ledger.enrol(&qr::encode(PayloadKind::Enrolment, &request.to_bytes())).unwrap();
-        if credit > 0 {
-            ledger.credit(member_id, Amount::from_minor(credit, Currency::JPY).unwrap(), "pay").unwrap();
-        }
-        Member { identity, requests: 0, checkpoint_size: 0, seen_up_to: 0 }
+fn enrol(ledger: &Ledger, member_id: &str, credit: u64) -> Member {
+    let member = Member::enrol(ledger, member_id, now()).unwrap();
+    if credit > 0 {
+        ledger.credit(member_id, Amount::from_minor(credit, Currency::JPY).unwrap(), "pay").unwrap();
     }
-
-    fn request(&mut self, transfers: Vec<Transfer>, purse: Option<PurseOrder>) -> Vec<u8> {
-        self.requests += 1;
-        let mut request_id = [0u8; 16];
-        request_id[..8].copy_from_slice(&self.requests.to_be_bytes());
-        let body = SyncRequestBody {
-            wallet_key: self.identity.public().signing_key,
-            request_id,
-            device_time: now(),
-            checkpoint_size: self.checkpoint_size,
-            seen_up_to: self.seen_up_to,
-            transfers,
-            receipts: Vec::new(),
-            evidence: Vec::new(),
-            purse,
-            payments: Vec::new(),
-        };
-        SyncRequest::sign(body, &self.identity).unwrap().to_bytes()
-    }
-
-    /// Follows the log as far as the ledger's answer says.
-    fn follow(&mut self, answer: &[u8]) -> outpost_wallet_core::protocol::SyncResponseBody {
-        let body = SyncResponse::from_bytes(answer).unwrap().into_body();
-        self.checkpoint_size = body.checkpoint.size;
-        self.seen_up_to = body.seen_up_to;
-        body
-    }
-}
-
-/// A payer's purse and how far its chain has got.
-struct Purse {
-    member: Member,
-    certificate: PurseCertificate,
-    prev_hash: [u8; 32],
-    spent: u64,
-    seq: u32,
+    member
 }
 
 fn settlement(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let ledger = Ledger::open(dir.path(), Currency::JPY, Arc::new(SystemClock)).unwrap();
-    let mut canteen = Member::enrol(&ledger, "CANTEEN-0001", 0);
-    let mut payers: Vec<Purse> = (0..PAYERS)
+    let mut canteen = enrol(&ledger, "CANTEEN-0001", 0);
+    let mut payers: Vec<Payer> = (0..PAYERS)
         .map(|i| {
-            let mut member = Member::enrol(&ledger, &format!("PAYER-{i:04}"), 50_000);
-            let request =
-                member.request(Vec::new(), Some(PurseOrder { closing: Vec::new(), amount: 20_000 }));
-            let body = member.follow(&ledger.sync(&request).unwrap());
-            let certificate = body.purse.expect("a purse");
-            Purse { member, prev_hash: certificate.chain_start(), certificate, spent: 0, seq: 0 }
+            let mut member = enrol(&ledger, &format!("PAYER-{i:04}"), 50_000);
+            let purse = Some(PurseOrder { closing: Vec::new(), amount: 20_000 });
+            let body = member.sync(&ledger, Vec::new(), purse, now()).unwrap();
+            Payer::new(member, body.purse.expect("a purse"))
         })
         .collect();
     let receiver = canteen.identity.public().signing_key;
@@ -106,22 +51,7 @@ fn settlement(c: &mut Criterion) {
         let mut transfers = Vec::with_capacity(MAX_SYNC_TRANSFERS);
         for purse in &mut payers {
             for _ in 0..MAX_SYNC_TRANSFERS / PAYERS {
-                purse.seq += 1;
-                purse.spent += 1;
-                let terms = TransferTerms {
-                    seq: purse.seq,
-                    prev_hash: purse.prev_hash,
-                    spent_after: purse.spent,
-                    amount: 1,
-                    receiver_key: receiver,
-                    request_nonce: None,
-                    time: now(),
-                    memo: "lunch".into(),
-                };
-                let transfer =
-                    Transfer::sign(purse.certificate.clone(), terms, &purse.member.identity).unwrap();
-                purse.prev_hash = transfer.id();
-                transfers.push(transfer);
+                transfers.push(purse.pay(receiver, 1, now()).unwrap());
             }
         }
         transfers
@@ -151,7 +81,7 @@ fn settlement(c: &mut Criterion) {
     });
     group.bench_function("Ledger::sync from the receiver", |b| {
         b.iter_batched(
-            || canteen.request(batch(), None),
+            || canteen.request(batch(), None, now()).unwrap(),
             |request| ledger.sync(&request).unwrap(),
             BatchSize::PerIteration,
         )
@@ -159,8 +89,7 @@ fn settlement(c: &mut Criterion) {
     group.finish();
 
     // The batches settled: every transfer, and the books still balance.
-    let answer = ledger.sync(&canteen.request(batch(), None)).unwrap();
-    let body = canteen.follow(&answer);
+    let body = canteen.sync(&ledger, batch(), None, now()).unwrap();
     assert!(body.outcomes.iter().all(|o| o.outcome == Outcome::Settled));
     ledger.check_invariants().unwrap();
 }

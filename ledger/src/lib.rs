@@ -21,30 +21,19 @@
 //! is not stored: the Merkle tree over it and the risk rules' state live in memory, read from the
 //! stored log (`log_cache` says why they always match it).
 
-mod audit;
-mod checkpoint_log;
-pub mod console;
-mod http_refusal;
+pub mod http;
 pub mod key_file;
-pub mod listener;
-mod log_cache;
 #[cfg(test)]
 mod messages;
-pub mod officers;
-pub mod passkeys;
-pub mod rate_limit;
-pub mod risk;
-pub mod server;
-mod settlement;
+pub mod rules;
+#[cfg(feature = "simulated")]
+pub mod simulated;
 pub mod storage;
-mod sync;
-pub mod tls;
 pub mod witness;
-pub mod witnessing;
 
-pub use checkpoint_log::Recovery;
 pub use outpost_wallet_core::audit::{AuditEntry, AuditReport, EntryKind};
-pub use storage::{Database, KeyState, PendingState, PurseState, StorageError, TransferState};
+pub use rules::checkpoint_log::Recovery;
+pub use storage::{Database, KeyState, PendingState, PurseState, StorageError, TransferState, UnknownState};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,15 +41,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use outpost_wallet_core::audit::{self as log_format, Account};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::merkle::{self, Hash};
 use outpost_wallet_core::protocol::{Checkpoint, EnrolmentRequest, LedgerSigner, MessageId, ProtocolError};
 use outpost_wallet_core::qr::{self, PayloadKind, QrError};
 use outpost_wallet_core::{Amount, Clock, Currency, MoneyError, PublicIdentity};
 use thiserror::Error;
 
-use audit::NewEntry;
-use checkpoint_log::{CheckpointLog, Signing};
-use log_cache::{LogCache, Uncommitted};
+use rules::audit::{self, NewEntry};
+use rules::checkpoint_log::{CheckpointLog, Signing};
+use rules::log_cache::{self, LogCache, Uncommitted};
+use rules::{officers, risk, settlement, sync};
 use storage::{KeyState as Key, Meta, Mode, Store, Tx, storage_error};
 
 /// Why a ledger operation was refused or failed. Messages are fit to show an officer or, for
@@ -112,7 +103,7 @@ pub enum LedgerError {
     #[error(
         "this wallet was {state} by an officer and may no longer sync: ask your finance officer for a new enrolment"
     )]
-    WalletBlocked { state: String },
+    WalletBlocked { state: KeyState },
     #[error(
         "the sync request is not signed by the wallet it names, so it was refused: sync from that wallet"
     )]
@@ -329,6 +320,29 @@ impl Ledger {
         Self::open_or_found(dir, database, currency, clock, policy, Some(founders))
     }
 
+    /// How a server starts on `dir`: the ledger already there (`founders` empty), or, when there
+    /// is none yet or `founders` are given, [`Ledger::found_on`] with them. On PostgreSQL the
+    /// database may hold the ledger already: the key file in `dir` says whether this directory's
+    /// ledger was made.
+    pub fn open_for_serving(
+        dir: &Path,
+        database: &Database,
+        currency: Currency,
+        clock: Arc<dyn Clock>,
+        policy: Policy,
+        founders: &[String],
+    ) -> Result<Ledger, LedgerError> {
+        let exists = match database {
+            Database::Sqlite => dir.join("ledger.db").exists(),
+            Database::Postgres(_) => dir.join("ledger.key").exists(),
+        };
+        if exists && founders.is_empty() {
+            Self::open_on(dir, database, currency, clock, policy)
+        } else {
+            Self::found_on(dir, database, currency, clock, policy, founders)
+        }
+    }
+
     /// Creates a new ledger in `dir` with its founding officers, from the enrolment codes
     /// `outpost officer new` printed (each officer's self-signed enrolment: proof they hold their
     /// key). At least [`officers::OfficerPolicy::threshold`] founders are needed, or no act could
@@ -394,8 +408,11 @@ impl Ledger {
                         exponent: currency.exponent(),
                         created_at: now,
                     })?;
-                    let detail =
-                        format!("ledger created for {}, key {}", currency.code(), hex(&signer.public_key()));
+                    let detail = format!(
+                        "ledger created for {}, key {}",
+                        currency.code(),
+                        hex::short(&signer.public_key())
+                    );
                     let entry =
                         NewEntry::new(EntryKind::LedgerCreated, "", detail).subject(signer.public_key());
                     audit::append(&*tx, now, entry)?;
@@ -688,9 +705,9 @@ impl Ledger {
         log.committed();
         tracing::warn!(
             old_size = recovery.old_size,
-            old_root = %hex(&recovery.old_root),
+            old_root = %hex::short(&recovery.old_root),
             new_size = recovery.new_size,
-            new_root = %hex(&recovery.new_root),
+            new_root = %hex::short(&recovery.new_root),
             kept = recovery.kept,
             reason,
             "an officer accepted a rewritten log: signing resumes from it. What was found: {}",
@@ -1083,10 +1100,6 @@ pub(crate) fn member_row(conn: &dyn Tx, member_id: &str) -> Result<Option<Member
 
 pub(crate) fn known_member(conn: &dyn Tx, member_id: &str) -> Result<Member, LedgerError> {
     member_row(conn, member_id)?.ok_or_else(|| LedgerError::UnknownMember { member_id: member_id.to_owned() })
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
 /// What `outpost-ledger migrate` copied and proved.

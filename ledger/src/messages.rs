@@ -11,7 +11,7 @@ use outpost_wallet_core::protocol::ProtocolError;
 use outpost_wallet_core::qr::QrError;
 
 use crate::LedgerError;
-use crate::http_refusal::HttpRefusal;
+use crate::http::refusal::HttpRefusal;
 use crate::risk::Detail;
 use crate::storage::StorageError;
 
@@ -69,7 +69,7 @@ fn samples() -> Vec<LedgerError> {
         LedgerError::MemoTooLong { max: 200 },
         LedgerError::EnrolmentForAnotherMember { expected: "BEN-0002".into(), found: "AIKO-0001".into() },
         LedgerError::UnknownWallet,
-        LedgerError::WalletBlocked { state: "revoked".into() },
+        LedgerError::WalletBlocked { state: crate::KeyState::Revoked },
         LedgerError::BadRequestSignature,
         LedgerError::RequestIdReused,
         LedgerError::SyncBehind { sent: 12, acknowledged: 20 },

@@ -118,7 +118,7 @@ impl Witness {
         let secret = load_or_make_key(&dir.join(KEY_FILE))?;
         let provisional = Cosigner::from_secret("w", &secret).expect("a valid name");
         let default_name =
-            format!("outpost-witness/{}", data_encoding::HEXLOWER.encode(&provisional.public_key()));
+            format!("outpost-witness/{}", outpost_wallet_core::hex::encode(&provisional.public_key()));
         let cosigner = Cosigner::from_secret(name.unwrap_or(&default_name), &secret)
             .map_err(|e| WitnessError::BadLogKey(e.to_string()))?;
         let mut followed = BTreeMap::new();
@@ -363,7 +363,7 @@ pub async fn serve(
     witness: Arc<Witness>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_on(listener, witness, crate::server::Network::default(), shutdown).await
+    serve_on(listener, witness, crate::http::server::Network::default(), shutdown).await
 }
 
 /// [`serve`] under `network`'s limits (connection cap, header and idle timeouts), over HTTPS
@@ -371,16 +371,16 @@ pub async fn serve(
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     witness: Arc<Witness>,
-    network: crate::server::Network,
+    network: crate::http::server::Network,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    crate::listener::serve(listener, router(witness), &network.limits, network.tls, shutdown).await
+    crate::http::listener::serve(listener, router(witness), &network.limits, network.tls, shutdown).await
 }
 
 /// Reads the whole body within the listener's body deadline: a client dripping its body a byte
 /// at a time is answered 408 rather than holding a connection for ever.
 async fn read_body(request: axum::extract::Request) -> Result<Bytes, Response> {
-    let deadline = crate::listener::Limits::default().body_read;
+    let deadline = crate::http::listener::Limits::default().body_read;
     let text = |status: StatusCode, message: String| {
         (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
     };

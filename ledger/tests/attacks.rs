@@ -8,7 +8,7 @@ mod support;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use outpost_ledger::risk::Reason;
+use outpost_ledger::rules::risk::Reason;
 use outpost_ledger::{EntryKind, Ledger, Policy};
 use outpost_wallet_core::audit::{Account, AuditEntry};
 use outpost_wallet_core::identity::Identity;

@@ -8,14 +8,13 @@ mod support;
 use std::sync::Arc;
 
 use outpost_ledger::Ledger;
+use outpost_ledger::simulated::Member;
 use outpost_wallet_core::audit::{AuditEntry, EntryKind};
-use outpost_wallet_core::identity::Identity;
 use outpost_wallet_core::merkle;
 use outpost_wallet_core::protocol::sync::{
-    MAX_SYNC_TRANSFERS, Outcome, PurseOrder, SyncRequest, SyncRequestBody, SyncResponse, SyncResponseBody,
+    MAX_SYNC_TRANSFERS, Outcome, PurseOrder, SyncResponse, SyncResponseBody,
 };
-use outpost_wallet_core::protocol::{EnrolmentRequest, PurseCertificate, Transfer, TransferTerms};
-use outpost_wallet_core::qr::{self, PayloadKind};
+use outpost_wallet_core::protocol::{PurseCertificate, Transfer, TransferTerms};
 use outpost_wallet_core::transport::{SyncTransport, TransportError};
 use outpost_wallet_core::{Clock, WalletError};
 use support::{Unit, pay, yen};
@@ -23,72 +22,22 @@ use support::{Unit, pay, yen};
 /// The target of docs/adr/0020 for a full sync of 256 settled transfers.
 const THIN_LINK_BYTES: usize = 40 * 1024;
 
-struct Member {
-    identity: Identity,
-    requests: u64,
-    checkpoint_size: u64,
-    seen_up_to: u64,
-}
-
-impl Member {
-    fn enrol(ledger: &Ledger, member_id: &str, now: u64) -> Member {
-        let identity = Identity::generate().unwrap();
-        let request = EnrolmentRequest::sign(&identity, member_id, now).unwrap();
-        ledger.enrol(&qr::encode(PayloadKind::Enrolment, &request.to_bytes())).unwrap();
-        Member { identity, requests: 0, checkpoint_size: 0, seen_up_to: 0 }
-    }
-
-    fn request(
-        &mut self,
-        version: u8,
-        transfers: Vec<Transfer>,
-        purse: Option<PurseOrder>,
-        now: u64,
-    ) -> Vec<u8> {
-        self.requests += 1;
-        let mut request_id = [0u8; 16];
-        request_id[..8].copy_from_slice(&self.requests.to_be_bytes());
-        let body = SyncRequestBody {
-            wallet_key: self.identity.public().signing_key,
-            request_id,
-            device_time: now,
-            checkpoint_size: self.checkpoint_size,
-            seen_up_to: self.seen_up_to,
-            transfers,
-            receipts: Vec::new(),
-            evidence: Vec::new(),
-            purse,
-            payments: Vec::new(),
-        };
-        SyncRequest::sign_version(version, body, Vec::new(), Vec::new(), &self.identity).unwrap().to_bytes()
-    }
-
-    fn follow(&mut self, ledger: &Ledger, request: &[u8], answer: &[u8]) -> (u8, SyncResponseBody) {
-        let request = SyncRequest::from_bytes(request).unwrap();
-        let response = SyncResponse::from_bytes(answer).unwrap();
-        response.verify(&ledger.public_key(), &request.id()).unwrap();
-        let version = response.version();
-        let body = response.into_body();
-        self.checkpoint_size = body.checkpoint.size;
-        self.seen_up_to = body.seen_up_to;
-        (version, body)
-    }
-}
-
 /// Sixteen payers with a purse each, and `receivers` canteens, on one ledger.
 fn payers_and_canteens(unit: &Unit, receivers: usize) -> (Vec<(Member, PurseCertificate)>, Vec<Member>) {
     let now = unit.clock.now_unix();
     let ledger = &unit.ledger;
-    let canteens = (0..receivers).map(|i| Member::enrol(ledger, &format!("CANTEEN-{i:02}"), now)).collect();
+    let canteens =
+        (0..receivers).map(|i| Member::enrol(ledger, &format!("CANTEEN-{i:02}"), now).unwrap()).collect();
     let mut payers = Vec::new();
     for i in 0..16 {
         let member_id = format!("PAYER-{i:04}");
-        let mut payer = Member::enrol(ledger, &member_id, now);
+        let mut payer = Member::enrol(ledger, &member_id, now).unwrap();
         ledger.credit(&member_id, yen(50_000), "pay").unwrap();
-        let request =
-            payer.request(4, Vec::new(), Some(PurseOrder { closing: Vec::new(), amount: 20_000 }), now);
+        let request = payer
+            .request_version(4, Vec::new(), Some(PurseOrder { closing: Vec::new(), amount: 20_000 }), now)
+            .unwrap();
         let answer = ledger.sync(&request).unwrap();
-        let (_, body) = payer.follow(ledger, &request, &answer);
+        let (_, body) = payer.follow(&ledger.public_key(), &request, &answer).unwrap();
         payers.push((payer, body.purse.unwrap()));
     }
     (payers, canteens)
@@ -135,9 +84,9 @@ fn a_full_sync_of_256_settled_transfers_fits_a_thin_link_and_an_old_wallet_still
     assert_eq!((to_new.len(), to_old.len()), (MAX_SYNC_TRANSFERS, MAX_SYNC_TRANSFERS));
 
     let canteen = &mut canteens[0];
-    let request = canteen.request(4, to_new, None, now);
+    let request = canteen.request_version(4, to_new, None, now).unwrap();
     let answer = ledger.sync(&request).unwrap();
-    let (version, body) = canteen.follow(ledger, &request, &answer);
+    let (version, body) = canteen.follow(&ledger.public_key(), &request, &answer).unwrap();
     assert_eq!(version, 4, "answered in the request's version");
     assert_eq!(body.outcomes.len(), MAX_SYNC_TRANSFERS);
     assert!(body.outcomes.iter().all(|o| o.outcome == Outcome::Settled), "every transfer settled");
@@ -151,9 +100,9 @@ fn a_full_sync_of_256_settled_transfers_fits_a_thin_link_and_an_old_wallet_still
     // The same sync asked in version 3, by a wallet not yet upgraded: every entry in full, each
     // with its own proof, as before.
     let old = &mut canteens[1];
-    let request = old.request(3, to_old, None, now);
+    let request = old.request_version(3, to_old, None, now).unwrap();
     let answer = ledger.sync(&request).unwrap();
-    let (version, body) = old.follow(ledger, &request, &answer);
+    let (version, body) = old.follow(&ledger.public_key(), &request, &answer).unwrap();
     assert_eq!(version, 3);
     assert!(body.outcomes.iter().all(|o| o.outcome == Outcome::Settled));
     assert!(!body.entries.is_empty() && body.entries.iter().all(|e| !e.proof.is_empty()), "one proof each");

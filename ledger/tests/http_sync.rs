@@ -5,8 +5,9 @@
 mod common;
 mod support;
 
-use common::{Server, ledger_command, unhex};
+use common::{Server, ledger_command};
 use outpost_wallet_core::audit::{self, AuditError};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::transport::HttpTransport;
 use outpost_wallet_core::{SyncOptions, SyncReport, Wallet, WalletError};
 use serde_json::json;
@@ -166,8 +167,12 @@ fn a_cheating_wallet_restored_from_a_copy_is_caught_with_evidence_over_http() {
         .find(|f| f["member_id"] == "AIKO-0001" && f["code"] == "double-spend")
         .expect("a double-spend flag")
         .clone();
-    let mut evidence: Vec<Vec<u8>> =
-        flag["evidence"].as_array().unwrap().iter().map(|e| unhex(e.as_str().unwrap())).collect();
+    let mut evidence: Vec<Vec<u8>> = flag["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| hex::decode(e.as_str().unwrap()).unwrap())
+        .collect();
     evidence.sort();
     let mut expected = vec![first.to_vec(), second.to_vec()];
     expected.sort();

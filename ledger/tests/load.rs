@@ -10,14 +10,12 @@
 mod common;
 mod support;
 
-use std::collections::HashSet;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use common::Server;
-use outpost_wallet_core::audit::{self, EntryKind};
+use common::{Ring, Server};
 use outpost_wallet_core::transport::HttpTransport;
-use outpost_wallet_core::{Direction, SyncOptions, TransferStatus, Wallet};
+use outpost_wallet_core::{SyncOptions, Wallet};
 use serde_json::json;
 use support::{pay, yen};
 
@@ -130,57 +128,9 @@ fn two_hundred_wallets_syncing_at_once_settle_every_payment_exactly_once() {
         latencies[syncs - 1],
     );
 
-    // Every wallet reconciles with what it paid and was paid, and with the ledger's member.
-    let members: Vec<serde_json::Value> =
-        server.officer("GET", "/v1/officer/members", None).json().as_array().unwrap().clone();
-    assert_eq!(members.len(), WALLETS);
-    let mut sent_ids = HashSet::new();
-    for (i, wallet) in wallets.iter().enumerate() {
-        let received = amount((i + WALLETS - 1) % WALLETS);
-        let balances = wallet.balances().unwrap();
-        assert_eq!(balances.online, yen(CREDIT - PURSE + received), "wallet {i}");
-        assert_eq!(balances.offline_purse, yen(PURSE - amount(i)), "wallet {i}");
-        assert!(
-            balances.pending_incoming.is_zero() && balances.pending_outgoing.is_zero(),
-            "wallet {i}: {balances:?}"
-        );
-        let member = members.iter().find(|m| m["member_id"] == json!(member_id(i))).unwrap();
-        assert_eq!(member["balance_minor"], json!(CREDIT - PURSE + received), "member {i}");
-        assert_eq!(member["in_purses_minor"], json!(PURSE - amount(i)), "member {i}");
-        let history = wallet.history(None, 10).unwrap();
-        let statuses: Vec<_> = history.iter().map(|e| (e.direction, e.status)).collect();
-        assert_eq!(history.len(), 2, "wallet {i}: one payment out, one in: {statuses:?}");
-        for entry in &history {
-            let settled = match entry.direction {
-                Direction::Sent => TransferStatus::SentSettled,
-                Direction::Received => TransferStatus::ReceivedSettled,
-            };
-            assert_eq!(entry.status, settled, "wallet {i}");
-            if entry.direction == Direction::Sent {
-                assert!(
-                    sent_ids.insert(entry.transfer_id),
-                    "wallet {i} sent a transfer another wallet also sent"
-                );
-            }
-        }
-        wallet.verify_log().unwrap();
-    }
-
-    // The ledger paid each transfer once, and its log audits against every wallet's checkpoint.
-    let export = server.officer("GET", "/v1/officer/audit", None);
-    assert_eq!(export.status, 200);
-    let (checkpoint, entries) = audit::decode_export(&export.body).unwrap();
-    let report = audit::audit_log(&entries, &checkpoint, &ledger_key).unwrap();
-    assert_eq!(report.credited, (WALLETS as u64 * CREDIT) as i64);
-    assert_eq!(report.accounts + report.purses, report.credited);
-    let settled: Vec<_> =
-        entries.iter().filter(|e| e.kind == EntryKind::Settled).map(|e| e.subject).collect();
-    let distinct: HashSet<_> = settled.iter().copied().collect();
-    assert_eq!((settled.len(), distinct), (WALLETS, sent_ids), "each payment settled exactly once");
-    assert!(entries.iter().all(|e| e.kind != EntryKind::DoubleSpend));
-    for wallet in &wallets {
-        let held = wallet.ledger_checkpoint().unwrap().unwrap();
-        audit::check_against(&entries, &held, &ledger_key).unwrap();
-    }
+    common::assert_ring_settled(
+        &server,
+        &Ring { wallets: &wallets, member_id: &member_id, amount, credit: CREDIT, purse: PURSE },
+    );
     server.assert_books();
 }

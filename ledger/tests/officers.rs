@@ -7,6 +7,7 @@ mod common;
 
 use common::{Server, enrolment_body, now, officers, signature};
 use outpost_wallet_core::audit::{AuditEntry, AuditError, EntryKind, audit_log, decode_export};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::identity::Identity;
 use outpost_wallet_core::merkle;
 use outpost_wallet_core::officer::{Authorisation, OfficerKey};
@@ -167,7 +168,7 @@ fn officers_are_added_and_removed_by_two_officers_and_never_below_the_threshold(
     let server = Server::start();
     let [alice, ben] = officers();
     let carol = OfficerKey::generate("Carol Diaz").unwrap();
-    let remove_ben = format!("/v1/officer/officers/{}", common::hex(&ben.public_key()));
+    let remove_ben = format!("/v1/officer/officers/{}", hex::encode(&ben.public_key()));
     let below = server.as_officer(alice, "DELETE", &remove_ben, None);
     assert_eq!(below.status, 409, "{:?}", below.json());
     assert!(below.error().contains("fewer than"), "{}", below.error());

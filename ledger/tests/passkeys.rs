@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use common::{Server, now, officers, signature};
 use insider::Insider;
 use outpost_wallet_core::audit::{EntryKind, audit_log, decode_export};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::authority::OfficerSet;
 use outpost_wallet_core::officer::webauthn::{MAX_AUTHENTICATOR_DATA, MAX_CLIENT_DATA};
 use outpost_wallet_core::officer::{
@@ -389,7 +390,7 @@ fn a_removed_officer_loses_their_console_session_and_live_stream_at_once() {
     let removal = server.as_officer(
         alice,
         "DELETE",
-        &format!("/v1/officer/officers/{}", common::hex(&carol.public_key())),
+        &format!("/v1/officer/officers/{}", hex::encode(&carol.public_key())),
         None,
     );
     assert_eq!(removal.status, 202, "{:?}", removal.json());

@@ -11,15 +11,13 @@
 mod common;
 mod support;
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-use common::Server;
-use outpost_wallet_core::audit::{self, EntryKind};
+use common::{Ring, Server};
 use outpost_wallet_core::transport::HttpTransport;
-use outpost_wallet_core::{Direction, SyncOptions, TransferStatus, Wallet};
+use outpost_wallet_core::{SyncOptions, Wallet};
 use serde_json::json;
 use support::{pay, yen};
 
@@ -161,47 +159,10 @@ fn two_processes_share_one_database_and_one_killed_mid_sync_loses_nothing() {
         WALLETS as f64 / morning.as_secs_f64()
     );
 
-    // Every wallet reconciles with what it paid and was paid, and with the ledger's member.
-    let members: Vec<serde_json::Value> =
-        second.officer("GET", "/v1/officer/members", None).json().as_array().unwrap().clone();
-    assert_eq!(members.len(), WALLETS);
-    let mut sent_ids = HashSet::new();
-    for (i, wallet) in wallets.iter().enumerate() {
-        let received = amount((i + WALLETS - 1) % WALLETS);
-        let balances = wallet.balances().unwrap();
-        assert_eq!(balances.online, yen(CREDIT - PURSE + received), "wallet {i}");
-        assert_eq!(balances.offline_purse, yen(PURSE - amount(i)), "wallet {i}");
-        assert!(
-            balances.pending_incoming.is_zero() && balances.pending_outgoing.is_zero(),
-            "wallet {i}: {balances:?}"
-        );
-        let member = members.iter().find(|m| m["member_id"] == json!(member_id(i))).unwrap();
-        assert_eq!(member["balance_minor"], json!(CREDIT - PURSE + received), "member {i}");
-        assert_eq!(member["in_purses_minor"], json!(PURSE - amount(i)), "member {i}");
-        let history = wallet.history(None, 10).unwrap();
-        assert_eq!(history.len(), 2, "wallet {i}: one payment out, one in");
-        for entry in &history {
-            let settled = match entry.direction {
-                Direction::Sent => TransferStatus::SentSettled,
-                Direction::Received => TransferStatus::ReceivedSettled,
-            };
-            assert_eq!(entry.status, settled, "wallet {i}");
-            if entry.direction == Direction::Sent {
-                assert!(sent_ids.insert(entry.transfer_id), "wallet {i} sent a transfer another also sent");
-            }
-        }
-        wallet.verify_log().unwrap();
-    }
-
-    // The log the two processes appended to audits offline: each transfer settled once.
-    let export = second.officer("GET", "/v1/officer/audit", None);
-    assert_eq!(export.status, 200);
-    let (checkpoint, entries) = audit::decode_export(&export.body).unwrap();
-    let report = audit::audit_log(&entries, &checkpoint, &ledger_key).unwrap();
-    assert_eq!(report.credited, (WALLETS as u64 * CREDIT) as i64);
-    assert_eq!(report.accounts + report.purses, report.credited);
-    let settled = entries.iter().filter(|e| e.kind == EntryKind::Settled).count();
-    assert_eq!(settled, WALLETS, "each offline payment settled exactly once");
+    common::assert_ring_settled(
+        &second,
+        &Ring { wallets: &wallets, member_id: &member_id, amount, credit: CREDIT, purse: PURSE },
+    );
 
     // A process started again on the database catches up with everything the others wrote.
     let again = Server::start_in(dir.path());

@@ -2,7 +2,7 @@
 //! flags are the same on every replay whatever the members are called, and reason codes are
 //! stable.
 
-use outpost_ledger::risk::*;
+use outpost_ledger::rules::risk::*;
 
 const T0: u64 = 1_800_000_000;
 const MIN: u64 = 60;

@@ -9,10 +9,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{
-    Server, enrolment_body, hex, ledger_command, now, officers, signature, sync_request, unhex, wallet,
-};
+use common::{Server, enrolment_body, ledger_command, now, officers, signature, sync_request, wallet};
 use outpost_wallet_core::audit::{audit_log, decode_export};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::identity::Identity;
 use outpost_wallet_core::merkle;
 use outpost_wallet_core::officer::OfficerKey;
@@ -46,7 +45,7 @@ fn officer_enrols_credits_and_limits_members_and_the_exported_log_audits() {
     assert_eq!(reply.status, 201, "{:?}", reply.json());
     let enrolled = reply.json();
     assert_eq!(enrolled["member_id"], "AIKO-0001");
-    assert_eq!(enrolled["wallet_key"], hex(&aiko.public_identity().signing_key));
+    assert_eq!(enrolled["wallet_key"], hex::encode(&aiko.public_identity().signing_key));
     assert_eq!(enrolled["wallet_fingerprint"], aiko.public_identity().fingerprint());
     assert_eq!(enrolled["balance_minor"], 0);
     assert_eq!(server.officer("POST", MEMBERS, Some(json!({ "enrolment_qr": ben_qr }))).status, 201);
@@ -72,7 +71,7 @@ fn officer_enrols_credits_and_limits_members_and_the_exported_log_audits() {
     assert_eq!(members[0]["flagged"], false);
     assert!(members[0]["enrolled_at"].as_u64().unwrap() > 0);
     assert_eq!(members[1]["member_id"], "BEN-0002");
-    assert_eq!(members[1]["wallet_key"], hex(&ben.public_identity().signing_key));
+    assert_eq!(members[1]["wallet_key"], hex::encode(&ben.public_identity().signing_key));
     assert_eq!(members[1]["balance_minor"], 5_000);
     assert_eq!(server.officer("GET", &format!("{MEMBERS}/BEN-0002/purses"), None).json(), json!([]));
     assert_eq!(server.officer("GET", "/v1/officer/flags", None).json(), json!([]));
@@ -107,7 +106,7 @@ fn a_lost_device_is_revoked_and_replaced_and_the_old_wallet_may_not_sync() {
     let reply = server.sync(&request.to_bytes());
     assert_eq!(reply.status, 200, "{:?}", reply.json());
     let purse = SyncResponse::from_bytes(&reply.body).unwrap().body().purse.clone().expect("a purse");
-    let purse_id = hex(&purse.purse_id());
+    let purse_id = hex::encode(&purse.purse_id());
     let purses = server.officer("GET", &format!("{MEMBERS}/AIKO-0001/purses"), None).json();
     assert_eq!(purses[0]["purse_id"], purse_id.as_str());
     assert_eq!(purses[0]["state"], "open");
@@ -138,7 +137,7 @@ fn a_lost_device_is_revoked_and_replaced_and_the_old_wallet_may_not_sync() {
     assert!(other.error().contains("BEN-0002"), "{}", other.error());
     let replaced = server.officer("POST", &path, Some(enrolment_body(&new, "AIKO-0001")));
     assert_eq!(replaced.status, 200, "{:?}", replaced.json());
-    assert_eq!(replaced.json()["wallet_key"], hex(&new.public().signing_key));
+    assert_eq!(replaced.json()["wallet_key"], hex::encode(&new.public().signing_key));
     assert_eq!(server.sync(&sync_request(&new, [3; 16], now(), 0).to_bytes()).status, 200);
 }
 
@@ -525,7 +524,8 @@ fn the_ledger_key_checkpoints_and_consistency_proofs_are_public_and_verify() {
         let reply = server.get(&format!("/v1/checkpoint/consistency?from={}", old.size));
         assert_eq!(reply.status, 200, "{:?}", reply.json());
         let json = reply.json();
-        let new = Checkpoint::from_bytes(&unhex(json["checkpoint"].as_str().unwrap())).unwrap();
+        let new =
+            Checkpoint::from_bytes(&hex::decode(json["checkpoint"].as_str().unwrap()).unwrap()).unwrap();
         new.verify(&key).unwrap();
         assert_eq!((json["from"].as_u64(), json["to"].as_u64()), (Some(old.size), Some(new.size)));
         assert!(new.size > old.size);
@@ -533,7 +533,7 @@ fn the_ledger_key_checkpoints_and_consistency_proofs_are_public_and_verify() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|h| unhex(h.as_str().unwrap()).try_into().unwrap())
+            .map(|h| hex::decode_array(h.as_str().unwrap()).unwrap())
             .collect();
         merkle::verify_consistency(old.size, new.size, &old.root, &new.root, &proof).unwrap();
         new.check_extends(old, &proof).unwrap();

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{Server, ledger_command, wallet};
-use outpost_wallet_core::SyncOptions;
 use outpost_wallet_core::transport::{HttpTransport, Trust, http_agent};
+use outpost_wallet_core::{SyncOptions, hex};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
 /// PEM files in a directory: a CA, a certificate it signed for loopback, that certificate's key
@@ -85,7 +85,7 @@ fn a_wallet_syncs_and_an_officer_works_over_https_trusting_the_ca_file() {
     let text =
         agent.get(format!("{}/v1/ledger", server.base)).call().unwrap().body_mut().read_to_string().unwrap();
     let info: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let key: [u8; 32] = common::unhex(info["public_key"].as_str().unwrap()).try_into().unwrap();
+    let key: [u8; 32] = hex::decode_array(info["public_key"].as_str().unwrap()).unwrap();
     aiko.pin_ledger_key(key).unwrap();
 
     let transport = HttpTransport::with_trust(&server.base, Duration::from_secs(20), &trust);

@@ -16,6 +16,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use outpost_ledger::Ledger;
+use outpost_ledger::http::loopback::Loopback;
 use outpost_wallet_core::clock::SystemClock;
 use outpost_wallet_core::money::Currency;
 use outpost_wallet_core::protocol::{Checkpoint, LedgerSigner};
@@ -52,47 +53,13 @@ fn go_verdict(binary: &Path, dir: &Path, verifier_key: &str, note: &str) -> (i32
     (output.status.code().unwrap_or(-1), String::from_utf8(output.stdout).unwrap())
 }
 
-/// The ledger's HTTP server on a loopback port, on its own thread; stopped when dropped.
-struct Hq {
-    address: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
-}
-
-impl Hq {
-    fn start(ledger: Arc<Ledger>) -> Hq {
-        let runtime =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-        let address = listener.local_addr().unwrap().to_string();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            runtime.block_on(outpost_ledger::server::serve(listener, ledger, async {
-                let _ = stopped.await;
-            }))
-        });
-        Hq { address, stop: Some(stop), thread: Some(thread) }
-    }
-
-    /// `GET path` as plain HTTP/1.1: the status line, headers and body as text.
-    fn get(&self, path: &str) -> String {
-        let mut stream = TcpStream::connect(&self.address).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.address).unwrap();
-        let mut reply = String::new();
-        stream.read_to_string(&mut reply).unwrap();
-        reply
-    }
-}
-
-impl Drop for Hq {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+/// `GET path` from `server` as plain HTTP/1.1: the status line, headers and body as text.
+fn get(server: &Loopback, path: &str) -> String {
+    let mut stream = TcpStream::connect(server.address).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.address).unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    reply
 }
 
 #[test]
@@ -109,8 +76,8 @@ fn go_sumdb_note_verifies_the_ledgers_checkpoint_and_refuses_a_changed_one() {
     std::fs::create_dir(&ledger_dir).unwrap();
     let ledger = Arc::new(Ledger::open(&ledger_dir, Currency::JPY, Arc::new(SystemClock)).unwrap());
     let key = ledger.public_key();
-    let hq = Hq::start(Arc::clone(&ledger));
-    let reply = hq.get("/checkpoint");
+    let hq = Loopback::ledger(Arc::clone(&ledger), 0).unwrap();
+    let reply = get(&hq, "/checkpoint");
     let (head, note) = reply.split_once("\r\n\r\n").unwrap();
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(head.to_ascii_lowercase().contains("content-type: text/plain; charset=utf-8"), "{head}");

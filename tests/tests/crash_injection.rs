@@ -37,8 +37,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{Direct, PIN, fast, yen};
+use outpost_ledger::http::loopback::Loopback;
 use outpost_ledger::{Database, EntryKind, Ledger, Policy};
-use outpost_scenarios::to_hex;
+use outpost_wallet_core::hex;
 use outpost_wallet_core::protocol::{MessageId, Transfer};
 use outpost_wallet_core::{
     Currency, Pin, PublicIdentity, SoftwareProtector, SyncOptions, SystemClock, TransferStatus, Wallet,
@@ -65,40 +66,6 @@ impl Rng {
     }
 }
 
-/// The ledger's HTTP server on a loopback port, on its own thread; stopped when dropped.
-struct Hq {
-    url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
-}
-
-impl Hq {
-    fn start(ledger: Arc<Ledger>) -> Hq {
-        let runtime =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            runtime.block_on(outpost_ledger::server::serve(listener, ledger, async {
-                let _ = stopped.await;
-            }))
-        });
-        Hq { url, stop: Some(stop), thread: Some(thread) }
-    }
-}
-
-impl Drop for Hq {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Op {
     Pay,
@@ -115,7 +82,7 @@ struct World {
     key: PathBuf,
     protector: Arc<SoftwareProtector>,
     ledger: Arc<Ledger>,
-    hq: Hq,
+    hq: Loopback,
     wallets: Vec<PathBuf>,
     identities: Vec<PublicIdentity>,
     /// Every (purse, sequence) the ledger has seen a transfer for, and that transfer.
@@ -141,7 +108,7 @@ impl World {
             Ledger::open_on(&ledger_dir, &database, Currency::JPY, Arc::new(SystemClock), Policy::default())
                 .unwrap(),
         );
-        let hq = Hq::start(ledger.clone());
+        let hq = Loopback::ledger(ledger.clone(), 0).unwrap();
         let mut world = World {
             dir,
             key,
@@ -207,8 +174,8 @@ impl World {
                     wallet_arg(payer),
                     key,
                     pin,
-                    to_hex(&to.signing_key),
-                    to_hex(&to.agreement_key),
+                    hex::encode(&to.signing_key),
+                    hex::encode(&to.agreement_key),
                     amount.to_string(),
                     display.to_str().unwrap().into(),
                 ];

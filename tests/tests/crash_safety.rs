@@ -10,7 +10,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use outpost_scenarios::{from_hex, to_hex};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::protocol::{LedgerSigner, PurseTerms};
 use outpost_wallet_core::{
     Amount, Clock, Currency, Direction, KdfParams, Pin, PublicIdentity, SoftwareProtector, SystemClock,
@@ -228,8 +228,8 @@ impl PayScene {
     /// Starts the child paying ¥3,000 from `wallet` to the receiver; returns once it has
     /// unlocked and is about to pay.
     fn pay(&self, wallet: &Path, display: &Path, hold: bool) -> Running {
-        let signing = to_hex(&self.receiver_id.signing_key);
-        let agreement = to_hex(&self.receiver_id.agreement_key);
+        let signing = hex::encode(&self.receiver_id.signing_key);
+        let agreement = hex::encode(&self.receiver_id.agreement_key);
         let price = PRICE.to_string();
         let mut args = vec![
             "pay",
@@ -261,7 +261,7 @@ fn a_pay_killed_between_commit_and_display_keeps_the_debit_and_shows_the_transfe
     let line = run.line();
     let transfer_id: [u8; 32] = line
         .strip_prefix("committed ")
-        .map(|hex| from_hex(hex).unwrap())
+        .map(|digits| hex::decode_array(digits).unwrap())
         .unwrap_or_else(|| panic!("expected `committed <transfer id>`, the child said {line:?}"));
     run.child.kill().unwrap();
     assert_eq!(run.child.wait().unwrap().signal(), Some(9));

@@ -76,6 +76,7 @@ pub mod clock;
 pub mod encoding;
 pub mod envelope;
 pub mod event_log;
+pub mod hex;
 pub mod identity;
 pub mod merkle;
 #[cfg(test)]

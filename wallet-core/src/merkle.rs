@@ -32,6 +32,9 @@
 //!   computed from the sizes alone, so a decoder can bound its input before reading any hash.
 //! - [`multi_inclusion_proof`], [`verify_multi_inclusion`] and [`multi_inclusion_proof_len`]: one
 //!   proof for several leaves at once (below).
+//! - [`Tree`]: the same tree grown one leaf at a time, whose roots and proofs are lookups: the
+//!   ledger's. Its proofs are made by the same walks as the functions above (`*_with`), with the
+//!   subtree hashes it keeps instead of hashes recomputed from every leaf.
 //!
 //! # One proof for several leaves
 //!
@@ -46,8 +49,8 @@
 //! hashes anything. For one leaf it holds exactly the hashes of RFC 9162's inclusion path (in the
 //! walk's order); for a run of `k` consecutive leaves at most about `2·log2(size)`, whatever `k`.
 //!
-//! The generators take the whole list of leaf hashes and are O(n); they are for the ledger and for
-//! tests. The verifiers are O(log n), allocate nothing, never panic, and refuse a proof of the
+//! The generators take the whole list of leaf hashes and are O(n); they are for tests and tools
+//! ([`Tree`] makes the same proofs in O(log n) for the ledger). The verifiers are O(log n), allocate nothing, never panic, and refuse a proof of the
 //! wrong length before hashing anything, so a hostile size such as `u64::MAX` costs a few dozen
 //! loop steps at most.
 //!
@@ -177,16 +180,25 @@ pub fn root(leaves: &[Hash]) -> Hash {
 /// Errors: [`MerkleError::EmptyTree`] if `leaves` is empty, [`MerkleError::IndexOutOfRange`] if
 /// `index >= leaves.len()`. O(n) hashes.
 pub fn inclusion_proof(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, MerkleError> {
-    let size = tree_size(leaves);
+    inclusion_proof_with(index, tree_size(leaves), |start, end| subtree_of(leaves, start, end))
+}
+
+/// [`inclusion_proof`] for the leaf at `index` of a tree of `size` leaves, given the MTH of any
+/// subtree of RFC 6962's split (`subtree(start, end)`): how [`TreeView`] makes one from the nodes
+/// it keeps. The errors of [`inclusion_proof`].
+pub fn inclusion_proof_with(
+    index: u64,
+    size: u64,
+    mut subtree: impl FnMut(u64, u64) -> Hash,
+) -> Result<Vec<Hash>, MerkleError> {
     if size == 0 {
         return Err(MerkleError::EmptyTree);
     }
-    let position = usize::try_from(index)
-        .ok()
-        .filter(|&i| i < leaves.len())
-        .ok_or(MerkleError::IndexOutOfRange { index, size })?;
+    if index >= size {
+        return Err(MerkleError::IndexOutOfRange { index, size });
+    }
     let mut proof = Vec::new();
-    path(position, leaves, &mut proof);
+    path(index, 0, size, &mut subtree, &mut proof);
     Ok(proof)
 }
 
@@ -196,17 +208,25 @@ pub fn inclusion_proof(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, MerkleE
 /// Errors: [`MerkleError::EmptyTree`] if `old_size == 0` (see the module notes),
 /// [`MerkleError::SizeOrder`] if `old_size > leaves.len()`. O(n) hashes.
 pub fn consistency_proof(leaves: &[Hash], old_size: u64) -> Result<Vec<Hash>, MerkleError> {
-    let new_size = tree_size(leaves);
+    consistency_proof_with(old_size, tree_size(leaves), |start, end| subtree_of(leaves, start, end))
+}
+
+/// [`consistency_proof`] from the tree of `old_size` leaves to the tree of `new_size`, given the
+/// MTH of any subtree of RFC 6962's split, as [`inclusion_proof_with`]. The errors of
+/// [`consistency_proof`].
+pub fn consistency_proof_with(
+    old_size: u64,
+    new_size: u64,
+    mut subtree: impl FnMut(u64, u64) -> Hash,
+) -> Result<Vec<Hash>, MerkleError> {
     if old_size > new_size {
         return Err(MerkleError::SizeOrder { old_size, new_size });
     }
     if old_size == 0 {
         return Err(MerkleError::EmptyTree);
     }
-    // old_size <= leaves.len(), so it fits in usize.
-    let old = usize::try_from(old_size).map_err(|_| MerkleError::SizeOrder { old_size, new_size })?;
     let mut proof = Vec::new();
-    subproof(old, leaves, true, &mut proof);
+    subproof(old_size, 0, new_size, true, &mut subtree, &mut proof);
     Ok(proof)
 }
 
@@ -404,7 +424,7 @@ fn walk_multi(start: u64, end: u64, indices: &[u64], empty: &mut impl FnMut(u64,
     if end - start == 1 {
         return;
     }
-    let k = 1u64 << (u64::BITS - 1 - (end - start - 1).leading_zeros());
+    let k = largest_power_of_two_below(end - start);
     let split = indices.partition_point(|&i| i < start + k);
     walk_multi(start, start + k, &indices[..split], empty);
     walk_multi(start + k, end, &indices[split..], empty);
@@ -438,9 +458,7 @@ pub fn multi_inclusion_proof_with(
 
 /// [`multi_inclusion_proof_with`] over the whole list of leaf hashes. O(n); for tests and tools.
 pub fn multi_inclusion_proof(leaves: &[Hash], indices: &[u64]) -> Result<Vec<Hash>, MerkleError> {
-    multi_inclusion_proof_with(indices, tree_size(leaves), |start, end| {
-        root(&leaves[start as usize..end as usize])
-    })
+    multi_inclusion_proof_with(indices, tree_size(leaves), |start, end| subtree_of(leaves, start, end))
 }
 
 /// Checks that `leaves[i]` (a [`leaf_hash`]) is at `indices[i]`, for every `i`, in the tree of
@@ -487,7 +505,7 @@ fn fold_multi(
     if end - start == 1 {
         return leaves[0];
     }
-    let k = 1u64 << (u64::BITS - 1 - (end - start - 1).leading_zeros());
+    let k = largest_power_of_two_below(end - start);
     let split = indices.partition_point(|&i| i < start + k);
     let left = fold_multi(start, start + k, &indices[..split], &leaves[..split], proof);
     let right = fold_multi(start + k, end, &indices[split..], &leaves[split..], proof);
@@ -523,39 +541,201 @@ fn tree_size(leaves: &[Hash]) -> u64 {
     u64::try_from(leaves.len()).unwrap_or(u64::MAX)
 }
 
-/// RFC 6962 §2.1.1 PATH(m, D[n]), appended to `out` bottom-up. Requires `m < leaves.len()`.
-fn path(m: usize, leaves: &[Hash], out: &mut Vec<Hash>) {
-    if leaves.len() <= 1 {
+/// The MTH of leaves `start..end` of a list that holds them all (the generators check the range
+/// first). O(end - start).
+fn subtree_of(leaves: &[Hash], start: u64, end: u64) -> Hash {
+    root(&leaves[start as usize..end as usize])
+}
+
+/// RFC 6962 §2.1.1 PATH(m, D[start:end]), appended to `out` bottom-up, each sibling's MTH from
+/// `subtree`. Requires `start <= m < end`.
+fn path(m: u64, start: u64, end: u64, subtree: &mut impl FnMut(u64, u64) -> Hash, out: &mut Vec<Hash>) {
+    if end - start <= 1 {
         return;
     }
-    let k = split_point(leaves.len());
-    let (left, right) = leaves.split_at(k);
-    if m < k {
-        path(m, left, out);
-        out.push(root(right));
+    let k = largest_power_of_two_below(end - start);
+    if m < start + k {
+        path(m, start, start + k, subtree, out);
+        out.push(subtree(start + k, end));
     } else {
-        path(m - k, right, out);
-        out.push(root(left));
+        path(m, start + k, end, subtree, out);
+        out.push(subtree(start, start + k));
     }
 }
 
-/// RFC 6962 §2.1.2 SUBPROOF(m, D[n], b), appended to `out` bottom-up. Requires
-/// `0 < m <= leaves.len()`.
-fn subproof(m: usize, leaves: &[Hash], b: bool, out: &mut Vec<Hash>) {
-    let n = leaves.len();
-    if m == n {
+/// RFC 6962 §2.1.2 SUBPROOF(m, D[start:end], b), appended to `out` bottom-up, each subtree's MTH
+/// from `subtree`. Requires `0 < m <= end - start`.
+fn subproof(
+    m: u64,
+    start: u64,
+    end: u64,
+    b: bool,
+    subtree: &mut impl FnMut(u64, u64) -> Hash,
+    out: &mut Vec<Hash>,
+) {
+    if m == end - start {
         if !b {
-            out.push(root(leaves));
+            out.push(subtree(start, end));
         }
         return;
     }
-    let k = split_point(n);
-    let (left, right) = leaves.split_at(k);
+    let k = largest_power_of_two_below(end - start);
     if m <= k {
-        subproof(m, left, b, out);
-        out.push(root(right));
+        subproof(m, start, start + k, b, subtree, out);
+        out.push(subtree(start + k, end));
     } else {
-        subproof(m - k, right, false, out);
-        out.push(root(left));
+        subproof(m - k, start + k, end, false, subtree, out);
+        out.push(subtree(start, start + k));
+    }
+}
+
+/// The smallest `h` with `2^h >= n`; 0 for 0 and 1.
+fn ceil_log2(n: u64) -> u32 {
+    u64::BITS - n.saturating_sub(1).leading_zeros()
+}
+
+/// The largest power of two below `n`, for `n >= 2`.
+fn largest_power_of_two_below(n: u64) -> u64 {
+    1 << (ceil_log2(n) - 1)
+}
+
+/// The Merkle tree over an append-only log, grown one leaf at a time: what the ledger keeps
+/// between calls so that a sync's answer gets its root and proofs for O(log n) hashes instead of
+/// re-hashing the whole log.
+///
+/// It keeps every *complete* subtree: `complete[h][i]` is the hash of leaves `i·2^h` to
+/// `(i+1)·2^h - 1`. Appending a leaf costs one node hash on average, and the whole tree fewer than
+/// 2n hashes. A tree whose size is not a power of two also has an incomplete subtree at some
+/// heights, along its right edge; a [`TreeView`] hashes those once (at most one hash per height).
+/// Every range RFC 6962 hashes, splitting at the largest power of two below its size, starts at a
+/// multiple of that power: it is either a complete subtree or one of the right edge's, so roots
+/// and proofs are lookups, made by the same walks as [`inclusion_proof`] and
+/// [`consistency_proof`].
+///
+/// ```
+/// use outpost_wallet_core::merkle::{self, Tree, leaf_hash};
+///
+/// let leaves: Vec<_> = ["a", "b", "c"].iter().map(|d| leaf_hash(d.as_bytes())).collect();
+/// let mut tree = Tree::default();
+/// leaves.iter().for_each(|leaf| tree.push(*leaf));
+/// let view = tree.view();
+/// assert_eq!(view.root(), merkle::root(&leaves));
+/// assert_eq!(view.inclusion_proof(2)?, merkle::inclusion_proof(&leaves, 2)?);
+/// # Ok::<(), merkle::MerkleError>(())
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Tree {
+    complete: Vec<Vec<Hash>>,
+}
+
+impl Tree {
+    /// Appends a [`leaf_hash`].
+    pub fn push(&mut self, leaf: Hash) {
+        let mut node = leaf;
+        let mut height = 0;
+        loop {
+            if height == self.complete.len() {
+                self.complete.push(Vec::new());
+            }
+            let level = &mut self.complete[height];
+            level.push(node);
+            // An even count: the new node completes a pair, so their parent is complete too.
+            if level.len() % 2 == 1 {
+                return;
+            }
+            node = node_hash(&level[level.len() - 2], &level[level.len() - 1]);
+            height += 1;
+        }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.complete.first().map_or(0, |leaves| leaves.len() as u64)
+    }
+
+    /// The tree as it stands, with its right edge hashed, for its root and proofs.
+    pub fn view(&self) -> TreeView<'_> {
+        let mut view = TreeView { complete: &self.complete, size: self.size(), edge: Vec::new() };
+        view.edge.push(None);
+        for height in 1..=view.height() {
+            let index = view.size >> height;
+            let edge = if view.size.is_multiple_of(1 << height) {
+                None
+            } else {
+                // The incomplete node's children: the left always exists, the right only when the
+                // tree reaches past the left; a node without its right child is its left child.
+                let left = view.node(height - 1, 2 * index);
+                let right = view.node(height - 1, 2 * index + 1);
+                left.map(|left| right.map_or(left, |right| node_hash(&left, &right)))
+            };
+            view.edge.push(edge);
+        }
+        view
+    }
+}
+
+/// A [`Tree`] at its current size, with the hash of its incomplete subtree at each height (if
+/// any): the RFC 6962 tree, node by node.
+#[derive(Debug)]
+pub struct TreeView<'t> {
+    complete: &'t [Vec<Hash>],
+    size: u64,
+    /// `edge[h]`: the hash of leaves `(size >> h) << h` to the last, when that is not a complete
+    /// subtree.
+    edge: Vec<Option<Hash>>,
+}
+
+impl TreeView<'_> {
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The hash of every leaf, in order.
+    pub fn leaf_hashes(&self) -> &[Hash] {
+        self.complete.first().map_or(&[], Vec::as_slice)
+    }
+
+    /// The tree's root: [`root`] of its leaves.
+    pub fn root(&self) -> Hash {
+        match self.size {
+            0 => empty_root(),
+            _ => self.node(self.height(), 0).expect("a tree of leaves has a root"),
+        }
+    }
+
+    /// [`inclusion_proof`] for the leaf at `index`, in O(log n) lookups.
+    pub fn inclusion_proof(&self, index: u64) -> Result<Vec<Hash>, MerkleError> {
+        inclusion_proof_with(index, self.size, |start, end| self.subtree(start, end))
+    }
+
+    /// [`multi_inclusion_proof`] for the leaves at `indices`, in lookups.
+    pub fn multi_inclusion_proof(&self, indices: &[u64]) -> Result<Vec<Hash>, MerkleError> {
+        multi_inclusion_proof_with(indices, self.size, |start, end| self.subtree(start, end))
+    }
+
+    /// [`consistency_proof`] from the tree of the first `old_size` leaves, in O(log n) lookups.
+    pub fn consistency_proof(&self, old_size: u64) -> Result<Vec<Hash>, MerkleError> {
+        consistency_proof_with(old_size, self.size, |start, end| self.subtree(start, end))
+    }
+
+    /// The hash of leaves `start..end`, a range RFC 6962's splitting makes: `start` is a multiple
+    /// of the smallest power of two not below its length, and it is complete or ends the tree.
+    fn subtree(&self, start: u64, end: u64) -> Hash {
+        let height = ceil_log2(end - start);
+        self.node(height, start >> height).expect("RFC 6962 splits a tree into its own subtrees")
+    }
+
+    /// The node at `height` covering leaves from `index·2^height`, if the tree reaches them.
+    fn node(&self, height: u32, index: u64) -> Option<Hash> {
+        let complete = self.complete.get(height as usize).map_or(&[][..], Vec::as_slice);
+        match usize::try_from(index).ok().and_then(|i| complete.get(i)) {
+            Some(hash) => Some(*hash),
+            None if index == complete.len() as u64 => self.edge.get(height as usize).copied().flatten(),
+            None => None,
+        }
+    }
+
+    /// The root's height.
+    fn height(&self) -> u32 {
+        ceil_log2(self.size)
     }
 }

@@ -5,9 +5,10 @@
 //!
 //! Go's own verifier reads these notes in `tests/tests/checkpoint_interop.rs`.
 
-use data_encoding::{BASE64, HEXLOWER};
+use data_encoding::BASE64;
 use ed25519_dalek::{Signer, SigningKey};
 use outpost_wallet_core::encoding::DecodeError;
+use outpost_wallet_core::hex;
 use outpost_wallet_core::merkle;
 use outpost_wallet_core::protocol::note::{self, MAX_NOTE, NoteError};
 use outpost_wallet_core::protocol::{Checkpoint, LedgerSigner, ProtocolError};
@@ -54,7 +55,7 @@ fn the_note_is_a_tlog_checkpoint_whose_origin_names_the_ledger_key() {
     let ledger = ledger();
     let c = checkpoint(&ledger);
     let key = ledger.public_key();
-    let origin = format!("outpost-ledger/{}", HEXLOWER.encode(&key));
+    let origin = format!("outpost-ledger/{}", hex::encode(&key));
     let text = format!("{origin}\n7\n{}\ntime {NOW}\n", BASE64.encode(&c.root));
     assert_eq!(c.note_text(&key), text);
     let note = c.to_note(&key);

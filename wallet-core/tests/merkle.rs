@@ -25,16 +25,16 @@
 //! Both sources number leaves from 1 in their path tables; the indices below are 0-based (their
 //! leaf `6` of `8` is index 5 here).
 
-use data_encoding::HEXLOWER;
+use outpost_wallet_core::hex;
 use outpost_wallet_core::merkle::{
-    self, Hash, MAX_CONSISTENCY_PROOF_LEN, MAX_INCLUSION_PROOF_LEN, MerkleError, consistency_proof,
+    self, Hash, MAX_CONSISTENCY_PROOF_LEN, MAX_INCLUSION_PROOF_LEN, MerkleError, Tree, consistency_proof,
     consistency_proof_len, empty_root, inclusion_proof, inclusion_proof_len, leaf_hash, node_hash, root,
     verify_consistency, verify_inclusion,
 };
 use proptest::prelude::*;
 
-fn h(hex: &str) -> Hash {
-    HEXLOWER.decode(hex.as_bytes()).expect("test vector is hex").try_into().expect("test vector is 32 bytes")
+fn h(digits: &str) -> Hash {
+    hex::decode_array(digits).expect("test vector is 32 bytes of hex")
 }
 
 fn hs(hexes: &[&str]) -> Vec<Hash> {
@@ -161,7 +161,7 @@ const CONSISTENCY_PROOFS: [(u64, u64, &[&str]); 5] = [
 ];
 
 fn vector_leaves() -> Vec<Hash> {
-    LEAF_INPUTS.iter().map(|hex| leaf_hash(&HEXLOWER.decode(hex.as_bytes()).unwrap())).collect()
+    LEAF_INPUTS.iter().map(|digits| leaf_hash(&hex::decode(digits).unwrap())).collect()
 }
 
 #[test]
@@ -175,7 +175,7 @@ fn leaf_and_node_hashes_match_the_ct_tree_hasher_vectors() {
     // TreeHasherTest.sha256_leaves and sha256_nodes.
     assert_eq!(leaf_hash(b""), h("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"));
     assert_eq!(
-        leaf_hash(&HEXLOWER.decode(b"101112131415161718191a1b1c1d1e1f").unwrap()),
+        leaf_hash(&hex::decode("101112131415161718191a1b1c1d1e1f").unwrap()),
         h("3bfb960453ebaebf33727da7a1f4db38acc051d381b6da20d6d4e88f0eabfd7a")
     );
     assert_eq!(
@@ -923,5 +923,43 @@ proptest! {
         prop_assert!(merkle::verify_multi_inclusion(&indices, &given, n, &proof, &root(&leaves)).is_ok());
         let other = root(&leaves_of(n + 1));
         prop_assert!(merkle::verify_multi_inclusion(&indices, &given, n, &proof, &other).is_err());
+    }
+}
+
+#[test]
+fn the_growing_tree_has_the_same_roots_and_proofs_for_every_size_leaf_and_earlier_size() {
+    let mut tree = Tree::default();
+    for n in 0..70 {
+        let leaves: Vec<Hash> = (0..n).map(|i: usize| leaf_hash(&i.to_be_bytes())).collect();
+        if n > 0 {
+            tree.push(leaves[n - 1]);
+        }
+        let view = tree.view();
+        assert_eq!(view.size(), n as u64);
+        assert_eq!(view.leaf_hashes(), &leaves[..]);
+        assert_eq!(view.root(), root(&leaves), "size {n}");
+        for index in 0..=n as u64 {
+            let proof = view.inclusion_proof(index);
+            assert_eq!(proof, inclusion_proof(&leaves, index), "size {n}, leaf {index}");
+            if let Ok(proof) = proof {
+                verify_inclusion(&leaves[index as usize], index, n as u64, &proof, &view.root()).unwrap();
+            }
+        }
+        for old_size in 0..=n as u64 + 1 {
+            let proof = view.consistency_proof(old_size);
+            assert_eq!(proof, consistency_proof(&leaves, old_size), "size {n}, from {old_size}");
+            if let Ok(proof) = proof {
+                let old_root = root(&leaves[..old_size as usize]);
+                verify_consistency(old_size, n as u64, &old_root, &view.root(), &proof).unwrap();
+            }
+        }
+        for first in 0..n as u64 {
+            let indices: Vec<u64> = (first..n as u64).step_by(3).collect();
+            assert_eq!(
+                view.multi_inclusion_proof(&indices),
+                merkle::multi_inclusion_proof(&leaves, &indices),
+                "size {n}, from {first}"
+            );
+        }
     }
 }

@@ -47,7 +47,7 @@ fn random<const N: usize>() -> [u8; N] {
 
 /// How the wallet names an id in its messages: hex of its first 6 bytes.
 fn short_id(id: &[u8]) -> String {
-    id.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    outpost_wallet_core::hex::short(id)
 }
 
 /// Plain transfer bytes sealed to `to` and shown as QR text, as the sender's wallet does.

@@ -30,15 +30,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
+use outpost_ledger::simulated::{Member, Payer};
 use outpost_ledger::{Database, Ledger, Policy};
-use outpost_wallet_core::protocol::sync::{
-    MAX_SYNC_TRANSFERS, Outcome, PurseOrder, SyncRequest, SyncResponse,
-};
-use outpost_wallet_core::protocol::{PurseCertificate, Transfer, TransferTerms};
+use outpost_wallet_core::protocol::sync::{MAX_SYNC_TRANSFERS, Outcome, PurseOrder};
+
 use outpost_wallet_core::transport::{HttpTransport, SyncTransport};
 use outpost_wallet_core::{Clock, Currency, SystemClock};
 
-use super::{Doing, Member, median, now, yen};
+use super::{Doing, median, now, yen};
 
 /// Client threads sending syncs to each ledger process.
 pub const THREADS_PER_PROCESS: usize = 4;
@@ -246,15 +245,6 @@ pub fn run(
     })
 }
 
-/// A payer's purse and where its chain stands.
-struct Payer {
-    member: Member,
-    certificate: PurseCertificate,
-    prev_hash: [u8; 32],
-    spent: u64,
-    seq: u32,
-}
-
 /// One configuration: its ledger processes, its members, and what its runs measured.
 struct Scene {
     name: &'static str,
@@ -303,26 +293,25 @@ impl Scene {
         let ledger = Ledger::open_on(dir, &database, Currency::JPY, clock, Policy::default())
             .doing("open the ledger")?;
         let mut small_members = (0..small)
-            .map(|i| Member::enrol(&ledger, &format!("MEMBER-{i:05}")))
+            .map(|i| Member::enrol(&ledger, &format!("MEMBER-{i:05}"), now()).doing("enrol"))
             .collect::<Result<Vec<_>, _>>()?;
         let mut canteens = (0..canteens)
-            .map(|i| Member::enrol(&ledger, &format!("CANTEEN-{i:04}")))
+            .map(|i| Member::enrol(&ledger, &format!("CANTEEN-{i:04}"), now()).doing("enrol"))
             .collect::<Result<Vec<_>, _>>()?;
         let mut payers = Vec::new();
         for i in 0..PAYERS {
-            let mut member = Member::enrol(&ledger, &format!("PAYER-{i:04}"))?;
+            let mut member = Member::enrol(&ledger, &format!("PAYER-{i:04}"), now()).doing("enrol")?;
             ledger.credit(&member.member_id, yen(50_000)?, "pay").doing("credit")?;
-            let response =
-                member.sync(&ledger, Vec::new(), Some(PurseOrder { closing: Vec::new(), amount: 20_000 }))?;
+            let purse = Some(PurseOrder { closing: Vec::new(), amount: 20_000 });
+            let response = member.sync(&ledger, Vec::new(), purse, now()).doing("sync")?;
             let certificate = response.purse.clone().ok_or("the ledger issued no purse")?;
-            let prev_hash = certificate.chain_start();
-            payers.push(Payer { member, certificate, prev_hash, spent: 0, seq: 0 });
+            payers.push(Payer::new(member, certificate));
         }
 
         // The write lock alone: each small member's first sync, then two full syncs.
         let before = ledger.write_lock_held();
         for member in &mut small_members {
-            member.sync(&ledger, Vec::new(), None)?;
+            member.sync(&ledger, Vec::new(), None, now()).doing("sync")?;
         }
         let after = ledger.write_lock_held();
         let lock_small_ms = per_transaction_ms(before, after);
@@ -385,11 +374,11 @@ impl Scene {
         let requests = self
             .small
             .iter_mut()
-            .map(|member| member.request(Vec::new(), None))
+            .map(|member| member.request(Vec::new(), None, now()).doing("sync request"))
             .collect::<Result<Vec<_>, _>>()?;
         let (answers, took, latencies, usage) = self.phase(&requests)?;
         for ((member, request), answer) in self.small.iter_mut().zip(&requests).zip(&answers) {
-            follow(member, &self.key, request, answer)?;
+            member.follow(&self.key, request, answer).doing("sync")?;
         }
         self.small_rates.push(requests.len() as f64 / took);
         self.small_latencies.extend(latencies);
@@ -542,56 +531,22 @@ fn full_requests(canteens: &mut [Member], payers: &mut [Payer]) -> Result<Vec<Ve
         let mut transfers = Vec::with_capacity(MAX_SYNC_TRANSFERS);
         for payer in payers.iter_mut() {
             for _ in 0..per_payer {
-                payer.seq += 1;
-                payer.spent += 10;
-                let transfer = Transfer::sign(
-                    payer.certificate.clone(),
-                    TransferTerms {
-                        seq: payer.seq,
-                        prev_hash: payer.prev_hash,
-                        spent_after: payer.spent,
-                        amount: 10,
-                        receiver_key: canteen.identity.public().signing_key,
-                        request_nonce: None,
-                        time: now(),
-                        memo: "lunch".into(),
-                    },
-                    &payer.member.identity,
-                )
-                .doing("sign a transfer")?;
-                payer.prev_hash = transfer.id();
-                transfers.push(transfer);
+                transfers.push(payer.pay(canteen.identity.public().signing_key, 10, now()).doing("pay")?);
             }
         }
-        requests.push(canteen.request(transfers, None)?);
+        requests.push(canteen.request(transfers, None, now()).doing("sync request")?);
     }
     Ok(requests)
 }
 
 /// Checks a full sync's answer; every transfer must have settled. Returns how many did.
 fn check_full(canteen: &mut Member, key: &[u8; 32], request: &[u8], answer: &[u8]) -> Result<usize, String> {
-    let response = follow(canteen, key, request, answer)?;
+    let (_, response) = canteen.follow(key, request, answer).doing("sync")?;
     let settled = response.outcomes.iter().filter(|o| o.outcome == Outcome::Settled).count();
     if settled != MAX_SYNC_TRANSFERS {
         return Err(format!("the ledger settled {settled} of {MAX_SYNC_TRANSFERS} transfers"));
     }
     Ok(settled)
-}
-
-/// [`Member::follow`] for an answer that came over HTTP: checked against the ledger's key.
-fn follow(
-    member: &mut Member,
-    key: &[u8; 32],
-    request: &[u8],
-    answer: &[u8],
-) -> Result<outpost_wallet_core::protocol::SyncResponseBody, String> {
-    let request = SyncRequest::from_bytes(request).doing("sync request")?;
-    let response = SyncResponse::from_bytes(answer).doing("sync response")?;
-    response.verify(key, &request.id()).doing("sync response")?;
-    let body = response.into_body();
-    member.checkpoint_size = body.checkpoint.size;
-    member.seen_up_to = body.seen_up_to;
-    Ok(body)
 }
 
 fn percentile(samples: &[f64], q: f64) -> f64 {

@@ -21,14 +21,14 @@
 //! Founders are refused on an existing ledger: later officers are enrolled by the officers. It
 //! listens on loopback unless told otherwise; with `--tls-cert` and `--tls-key` it serves HTTPS
 //! itself. Its limits on a hostile network (connections, timeouts, rates) are
-//! `outpost_ledger::listener`'s. A key file (ledger key, TLS key) that other users can read is
+//! `outpost_ledger::http::listener`'s. A key file (ledger key, TLS key) that other users can read is
 //! refused, with the chmod to run.
 //!
 //! Once listening it prints one line to stdout, `listening on http(s)://<address>`; logs go to
 //! stderr, filtered by `OUTPOST_LOG` (default `info`). SIGINT or SIGTERM finish the requests under
 //! way and exit 0. A startup failure prints one line to stderr and exits 1.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,14 +37,13 @@ use std::time::Duration;
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use data_encoding::HEXLOWER;
 use outpost_ledger::Ledger;
-use outpost_ledger::listener::Limits;
-use outpost_ledger::server::Network;
-use outpost_ledger::witnessing::{WitnessEndpoint, Witnessing};
+use outpost_ledger::http::listener::Limits;
+use outpost_ledger::http::server::Network;
+use outpost_ledger::rules::witnessing::{WitnessEndpoint, Witnessing};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::transport::Trust;
 use outpost_wallet_core::{Currency, SystemClock};
-use tracing_subscriber::EnvFilter;
 
 /// The HQ ledger's HTTP server.
 #[derive(Debug, Parser)]
@@ -144,8 +143,8 @@ fn main() -> ExitCode {
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) => return fail(&usage_error(&e)),
     };
-    if let Err(message) = init_logging() {
-        return fail(&message);
+    if let Err(e) = outpost_ledger::http::process::log_to_stderr() {
+        return fail(&e.to_string());
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -175,21 +174,6 @@ fn usage_error(e: &clap::Error) -> String {
     message.strip_prefix("error: ").unwrap_or(&message).to_owned() + " (see --help)"
 }
 
-fn init_logging() -> Result<(), String> {
-    let filter = match std::env::var("OUTPOST_LOG") {
-        Ok(spec) => {
-            EnvFilter::try_new(&spec).map_err(|e| format!("OUTPOST_LOG={spec:?} is not a log filter: {e}"))?
-        }
-        Err(_) => EnvFilter::new("info"),
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-    Ok(())
-}
-
 async fn run(args: Args) -> Result<(), String> {
     let Some(dir) = &args.dir else { return Err("--dir is required (see --help)".into()) };
     let database = outpost_ledger::Database::parse(args.database.as_deref())?;
@@ -211,20 +195,19 @@ async fn run(args: Args) -> Result<(), String> {
             dir.join("ledger.db").display(),
             rows.join(", "),
             migration.size,
-            HEXLOWER.encode(&migration.root)
+            hex::encode(&migration.root)
         );
         return Ok(());
     }
-    let exists = match &database {
-        outpost_ledger::Database::Sqlite => dir.join("ledger.db").exists(),
-        outpost_ledger::Database::Postgres(_) => dir.join("ledger.key").exists(),
-    };
     let ledger = tokio::task::block_in_place(|| {
-        if exists && args.founding_officers.is_empty() {
-            Ledger::open_on(dir, &database, currency, Arc::new(SystemClock), policy)
-        } else {
-            Ledger::found_on(dir, &database, currency, Arc::new(SystemClock), policy, &args.founding_officers)
-        }
+        Ledger::open_for_serving(
+            dir,
+            &database,
+            currency,
+            Arc::new(SystemClock),
+            policy,
+            &args.founding_officers,
+        )
     })
     .map_err(|e| format!("cannot open the ledger in {} on {database}: {e}", dir.display()))?;
     if let Some(reason) = &args.accept_rewritten_log {
@@ -235,9 +218,9 @@ async fn run(args: Args) -> Result<(), String> {
              entries (root {}), of which the first {} are unchanged. Recorded in {} with the reason.\n\
              What was found: {}",
             recovery.old_size,
-            HEXLOWER.encode(&recovery.old_root),
+            hex::encode(&recovery.old_root),
             recovery.new_size,
-            HEXLOWER.encode(&recovery.new_root),
+            hex::encode(&recovery.new_root),
             recovery.kept,
             dir.join("checkpoints.log").display(),
             recovery.finding
@@ -245,7 +228,9 @@ async fn run(args: Args) -> Result<(), String> {
         return Ok(());
     }
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(outpost_ledger::tls::acceptor(cert, key).map_err(|e| e.to_string())?),
+        (Some(cert), Some(key)) => {
+            Some(outpost_ledger::http::tls::acceptor(cert, key).map_err(|e| e.to_string())?)
+        }
         _ => None,
     };
     let trust = match &args.ca_file {
@@ -265,46 +250,22 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let address = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
     // Installed before the line is printed: a signal sent as soon as it appears is caught.
-    let shutdown = shutdown_signal()?;
+    let shutdown = outpost_ledger::http::process::shutdown_signal()?;
 
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on {scheme}://{address}")
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     drop(stdout);
-    let key = HEXLOWER.encode(&ledger.public_key());
+    let key = hex::encode(&ledger.public_key());
     tracing::info!(%address, currency = currency.code(), %key, "ledger serving");
 
     let ledger = Arc::new(ledger);
     let witnessing = (!args.witnesses.is_empty())
         .then(|| Arc::new(Witnessing::with_trust(Arc::clone(&ledger), dir, args.witnesses.clone(), &trust)));
-    outpost_ledger::server::serve_on(listener, ledger, witnessing, network, shutdown)
+    outpost_ledger::http::server::serve_on(listener, ledger, witnessing, network, shutdown)
         .await
         .map_err(|e| format!("the server stopped: {e}"))?;
     tracing::info!("ledger stopped");
     Ok(())
-}
-
-/// Completes at SIGINT or SIGTERM (Ctrl-C elsewhere).
-#[cfg(unix)]
-fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, String> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let listen = |kind: SignalKind| signal(kind).map_err(|e| format!("cannot handle signals: {e}"));
-    let mut interrupt = listen(SignalKind::interrupt())?;
-    let mut terminate = listen(SignalKind::terminate())?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => tracing::info!("SIGINT received"),
-            _ = terminate.recv() => tracing::info!("SIGTERM received"),
-        }
-    })
-}
-
-#[cfg(not(unix))]
-fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, String> {
-    Ok(async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            tracing::info!("Ctrl-C received");
-        }
-    })
 }

@@ -160,6 +160,24 @@ pub enum PendingState {
     Declined,
 }
 
+/// A state word read from storage that is not one the ledger knows: a database written by a
+/// newer ledger, or edited by hand.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a stored {kind} {text:?} is not one the ledger knows")]
+pub struct UnknownState {
+    /// Which state it should have been (`PurseState`, `TransferState`, …).
+    pub kind: &'static str,
+    pub text: String,
+}
+
+impl From<UnknownState> for LedgerError {
+    fn from(error: UnknownState) -> Self {
+        crate::inconsistent(&error.to_string())
+    }
+}
+
+/// The states are words in the database and in the officer's JSON, and enums everywhere else:
+/// `as_str` and `parse` are the one conversion, called where a backend writes or reads a row.
 macro_rules! text_states {
     ($($ty:ident { $($variant:ident = $text:literal),* })*) => {$(
         impl $ty {
@@ -168,12 +186,10 @@ macro_rules! text_states {
                 match self { $($ty::$variant => $text),* }
             }
 
-            pub(crate) fn parse(text: &str) -> Result<Self, LedgerError> {
+            pub fn parse(text: &str) -> Result<Self, UnknownState> {
                 match text {
                     $($text => Ok($ty::$variant),)*
-                    other => Err(crate::inconsistent(&format!(
-                        concat!("a stored ", stringify!($ty), " {:?} is not one the ledger knows"), other
-                    ))),
+                    other => Err(UnknownState { kind: stringify!($ty), text: other.to_owned() }),
                 }
             }
         }
@@ -181,6 +197,19 @@ macro_rules! text_states {
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                $ty::parse(&text).map_err(serde::de::Error::custom)
             }
         }
     )*};

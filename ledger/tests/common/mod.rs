@@ -8,20 +8,25 @@
 #[path = "../support/database.rs"]
 pub mod database;
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use data_encoding::HEXLOWER;
+use outpost_ledger::simulated;
+use outpost_wallet_core::audit::{self, EntryKind};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::identity::Identity;
 use outpost_wallet_core::officer::{self, OfficerKey};
-use outpost_wallet_core::protocol::sync::{PurseOrder, SyncRequest, SyncRequestBody};
+use outpost_wallet_core::protocol::sync::{PurseOrder, SyncRequest};
 use outpost_wallet_core::protocol::{Checkpoint, EnrolmentRequest};
 use outpost_wallet_core::qr::{self, PayloadKind};
-use outpost_wallet_core::{Currency, KdfParams, Pin, SoftwareProtector, Wallet, WalletOptions};
-use serde_json::Value;
+use outpost_wallet_core::{
+    Amount, Currency, Direction, KdfParams, Pin, SoftwareProtector, TransferStatus, Wallet, WalletOptions,
+};
+use serde_json::{Value, json};
 use ureq::http::{Method, Request};
 
 /// The two founding officers of every test ledger: the same keys for the whole test binary, so
@@ -251,7 +256,7 @@ impl Server {
     pub fn ledger_key(&self) -> [u8; 32] {
         let reply = self.get("/v1/ledger");
         assert_eq!(reply.status, 200);
-        unhex(reply.json()["public_key"].as_str().unwrap()).try_into().unwrap()
+        hex::decode_array(reply.json()["public_key"].as_str().unwrap()).unwrap()
     }
 
     /// The current signed checkpoint, verified with the ledger's key.
@@ -259,10 +264,11 @@ impl Server {
         let reply = self.get("/v1/checkpoint");
         assert_eq!(reply.status, 200, "{:?}", reply);
         let json = reply.json();
-        let checkpoint = Checkpoint::from_bytes(&unhex(json["signed"].as_str().unwrap())).unwrap();
+        let checkpoint =
+            Checkpoint::from_bytes(&hex::decode(json["signed"].as_str().unwrap()).unwrap()).unwrap();
         checkpoint.verify(&self.ledger_key()).unwrap();
         assert_eq!(json["size"].as_u64(), Some(checkpoint.size));
-        assert_eq!(json["root"].as_str().unwrap(), HEXLOWER.encode(&checkpoint.root));
+        assert_eq!(json["root"].as_str().unwrap(), hex::encode(&checkpoint.root));
         checkpoint
     }
 
@@ -338,14 +344,6 @@ pub fn ledger_command(dir: &Path) -> Command {
     command
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    HEXLOWER.encode(bytes)
-}
-
-pub fn unhex(text: &str) -> Vec<u8> {
-    HEXLOWER.decode(text.as_bytes()).unwrap()
-}
-
 pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
@@ -374,17 +372,78 @@ pub fn sync_request(
     device_time: u64,
     purse_amount: u64,
 ) -> SyncRequest {
-    let body = SyncRequestBody {
-        wallet_key: identity.public().signing_key,
-        request_id,
-        device_time,
-        checkpoint_size: 0,
-        seen_up_to: 0,
-        transfers: Vec::new(),
-        receipts: Vec::new(),
-        evidence: Vec::new(),
-        purse: (purse_amount > 0).then(|| PurseOrder { closing: Vec::new(), amount: purse_amount }),
-        payments: Vec::new(),
-    };
+    let purse = (purse_amount > 0).then(|| PurseOrder { closing: Vec::new(), amount: purse_amount });
+    let body = simulated::request_body(identity, request_id, device_time, Vec::new(), purse);
     SyncRequest::sign(body, identity).unwrap()
+}
+
+/// Wallet `i` of a ring of `wallets.len()`: enrolled as `member_id(i)`, credited `credit`, loaded
+/// a purse of `purse`, paid wallet `i + 1` `amount(i)` offline, and synced until everything
+/// settled. The load and multi-process tests build one each.
+pub struct Ring<'a> {
+    pub wallets: &'a [Wallet],
+    pub member_id: &'a dyn Fn(usize) -> String,
+    pub amount: fn(usize) -> u64,
+    pub credit: u64,
+    pub purse: u64,
+}
+
+/// Checks a [`Ring`] against `server`: every wallet reconciles with what it paid and was paid and
+/// with the ledger's member, and the ledger's log audits offline against every wallet's
+/// checkpoint, with each payment settled exactly once.
+pub fn assert_ring_settled(server: &Server, ring: &Ring) {
+    let yen = |n: u64| Amount::from_minor(n, Currency::JPY).unwrap();
+    let count = ring.wallets.len();
+    let ledger_key = server.ledger_key();
+    let members: Vec<Value> =
+        server.officer("GET", "/v1/officer/members", None).json().as_array().unwrap().clone();
+    assert_eq!(members.len(), count);
+    let mut sent_ids = HashSet::new();
+    for (i, wallet) in ring.wallets.iter().enumerate() {
+        let (paid, received) = ((ring.amount)(i), (ring.amount)((i + count - 1) % count));
+        let balances = wallet.balances().unwrap();
+        assert_eq!(balances.online, yen(ring.credit - ring.purse + received), "wallet {i}");
+        assert_eq!(balances.offline_purse, yen(ring.purse - paid), "wallet {i}");
+        assert!(
+            balances.pending_incoming.is_zero() && balances.pending_outgoing.is_zero(),
+            "wallet {i}: {balances:?}"
+        );
+        let member = members.iter().find(|m| m["member_id"] == json!((ring.member_id)(i))).unwrap();
+        assert_eq!(member["balance_minor"], json!(ring.credit - ring.purse + received), "member {i}");
+        assert_eq!(member["in_purses_minor"], json!(ring.purse - paid), "member {i}");
+        let history = wallet.history(None, 10).unwrap();
+        let statuses: Vec<_> = history.iter().map(|e| (e.direction, e.status)).collect();
+        assert_eq!(history.len(), 2, "wallet {i}: one payment out, one in: {statuses:?}");
+        for entry in &history {
+            let settled = match entry.direction {
+                Direction::Sent => TransferStatus::SentSettled,
+                Direction::Received => TransferStatus::ReceivedSettled,
+            };
+            assert_eq!(entry.status, settled, "wallet {i}");
+            if entry.direction == Direction::Sent {
+                assert!(
+                    sent_ids.insert(entry.transfer_id),
+                    "wallet {i} sent a transfer another wallet also sent"
+                );
+            }
+        }
+        wallet.verify_log().unwrap();
+    }
+
+    // The ledger paid each transfer once, and its log audits against every wallet's checkpoint.
+    let export = server.officer("GET", "/v1/officer/audit", None);
+    assert_eq!(export.status, 200);
+    let (checkpoint, entries) = audit::decode_export(&export.body).unwrap();
+    let report = audit::audit_log(&entries, &checkpoint, &ledger_key).unwrap();
+    assert_eq!(report.credited, (count as u64 * ring.credit) as i64);
+    assert_eq!(report.accounts + report.purses, report.credited);
+    let settled: Vec<_> =
+        entries.iter().filter(|e| e.kind == EntryKind::Settled).map(|e| e.subject).collect();
+    let distinct: HashSet<_> = settled.iter().copied().collect();
+    assert_eq!((settled.len(), distinct), (count, sent_ids), "each payment settled exactly once");
+    assert!(entries.iter().all(|e| e.kind != EntryKind::DoubleSpend));
+    for wallet in ring.wallets {
+        let held = wallet.ledger_checkpoint().unwrap().unwrap();
+        audit::check_against(&entries, &held, &ledger_key).unwrap();
+    }
 }

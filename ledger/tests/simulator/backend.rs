@@ -14,7 +14,8 @@ use outpost_wallet_core::protocol::MessageId;
 use outpost_wallet_core::{Amount, Clock, Currency};
 use serde_json::json;
 
-use crate::common::{Server, hex, now as system_now};
+use crate::common::{Server, now as system_now};
+use outpost_wallet_core::hex;
 
 /// What the books look like after a step, read only through the ledger's public surface.
 #[derive(Debug, Clone)]
@@ -252,7 +253,7 @@ impl Backend for Http {
     }
 
     fn revoke_purse(&self, purse: &MessageId) -> Result<(), String> {
-        let path = format!("/v1/officer/purses/{}/revoke", hex(purse));
+        let path = format!("/v1/officer/purses/{}/revoke", hex::encode(purse));
         self.officer("POST", &path, json!({ "reason": "officer's decision" })).map(drop)
     }
 

@@ -13,37 +13,17 @@ pub use database::{fresh_postgres_database, on_postgres, postgres_server, test_d
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use outpost_ledger::{Ledger, Policy};
+pub use outpost_wallet_core::clock::TestClock;
 use outpost_wallet_core::transport::{SyncTransport, TransportError};
 use outpost_wallet_core::{
-    Amount, Clock, Currency, KdfParams, Pin, SoftwareProtector, SyncOptions, SyncReport, Wallet,
-    WalletOptions,
+    Amount, Currency, KdfParams, Pin, SoftwareProtector, SyncOptions, SyncReport, Wallet, WalletOptions,
 };
 use tempfile::TempDir;
 
 pub const PIN: &str = "482916";
 pub const DAY: u64 = 86_400;
-
-#[derive(Debug)]
-pub struct TestClock(AtomicU64);
-
-impl TestClock {
-    pub fn at(time: u64) -> Self {
-        TestClock(AtomicU64::new(time))
-    }
-
-    pub fn advance(&self, secs: u64) {
-        self.0.fetch_add(secs, Ordering::SeqCst);
-    }
-}
-
-impl Clock for TestClock {
-    fn now_unix(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
 
 pub fn yen(n: u64) -> Amount {
     Amount::from_minor(n, Currency::JPY).unwrap()
@@ -87,7 +67,7 @@ impl Unit {
 
     pub fn on(database: &outpost_ledger::Database, policy: Policy, time: u64) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(TestClock(AtomicU64::new(time)));
+        let clock = Arc::new(TestClock::at(time));
         let protector = Arc::new(SoftwareProtector::create(dir.path().join("device.key")).unwrap());
         let ledger_dir = dir.path().join("ledger");
         std::fs::create_dir(&ledger_dir).unwrap();

@@ -37,7 +37,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use outpost_ledger::{Database, Ledger, Policy};
-use outpost_scenarios::{from_hex, to_hex};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::transport::{HttpTransport, SyncTransport, TransportError};
 use outpost_wallet_core::{
     Amount, Currency, KdfParams, Pin, PublicIdentity, SoftwareProtector, SyncOptions, SystemClock, Wallet,
@@ -91,7 +91,9 @@ fn run(args: &[String]) -> Result<(), String> {
                 [flag] if flag == "--hold" => true,
                 _ => return Err(USAGE.into()),
             };
-            let to = PublicIdentity { signing_key: from_hex(signing)?, agreement_key: from_hex(agreement)? };
+            let key =
+                |text: &str| hex::decode_array(text).map_err(|e| format!("a key in hex, not {text:?}: {e}"));
+            let to = PublicIdentity { signing_key: key(signing)?, agreement_key: key(agreement)? };
             let yen: u64 = amount.parse().map_err(|_| format!("not a whole number of yen: {amount:?}"))?;
             let amount = Amount::from_minor(yen, Currency::JPY).map_err(|e| e.to_string())?;
             let wallet = open(KdfParams::INSECURE_FAST_FOR_TESTS)?;
@@ -99,7 +101,7 @@ fn run(args: &[String]) -> Result<(), String> {
             say("started")?;
             let payment = wallet.pay_contact(&to, amount, "").map_err(|e| e.to_string())?;
             if hold {
-                say(&format!("committed {}", to_hex(&payment.transfer_id)))?;
+                say(&format!("committed {}", hex::encode(&payment.transfer_id)))?;
                 let mut line = String::new();
                 let read = std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
                 if read == 0 {

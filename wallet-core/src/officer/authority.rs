@@ -22,11 +22,10 @@
 
 use std::collections::BTreeMap;
 
-use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
-
 use super::webauthn::LINK_PATH;
 use super::{Authorisation, ENROL_PATH, OfficerSignature, PasskeyLink, SignedOfficerRequest};
 use crate::audit::{Account, AuditEntry, EntryKind};
+use crate::hex;
 use crate::protocol::EnrolmentRequest;
 use crate::qr::{self, PayloadKind};
 
@@ -249,7 +248,7 @@ pub fn check_self_enrolment(enrolment: &Authorisation, key: &[u8; 32]) -> Result
     enrolment.verify().map_err(|e| format!("self-enrolment: {e}"))?;
     let request = &enrolment.maker.request;
     let body = enrolment.body_json().ok_or("the self-enrolment's body is not JSON")?;
-    let named = body["public_key"].as_str().and_then(|k| HEXLOWER_PERMISSIVE.decode(k.as_bytes()).ok());
+    let named = body["public_key"].as_str().and_then(|k| hex::decode(k).ok());
     if request.officer_key != *key
         || named.as_deref() != Some(&key[..])
         || request.method != "POST"
@@ -267,8 +266,7 @@ pub fn check_self_enrolment(enrolment: &Authorisation, key: &[u8; 32]) -> Result
 fn enrolled_name(entry: &AuditEntry, authorisation: &Authorisation) -> Result<String, String> {
     let body = authorisation.body_json().ok_or("the body is not JSON")?;
     let code = body["enrolment"].as_str().ok_or("the body has no enrolment code")?;
-    let bytes =
-        HEXLOWER_PERMISSIVE.decode(code.trim().as_bytes()).map_err(|_| "the enrolment code is not hex")?;
+    let bytes = hex::decode(code.trim()).map_err(|_| "the enrolment code is not hex")?;
     let enrolment = Authorisation::from_bytes(&bytes).map_err(|e| format!("the enrolment code: {e}"))?;
     check_self_enrolment(&enrolment, &entry.subject)
 }
@@ -339,7 +337,7 @@ fn check_says(entry: &AuditEntry, authorisation: &Authorisation) -> Result<Optio
             };
         }
         EntryKind::Revoked => {
-            let path = format!("/v1/officer/purses/{}/revoke", HEXLOWER.encode(&entry.subject));
+            let path = format!("/v1/officer/purses/{}/revoke", hex::encode(&entry.subject));
             let fits = request.method == "POST" && request.path == path;
             return if fits { Ok(None) } else { wrong("a revocation of this purse") };
         }
@@ -348,7 +346,7 @@ fn check_says(entry: &AuditEntry, authorisation: &Authorisation) -> Result<Optio
             return if fits { Ok(None) } else { wrong("an officer enrolment") };
         }
         EntryKind::OfficerRemoved => {
-            let path = format!("{ENROL_PATH}/{}", HEXLOWER.encode(&entry.subject));
+            let path = format!("{ENROL_PATH}/{}", hex::encode(&entry.subject));
             let fits = request.method == "DELETE" && request.path == path;
             return if fits { Ok(None) } else { wrong("this officer's removal") };
         }
@@ -372,5 +370,5 @@ pub fn path_segment(text: &str) -> String {
 }
 
 fn short(key: &[u8; 32]) -> String {
-    HEXLOWER.encode(&key[..8])
+    hex::encode(&key[..8])
 }

@@ -19,6 +19,7 @@ use ed25519_dalek::SigningKey;
 use thiserror::Error;
 
 use crate::encoding::{DecodeError, Reader, Writer};
+use crate::hex;
 use crate::vault::{DataKey, KdfParams, Pin, PinWrap, VaultError, random_bytes};
 
 const FILE_VERSION: u8 = 1;
@@ -57,7 +58,7 @@ impl std::fmt::Debug for OfficerKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OfficerKey")
             .field("name", &self.name)
-            .field("public_key", &data_encoding::HEXLOWER.encode(&self.public_key()))
+            .field("public_key", &hex::encode(&self.public_key()))
             .finish()
     }
 }
@@ -97,7 +98,7 @@ impl OfficerKey {
     /// officer or asks the officers to enrol them, as text (hex).
     pub fn enrolment_code(&self, time: u64) -> Result<String, super::OfficerError> {
         let authorisation = super::self_enrolment(&self.signing, &self.name, time)?;
-        Ok(data_encoding::HEXLOWER.encode(&authorisation.to_bytes()))
+        Ok(hex::encode(&authorisation.to_bytes()))
     }
 
     /// Makes a new key and writes it to `path` (which must not exist), sealed under

@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::encoding::{DecodeError, Reader, Writer};
+use crate::hex;
 use crate::signature;
 
 pub use key_file::{OfficerKey, OfficerKeyError};
@@ -292,7 +293,7 @@ impl SignedOfficerRequest {
 
 /// The path of the approval of the request whose challenge is `challenge`.
 pub fn approval_path(challenge: &Challenge) -> String {
-    format!("/v1/officer/pending/{}/approve", data_encoding::HEXLOWER.encode(challenge))
+    format!("/v1/officer/pending/{}/approve", hex::encode(challenge))
 }
 
 /// The officer evidence an entry carries: the maker's signed request with its body, and the
@@ -355,9 +356,8 @@ impl Authorisation {
 /// `{"name": …, "public_key": …}`, signed by the officer's own key (proof that they hold it).
 pub fn self_enrolment(key: &SigningKey, name: &str, time: u64) -> Result<Authorisation, OfficerError> {
     let public_key = key.verifying_key().to_bytes();
-    let body = serde_json::json!({ "name": name, "public_key": data_encoding::HEXLOWER.encode(&public_key) })
-        .to_string()
-        .into_bytes();
+    let body =
+        serde_json::json!({ "name": name, "public_key": hex::encode(&public_key) }).to_string().into_bytes();
     let maker = OfficerRequest::new(public_key, "POST", ENROL_PATH, &body, time)?.sign(key);
     Ok(Authorisation { maker, body, approvals: Vec::new() })
 }

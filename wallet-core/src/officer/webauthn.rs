@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Challenge, OfficerError};
 use crate::encoding::{DecodeError, Reader, Writer};
+use crate::hex;
 
 /// Longest authenticator data read (37 bytes plus extensions).
 pub const MAX_AUTHENTICATOR_DATA: usize = 1024;
@@ -177,11 +178,8 @@ impl PasskeyLink {
         if credential_id.is_empty() || credential_id.len() > MAX_CREDENTIAL_ID {
             return Err(format!("a credential id is 1 to {MAX_CREDENTIAL_ID} bytes"));
         }
-        let public_key: [u8; 65] = data_encoding::HEXLOWER_PERMISSIVE
-            .decode(text("public_key")?.as_bytes())
-            .ok()
-            .and_then(|k| k.try_into().ok())
-            .ok_or("the passkey's public key is 130 hexadecimal digits (SEC1, uncompressed)")?;
+        let public_key: [u8; 65] = hex::decode_array(text("public_key")?)
+            .map_err(|_| "the passkey's public key is 130 hexadecimal digits (SEC1, uncompressed)")?;
         VerifyingKey::from_sec1_bytes(&public_key).map_err(|_| "the passkey's public key is not on P-256")?;
         let bounded = |field: &str| -> Result<String, String> {
             let value = text(field)?;
@@ -202,7 +200,7 @@ impl PasskeyLink {
     pub fn to_body(&self) -> Vec<u8> {
         serde_json::json!({
             "credential_id": data_encoding::BASE64URL_NOPAD.encode(&self.credential_id),
-            "public_key": data_encoding::HEXLOWER.encode(&self.public_key),
+            "public_key": hex::encode(&self.public_key),
             "rp_id": self.rp_id,
             "origin": self.origin,
         })
@@ -395,7 +393,7 @@ pub(crate) mod tests {
             String::from("[]"),
             good.replace(RP_ID, ""),
             good.replace("http://", "javascript:"),
-            good.replace(&data_encoding::HEXLOWER.encode(&public(&passkey(3))), &not_on_curve),
+            good.replace(&hex::encode(&public(&passkey(3))), &not_on_curve),
             good.replace(&data_encoding::BASE64URL_NOPAD.encode(&[9; 16]), "!!"),
         ] {
             assert!(PasskeyLink::from_body(body.as_bytes()).is_err(), "{body}");

@@ -29,12 +29,13 @@
 //! needs no domain prefix of its own: every other message the ledger signs starts with the 4-byte
 //! length of its domain (a zero byte), and a note text starts with the letter `o`.
 
-use data_encoding::{BASE64, HEXLOWER};
+use data_encoding::BASE64;
 use ed25519_dalek::Signer;
 
 use super::note::{self, NoteError, SignedNote};
 use super::{LedgerSigner, ProtocolError};
 use crate::encoding::{DecodeError, Reader, Writer};
+use crate::hex;
 use crate::merkle::{self, Hash, MerkleError};
 use crate::signature;
 
@@ -84,7 +85,7 @@ impl Checkpoint {
     /// assert_eq!(Checkpoint::origin(&[0xab; 32]), format!("outpost-ledger/{}", "ab".repeat(32)));
     /// ```
     pub fn origin(ledger_key: &[u8; 32]) -> String {
-        format!("{ORIGIN_PREFIX}{}", HEXLOWER.encode(ledger_key))
+        format!("{ORIGIN_PREFIX}{}", hex::encode(ledger_key))
     }
 
     /// The ledger key in the form signed-note tools take (Go's `note.NewVerifier`):
@@ -261,9 +262,8 @@ fn body(text: &str) -> Result<([u8; 32], u64, Hash, u64), NoteError> {
     };
     let key = origin
         .strip_prefix(ORIGIN_PREFIX)
-        .filter(|hex| hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-        .and_then(|hex| HEXLOWER.decode(hex.as_bytes()).ok())
-        .and_then(|key| <[u8; 32]>::try_from(key).ok())
+        .filter(|digits| digits.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .and_then(|digits| hex::decode_array::<32>(digits).ok())
         .ok_or(not("its origin is not outpost-ledger/ and a 64-digit lowercase hexadecimal key"))?;
     let size = decimal(size).ok_or(not("the tree size is not a decimal number without leading zeros"))?;
     let root = BASE64

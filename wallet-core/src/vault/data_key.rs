@@ -36,7 +36,7 @@ impl RowRef<'_> {
         let id = match std::str::from_utf8(self.id) {
             Ok(text) if text.bytes().all(|b| b.is_ascii_graphic()) => text.to_owned(),
             // Binary ids (keyed lookups) are named by their first bytes in hex.
-            _ => self.id.iter().take(6).map(|b| format!("{b:02x}")).collect(),
+            _ => crate::hex::short(self.id),
         };
         VaultError::Tampered { table: self.table, id }
     }

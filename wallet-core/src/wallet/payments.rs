@@ -316,9 +316,7 @@ fn tampered(table: &'static str, reference: &[u8]) -> WalletError {
 }
 
 /// Short hex of an id for event log lines and errors.
-pub(crate) fn short_id(id: &[u8]) -> String {
-    id.iter().take(6).map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use crate::hex::short as short_id;
 
 impl Wallet {
     pub(super) fn rows<'a>(&'a self, key: &'a DataKey) -> Rows<'a> {

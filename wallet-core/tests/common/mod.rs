@@ -5,30 +5,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
+pub use outpost_wallet_core::clock::TestClock;
 use outpost_wallet_core::{Clock, Currency, KdfParams, Pin, SoftwareProtector, Wallet, WalletOptions};
 use rusqlite::Connection;
 use tempfile::TempDir;
 
 pub const PIN: &str = "482916";
 pub const WRONG: &str = "000000";
-
-/// A clock the test sets; starts at an arbitrary fixed date.
-#[derive(Debug)]
-pub struct TestClock(AtomicU64);
-
-impl TestClock {
-    pub fn advance(&self, secs: u64) {
-        self.0.fetch_add(secs, Ordering::SeqCst);
-    }
-}
-
-impl Clock for TestClock {
-    fn now_unix(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
 
 pub struct Fixture {
     pub dir: TempDir,
@@ -44,7 +29,7 @@ impl Fixture {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let protector = Arc::new(SoftwareProtector::create(dir.path().join("device.key")).expect("key file"));
-        Self { dir, clock: Arc::new(TestClock(AtomicU64::new(1_800_000_000))), protector }
+        Self { dir, clock: Arc::new(TestClock::at(1_800_000_000)), protector }
     }
 
     pub fn options(&self) -> WalletOptions {

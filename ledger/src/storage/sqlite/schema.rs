@@ -281,7 +281,7 @@ fn migrate(conn: &mut Connection) -> Result<(), LedgerError> {
 fn proved_from_log(conn: &Connection) -> Result<(), LedgerError> {
     let mut proved = Vec::new();
     for_each_stored_leaf(conn, |seq, leaf| {
-        let entry = crate::audit::decode(seq, leaf)?;
+        let entry = crate::rules::audit::decode(seq, leaf)?;
         if entry.kind == outpost_wallet_core::audit::EntryKind::DoubleSpend {
             proved.push(entry.subject);
         }
@@ -297,7 +297,7 @@ fn proved_from_log(conn: &Connection) -> Result<(), LedgerError> {
 fn equivocations_from_log(conn: &Connection) -> Result<(), LedgerError> {
     let mut reported = Vec::new();
     for_each_stored_leaf(conn, |seq, leaf| {
-        let entry = crate::audit::decode(seq, leaf)?;
+        let entry = crate::rules::audit::decode(seq, leaf)?;
         if entry.kind == outpost_wallet_core::audit::EntryKind::EquivocationReported {
             reported.push((entry.subject, seq));
         }

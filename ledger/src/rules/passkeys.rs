@@ -14,13 +14,13 @@
 //! outlive the officer's removal or plant a second one. The `officer_passkey` rows are reached
 //! through the storage interface (`Tx::passkey` and the rest; each backend's SQL in `storage/`).
 
-use data_encoding::HEXLOWER;
 use outpost_wallet_core::audit::EntryKind;
+use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::webauthn::LINK_PATH;
 use outpost_wallet_core::officer::{Authorisation, OfficerSignature, PasskeyLink, PasskeyUse};
 
-use crate::audit::{self, NewEntry};
-use crate::officers::{Authenticated, Officer};
+use crate::rules::audit::{self, NewEntry};
+use crate::rules::officers::{Authenticated, Officer};
 use crate::storage::{PasskeyRow, Tx};
 use crate::{Ledger, LedgerError};
 
@@ -65,7 +65,7 @@ impl Ledger {
                 "officer {} linked a passkey for {} ({})",
                 officer.name,
                 link.origin,
-                &HEXLOWER.encode(&link.public_key)[2..18]
+                &hex::encode(&link.public_key)[2..18]
             );
             audit::append(
                 tx,

@@ -13,6 +13,7 @@
 use std::collections::HashSet;
 
 use outpost_wallet_core::audit::{Account, AuditEntry, EntryKind};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::protocol::sync::{
     MAX_SYNC_ENTRIES, MAX_SYNC_NOTICES, MAX_SYNC_REVOKED, OnlinePayment, Outcome, PaymentOutcome,
     ProvedEntry, RiskNotice, SightedProof, SyncRequest, SyncResponseBody,
@@ -21,12 +22,13 @@ use outpost_wallet_core::protocol::witnessed::WitnessedCheckpoint;
 use outpost_wallet_core::protocol::{EquivocationProof, MessageId, PurseCertificate, PurseTerms};
 use outpost_wallet_core::{Amount, MoneyError};
 
-use crate::audit::{self, NewEntry};
-use crate::checkpoint_log::Signing;
-use crate::log_cache::LogCache;
-use crate::settlement::{self, Uploads};
+use crate::rules::audit::{self, NewEntry};
+use crate::rules::checkpoint_log::Signing;
+use crate::rules::log_cache::LogCache;
+use crate::rules::risk;
+use crate::rules::settlement::{self, Uploads};
 use crate::storage::{KeyState, LastAnswer, NewPurse, Tx};
-use crate::{Ledger, LedgerError, Member, hex, inconsistent, known_member, risk};
+use crate::{Ledger, LedgerError, Member, inconsistent, known_member};
 
 pub(crate) fn handle(ledger: &Ledger, bytes: &[u8]) -> Result<Vec<u8>, LedgerError> {
     let request = SyncRequest::from_bytes(bytes)?;
@@ -65,7 +67,7 @@ fn answer(
         let member_id = match settlement::member_of_key(tx, &body.wallet_key)? {
             None => return Err(LedgerError::UnknownWallet),
             Some((member_id, KeyState::Active)) => member_id,
-            Some((_, state)) => return Err(LedgerError::WalletBlocked { state: state.to_string() }),
+            Some((_, state)) => return Err(LedgerError::WalletBlocked { state }),
         };
         let detail = format!("{member_id} synced (device clock {})", body.device_time);
         let entry = NewEntry::new(EntryKind::Synced, &member_id, detail)
@@ -157,8 +159,8 @@ fn record_equivocation(
         "{member_id} reported two checkpoints signed by this ledger for {} entries with different roots \
          ({} and {}): the ledger forked its log",
         proof.size(),
-        hex(&proof.first.root[..6]),
-        hex(&proof.second.root[..6]),
+        hex::short(&proof.first.root[..6]),
+        hex::short(&proof.second.root[..6]),
     );
     let entry = NewEntry::new(EntryKind::EquivocationReported, member_id, detail)
         .subject(proof_id)
@@ -405,7 +407,7 @@ fn issue_purse(
     settlement::add_to_account(tx, member_id, -amount)?;
     let detail = format!(
         "purse {} issued to {member_id}: {}, serial {serial}",
-        hex(&purse_id),
+        hex::short(&purse_id),
         certificate.terms().amount
     );
     let entry = NewEntry::new(EntryKind::PurseIssued, member_id, detail)

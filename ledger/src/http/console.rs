@@ -16,12 +16,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
      base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const ASSETS: &[(&str, &str, &str)] = &[
-    ("", "text/html; charset=utf-8", include_str!("../console/index.html")),
-    ("app.js", "text/javascript; charset=utf-8", include_str!("../console/app.js")),
-    ("request.js", "text/javascript; charset=utf-8", include_str!("../console/request.js")),
-    ("format.js", "text/javascript; charset=utf-8", include_str!("../console/format.js")),
-    ("qr.js", "text/javascript; charset=utf-8", include_str!("../console/qr.js")),
-    ("style.css", "text/css; charset=utf-8", include_str!("../console/style.css")),
+    ("", "text/html; charset=utf-8", include_str!("../../console/index.html")),
+    ("app.js", "text/javascript; charset=utf-8", include_str!("../../console/app.js")),
+    ("request.js", "text/javascript; charset=utf-8", include_str!("../../console/request.js")),
+    ("format.js", "text/javascript; charset=utf-8", include_str!("../../console/format.js")),
+    ("qr.js", "text/javascript; charset=utf-8", include_str!("../../console/qr.js")),
+    ("style.css", "text/css; charset=utf-8", include_str!("../../console/style.css")),
 ];
 
 /// The asset at `/console/<name>` (`""` is the page itself), with the console's headers.

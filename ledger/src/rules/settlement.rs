@@ -20,14 +20,15 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use outpost_wallet_core::audit::{Account, EntryKind, encode_declaration};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::protocol::chain::{self, Conflict, Link};
 use outpost_wallet_core::protocol::sync::{Outcome, PurseDeclaration, TransferOutcome};
 use outpost_wallet_core::protocol::{MessageId, ProtocolError, Receipt, Transfer};
 
-use crate::audit::{self, NewEntry};
+use crate::rules::audit::{self, NewEntry};
 use crate::storage::{KeyState, NewTransfer, PurseState, TransferState, Tx};
 pub(crate) use crate::storage::{Proved, PurseRow};
-use crate::{LedgerError, hex, inconsistent, minor};
+use crate::{LedgerError, inconsistent, minor};
 use in_order::map_chunks_in_order;
 
 /// Transfers checked as one signature batch. A batch of 32 costs about 40% of 32 single checks
@@ -65,13 +66,13 @@ pub(crate) fn revoke_authorised(
     reason: &str,
     authorisation: Option<Vec<u8>>,
 ) -> Result<(), LedgerError> {
-    let purse =
-        purse_row(conn, purse_id)?.ok_or_else(|| LedgerError::UnknownPurse { purse: hex(purse_id) })?;
+    let purse = purse_row(conn, purse_id)?
+        .ok_or_else(|| LedgerError::UnknownPurse { purse: hex::short(purse_id) })?;
     if matches!(purse.state, PurseState::Revoked | PurseState::Finished) {
         return Ok(());
     }
     conn.set_purse_state(purse_id, PurseState::Revoked)?;
-    let detail = format!("purse {} of {} revoked: {reason}", hex(purse_id), purse.member_id);
+    let detail = format!("purse {} of {} revoked: {reason}", hex::short(purse_id), purse.member_id);
     let mut entry = NewEntry::new(EntryKind::Revoked, &purse.member_id, detail).subject(*purse_id);
     if let Some(authorisation) = authorisation {
         entry = entry.evidence(authorisation);
@@ -106,7 +107,7 @@ pub(crate) fn sweep(conn: &dyn Tx, now: u64, window: u64) -> Result<u64, LedgerE
         let detail = format!(
             "purse {} of {} past its settlement window: {} minor units back to the account, {returned} unclaimed \
              transfers returned",
-            hex(id),
+            hex::short(id),
             purse.member_id,
             purse.outstanding
         );
@@ -360,7 +361,7 @@ fn upload_transfer(
     insert_transfer(conn, now, &transfer, id, TransferState::Held)?;
     let detail = format!(
         "transfer {} of {} minor units from {} held until its receiver syncs",
-        hex(&id),
+        hex::short(&id),
         transfer.terms().amount,
         purse.member_id
     );
@@ -669,17 +670,17 @@ fn claim(
                 format!(
                     "a receipt from a device reported lost claims it, and it conflicts with transfer {} of \
                      the same purse that device was already paid",
-                    hex(&paid_id[..6])
+                    hex::short(&paid_id)
                 ),
             ));
         }
         let detail = format!(
             "{receiver} claimed transfer {} from purse {} of {}, which conflicts with transfer {} of the same \
              purse it was already paid: its own wallet must have refused it; not paid",
-            hex(&id),
-            hex(&purse.purse_id),
+            hex::short(&id),
+            hex::short(&purse.purse_id),
             purse.member_id,
-            hex(&paid_id)
+            hex::short(&paid_id)
         );
         let entry = transfer_entry(EntryKind::Complicit, &receiver, transfer, id, detail).evidence(paid);
         audit::append(conn, now, entry)?;
@@ -690,7 +691,7 @@ fn claim(
             format!(
                 "it conflicts with transfer {} of the same purse that you were already paid, so your wallet \
                  must have refused it, and you were recorded as party to the double spend",
-                hex(&paid_id[..6])
+                hex::short(&paid_id)
             ),
         ));
     }
@@ -736,8 +737,8 @@ fn settle(
         // Transfers of a purse without proof are consistent, so they total at most what it holds.
         return Err(inconsistent(&format!(
             "transfer {} would be paid beyond purse {} without a proof",
-            hex(&id),
-            hex(&purse.purse_id)
+            hex::short(&id),
+            hex::short(&purse.purse_id)
         )));
     }
     conn.pay_from_purse(&purse.purse_id, from_purse, amount)?;
@@ -756,8 +757,11 @@ fn settle(
         }
     }
     payees.owe(receiver, amount);
-    let mut detail =
-        format!("transfer {} settled: {amount} minor units from {} to {receiver}", hex(&id), purse.member_id);
+    let mut detail = format!(
+        "transfer {} settled: {amount} minor units from {} to {receiver}",
+        hex::short(&id),
+        purse.member_id
+    );
     if from_account > 0 {
         let from =
             if lost { "the loss account (device reported lost)" } else { "the sender's account: a debt" };
@@ -804,7 +808,7 @@ fn record_double_spend(
         "{} by {} from purse {}: transfer {} {against}: {conflict}",
         if lost { "double spend from a device reported lost" } else { "double spend" },
         purse.member_id,
-        hex(&purse.purse_id),
+        hex::short(&purse.purse_id),
         transfer.terms().seq
     );
     audit::append(conn, now, entry)?;
@@ -828,10 +832,10 @@ fn record_late_spend(
     let detail = format!(
         "late spend: transfer {} of {} minor units from {} to {receiver} reached the ledger after purse {}'s \
          settlement window, when its money had gone back to {}; not paid",
-        hex(&id),
+        hex::short(&id),
         transfer.terms().amount,
         purse.member_id,
-        hex(&purse.purse_id),
+        hex::short(&purse.purse_id),
         purse.member_id
     );
     audit::append(conn, now, transfer_entry(EntryKind::LateSpend, &purse.member_id, transfer, id, detail))?;
@@ -865,7 +869,7 @@ pub(crate) fn close_purse(
     declaration: &PurseDeclaration,
 ) -> Result<Option<String>, LedgerError> {
     let Some(purse) = purse_row(conn, &declaration.purse_id)? else {
-        return Ok(Some(format!("no purse {}", hex(&declaration.purse_id))));
+        return Ok(Some(format!("no purse {}", hex::short(&declaration.purse_id))));
     };
     if purse.member_id != member_id {
         return Ok(Some("the purse is not this member's".into()));
@@ -893,7 +897,7 @@ pub(crate) fn close_purse(
     add_to_account(conn, member_id, give_back)?;
     let detail = format!(
         "purse {} of {member_id} closed at sequence {}, {} spent: {give_back} minor units back to the account",
-        hex(&purse.purse_id),
+        hex::short(&purse.purse_id),
         declaration.last_seq,
         declaration.spent
     );

@@ -30,7 +30,7 @@ pub enum TlsError {
     Config(String),
 }
 
-/// The TLS side of a server: an acceptor for [`crate::listener::serve`].
+/// The TLS side of a server: an acceptor for [`crate::http::listener::serve`].
 pub fn acceptor(cert_path: &Path, key_path: &Path) -> Result<TlsAcceptor, TlsError> {
     crate::key_file::refuse_if_exposed(key_path, "the TLS private key").map_err(TlsError::Exposed)?;
     let read = |path: &Path| {

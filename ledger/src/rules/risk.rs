@@ -31,6 +31,8 @@ use std::fmt;
 
 use outpost_wallet_core::money::{Amount, Currency};
 
+use outpost_wallet_core::hex;
+
 /// One input to the rules, in audit-log order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RiskInput {
@@ -769,7 +771,7 @@ impl fmt::Display for Detail {
                 f,
                 "{} conflicting transfers were signed from purse {}, so the ledger revoked it: {REVIEW}",
                 words(*transfers),
-                short(purse_id)
+                hex::short(purse_id)
             ),
             Detail::ClockAtSync { skew, ahead, max } => write!(
                 f,
@@ -795,12 +797,12 @@ impl fmt::Display for Detail {
             Detail::LostDeviceSpend { purse_id } => write!(
                 f,
                 "conflicting transfers were signed from purse {} of a phone reported lost: {REVIEW}",
-                short(purse_id)
+                hex::short(purse_id)
             ),
             Detail::LateSpend { transfer_id } => write!(
                 f,
                 "transfer {} reached the ledger after its purse's settlement window: {REVIEW}",
-                short(transfer_id)
+                hex::short(transfer_id)
             ),
             Detail::TransferCycle { path, transfers, span } => write!(
                 f,
@@ -837,10 +839,6 @@ impl fmt::Display for Detail {
 /// minor units themselves.
 fn money(minor: u64, currency: Currency) -> String {
     Amount::from_minor(minor, currency).map_or_else(|_| format!("{minor} minor units"), |a| a.to_string())
-}
-
-fn short(id: &[u8; 32]) -> String {
-    crate::hex(&id[..6])
 }
 
 /// Small counts as words, as a sentence says them.

@@ -42,7 +42,7 @@
 //! once, with its method, path, status and, when refused, the reason; bodies and headers are not
 //! logged.
 //!
-//! On the network (docs/adr/0018): [`serve_on`] runs the router on [`crate::listener`]'s accept
+//! On the network (docs/adr/0018): [`serve_on`] runs the router on [`crate::http::listener`]'s accept
 //! loop (connection cap, header, idle and body timeouts, a byte budget for large bodies, HTTPS
 //! when given a certificate). Syncs are rate-limited per client address before the body is read
 //! and per wallet key once the request's signature verifies; officer requests per address; each
@@ -69,20 +69,23 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
-use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
 use outpost_wallet_core::audit::encode_export;
+use outpost_wallet_core::hex;
 use outpost_wallet_core::protocol::sync::{MAX_SYNC_BYTES, SyncRequest};
 use outpost_wallet_core::protocol::{Checkpoint, MessageId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use crate::http_refusal::HttpRefusal;
-use crate::listener::{self, BodyBudget, BodyError, ClientAddr, Limits};
-use crate::officers::{Act, Approved, Authenticated, Officer, Outcome, Pending};
-use crate::rate_limit::{RateLimiter, retry_after_secs};
-use crate::witnessing::{self, Witnessing};
-use crate::{Ledger, LedgerError, Member, PurseInfo, console, risk};
+use crate::http::console;
+use crate::http::listener::{self, BodyBudget, BodyError, ClientAddr, Limits};
+use crate::http::officer_api::{FlagJson, MemberJson, OfficerJson, PurseJson};
+use crate::http::rate_limit::{RateLimiter, retry_after_secs};
+use crate::http::refusal::HttpRefusal;
+use crate::rules::officers::{Act, Approved, Authenticated, Officer, Outcome, Pending};
+use crate::rules::risk;
+use crate::rules::witnessing::{self, Witnessing};
+use crate::{Ledger, LedgerError, Member, PurseInfo};
 use outpost_wallet_core::officer;
 
 /// Largest JSON body an officer endpoint reads.
@@ -193,7 +196,7 @@ pub async fn serve(
 }
 
 /// How a server meets the network: its [`Limits`] and, for HTTPS, a TLS acceptor
-/// ([`crate::tls::acceptor`]).
+/// ([`crate::http::tls::acceptor`]).
 #[derive(Clone, Default)]
 pub struct Network {
     pub limits: Limits,
@@ -663,10 +666,6 @@ async fn wrong_method(method: Method, uri: Uri) -> ApiError {
     HttpRefusal::WrongMethod { method: method.to_string(), path: uri.path().to_owned() }.into()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    HEXLOWER.encode(bytes)
-}
-
 fn bytes_response(bytes: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, OCTET_STREAM)], bytes).into_response()
 }
@@ -711,7 +710,7 @@ struct LedgerInfo {
 async fn ledger_info(State(state): State<AppState>) -> Json<LedgerInfo> {
     let currency = state.ledger.currency();
     Json(LedgerInfo {
-        public_key: hex(&state.ledger.public_key()),
+        public_key: hex::encode(&state.ledger.public_key()),
         currency: currency.code().to_owned(),
         exponent: currency.exponent(),
     })
@@ -730,9 +729,9 @@ impl From<&Checkpoint> for CheckpointJson {
     fn from(checkpoint: &Checkpoint) -> Self {
         Self {
             size: checkpoint.size,
-            root: hex(&checkpoint.root),
+            root: hex::encode(&checkpoint.root),
             time: checkpoint.time,
-            signed: hex(&checkpoint.to_bytes()),
+            signed: hex::encode(&checkpoint.to_bytes()),
         }
     }
 }
@@ -775,30 +774,18 @@ async fn consistency(
     Ok(Json(ConsistencyJson {
         from,
         to: checkpoint.size,
-        proof: proof.iter().map(|hash| hex(hash)).collect(),
-        checkpoint: hex(&checkpoint.to_bytes()),
+        proof: proof.iter().map(|hash| hex::encode(hash)).collect(),
+        checkpoint: hex::encode(&checkpoint.to_bytes()),
     }))
 }
 
 // ---- Officer endpoints ----
 
-#[derive(Serialize)]
-struct MemberJson {
-    member_id: String,
-    wallet_fingerprint: String,
-    wallet_key: String,
-    balance_minor: i64,
-    in_purses_minor: i64,
-    purse_limit_minor: u64,
-    flagged: bool,
-    enrolled_at: u64,
-}
-
 impl From<Member> for MemberJson {
     fn from(member: Member) -> Self {
         Self {
             wallet_fingerprint: member.wallet.fingerprint(),
-            wallet_key: hex(&member.wallet.signing_key),
+            wallet_key: hex::encode(&member.wallet.signing_key),
             member_id: member.member_id,
             balance_minor: member.balance_minor,
             in_purses_minor: member.in_purses_minor,
@@ -884,26 +871,15 @@ async fn set_purse_limit(
     submit(&state, maker, Act::SetPurseLimit { member_id, limit_minor }).await
 }
 
-#[derive(Serialize)]
-struct PurseJson {
-    purse_id: String,
-    member_id: String,
-    serial: u32,
-    amount_minor: u64,
-    outstanding_minor: i64,
-    state: String,
-    expires_at: u64,
-}
-
 impl From<PurseInfo> for PurseJson {
     fn from(purse: PurseInfo) -> Self {
         Self {
-            purse_id: hex(&purse.purse_id),
+            purse_id: hex::encode(&purse.purse_id),
             member_id: purse.member_id,
             serial: purse.serial,
             amount_minor: purse.amount_minor,
             outstanding_minor: purse.outstanding_minor,
-            state: purse.state.to_string(),
+            state: purse.state,
             expires_at: purse.expires_at,
         }
     }
@@ -957,7 +933,7 @@ async fn revoke_purse(
     PathParam(purse_id): PathParam<String>,
     JsonBody(Revocation { reason }): JsonBody<Revocation>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
-    let purse_id = hex(&parse_purse_id(&purse_id)?);
+    let purse_id = hex::encode(&parse_purse_id(&purse_id)?);
     submit(&state, maker, Act::RevokePurse { purse_id, reason }).await
 }
 
@@ -966,25 +942,20 @@ fn parse_purse_id(text: &str) -> Result<MessageId, ApiError> {
 }
 
 fn parse_hex_id(text: &str, what: &'static str) -> Result<[u8; 32], ApiError> {
-    HEXLOWER_PERMISSIVE
-        .decode(text.as_bytes())
+    hex::decode_array(text)
         .ok()
-        .and_then(|bytes| bytes.try_into().ok())
         .ok_or_else(|| HttpRefusal::BadHexId { what, chars: text.chars().count() }.into())
 }
 
 // ---- Officers and the acts waiting for their approval ----
 
-#[derive(Serialize)]
-struct OfficerJson {
-    public_key: String,
-    name: String,
-    enrolled_at: u64,
-}
-
 impl From<Officer> for OfficerJson {
     fn from(officer: Officer) -> Self {
-        Self { public_key: hex(&officer.public_key), name: officer.name, enrolled_at: officer.enrolled_at }
+        Self {
+            public_key: hex::encode(&officer.public_key),
+            name: officer.name,
+            enrolled_at: officer.enrolled_at,
+        }
     }
 }
 
@@ -1005,7 +976,7 @@ struct PendingJson {
 impl From<Pending> for PendingJson {
     fn from(pending: Pending) -> Self {
         Self {
-            pending_id: hex(&pending.id),
+            pending_id: hex::encode(&pending.id),
             act: pending.act.describe(),
             request: pending.act,
             maker: pending.maker.into(),
@@ -1042,7 +1013,7 @@ async fn remove_officer(
     Extension(maker): Extension<Authenticated>,
     PathParam(public_key): PathParam<String>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
-    let public_key = hex(&parse_hex_id(&public_key, "an officer key")?);
+    let public_key = hex::encode(&parse_hex_id(&public_key, "an officer key")?);
     submit(&state, maker, Act::RemoveOfficer { public_key }).await
 }
 
@@ -1068,12 +1039,15 @@ async fn approve(
             Outcome::Credited { balance_minor } => Json(Balance { balance_minor }).into_response(),
             Outcome::Member(member) => Json(MemberJson::from(member)).into_response(),
             Outcome::RevokedPurses(ids) => {
-                Json(RevokedPurses { revoked_purses: ids.iter().map(|id| hex(id)).collect() }).into_response()
+                Json(RevokedPurses { revoked_purses: ids.iter().map(|id| hex::encode(id)).collect() })
+                    .into_response()
             }
-            Outcome::RevokedPurse(id) => Json(RevokedPurse { revoked_purse: hex(&id) }).into_response(),
+            Outcome::RevokedPurse(id) => {
+                Json(RevokedPurse { revoked_purse: hex::encode(&id) }).into_response()
+            }
             Outcome::OfficerEnrolled(officer) => Json(OfficerJson::from(officer)).into_response(),
             Outcome::OfficerRemoved(key) => {
-                Json(serde_json::json!({ "removed_officer": hex(&key) })).into_response()
+                Json(serde_json::json!({ "removed_officer": hex::encode(&key) })).into_response()
             }
         },
     })
@@ -1089,22 +1063,11 @@ async fn decline(
     Ok(Json(pending.into()))
 }
 
-#[derive(Serialize)]
-struct FlagJson {
-    member_id: String,
-    code: &'static str,
-    score: u16,
-    at: u64,
-    seq: u64,
-    detail: String,
-    evidence: Vec<String>,
-}
-
 impl From<risk::Flag> for FlagJson {
     fn from(flag: risk::Flag) -> Self {
         Self {
-            code: flag.reason.code(),
-            evidence: flag.evidence.iter().map(|id| hex(id)).collect(),
+            code: flag.reason.code().to_owned(),
+            evidence: flag.evidence.iter().map(|id| hex::encode(id)).collect(),
             member_id: flag.member_id,
             score: flag.score,
             at: flag.at,
@@ -1177,11 +1140,11 @@ struct PasskeyJson {
     linked_at: u64,
 }
 
-impl From<crate::passkeys::Passkey> for PasskeyJson {
-    fn from(passkey: crate::passkeys::Passkey) -> Self {
+impl From<crate::rules::passkeys::Passkey> for PasskeyJson {
+    fn from(passkey: crate::rules::passkeys::Passkey) -> Self {
         Self {
             credential_id: data_encoding::BASE64URL_NOPAD.encode(&passkey.link.credential_id),
-            public_key: hex(&passkey.link.public_key),
+            public_key: hex::encode(&passkey.link.public_key),
             rp_id: passkey.link.rp_id,
             origin: passkey.link.origin,
             counter: passkey.counter,
@@ -1214,7 +1177,7 @@ async fn session_of(state: &AppState, headers: &HeaderMap) -> Option<Authenticat
         headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookies| {
             cookies.split(';').find_map(|c| c.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
         })?;
-    let token: [u8; 32] = HEXLOWER.decode(token.as_bytes()).ok()?.try_into().ok()?;
+    let token: [u8; 32] = hex::decode_array(token).ok()?;
     let officer = {
         let mut sessions = state.guard.sessions.lock().unwrap_or_else(|e| e.into_inner());
         match sessions.get(&token) {
@@ -1266,7 +1229,7 @@ async fn open_session(
         }
         sessions.insert(token, (officer.clone(), now + SESSION_TTL));
     }
-    let cookie = session_cookie(&hex(&token), SESSION_TTL.as_secs(), state.guard.https);
+    let cookie = session_cookie(&hex::encode(&token), SESSION_TTL.as_secs(), state.guard.https);
     let mut response =
         Json(SessionJson { officer: officer.officer.into(), expires_in: SESSION_TTL.as_secs() })
             .into_response();
@@ -1353,13 +1316,13 @@ impl From<&outpost_wallet_core::audit::AuditEntry> for EntryJson {
                 .iter()
                 .filter_map(|bytes| Transfer::from_bytes(bytes).ok())
                 .map(|t| TransferJson {
-                    transfer_id: hex(&t.id()),
-                    purse_id: hex(&t.certificate().purse_id()),
+                    transfer_id: hex::encode(&t.id()),
+                    purse_id: hex::encode(&t.certificate().purse_id()),
                     sender: t.certificate().terms().member_id.clone(),
                     seq: t.terms().seq,
                     amount_minor: t.terms().amount,
                     spent_after_minor: t.terms().spent_after,
-                    receiver_key: hex(&t.terms().receiver_key),
+                    receiver_key: hex::encode(&t.terms().receiver_key),
                     device_time: t.terms().time,
                     memo: t.terms().memo.clone(),
                 })
@@ -1373,7 +1336,7 @@ impl From<&outpost_wallet_core::audit::AuditEntry> for EntryJson {
             device_time: entry.device_time,
             kind: format!("{:?}", entry.kind),
             member_id: entry.member_id.clone(),
-            subject: hex(&entry.subject),
+            subject: hex::encode(&entry.subject),
             detail: entry.detail.clone(),
             moves: entry
                 .moves
@@ -1382,7 +1345,7 @@ impl From<&outpost_wallet_core::audit::AuditEntry> for EntryJson {
                     account: match &m.account {
                         Account::Outside => "outside".into(),
                         Account::Member(id) => format!("member:{id}"),
-                        Account::Purse(id) => format!("purse:{}", hex(id)),
+                        Account::Purse(id) => format!("purse:{}", hex::encode(id)),
                         Account::Loss => "loss".into(),
                     },
                     delta_minor: m.delta,

@@ -23,16 +23,17 @@
 //! the nonce was never seen (nonces are stored in the database for the skew window, so a
 //! restart does not reopen replays).
 
-use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
 use outpost_wallet_core::Amount;
 use outpost_wallet_core::audit::{EntryKind, MAX_EVIDENCE_BYTES};
+use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::authority::{check_self_enrolment, path_segment};
 use outpost_wallet_core::officer::{Authorisation, Challenge, ENROL_PATH, SignedOfficerRequest};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, NewEntry};
+use crate::rules::audit::{self, NewEntry};
+use crate::rules::settlement;
 use crate::storage::{OfficerRow, PendingRow, PendingState, Tx};
-use crate::{Ledger, LedgerError, Member, MessageId, settlement};
+use crate::{Ledger, LedgerError, Member, MessageId};
 
 /// The two-person rule and its limits.
 #[derive(Debug, Clone)]
@@ -123,7 +124,7 @@ impl Act {
             }
             Act::RevokePurse { purse_id, reason } => format!("revoke purse {purse_id}: {reason}"),
             Act::EnrolOfficer { enrolment } => match enrolment_of(enrolment) {
-                Ok((_, key, name)) => format!("enrol officer {name} ({})", &HEXLOWER.encode(&key)[..16]),
+                Ok((_, key, name)) => format!("enrol officer {name} ({})", &hex::encode(&key)[..16]),
                 Err(_) => "enrol an officer".into(),
             },
             Act::RemoveOfficer { public_key } => format!("remove officer {public_key}"),
@@ -167,7 +168,7 @@ pub enum Outcome {
 /// The self-enrolment in an enrolment code: it, the key and the name.
 fn enrolment_of(code: &str) -> Result<(Authorisation, [u8; 32], String), LedgerError> {
     let bad = |reason: String| LedgerError::OfficerRefused { status: 400, reason };
-    let bytes = HEXLOWER_PERMISSIVE.decode(code.trim().as_bytes()).map_err(|_| {
+    let bytes = hex::decode(code.trim()).map_err(|_| {
         bad("an officer enrolment code is hexadecimal, as `outpost officer new` prints it".into())
     })?;
     let enrolment = Authorisation::from_bytes(&bytes).map_err(|e| bad(format!("the enrolment code: {e}")))?;
@@ -180,20 +181,16 @@ fn enrolment_of(code: &str) -> Result<(Authorisation, [u8; 32], String), LedgerE
 }
 
 fn parse_key(text: &str) -> Result<[u8; 32], LedgerError> {
-    HEXLOWER_PERMISSIVE.decode(text.as_bytes()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
-        LedgerError::OfficerRefused {
-            status: 400,
-            reason: format!("an officer key is 64 hexadecimal digits, not {text:?}"),
-        }
+    hex::decode_array(text).ok().ok_or_else(|| LedgerError::OfficerRefused {
+        status: 400,
+        reason: format!("an officer key is 64 hexadecimal digits, not {text:?}"),
     })
 }
 
 fn parse_purse(text: &str) -> Result<MessageId, LedgerError> {
-    HEXLOWER_PERMISSIVE.decode(text.as_bytes()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
-        LedgerError::OfficerRefused {
-            status: 400,
-            reason: format!("a purse id is 64 hexadecimal digits, not {text:?}"),
-        }
+    hex::decode_array(text).ok().ok_or_else(|| LedgerError::OfficerRefused {
+        status: 400,
+        reason: format!("a purse id is 64 hexadecimal digits, not {text:?}"),
     })
 }
 
@@ -232,7 +229,7 @@ pub(crate) fn found(conn: &dyn Tx, now: u64, codes: &[String], threshold: usize)
             });
         }
         insert_officer(conn, now, &key, &name)?;
-        let detail = format!("founding officer {name} ({})", HEXLOWER.encode(&key));
+        let detail = format!("founding officer {name} ({})", hex::encode(&key));
         audit::append(
             conn,
             now,
@@ -292,7 +289,7 @@ impl Ledger {
                 });
             };
             if let Some(used) = &passkey {
-                crate::passkeys::check_use(tx, &officer, used)?;
+                crate::rules::passkeys::check_use(tx, &officer, used)?;
             }
             let time = signed.request.time;
             if time.abs_diff(now) > skew {
@@ -552,7 +549,7 @@ impl Ledger {
             Act::EnrolOfficer { enrolment } => {
                 let (_, key, name) = enrolment_of(enrolment)?;
                 insert_officer(tx, now, &key, &name)?;
-                let detail = format!("officer {name} ({}) enrolled", HEXLOWER.encode(&key));
+                let detail = format!("officer {name} ({}) enrolled", hex::encode(&key));
                 audit::append(
                     tx,
                     now,
@@ -583,10 +580,10 @@ impl Ledger {
 /// A pending act that may still be approved or declined at `now`.
 fn open_pending(tx: &dyn Tx, id: &Challenge, now: u64, threshold: usize) -> Result<Pending, LedgerError> {
     match tx.pending(id)?.map(|row| row.state) {
-        None => return Err(refused(404, format!("no pending request {}", HEXLOWER.encode(id)))),
+        None => return Err(refused(404, format!("no pending request {}", hex::encode(id)))),
         Some(PendingState::Pending) => {}
         Some(state) => {
-            return Err(refused(409, format!("request {} was already {state}", HEXLOWER.encode(id))));
+            return Err(refused(409, format!("request {} was already {state}", hex::encode(id))));
         }
     }
     let pending = load_pending(tx, id, threshold)?;
@@ -595,7 +592,7 @@ fn open_pending(tx: &dyn Tx, id: &Challenge, now: u64, threshold: usize) -> Resu
             410,
             format!(
                 "request {} expired at {} without enough approvals: the maker must submit it again",
-                HEXLOWER.encode(id),
+                hex::encode(id),
                 pending.expires_at
             ),
         ));

@@ -51,7 +51,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt as _;
 
-use crate::rate_limit::Rate;
+use crate::http::rate_limit::Rate;
 
 /// How long requests under way may take to finish once the server is told to stop.
 pub const GRACE: Duration = Duration::from_secs(30);

@@ -38,13 +38,15 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use outpost_wallet_core::audit::AuditEntry;
+use outpost_wallet_core::hex;
 use outpost_wallet_core::merkle::{self, Hash};
 use outpost_wallet_core::protocol::{Checkpoint, LedgerSigner};
 use sha2::{Digest, Sha256};
 
-use crate::log_cache::LogTree;
+use crate::LedgerError;
+use crate::rules::audit;
+use crate::rules::log_cache::LogTree;
 use crate::storage::Tx;
-use crate::{LedgerError, audit};
 
 const VERSION: u8 = 1;
 const SIGNED: u8 = 1;
@@ -310,7 +312,7 @@ impl Signing<'_> {
         let mut detail = format!(
             "ledger.db no longer extends the checkpoint of {} entries (root {}) signed at {}: ",
             head.size,
-            crate::hex(&head.root),
+            hex::short(&head.root),
             head.time
         );
         if first > 0 {
@@ -387,7 +389,7 @@ fn check_signed_elsewhere(conn: &dyn Tx, tree: &LogTree<'_>) -> Result<(), Ledge
     let stored = tree.view.leaf_hashes();
     let detail = format!(
         "the database records a checkpoint of {size} entries (root {}) signed by a ledger process on it, and the log of {} entries does not extend it",
-        crate::hex(&root),
+        hex::short(&root),
         stored.len()
     );
     tracing::error!(signed_size = size, stored_size = stored.len(), "REFUSING TO SIGN: {detail}");

@@ -27,12 +27,12 @@ use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 
 use outpost_wallet_core::audit::{Account, AuditEntry, EntryKind};
-use outpost_wallet_core::merkle;
+use outpost_wallet_core::merkle::{self, Tree, TreeView};
 use outpost_wallet_core::protocol::Transfer;
 
 use crate::LedgerError;
-use crate::audit::{self, Tree, TreeView};
-use crate::risk::{Flag, Payment, Replay, RiskInput, Rules};
+use crate::rules::audit;
+use crate::rules::risk::{Flag, Payment, Replay, RiskInput, Rules};
 use crate::storage::Tx;
 
 /// The tree and the risk state over the stored log, as far as the cache has read it.
@@ -77,7 +77,7 @@ impl LogCache {
         Ok(LogTree { view: self.tree.view(), seqs: &self.seqs })
     }
 
-    /// Every risk flag over the stored log, in [`crate::risk::evaluate`]'s order. Fails, as the
+    /// Every risk flag over the stored log, in [`crate::rules::risk::evaluate`]'s order. Fails, as the
     /// replay of the whole log does, on an entry that does not decode.
     pub fn flags(&mut self, conn: &dyn Tx) -> Result<&[Flag], LedgerError> {
         self.catch_up_tree(conn)?;
