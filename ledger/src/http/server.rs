@@ -79,7 +79,9 @@ use tokio::sync::watch;
 
 use crate::http::console;
 use crate::http::listener::{self, BodyBudget, BodyError, ClientAddr, Limits};
-use crate::http::officer_api::{FlagJson, MemberJson, OfficerJson, PurseJson};
+use crate::http::officer_api::{
+    ActResultJson, FlagJson, LedgerInfoJson, MemberJson, OfficerJson, PasskeyJson, PendingJson, PurseJson,
+};
 use crate::http::rate_limit::{RateLimiter, retry_after_secs};
 use crate::http::refusal::HttpRefusal;
 use crate::rules::officers::{Act, Approved, Authenticated, Officer, Outcome, Pending};
@@ -700,16 +702,9 @@ async fn sync(State(state): State<AppState>, SyncBody(request): SyncBody) -> Res
     Ok(bytes_response(response))
 }
 
-#[derive(Serialize)]
-struct LedgerInfo {
-    public_key: String,
-    currency: String,
-    exponent: u8,
-}
-
-async fn ledger_info(State(state): State<AppState>) -> Json<LedgerInfo> {
+async fn ledger_info(State(state): State<AppState>) -> Json<LedgerInfoJson> {
     let currency = state.ledger.currency();
-    Json(LedgerInfo {
+    Json(LedgerInfoJson {
         public_key: hex::encode(&state.ledger.public_key()),
         currency: currency.code().to_owned(),
         exponent: currency.exponent(),
@@ -832,11 +827,6 @@ struct Credit {
     batch: String,
 }
 
-#[derive(Serialize)]
-struct Balance {
-    balance_minor: i64,
-}
-
 /// An act made: stored until another officer approves it (202, with the pending request).
 async fn submit(
     state: &AppState,
@@ -899,11 +889,6 @@ struct Revocation {
     reason: String,
 }
 
-#[derive(Serialize)]
-struct RevokedPurses {
-    revoked_purses: Vec<String>,
-}
-
 async fn revoke_device(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
@@ -920,11 +905,6 @@ async fn replace_device(
     JsonBody(Enrolment { enrolment_qr }): JsonBody<Enrolment>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     submit(&state, maker, Act::ReplaceDevice { member_id, enrolment_qr }).await
-}
-
-#[derive(Serialize)]
-struct RevokedPurse {
-    revoked_purse: String,
 }
 
 async fn revoke_purse(
@@ -957,20 +937,6 @@ impl From<Officer> for OfficerJson {
             enrolled_at: officer.enrolled_at,
         }
     }
-}
-
-#[derive(Serialize)]
-struct PendingJson {
-    pending_id: String,
-    /// The act in words.
-    act: String,
-    /// The act as the maker's request gave it.
-    request: Act,
-    maker: OfficerJson,
-    approvers: Vec<OfficerJson>,
-    approvals_needed: usize,
-    created_at: u64,
-    expires_at: u64,
 }
 
 impl From<Pending> for PendingJson {
@@ -1035,22 +1001,23 @@ async fn approve(
         Approved::Waiting(pending) => {
             (StatusCode::ACCEPTED, Json(PendingJson::from(pending))).into_response()
         }
-        Approved::Executed(outcome) => match outcome {
-            Outcome::Credited { balance_minor } => Json(Balance { balance_minor }).into_response(),
-            Outcome::Member(member) => Json(MemberJson::from(member)).into_response(),
-            Outcome::RevokedPurses(ids) => {
-                Json(RevokedPurses { revoked_purses: ids.iter().map(|id| hex::encode(id)).collect() })
-                    .into_response()
-            }
-            Outcome::RevokedPurse(id) => {
-                Json(RevokedPurse { revoked_purse: hex::encode(&id) }).into_response()
-            }
-            Outcome::OfficerEnrolled(officer) => Json(OfficerJson::from(officer)).into_response(),
-            Outcome::OfficerRemoved(key) => {
-                Json(serde_json::json!({ "removed_officer": hex::encode(&key) })).into_response()
-            }
-        },
+        Approved::Executed(outcome) => Json(ActResultJson::from(outcome)).into_response(),
     })
+}
+
+impl From<Outcome> for ActResultJson {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Credited { balance_minor } => Self::Credited { balance_minor },
+            Outcome::Member(member) => Self::Member(member.into()),
+            Outcome::RevokedPurses(ids) => {
+                Self::RevokedPurses { revoked_purses: ids.iter().map(|id| hex::encode(id)).collect() }
+            }
+            Outcome::RevokedPurse(id) => Self::RevokedPurse { revoked_purse: hex::encode(&id) },
+            Outcome::OfficerEnrolled(officer) => Self::OfficerEnrolled(officer.into()),
+            Outcome::OfficerRemoved(key) => Self::OfficerRemoved { removed_officer: hex::encode(&key) },
+        }
+    }
 }
 
 async fn decline(
@@ -1129,16 +1096,6 @@ pub const SESSION_TTL: Duration = Duration::from_secs(15 * 60);
 const SESSION_COOKIE: &str = "outpost_officer";
 /// Most sessions held: an officer's console opens one at each sign-in.
 const MAX_SESSIONS: usize = 1024;
-
-#[derive(Serialize)]
-struct PasskeyJson {
-    credential_id: String,
-    public_key: String,
-    rp_id: String,
-    origin: String,
-    counter: u32,
-    linked_at: u64,
-}
 
 impl From<crate::rules::passkeys::Passkey> for PasskeyJson {
     fn from(passkey: crate::rules::passkeys::Passkey) -> Self {
