@@ -118,7 +118,7 @@ impl Server {
 
     /// [`Server::start_in`] with `args` added to the command line (its policy, its network).
     pub fn start_in_with(dir: &Path, args: &[&str]) -> Server {
-        let exists = database::ledger_exists(dir);
+        let exists = outpost_ledger::Ledger::exists(dir, &database::server_database(dir));
         let mut command = ledger_command(dir);
         if !exists {
             command.args(founding_args());

@@ -31,7 +31,7 @@ impl Insider {
     /// The database of the `outpost-ledger` process `common::Server` started on `dir`: the
     /// PostgreSQL database named in `dir/postgres.url` when there is one, else `ledger.db`.
     pub fn of_server(dir: &Path) -> Insider {
-        Insider::open(dir, &server_database(dir))
+        Insider::open(dir, &super::database::server_database(dir))
     }
 
     /// Runs one statement written the same in both dialects; the rows it changed.
@@ -93,14 +93,6 @@ impl Insider {
                 .map(drop)
                 .unwrap(),
         }
-    }
-}
-
-/// The database `common::Server` gave the ledger it started on `dir`.
-pub fn server_database(dir: &Path) -> Database {
-    match std::fs::read_to_string(dir.join("postgres.url")) {
-        Ok(url) => Database::Postgres(url.trim().to_owned()),
-        Err(_) => Database::Sqlite,
     }
 }
 
