@@ -16,7 +16,8 @@ use clap::Args;
 use outpost_wallet_core::transport::{Trust, http_agent};
 
 use outpost_ledger::http::officer_api::{
-    ActResultJson, FlagJson, LedgerInfoJson, MemberJson, OfficerJson, PasskeyJson, PendingJson, PurseJson,
+    ActResultJson, CreditBody, EnrolmentBody, FlagJson, LedgerInfoJson, MemberJson, OfficerEnrolmentBody,
+    OfficerJson, PasskeyJson, PendingJson, PurseJson, RevocationBody,
 };
 use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::{self, OfficerKey};
@@ -140,7 +141,7 @@ impl Hq {
     }
 
     pub fn enrol(&self, enrolment_qr: &str) -> Result<MemberJson, HqError> {
-        let body = serde_json::json!({ "enrolment_qr": enrolment_qr });
+        let body = serde_json::json!(EnrolmentBody { enrolment_qr: enrolment_qr.to_owned() });
         self.post_json("the enrolment", "/v1/officer/members", &body)
     }
 
@@ -163,7 +164,11 @@ impl Hq {
         batch: &str,
     ) -> Result<PendingJson, HqError> {
         let path = format!("/v1/officer/members/{}/credit", path_segment(member_id));
-        let body = serde_json::json!({ "amount_minor": amount.minor(), "memo": memo, "batch": batch });
+        let body = serde_json::json!(CreditBody {
+            amount_minor: amount.minor(),
+            memo: memo.to_owned(),
+            batch: batch.to_owned()
+        });
         self.post_json(&format!("the credit to {member_id}"), &path, &body)
     }
 
@@ -200,7 +205,7 @@ impl Hq {
 
     /// Asks the officers to enrol a new one, from the code `outpost officer new` printed.
     pub fn add_officer(&self, enrolment: &str) -> Result<PendingJson, HqError> {
-        let body = serde_json::json!({ "enrolment": enrolment.trim() });
+        let body = serde_json::json!(OfficerEnrolmentBody { enrolment: enrolment.trim().to_owned() });
         self.post_json("the officer enrolment", officer::ENROL_PATH, &body)
     }
 
@@ -227,7 +232,7 @@ impl Hq {
     /// Makes the revocation of one purse: it waits for a second officer's approval.
     pub fn revoke_purse(&self, purse_id: &str, reason: &str) -> Result<PendingJson, HqError> {
         let path = format!("/v1/officer/purses/{}/revoke", path_segment(&purse_id.to_ascii_lowercase()));
-        let body = serde_json::json!({ "reason": reason });
+        let body = serde_json::json!(RevocationBody { reason: reason.to_owned() });
         self.post_json("the purse revocation", &path, &body)
     }
 
@@ -235,7 +240,7 @@ impl Hq {
     /// for a second officer's approval.
     pub fn revoke_device(&self, member_id: &str, reason: &str) -> Result<PendingJson, HqError> {
         let path = format!("/v1/officer/members/{}/revoke-device", path_segment(member_id));
-        let body = serde_json::json!({ "reason": reason });
+        let body = serde_json::json!(RevocationBody { reason: reason.to_owned() });
         self.post_json(&format!("the revocation of {member_id}'s device"), &path, &body)
     }
 

@@ -1,6 +1,7 @@
 //! The JSON of the officer API (members, purses, flags, officers, the acts waiting for approval,
-//! passkeys) and of the ledger's public description: written by the server, read by the
-//! `outpost` command's officer, auditor and wallet commands, one definition for both.
+//! passkeys, and the bodies of the requests that make acts) and of the ledger's public
+//! description: one definition for the server and for the `outpost` command's officer, auditor
+//! and wallet commands, which write what the other reads.
 //!
 //! Keys and ids are lowercase hex; amounts are in the ledger's minor unit.
 
@@ -114,6 +115,46 @@ pub struct PasskeyJson {
     /// The authenticator's signature counter as last seen.
     pub counter: u32,
     pub linked_at: u64,
+}
+
+/// The body of `POST /v1/officer/members` (and of `…/replace-device`): the wallet's enrolment QR
+/// text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolmentBody {
+    pub enrolment_qr: String,
+}
+
+/// The body of `POST /v1/officer/members/{id}/credit`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditBody {
+    pub amount_minor: u64,
+    pub memo: String,
+    /// The payroll batch the credit belongs to.
+    pub batch: String,
+}
+
+/// The body of `PUT /v1/officer/members/{id}/purse-limit`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurseLimitBody {
+    pub limit_minor: u64,
+}
+
+/// The body of a revocation (`…/revoke-device`, `/v1/officer/purses/{id}/revoke`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationBody {
+    pub reason: String,
+}
+
+/// The body of `POST /v1/officer/officers`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficerEnrolmentBody {
+    /// The new officer's enrolment code, as `outpost officer new` printed it.
+    pub enrolment: String,
 }
 
 #[cfg(test)]

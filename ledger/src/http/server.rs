@@ -80,7 +80,8 @@ use tokio::sync::watch;
 use crate::http::console;
 use crate::http::listener::{self, BodyBudget, BodyError, ClientAddr, Limits};
 use crate::http::officer_api::{
-    ActResultJson, FlagJson, LedgerInfoJson, MemberJson, OfficerJson, PasskeyJson, PendingJson, PurseJson,
+    ActResultJson, CreditBody, EnrolmentBody, FlagJson, LedgerInfoJson, MemberJson, OfficerEnrolmentBody,
+    OfficerJson, PasskeyJson, PendingJson, PurseJson, PurseLimitBody, RevocationBody,
 };
 use crate::http::rate_limit::{RateLimiter, retry_after_secs};
 use crate::http::refusal::HttpRefusal;
@@ -791,15 +792,9 @@ impl From<Member> for MemberJson {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Enrolment {
-    enrolment_qr: String,
-}
-
 async fn enrol(
     State(state): State<AppState>,
-    JsonBody(Enrolment { enrolment_qr }): JsonBody<Enrolment>,
+    JsonBody(EnrolmentBody { enrolment_qr }): JsonBody<EnrolmentBody>,
 ) -> Result<(StatusCode, Json<MemberJson>), ApiError> {
     let member = on_ledger(&state, move |ledger| ledger.enrol(&enrolment_qr)).await?;
     Ok((StatusCode::CREATED, Json(member.into())))
@@ -818,15 +813,6 @@ async fn member(
     Ok(Json(member.into()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Credit {
-    amount_minor: u64,
-    memo: String,
-    /// The payroll batch the credit belongs to.
-    batch: String,
-}
-
 /// An act made: stored until another officer approves it (202, with the pending request).
 async fn submit(
     state: &AppState,
@@ -841,22 +827,16 @@ async fn credit(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
     PathParam(member_id): PathParam<String>,
-    JsonBody(Credit { amount_minor, memo, batch }): JsonBody<Credit>,
+    JsonBody(CreditBody { amount_minor, memo, batch }): JsonBody<CreditBody>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     submit(&state, maker, Act::Credit { member_id, amount_minor, memo, batch }).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PurseLimit {
-    limit_minor: u64,
 }
 
 async fn set_purse_limit(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
     PathParam(member_id): PathParam<String>,
-    JsonBody(PurseLimit { limit_minor }): JsonBody<PurseLimit>,
+    JsonBody(PurseLimitBody { limit_minor }): JsonBody<PurseLimitBody>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     submit(&state, maker, Act::SetPurseLimit { member_id, limit_minor }).await
 }
@@ -883,17 +863,11 @@ async fn purses(
     Ok(Json(purses.into_iter().map(PurseJson::from).collect()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Revocation {
-    reason: String,
-}
-
 async fn revoke_device(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
     PathParam(member_id): PathParam<String>,
-    JsonBody(Revocation { reason }): JsonBody<Revocation>,
+    JsonBody(RevocationBody { reason }): JsonBody<RevocationBody>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     submit(&state, maker, Act::RevokeDevice { member_id, reason }).await
 }
@@ -902,7 +876,7 @@ async fn replace_device(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
     PathParam(member_id): PathParam<String>,
-    JsonBody(Enrolment { enrolment_qr }): JsonBody<Enrolment>,
+    JsonBody(EnrolmentBody { enrolment_qr }): JsonBody<EnrolmentBody>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     submit(&state, maker, Act::ReplaceDevice { member_id, enrolment_qr }).await
 }
@@ -911,7 +885,7 @@ async fn revoke_purse(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
     PathParam(purse_id): PathParam<String>,
-    JsonBody(Revocation { reason }): JsonBody<Revocation>,
+    JsonBody(RevocationBody { reason }): JsonBody<RevocationBody>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     let purse_id = hex::encode(&parse_purse_id(&purse_id)?);
     submit(&state, maker, Act::RevokePurse { purse_id, reason }).await
@@ -959,17 +933,10 @@ async fn officers(State(state): State<AppState>) -> Result<Json<Vec<OfficerJson>
     Ok(Json(officers.into_iter().map(OfficerJson::from).collect()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OfficerEnrolment {
-    /// The new officer's enrolment code, as `outpost officer new` printed it.
-    enrolment: String,
-}
-
 async fn enrol_officer(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
-    JsonBody(OfficerEnrolment { enrolment }): JsonBody<OfficerEnrolment>,
+    JsonBody(OfficerEnrolmentBody { enrolment }): JsonBody<OfficerEnrolmentBody>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     submit(&state, maker, Act::EnrolOfficer { enrolment }).await
 }
