@@ -192,6 +192,20 @@ impl LedgerServer {
         cmd
     }
 
+    /// A new wallet `file` in `dir` with `pin`, enrolled as `member_id` from the code its
+    /// `identity` command wrote, and credited `yen` (made and approved): a member paid for
+    /// November, where a test's subject comes after.
+    pub fn paid_member(&self, dir: &Path, file: &str, pin: &str, member_id: &str, yen: u64) {
+        create_wallet(dir, file, pin);
+        let code = format!("{file}-enrol.txt");
+        wallet(dir, file, pin, &["identity", "--member-id", member_id, "--out", &code]).assert().success();
+        self.officer(dir, &["enrol", "--qr-file", &code]).assert().success();
+        let amount = yen.to_string();
+        self.act(dir, &["credit", member_id, &amount, "--memo", "November pay", "--batch", "2026-11"])
+            .assert()
+            .success();
+    }
+
     /// `outpost ledger <act…>` made by the first officer, then approved by the second: the
     /// approval's command, to assert on. The act's own command must succeed and print its id.
     pub fn act(&self, dir: &Path, args: &[&str]) -> Command {
