@@ -15,6 +15,9 @@
 //! Every statement names the tables it touches ([`Tables::of`], from its SQL text, once per
 //! prepared statement); before it runs, what is held for those tables is written. A purse read
 //! is the one exception, and it reads through: the stored row plus the payments held for it.
+//! The check reads only the SQL's words: a statement added later that reaches `audit`,
+//! `audit_party`, `log_head`, `transfer` or `purse` through a view, a function or a trigger of
+//! another table must name that table too (a comment in the SQL will do).
 //! Commit writes everything first; a batch that fails fails the transaction, which rolls back
 //! whole, so nothing is ever half-written and nothing is answered before it is durable.
 
