@@ -21,6 +21,8 @@ mod error;
 mod hq;
 mod ledger;
 mod listening;
+#[cfg(test)]
+mod messages;
 mod money;
 mod officer;
 mod pin;
