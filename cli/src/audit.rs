@@ -116,12 +116,11 @@ fn save_checkpoint(args: &CheckpointArgs) -> Result<(), Error> {
         }
     };
     let served = hq.checkpoint()?;
-    let checkpoint = parse_checkpoint(&served).map_err(|e| {
-        Error::NoCheckpointServed { url: hq.url().to_owned(), detail: e.to_string() }
-    })?;
-    checkpoint.verify(&key).map_err(|e| {
-        Error::CheckpointNotSigned { key: hex::encode(&key), detail: e.to_string() }
-    })?;
+    let checkpoint = parse_checkpoint(&served)
+        .map_err(|e| Error::NoCheckpointServed { url: hq.url().to_owned(), detail: e.to_string() })?;
+    checkpoint
+        .verify(&key)
+        .map_err(|e| Error::CheckpointNotSigned { key: hex::encode(&key), detail: e.to_string() })?;
     std::fs::write(&args.out, &served).map_err(Error::file("write", &args.out))?;
     println!(
         "Saved the checkpoint of {} entries signed at {} to {}.\nKeep it outside HQ, and check later exports \

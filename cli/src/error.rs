@@ -55,9 +55,13 @@ pub enum Error {
     // The command line cannot work as given (exit status 2).
     #[error("no wallet file was named: give --wallet PATH, or set OUTPOST_WALLET")]
     NoWalletPath,
-    #[error("officer commands need your officer key: give --officer-key FILE (make one with `outpost officer new`)")]
+    #[error(
+        "officer commands need your officer key: give --officer-key FILE (make one with `outpost officer new`)"
+    )]
     NoOfficerKey,
-    #[error("fetching the export needs an officer's signature: give --officer-key FILE, or the export itself with --file")]
+    #[error(
+        "fetching the export needs an officer's signature: give --officer-key FILE, or the export itself with --file"
+    )]
     ExportNeedsOfficer,
     #[error(
         "the audit has no ledger key to check the log's signatures with: give --ledger-key HEX, or --ledger URL to ask the ledger"
@@ -79,9 +83,13 @@ pub enum Error {
     UrlNoHost { url: String },
     #[error("--body is not JSON ({detail}): give one JSON object")]
     BodyNotJson { detail: String },
-    #[error("--database {given} is not a postgres:// URL: give one, or leave it out to keep ledger.db in --dir")]
+    #[error(
+        "--database {given} is not a postgres:// URL: give one, or leave it out to keep ledger.db in --dir"
+    )]
     BadDatabase { given: String },
-    #[error("the currency {code} is not one this command knows: give its number of decimal places with --exponent")]
+    #[error(
+        "the currency {code} is not one this command knows: give its number of decimal places with --exponent"
+    )]
     UnknownCurrency { code: String },
     #[error("the currency is not usable ({detail}): give a three-letter code such as JPY")]
     BadCurrency { detail: String },
@@ -91,7 +99,9 @@ pub enum Error {
     NoTerminalForPin { detail: String },
     #[error("cannot ask for the passphrase on a terminal ({detail}): use --passphrase-file when scripting")]
     NoTerminalForPassphrase { detail: String },
-    #[error("witness key {number} cannot be read ({detail}): give it exactly as `outpost witness` printed it")]
+    #[error(
+        "witness key {number} cannot be read ({detail}): give it exactly as `outpost witness` printed it"
+    )]
     BadWitnessKey { number: usize, detail: String },
     #[error("witness keys {first} and {second} name the same witness ({name}): give each witness once")]
     SameWitness { first: usize, second: usize, name: String },
@@ -117,7 +127,9 @@ pub enum Error {
     PassphraseFileExposed { path: PathBuf },
     #[error("{} is larger than any Outpost QR text (at most 1,200 characters): check it is the right file", .path.display())]
     FileTooLarge { path: PathBuf },
-    #[error("standard input holds more than any Outpost QR text (at most 1,200 characters): give only the code's text")]
+    #[error(
+        "standard input holds more than any Outpost QR text (at most 1,200 characters): give only the code's text"
+    )]
     StdinTooLarge,
     #[error("{} is a directory: name a file to write", .path.display())]
     IsDirectory { path: PathBuf },
@@ -151,7 +163,9 @@ pub enum Error {
          pinned: check the URL and the key with your finance officer"
     )]
     PresentsOtherKey { url: String, presented: String },
-    #[error("the ledger at {url} keeps {ledger} and this wallet holds {wallet}, so they cannot sync: check the ledger's URL")]
+    #[error(
+        "the ledger at {url} keeps {ledger} and this wallet holds {wallet}, so they cannot sync: check the ledger's URL"
+    )]
     LedgerCurrency { url: String, ledger: String, wallet: String },
     #[error(
         "the ledger at {url} served no readable checkpoint ({detail}): try again, and tell the ledger's operator if it keeps failing"
@@ -163,7 +177,9 @@ pub enum Error {
     CheckpointNotSigned { key: String, detail: String },
     #[error("{} does not hold a ledger checkpoint ({detail}): give a file `outpost audit checkpoint` saved", .path.display())]
     NotACheckpoint { path: PathBuf, detail: String },
-    #[error("{source_name} is not a readable audit log export ({detail}): give a file `outpost ledger export` wrote")]
+    #[error(
+        "{source_name} is not a readable audit log export ({detail}): give a file `outpost ledger export` wrote"
+    )]
     NotAnExport { source_name: String, detail: String },
     #[error(
         "the audit FAILED for {source_name} ({detail}): keep the export and the checkpoints as evidence, and tell the unit's auditors"
@@ -173,7 +189,9 @@ pub enum Error {
         "the ledger's audit export does not decode ({detail}), so nothing was written: use the outpost command of the ledger's release"
     )]
     ExportDoesNotDecode { detail: String },
-    #[error("cannot start {what}'s runtime ({detail}): check the machine's free memory and threads, then try again")]
+    #[error(
+        "cannot start {what}'s runtime ({detail}): check the machine's free memory and threads, then try again"
+    )]
     Runtime { what: &'static str, detail: String },
     #[error("cannot listen on {address} ({detail}): choose another --listen address, or stop what uses it")]
     CannotListen { address: String, detail: String },

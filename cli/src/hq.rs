@@ -45,7 +45,9 @@ pub enum HqError {
         "the ledger at {url} presented a TLS certificate this command does not trust ({detail}): give the CA that signed it, or the certificate itself to pin it, with --ca-file"
     )]
     Untrusted { url: String, detail: String },
-    #[error("the TLS connection to the ledger at {url} failed ({detail}): check the ledger's TLS set-up and --ca-file")]
+    #[error(
+        "the TLS connection to the ledger at {url} failed ({detail}): check the ledger's TLS set-up and --ca-file"
+    )]
     TlsFailed { url: String, detail: String },
     #[error("{message} (the ledger refused {what}, HTTP {status})")]
     Refused { what: String, status: u16, message: String },

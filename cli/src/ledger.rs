@@ -271,7 +271,10 @@ pub fn run(args: LedgerArgs) -> Result<(), Error> {
             let method = args.method.to_ascii_uppercase();
             let answer = args.officer.connect()?.call(&method, &args.path, body.as_ref())?;
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(&answer).and_then(|()| stdout.flush()).map_err(Error::file("write the answer to", "standard output"))
+            stdout
+                .write_all(&answer)
+                .and_then(|()| stdout.flush())
+                .map_err(Error::file("write the answer to", "standard output"))
         }
         LedgerCommand::Approve(args) => approve(&args.officer.connect()?, &args.id),
         LedgerCommand::Decline(args) => {
@@ -506,9 +509,8 @@ fn revoke(hq: &Hq, args: &RevokeArgs) -> Result<(), Error> {
 fn export(hq: &Hq, path: &Path, mut file: std::fs::File) -> Result<(), Error> {
     let written = (|| {
         let bytes = hq.audit_export()?;
-        let (checkpoint, entries) = audit::decode_export(&bytes).map_err(|e| {
-            Error::ExportDoesNotDecode { detail: e.to_string() }
-        })?;
+        let (checkpoint, entries) =
+            audit::decode_export(&bytes).map_err(|e| Error::ExportDoesNotDecode { detail: e.to_string() })?;
         file.write_all(&bytes).and_then(|()| file.sync_all()).map_err(Error::file("write", path))?;
         Ok::<_, Error>((checkpoint, entries.len(), bytes.len()))
     })();

@@ -27,9 +27,7 @@ pub struct TlsArgs {
 impl TlsArgs {
     fn network(&self) -> Result<Network, Error> {
         let tls = match (&self.tls_cert, &self.tls_key) {
-            (Some(cert), Some(key)) => Some(
-                outpost_ledger::http::tls::acceptor(cert, key)?,
-            ),
+            (Some(cert), Some(key)) => Some(outpost_ledger::http::tls::acceptor(cert, key)?),
             _ => None,
         };
         Ok(Network { tls, ..Network::default() })
@@ -68,9 +66,9 @@ where
             .local_addr()
             .map_err(|e| Error::CannotListen { address: listen.to_string(), detail: e.to_string() })?;
         // Installed before the address is printed: a signal sent as soon as it appears is caught.
-        let shutdown: Shutdown =
-            Box::pin(
-            outpost_ledger::http::process::shutdown_signal().map_err(|detail| Error::NoSignals { what, detail })?,
+        let shutdown: Shutdown = Box::pin(
+            outpost_ledger::http::process::shutdown_signal()
+                .map_err(|detail| Error::NoSignals { what, detail })?,
         );
         announce();
         println!("listening on {scheme}://{address}");

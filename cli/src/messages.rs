@@ -122,9 +122,13 @@ fn samples() -> Vec<Error> {
             message: "no member BEN-0002 is enrolled here: check the member id".into(),
         }
         .into(),
-        HqError::BadAnswer { what: "the list of officers".into(), detail: "expected value at line 1 column 1".into() }
+        HqError::BadAnswer {
+            what: "the list of officers".into(),
+            detail: "expected value at line 1 column 1".into(),
+        }
+        .into(),
+        HqError::BadRequest { what: "GET /v1/officer/flags".into(), detail: "invalid URI character".into() }
             .into(),
-        HqError::BadRequest { what: "GET /v1/officer/flags".into(), detail: "invalid URI character".into() }.into(),
         OfficerKeyError::Io { path: officer_key(), source: io::Error::other("disk full") }.into(),
         OfficerKeyError::Permissions { path: officer_key(), mode: 0o644 }.into(),
         OfficerKeyError::Damaged { path: officer_key(), reason: "unknown key file version 9".into() }.into(),
@@ -202,7 +206,8 @@ mod tests {
 
     /// The section's rows: code → message, as written in the table.
     fn rows() -> BTreeMap<String, String> {
-        let section = TABLE.split("## In the `outpost` command").nth(1).expect("the section in docs/messages.md");
+        let section =
+            TABLE.split("## In the `outpost` command").nth(1).expect("the section in docs/messages.md");
         let section = section.split("\n## ").next().unwrap();
         let mut rows = BTreeMap::new();
         for line in section.lines().filter(|l| l.starts_with("| `")) {
@@ -216,7 +221,9 @@ mod tests {
     fn texts() -> Vec<(&'static str, String)> {
         samples()
             .iter()
-            .map(|e| (code(e).expect("a sample of the command's own words"), e.to_string().replace('|', "\\|")))
+            .map(|e| {
+                (code(e).expect("a sample of the command's own words"), e.to_string().replace('|', "\\|"))
+            })
             .collect()
     }
 

@@ -38,7 +38,10 @@ mod tests {
         assert_eq!(currency("usd", None).unwrap(), Currency::USD);
         assert_eq!(currency("XTS", Some(2)).unwrap().exponent(), 2);
         let err = currency("XTS", None).unwrap_err();
-        assert!(matches!(&err, Error::UnknownCurrency { .. }) && err.to_string().contains("--exponent"), "{err}");
+        assert!(
+            matches!(&err, Error::UnknownCurrency { .. }) && err.to_string().contains("--exponent"),
+            "{err}"
+        );
     }
 
     #[test]

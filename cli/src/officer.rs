@@ -163,10 +163,7 @@ pub fn run(args: OfficerCommandArgs) -> Result<(), Error> {
         }
         OfficerCommand::Code(args) => {
             let key = unlock(&args.key, args.passphrase_file.as_deref())?;
-            println!(
-                "enrolment code: {}",
-                key.enrolment_code(now())?
-            );
+            println!("enrolment code: {}", key.enrolment_code(now())?);
             Ok(())
         }
         OfficerCommand::List(officer) => {
@@ -181,9 +178,10 @@ pub fn run(args: OfficerCommandArgs) -> Result<(), Error> {
             Ok(())
         }
         OfficerCommand::LinkPasskey(args) => {
-            let bytes = data_encoding::BASE64URL_NOPAD.decode(args.code.trim().as_bytes()).map_err(|_| Error::LinkCodeNotBase64)?;
-            let link =
-                PasskeyLink::from_body(&bytes).map_err(|detail| Error::LinkCodeDamaged { detail })?;
+            let bytes = data_encoding::BASE64URL_NOPAD
+                .decode(args.code.trim().as_bytes())
+                .map_err(|_| Error::LinkCodeNotBase64)?;
+            let link = PasskeyLink::from_body(&bytes).map_err(|detail| Error::LinkCodeDamaged { detail })?;
             let linked = args.officer.connect()?.link_passkey(&link)?;
             println!(
                 "Linked passkey {} to {} for the console at {} (relying party {}).",
@@ -257,9 +255,9 @@ fn read_passphrase(path: &Path) -> Result<Pin, Error> {
 }
 
 fn prompt(prompt: &str) -> Result<Zeroizing<String>, Error> {
-    rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|e| {
-        Error::NoTerminalForPassphrase { detail: e.to_string() }
-    })
+    rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
+        .map_err(|e| Error::NoTerminalForPassphrase { detail: e.to_string() })
 }
 
 fn key_error(e: OfficerKeyError) -> Error {

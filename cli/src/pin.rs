@@ -87,15 +87,14 @@ fn from_env() -> Result<Option<Pin>, Error> {
     let Some(bytes) = held.as_ref() else {
         return Ok(None);
     };
-    let text =
-        std::str::from_utf8(bytes).map_err(|_| Error::PinNotText)?;
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::PinNotText)?;
     Ok(Some(Pin::new(text)?))
 }
 
 fn prompt_no_echo(prompt: &str) -> Result<Zeroizing<String>, Error> {
-    rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|e| {
-        Error::NoTerminalForPin { detail: e.to_string() }
-    })
+    rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
+        .map_err(|e| Error::NoTerminalForPin { detail: e.to_string() })
 }
 
 #[cfg(test)]

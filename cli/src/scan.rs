@@ -47,9 +47,7 @@ pub fn read_code(
 fn read_file(path: &Path) -> Result<String, Error> {
     let file = std::fs::File::open(path).map_err(Error::file("read", path))?;
     let text = bounded(file).map_err(Error::file("read", path))?;
-    text.ok_or_else(|| {
-        Error::FileTooLarge { path: path.to_owned() }
-    })
+    text.ok_or_else(|| Error::FileTooLarge { path: path.to_owned() })
 }
 
 /// Piped input is read to its end. On a terminal, only when asked for with `-`: one pasted line.
@@ -65,9 +63,7 @@ fn read_stdin(what: &'static str, asked: bool) -> Result<String, Error> {
         return Ok(line);
     }
     let text = bounded(stdin.lock()).map_err(Error::file("read", "standard input"))?;
-    text.ok_or_else(|| {
-        Error::StdinTooLarge
-    })
+    text.ok_or_else(|| Error::StdinTooLarge)
 }
 
 /// Up to [`MAX_INPUT`] bytes as text; `None` if there is more. Bytes that are not UTF-8 are

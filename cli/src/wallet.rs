@@ -378,9 +378,7 @@ struct Files {
 
 impl Files {
     fn from_args(args: &WalletFiles) -> Result<Files, Error> {
-        let wallet = args.wallet.clone().ok_or_else(|| {
-            Error::NoWalletPath
-        })?;
+        let wallet = args.wallet.clone().ok_or_else(|| Error::NoWalletPath)?;
         let key = args.key.clone().unwrap_or_else(|| {
             let mut name = OsString::from(wallet.as_os_str());
             name.push(".key");
