@@ -15,6 +15,7 @@ use outpost_wallet_core::officer::OfficerError;
 
 use crate::http::refusal::HttpRefusal;
 use crate::risk::Detail;
+use crate::rules::outcome::{PaymentReason, TransferReason};
 use crate::storage::StorageError;
 use crate::{LedgerError, OfficerRefusal};
 
@@ -187,6 +188,81 @@ fn officer_samples() -> Vec<OfficerRefusal> {
     ]
 }
 
+/// A transfer's or a payment's reason, as one type for the table.
+enum Reason {
+    Transfer(TransferReason),
+    Payment(PaymentReason),
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Transfer(r) => r.fmt(f),
+            Reason::Payment(r) => r.fmt(f),
+        }
+    }
+}
+
+fn reason_code(reason: &Reason) -> &'static str {
+    use PaymentReason as P;
+    use TransferReason as T;
+    match reason {
+        Reason::Transfer(r) => match r {
+            T::Invalid(_) => "TransferReason::Invalid",
+            T::UnknownPurse => "TransferReason::UnknownPurse",
+            T::NotAParty => "TransferReason::NotAParty",
+            T::Waiting => "TransferReason::Waiting",
+            T::ReceiverNotEnrolled => "TransferReason::ReceiverNotEnrolled",
+            T::Paid => "TransferReason::Paid",
+            T::Late => "TransferReason::Late",
+            T::Evidence => "TransferReason::Evidence",
+            T::EvidenceNotFromReceiver => "TransferReason::EvidenceNotFromReceiver",
+            T::ReceiptSignature => "TransferReason::ReceiptSignature",
+            T::ReceiptNotFromReceiver => "TransferReason::ReceiptNotFromReceiver",
+            T::LostDeviceClaim { .. } => "TransferReason::LostDeviceClaim",
+            T::Complicit { .. } => "TransferReason::Complicit",
+        },
+        Reason::Payment(r) => match r {
+            P::Paid => "PaymentReason::Paid",
+            P::PayeeNotEnrolled => "PaymentReason::PayeeNotEnrolled",
+            P::ToYourself => "PaymentReason::ToYourself",
+            P::TooLarge => "PaymentReason::TooLarge",
+            P::Zero => "PaymentReason::Zero",
+            P::Insufficient { .. } => "PaymentReason::Insufficient",
+        },
+    }
+}
+
+fn reason_samples() -> Vec<Reason> {
+    use PaymentReason as P;
+    use TransferReason as T;
+    let paid = [0x3f; 32];
+    let transfers = vec![
+        T::Invalid(ProtocolError::BadSignature { message: "transfer" }),
+        T::UnknownPurse,
+        T::NotAParty,
+        T::Waiting,
+        T::ReceiverNotEnrolled,
+        T::Paid,
+        T::Late,
+        T::Evidence,
+        T::EvidenceNotFromReceiver,
+        T::ReceiptSignature,
+        T::ReceiptNotFromReceiver,
+        T::LostDeviceClaim { paid },
+        T::Complicit { paid },
+    ];
+    let payments = vec![
+        P::Paid,
+        P::PayeeNotEnrolled,
+        P::ToYourself,
+        P::TooLarge,
+        P::Zero,
+        P::Insufficient { held: "¥1,000".into() },
+    ];
+    transfers.into_iter().map(Reason::Transfer).chain(payments.into_iter().map(Reason::Payment)).collect()
+}
+
 fn http_code(refusal: &HttpRefusal) -> &'static str {
     use HttpRefusal as R;
     match refusal {
@@ -337,6 +413,10 @@ mod tests {
         texts(officer_samples(), officer_code)
     }
 
+    fn reason_texts() -> Vec<(&'static str, String)> {
+        texts(reason_samples(), reason_code)
+    }
+
     fn http_texts() -> Vec<(&'static str, String)> {
         texts(http_samples(), http_code)
     }
@@ -351,6 +431,7 @@ mod tests {
         for (prefix, texts) in [
             ("LedgerError::", ledger_texts()),
             ("", officer_texts()),
+            ("", reason_texts()),
             ("HttpRefusal::", http_texts()),
             ("Detail::", risk_texts()),
         ] {
@@ -369,6 +450,24 @@ mod tests {
     #[test]
     fn every_officer_refusal_is_in_the_table_word_for_word_and_every_row_has_a_sample() {
         check("## Officer refusals", "", &officer_texts());
+    }
+
+    #[test]
+    fn every_transfer_and_payment_reason_is_in_the_table_word_for_word_and_every_row_has_a_sample() {
+        check("## Why a transfer or payment was not paid", "", &reason_texts());
+    }
+
+    /// A reason is a clause the wallet puts in parentheses after its own words: lowercase, no
+    /// full stop, no advice of its own (the one colon allowed is a wallet error's, which carries
+    /// its own).
+    #[test]
+    fn every_reason_is_a_clause_for_the_wallets_line() {
+        for (code, text) in reason_texts() {
+            assert!(text.starts_with(|c: char| c.is_lowercase()), "{code}: {text}");
+            assert!(!text.ends_with('.') && !text.contains(". ") && !text.contains(';'), "{code}: {text}");
+            assert!(!text.contains(':') || code == "TransferReason::Invalid", "{code}: {text}");
+            assert!(text.len() <= outpost_wallet_core::protocol::sync::MAX_SYNC_TEXT, "{code}: {text}");
+        }
     }
 
     /// Each refusal's status says whose fault it is; the HTTP API answers with it.
