@@ -14,9 +14,11 @@ use outpost_wallet_core::encoding::DecodeError;
 use outpost_wallet_core::officer::OfficerError;
 
 use crate::http::refusal::HttpRefusal;
+use crate::http::tls::TlsError;
 use crate::risk::Detail;
 use crate::rules::outcome::{PaymentReason, TransferReason};
 use crate::storage::StorageError;
+use crate::witness::WitnessError;
 use crate::{LedgerError, OfficerRefusal};
 
 fn code(error: &LedgerError) -> &'static str {
@@ -263,6 +265,84 @@ fn reason_samples() -> Vec<Reason> {
     transfers.into_iter().map(Reason::Transfer).chain(payments.into_iter().map(Reason::Payment)).collect()
 }
 
+/// A witness's refusal or fault, or a server's TLS set-up refused, as one type for the table.
+enum Server {
+    Witness(WitnessError),
+    Tls(TlsError),
+}
+
+impl std::fmt::Display for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Server::Witness(e) => e.fmt(f),
+            Server::Tls(e) => e.fmt(f),
+        }
+    }
+}
+
+fn server_code(error: &Server) -> &'static str {
+    use WitnessError as W;
+    match error {
+        Server::Witness(e) => match e {
+            W::Malformed(_) => "WitnessError::Malformed",
+            W::UnknownOrigin(_) => "WitnessError::UnknownOrigin",
+            W::NotSigned(_) => "WitnessError::NotSigned",
+            W::OldSizeAboveSize { .. } => "WitnessError::OldSizeAboveSize",
+            W::Conflict { .. } => "WitnessError::Conflict",
+            W::Fork { .. } => "WitnessError::Fork",
+            W::Inconsistent { .. } => "WitnessError::Inconsistent",
+            W::Storage { .. } => "WitnessError::Storage",
+            W::Damaged { .. } => "WitnessError::Damaged",
+            W::BadLogKey(_) => "WitnessError::BadLogKey",
+            W::Exposed(_) => "WitnessError::Exposed",
+            W::TooLarge { .. } => "WitnessError::TooLarge",
+            W::TooSlow { .. } => "WitnessError::TooSlow",
+        },
+        Server::Tls(e) => match e {
+            TlsError::Read { .. } => "TlsError::Read",
+            TlsError::NoCertificate(_) => "TlsError::NoCertificate",
+            TlsError::NoKey(_) => "TlsError::NoKey",
+            TlsError::Exposed(_) => "TlsError::Exposed",
+            TlsError::Config(_) => "TlsError::Config",
+        },
+    }
+}
+
+fn server_samples() -> Vec<Server> {
+    use WitnessError as W;
+    let origin = || "outpost-ledger/585f14c86fb7".to_owned();
+    let state = || PathBuf::from("/srv/witness/state.json");
+    let witness = vec![
+        W::Malformed("the checkpoint has no origin, size and root lines"),
+        W::UnknownOrigin(origin()),
+        W::NotSigned(origin()),
+        W::OldSizeAboveSize { old: 8, size: 5 },
+        W::Conflict { old: 0, known: 5 },
+        W::Fork { known: 5 },
+        W::Inconsistent { old: 5, size: 8, reason: outpost_wallet_core::merkle::MerkleError::RootMismatch },
+        W::Storage { path: state(), source: std::io::Error::other("disk full") },
+        W::Damaged { path: state(), reason: "it is not JSON".into() },
+        W::BadLogKey("not an Ed25519 key (type 0x01)".into()),
+        W::Exposed(
+            "the witness key /srv/witness/witness.key can be read or changed by other users (mode 644): run `chmod 600 /srv/witness/witness.key` and start again"
+                .into(),
+        ),
+        W::TooLarge { max: 12_288 },
+        W::TooSlow { secs: 10 },
+    ];
+    let tls = vec![
+        TlsError::Read { path: "/srv/tls/cert.pem".into(), source: std::io::Error::other("permission denied") },
+        TlsError::NoCertificate("/srv/tls/cert.pem".into()),
+        TlsError::NoKey("/srv/tls/key.pem".into()),
+        TlsError::Exposed(
+            "the TLS private key /srv/tls/key.pem can be read or changed by other users (mode 644): run `chmod 600 /srv/tls/key.pem` and start again"
+                .into(),
+        ),
+        TlsError::Config("the private key does not match the certificate".into()),
+    ];
+    witness.into_iter().map(Server::Witness).chain(tls.into_iter().map(Server::Tls)).collect()
+}
+
 fn http_code(refusal: &HttpRefusal) -> &'static str {
     use HttpRefusal as R;
     match refusal {
@@ -280,6 +360,9 @@ fn http_code(refusal: &HttpRefusal) -> &'static str {
         R::BadQuery { .. } => "BadQuery",
         R::UriTooLong { .. } => "UriTooLong",
         R::HeadersTooLarge { .. } => "HeadersTooLarge",
+        R::HeadTooLong { .. } => "HeadTooLong",
+        R::UriTooLongToRead => "UriTooLongToRead",
+        R::NotHttp => "NotHttp",
         R::NoOfficerSignature { .. } => "NoOfficerSignature",
         R::HeaderNotText { .. } => "HeaderNotText",
         R::UnknownEndpoint { .. } => "UnknownEndpoint",
@@ -312,6 +395,9 @@ fn http_samples() -> Vec<HttpRefusal> {
         },
         R::UriTooLong { len: 9_000, max: 8_192 },
         R::HeadersTooLarge { len: 20_000, max: 16_384 },
+        R::HeadTooLong { max: 65_536 },
+        R::UriTooLongToRead,
+        R::NotHttp,
         R::NoOfficerSignature { header: "Outpost-Officer-Request" },
         R::HeaderNotText { header: "Outpost-Officer-Request" },
         R::UnknownEndpoint { method: "GET".into(), path: "/v2/nothing".into() },
@@ -417,6 +503,10 @@ mod tests {
         texts(reason_samples(), reason_code)
     }
 
+    fn server_texts() -> Vec<(&'static str, String)> {
+        texts(server_samples(), server_code)
+    }
+
     fn http_texts() -> Vec<(&'static str, String)> {
         texts(http_samples(), http_code)
     }
@@ -432,6 +522,7 @@ mod tests {
             ("LedgerError::", ledger_texts()),
             ("", officer_texts()),
             ("", reason_texts()),
+            ("", server_texts()),
             ("HttpRefusal::", http_texts()),
             ("Detail::", risk_texts()),
         ] {
@@ -470,6 +561,11 @@ mod tests {
         }
     }
 
+    #[test]
+    fn every_witness_and_tls_error_is_in_the_table_word_for_word_and_every_row_has_a_sample() {
+        check("## At a witness, and starting a server", "", &server_texts());
+    }
+
     /// Each refusal's status says whose fault it is; the HTTP API answers with it.
     #[test]
     fn an_officer_refusal_carries_its_status() {
@@ -493,8 +589,12 @@ mod tests {
 
     #[test]
     fn every_refusal_says_what_happened_then_what_to_do() {
-        for (code, text) in
-            ledger_texts().into_iter().chain(officer_texts()).chain(http_texts()).chain(risk_texts())
+        for (code, text) in ledger_texts()
+            .into_iter()
+            .chain(officer_texts())
+            .chain(server_texts())
+            .chain(http_texts())
+            .chain(risk_texts())
         {
             let mut depth = 0usize;
             let outside: String = text
