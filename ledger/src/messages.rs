@@ -17,6 +17,7 @@ use crate::http::refusal::HttpRefusal;
 use crate::http::tls::TlsError;
 use crate::risk::Detail;
 use crate::rules::outcome::{PaymentReason, TransferReason};
+use crate::rules::witnessing::{EndpointError, NoCosignature};
 use crate::storage::StorageError;
 use crate::witness::WitnessError;
 use crate::{LedgerError, OfficerRefusal};
@@ -268,6 +269,8 @@ fn reason_samples() -> Vec<Reason> {
 /// A witness's refusal or fault, or a server's TLS set-up refused, as one type for the table.
 enum Server {
     Witness(WitnessError),
+    Endpoint(EndpointError),
+    NoCosignature(NoCosignature),
     Tls(TlsError),
 }
 
@@ -275,6 +278,8 @@ impl std::fmt::Display for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Server::Witness(e) => e.fmt(f),
+            Server::Endpoint(e) => e.fmt(f),
+            Server::NoCosignature(e) => e.fmt(f),
             Server::Tls(e) => e.fmt(f),
         }
     }
@@ -297,6 +302,22 @@ fn server_code(error: &Server) -> &'static str {
             W::Exposed(_) => "WitnessError::Exposed",
             W::TooLarge { .. } => "WitnessError::TooLarge",
             W::TooSlow { .. } => "WitnessError::TooSlow",
+        },
+        Server::Endpoint(e) => match e {
+            EndpointError::NotUrlKey { .. } => "EndpointError::NotUrlKey",
+            EndpointError::UrlScheme { .. } => "EndpointError::UrlScheme",
+            EndpointError::BadKey { .. } => "EndpointError::BadKey",
+        },
+        Server::NoCosignature(e) => match e {
+            NoCosignature::Rewritten { .. } => "NoCosignature::Rewritten",
+            NoCosignature::NoProof { .. } => "NoCosignature::NoProof",
+            NoCosignature::Unreachable { .. } => "NoCosignature::Unreachable",
+            NoCosignature::Unreadable { .. } => "NoCosignature::Unreadable",
+            NoCosignature::NoSize { .. } => "NoCosignature::NoSize",
+            NoCosignature::Fork { .. } => "NoCosignature::Fork",
+            NoCosignature::Refused { .. } => "NoCosignature::Refused",
+            NoCosignature::SizeKeptChanging => "NoCosignature::SizeKeptChanging",
+            NoCosignature::BadCosignature { .. } => "NoCosignature::BadCosignature",
         },
         Server::Tls(e) => match e {
             TlsError::Read { .. } => "TlsError::Read",
@@ -340,7 +361,27 @@ fn server_samples() -> Vec<Server> {
         ),
         TlsError::Config("the private key does not match the certificate".into()),
     ];
-    witness.into_iter().map(Server::Witness).chain(tls.into_iter().map(Server::Tls)).collect()
+    let endpoint = vec![
+        EndpointError::NotUrlKey { text: "http://w1.example:7400".into() },
+        EndpointError::UrlScheme { url: "w1.example:7400".into() },
+        EndpointError::BadKey { detail: "the key is not base64".into() },
+    ];
+    let rounds = vec![
+        NoCosignature::Rewritten { cosigned: 24, size: 20 },
+        NoCosignature::NoProof { old: 24, detail: "database is locked".into() },
+        NoCosignature::Unreachable { detail: "connection refused".into() },
+        NoCosignature::Unreadable { detail: "connection reset".into() },
+        NoCosignature::NoSize { text: "conflict".into() },
+        NoCosignature::Fork { old: 24 },
+        NoCosignature::Refused { status: 403, text: "no valid signature".into() },
+        NoCosignature::SizeKeptChanging,
+        NoCosignature::BadCosignature { detail: "no line by its key".into() },
+    ];
+    (witness.into_iter().map(Server::Witness))
+        .chain(endpoint.into_iter().map(Server::Endpoint))
+        .chain(rounds.into_iter().map(Server::NoCosignature))
+        .chain(tls.into_iter().map(Server::Tls))
+        .collect()
 }
 
 fn http_code(refusal: &HttpRefusal) -> &'static str {
