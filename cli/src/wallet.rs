@@ -696,14 +696,8 @@ fn fork_proofs(wallet: &Wallet) -> Result<(), Error> {
         println!("Checkpoint shown by another phone:\n{}", proof.seen.to_note(&key));
     }
     for (n, pair) in unproved.iter().enumerate() {
-        println!(
-            "Unproved pair {}: the ledger did not prove its log of {} entries includes the log of {} entries \
-             another phone showed ({:?}).",
-            n + 1,
-            pair.answer.size,
-            pair.seen.size,
-            pair.failure
-        );
+        println!("Unproved pair {}.", n + 1);
+        println!("{}", pair.notice());
         println!("Checkpoint shown by another phone:\n{}", pair.seen.to_note(&key));
         println!("Checkpoint in the ledger's sync answer:\n{}", pair.answer.to_note(&key));
     }

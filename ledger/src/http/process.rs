@@ -39,7 +39,7 @@ pub fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, St
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let listen = |kind: SignalKind| signal(kind).map_err(|e| format!("cannot handle signals: {e}"));
+        let listen = |kind: SignalKind| signal(kind).map_err(|e| e.to_string());
         let mut interrupt = listen(SignalKind::interrupt())?;
         let mut terminate = listen(SignalKind::terminate())?;
         Ok(async move {
