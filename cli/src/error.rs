@@ -49,6 +49,8 @@ pub enum Error {
     Tls(#[from] TlsError),
     #[error(transparent)]
     Witness(#[from] WitnessServerError),
+    #[error(transparent)]
+    Demo(#[from] crate::demo::DemoError),
     #[error("cannot {doing} {} ({}): {}", .path.display(), io_words(source), io_advice(source))]
     File { doing: &'static str, path: PathBuf, source: io::Error },
 

@@ -14,6 +14,7 @@ use outpost_ledger::http::process::LogError;
 use outpost_wallet_core::officer::OfficerKeyError;
 use outpost_wallet_core::transport::TrustError;
 
+use crate::demo::DemoError;
 use crate::error::Error;
 use crate::hq::HqError;
 
@@ -56,6 +57,11 @@ fn code(error: &Error) -> Option<&'static str> {
         E::Log(e) => match e {
             LogError::BadFilter { .. } => "LogError::BadFilter",
             LogError::CannotStart { .. } => "LogError::CannotStart",
+        },
+        E::Demo(e) => match e {
+            DemoError::NotEmpty(_) => "DemoError::NotEmpty",
+            DemoError::NotADirectory(_) => "DemoError::NotADirectory",
+            DemoError::Io { .. } => "DemoError::Io",
         },
         E::File { .. } => "Error::File",
         E::NoWalletPath => "Error::NoWalletPath",
@@ -138,6 +144,9 @@ fn samples() -> Vec<Error> {
         TrustError::NoCertificate { path: "ca.pem".into() }.into(),
         LogError::BadFilter { spec: "loud".into(), reason: "invalid filter directive".into() }.into(),
         LogError::CannotStart { reason: "a global logger is already set".into() }.into(),
+        DemoError::NotEmpty("demo".into()).into(),
+        DemoError::NotADirectory("demo".into()).into(),
+        DemoError::Io { path: "demo".into(), source: io::Error::other("read-only file system") }.into(),
         Error::File {
             doing: "read",
             path: "pay.qr".into(),
