@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use outpost_ledger::http::loopback::Loopback;
+use outpost_ledger::http::officer_api::CreditBody;
 use outpost_ledger::rules::officers::{Act, Approved, Outcome as ActOutcome};
 use outpost_ledger::rules::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_ledger::witness::Witness;
@@ -1023,13 +1024,13 @@ fn officer_credit(
     member_id: &str,
     yen: u64,
 ) -> Result<Option<i64>, Stop> {
-    let body =
-        serde_json::json!({ "amount_minor": yen, "memo": "November pay", "batch": "2026-11" }).to_string();
+    let credit = CreditBody { amount_minor: yen, memo: "November pay".into(), batch: "2026-11".into() };
+    let body = serde_json::json!(credit).to_string();
     let act = Act::Credit {
         member_id: member_id.into(),
-        amount_minor: yen,
-        memo: "November pay".into(),
-        batch: "2026-11".into(),
+        amount_minor: credit.amount_minor,
+        memo: credit.memo,
+        batch: credit.batch,
     };
     let (method, path) = act.route();
     let signed =

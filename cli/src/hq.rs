@@ -15,11 +15,13 @@ use std::time::Duration;
 use clap::Args;
 use outpost_wallet_core::transport::{Trust, http_agent};
 
-use outpost_ledger::http::officer_api::{FlagJson, MemberJson, OfficerJson, PurseJson};
+use outpost_ledger::http::officer_api::{
+    ActResultJson, CreditBody, EnrolmentBody, FlagJson, LedgerInfoJson, MemberJson, OfficerEnrolmentBody,
+    OfficerJson, PasskeyJson, PendingJson, PurseJson, RevocationBody,
+};
 use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::{self, OfficerKey};
 use outpost_wallet_core::{Amount, Currency};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
@@ -66,13 +68,6 @@ pub struct LedgerInfo {
     pub currency: Currency,
 }
 
-#[derive(Debug, Deserialize)]
-struct LedgerInfoJson {
-    public_key: String,
-    currency: String,
-    exponent: u8,
-}
-
 /// A connection to one ledger, with the officer's unlocked key when the command has one.
 pub struct Hq {
     url: String,
@@ -80,32 +75,11 @@ pub struct Hq {
     officer: Option<OfficerKey>,
 }
 
-/// An officer act the ledger stored to wait for approval.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PendingAct {
-    pub pending_id: String,
-    pub act: String,
-    pub maker: OfficerJson,
-    pub approvers: Vec<OfficerJson>,
-    pub approvals_needed: usize,
-    pub expires_at: u64,
-}
-
-/// A passkey the ledger linked to the officer (`POST /v1/officer/passkeys`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct LinkedPasskey {
-    pub public_key: String,
-    pub rp_id: String,
-    pub origin: String,
-    #[serde(skip)]
-    pub officer: String,
-}
-
 /// What an approval did: the act's result once it ran, or the act still waiting.
 #[derive(Debug, Clone)]
 pub enum Approval {
-    Executed(serde_json::Value),
-    Waiting(PendingAct),
+    Executed(ActResultJson),
+    Waiting(PendingJson),
 }
 
 /// The certificates an `https://` ledger must chain to (`--ca-file`): shared by every command
@@ -160,6 +134,11 @@ impl Hq {
         self
     }
 
+    /// The officer whose key signs the `/v1/officer/…` requests, when the command has one.
+    pub fn officer(&self) -> Option<&OfficerKey> {
+        self.officer.as_ref()
+    }
+
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -176,7 +155,7 @@ impl Hq {
     }
 
     pub fn enrol(&self, enrolment_qr: &str) -> Result<MemberJson, HqError> {
-        let body = serde_json::json!({ "enrolment_qr": enrolment_qr });
+        let body = serde_json::json!(EnrolmentBody { enrolment_qr: enrolment_qr.to_owned() });
         self.post_json("the enrolment", "/v1/officer/members", &body)
     }
 
@@ -197,14 +176,18 @@ impl Hq {
         amount: Amount,
         memo: &str,
         batch: &str,
-    ) -> Result<PendingAct, HqError> {
+    ) -> Result<PendingJson, HqError> {
         let path = format!("/v1/officer/members/{}/credit", path_segment(member_id));
-        let body = serde_json::json!({ "amount_minor": amount.minor(), "memo": memo, "batch": batch });
+        let body = serde_json::json!(CreditBody {
+            amount_minor: amount.minor(),
+            memo: memo.to_owned(),
+            batch: batch.to_owned()
+        });
         self.post_json(&format!("the credit to {member_id}"), &path, &body)
     }
 
     /// The acts waiting for approval.
-    pub fn pending(&self) -> Result<Vec<PendingAct>, HqError> {
+    pub fn pending(&self) -> Result<Vec<PendingJson>, HqError> {
         self.get_json("the list of pending acts", "/v1/officer/pending")
     }
 
@@ -220,7 +203,7 @@ impl Hq {
     }
 
     /// Declines the pending act `id`: it will never run.
-    pub fn decline(&self, id: &str) -> Result<PendingAct, Error> {
+    pub fn decline(&self, id: &str) -> Result<PendingJson, Error> {
         let what = format!("declining {id}");
         let id = parse_id(id)?;
         let path = format!("/v1/officer/pending/{}/decline", hex::encode(&id));
@@ -233,13 +216,13 @@ impl Hq {
     }
 
     /// Asks the officers to enrol a new one, from the code `outpost officer new` printed.
-    pub fn add_officer(&self, enrolment: &str) -> Result<PendingAct, HqError> {
-        let body = serde_json::json!({ "enrolment": enrolment.trim() });
+    pub fn add_officer(&self, enrolment: &str) -> Result<PendingJson, HqError> {
+        let body = serde_json::json!(OfficerEnrolmentBody { enrolment: enrolment.trim().to_owned() });
         self.post_json("the officer enrolment", officer::ENROL_PATH, &body)
     }
 
     /// Asks the officers to remove the officer with `public_key`.
-    pub fn remove_officer(&self, public_key: &[u8; 32]) -> Result<PendingAct, HqError> {
+    pub fn remove_officer(&self, public_key: &[u8; 32]) -> Result<PendingJson, HqError> {
         let what = "the officer removal";
         let path = format!("{}/{}", officer::ENROL_PATH, hex::encode(public_key));
         let (_, body) = self.send(what, "DELETE", &path, None)?;
@@ -247,13 +230,11 @@ impl Hq {
     }
 
     /// Links a passkey to the officer whose key signs this request.
-    pub fn link_passkey(&self, link: &officer::PasskeyLink) -> Result<LinkedPasskey, HqError> {
+    pub fn link_passkey(&self, link: &officer::PasskeyLink) -> Result<PasskeyJson, HqError> {
         let what = "the passkey link";
         let body: serde_json::Value = serde_json::from_slice(&link.to_body())
             .map_err(|e| HqError::BadRequest { what: what.into(), detail: e.to_string() })?;
-        let mut linked: LinkedPasskey = self.post_json(what, officer::webauthn::LINK_PATH, &body)?;
-        linked.officer = self.officer.as_ref().map(|k| k.name().to_owned()).unwrap_or_default();
-        Ok(linked)
+        self.post_json(what, officer::webauthn::LINK_PATH, &body)
     }
 
     pub fn flags(&self) -> Result<Vec<FlagJson>, HqError> {
@@ -261,17 +242,17 @@ impl Hq {
     }
 
     /// Makes the revocation of one purse: it waits for a second officer's approval.
-    pub fn revoke_purse(&self, purse_id: &str, reason: &str) -> Result<PendingAct, HqError> {
+    pub fn revoke_purse(&self, purse_id: &str, reason: &str) -> Result<PendingJson, HqError> {
         let path = format!("/v1/officer/purses/{}/revoke", path_segment(&purse_id.to_ascii_lowercase()));
-        let body = serde_json::json!({ "reason": reason });
+        let body = serde_json::json!(RevocationBody { reason: reason.to_owned() });
         self.post_json("the purse revocation", &path, &body)
     }
 
     /// Makes the revocation of a member's device (no more syncs, its purses revoked): it waits
     /// for a second officer's approval.
-    pub fn revoke_device(&self, member_id: &str, reason: &str) -> Result<PendingAct, HqError> {
+    pub fn revoke_device(&self, member_id: &str, reason: &str) -> Result<PendingJson, HqError> {
         let path = format!("/v1/officer/members/{}/revoke-device", path_segment(member_id));
-        let body = serde_json::json!({ "reason": reason });
+        let body = serde_json::json!(RevocationBody { reason: reason.to_owned() });
         self.post_json(&format!("the revocation of {member_id}'s device"), &path, &body)
     }
 

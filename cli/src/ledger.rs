@@ -29,7 +29,7 @@ use crate::listening::{self, TlsArgs};
 pub use crate::officer::OfficerArgs;
 use crate::officer::print_pending;
 use crate::{money, scan, show, time};
-use outpost_ledger::http::officer_api::{MemberJson, PurseJson};
+use outpost_ledger::http::officer_api::{ActResultJson, MemberJson, PurseJson};
 
 #[derive(Debug, Args)]
 #[command(arg_required_else_help = true)]
@@ -412,24 +412,25 @@ fn approve(hq: &Hq, id: &str) -> Result<(), Error> {
         }
         Approval::Executed(result) => {
             println!("Approved and done.");
-            if let Some(balance) = result["balance_minor"].as_i64() {
-                let currency = hq.ledger_info()?.currency;
-                println!("Online balance now {}.", money::signed(balance, currency));
-            }
-            if let Some(purses) = result["revoked_purses"].as_array() {
-                println!(
+            match result {
+                ActResultJson::Credited { balance_minor }
+                | ActResultJson::Member(MemberJson { balance_minor, .. }) => {
+                    let currency = hq.ledger_info()?.currency;
+                    println!("Online balance now {}.", money::signed(balance_minor, currency));
+                }
+                ActResultJson::RevokedPurses { revoked_purses } => println!(
                     "{} revoked; the device may no longer sync.",
-                    crate::words::count(purses.len(), "purse", "purses")
-                );
-            }
-            if let Some(purse) = result["revoked_purse"].as_str() {
-                println!("Revoked purse {purse}. Wallets refuse transfers from it once they sync.");
-            }
-            if let Some(name) = result["name"].as_str() {
-                println!("Officer {name} enrolled.");
-            }
-            if let Some(key) = result["removed_officer"].as_str() {
-                println!("Officer {key} removed.");
+                    crate::words::count(revoked_purses.len(), "purse", "purses")
+                ),
+                ActResultJson::RevokedPurse { revoked_purse } => {
+                    println!(
+                        "Revoked purse {revoked_purse}. Wallets refuse transfers from it once they sync."
+                    )
+                }
+                ActResultJson::OfficerEnrolled(officer) => println!("Officer {} enrolled.", officer.name),
+                ActResultJson::OfficerRemoved { removed_officer } => {
+                    println!("Officer {removed_officer} removed.")
+                }
             }
         }
     }

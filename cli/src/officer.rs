@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use outpost_ledger::http::officer_api::PendingJson;
 use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::key_file::OfficerKeyFile;
 use outpost_wallet_core::officer::{OfficerKey, OfficerKeyError, PasskeyLink};
@@ -18,7 +19,7 @@ use outpost_wallet_core::{KdfParams, Pin};
 use zeroize::Zeroizing;
 
 use crate::error::Error;
-use crate::hq::{self, Hq, PendingAct};
+use crate::hq::{self, Hq};
 
 #[derive(Debug, Args)]
 #[command(arg_required_else_help = true)]
@@ -182,11 +183,12 @@ pub fn run(args: OfficerCommandArgs) -> Result<(), Error> {
                 .decode(args.code.trim().as_bytes())
                 .map_err(|_| Error::LinkCodeNotBase64)?;
             let link = PasskeyLink::from_body(&bytes).map_err(|detail| Error::LinkCodeDamaged { detail })?;
-            let linked = args.officer.connect()?.link_passkey(&link)?;
+            let hq = args.officer.connect()?;
+            let linked = hq.link_passkey(&link)?;
             println!(
                 "Linked passkey {} to {} for the console at {} (relying party {}).",
                 &linked.public_key[2..18],
-                linked.officer,
+                hq.officer().map_or("you", |key| key.name()),
                 linked.origin,
                 linked.rp_id
             );
@@ -269,7 +271,7 @@ fn now() -> u64 {
 }
 
 /// Says that an act waits for approval, and how another officer gives it.
-pub fn print_pending(pending: &PendingAct) {
+pub fn print_pending(pending: &PendingJson) {
     println!("Waiting for approval: {} (made by {}).", pending.act, pending.maker.name);
     println!("pending id: {}", pending.pending_id);
     println!(

@@ -320,10 +320,18 @@ impl Ledger {
         Self::open_or_found(dir, database, currency, clock, policy, Some(founders))
     }
 
+    /// Whether `dir` holds a ledger on `database` already: on SQLite its `ledger.db`; on
+    /// PostgreSQL, where the database may hold the ledger already, the key file in `dir` says
+    /// whether this directory's ledger was made. [`Ledger::open_for_serving`] decides by it.
+    pub fn exists(dir: &Path, database: &Database) -> bool {
+        match database {
+            Database::Sqlite => dir.join("ledger.db").exists(),
+            Database::Postgres(_) => dir.join("ledger.key").exists(),
+        }
+    }
+
     /// How a server starts on `dir`: the ledger already there (`founders` empty), or, when there
-    /// is none yet or `founders` are given, [`Ledger::found_on`] with them. On PostgreSQL the
-    /// database may hold the ledger already: the key file in `dir` says whether this directory's
-    /// ledger was made.
+    /// is none yet ([`Ledger::exists`]) or `founders` are given, [`Ledger::found_on`] with them.
     pub fn open_for_serving(
         dir: &Path,
         database: &Database,
@@ -332,11 +340,7 @@ impl Ledger {
         policy: Policy,
         founders: &[String],
     ) -> Result<Ledger, LedgerError> {
-        let exists = match database {
-            Database::Sqlite => dir.join("ledger.db").exists(),
-            Database::Postgres(_) => dir.join("ledger.key").exists(),
-        };
-        if exists && founders.is_empty() {
+        if Self::exists(dir, database) && founders.is_empty() {
             Self::open_on(dir, database, currency, clock, policy)
         } else {
             Self::found_on(dir, database, currency, clock, policy, founders)
