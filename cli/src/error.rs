@@ -248,6 +248,7 @@ impl Error {
         matches!(
             self,
             E::Log(LogError::BadFilter { .. })
+                | E::Trust(_)
                 | E::NoWalletPath
                 | E::NoOfficerKey
                 | E::ExportNeedsOfficer

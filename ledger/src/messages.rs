@@ -1,8 +1,9 @@
 //! Every refusal the ledger gives an officer or a syncing member, every refusal of its HTTP API
 //! and every risk flag's sentence, checked against the ledger's sections of `docs/messages.md` (as
 //! `wallet-core/src/messages.rs` does for the phone): one sample of each [`LedgerError`],
-//! [`HttpRefusal`] and [`Detail`], named by an exhaustive `match`, must appear word for word in
-//! its row, and every row must have a sample.
+//! [`OfficerRefusal`], [`TransferReason`] and [`PaymentReason`], [`HttpRefusal`], [`Detail`], and
+//! of a witness's, a witnessing round's and a server's TLS set-up errors, named by an exhaustive
+//! `match`, must appear word for word in its row, and every row must have a sample.
 
 use std::path::PathBuf;
 
