@@ -53,6 +53,11 @@ pub enum HqError {
     TlsFailed { url: String, detail: String },
     #[error("{message} (the ledger refused {what}, HTTP {status})")]
     Refused { what: String, status: u16, message: String },
+    /// An answer that is not the ledger's: a proxy's, or another server's at that address.
+    #[error(
+        "{what} was refused with HTTP {status} and no reason from the ledger ({body}): check that the URL is the ledger's, and read its log"
+    )]
+    RefusedWithoutWords { what: String, status: u16, body: String },
     #[error(
         "the ledger's answer to {what} is not what this command understands ({detail}): use the outpost command of the ledger's release"
     )]
@@ -365,7 +370,10 @@ impl Hq {
             .read_to_end(&mut body)
             .map_err(|e| HqError::Unreachable { url: self.url.clone(), detail: e.to_string() })?;
         if !(200..300).contains(&status) {
-            return Err(HqError::Refused { what: what.into(), status, message: error_text(&body) });
+            return Err(match ledger_words(&body) {
+                Some(message) => HqError::Refused { what: what.into(), status, message },
+                None => HqError::RefusedWithoutWords { what: what.into(), status, body: body_text(&body) },
+            });
         }
         if body.len() as u64 > limit {
             return Err(HqError::BadAnswer {
@@ -381,16 +389,19 @@ fn parse_json<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T, HqError
     serde_json::from_slice(body).map_err(|e| HqError::BadAnswer { what: what.into(), detail: e.to_string() })
 }
 
-/// The ledger's `{"error": "…"}` text, or the body itself when it is not that, kept short.
-fn error_text(body: &[u8]) -> String {
-    let json = serde_json::from_slice::<serde_json::Value>(body).ok();
-    let text = match json.as_ref().and_then(|v| v.get("error")).and_then(|e| e.as_str()) {
-        Some(message) => message.to_owned(),
-        None => String::from_utf8_lossy(body).trim().to_owned(),
-    };
-    if text.is_empty() {
-        return "no reason given".into();
-    }
+/// The ledger's `{"error": "…"}` text, kept short, if the body is that.
+fn ledger_words(body: &[u8]) -> Option<String> {
+    let json = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    json.get("error").and_then(|e| e.as_str()).filter(|m| !m.trim().is_empty()).map(shortened)
+}
+
+/// A body that is not the ledger's `{"error": "…"}`, as text, kept short.
+fn body_text(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body).trim().to_owned();
+    if text.is_empty() { "an empty body".into() } else { shortened(&text) }
+}
+
+fn shortened(text: &str) -> String {
     let mut short: String = text.chars().take(300).collect();
     if short.len() < text.len() {
         short.push('…');
@@ -440,10 +451,13 @@ mod tests {
 
     #[test]
     fn the_ledgers_own_words_explain_a_refusal() {
-        assert_eq!(error_text(br#"{"error":"no member BEN-0002"}"#), "no member BEN-0002");
-        assert_eq!(error_text(b"Bad Gateway\n"), "Bad Gateway");
-        assert_eq!(error_text(b""), "no reason given");
-        assert!(error_text("x".repeat(400).as_bytes()).ends_with('…'));
+        assert_eq!(ledger_words(br#"{"error":"no member BEN-0002"}"#).unwrap(), "no member BEN-0002");
+        assert_eq!(ledger_words(b"Bad Gateway\n"), None);
+        assert_eq!(body_text(b"Bad Gateway\n"), "Bad Gateway");
+        assert_eq!(body_text(b""), "an empty body");
+        assert!(
+            ledger_words(format!(r#"{{"error":"{}"}}"#, "x".repeat(400)).as_bytes()).unwrap().ends_with('…')
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ fn code(error: &Error) -> Option<&'static str> {
             HqError::Untrusted { .. } => "HqError::Untrusted",
             HqError::TlsFailed { .. } => "HqError::TlsFailed",
             HqError::Refused { .. } => "HqError::Refused",
+            HqError::RefusedWithoutWords { .. } => "HqError::RefusedWithoutWords",
             HqError::BadAnswer { .. } => "HqError::BadAnswer",
             HqError::BadRequest { .. } => "HqError::BadRequest",
         },
@@ -126,6 +127,12 @@ fn samples() -> Vec<Error> {
             what: "the credit to BEN-0002".into(),
             status: 404,
             message: "no member BEN-0002 is enrolled here: check the member id".into(),
+        }
+        .into(),
+        HqError::RefusedWithoutWords {
+            what: "the list of members".into(),
+            status: 502,
+            body: "Bad Gateway".into(),
         }
         .into(),
         HqError::BadAnswer {
