@@ -81,17 +81,14 @@ const OFFICER_PASSPHRASE: &str = "demo-officer-passphrase";
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error(
-        "directory {} is not empty; the demo only writes into a new or empty directory \
-         (choose another with --dir)", .0.display()
+        "the directory {} is not empty, and the demo writes only into a new or empty one: choose another \
+         with --dir", .0.display()
     )]
     NotEmpty(PathBuf),
-    #[error("{} exists and is not a directory (choose another with --dir)", .0.display())]
+    #[error("{} exists and is not a directory: choose another with --dir", .0.display())]
     NotADirectory(PathBuf),
-    #[error("cannot prepare directory {}: {source}", .path.display())]
+    #[error("cannot prepare the directory {} ({source}): check its permissions and the disk", .path.display())]
     Io { path: PathBuf, source: io::Error },
-    /// `--database` is neither empty nor a PostgreSQL URL.
-    #[error("{0}")]
-    Database(String),
 }
 
 /// The result of a run, for the exit code and the JSON summary.

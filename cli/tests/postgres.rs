@@ -75,7 +75,7 @@ fn ledger_serve_keeps_its_books_in_postgresql_across_a_restart() {
         .args(["ledger", "serve", "--dir", "other", "--database", "mysql://x"])
         .assert()
         .failure()
-        .stderr(contains("expected a postgres:// URL"));
+        .stderr(contains("--database mysql://x is not a postgres:// URL"));
 }
 
 /// `outpost bench --backends-only --quick` given a server: the ledger's syncs on SQLite, on

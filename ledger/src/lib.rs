@@ -33,6 +33,7 @@ pub mod witness;
 
 pub use outpost_wallet_core::audit::{AuditEntry, AuditReport, EntryKind};
 pub use rules::checkpoint_log::Recovery;
+pub use rules::officer_refusal::OfficerRefusal;
 pub use storage::{Database, KeyState, PendingState, PurseState, StorageError, TransferState, UnknownState};
 
 use std::path::{Path, PathBuf};
@@ -140,10 +141,9 @@ pub enum LedgerError {
          run the Outpost release that wrote it"
     )]
     NewerSchema { found: i64, known: i64 },
-    /// An officer request refused: `status` is the HTTP status that says whose fault it is (400
-    /// bad input, 401 not authenticated, 403 not allowed, 404, 409, 410 expired).
-    #[error("{reason}")]
-    OfficerRefused { status: u16, reason: String },
+    /// An officer request refused: [`OfficerRefusal::status`] says whose fault it is.
+    #[error(transparent)]
+    OfficerRefused(OfficerRefusal),
     #[error(
         "this ledger already has officers, and founding officers are set once: enrol later officers \
          with `outpost officer add`"
@@ -375,10 +375,11 @@ impl Ledger {
         // The flags' words give amounts in the ledger's own currency.
         policy.risk.currency = currency;
         if policy.officers.threshold < officers::MIN_THRESHOLD {
-            return Err(LedgerError::OfficerRefused {
-                status: 400,
-                reason: format!("the approval threshold is at least {}", officers::MIN_THRESHOLD),
-            });
+            return Err(OfficerRefusal::ThresholdTooLow {
+                given: policy.officers.threshold,
+                least: officers::MIN_THRESHOLD,
+            }
+            .into());
         }
         let key_path = dir.join("ledger.key");
         // The key comes first: a new ledger refuses a key file left without its database rather

@@ -377,7 +377,7 @@ fn refusal(err: &LedgerError) -> (StatusCode, String) {
         Equivocation { .. } => StatusCode::SERVICE_UNAVAILABLE,
         NothingToRecover { .. } => StatusCode::CONFLICT,
         BadRequestSignature => StatusCode::UNAUTHORIZED,
-        OfficerRefused { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
+        OfficerRefused(refusal) => StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST),
         AlreadyFounded => StatusCode::CONFLICT,
         Qr(_)
         | Protocol(_)
