@@ -66,7 +66,7 @@ class JourneyTest {
         assertEquals(10_000uL, loaded.report?.newPurse?.minor)
         // What the CLI prints for the same sync, word for word: the wallet's lines.
         assertEquals(loaded.report!!.lines.joinToString("\n"), loaded.summary)
-        assertTrue("Loaded an offline purse of ¥10,000: this is what you can pay offline." in loaded.report!!.lines, loaded.summary)
+        assertTrue("Loaded an offline purse of ¥10,000: this is what you can pay offline." in loaded.report.lines, loaded.summary)
         aikoHome.state.await { it.purse?.minor == 10_000uL && it.online?.minor == 10_000uL }
 
         // Ben asks for 3 000; Aiko's scanner routes his code to the pay screen.
