@@ -104,7 +104,7 @@ pub fn run(args: AuditArgs) -> Result<(), Error> {
 fn save_checkpoint(args: &CheckpointArgs) -> Result<(), Error> {
     let hq = Hq::with_trust(&args.ledger, &args.trust.trust()?)?;
     let key = match args.ledger_key.as_deref() {
-        Some(key) => hq::parse_key(key).map_err(Error::Usage)?,
+        Some(key) => hq::parse_key(key, "the ledger key")?,
         None => {
             let key = hq.ledger_info()?.public_key;
             println!(
@@ -116,15 +116,11 @@ fn save_checkpoint(args: &CheckpointArgs) -> Result<(), Error> {
         }
     };
     let served = hq.checkpoint()?;
-    let checkpoint = parse_checkpoint(&served).map_err(|e| {
-        Error::Refused(format!("the ledger at {} served no readable checkpoint: {e}", hq.url()))
-    })?;
-    checkpoint.verify(&key).map_err(|e| {
-        Error::Refused(format!(
-            "the checkpoint the ledger served is not signed by {}: {e}",
-            hex::encode(&key)
-        ))
-    })?;
+    let checkpoint = parse_checkpoint(&served)
+        .map_err(|e| Error::NoCheckpointServed { url: hq.url().to_owned(), detail: e.to_string() })?;
+    checkpoint
+        .verify(&key)
+        .map_err(|e| Error::CheckpointNotSigned { key: hex::encode(&key), detail: e.to_string() })?;
     std::fs::write(&args.out, &served).map_err(Error::file("write", &args.out))?;
     println!(
         "Saved the checkpoint of {} entries signed at {} to {}.\nKeep it outside HQ, and check later exports \
@@ -165,11 +161,11 @@ fn parse_checkpoint(bytes: &[u8]) -> Result<Checkpoint, String> {
 fn read_checkpoint(path: &Path) -> Result<Checkpoint, Error> {
     let bytes = std::fs::read(path).map_err(Error::file("read", path))?;
     parse_checkpoint(&bytes)
-        .map_err(|e| Error::Refused(format!("{} does not hold a ledger checkpoint: {e}", path.display())))
+        .map_err(|e| Error::NotACheckpoint { path: path.to_owned(), detail: e.to_string() })
 }
 
 fn verify(args: &VerifyArgs) -> Result<(), Error> {
-    let given_key = args.ledger_key.as_deref().map(hq::parse_key).transpose().map_err(Error::Usage)?;
+    let given_key = args.ledger_key.as_deref().map(|key| hq::parse_key(key, "the ledger key")).transpose()?;
     let mut currency =
         args.currency.as_deref().map(|code| money::currency(code, args.exponent)).transpose()?;
     let trust = args.trust.trust()?;
@@ -178,10 +174,7 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
     let fetch_as = match (&args.file, &hq, &args.officer_key) {
         (None, Some(_), Some(path)) => Some(crate::officer::unlock(path, args.passphrase_file.as_deref())?),
         (None, Some(_), None) => {
-            return Err(Error::Usage(
-                "fetching the export needs an officer's signature: --officer-key FILE (or give --file)"
-                    .into(),
-            ));
+            return Err(Error::ExportNeedsOfficer);
         }
         _ => None,
     };
@@ -205,11 +198,7 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
             info.public_key
         }
         _ => {
-            return Err(Error::Usage(
-                "say which ledger key the log must be signed with: --ledger-key HEX (or --ledger URL to \
-                 ask the ledger)"
-                    .into(),
-            ));
+            return Err(Error::NoLedgerKey);
         }
     };
 
@@ -224,18 +213,16 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
             (hq.with_officer(officer).audit_export()?, source)
         }
         _ => {
-            return Err(Error::Usage(
-                "give the export with --file FILE, or fetch it with --ledger URL".into(),
-            ));
+            return Err(Error::NoExport);
         }
     };
 
     let (checkpoint, entries) = audit::decode_export(&export)
-        .map_err(|e| Error::Refused(format!("{source} is not a readable audit log export: {e}")))?;
+        .map_err(|e| Error::NotAnExport { source_name: source.to_string(), detail: e.to_string() })?;
     let report = audit::audit_log(&entries, &checkpoint, &key)
-        .map_err(|e| Error::Refused(format!("the audit FAILED for {source}: {e}")))?;
+        .map_err(|e| Error::AuditFailed { source_name: source.to_string(), detail: e.to_string() })?;
     audit::check_against_held(&entries, &held, &key)
-        .map_err(|e| Error::Refused(format!("the audit FAILED for {source}: {e}")))?;
+        .map_err(|e| Error::AuditFailed { source_name: source.to_string(), detail: e.to_string() })?;
     println!("Audit of {source}: passed.");
     println!("  ledger key       {}", hex::encode(&key));
     println!("  checkpoint       {} entries, signed at {}", checkpoint.size, time::utc(checkpoint.time));

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use outpost_ledger::http::loopback::Loopback;
+use outpost_ledger::http::officer_api::CreditBody;
 use outpost_ledger::rules::officers::{Act, Approved, Outcome as ActOutcome};
 use outpost_ledger::rules::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_ledger::witness::Witness;
@@ -80,17 +81,14 @@ const OFFICER_PASSPHRASE: &str = "demo-officer-passphrase";
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error(
-        "directory {} is not empty; the demo only writes into a new or empty directory \
-         (choose another with --dir)", .0.display()
+        "the directory {} is not empty, and the demo writes only into a new or empty one: choose another \
+         with --dir", .0.display()
     )]
     NotEmpty(PathBuf),
-    #[error("{} exists and is not a directory (choose another with --dir)", .0.display())]
+    #[error("{} exists and is not a directory: choose another with --dir", .0.display())]
     NotADirectory(PathBuf),
-    #[error("cannot prepare directory {}: {source}", .path.display())]
+    #[error("cannot prepare the directory {} ({source}): check its permissions and the disk", .path.display())]
     Io { path: PathBuf, source: io::Error },
-    /// `--database` is neither empty nor a PostgreSQL URL.
-    #[error("{0}")]
-    Database(String),
 }
 
 /// The result of a run, for the exit code and the JSON summary.
@@ -1031,13 +1029,13 @@ fn officer_credit(
     member_id: &str,
     yen: u64,
 ) -> Result<Option<i64>, Stop> {
-    let body =
-        serde_json::json!({ "amount_minor": yen, "memo": "November pay", "batch": "2026-11" }).to_string();
+    let credit = CreditBody { amount_minor: yen, memo: "November pay".into(), batch: "2026-11".into() };
+    let body = serde_json::json!(credit).to_string();
     let act = Act::Credit {
         member_id: member_id.into(),
-        amount_minor: yen,
-        memo: "November pay".into(),
-        batch: "2026-11".into(),
+        amount_minor: credit.amount_minor,
+        memo: credit.memo,
+        batch: credit.batch,
     };
     let (method, path) = act.route();
     let signed =

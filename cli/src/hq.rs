@@ -15,11 +15,13 @@ use std::time::Duration;
 use clap::Args;
 use outpost_wallet_core::transport::{Trust, http_agent};
 
-use outpost_ledger::http::officer_api::{FlagJson, MemberJson, OfficerJson, PurseJson};
+use outpost_ledger::http::officer_api::{
+    ActResultJson, CreditBody, EnrolmentBody, FlagJson, LedgerInfoJson, MemberJson, OfficerEnrolmentBody,
+    OfficerJson, PasskeyJson, PendingJson, PurseJson, RevocationBody,
+};
 use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::{self, OfficerKey};
 use outpost_wallet_core::{Amount, Currency};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
@@ -33,18 +35,35 @@ const MAX_JSON_ANSWER: u64 = 16 * 1024 * 1024;
 /// anyway, and it is held in memory.
 const MAX_EXPORT: u64 = 1024 * 1024 * 1024;
 
+/// What can go wrong between the command and the ledger. Checked against `docs/messages.md`
+/// with the command's other errors (`messages.rs`).
 #[derive(Debug, thiserror::Error)]
 pub enum HqError {
     #[error(
         "cannot reach the ledger at {url} ({detail}): check that `outpost ledger serve` runs there and the address is right"
     )]
     Unreachable { url: String, detail: String },
+    #[error(
+        "the ledger at {url} presented a TLS certificate this command does not trust ({detail}): give the CA that signed it, or the certificate itself to pin it, with --ca-file"
+    )]
+    Untrusted { url: String, detail: String },
+    #[error(
+        "the TLS connection to the ledger at {url} failed ({detail}): check the ledger's TLS set-up and --ca-file"
+    )]
+    TlsFailed { url: String, detail: String },
     #[error("{message} (the ledger refused {what}, HTTP {status})")]
     Refused { what: String, status: u16, message: String },
+    /// An answer that is not the ledger's: a proxy's, or another server's at that address.
+    #[error(
+        "{what} was refused with HTTP {status} and no reason from the ledger ({body}): check that the URL is the ledger's, and read its log"
+    )]
+    RefusedWithoutWords { what: String, status: u16, body: String },
     #[error(
         "the ledger's answer to {what} is not what this command understands ({detail}): use the outpost command of the ledger's release"
     )]
     BadAnswer { what: String, detail: String },
+    #[error("cannot make the request {what} ({detail}): check its method and path")]
+    BadRequest { what: String, detail: String },
 }
 
 /// What `/v1/ledger` says about the ledger.
@@ -54,13 +73,6 @@ pub struct LedgerInfo {
     pub currency: Currency,
 }
 
-#[derive(Debug, Deserialize)]
-struct LedgerInfoJson {
-    public_key: String,
-    currency: String,
-    exponent: u8,
-}
-
 /// A connection to one ledger, with the officer's unlocked key when the command has one.
 pub struct Hq {
     url: String,
@@ -68,32 +80,11 @@ pub struct Hq {
     officer: Option<OfficerKey>,
 }
 
-/// An officer act the ledger stored to wait for approval.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PendingAct {
-    pub pending_id: String,
-    pub act: String,
-    pub maker: OfficerJson,
-    pub approvers: Vec<OfficerJson>,
-    pub approvals_needed: usize,
-    pub expires_at: u64,
-}
-
-/// A passkey the ledger linked to the officer (`POST /v1/officer/passkeys`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct LinkedPasskey {
-    pub public_key: String,
-    pub rp_id: String,
-    pub origin: String,
-    #[serde(skip)]
-    pub officer: String,
-}
-
 /// What an approval did: the act's result once it ran, or the act still waiting.
 #[derive(Debug, Clone)]
 pub enum Approval {
-    Executed(serde_json::Value),
-    Waiting(PendingAct),
+    Executed(ActResultJson),
+    Waiting(PendingJson),
 }
 
 /// The certificates an `https://` ledger must chain to (`--ca-file`): shared by every command
@@ -110,7 +101,7 @@ impl TrustArgs {
     pub fn trust(&self) -> Result<Trust, Error> {
         match &self.ca_file {
             None => Ok(Trust::none()),
-            Some(path) => Trust::from_pem_file(path).map_err(|e| Error::Usage(e.to_string())),
+            Some(path) => Ok(Trust::from_pem_file(path)?),
         }
     }
 }
@@ -125,13 +116,14 @@ impl Hq {
 
     /// The ledger at `url` (`http://` or `https://`), whose TLS certificate must chain to `trust`.
     pub fn with_trust(url: &str, trust: &Trust) -> Result<Hq, Error> {
-        let url = url.trim().trim_end_matches('/');
+        let url = url.trim();
         let Some(rest) = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")) else {
-            return Err(Error::Usage(format!("the ledger URL {url:?} must start with https:// or http://")));
+            return Err(Error::UrlScheme { url: url.to_owned() });
         };
-        if rest.is_empty() {
-            return Err(Error::Usage(format!("the ledger URL {url:?} has no host")));
+        if rest.trim_end_matches('/').is_empty() {
+            return Err(Error::UrlNoHost { url: url.to_owned() });
         }
+        let url = url.trim_end_matches('/');
         Ok(Hq { url: url.to_owned(), agent: http_agent(Duration::from_secs(60), trust), officer: None })
     }
 
@@ -147,6 +139,11 @@ impl Hq {
         self
     }
 
+    /// The officer whose key signs the `/v1/officer/…` requests, when the command has one.
+    pub fn officer(&self) -> Option<&OfficerKey> {
+        self.officer.as_ref()
+    }
+
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -156,13 +153,14 @@ impl Hq {
         let what = "the request for its key (GET /v1/ledger)";
         let info: LedgerInfoJson = self.get_json(what, "/v1/ledger")?;
         let bad = |detail: String| HqError::BadAnswer { what: what.into(), detail };
-        let public_key = parse_key(&info.public_key).map_err(bad)?;
+        let public_key = hex::decode_array(info.public_key.trim())
+            .map_err(|_| bad("its key is not 64 hexadecimal digits".into()))?;
         let currency = Currency::new(&info.currency, info.exponent).map_err(|e| bad(e.to_string()))?;
         Ok(LedgerInfo { public_key, currency })
     }
 
     pub fn enrol(&self, enrolment_qr: &str) -> Result<MemberJson, HqError> {
-        let body = serde_json::json!({ "enrolment_qr": enrolment_qr });
+        let body = serde_json::json!(EnrolmentBody { enrolment_qr: enrolment_qr.to_owned() });
         self.post_json("the enrolment", "/v1/officer/members", &body)
     }
 
@@ -183,23 +181,25 @@ impl Hq {
         amount: Amount,
         memo: &str,
         batch: &str,
-    ) -> Result<PendingAct, HqError> {
+    ) -> Result<PendingJson, HqError> {
         let path = format!("/v1/officer/members/{}/credit", path_segment(member_id));
-        let body = serde_json::json!({ "amount_minor": amount.minor(), "memo": memo, "batch": batch });
+        let body = serde_json::json!(CreditBody {
+            amount_minor: amount.minor(),
+            memo: memo.to_owned(),
+            batch: batch.to_owned()
+        });
         self.post_json(&format!("the credit to {member_id}"), &path, &body)
     }
 
     /// The acts waiting for approval.
-    pub fn pending(&self) -> Result<Vec<PendingAct>, HqError> {
+    pub fn pending(&self) -> Result<Vec<PendingJson>, HqError> {
         self.get_json("the list of pending acts", "/v1/officer/pending")
     }
 
     /// Approves the pending act `id` (64 hex digits).
-    pub fn approve(&self, id: &str) -> Result<Approval, HqError> {
+    pub fn approve(&self, id: &str) -> Result<Approval, Error> {
         let what = format!("the approval of {id}");
-        let path = officer::approval_path(
-            &parse_id(id).map_err(|detail| HqError::BadAnswer { what: what.clone(), detail })?,
-        );
+        let path = officer::approval_path(&parse_id(id)?);
         let (status, body) = self.send(&what, "POST", &path, None)?;
         if status == 202 {
             return Ok(Approval::Waiting(parse_json(&what, &body)?));
@@ -208,12 +208,12 @@ impl Hq {
     }
 
     /// Declines the pending act `id`: it will never run.
-    pub fn decline(&self, id: &str) -> Result<PendingAct, HqError> {
+    pub fn decline(&self, id: &str) -> Result<PendingJson, Error> {
         let what = format!("declining {id}");
-        let id = parse_id(id).map_err(|detail| HqError::BadAnswer { what: what.clone(), detail })?;
+        let id = parse_id(id)?;
         let path = format!("/v1/officer/pending/{}/decline", hex::encode(&id));
         let (_, body) = self.send(&what, "POST", &path, None)?;
-        parse_json(&what, &body)
+        Ok(parse_json(&what, &body)?)
     }
 
     pub fn officers(&self) -> Result<Vec<OfficerJson>, HqError> {
@@ -221,13 +221,13 @@ impl Hq {
     }
 
     /// Asks the officers to enrol a new one, from the code `outpost officer new` printed.
-    pub fn add_officer(&self, enrolment: &str) -> Result<PendingAct, HqError> {
-        let body = serde_json::json!({ "enrolment": enrolment.trim() });
+    pub fn add_officer(&self, enrolment: &str) -> Result<PendingJson, HqError> {
+        let body = serde_json::json!(OfficerEnrolmentBody { enrolment: enrolment.trim().to_owned() });
         self.post_json("the officer enrolment", officer::ENROL_PATH, &body)
     }
 
     /// Asks the officers to remove the officer with `public_key`.
-    pub fn remove_officer(&self, public_key: &[u8; 32]) -> Result<PendingAct, HqError> {
+    pub fn remove_officer(&self, public_key: &[u8; 32]) -> Result<PendingJson, HqError> {
         let what = "the officer removal";
         let path = format!("{}/{}", officer::ENROL_PATH, hex::encode(public_key));
         let (_, body) = self.send(what, "DELETE", &path, None)?;
@@ -235,13 +235,11 @@ impl Hq {
     }
 
     /// Links a passkey to the officer whose key signs this request.
-    pub fn link_passkey(&self, link: &officer::PasskeyLink) -> Result<LinkedPasskey, HqError> {
+    pub fn link_passkey(&self, link: &officer::PasskeyLink) -> Result<PasskeyJson, HqError> {
         let what = "the passkey link";
         let body: serde_json::Value = serde_json::from_slice(&link.to_body())
-            .map_err(|e| HqError::BadAnswer { what: what.into(), detail: e.to_string() })?;
-        let mut linked: LinkedPasskey = self.post_json(what, officer::webauthn::LINK_PATH, &body)?;
-        linked.officer = self.officer.as_ref().map(|k| k.name().to_owned()).unwrap_or_default();
-        Ok(linked)
+            .map_err(|e| HqError::BadRequest { what: what.into(), detail: e.to_string() })?;
+        self.post_json(what, officer::webauthn::LINK_PATH, &body)
     }
 
     pub fn flags(&self) -> Result<Vec<FlagJson>, HqError> {
@@ -249,17 +247,17 @@ impl Hq {
     }
 
     /// Makes the revocation of one purse: it waits for a second officer's approval.
-    pub fn revoke_purse(&self, purse_id: &str, reason: &str) -> Result<PendingAct, HqError> {
+    pub fn revoke_purse(&self, purse_id: &str, reason: &str) -> Result<PendingJson, HqError> {
         let path = format!("/v1/officer/purses/{}/revoke", path_segment(&purse_id.to_ascii_lowercase()));
-        let body = serde_json::json!({ "reason": reason });
+        let body = serde_json::json!(RevocationBody { reason: reason.to_owned() });
         self.post_json("the purse revocation", &path, &body)
     }
 
     /// Makes the revocation of a member's device (no more syncs, its purses revoked): it waits
     /// for a second officer's approval.
-    pub fn revoke_device(&self, member_id: &str, reason: &str) -> Result<PendingAct, HqError> {
+    pub fn revoke_device(&self, member_id: &str, reason: &str) -> Result<PendingJson, HqError> {
         let path = format!("/v1/officer/members/{}/revoke-device", path_segment(member_id));
-        let body = serde_json::json!({ "reason": reason });
+        let body = serde_json::json!(RevocationBody { reason: reason.to_owned() });
         self.post_json(&format!("the revocation of {member_id}'s device"), &path, &body)
     }
 
@@ -335,20 +333,25 @@ impl Hq {
         if let Some(key) = &self.officer {
             let now =
                 std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            let signed = key.sign_request(method, path, &bytes, now).map_err(|e| HqError::BadAnswer {
-                what: format!("signing {method} {path}"),
+            let signed = key.sign_request(method, path, &bytes, now).map_err(|e| HqError::BadRequest {
+                what: format!("{method} {path}"),
                 detail: e.to_string(),
             })?;
             request = request.header(officer::HEADER, signed.to_header());
         }
         let request = request
             .body(bytes)
-            .map_err(|e| HqError::BadAnswer { what: format!("{method} {path}"), detail: e.to_string() })?;
+            .map_err(|e| HqError::BadRequest { what: format!("{method} {path}"), detail: e.to_string() })?;
         self.agent.run(request).map_err(|e| self.unreachable(e))
     }
 
     fn unreachable(&self, e: ureq::Error) -> HqError {
-        HqError::Unreachable { url: self.url.clone(), detail: tls_hint(&e) }
+        let (url, detail) = (self.url.clone(), e.to_string());
+        match e {
+            _ if detail.contains("invalid peer certificate") => HqError::Untrusted { url, detail },
+            ureq::Error::Tls(_) | ureq::Error::Rustls(_) => HqError::TlsFailed { url, detail },
+            _ => HqError::Unreachable { url, detail },
+        }
     }
 
     /// The body of a 2xx answer, or the refusal with the ledger's words.
@@ -367,7 +370,10 @@ impl Hq {
             .read_to_end(&mut body)
             .map_err(|e| HqError::Unreachable { url: self.url.clone(), detail: e.to_string() })?;
         if !(200..300).contains(&status) {
-            return Err(HqError::Refused { what: what.into(), status, message: error_text(&body) });
+            return Err(match ledger_words(&body) {
+                Some(message) => HqError::Refused { what: what.into(), status, message },
+                None => HqError::RefusedWithoutWords { what: what.into(), status, body: body_text(&body) },
+            });
         }
         if body.len() as u64 > limit {
             return Err(HqError::BadAnswer {
@@ -383,16 +389,19 @@ fn parse_json<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T, HqError
     serde_json::from_slice(body).map_err(|e| HqError::BadAnswer { what: what.into(), detail: e.to_string() })
 }
 
-/// The ledger's `{"error": "…"}` text, or the body itself when it is not that, kept short.
-fn error_text(body: &[u8]) -> String {
-    let json = serde_json::from_slice::<serde_json::Value>(body).ok();
-    let text = match json.as_ref().and_then(|v| v.get("error")).and_then(|e| e.as_str()) {
-        Some(message) => message.to_owned(),
-        None => String::from_utf8_lossy(body).trim().to_owned(),
-    };
-    if text.is_empty() {
-        return "no reason given".into();
-    }
+/// The ledger's `{"error": "…"}` text, kept short, if the body is that.
+fn ledger_words(body: &[u8]) -> Option<String> {
+    let json = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    json.get("error").and_then(|e| e.as_str()).filter(|m| !m.trim().is_empty()).map(shortened)
+}
+
+/// A body that is not the ledger's `{"error": "…"}`, as text, kept short.
+fn body_text(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body).trim().to_owned();
+    if text.is_empty() { "an empty body".into() } else { shortened(&text) }
+}
+
+fn shortened(text: &str) -> String {
     let mut short: String = text.chars().take(300).collect();
     if short.len() < text.len() {
         short.push('…');
@@ -401,42 +410,23 @@ fn error_text(body: &[u8]) -> String {
 }
 
 /// A pending act's id: 64 hexadecimal digits.
-pub fn parse_id(text: &str) -> Result<[u8; 32], String> {
-    let text = text.trim();
-    hex::decode_array(text).ok().ok_or_else(|| {
-        format!(
-            "a pending act's id is 64 hexadecimal digits; {text:?} is {} characters",
-            text.chars().count()
-        )
-    })
+pub fn parse_id(text: &str) -> Result<[u8; 32], Error> {
+    parse_hex(text, "a pending act's id")
 }
 
-/// A 32-byte key written as 64 hexadecimal digits.
-pub fn parse_key(text: &str) -> Result<[u8; 32], String> {
+/// A 32-byte key written as 64 hexadecimal digits; `what` names it in the refusal.
+pub fn parse_key(text: &str, what: &'static str) -> Result<[u8; 32], Error> {
+    parse_hex(text, what)
+}
+
+fn parse_hex(text: &str, what: &'static str) -> Result<[u8; 32], Error> {
     let text = text.trim();
-    hex::decode_array(text).ok().ok_or_else(|| {
-        format!("a ledger key is 64 hexadecimal digits; {text:?} is {} characters", text.chars().count())
-    })
+    hex::decode_array(text).ok().ok_or_else(|| Error::NotHex { what, chars: text.chars().count() })
 }
 
 /// `text` made safe as one URL path segment, so a member id can never reach another endpoint:
 /// the one spelling the ledger and the offline audit expect in an officer's signed path.
 use outpost_wallet_core::officer::authority::path_segment;
-
-/// A client error, with what to do when it is the ledger's certificate that was not trusted.
-fn tls_hint(e: &ureq::Error) -> String {
-    let refused_certificate = e.to_string().contains("invalid peer certificate");
-    match e {
-        _ if refused_certificate => format!(
-            "{e}; the ledger's TLS certificate is not trusted: give the CA that signed it (or the \
-             certificate itself, to pin it) with --ca-file"
-        ),
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => {
-            format!("{e}; check the ledger's TLS set-up and --ca-file")
-        }
-        _ => e.to_string(),
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -453,25 +443,28 @@ mod tests {
     #[test]
     fn a_ledger_key_is_64_hex_digits() {
         let hex = "ab".repeat(32);
-        assert_eq!(parse_key(&hex), Ok([0xab; 32]));
-        assert_eq!(parse_key(&format!(" {} \n", hex.to_uppercase())), Ok([0xab; 32]));
-        assert!(parse_key(&hex[..62]).unwrap_err().contains("62 characters"));
-        assert!(parse_key(&"zz".repeat(32)).is_err());
+        assert_eq!(parse_key(&hex, "the ledger key").unwrap(), [0xab; 32]);
+        assert_eq!(parse_key(&format!(" {} \n", hex.to_uppercase()), "the ledger key").unwrap(), [0xab; 32]);
+        assert!(parse_key(&hex[..62], "the ledger key").unwrap_err().to_string().contains("62 characters"));
+        assert!(parse_key(&"zz".repeat(32), "the ledger key").is_err());
     }
 
     #[test]
     fn the_ledgers_own_words_explain_a_refusal() {
-        assert_eq!(error_text(br#"{"error":"no member BEN-0002"}"#), "no member BEN-0002");
-        assert_eq!(error_text(b"Bad Gateway\n"), "Bad Gateway");
-        assert_eq!(error_text(b""), "no reason given");
-        assert!(error_text("x".repeat(400).as_bytes()).ends_with('…'));
+        assert_eq!(ledger_words(br#"{"error":"no member BEN-0002"}"#).unwrap(), "no member BEN-0002");
+        assert_eq!(ledger_words(b"Bad Gateway\n"), None);
+        assert_eq!(body_text(b"Bad Gateway\n"), "Bad Gateway");
+        assert_eq!(body_text(b""), "an empty body");
+        assert!(
+            ledger_words(format!(r#"{{"error":"{}"}}"#, "x".repeat(400)).as_bytes()).unwrap().ends_with('…')
+        );
     }
 
     #[test]
     fn only_plain_http_urls_are_accepted() {
         assert_eq!(Hq::new("http://127.0.0.1:7300/").unwrap().url(), "http://127.0.0.1:7300");
         assert!(Hq::new("https://hq.example").unwrap().is_https());
-        assert!(matches!(Hq::new("ftp://hq.example"), Err(Error::Usage(m)) if m.contains("https://")));
-        assert!(matches!(Hq::new("http://"), Err(Error::Usage(_))));
+        assert!(matches!(Hq::new("ftp://hq.example"), Err(Error::UrlScheme { .. })));
+        assert!(matches!(Hq::new("http://"), Err(Error::UrlNoHost { .. })));
     }
 }

@@ -30,7 +30,7 @@ use crate::listening::{self, TlsArgs};
 pub use crate::officer::OfficerArgs;
 use crate::officer::print_pending;
 use crate::{money, scan, show, time};
-use outpost_ledger::http::officer_api::{MemberJson, PurseJson};
+use outpost_ledger::http::officer_api::{ActResultJson, MemberJson, PurseJson};
 
 #[derive(Debug, Args)]
 #[command(arg_required_else_help = true)]
@@ -274,11 +274,14 @@ pub fn run(args: LedgerArgs) -> Result<(), Error> {
                 .as_deref()
                 .map(serde_json::from_str::<serde_json::Value>)
                 .transpose()
-                .map_err(|e| Error::Usage(format!("--body is not JSON: {e}")))?;
+                .map_err(|e| Error::BodyNotJson { detail: e.to_string() })?;
             let method = args.method.to_ascii_uppercase();
             let answer = args.officer.connect()?.call(&method, &args.path, body.as_ref())?;
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(&answer).and_then(|()| stdout.flush()).map_err(|e| Error::Refused(e.to_string()))
+            stdout
+                .write_all(&answer)
+                .and_then(|()| stdout.flush())
+                .map_err(Error::file("write the answer to", "standard output"))
         }
         LedgerCommand::Approve(args) => approve(&args.officer.connect()?, &args.id),
         LedgerCommand::Decline(args) => {
@@ -303,7 +306,8 @@ fn serve(args: &ServeArgs) -> Result<(), Error> {
     make_private_dir(dir)?;
     init_logging()?;
     let trust = args.trust.trust()?;
-    let database = Database::parse(args.database.as_deref()).map_err(Error::Usage)?;
+    let database = Database::parse(args.database.as_deref())
+        .map_err(|_| Error::BadDatabase { given: args.database.clone().unwrap_or_default() })?;
     let clock = Arc::new(SystemClock);
     let ledger = Ledger::open_for_serving(
         dir,
@@ -353,11 +357,8 @@ pub(crate) fn make_private_dir(dir: &Path) -> Result<(), Error> {
 }
 
 pub(crate) fn init_logging() -> Result<(), Error> {
-    use outpost_ledger::http::process::{LogError, log_to_stderr};
-    log_to_stderr().map_err(|e| match e {
-        LogError::BadFilter { .. } => Error::Usage(e.to_string()),
-        LogError::CannotStart { .. } => Error::Refused(e.to_string()),
-    })
+    use outpost_ledger::http::process::log_to_stderr;
+    Ok(log_to_stderr()?)
 }
 
 fn enrol(hq: &Hq, qr_text: &str) -> Result<(), Error> {
@@ -418,24 +419,25 @@ fn approve(hq: &Hq, id: &str) -> Result<(), Error> {
         }
         Approval::Executed(result) => {
             println!("Approved and done.");
-            if let Some(balance) = result["balance_minor"].as_i64() {
-                let currency = hq.ledger_info()?.currency;
-                println!("Online balance now {}.", money::signed(balance, currency));
-            }
-            if let Some(purses) = result["revoked_purses"].as_array() {
-                println!(
+            match result {
+                ActResultJson::Credited { balance_minor }
+                | ActResultJson::Member(MemberJson { balance_minor, .. }) => {
+                    let currency = hq.ledger_info()?.currency;
+                    println!("Online balance now {}.", money::signed(balance_minor, currency));
+                }
+                ActResultJson::RevokedPurses { revoked_purses } => println!(
                     "{} revoked; the device may no longer sync.",
-                    crate::words::count(purses.len(), "purse", "purses")
-                );
-            }
-            if let Some(purse) = result["revoked_purse"].as_str() {
-                println!("Revoked purse {purse}. Wallets refuse transfers from it once they sync.");
-            }
-            if let Some(name) = result["name"].as_str() {
-                println!("Officer {name} enrolled.");
-            }
-            if let Some(key) = result["removed_officer"].as_str() {
-                println!("Officer {key} removed.");
+                    crate::words::count(revoked_purses.len(), "purse", "purses")
+                ),
+                ActResultJson::RevokedPurse { revoked_purse } => {
+                    println!(
+                        "Revoked purse {revoked_purse}. Wallets refuse transfers from it once they sync."
+                    )
+                }
+                ActResultJson::OfficerEnrolled(officer) => println!("Officer {} enrolled.", officer.name),
+                ActResultJson::OfficerRemoved { removed_officer } => {
+                    println!("Officer {removed_officer} removed.")
+                }
             }
         }
     }
@@ -507,7 +509,7 @@ fn revoke(hq: &Hq, args: &RevokeArgs) -> Result<(), Error> {
     match (&args.purse, &args.device) {
         (Some(purse_id), None) => print_pending(&hq.revoke_purse(purse_id.trim(), &args.reason)?),
         (None, Some(member_id)) => print_pending(&hq.revoke_device(member_id, &args.reason)?),
-        _ => return Err(Error::Usage("say what to revoke: --purse ID or --device MEMBER".into())),
+        _ => return Err(Error::NothingToRevoke),
     }
     Ok(())
 }
@@ -515,9 +517,8 @@ fn revoke(hq: &Hq, args: &RevokeArgs) -> Result<(), Error> {
 fn export(hq: &Hq, path: &Path, mut file: std::fs::File) -> Result<(), Error> {
     let written = (|| {
         let bytes = hq.audit_export()?;
-        let (checkpoint, entries) = audit::decode_export(&bytes).map_err(|e| {
-            Error::Refused(format!("the ledger's audit export does not decode ({e}); nothing was written"))
-        })?;
+        let (checkpoint, entries) =
+            audit::decode_export(&bytes).map_err(|e| Error::ExportDoesNotDecode { detail: e.to_string() })?;
         file.write_all(&bytes).and_then(|()| file.sync_all()).map_err(Error::file("write", path))?;
         Ok::<_, Error>((checkpoint, entries.len(), bytes.len()))
     })();

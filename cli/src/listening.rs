@@ -27,9 +27,7 @@ pub struct TlsArgs {
 impl TlsArgs {
     fn network(&self) -> Result<Network, Error> {
         let tls = match (&self.tls_cert, &self.tls_key) {
-            (Some(cert), Some(key)) => Some(
-                outpost_ledger::http::tls::acceptor(cert, key).map_err(|e| Error::Refused(e.to_string()))?,
-            ),
+            (Some(cert), Some(key)) => Some(outpost_ledger::http::tls::acceptor(cert, key)?),
             _ => None,
         };
         Ok(Network { tls, ..Network::default() })
@@ -43,7 +41,7 @@ pub type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// before the last line, `listening on http(s)://ADDRESS`, which is printed once connections are
 /// accepted. `what` names the server in errors ("the ledger", "the witness").
 pub fn serve<Fut>(
-    what: &str,
+    what: &'static str,
     listen: SocketAddr,
     tls: &TlsArgs,
     announce: impl FnOnce(),
@@ -59,20 +57,22 @@ where
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Error::Refused(format!("cannot start {what}'s runtime: {e}")))?;
+        .map_err(|e| Error::Runtime { what, detail: e.to_string() })?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .map_err(|e| Error::Refused(format!("cannot listen on {listen}: {e}")))?;
+            .map_err(|e| Error::CannotListen { address: listen.to_string(), detail: e.to_string() })?;
         let address = listener
             .local_addr()
-            .map_err(|e| Error::Refused(format!("cannot read the listening address: {e}")))?;
+            .map_err(|e| Error::CannotListen { address: listen.to_string(), detail: e.to_string() })?;
         // Installed before the address is printed: a signal sent as soon as it appears is caught.
-        let shutdown: Shutdown =
-            Box::pin(outpost_ledger::http::process::shutdown_signal().map_err(Error::Refused)?);
+        let shutdown: Shutdown = Box::pin(
+            outpost_ledger::http::process::shutdown_signal()
+                .map_err(|detail| Error::NoSignals { what, detail })?,
+        );
         announce();
         println!("listening on {scheme}://{address}");
         let _ = std::io::stdout().flush();
-        server(listener, network, shutdown).await.map_err(|e| Error::Refused(format!("{what} stopped: {e}")))
+        server(listener, network, shutdown).await.map_err(|e| Error::Stopped { what, detail: e.to_string() })
     })
 }

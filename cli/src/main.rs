@@ -21,6 +21,8 @@ mod error;
 mod hq;
 mod ledger;
 mod listening;
+#[cfg(test)]
+mod messages;
 mod money;
 mod officer;
 mod pin;
@@ -206,21 +208,18 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Demo(args) => match outpost_ledger::Database::parse(args.database.as_deref())
-            .map_err(demo::DemoError::Database)
+            .map_err(|_| error::Error::BadDatabase { given: args.database.clone().unwrap_or_default() })
             .and_then(|database| {
-                demo::run(&demo::DemoOptions {
+                Ok(demo::run(&demo::DemoOptions {
                     dir: args.dir,
                     json: args.json,
                     console: args.console.then_some(args.console_port),
                     database,
-                })
+                })?)
             }) {
             Ok(outcome) if outcome.all_passed() => ExitCode::SUCCESS,
             Ok(_) => ExitCode::FAILURE,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
+            Err(e) => e.report(),
         },
         Command::Wallet(args) => finish(wallet::run(args)),
         Command::Ledger(args) => finish(ledger::run(args)),

@@ -1,7 +1,7 @@
 //! Money as the command line reads and writes it: currencies named by code, and the ledger's
 //! signed minor-unit totals shown as amounts.
 
-use outpost_wallet_core::{Amount, Currency};
+use outpost_wallet_core::{Amount, Currency, MoneyError};
 
 use crate::error::Error;
 
@@ -13,9 +13,9 @@ pub fn currency(code: &str, exponent: Option<u8>) -> Result<Currency, Error> {
         Some(exponent) => Currency::new(&code, exponent),
         None => Currency::from_code(&code),
     };
-    currency.map_err(|e| match exponent {
-        None => Error::Usage(format!("{e} (for another currency, say its decimal places with --exponent)")),
-        Some(_) => Error::Usage(e.to_string()),
+    currency.map_err(|e| match (e, exponent) {
+        (MoneyError::UnknownCurrency { .. }, None) => Error::UnknownCurrency { code: code.clone() },
+        (e, _) => Error::BadCurrency { detail: e.to_string() },
     })
 }
 
@@ -38,7 +38,10 @@ mod tests {
         assert_eq!(currency("usd", None).unwrap(), Currency::USD);
         assert_eq!(currency("XTS", Some(2)).unwrap().exponent(), 2);
         let err = currency("XTS", None).unwrap_err();
-        assert!(matches!(&err, Error::Usage(m) if m.contains("--exponent")), "{err}");
+        assert!(
+            matches!(&err, Error::UnknownCurrency { .. }) && err.to_string().contains("--exponent"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use outpost_ledger::http::officer_api::PendingJson;
 use outpost_wallet_core::hex;
 use outpost_wallet_core::officer::key_file::OfficerKeyFile;
 use outpost_wallet_core::officer::{OfficerKey, OfficerKeyError, PasskeyLink};
@@ -18,7 +19,7 @@ use outpost_wallet_core::{KdfParams, Pin};
 use zeroize::Zeroizing;
 
 use crate::error::Error;
-use crate::hq::{self, Hq, PendingAct};
+use crate::hq::{self, Hq};
 
 #[derive(Debug, Args)]
 #[command(arg_required_else_help = true)]
@@ -128,10 +129,7 @@ impl OfficerArgs {
     pub fn connect(&self) -> Result<Hq, Error> {
         let hq = Hq::with_trust(&self.ledger, &self.trust.trust()?)?;
         let Some(path) = &self.officer_key else {
-            return Err(Error::Usage(
-                "officer commands need your officer key: --officer-key FILE (make one with `outpost officer new`)"
-                    .into(),
-            ));
+            return Err(Error::NoOfficerKey);
         };
         Ok(hq.with_officer(unlock(path, self.passphrase_file.as_deref())?))
     }
@@ -166,10 +164,7 @@ pub fn run(args: OfficerCommandArgs) -> Result<(), Error> {
         }
         OfficerCommand::Code(args) => {
             let key = unlock(&args.key, args.passphrase_file.as_deref())?;
-            println!(
-                "enrolment code: {}",
-                key.enrolment_code(now()).map_err(|e| Error::Refused(e.to_string()))?
-            );
+            println!("enrolment code: {}", key.enrolment_code(now())?);
             Ok(())
         }
         OfficerCommand::List(officer) => {
@@ -184,18 +179,16 @@ pub fn run(args: OfficerCommandArgs) -> Result<(), Error> {
             Ok(())
         }
         OfficerCommand::LinkPasskey(args) => {
-            let bytes = data_encoding::BASE64URL_NOPAD.decode(args.code.trim().as_bytes()).map_err(|_| {
-                Error::Usage(
-                    "a passkey link code is base64url, as the console's Passkey page shows it".into(),
-                )
-            })?;
-            let link =
-                PasskeyLink::from_body(&bytes).map_err(|e| Error::Usage(format!("the link code: {e}")))?;
-            let linked = args.officer.connect()?.link_passkey(&link)?;
+            let bytes = data_encoding::BASE64URL_NOPAD
+                .decode(args.code.trim().as_bytes())
+                .map_err(|_| Error::LinkCodeNotBase64)?;
+            let link = PasskeyLink::from_body(&bytes).map_err(|detail| Error::LinkCodeDamaged { detail })?;
+            let hq = args.officer.connect()?;
+            let linked = hq.link_passkey(&link)?;
             println!(
                 "Linked passkey {} to {} for the console at {} (relying party {}).",
                 &linked.public_key[2..18],
-                linked.officer,
+                hq.officer().map_or("you", |key| key.name()),
                 linked.origin,
                 linked.rp_id
             );
@@ -203,7 +196,7 @@ pub fn run(args: OfficerCommandArgs) -> Result<(), Error> {
             Ok(())
         }
         OfficerCommand::Remove(args) => {
-            let key = hq::parse_key(&args.public_key).map_err(Error::Usage)?;
+            let key = hq::parse_key(&args.public_key, "the officer key")?;
             let pending = args.officer.connect()?.remove_officer(&key)?;
             print_pending(&pending);
             Ok(())
@@ -218,9 +211,7 @@ fn new(args: &NewArgs) -> Result<(), Error> {
             let first = prompt("Choose a passphrase for this officer key (at least 6 characters): ")?;
             let pin = Pin::new(first.as_str())?;
             if *prompt("Enter the same passphrase again: ")? != *first {
-                return Err(Error::Refused(
-                    "the two passphrases differ: nothing was created, try again".into(),
-                ));
+                return Err(Error::PassphrasesDiffer);
             }
             pin
         }
@@ -229,7 +220,7 @@ fn new(args: &NewArgs) -> Result<(), Error> {
         OfficerKey::create(&args.key, &args.name, &passphrase, KdfParams::DEFAULT).map_err(key_error)?;
     println!("Made officer key {} for {}.", args.key.display(), key.name());
     println!("public key: {}", hex::encode(&key.public_key()));
-    println!("enrolment code: {}", key.enrolment_code(now()).map_err(|e| Error::Refused(e.to_string()))?);
+    println!("enrolment code: {}", key.enrolment_code(now())?);
     println!(
         "Found a ledger with it (outpost ledger serve --founding-officer CODE, once per founder), or give"
     );
@@ -257,11 +248,7 @@ fn read_passphrase(path: &Path) -> Result<Pin, Error> {
         use std::os::unix::fs::PermissionsExt;
         let meta = std::fs::metadata(path).map_err(Error::file("read the passphrase from", path))?;
         if meta.permissions().mode() & 0o077 != 0 {
-            return Err(Error::Refused(format!(
-                "the passphrase file {} may be read by other users: refused; run `chmod 600 {}`",
-                path.display(),
-                path.display()
-            )));
+            return Err(Error::PassphraseFileExposed { path: path.to_owned() });
         }
     }
     let text =
@@ -270,15 +257,13 @@ fn read_passphrase(path: &Path) -> Result<Pin, Error> {
 }
 
 fn prompt(prompt: &str) -> Result<Zeroizing<String>, Error> {
-    rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|e| {
-        Error::Usage(format!(
-            "cannot ask for the passphrase on a terminal ({e}): use --passphrase-file when scripting"
-        ))
-    })
+    rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
+        .map_err(|e| Error::NoTerminalForPassphrase { detail: e.to_string() })
 }
 
 fn key_error(e: OfficerKeyError) -> Error {
-    Error::Refused(e.to_string())
+    Error::OfficerKey(e)
 }
 
 fn now() -> u64 {
@@ -286,7 +271,7 @@ fn now() -> u64 {
 }
 
 /// Says that an act waits for approval, and how another officer gives it.
-pub fn print_pending(pending: &PendingAct) {
+pub fn print_pending(pending: &PendingJson) {
     println!("Waiting for approval: {} (made by {}).", pending.act, pending.maker.name);
     println!("pending id: {}", pending.pending_id);
     println!(

@@ -34,7 +34,7 @@ pub fn ask_new() -> Result<Pin, Error> {
     let pin = Pin::new(first.as_str())?;
     let second = prompt_no_echo("Enter the same PIN again: ")?;
     if first != second {
-        return Err(Error::Refused("the two PINs differ: nothing was created, try again".into()));
+        return Err(Error::PinsDiffer);
     }
     Ok(pin)
 }
@@ -87,15 +87,14 @@ fn from_env() -> Result<Option<Pin>, Error> {
     let Some(bytes) = held.as_ref() else {
         return Ok(None);
     };
-    let text =
-        std::str::from_utf8(bytes).map_err(|_| Error::Usage(format!("{PIN_ENV} is not valid text")))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::PinNotText)?;
     Ok(Some(Pin::new(text)?))
 }
 
 fn prompt_no_echo(prompt: &str) -> Result<Zeroizing<String>, Error> {
-    rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|e| {
-        Error::Usage(format!("cannot ask for the PIN on a terminal ({e}): set {PIN_ENV} when scripting"))
-    })
+    rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
+        .map_err(|e| Error::NoTerminalForPin { detail: e.to_string() })
 }
 
 #[cfg(test)]

@@ -18,10 +18,10 @@ const MAX_INPUT: u64 = 64 * 1024;
 
 /// The QR text of `what` (e.g. "the payment request"): `text` when given (`-` means standard
 /// input), else the contents of `file`, else standard input when it is not a terminal.
-pub fn read(what: &str, text: Option<&str>, file: Option<&Path>) -> Result<String, Error> {
+pub fn read(what: &'static str, text: Option<&str>, file: Option<&Path>) -> Result<String, Error> {
     let raw = match (text, file) {
         (Some(_), Some(_)) => {
-            return Err(Error::Usage(format!("give {what} either as text or with --qr-file, not both")));
+            return Err(Error::TextAndFile { what });
         }
         (Some(text), None) if text != "-" => text.to_owned(),
         (None, Some(path)) => read_file(path)?,
@@ -34,7 +34,7 @@ pub fn read(what: &str, text: Option<&str>, file: Option<&Path>) -> Result<Strin
 /// [`read`], then checked to be a well-formed code of `kind`: an empty, damaged or wrong code
 /// is refused here, before the PIN is asked for, since refusing it needs no key.
 pub fn read_code(
-    what: &str,
+    what: &'static str,
     kind: PayloadKind,
     text: Option<&str>,
     file: Option<&Path>,
@@ -47,22 +47,15 @@ pub fn read_code(
 fn read_file(path: &Path) -> Result<String, Error> {
     let file = std::fs::File::open(path).map_err(Error::file("read", path))?;
     let text = bounded(file).map_err(Error::file("read", path))?;
-    text.ok_or_else(|| {
-        Error::Refused(format!(
-            "{} is larger than any Outpost QR text (at most 1,200 characters): is it the right file?",
-            path.display()
-        ))
-    })
+    text.ok_or_else(|| Error::FileTooLarge { path: path.to_owned() })
 }
 
 /// Piped input is read to its end. On a terminal, only when asked for with `-`: one pasted line.
-fn read_stdin(what: &str, asked: bool) -> Result<String, Error> {
+fn read_stdin(what: &'static str, asked: bool) -> Result<String, Error> {
     let stdin = io::stdin();
     if stdin.is_terminal() {
         if !asked {
-            return Err(Error::Usage(format!(
-                "give {what}: as an argument, with --qr-file FILE, or piped on standard input"
-            )));
+            return Err(Error::NoInput { what });
         }
         eprintln!("Paste {what} and press Enter:");
         let mut line = String::new();
@@ -70,9 +63,7 @@ fn read_stdin(what: &str, asked: bool) -> Result<String, Error> {
         return Ok(line);
     }
     let text = bounded(stdin.lock()).map_err(Error::file("read", "standard input"))?;
-    text.ok_or_else(|| {
-        Error::Refused("standard input holds more than any Outpost QR text (at most 1,200 characters)".into())
-    })
+    text.ok_or_else(|| Error::StdinTooLarge)
 }
 
 /// Up to [`MAX_INPUT`] bytes as text; `None` if there is more. Bytes that are not UTF-8 are

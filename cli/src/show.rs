@@ -70,14 +70,11 @@ impl Output {
 /// output file, so that no output ever lands on a wallet, a key or an earlier export.
 pub fn new_file(path: &Path) -> Result<File, Error> {
     if path.is_dir() {
-        return Err(Error::Refused(format!("{} is a directory: name a file to write", path.display())));
+        return Err(Error::IsDirectory { path: path.to_owned() });
     }
     File::options().write(true).create_new(true).open(path).map_err(|e| {
         if e.kind() == io::ErrorKind::AlreadyExists {
-            Error::Refused(format!(
-                "{} already exists: refusing to overwrite it (choose a new file name)",
-                path.display()
-            ))
+            Error::WouldOverwrite { path: path.to_owned() }
         } else {
             Error::File { doing: "create", path: path.to_path_buf(), source: e }
         }
@@ -122,7 +119,7 @@ mod tests {
         std::fs::write(&wallet, "precious").unwrap();
         let args = ShowArgs { out: Some(wallet.clone()), ..Default::default() };
         let err = args.prepare().err().expect("refused");
-        assert!(err.to_string().contains("refusing to overwrite"), "{err}");
+        assert!(err.to_string().contains("was not overwritten"), "{err}");
         assert_eq!(std::fs::read_to_string(&wallet).unwrap(), "precious");
     }
 

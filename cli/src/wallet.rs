@@ -321,7 +321,7 @@ pub fn run(args: WalletArgs) -> Result<(), Error> {
         WalletCommand::Sync(args) => {
             let hq = Hq::with_trust(&args.ledger, &args.trust.trust()?)?;
             let given_key =
-                args.ledger_key.as_deref().map(hq::parse_key).transpose().map_err(Error::Usage)?;
+                args.ledger_key.as_deref().map(|key| hq::parse_key(key, "the ledger key")).transpose()?;
             sync(&files.open_unlocked()?, &args, &hq, given_key)
         }
         WalletCommand::Verify => verify(&files.open_unlocked()?),
@@ -338,34 +338,21 @@ pub fn run(args: WalletArgs) -> Result<(), Error> {
 fn witness_policy(args: &PinWitnessesArgs) -> Result<WitnessPolicy, Error> {
     let mut keys = Vec::with_capacity(args.keys.len());
     for (n, text) in args.keys.iter().enumerate() {
-        let key = WitnessKey::parse(text.trim()).map_err(|e| {
-            Error::Usage(format!(
-                "witness key {} ({text:?}) cannot be read: {e}; give it exactly as `outpost witness` printed it",
-                n + 1
-            ))
-        })?;
+        let key = WitnessKey::parse(text.trim())
+            .map_err(|e| Error::BadWitnessKey { number: n + 1, detail: e.to_string() })?;
         if let Some(m) = keys
             .iter()
             .position(|k: &WitnessKey| k.name() == key.name() || k.public_key() == key.public_key())
         {
-            return Err(Error::Usage(format!(
-                "witness keys {} and {} name the same witness ({}): give each witness once",
-                m + 1,
-                n + 1,
-                key.name()
-            )));
+            return Err(Error::SameWitness { first: m + 1, second: n + 1, name: key.name().to_owned() });
         }
         keys.push(key);
     }
     let most = keys.len().min(MAX_COSIGNATURES);
     if args.need == 0 || usize::from(args.need) > most {
-        return Err(Error::Usage(format!(
-            "--need {} cannot be met with {} witness key(s): give a number from 1 to {most}",
-            args.need,
-            keys.len()
-        )));
+        return Err(Error::NeedUnmet { need: args.need, keys: keys.len(), most });
     }
-    WitnessPolicy::new(keys, args.need).map_err(|e| Error::Usage(e.to_string()))
+    WitnessPolicy::new(keys, args.need).map_err(|e| Error::Wallet(e.into()))
 }
 
 fn pin_witnesses(wallet: &Wallet, args: &PinWitnessesArgs, policy: &WitnessPolicy) -> Result<(), Error> {
@@ -391,9 +378,7 @@ struct Files {
 
 impl Files {
     fn from_args(args: &WalletFiles) -> Result<Files, Error> {
-        let wallet = args.wallet.clone().ok_or_else(|| {
-            Error::Usage("say which wallet file to use: --wallet PATH (or set OUTPOST_WALLET)".into())
-        })?;
+        let wallet = args.wallet.clone().ok_or_else(|| Error::NoWalletPath)?;
         let key = args.key.clone().unwrap_or_else(|| {
             let mut name = OsString::from(wallet.as_os_str());
             name.push(".key");
@@ -404,11 +389,7 @@ impl Files {
 
     fn open_unlocked(&self) -> Result<Wallet, Error> {
         if !self.wallet.exists() {
-            return Err(Error::Refused(format!(
-                "no wallet file at {}: check --wallet, or make one with `outpost wallet create --wallet {}`",
-                self.wallet.display(),
-                self.wallet.display()
-            )));
+            return Err(Error::NoWallet { path: self.wallet.clone() });
         }
         let protector = SoftwareProtector::open(&self.key)?;
         let wallet = Wallet::open(&self.wallet, Arc::new(protector), WalletOptions::default())?;
@@ -421,10 +402,7 @@ impl Files {
 fn create(files: &Files, args: &CreateArgs) -> Result<(), Error> {
     let currency = money::currency(&args.currency, args.exponent)?;
     if files.wallet.exists() {
-        return Err(Error::Refused(format!(
-            "{} already exists: refusing to overwrite a wallet (choose another --wallet path)",
-            files.wallet.display()
-        )));
+        return Err(Error::WalletExists { path: files.wallet.clone() });
     }
     let pin = pin::ask_new()?;
     let (protector, made_key) = if files.key.exists() {
@@ -584,11 +562,7 @@ fn accept(wallet: &Wallet, transfer: &str, showing: Showing) -> Result<(), Error
     let accepted = wallet.accept(transfer).map_err(|e| match e {
         // Enrolment happens at the ledger; what the wallet lacks is the ledger's key, which a
         // sync pins. Only then can it check the payer's purse certificate.
-        WalletError::NotEnrolled => Error::Refused(
-            "this wallet has not pinned the ledger's key yet, so it cannot check the payer's purse: \
-             once the officer has enrolled you, sync once (`outpost wallet sync`) and accept again"
-                .into(),
-        ),
+        WalletError::NotEnrolled => Error::LedgerKeyNotPinned,
         e => e.into(),
     })?;
     let memo = if accepted.memo.is_empty() { String::new() } else { format!(" for {:?}", accepted.memo) };
@@ -630,11 +604,7 @@ fn sync(wallet: &Wallet, args: &SyncArgs, hq: &Hq, given_key: Option<[u8; 32]>) 
     match wallet.ledger_key()? {
         None => pin_ledger_key(wallet, hq, given_key)?,
         Some(pinned) if given_key.is_some_and(|given| given != pinned) => {
-            return Err(Error::Refused(format!(
-                "this wallet already trusts ledger key {}, not the one given with --ledger-key; \
-                 a wallet is never moved to another ledger",
-                hex::encode(&pinned)
-            )));
+            return Err(Error::TrustsOtherKey { pinned: hex::encode(&pinned) });
         }
         Some(_) => {}
     }
@@ -658,30 +628,20 @@ fn sync(wallet: &Wallet, args: &SyncArgs, hq: &Hq, given_key: Option<[u8; 32]>) 
 /// answer with their own key, and a wallet pinning it would trust that impostor for good.
 fn pin_ledger_key(wallet: &Wallet, hq: &Hq, given: Option<[u8; 32]>) -> Result<(), Error> {
     if given.is_none() && !hq.is_https() {
-        return Err(Error::Refused(format!(
-            "this wallet has no ledger key yet, and {} is plain HTTP, where anyone on the network can \
-             answer with a key of their own: give the ledger's key from your finance officer with \
-             --ledger-key, or reach the ledger over https:// with --ca-file. Nothing was pinned",
-            hq.url()
-        )));
+        return Err(Error::PlainHttpNoKey { url: hq.url().to_owned() });
     }
     let info = hq.ledger_info()?;
     if info.currency != wallet.currency() {
-        return Err(Error::Refused(format!(
-            "the ledger at {} keeps {}, but this wallet holds {}: a wallet syncs only with a ledger of its currency",
-            hq.url(),
-            info.currency.code(),
-            wallet.currency().code()
-        )));
+        return Err(Error::LedgerCurrency {
+            url: hq.url().to_owned(),
+            ledger: info.currency.code().to_owned(),
+            wallet: wallet.currency().code().to_owned(),
+        });
     }
     let presented = hex::encode(&info.public_key);
     match given {
         Some(key) if key != info.public_key => {
-            return Err(Error::Refused(format!(
-                "the ledger at {} presents key {presented}, not the one given with --ledger-key: \
-                 nothing was pinned (check the URL and the key with your finance officer)",
-                hq.url()
-            )));
+            return Err(Error::PresentsOtherKey { url: hq.url().to_owned(), presented });
         }
         Some(_) => {
             wallet.pin_ledger_key(info.public_key)?;
@@ -736,14 +696,8 @@ fn fork_proofs(wallet: &Wallet) -> Result<(), Error> {
         println!("Checkpoint shown by another phone:\n{}", proof.seen.to_note(&key));
     }
     for (n, pair) in unproved.iter().enumerate() {
-        println!(
-            "Unproved pair {}: the ledger did not prove its log of {} entries includes the log of {} entries \
-             another phone showed ({:?}).",
-            n + 1,
-            pair.answer.size,
-            pair.seen.size,
-            pair.failure
-        );
+        println!("Unproved pair {}.", n + 1);
+        println!("{}", pair.notice());
         println!("Checkpoint shown by another phone:\n{}", pair.seen.to_note(&key));
         println!("Checkpoint in the ledger's sync answer:\n{}", pair.answer.to_note(&key));
     }

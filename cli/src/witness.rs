@@ -35,8 +35,7 @@ pub struct WitnessArgs {
 pub fn run(args: WitnessArgs) -> Result<(), Error> {
     make_private_dir(&args.dir)?;
     init_logging()?;
-    let witness = Witness::open(&args.dir, args.name.as_deref(), &args.logs)
-        .map_err(|e| Error::Refused(e.to_string()))?;
+    let witness = Witness::open(&args.dir, args.name.as_deref(), &args.logs)?;
     let witness = Arc::new(witness);
     let announce = || {
         println!(

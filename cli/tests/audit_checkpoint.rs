@@ -8,7 +8,7 @@ use std::path::Path;
 
 use outpost_wallet_core::audit::{AuditEntry, EntryKind};
 use predicates::str::contains;
-use support::{LedgerServer, assert_one_line_error, create_wallet, outpost, stdout, wallet};
+use support::{LedgerServer, assert_one_line_error, outpost, stdout};
 
 const PIN: &str = "482916";
 
@@ -17,14 +17,7 @@ const PIN: &str = "482916";
 /// entries) and `after.json` (6).
 fn ledger_with_saved_checkpoints(dir: &Path) -> LedgerServer {
     let hq = LedgerServer::start(dir);
-    create_wallet(dir, "aiko.wallet", PIN);
-    wallet(dir, "aiko.wallet", PIN, &["identity", "--member-id", "AIKO-0001", "--out", "aiko-enrol.txt"])
-        .assert()
-        .success();
-    hq.officer(dir, &["enrol", "--qr-file", "aiko-enrol.txt"]).assert().success();
-    hq.act(dir, &["credit", "AIKO-0001", "50000", "--memo", "November pay", "--batch", "2026-11"])
-        .assert()
-        .success();
+    hq.paid_member(dir, "aiko.wallet", PIN, "AIKO-0001", 50_000);
     save_checkpoint(dir, &hq, "before.json").stdout(contains("5 entries"));
     hq.act(dir, &["credit", "AIKO-0001", "1000", "--memo", "allowance", "--batch", "2026-11"])
         .assert()

@@ -127,7 +127,7 @@ fn officer_commands_need_an_officer_key_with_private_files() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&officer.key, std::fs::Permissions::from_mode(0o644)).unwrap();
         let out = outpost(temp.path()).args(["officer", "show", "--key"]).arg(&officer.key).output().unwrap();
-        assert_one_line_error(&out, "may be read or written by other users (mode 644): refused");
+        assert_one_line_error(&out, "may be read or written by other users (mode 644), so it was not used");
         std::fs::set_permissions(&officer.key, std::fs::Permissions::from_mode(0o600)).unwrap();
         std::fs::set_permissions(&officer.passphrase, std::fs::Permissions::from_mode(0o644)).unwrap();
         let out = outpost(temp.path())
@@ -137,7 +137,7 @@ fn officer_commands_need_an_officer_key_with_private_files() {
             .arg(&officer.passphrase)
             .output()
             .unwrap();
-        assert_one_line_error(&out, "may be read by other users: refused");
+        assert_one_line_error(&out, "may be read by other users, so it was not used");
     }
 }
 
@@ -147,7 +147,7 @@ fn an_existing_file_is_never_overwritten_by_out() {
     let before = std::fs::read(temp.path().join(name)).unwrap();
     let out =
         wallet(temp.path(), name, PIN, &["request", "--amount", "100", "--out", name]).output().unwrap();
-    assert_one_line_error(&out, "already exists: refusing to overwrite it");
+    assert_one_line_error(&out, "already exists and was not overwritten");
     assert_eq!(std::fs::read(temp.path().join(name)).unwrap(), before);
 }
 
@@ -155,7 +155,7 @@ fn an_existing_file_is_never_overwritten_by_out() {
 fn create_refuses_to_overwrite_a_wallet() {
     let (temp, name) = fresh_wallet();
     let out = wallet(temp.path(), name, PIN, &["create"]).output().unwrap();
-    assert_one_line_error(&out, "refusing to overwrite a wallet");
+    assert_one_line_error(&out, "a wallet already exists at");
 }
 
 #[test]
@@ -165,7 +165,7 @@ fn a_command_without_its_wallet_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out).trim(),
-        "error: say which wallet file to use: --wallet PATH (or set OUTPOST_WALLET)"
+        "error: no wallet file was named: give --wallet PATH, or set OUTPOST_WALLET"
     );
 }
 

@@ -56,7 +56,7 @@ fn over_https_an_officer_enrols_and_a_first_sync_pins_the_key_the_ledger_present
     wallet(dir, "aiko.wallet", PIN, &["sync", "--ledger", &hq.url])
         .assert()
         .failure()
-        .stderr(contains("not trusted"));
+        .stderr(contains("does not trust"));
     wallet(dir, "aiko.wallet", PIN, &["sync", "--ledger", &hq.url, "--ca-file", ca_file])
         .assert()
         .success()

@@ -67,7 +67,7 @@ fn two_wallets_pay_offline_through_files_then_settle_and_audit() {
         .failure()
         .stderr(contains("plain HTTP"))
         .stderr(contains("--ledger-key"))
-        .stderr(contains("Nothing was pinned"));
+        .stderr(contains("so nothing was pinned"));
     aiko(dir, &["sync", "--ledger", &hq.url, "--purse", "10000", "--ledger-key", &hq.key])
         .assert()
         .success()

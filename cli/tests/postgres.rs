@@ -7,7 +7,7 @@ mod support;
 use std::process::Command;
 
 use predicates::str::contains;
-use support::{LedgerServer, create_wallet, stdout, wallet};
+use support::{LedgerServer, stdout};
 
 const PIN: &str = "482916";
 
@@ -58,14 +58,7 @@ fn ledger_serve_keeps_its_books_in_postgresql_across_a_restart() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();
     let hq = LedgerServer::start_with(dir, &["--database", &url]);
-    create_wallet(dir, "aiko.wallet", PIN);
-    wallet(dir, "aiko.wallet", PIN, &["identity", "--member-id", "AIKO-0001", "--out", "aiko-enrol.txt"])
-        .assert()
-        .success();
-    hq.officer(dir, &["enrol", "--qr-file", "aiko-enrol.txt"]).assert().success();
-    hq.act(dir, &["credit", "AIKO-0001", "50000", "--memo", "November pay", "--batch", "2026-11"])
-        .assert()
-        .success();
+    hq.paid_member(dir, "aiko.wallet", PIN, "AIKO-0001", 50_000);
     assert!(!dir.join("hq/ledger.db").exists(), "no SQLite file beside the key");
     let key = hq.key.clone();
     drop(hq);
@@ -82,7 +75,7 @@ fn ledger_serve_keeps_its_books_in_postgresql_across_a_restart() {
         .args(["ledger", "serve", "--dir", "other", "--database", "mysql://x"])
         .assert()
         .failure()
-        .stderr(contains("expected a postgres:// URL"));
+        .stderr(contains("--database mysql://x is not a postgres:// URL"));
 }
 
 /// `outpost bench --backends-only --quick` given a server: the ledger's syncs on SQLite, on

@@ -45,23 +45,8 @@ impl WitnessProcess {
             .stderr(std::fs::File::create(dir.join(&log)).unwrap())
             .spawn()
             .expect("outpost witness starts");
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let (mut url, mut key) = (None, None);
-        let mut line = String::new();
-        while url.is_none() {
-            line.clear();
-            if stdout.read_line(&mut line).unwrap() == 0 {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the witness stopped: {}", std::fs::read_to_string(dir.join(&log)).unwrap());
-            }
-            if let Some(rest) = line.trim().strip_prefix("listening on ") {
-                url = Some(rest.to_owned());
-            } else if let Some(rest) = line.trim().strip_prefix("witness key: ") {
-                key = Some(rest.to_owned());
-            }
-        }
-        WitnessProcess { child, _stdout: stdout, url: url.unwrap(), key: key.unwrap() }
+        let (stdout, url, key) = support::until_listening(&mut child, "witness key: ", &dir.join(&log));
+        WitnessProcess { child, _stdout: stdout, url, key }
     }
 
     /// POSTs an add-checkpoint body; the status, content type and body of the answer.

@@ -17,7 +17,9 @@ pub fn refuse_if_exposed(path: &Path, what: &str) -> Result<(), String> {
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(path)
-            .map_err(|e| format!("cannot read the permissions of {what} {}: {e}", path.display()))?
+            .map_err(|e| {
+                format!("cannot read the permissions of {what} {} ({e}): check its path", path.display())
+            })?
             .permissions()
             .mode();
         if mode & 0o077 != 0 {

@@ -33,6 +33,7 @@ pub mod witness;
 
 pub use outpost_wallet_core::audit::{AuditEntry, AuditReport, EntryKind};
 pub use rules::checkpoint_log::Recovery;
+pub use rules::officer_refusal::OfficerRefusal;
 pub use storage::{Database, KeyState, PendingState, PurseState, StorageError, TransferState, UnknownState};
 
 use std::path::{Path, PathBuf};
@@ -140,10 +141,9 @@ pub enum LedgerError {
          run the Outpost release that wrote it"
     )]
     NewerSchema { found: i64, known: i64 },
-    /// An officer request refused: `status` is the HTTP status that says whose fault it is (400
-    /// bad input, 401 not authenticated, 403 not allowed, 404, 409, 410 expired).
-    #[error("{reason}")]
-    OfficerRefused { status: u16, reason: String },
+    /// An officer request refused: [`OfficerRefusal::status`] says whose fault it is.
+    #[error(transparent)]
+    OfficerRefused(OfficerRefusal),
     #[error(
         "this ledger already has officers, and founding officers are set once: enrol later officers \
          with `outpost officer add`"
@@ -320,10 +320,18 @@ impl Ledger {
         Self::open_or_found(dir, database, currency, clock, policy, Some(founders))
     }
 
+    /// Whether `dir` holds a ledger on `database` already: on SQLite its `ledger.db`; on
+    /// PostgreSQL, where the database may hold the ledger already, the key file in `dir` says
+    /// whether this directory's ledger was made. [`Ledger::open_for_serving`] decides by it.
+    pub fn exists(dir: &Path, database: &Database) -> bool {
+        match database {
+            Database::Sqlite => dir.join("ledger.db").exists(),
+            Database::Postgres(_) => dir.join("ledger.key").exists(),
+        }
+    }
+
     /// How a server starts on `dir`: the ledger already there (`founders` empty), or, when there
-    /// is none yet or `founders` are given, [`Ledger::found_on`] with them. On PostgreSQL the
-    /// database may hold the ledger already: the key file in `dir` says whether this directory's
-    /// ledger was made.
+    /// is none yet ([`Ledger::exists`]) or `founders` are given, [`Ledger::found_on`] with them.
     pub fn open_for_serving(
         dir: &Path,
         database: &Database,
@@ -332,11 +340,7 @@ impl Ledger {
         policy: Policy,
         founders: &[String],
     ) -> Result<Ledger, LedgerError> {
-        let exists = match database {
-            Database::Sqlite => dir.join("ledger.db").exists(),
-            Database::Postgres(_) => dir.join("ledger.key").exists(),
-        };
-        if exists && founders.is_empty() {
+        if Self::exists(dir, database) && founders.is_empty() {
             Self::open_on(dir, database, currency, clock, policy)
         } else {
             Self::found_on(dir, database, currency, clock, policy, founders)
@@ -371,10 +375,11 @@ impl Ledger {
         // The flags' words give amounts in the ledger's own currency.
         policy.risk.currency = currency;
         if policy.officers.threshold < officers::MIN_THRESHOLD {
-            return Err(LedgerError::OfficerRefused {
-                status: 400,
-                reason: format!("the approval threshold is at least {}", officers::MIN_THRESHOLD),
-            });
+            return Err(OfficerRefusal::ThresholdTooLow {
+                given: policy.officers.threshold,
+                least: officers::MIN_THRESHOLD,
+            }
+            .into());
         }
         let key_path = dir.join("ledger.key");
         // The key comes first: a new ledger refuses a key file left without its database rather

@@ -59,26 +59,48 @@ pub struct Head {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WitnessError {
-    #[error("malformed request: {0}")]
+    #[error("the add-checkpoint request is malformed ({0}): send the body the tlog-witness protocol gives")]
     Malformed(&'static str),
-    #[error("this witness does not follow the log {0:?}")]
+    #[error("this witness does not follow the log “{0}”: give the witness that log's key with --log")]
     UnknownOrigin(String),
-    #[error("the checkpoint carries no valid signature by the key configured for {0:?}")]
+    #[error(
+        "the checkpoint carries no valid signature by the key this witness has for “{0}”: check the log's key given with --log"
+    )]
     NotSigned(String),
-    #[error("the old size {old} is above the checkpoint's size {size}")]
+    #[error(
+        "the old size {old} is above the checkpoint's size {size}: send a checkpoint that extends the old one"
+    )]
     OldSizeAboveSize { old: u64, size: u64 },
-    #[error("the old size {old} is not {known}, the size this witness last cosigned")]
+    #[error(
+        "the old size {old} is not {known}, the size this witness last cosigned: send the proof from size {known}"
+    )]
     Conflict { old: u64, known: u64 },
-    #[error("the checkpoint has the size {known} this witness last cosigned, with another root: a fork")]
+    #[error(
+        "the checkpoint has the size {known} this witness last cosigned but another root, so the log forked: tell \
+         the log's operator, since a witness never cosigns a fork"
+    )]
     Fork { known: u64 },
-    #[error("the consistency proof from {old} to {size} does not verify: {reason}")]
+    #[error(
+        "the consistency proof from {old} to {size} does not verify ({reason}): send a proof that the log only grew"
+    )]
     Inconsistent { old: u64, size: u64, reason: merkle::MerkleError },
-    #[error("cannot keep the witness's state in {}: {source}", .path.display())]
+    #[error(
+        "cannot keep the witness's state in {} ({source}): check the disk and the directory's permissions",
+        .path.display()
+    )]
     Storage { path: PathBuf, source: std::io::Error },
-    #[error("the witness's state file {} is damaged: {reason}", .path.display())]
+    #[error("the witness's state file {} is damaged ({reason}): restore it from a backup", .path.display())]
     Damaged { path: PathBuf, reason: String },
-    #[error("a log key is refused: {0}")]
+    #[error(
+        "a log key given with --log cannot be used ({0}): give it exactly as `outpost ledger serve` printed it"
+    )]
     BadLogKey(String),
+    #[error(
+        "the add-checkpoint request is larger than the {max} bytes a witness reads: send a shorter proof"
+    )]
+    TooLarge { max: usize },
+    #[error("the request body did not arrive within {secs} s: send it at once")]
+    TooSlow { secs: u64 },
     /// The key file is open to other users; the message names the chmod to run.
     #[error("{0}")]
     Exposed(String),
@@ -88,6 +110,8 @@ impl WitnessError {
     fn status(&self) -> StatusCode {
         match self {
             Self::Malformed(_) | Self::OldSizeAboveSize { .. } => StatusCode::BAD_REQUEST,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::UnknownOrigin(_) => StatusCode::NOT_FOUND,
             Self::NotSigned(_) => StatusCode::FORBIDDEN,
             Self::Conflict { .. } | Self::Fork { .. } => StatusCode::CONFLICT,
@@ -381,20 +405,16 @@ pub async fn serve_on(
 /// at a time is answered 408 rather than holding a connection for ever.
 async fn read_body(request: axum::extract::Request) -> Result<Bytes, Response> {
     let deadline = crate::http::listener::Limits::default().body_read;
-    let text = |status: StatusCode, message: String| {
-        (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
-    };
     match tokio::time::timeout(deadline, axum::body::to_bytes(request.into_body(), MAX_REQUEST_BYTES)).await {
         Ok(Ok(body)) => Ok(body),
-        Ok(Err(_)) => Err(text(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("an add-checkpoint request is at most {MAX_REQUEST_BYTES} bytes\n"),
-        )),
-        Err(_) => Err(text(
-            StatusCode::REQUEST_TIMEOUT,
-            format!("the request body did not arrive within {} s: send it at once\n", deadline.as_secs()),
-        )),
+        Ok(Err(_)) => Err(refusal(&WitnessError::TooLarge { max: MAX_REQUEST_BYTES })),
+        Err(_) => Err(refusal(&WitnessError::TooSlow { secs: deadline.as_secs() })),
     }
+}
+
+/// A refusal's answer: its status, and its words as one line of text.
+fn refusal(e: &WitnessError) -> Response {
+    (e.status(), [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{e}\n")).into_response()
 }
 
 async fn add_checkpoint(State(witness): State<Arc<Witness>>, request: axum::extract::Request) -> Response {
@@ -415,8 +435,7 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, request: axum::extr
             } else {
                 tracing::info!(refused = %e, "add-checkpoint refused");
             }
-            (e.status(), [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{e}\n"))
-                .into_response()
+            refusal(&e)
         }
         Err(e) => {
             tracing::error!(error = %e, "the witness task failed");

@@ -8,13 +8,13 @@ mod support;
 use std::sync::Arc;
 
 use outpost_ledger::Ledger;
-use outpost_ledger::simulated::Member;
+use outpost_ledger::simulated::{Member, Payer};
 use outpost_wallet_core::audit::{AuditEntry, EntryKind};
 use outpost_wallet_core::merkle;
+use outpost_wallet_core::protocol::Transfer;
 use outpost_wallet_core::protocol::sync::{
     MAX_SYNC_TRANSFERS, Outcome, PurseOrder, SyncResponse, SyncResponseBody,
 };
-use outpost_wallet_core::protocol::{PurseCertificate, Transfer, TransferTerms};
 use outpost_wallet_core::transport::{SyncTransport, TransportError};
 use outpost_wallet_core::{Clock, WalletError};
 use support::{Unit, pay, yen};
@@ -23,7 +23,7 @@ use support::{Unit, pay, yen};
 const THIN_LINK_BYTES: usize = 40 * 1024;
 
 /// Sixteen payers with a purse each, and `receivers` canteens, on one ledger.
-fn payers_and_canteens(unit: &Unit, receivers: usize) -> (Vec<(Member, PurseCertificate)>, Vec<Member>) {
+fn payers_and_canteens(unit: &Unit, receivers: usize) -> (Vec<Payer>, Vec<Member>) {
     let now = unit.clock.now_unix();
     let ledger = &unit.ledger;
     let canteens =
@@ -38,37 +38,24 @@ fn payers_and_canteens(unit: &Unit, receivers: usize) -> (Vec<(Member, PurseCert
             .unwrap();
         let answer = ledger.sync(&request).unwrap();
         let (_, body) = payer.follow(&ledger.public_key(), &request, &answer).unwrap();
-        payers.push((payer, body.purse.unwrap()));
+        payers.push(Payer::new(payer, body.purse.unwrap()));
     }
     (payers, canteens)
 }
 
-/// Two full syncs of transfers: from each payer's purse, sequence numbers 1 to 16 to `first` and
-/// 17 to 32 to `second`, 256 each.
+/// Two full syncs of transfers of 10 each: from each payer's purse, sequence numbers 1 to 16 to
+/// `first` and 17 to 32 to `second`, 256 each.
 fn two_full_syncs(
-    payers: &[(Member, PurseCertificate)],
+    payers: &mut [Payer],
     first: &Member,
     second: &Member,
     now: u64,
 ) -> (Vec<Transfer>, Vec<Transfer>) {
     let (mut to_first, mut to_second) = (Vec::new(), Vec::new());
-    for (payer, certificate) in payers {
-        let mut prev = certificate.chain_start();
+    for payer in payers {
         for seq in 1..=32u32 {
-            let to = if seq <= 16 { first } else { second };
-            let terms = TransferTerms {
-                seq,
-                prev_hash: prev,
-                spent_after: u64::from(seq) * 10,
-                amount: 10,
-                receiver_key: to.identity.public().signing_key,
-                request_nonce: None,
-                time: now,
-                memo: "lunch".into(),
-            };
-            let transfer = Transfer::sign(certificate.clone(), terms, &payer.identity).unwrap();
-            prev = transfer.id();
-            if seq <= 16 { to_first.push(transfer) } else { to_second.push(transfer) }
+            let (to, transfers) = if seq <= 16 { (first, &mut to_first) } else { (second, &mut to_second) };
+            transfers.push(payer.pay(to.identity.public().signing_key, 10, now).unwrap());
         }
     }
     (to_first, to_second)
@@ -78,9 +65,9 @@ fn two_full_syncs(
 fn a_full_sync_of_256_settled_transfers_fits_a_thin_link_and_an_old_wallet_still_gets_every_proof() {
     let unit = Unit::new();
     let now = unit.clock.now_unix();
-    let (payers, mut canteens) = payers_and_canteens(&unit, 2);
+    let (mut payers, mut canteens) = payers_and_canteens(&unit, 2);
     let ledger = &unit.ledger;
-    let (to_new, to_old) = two_full_syncs(&payers, &canteens[0], &canteens[1], now);
+    let (to_new, to_old) = two_full_syncs(&mut payers, &canteens[0], &canteens[1], now);
     assert_eq!((to_new.len(), to_old.len()), (MAX_SYNC_TRANSFERS, MAX_SYNC_TRANSFERS));
 
     let canteen = &mut canteens[0];

@@ -12,9 +12,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use outpost_ledger::{EntryKind, Ledger, LedgerError};
+use outpost_ledger::simulated::Member;
+use outpost_ledger::{EntryKind, Ledger, LedgerError, PurseState, UnknownState};
 use outpost_wallet_core::merkle;
 use outpost_wallet_core::protocol::ProtocolError;
+use outpost_wallet_core::protocol::sync::PurseOrder;
 use outpost_wallet_core::qr::{self, PayloadKind, QrError};
 use outpost_wallet_core::{
     Amount, Clock, Currency, KdfParams, Pin, SoftwareProtector, Wallet, WalletOptions,
@@ -214,4 +216,30 @@ fn every_change_is_an_audit_leaf_and_an_edited_entry_changes_the_root() {
     drop(db);
     let ledger = open(dir.path()).unwrap();
     assert_ne!(ledger.audit_root().unwrap().1, root, "an edited entry is a different tree");
+}
+
+#[test]
+fn a_state_word_the_ledger_does_not_know_is_refused_when_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = database::test_database();
+    let ledger = Ledger::open_on(dir.path(), &database, Currency::JPY, clock(), Default::default()).unwrap();
+    let now = clock().now_unix();
+    let mut aiko = Member::enrol(&ledger, "AIKO-0001", now).unwrap();
+    ledger.credit("AIKO-0001", yen(10_000), "pay").unwrap();
+    aiko.sync(&ledger, Vec::new(), Some(PurseOrder { closing: Vec::new(), amount: 5_000 }), now).unwrap();
+    assert_eq!(ledger.purses("AIKO-0001").unwrap()[0].state, PurseState::Open);
+
+    insider::Insider::open(dir.path(), &database).write_state_word("purse", "frozen");
+    let err = ledger.purses("AIKO-0001").unwrap_err();
+    let expected = UnknownState { kind: "PurseState", text: "frozen".into() };
+    assert!(
+        matches!(&err, LedgerError::Inconsistent { detail } if *detail == expected.to_string()),
+        "{err:?}"
+    );
+
+    // A sync reads its wallet's key state first.
+    insider::Insider::open(dir.path(), &database).write_state_word("wallet_key", "suspended");
+    let err = aiko.sync(&ledger, Vec::new(), None, now).unwrap_err();
+    let expected = UnknownState { kind: "KeyState", text: "suspended".into() };
+    assert!(err.to_string().contains(&expected.to_string()), "{err}");
 }

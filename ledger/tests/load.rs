@@ -16,8 +16,7 @@ use std::time::{Duration, Instant};
 use common::{Ring, Server};
 use outpost_wallet_core::transport::HttpTransport;
 use outpost_wallet_core::{SyncOptions, Wallet};
-use serde_json::json;
-use support::{pay, yen};
+use support::{pay_round_the_circle, yen};
 
 const WALLETS: usize = 200;
 const CREDIT: u64 = 50_000;
@@ -62,31 +61,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn two_hundred_wallets_syncing_at_once_settle_every_payment_exactly_once() {
     let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
-    let ledger_key = server.ledger_key();
     let member_id = |i: usize| format!("LOAD-{i:05}");
 
     // Enrol and pay everyone, a few wallets at a time (files and fsyncs, not under test).
-    let mut wallets: Vec<Option<Wallet>> = (0..WALLETS).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        for (chunk, slots) in wallets.chunks_mut(WALLETS / 8).enumerate() {
-            let (dir, server, member_id) = (dir.path(), &server, &member_id);
-            scope.spawn(move || {
-                for (k, slot) in slots.iter_mut().enumerate() {
-                    let i = chunk * (WALLETS / 8) + k;
-                    let (wallet, qr) = common::wallet(dir, &format!("w{i}"), &member_id(i));
-                    let reply =
-                        server.officer("POST", "/v1/officer/members", Some(json!({ "enrolment_qr": qr })));
-                    assert_eq!(reply.status, 201, "{reply:?}");
-                    let path = format!("/v1/officer/members/{}/credit", member_id(i));
-                    let body = json!({ "amount_minor": CREDIT, "memo": "pay", "batch": "2026-11" });
-                    assert_eq!(server.officer("POST", &path, Some(body)).status, 200);
-                    wallet.pin_ledger_key(ledger_key).unwrap();
-                    *slot = Some(wallet);
-                }
-            });
-        }
-    });
-    let wallets: Vec<Wallet> = wallets.into_iter().map(Option::unwrap).collect();
+    let wallets = common::enrolled_wallets(dir.path(), &[&server], WALLETS, &member_id, CREDIT);
     let transport = HttpTransport::with_timeout(&server.base, Duration::from_secs(120));
 
     // Morning: everyone loads a purse at once.
@@ -96,17 +74,7 @@ fn two_hundred_wallets_syncing_at_once_settle_every_payment_exactly_once() {
     });
 
     // The network is down: each pays the next one round the circle, by QR code.
-    let payers: Vec<usize> = (0..WALLETS).collect();
-    std::thread::scope(|scope| {
-        for chunk in payers.chunks(WALLETS / 8) {
-            let wallets = &wallets;
-            scope.spawn(move || {
-                for &i in chunk {
-                    pay(&wallets[i], &wallets[(i + 1) % WALLETS], amount(i), true);
-                }
-            });
-        }
-    });
+    pay_round_the_circle(&wallets, amount);
 
     // Evening: everyone uploads at once, then everyone syncs again to learn what settled.
     for _ in 0..2 {

@@ -152,14 +152,14 @@ fn credits_above_the_per_credit_or_daily_cap_are_refused() {
     let path = format!("{MEMBERS}/AIKO-0001/credit");
     let above = server.as_officer(alice, "POST", &path, Some(credit_body(1_001)));
     assert_eq!(above.status, 403);
-    assert!(above.error().contains("cap of 1000"), "{}", above.error());
+    assert!(above.error().contains("cap of ¥1,000"), "{}", above.error());
     let first = server.as_officer(alice, "POST", &path, Some(credit_body(1_000)));
     let second = server.as_officer(alice, "POST", &path, Some(credit_body(600)));
     assert_eq!((first.status, second.status), (202, 202), "each fits alone");
     assert_eq!(server.approve(ben, first.json()["pending_id"].as_str().unwrap()).status, 200);
     let over = server.approve(ben, second.json()["pending_id"].as_str().unwrap());
     assert_eq!(over.status, 403, "the daily cap is checked when the credit runs: {:?}", over.json());
-    assert!(over.error().contains("daily cap of 1500"), "{}", over.error());
+    assert!(over.error().contains("daily cap of ¥1,500"), "{}", over.error());
     assert_eq!(balance(&server, "AIKO-0001"), 1_000);
 }
 

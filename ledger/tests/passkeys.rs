@@ -11,7 +11,7 @@ mod insider;
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-use common::{Server, now, officers, signature};
+use common::{Server, database, now, officers, signature};
 use insider::Insider;
 use outpost_wallet_core::audit::{EntryKind, audit_log, decode_export};
 use outpost_wallet_core::hex;

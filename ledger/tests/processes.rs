@@ -16,10 +16,9 @@ use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Ring, Server};
+use outpost_wallet_core::SyncOptions;
 use outpost_wallet_core::transport::HttpTransport;
-use outpost_wallet_core::{SyncOptions, Wallet};
-use serde_json::json;
-use support::{pay, yen};
+use support::{pay_round_the_circle, yen};
 
 const WALLETS: usize = 200;
 const CREDIT: u64 = 50_000;
@@ -46,29 +45,8 @@ fn two_processes_share_one_database_and_one_killed_mid_sync_loses_nothing() {
 
     // Enrol and pay everyone, the officer's requests spread over both processes.
     let wallets_dir = tempfile::tempdir().unwrap();
-    let mut wallets: Vec<Option<Wallet>> = (0..WALLETS).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        for (chunk, slots) in wallets.chunks_mut(WALLETS / 8).enumerate() {
-            let (dir, servers, member_id) = (wallets_dir.path(), [&first, &second], &member_id);
-            scope.spawn(move || {
-                for (k, slot) in slots.iter_mut().enumerate() {
-                    let i = chunk * (WALLETS / 8) + k;
-                    let server = servers[i % 2];
-                    let (wallet, qr) = common::wallet(dir, &format!("w{i}"), &member_id(i));
-                    let reply =
-                        server.officer("POST", "/v1/officer/members", Some(json!({ "enrolment_qr": qr })));
-                    assert_eq!(reply.status, 201, "{reply:?}");
-                    let path = format!("/v1/officer/members/{}/credit", member_id(i));
-                    let body = json!({ "amount_minor": CREDIT, "memo": "pay", "batch": "2026-11" });
-                    let other = servers[(i + 1) % 2];
-                    assert_eq!(other.officer("POST", &path, Some(body)).status, 200);
-                    wallet.pin_ledger_key(ledger_key).unwrap();
-                    *slot = Some(wallet);
-                }
-            });
-        }
-    });
-    let wallets: Vec<Wallet> = wallets.into_iter().map(Option::unwrap).collect();
+    let wallets =
+        common::enrolled_wallets(wallets_dir.path(), &[&first, &second], WALLETS, &member_id, CREDIT);
     let transports = [
         HttpTransport::with_timeout(&first.base, Duration::from_secs(120)),
         HttpTransport::with_timeout(&second.base, Duration::from_secs(120)),
@@ -91,17 +69,7 @@ fn two_processes_share_one_database_and_one_killed_mid_sync_loses_nothing() {
     let morning = started.elapsed();
 
     // Offline: each pays the next one round the circle, by QR code.
-    let payers: Vec<usize> = (0..WALLETS).collect();
-    std::thread::scope(|scope| {
-        for chunk in payers.chunks(WALLETS / 8) {
-            let wallets = &wallets;
-            scope.spawn(move || {
-                for &i in chunk {
-                    pay(&wallets[i], &wallets[(i + 1) % WALLETS], amount(i), true);
-                }
-            });
-        }
-    });
+    pay_round_the_circle(&wallets, amount);
 
     // Evening: everyone uploads at once across both processes; the first is killed with SIGKILL
     // once it has answered a few, with the rest of its syncs in flight or not yet sent. A wallet

@@ -176,7 +176,7 @@ fn officer_endpoints_refuse_unsigned_forged_stale_replayed_and_misdirected_reque
         flipped[last] ^= 1;
         let attempts: Vec<(Option<String>, &str)> = vec![
             (None, "header"),
-            (Some("garbage".into()), "malformed"),
+            (Some("garbage".into()), "damaged"),
             (Some(signature(&outsider, method, path, &body)), "not an officer"),
             (Some(data_encoding::BASE64URL_NOPAD.encode(&flipped)), "does not verify"),
             (Some(signature(alice, method, "/v1/officer/elsewhere", &body)), "this request is"),

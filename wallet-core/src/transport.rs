@@ -65,7 +65,7 @@ mod http {
     #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
     #[non_exhaustive]
     pub enum TrustError {
-        #[error("cannot read the CA file {}: {detail}", .path.display())]
+        #[error("cannot read the CA file {} ({detail}): check the path given with --ca-file", .path.display())]
         Read { path: PathBuf, detail: String },
         #[error(
             "the CA file {} holds no PEM certificate (`-----BEGIN CERTIFICATE-----`): give the CA's \

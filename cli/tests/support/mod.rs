@@ -133,6 +133,35 @@ pub fn founding(dir: &Path, ledger_dir: &Path) -> ([Officer; 2], Vec<String>) {
     (officers, args)
 }
 
+/// Reads the start-up lines of a server `outpost` started (a ledger or a witness) until it says
+/// where it listens. Returns its output (kept open, so that it never writes to a closed pipe), the
+/// URL, and the key it printed before on the line starting `key_line`. When it stops first, it
+/// is killed and the test panics with its log.
+pub fn until_listening(
+    child: &mut Child,
+    key_line: &str,
+    log: &Path,
+) -> (BufReader<ChildStdout>, String, String) {
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut key = None;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            let _ = child.kill();
+            let _ = child.wait();
+            let log = std::fs::read_to_string(log).unwrap_or_default();
+            panic!("the server stopped before listening; its log:\n{log}");
+        }
+        if let Some(url) = line.trim().strip_prefix("listening on ") {
+            let key = key.unwrap_or_else(|| panic!("no {key_line:?} line before it listened"));
+            return (stdout, url.to_owned(), key);
+        } else if let Some(rest) = line.trim().strip_prefix(key_line) {
+            key = Some(rest.to_owned());
+        }
+    }
+}
+
 impl LedgerServer {
     /// Starts a ledger whose directory is `dir/hq`; its log goes to `dir/ledger.log`.
     pub fn start(dir: &Path) -> LedgerServer {
@@ -155,29 +184,8 @@ impl LedgerServer {
             .stderr(log)
             .spawn()
             .expect("outpost ledger serve starts");
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let (mut url, mut key) = (None, None);
-        let mut line = String::new();
-        while url.is_none() {
-            line.clear();
-            if stdout.read_line(&mut line).unwrap() == 0 {
-                let _ = child.kill();
-                let log = std::fs::read_to_string(dir.join("ledger.log")).unwrap_or_default();
-                panic!("the ledger stopped before listening; its log:\n{log}");
-            }
-            if let Some(rest) = line.trim().strip_prefix("listening on ") {
-                url = Some(rest.to_owned());
-            } else if let Some(rest) = line.trim().strip_prefix("ledger key: ") {
-                key = Some(rest.to_owned());
-            }
-        }
-        LedgerServer {
-            child,
-            _stdout: stdout,
-            url: url.unwrap(),
-            key: key.expect("the ledger prints its key before it listens"),
-            officers,
-        }
+        let (stdout, url, key) = until_listening(&mut child, "ledger key: ", &dir.join("ledger.log"));
+        LedgerServer { child, _stdout: stdout, url, key, officers }
     }
 
     /// `outpost ledger <args>` against this server, signed by the first officer.
@@ -190,6 +198,20 @@ impl LedgerServer {
         let mut cmd = outpost(dir);
         cmd.arg("ledger").args(args).arg("--ledger").arg(&self.url).args(self.officers[which].args());
         cmd
+    }
+
+    /// A new wallet `file` in `dir` with `pin`, enrolled as `member_id` from the code its
+    /// `identity` command wrote, and credited `yen` (made and approved): a member paid for
+    /// November, where a test's subject comes after.
+    pub fn paid_member(&self, dir: &Path, file: &str, pin: &str, member_id: &str, yen: u64) {
+        create_wallet(dir, file, pin);
+        let code = format!("{file}-enrol.txt");
+        wallet(dir, file, pin, &["identity", "--member-id", member_id, "--out", &code]).assert().success();
+        self.officer(dir, &["enrol", "--qr-file", &code]).assert().success();
+        let amount = yen.to_string();
+        self.act(dir, &["credit", member_id, &amount, "--memo", "November pay", "--batch", "2026-11"])
+            .assert()
+            .success();
     }
 
     /// `outpost ledger <act…>` made by the first officer, then approved by the second: the

@@ -144,16 +144,57 @@ fn main() -> ExitCode {
         Err(e) => return fail(&usage_error(&e)),
     };
     if let Err(e) = outpost_ledger::http::process::log_to_stderr() {
-        return fail(&e.to_string());
+        return fail(&StartError::from(e).to_string());
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail(&StartError::Runtime { detail: e.to_string() }.to_string()),
     };
     match runtime.block_on(run(args)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => fail(&message),
+        Err(e) => fail(&e.to_string()),
     }
+}
+
+/// What stops `outpost-ledger` from starting, or ends it, in the words the operator reads after
+/// `outpost-ledger:`. The ledger's, the TLS set-up's, the CA file's and logging's errors keep their
+/// own words (`docs/messages.md`); the rest are worded here, and checked against the section
+/// "Starting `outpost-ledger`" by the tests below.
+#[derive(Debug, thiserror::Error)]
+enum StartError {
+    #[error(transparent)]
+    Ledger(#[from] outpost_ledger::LedgerError),
+    #[error(transparent)]
+    Tls(#[from] outpost_ledger::http::tls::TlsError),
+    #[error(transparent)]
+    Trust(#[from] outpost_wallet_core::transport::TrustError),
+    #[error(transparent)]
+    Log(#[from] outpost_ledger::http::process::LogError),
+    #[error("no ledger directory was given: give --dir DIR (see --help)")]
+    NoDir,
+    #[error(
+        "--database {given} is not a postgres:// URL: give one, or leave it out to keep ledger.db in --dir"
+    )]
+    BadDatabase { given: String },
+    #[error("{} is not a directory: create it first (mkdir -m 700)", .dir.display())]
+    NotADirectory { dir: PathBuf },
+    #[error(
+        "--currency {code} --exponent {exponent} is not a currency ({detail}): give a three-letter code and its \
+         number of decimal places"
+    )]
+    BadCurrency { code: String, exponent: u8, detail: String },
+    #[error(
+        "cannot start the async runtime ({detail}): check the machine's free memory and threads, then try again"
+    )]
+    Runtime { detail: String },
+    #[error("cannot listen on {address} ({detail}): choose another --listen address, or stop what uses it")]
+    CannotListen { address: String, detail: String },
+    #[error("cannot handle Ctrl-C and SIGTERM ({detail}), so the ledger did not start: try again")]
+    NoSignals { detail: String },
+    #[error("cannot write to standard output ({detail}): check where the output goes")]
+    Stdout { detail: String },
+    #[error("the server stopped ({detail}): read its log, then start it again")]
+    Stopped { detail: String },
 }
 
 fn fail(message: &str) -> ExitCode {
@@ -174,21 +215,24 @@ fn usage_error(e: &clap::Error) -> String {
     message.strip_prefix("error: ").unwrap_or(&message).to_owned() + " (see --help)"
 }
 
-async fn run(args: Args) -> Result<(), String> {
-    let Some(dir) = &args.dir else { return Err("--dir is required (see --help)".into()) };
-    let database = outpost_ledger::Database::parse(args.database.as_deref())?;
+async fn run(args: Args) -> Result<(), StartError> {
+    let Some(dir) = &args.dir else { return Err(StartError::NoDir) };
+    let database = outpost_ledger::Database::parse(args.database.as_deref())
+        .map_err(|_| StartError::BadDatabase { given: args.database.clone().unwrap_or_default() })?;
     if !dir.is_dir() {
-        return Err(format!("{} is not a directory: create it first (mkdir -m 700)", dir.display()));
+        return Err(StartError::NotADirectory { dir: dir.clone() });
     }
-    let currency = Currency::new(&args.currency, args.exponent)
-        .map_err(|e| format!("--currency {} --exponent {}: {e}", args.currency, args.exponent))?;
+    let currency = Currency::new(&args.currency, args.exponent).map_err(|e| StartError::BadCurrency {
+        code: args.currency.clone(),
+        exponent: args.exponent,
+        detail: e.to_string(),
+    })?;
     let policy = policy(&args);
     if let Some(Command::Migrate) = args.command {
         // The PostgreSQL client blocks: never on the async runtime's own threads.
         let migration = tokio::task::block_in_place(|| {
             Ledger::migrate(dir, &database, currency, Arc::new(SystemClock), policy)
-        })
-        .map_err(|e| format!("migrate {} into {database}: {e}", dir.display()))?;
+        })?;
         let rows: Vec<String> = migration.rows.iter().map(|(table, n)| format!("{table} {n}")).collect();
         println!(
             "copied {} into {database}: {}. Both logs hold {} entries with root {}; invariants and the offline audit pass on both",
@@ -208,11 +252,9 @@ async fn run(args: Args) -> Result<(), String> {
             policy,
             &args.founding_officers,
         )
-    })
-    .map_err(|e| format!("cannot open the ledger in {} on {database}: {e}", dir.display()))?;
+    })?;
     if let Some(reason) = &args.accept_rewritten_log {
-        let recovery =
-            tokio::task::block_in_place(|| ledger.accept_rewritten_log(reason)).map_err(|e| e.to_string())?;
+        let recovery = tokio::task::block_in_place(|| ledger.accept_rewritten_log(reason))?;
         println!(
             "accepted the rewritten log: the ledger had signed {} entries (root {}); it now signs from {} \
              entries (root {}), of which the first {} are unchanged. Recorded in {} with the reason.\n\
@@ -228,13 +270,11 @@ async fn run(args: Args) -> Result<(), String> {
         return Ok(());
     }
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => {
-            Some(outpost_ledger::http::tls::acceptor(cert, key).map_err(|e| e.to_string())?)
-        }
+        (Some(cert), Some(key)) => Some(outpost_ledger::http::tls::acceptor(cert, key)?),
         _ => None,
     };
     let trust = match &args.ca_file {
-        Some(path) => Trust::from_pem_file(path).map_err(|e| e.to_string())?,
+        Some(path) => Trust::from_pem_file(path)?,
         None => Trust::none(),
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
@@ -247,15 +287,18 @@ async fn run(args: Args) -> Result<(), String> {
     let network = Network { tls, limits };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let address = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
+        .map_err(|e| StartError::CannotListen { address: args.listen.to_string(), detail: e.to_string() })?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| StartError::CannotListen { address: args.listen.to_string(), detail: e.to_string() })?;
     // Installed before the line is printed: a signal sent as soon as it appears is caught.
-    let shutdown = outpost_ledger::http::process::shutdown_signal()?;
+    let shutdown = outpost_ledger::http::process::shutdown_signal()
+        .map_err(|detail| StartError::NoSignals { detail })?;
 
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on {scheme}://{address}")
         .and_then(|()| stdout.flush())
-        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+        .map_err(|e| StartError::Stdout { detail: e.to_string() })?;
     drop(stdout);
     let key = hex::encode(&ledger.public_key());
     tracing::info!(%address, currency = currency.code(), %key, "ledger serving");
@@ -265,7 +308,90 @@ async fn run(args: Args) -> Result<(), String> {
         .then(|| Arc::new(Witnessing::with_trust(Arc::clone(&ledger), dir, args.witnesses.clone(), &trust)));
     outpost_ledger::http::server::serve_on(listener, ledger, witnessing, network, shutdown)
         .await
-        .map_err(|e| format!("the server stopped: {e}"))?;
+        .map_err(|e| StartError::Stopped { detail: e.to_string() })?;
     tracing::info!("ledger stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::StartError;
+
+    const TABLE: &str = include_str!("../../../docs/messages.md");
+
+    /// The table's code for `error`, or `None` when its words are another table's.
+    fn code(error: &StartError) -> Option<&'static str> {
+        use StartError as E;
+        Some(match error {
+            E::Ledger(_) | E::Tls(_) | E::Trust(_) | E::Log(_) => return None,
+            E::NoDir => "StartError::NoDir",
+            E::BadDatabase { .. } => "StartError::BadDatabase",
+            E::NotADirectory { .. } => "StartError::NotADirectory",
+            E::BadCurrency { .. } => "StartError::BadCurrency",
+            E::Runtime { .. } => "StartError::Runtime",
+            E::CannotListen { .. } => "StartError::CannotListen",
+            E::NoSignals { .. } => "StartError::NoSignals",
+            E::Stdout { .. } => "StartError::Stdout",
+            E::Stopped { .. } => "StartError::Stopped",
+        })
+    }
+
+    fn samples() -> Vec<StartError> {
+        vec![
+            StartError::NoDir,
+            StartError::BadDatabase { given: "mysql://x".into() },
+            StartError::NotADirectory { dir: "/srv/outpost".into() },
+            StartError::BadCurrency {
+                code: "yen".into(),
+                exponent: 0,
+                detail: "“YEN” is not a currency".into(),
+            },
+            StartError::Runtime { detail: "out of memory".into() },
+            StartError::CannotListen { address: "127.0.0.1:7300".into(), detail: "address in use".into() },
+            StartError::NoSignals { detail: "too many open files".into() },
+            StartError::Stdout { detail: "broken pipe".into() },
+            StartError::Stopped { detail: "too many open files".into() },
+        ]
+    }
+
+    /// Every sample is in the section word for word, every row has a sample, and each is one
+    /// sentence: what happened, then what to do.
+    #[test]
+    fn every_start_error_is_in_the_table_word_for_word_and_every_row_has_a_sample() {
+        let section = TABLE.split("## Starting `outpost-ledger`").nth(1).unwrap_or_default();
+        let section = section.split("\n## ").next().unwrap();
+        let rows: BTreeMap<&str, &str> = section
+            .lines()
+            .filter(|l| l.starts_with("| `"))
+            .map(|l| {
+                let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+                (cells[0].trim_matches('`'), cells[1])
+            })
+            .collect();
+        let samples = samples();
+        assert!(!section.is_empty(), "the section in docs/messages.md");
+        let texts: Vec<(&str, String)> = samples
+            .iter()
+            .map(|e| (code(e).expect("a sample of the command's own words"), e.to_string()))
+            .collect();
+        for (code, text) in &texts {
+            println!("| `{code}` | {text} |");
+        }
+        for (code, text) in texts {
+            assert_eq!(
+                rows.get(code).copied(),
+                Some(text.as_str()),
+                "the row for `{code}` differs from the code"
+            );
+            let outside: String =
+                text.split('(').map(|part| part.split_once(')').map_or(part, |(_, after)| after)).collect();
+            assert_eq!(outside.matches(": ").count(), 1, "{code}: not one `what: what to do`: {text}");
+            assert!(!text.contains(". ") && !text.contains(';') && !text.contains('"'), "{code}: {text}");
+        }
+        let named: Vec<&str> = samples.iter().filter_map(code).collect();
+        let missing: Vec<&&str> = rows.keys().filter(|c| !named.contains(c)).collect();
+        assert!(missing.is_empty(), "rows with no sample: {missing:?}");
+    }
 }

@@ -52,6 +52,7 @@ use tokio::sync::Semaphore;
 use tower::ServiceExt as _;
 
 use crate::http::rate_limit::Rate;
+use crate::http::refusal::HttpRefusal;
 
 /// How long requests under way may take to finish once the server is told to stop.
 pub const GRACE: Duration = Duration::from_secs(30);
@@ -214,21 +215,12 @@ impl<S> PlainRefusals<S> {
 
 /// The JSON answer for hyper's automatic answer at the start of `head`, if it is one.
 fn replacement_for(head: &[u8], max_head: usize) -> Option<Vec<u8>> {
-    let (status, message) = if head.starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n") {
-        (
-            "431 Request Header Fields Too Large",
-            format!(
-                "the request head is longer than the {max_head} bytes the ledger reads, or has too many headers: send fewer or shorter headers"
-            ),
-        )
+    let (status, refusal) = if head.starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n") {
+        ("431 Request Header Fields Too Large", HttpRefusal::HeadTooLong { max: max_head })
     } else if head.starts_with(b"HTTP/1.1 414 URI Too Long\r\n") {
-        ("414 URI Too Long", "the request URI is longer than the ledger reads: shorten it".to_owned())
+        ("414 URI Too Long", HttpRefusal::UriTooLongToRead)
     } else if head.starts_with(b"HTTP/1.1 400 Bad Request\r\n") {
-        (
-            "400 Bad Request",
-            "the request is not well-formed HTTP/1.1: check its request line and that each header is `Name: value`"
-                .to_owned(),
-        )
+        ("400 Bad Request", HttpRefusal::NotHttp)
     } else {
         return None;
     };
@@ -237,7 +229,7 @@ fn replacement_for(head: &[u8], max_head: usize) -> Option<Vec<u8>> {
     if !fields.contains("\r\ncontent-length: 0\r\n") {
         return None;
     }
-    let body = serde_json::json!({ "error": message }).to_string();
+    let body = serde_json::json!({ "error": refusal.to_string() }).to_string();
     Some(
         format!(
             "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",

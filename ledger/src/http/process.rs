@@ -11,9 +11,9 @@ use tracing_subscriber::EnvFilter;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LogError {
     /// `OUTPOST_LOG` is not a filter: the user's to fix.
-    #[error("OUTPOST_LOG={spec:?} is not a log filter: {reason}")]
+    #[error("OUTPOST_LOG=“{spec}” is not a log filter ({reason}): give a level such as info or debug")]
     BadFilter { spec: String, reason: String },
-    #[error("cannot start logging: {reason}")]
+    #[error("cannot start logging ({reason}): run the command again")]
     CannotStart { reason: String },
 }
 
@@ -39,7 +39,7 @@ pub fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, St
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let listen = |kind: SignalKind| signal(kind).map_err(|e| format!("cannot handle signals: {e}"));
+        let listen = |kind: SignalKind| signal(kind).map_err(|e| e.to_string());
         let mut interrupt = listen(SignalKind::interrupt())?;
         let mut terminate = listen(SignalKind::terminate())?;
         Ok(async move {

@@ -64,6 +64,13 @@ pub(crate) enum HttpRefusal {
         len: usize,
         max: usize,
     },
+    /// The HTTP parser's own refusals, which come without the sizes: a head longer than it reads,
+    /// a URI longer than it reads, and bytes that are not HTTP/1.1.
+    HeadTooLong {
+        max: usize,
+    },
+    UriTooLongToRead,
+    NotHttp,
     NoOfficerSignature {
         header: &'static str,
     },
@@ -106,8 +113,9 @@ impl HttpRefusal {
             R::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             R::NotJson | R::NotOctetStream => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             R::JsonFields { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            R::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
-            R::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            R::UriTooLong { .. } | R::UriTooLongToRead => StatusCode::URI_TOO_LONG,
+            R::HeadersTooLarge { .. } | R::HeadTooLong { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            R::NotHttp => StatusCode::BAD_REQUEST,
             R::NoOfficerSignature { .. } | R::HeaderNotText { .. } => StatusCode::UNAUTHORIZED,
             R::UnknownEndpoint { .. } => StatusCode::NOT_FOUND,
             R::WrongMethod { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -182,6 +190,17 @@ impl fmt::Display for HttpRefusal {
             R::HeadersTooLarge { len, max } => write!(
                 f,
                 "the request headers are {len} bytes, above the {max} allowed: send fewer or shorter headers"
+            ),
+            R::HeadTooLong { max } => write!(
+                f,
+                "the request head is longer than the {max} bytes the ledger reads, or has too many headers: send \
+                 fewer or shorter headers"
+            ),
+            R::UriTooLongToRead => write!(f, "the request URI is longer than the ledger reads: shorten it"),
+            R::NotHttp => write!(
+                f,
+                "the request is not well-formed HTTP/1.1: check its request line, and that each header is a name, a colon \
+                 and a value"
             ),
             R::NoOfficerSignature { header } => write!(
                 f,

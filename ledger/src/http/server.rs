@@ -79,7 +79,10 @@ use tokio::sync::watch;
 
 use crate::http::console;
 use crate::http::listener::{self, BodyBudget, BodyError, ClientAddr, Limits};
-use crate::http::officer_api::{FlagJson, MemberJson, OfficerJson, PurseJson};
+use crate::http::officer_api::{
+    ActResultJson, CreditBody, EnrolmentBody, FlagJson, LedgerInfoJson, MemberJson, OfficerEnrolmentBody,
+    OfficerJson, PasskeyJson, PendingJson, PurseJson, PurseLimitBody, RevocationBody,
+};
 use crate::http::rate_limit::{RateLimiter, retry_after_secs};
 use crate::http::refusal::HttpRefusal;
 use crate::rules::officers::{Act, Approved, Authenticated, Officer, Outcome, Pending};
@@ -374,7 +377,7 @@ fn refusal(err: &LedgerError) -> (StatusCode, String) {
         Equivocation { .. } => StatusCode::SERVICE_UNAVAILABLE,
         NothingToRecover { .. } => StatusCode::CONFLICT,
         BadRequestSignature => StatusCode::UNAUTHORIZED,
-        OfficerRefused { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
+        OfficerRefused(refusal) => StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::BAD_REQUEST),
         AlreadyFounded => StatusCode::CONFLICT,
         Qr(_)
         | Protocol(_)
@@ -700,16 +703,9 @@ async fn sync(State(state): State<AppState>, SyncBody(request): SyncBody) -> Res
     Ok(bytes_response(response))
 }
 
-#[derive(Serialize)]
-struct LedgerInfo {
-    public_key: String,
-    currency: String,
-    exponent: u8,
-}
-
-async fn ledger_info(State(state): State<AppState>) -> Json<LedgerInfo> {
+async fn ledger_info(State(state): State<AppState>) -> Json<LedgerInfoJson> {
     let currency = state.ledger.currency();
-    Json(LedgerInfo {
+    Json(LedgerInfoJson {
         public_key: hex::encode(&state.ledger.public_key()),
         currency: currency.code().to_owned(),
         exponent: currency.exponent(),
@@ -796,15 +792,9 @@ impl From<Member> for MemberJson {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Enrolment {
-    enrolment_qr: String,
-}
-
 async fn enrol(
     State(state): State<AppState>,
-    JsonBody(Enrolment { enrolment_qr }): JsonBody<Enrolment>,
+    JsonBody(EnrolmentBody { enrolment_qr }): JsonBody<EnrolmentBody>,
 ) -> Result<(StatusCode, Json<MemberJson>), ApiError> {
     let member = on_ledger(&state, move |ledger| ledger.enrol(&enrolment_qr)).await?;
     Ok((StatusCode::CREATED, Json(member.into())))
@@ -823,20 +813,6 @@ async fn member(
     Ok(Json(member.into()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Credit {
-    amount_minor: u64,
-    memo: String,
-    /// The payroll batch the credit belongs to.
-    batch: String,
-}
-
-#[derive(Serialize)]
-struct Balance {
-    balance_minor: i64,
-}
-
 /// An act made: stored until another officer approves it (202, with the pending request).
 async fn submit(
     state: &AppState,
@@ -851,22 +827,16 @@ async fn credit(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
     PathParam(member_id): PathParam<String>,
-    JsonBody(Credit { amount_minor, memo, batch }): JsonBody<Credit>,
+    JsonBody(CreditBody { amount_minor, memo, batch }): JsonBody<CreditBody>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     submit(&state, maker, Act::Credit { member_id, amount_minor, memo, batch }).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PurseLimit {
-    limit_minor: u64,
 }
 
 async fn set_purse_limit(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
     PathParam(member_id): PathParam<String>,
-    JsonBody(PurseLimit { limit_minor }): JsonBody<PurseLimit>,
+    JsonBody(PurseLimitBody { limit_minor }): JsonBody<PurseLimitBody>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     submit(&state, maker, Act::SetPurseLimit { member_id, limit_minor }).await
 }
@@ -893,22 +863,11 @@ async fn purses(
     Ok(Json(purses.into_iter().map(PurseJson::from).collect()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Revocation {
-    reason: String,
-}
-
-#[derive(Serialize)]
-struct RevokedPurses {
-    revoked_purses: Vec<String>,
-}
-
 async fn revoke_device(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
     PathParam(member_id): PathParam<String>,
-    JsonBody(Revocation { reason }): JsonBody<Revocation>,
+    JsonBody(RevocationBody { reason }): JsonBody<RevocationBody>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     submit(&state, maker, Act::RevokeDevice { member_id, reason }).await
 }
@@ -917,21 +876,16 @@ async fn replace_device(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
     PathParam(member_id): PathParam<String>,
-    JsonBody(Enrolment { enrolment_qr }): JsonBody<Enrolment>,
+    JsonBody(EnrolmentBody { enrolment_qr }): JsonBody<EnrolmentBody>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     submit(&state, maker, Act::ReplaceDevice { member_id, enrolment_qr }).await
-}
-
-#[derive(Serialize)]
-struct RevokedPurse {
-    revoked_purse: String,
 }
 
 async fn revoke_purse(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
     PathParam(purse_id): PathParam<String>,
-    JsonBody(Revocation { reason }): JsonBody<Revocation>,
+    JsonBody(RevocationBody { reason }): JsonBody<RevocationBody>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     let purse_id = hex::encode(&parse_purse_id(&purse_id)?);
     submit(&state, maker, Act::RevokePurse { purse_id, reason }).await
@@ -959,20 +913,6 @@ impl From<Officer> for OfficerJson {
     }
 }
 
-#[derive(Serialize)]
-struct PendingJson {
-    pending_id: String,
-    /// The act in words.
-    act: String,
-    /// The act as the maker's request gave it.
-    request: Act,
-    maker: OfficerJson,
-    approvers: Vec<OfficerJson>,
-    approvals_needed: usize,
-    created_at: u64,
-    expires_at: u64,
-}
-
 impl From<Pending> for PendingJson {
     fn from(pending: Pending) -> Self {
         Self {
@@ -993,17 +933,10 @@ async fn officers(State(state): State<AppState>) -> Result<Json<Vec<OfficerJson>
     Ok(Json(officers.into_iter().map(OfficerJson::from).collect()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OfficerEnrolment {
-    /// The new officer's enrolment code, as `outpost officer new` printed it.
-    enrolment: String,
-}
-
 async fn enrol_officer(
     State(state): State<AppState>,
     Extension(maker): Extension<Authenticated>,
-    JsonBody(OfficerEnrolment { enrolment }): JsonBody<OfficerEnrolment>,
+    JsonBody(OfficerEnrolmentBody { enrolment }): JsonBody<OfficerEnrolmentBody>,
 ) -> Result<(StatusCode, Json<PendingJson>), ApiError> {
     submit(&state, maker, Act::EnrolOfficer { enrolment }).await
 }
@@ -1035,22 +968,23 @@ async fn approve(
         Approved::Waiting(pending) => {
             (StatusCode::ACCEPTED, Json(PendingJson::from(pending))).into_response()
         }
-        Approved::Executed(outcome) => match outcome {
-            Outcome::Credited { balance_minor } => Json(Balance { balance_minor }).into_response(),
-            Outcome::Member(member) => Json(MemberJson::from(member)).into_response(),
-            Outcome::RevokedPurses(ids) => {
-                Json(RevokedPurses { revoked_purses: ids.iter().map(|id| hex::encode(id)).collect() })
-                    .into_response()
-            }
-            Outcome::RevokedPurse(id) => {
-                Json(RevokedPurse { revoked_purse: hex::encode(&id) }).into_response()
-            }
-            Outcome::OfficerEnrolled(officer) => Json(OfficerJson::from(officer)).into_response(),
-            Outcome::OfficerRemoved(key) => {
-                Json(serde_json::json!({ "removed_officer": hex::encode(&key) })).into_response()
-            }
-        },
+        Approved::Executed(outcome) => Json(ActResultJson::from(outcome)).into_response(),
     })
+}
+
+impl From<Outcome> for ActResultJson {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Credited { balance_minor } => Self::Credited { balance_minor },
+            Outcome::Member(member) => Self::Member(member.into()),
+            Outcome::RevokedPurses(ids) => {
+                Self::RevokedPurses { revoked_purses: ids.iter().map(|id| hex::encode(id)).collect() }
+            }
+            Outcome::RevokedPurse(id) => Self::RevokedPurse { revoked_purse: hex::encode(&id) },
+            Outcome::OfficerEnrolled(officer) => Self::OfficerEnrolled(officer.into()),
+            Outcome::OfficerRemoved(key) => Self::OfficerRemoved { removed_officer: hex::encode(&key) },
+        }
+    }
 }
 
 async fn decline(
@@ -1129,16 +1063,6 @@ pub const SESSION_TTL: Duration = Duration::from_secs(15 * 60);
 const SESSION_COOKIE: &str = "outpost_officer";
 /// Most sessions held: an officer's console opens one at each sign-in.
 const MAX_SESSIONS: usize = 1024;
-
-#[derive(Serialize)]
-struct PasskeyJson {
-    credential_id: String,
-    public_key: String,
-    rp_id: String,
-    origin: String,
-    counter: u32,
-    linked_at: u64,
-}
 
 impl From<crate::rules::passkeys::Passkey> for PasskeyJson {
     fn from(passkey: crate::rules::passkeys::Passkey) -> Self {

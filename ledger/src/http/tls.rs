@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TlsError {
-    #[error("cannot read {}: {source}", .path.display())]
+    #[error("cannot read {} ({source}): check the path given with --tls-cert or --tls-key", .path.display())]
     Read { path: PathBuf, source: std::io::Error },
     #[error("{} holds no PEM certificate (`-----BEGIN CERTIFICATE-----`): give the server's certificate chain", .0.display())]
     NoCertificate(PathBuf),
@@ -26,7 +26,9 @@ pub enum TlsError {
     NoKey(PathBuf),
     #[error("{0}")]
     Exposed(String),
-    #[error("the certificate and key do not go together, or are not usable: {0}")]
+    #[error(
+        "the TLS certificate and key do not go together, or are not usable ({0}): give the certificate's own key"
+    )]
     Config(String),
 }
 

@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::rules::audit::{self, NewEntry};
 use crate::rules::settlement;
 use crate::storage::{OfficerRow, PendingRow, PendingState, Tx};
-use crate::{Ledger, LedgerError, Member, MessageId};
+use crate::{Ledger, LedgerError, Member, MessageId, OfficerRefusal};
 
 /// The two-person rule and its limits.
 #[derive(Debug, Clone)]
@@ -167,51 +167,41 @@ pub enum Outcome {
 
 /// The self-enrolment in an enrolment code: it, the key and the name.
 fn enrolment_of(code: &str) -> Result<(Authorisation, [u8; 32], String), LedgerError> {
-    let bad = |reason: String| LedgerError::OfficerRefused { status: 400, reason };
-    let bytes = hex::decode(code.trim()).map_err(|_| {
-        bad("an officer enrolment code is hexadecimal, as `outpost officer new` prints it".into())
-    })?;
-    let enrolment = Authorisation::from_bytes(&bytes).map_err(|e| bad(format!("the enrolment code: {e}")))?;
+    let bytes = hex::decode(code.trim()).map_err(|_| OfficerRefusal::EnrolmentNotHex)?;
+    let enrolment = Authorisation::from_bytes(&bytes)
+        .map_err(|e| OfficerRefusal::BadEnrolment { detail: e.to_string() })?;
     let key = *enrolment.maker.officer_key();
-    let name = check_self_enrolment(&enrolment, &key).map_err(bad)?;
+    let name =
+        check_self_enrolment(&enrolment, &key).map_err(|detail| OfficerRefusal::BadEnrolment { detail })?;
     if !enrolment.approvals.is_empty() {
-        return Err(bad("an enrolment code carries no approvals".into()));
+        return Err(OfficerRefusal::EnrolmentWithApprovals.into());
     }
     Ok((enrolment, key, name))
 }
 
 fn parse_key(text: &str) -> Result<[u8; 32], LedgerError> {
-    hex::decode_array(text).ok().ok_or_else(|| LedgerError::OfficerRefused {
-        status: 400,
-        reason: format!("an officer key is 64 hexadecimal digits, not {text:?}"),
-    })
+    hex::decode_array(text)
+        .ok()
+        .ok_or_else(|| OfficerRefusal::NotHex { what: "an officer key", chars: text.chars().count() }.into())
 }
 
 fn parse_purse(text: &str) -> Result<MessageId, LedgerError> {
-    hex::decode_array(text).ok().ok_or_else(|| LedgerError::OfficerRefused {
-        status: 400,
-        reason: format!("a purse id is 64 hexadecimal digits, not {text:?}"),
-    })
+    hex::decode_array(text)
+        .ok()
+        .ok_or_else(|| OfficerRefusal::NotHex { what: "a purse id", chars: text.chars().count() }.into())
 }
 
 /// The founding officers' codes, checked before anything of a new ledger is written: enough of
 /// them, each a valid self-enrolment, no officer twice.
 pub(crate) fn check_founders(codes: &[String], threshold: usize) -> Result<(), LedgerError> {
     if codes.len() < threshold {
-        return Err(LedgerError::OfficerRefused {
-            status: 400,
-            reason: format!(
-                "a new ledger needs at least {threshold} founding officers (one --founding-officer each, the code \
-                 `outpost officer new` printed): every officer act needs {threshold} different officers, so fewer \
-                 could never act"
-            ),
-        });
+        return Err(OfficerRefusal::TooFewFounders { threshold }.into());
     }
     let mut seen = std::collections::BTreeSet::new();
     for code in codes {
         let (_, key, name) = enrolment_of(code)?;
         if !seen.insert(key) {
-            return Err(refused(400, format!("founding officer {name} is named twice")));
+            return Err(OfficerRefusal::FounderTwice { name }.into());
         }
     }
     Ok(())
@@ -223,10 +213,7 @@ pub(crate) fn found(conn: &dyn Tx, now: u64, codes: &[String], threshold: usize)
     for code in codes {
         let (enrolment, key, name) = enrolment_of(code)?;
         if active_officer(conn, &key)?.is_some() {
-            return Err(LedgerError::OfficerRefused {
-                status: 400,
-                reason: format!("founding officer {name} is named twice"),
-            });
+            return Err(OfficerRefusal::FounderTwice { name }.into());
         }
         insert_officer(conn, now, &key, &name)?;
         let detail = format!("founding officer {name} ({})", hex::encode(&key));
@@ -255,10 +242,6 @@ fn active_count(conn: &dyn Tx) -> Result<usize, LedgerError> {
     Ok(conn.active_officers()?.len())
 }
 
-fn refused(status: u16, reason: impl Into<String>) -> LedgerError {
-    LedgerError::OfficerRefused { status, reason: reason.into() }
-}
-
 impl Ledger {
     /// The enrolled officers, by name.
     pub fn officers(&self) -> Result<Vec<Officer>, LedgerError> {
@@ -275,17 +258,17 @@ impl Ledger {
         path: &str,
         body: &[u8],
     ) -> Result<Authenticated, LedgerError> {
-        let signed = SignedOfficerRequest::from_header(header).map_err(|e| refused(401, e.to_string()))?;
-        let passkey = signed.verify().map_err(|e| refused(401, e.to_string()))?;
-        signed.request.check_matches(method, path, body).map_err(|e| refused(401, e.to_string()))?;
+        let signed = SignedOfficerRequest::from_header(header).map_err(OfficerRefusal::from)?;
+        let passkey = signed.verify().map_err(OfficerRefusal::from)?;
+        signed.request.check_matches(method, path, body).map_err(OfficerRefusal::from)?;
         let skew = self.policy().officers.skew;
         self.write(|tx, now| {
             let Some(officer) = active_officer(tx, signed.officer_key())? else {
                 let removed = tx.officer(signed.officer_key())?.is_some();
                 return Err(if removed {
-                    refused(403, "this officer was removed: their key no longer acts for the ledger")
+                    OfficerRefusal::Removed.into()
                 } else {
-                    refused(401, "the request is signed by a key that is not an officer of this ledger")
+                    OfficerRefusal::NotAnOfficer.into()
                 });
             };
             if let Some(used) = &passkey {
@@ -293,18 +276,11 @@ impl Ledger {
             }
             let time = signed.request.time;
             if time.abs_diff(now) > skew {
-                return Err(refused(
-                    401,
-                    format!(
-                        "the request was signed at {time}, {}s from the ledger's clock ({now}); more than {skew}s: \
-                         check the officer's clock and sign again",
-                        time.abs_diff(now)
-                    ),
-                ));
+                return Err(OfficerRefusal::ClockSkew { signed_at: time, now, skew }.into());
             }
             tx.forget_nonces_before(now.saturating_sub(2 * skew))?;
             if !tx.insert_nonce(signed.officer_key(), &signed.request.nonce[..], time)? {
-                return Err(refused(401, "this signed request was already used (a replay): sign a new one"));
+                return Err(OfficerRefusal::Replay.into());
             }
             Ok(Authenticated { officer, signed: signed.clone(), body: body.to_vec() })
         })
@@ -315,21 +291,14 @@ impl Ledger {
     /// is within the caps…); it is checked again when it executes.
     pub fn submit(&self, maker: &Authenticated, act: Act) -> Result<Pending, LedgerError> {
         let (method, path) = act.route();
-        maker
-            .signed
-            .request
-            .check_matches(method, &path, &maker.body)
-            .map_err(|e| refused(401, e.to_string()))?;
+        maker.signed.request.check_matches(method, &path, &maker.body).map_err(OfficerRefusal::from)?;
         self.check_act(&act)?;
         // The evidence must fit the log's bound with its approvals still to come: a passkey's
         // signature is larger than a key's, and its client data is the browser's to pad.
         let alone =
             Authorisation { maker: maker.signed.clone(), body: maker.body.clone(), approvals: Vec::new() };
         if alone.to_bytes().len() > MAX_EVIDENCE_BYTES / 2 {
-            return Err(refused(
-                413,
-                "this signed request and its body would leave the audit entry no room for its approvals: send a shorter body",
-            ));
+            return Err(OfficerRefusal::NoRoomForApprovals.into());
         }
         let ttl = self.policy().officers.approval_ttl;
         let id = maker.signed.challenge();
@@ -362,25 +331,21 @@ impl Ledger {
     pub fn approve(&self, approver: &Authenticated, id: &Challenge) -> Result<Approved, LedgerError> {
         let threshold = self.policy().officers.threshold;
         let path = outpost_wallet_core::officer::approval_path(id);
-        approver.signed.request.check_matches("POST", &path, b"").map_err(|e| refused(401, e.to_string()))?;
+        approver.signed.request.check_matches("POST", &path, b"").map_err(OfficerRefusal::from)?;
         self.write(|tx, now| {
             let pending = open_pending(tx, id, now, threshold)?;
             if pending.maker.public_key == approver.officer.public_key {
-                return Err(refused(
-                    403,
-                    "the officer who made a request cannot approve it: a second officer must",
-                ));
+                return Err(OfficerRefusal::MakerApproves { maker: pending.maker.name.clone() }.into());
             }
             if pending.approvers.iter().any(|o| o.public_key == approver.officer.public_key) {
-                return Err(refused(409, format!("{} already approved this request", approver.officer.name)));
+                return Err(
+                    OfficerRefusal::AlreadyApproved { approver: approver.officer.name.clone() }.into()
+                );
             }
             let mut evidence = authorisation_of(tx, id)?;
             evidence.approvals.push(approver.signed.clone());
             if evidence.to_bytes().len() > MAX_EVIDENCE_BYTES {
-                return Err(refused(
-                    413,
-                    "with this approval the act's evidence would be larger than an audit entry holds: approve with your officer key, whose signature is shorter",
-                ));
+                return Err(OfficerRefusal::EvidenceTooLarge.into());
             }
             tx.insert_approval(id, &approver.officer.public_key, &approver.signed.to_bytes(), now)?;
             let pending = load_pending(tx, id, threshold)?;
@@ -411,16 +376,15 @@ impl Ledger {
             Act::Credit { amount_minor, memo, batch, .. } => {
                 self.check_credit(Amount::from_minor(*amount_minor, self.currency())?, memo)?;
                 if batch.trim().is_empty() || batch.len() > 64 {
-                    return Err(refused(400, "a credit needs a payroll batch reference of 1 to 64 bytes"));
+                    return Err(OfficerRefusal::NoBatch.into());
                 }
                 if *amount_minor > caps.credit_cap_minor {
-                    return Err(refused(
-                        403,
-                        format!(
-                            "a credit of {amount_minor} is above the cap of {} for one credit",
-                            caps.credit_cap_minor
-                        ),
-                    ));
+                    let money = |minor| Amount::from_minor(minor, self.currency()).map(|a| a.to_string());
+                    return Err(OfficerRefusal::AboveCreditCap {
+                        amount: money(*amount_minor)?,
+                        cap: money(caps.credit_cap_minor)?,
+                    }
+                    .into());
                 }
             }
             Act::SetPurseLimit { limit_minor, .. } => {
@@ -453,14 +417,12 @@ impl Ledger {
                 crate::known_member(tx, member_id)?;
                 let day = tx.credited_since(now.saturating_sub(86_400))?;
                 if (day.max(0) as u64).saturating_add(*amount_minor) > caps.daily_credit_cap_minor {
-                    return Err(refused(
-                        403,
-                        format!(
-                            "this credit would bring the last 24 hours' credits to {}, above the daily cap of {}",
-                            day.max(0) as u64 + amount_minor,
-                            caps.daily_credit_cap_minor
-                        ),
-                    ));
+                    let money = |minor| Amount::from_minor(minor, self.currency()).map(|a| a.to_string());
+                    return Err(OfficerRefusal::AboveDailyCap {
+                        total: money((day.max(0) as u64).saturating_add(*amount_minor))?,
+                        cap: money(caps.daily_credit_cap_minor)?,
+                    }
+                    .into());
                 }
             }
             Act::SetPurseLimit { member_id, .. }
@@ -477,22 +439,16 @@ impl Ledger {
             Act::EnrolOfficer { enrolment } => {
                 let (_, key, name) = enrolment_of(enrolment)?;
                 if active_officer(tx, &key)?.is_some() {
-                    return Err(refused(409, format!("{name} is already an officer")));
+                    return Err(OfficerRefusal::AlreadyOfficer { name }.into());
                 }
             }
             Act::RemoveOfficer { public_key } => {
                 let key = parse_key(public_key)?;
                 if active_officer(tx, &key)?.is_none() {
-                    return Err(refused(404, format!("no officer {public_key}")));
+                    return Err(OfficerRefusal::NoSuchOfficer { key: public_key.clone() }.into());
                 }
                 if active_count(tx)? <= caps.threshold {
-                    return Err(refused(
-                        409,
-                        format!(
-                            "removing this officer would leave fewer than the {} officers every act needs: enrol another first",
-                            caps.threshold
-                        ),
-                    ));
+                    return Err(OfficerRefusal::TooFewLeft { threshold: caps.threshold }.into());
                 }
             }
         }
@@ -580,22 +536,15 @@ impl Ledger {
 /// A pending act that may still be approved or declined at `now`.
 fn open_pending(tx: &dyn Tx, id: &Challenge, now: u64, threshold: usize) -> Result<Pending, LedgerError> {
     match tx.pending(id)?.map(|row| row.state) {
-        None => return Err(refused(404, format!("no pending request {}", hex::encode(id)))),
+        None => return Err(OfficerRefusal::NoPending { id: hex::encode(id) }.into()),
         Some(PendingState::Pending) => {}
         Some(state) => {
-            return Err(refused(409, format!("request {} was already {state}", hex::encode(id))));
+            return Err(OfficerRefusal::NotPending { id: hex::encode(id), state: state.to_string() }.into());
         }
     }
     let pending = load_pending(tx, id, threshold)?;
     if now > pending.expires_at {
-        return Err(refused(
-            410,
-            format!(
-                "request {} expired at {} without enough approvals: the maker must submit it again",
-                hex::encode(id),
-                pending.expires_at
-            ),
-        ));
+        return Err(OfficerRefusal::Expired { id: hex::encode(id), expired_at: pending.expires_at }.into());
     }
     Ok(pending)
 }

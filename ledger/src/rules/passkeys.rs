@@ -22,11 +22,7 @@ use outpost_wallet_core::officer::{Authorisation, OfficerSignature, PasskeyLink,
 use crate::rules::audit::{self, NewEntry};
 use crate::rules::officers::{Authenticated, Officer};
 use crate::storage::{PasskeyRow, Tx};
-use crate::{Ledger, LedgerError};
-
-fn refused(status: u16, reason: impl Into<String>) -> LedgerError {
-    LedgerError::OfficerRefused { status, reason: reason.into() }
-}
+use crate::{Ledger, LedgerError, OfficerRefusal};
 
 /// A linked passkey as officers see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,22 +39,17 @@ impl Ledger {
     pub fn link_passkey(&self, request: &Authenticated) -> Result<Passkey, LedgerError> {
         let signed = &request.signed;
         if !matches!(signed.signature, OfficerSignature::Ed25519(_)) {
-            return Err(refused(
-                403,
-                "a passkey is linked with the officer's own key (`outpost officer link-passkey`), not with a passkey",
-            ));
+            return Err(OfficerRefusal::LinkWithPasskey.into());
         }
-        signed
-            .request
-            .check_matches("POST", LINK_PATH, &request.body)
-            .map_err(|e| refused(401, e.to_string()))?;
-        let link = PasskeyLink::from_body(&request.body).map_err(|reason| refused(400, reason))?;
+        signed.request.check_matches("POST", LINK_PATH, &request.body).map_err(OfficerRefusal::from)?;
+        let link = PasskeyLink::from_body(&request.body)
+            .map_err(|detail| OfficerRefusal::BadPasskeyLink { detail })?;
         let officer = &request.officer;
         let evidence =
             Authorisation { maker: signed.clone(), body: request.body.clone(), approvals: Vec::new() };
         self.write(|tx, now| {
             if tx.passkey(&link.public_key[..])?.is_some() {
-                return Err(refused(409, "this passkey is already linked"));
+                return Err(OfficerRefusal::PasskeyLinked.into());
             }
             tx.insert_passkey(&link.public_key[..], &officer.public_key, &link.to_body(), now)?;
             let detail = format!(
@@ -106,28 +97,15 @@ pub(crate) fn check_use(tx: &dyn Tx, officer: &Officer, used: &PasskeyUse) -> Re
     let Some(PasskeyRow { link, counter, .. }) =
         row.filter(|row| row.officer_key[..] == officer.public_key[..])
     else {
-        return Err(refused(
-            401,
-            format!(
-                "this passkey is not linked to {}: link it with `outpost officer link-passkey`",
-                officer.name
-            ),
-        ));
+        return Err(OfficerRefusal::PasskeyNotLinked { officer: officer.name.clone() }.into());
     };
     let link = PasskeyLink::from_body(&link).map_err(|e| crate::inconsistent(&e))?;
-    link.check_use(used).map_err(|reason| refused(401, reason))?;
+    link.check_use(used).map_err(|detail| OfficerRefusal::PasskeyUse { detail })?;
     // An authenticator that keeps a counter moves it forward at every signature; one that went
     // back (or stood still) is a copy of the passkey used elsewhere. Zero means it keeps none.
     let last = counter.max(0) as u64;
     if (used.counter != 0 || last != 0) && u64::from(used.counter) <= last {
-        return Err(refused(
-            401,
-            format!(
-                "the passkey's signature counter went from {last} to {}: it may have been copied; \
-                 the officer should link a new passkey and have this one's officer key checked",
-                used.counter
-            ),
-        ));
+        return Err(OfficerRefusal::PasskeyCopied { last, now: used.counter }.into());
     }
     tx.set_passkey_counter(&used.public_key[..], i64::from(used.counter))
 }

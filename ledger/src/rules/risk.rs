@@ -852,7 +852,7 @@ fn words(n: usize) -> String {
 }
 
 /// "90 s", "10 min", "1 h", "2 h 5 min": durations as an officer reads them.
-fn duration(secs: u64) -> String {
+pub(crate) fn duration(secs: u64) -> String {
     let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
     match (h, m, s) {
         (0, 0, s) => format!("{s} s"),

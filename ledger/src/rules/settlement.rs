@@ -26,6 +26,7 @@ use outpost_wallet_core::protocol::sync::{Outcome, PurseDeclaration, TransferOut
 use outpost_wallet_core::protocol::{MessageId, ProtocolError, Receipt, Transfer};
 
 use crate::rules::audit::{self, NewEntry};
+use crate::rules::outcome::TransferReason;
 use crate::storage::{KeyState, NewTransfer, PurseState, TransferState, Tx};
 pub(crate) use crate::storage::{Proved, PurseRow};
 use crate::{LedgerError, inconsistent, minor};
@@ -235,8 +236,8 @@ impl Payees {
     }
 }
 
-fn outcome(transfer_id: MessageId, outcome: Outcome, reason: impl Into<String>) -> TransferOutcome {
-    let mut reason = reason.into();
+fn outcome(transfer_id: MessageId, outcome: Outcome, reason: TransferReason) -> TransferOutcome {
+    let mut reason = reason.to_string();
     reason.truncate(outpost_wallet_core::protocol::sync::MAX_SYNC_TEXT);
     TransferOutcome { transfer_id, outcome, reason }
 }
@@ -292,13 +293,11 @@ fn verified_with_purse(
 ) -> Result<Result<(Transfer, PurseRow), TransferOutcome>, LedgerError> {
     let transfer = match checked.verdict {
         Ok(transfer) => transfer,
-        Err(e) => return Ok(Err(outcome(checked.id, Outcome::Refused, e.to_string()))),
+        Err(e) => return Ok(Err(outcome(checked.id, Outcome::Refused, TransferReason::Invalid(e)))),
     };
     match purse_row(conn, &transfer.certificate().purse_id())? {
         Some(purse) => Ok(Ok((transfer, purse))),
-        None => {
-            Ok(Err(outcome(checked.id, Outcome::Refused, "this ledger never issued the transfer's purse")))
-        }
+        None => Ok(Err(outcome(checked.id, Outcome::Refused, TransferReason::UnknownPurse))),
     }
 }
 
@@ -324,7 +323,7 @@ fn upload_transfer(
     let cert = transfer.certificate();
     let is_receiver = uploader.wallet_key == transfer.terms().receiver_key;
     if uploader.wallet_key != cert.terms().wallet_key && !is_receiver {
-        return Ok(outcome(id, Outcome::Refused, "this wallet neither sent nor received the transfer"));
+        return Ok(outcome(id, Outcome::Refused, TransferReason::NotAParty));
     }
     let late = is_late(&purse, now, window);
 
@@ -334,14 +333,10 @@ fn upload_transfer(
             TransferState::Held if (is_receiver || has_receipt(conn, &id)?) && !late => {
                 claim(conn, now, &purse, &transfer, id, Row::Held, payees)?
             }
-            TransferState::Held => {
-                outcome(id, Outcome::Held, "waiting for the receiver to sync or for their receipt")
-            }
-            TransferState::Settled => outcome(id, Outcome::Settled, "paid to the receiver"),
-            TransferState::Returned => outcome(id, Outcome::Returned, LATE),
-            TransferState::Evidence => {
-                outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend, not paid")
-            }
+            TransferState::Held => outcome(id, Outcome::Held, TransferReason::Waiting),
+            TransferState::Settled => outcome(id, Outcome::Settled, TransferReason::Paid),
+            TransferState::Returned => outcome(id, Outcome::Returned, TransferReason::Late),
+            TransferState::Evidence => outcome(id, Outcome::DoubleSpend, TransferReason::Evidence),
         });
     }
 
@@ -351,7 +346,7 @@ fn upload_transfer(
     if late {
         insert_transfer(conn, now, &transfer, id, TransferState::Returned)?;
         record_late_spend(conn, now, &purse, &transfer, id)?;
-        return Ok(outcome(id, Outcome::Returned, LATE));
+        return Ok(outcome(id, Outcome::Returned, TransferReason::Late));
     }
     // A proof just found revoked the purse: read it as it now stands.
     let purse = if fraud { reread(conn, &purse)? } else { purse };
@@ -370,15 +365,8 @@ fn upload_transfer(
         now,
         transfer_entry(EntryKind::TransferHeld, &purse.member_id, &transfer, id, detail),
     )?;
-    Ok(outcome(
-        id,
-        if fraud { Outcome::DoubleSpend } else { Outcome::Held },
-        "waiting for the receiver to sync or for their receipt",
-    ))
+    Ok(outcome(id, if fraud { Outcome::DoubleSpend } else { Outcome::Held }, TransferReason::Waiting))
 }
-
-const LATE: &str = "it reached the ledger after its purse's settlement window, when the purse's money had gone \
-                    back to the sender, so it was recorded as a late spend and not paid";
 
 fn is_late(purse: &PurseRow, now: u64, window: u64) -> bool {
     purse.state == PurseState::Finished || now > purse.expires_at.saturating_add(window)
@@ -399,7 +387,7 @@ fn upload_evidence(
         Err(refused) => return Ok(refused),
     };
     if uploader.wallet_key != transfer.terms().receiver_key {
-        return Ok(outcome(id, Outcome::Refused, "only the transfer's receiver can give it as evidence"));
+        return Ok(outcome(id, Outcome::Refused, TransferReason::EvidenceNotFromReceiver));
     }
     let slot = read_slot(conn, tips, &purse, &transfer, id)?;
     if slot.known.is_none() {
@@ -407,7 +395,7 @@ fn upload_evidence(
         tips.stored(&purse.purse_id, Link::of(&transfer));
         insert_transfer(conn, now, &transfer, id, TransferState::Evidence)?;
     }
-    Ok(outcome(id, Outcome::DoubleSpend, "kept as evidence of a double spend, not paid"))
+    Ok(outcome(id, Outcome::DoubleSpend, TransferReason::Evidence))
 }
 
 /// Takes a receipt a sender scanned: a held transfer it acknowledges is the receiver's claim, and
@@ -420,11 +408,7 @@ fn upload_receipt(
     payees: &mut Payees,
 ) -> Result<Option<TransferOutcome>, LedgerError> {
     if receipt.verify().is_err() {
-        return Ok(Some(outcome(
-            receipt.transfer_id,
-            Outcome::Refused,
-            "the receipt's signature does not verify",
-        )));
+        return Ok(Some(outcome(receipt.transfer_id, Outcome::Refused, TransferReason::ReceiptSignature)));
     }
     // Only a held transfer can still be paid: for any other, known or not, the receipt changes
     // nothing and is not kept.
@@ -436,7 +420,7 @@ fn upload_receipt(
         return Ok(Some(outcome(
             receipt.transfer_id,
             Outcome::Refused,
-            "the receipt is not from the receiver",
+            TransferReason::ReceiptNotFromReceiver,
         )));
     }
     conn.insert_receipt(&receipt.transfer_id, &receipt.to_bytes())?;
@@ -654,7 +638,7 @@ fn claim(
         if let Row::New = row {
             insert_transfer(conn, now, transfer, id, TransferState::Held)?;
         }
-        return Ok(outcome(id, Outcome::Held, "the receiver is not enrolled with this ledger"));
+        return Ok(outcome(id, Outcome::Held, TransferReason::ReceiverNotEnrolled));
     };
     if purse.proved.any()
         && let Some(paid) = conflicting_claim(conn, purse, transfer, &receiver_key)?
@@ -664,15 +648,7 @@ fn claim(
         if device_lost(conn, &receiver_key)? {
             // Only a receipt can claim for a device reported lost (it may no longer sync), and
             // whoever holds the phone signs it: not paid, and its owner is not named for it.
-            return Ok(outcome(
-                id,
-                Outcome::Refused,
-                format!(
-                    "a receipt from a device reported lost claims it, and it conflicts with transfer {} of \
-                     the same purse that device was already paid",
-                    hex::short(&paid_id)
-                ),
-            ));
+            return Ok(outcome(id, Outcome::Refused, TransferReason::LostDeviceClaim { paid: paid_id }));
         }
         let detail = format!(
             "{receiver} claimed transfer {} from purse {} of {}, which conflicts with transfer {} of the same \
@@ -685,15 +661,7 @@ fn claim(
         let entry = transfer_entry(EntryKind::Complicit, &receiver, transfer, id, detail).evidence(paid);
         audit::append(conn, now, entry)?;
         conn.flag_member(&receiver)?;
-        return Ok(outcome(
-            id,
-            Outcome::Refused,
-            format!(
-                "it conflicts with transfer {} of the same purse that you were already paid, so your wallet \
-                 must have refused it, and you were recorded as party to the double spend",
-                hex::short(&paid_id)
-            ),
-        ));
+        return Ok(outcome(id, Outcome::Refused, TransferReason::Complicit { paid: paid_id }));
     }
     settle(conn, now, purse, transfer, id, row, &receiver, payees)
 }
@@ -772,7 +740,7 @@ fn settle(
         .moving(debtor, -from_account)
         .moving(Account::Member(receiver.to_owned()), amount);
     audit::append(conn, now, entry)?;
-    Ok(outcome(id, Outcome::Settled, "paid to the receiver"))
+    Ok(outcome(id, Outcome::Settled, TransferReason::Paid))
 }
 
 /// Whether a wallet key's device was reported lost: revoked, or replaced by an officer.

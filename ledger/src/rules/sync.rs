@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 
+use outpost_wallet_core::Amount;
 use outpost_wallet_core::audit::{Account, AuditEntry, EntryKind};
 use outpost_wallet_core::hex;
 use outpost_wallet_core::protocol::sync::{
@@ -20,11 +21,11 @@ use outpost_wallet_core::protocol::sync::{
 };
 use outpost_wallet_core::protocol::witnessed::WitnessedCheckpoint;
 use outpost_wallet_core::protocol::{EquivocationProof, MessageId, PurseCertificate, PurseTerms};
-use outpost_wallet_core::{Amount, MoneyError};
 
 use crate::rules::audit::{self, NewEntry};
 use crate::rules::checkpoint_log::Signing;
 use crate::rules::log_cache::LogCache;
+use crate::rules::outcome::PaymentReason;
 use crate::rules::risk;
 use crate::rules::settlement::{self, Uploads};
 use crate::storage::{KeyState, LastAnswer, NewPurse, Tx};
@@ -326,27 +327,36 @@ fn pay_online(
     payer_id: &str,
     payment: &OnlinePayment,
 ) -> Result<PaymentOutcome, LedgerError> {
-    let refuse = |reason: String| PaymentOutcome { payment_id: payment.payment_id, paid: false, reason };
+    let refuse = |reason: PaymentReason| PaymentOutcome {
+        payment_id: payment.payment_id,
+        paid: false,
+        reason: reason.to_string(),
+    };
+    let paid = || PaymentOutcome {
+        payment_id: payment.payment_id,
+        paid: true,
+        reason: PaymentReason::Paid.to_string(),
+    };
     if tx.online_payment_done(payer_id, &payment.payment_id)? {
-        return Ok(PaymentOutcome { payment_id: payment.payment_id, paid: true, reason: "paid".into() });
+        return Ok(paid());
     }
     let payee = match settlement::member_of_key(tx, &payment.to_key)? {
         Some((payee, KeyState::Active)) => payee,
-        _ => return Ok(refuse("the payee is not an enrolled wallet".into())),
+        _ => return Ok(refuse(PaymentReason::PayeeNotEnrolled)),
     };
     if payee == payer_id {
-        return Ok(refuse("a payment to yourself".into()));
+        return Ok(refuse(PaymentReason::ToYourself));
     }
     let Ok(amount) = i64::try_from(payment.amount) else {
-        return Ok(refuse(MoneyError::TooLarge.to_string()));
+        return Ok(refuse(PaymentReason::TooLarge));
     };
     if amount == 0 {
-        return Ok(refuse("the amount is zero".into()));
+        return Ok(refuse(PaymentReason::Zero));
     }
     let payer = known_member(tx, payer_id)?;
     if payer.balance_minor < amount {
         let held = Amount::from_minor(u64::try_from(payer.balance_minor).unwrap_or(0), ledger.currency)?;
-        return Ok(refuse(format!("the online account holds only {held}")));
+        return Ok(refuse(PaymentReason::Insufficient { held: held.to_string() }));
     }
     tx.insert_online_payment(payer_id, &payment.payment_id, &payee, amount, now)?;
     settlement::add_to_account(tx, payer_id, -amount)?;
@@ -363,7 +373,7 @@ fn pay_online(
     .moving(Account::Member(payer_id.to_owned()), -amount)
     .moving(Account::Member(payee), amount);
     audit::append(tx, now, entry)?;
-    Ok(PaymentOutcome { payment_id: payment.payment_id, paid: true, reason: "paid".into() })
+    Ok(paid())
 }
 
 /// Issues a purse of up to `wanted` minor units, within the member's limit and what the account

@@ -50,19 +50,67 @@ pub struct WitnessEndpoint {
 }
 
 impl std::str::FromStr for WitnessEndpoint {
-    type Err = String;
+    type Err = EndpointError;
 
     /// Reads `http://host:port=name+keyid+base64(0x04 || key)`.
-    fn from_str(text: &str) -> Result<Self, String> {
-        let (url, key) = text
-            .split_once('=')
-            .ok_or_else(|| format!("{text:?} is not URL=KEY (the witness's URL and the key it printed)"))?;
+    fn from_str(text: &str) -> Result<Self, EndpointError> {
+        let (url, key) =
+            text.split_once('=').ok_or_else(|| EndpointError::NotUrlKey { text: text.to_owned() })?;
         if !url.starts_with("http://") && !url.starts_with("https://") {
-            return Err(format!("the witness URL {url:?} does not start with http:// or https://"));
+            return Err(EndpointError::UrlScheme { url: url.to_owned() });
         }
-        let key = WitnessKey::parse(key).map_err(|e| e.to_string())?;
+        let key = WitnessKey::parse(key).map_err(|e| EndpointError::BadKey { detail: e.to_string() })?;
         Ok(WitnessEndpoint { url: url.trim_end_matches('/').to_owned(), key })
     }
+}
+
+/// Why `--witness URL=KEY` cannot be used. Checked against `docs/messages.md` (`crate::messages`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    #[error("“{text}” is not URL=KEY: give the witness's URL and the key it printed, joined by =")]
+    NotUrlKey { text: String },
+    #[error("the witness URL {url} does not start with http:// or https://: give its whole address")]
+    UrlScheme { url: String },
+    #[error("the witness key cannot be read ({detail}): give it exactly as `outpost witness` printed it")]
+    BadKey { detail: String },
+}
+
+/// Why a witness gave no cosignature in a round: logged with the witness's address, and the next
+/// round tries again. Checked against `docs/messages.md` (`crate::messages`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoCosignature {
+    #[error(
+        "the witness cosigned {cosigned} entries, more than the {size} the ledger signs now, so the log was \
+         rewritten or restored: restore the database that extends it"
+    )]
+    Rewritten { cosigned: u64, size: u64 },
+    #[error(
+        "the ledger could not prove its log from {old} entries ({detail}): the next round tries again, so \
+         check the ledger's database if this repeats"
+    )]
+    NoProof { old: u64, detail: String },
+    #[error("the witness could not be reached ({detail}): check that it runs at that address")]
+    Unreachable { detail: String },
+    #[error("the witness's answer could not be read ({detail}): the next round tries again")]
+    Unreadable { detail: String },
+    #[error(
+        "the witness answered 409 without a size (“{text}”): check that it speaks the tlog-witness protocol"
+    )]
+    NoSize { text: String },
+    #[error(
+        "the witness refused the checkpoint as a fork of the {old} entries it cosigned, so the log was \
+         rewritten: restore the database that extends it"
+    )]
+    Fork { old: u64 },
+    #[error("the witness refused the checkpoint (HTTP {status}, “{text}”): check the witness's log for why")]
+    Refused { status: u16, text: String },
+    #[error("the witness's size kept changing between two tries: the next round tries again")]
+    SizeKeptChanging,
+    #[error(
+        "the witness's answer carries no valid cosignature by its key ({detail}): check the witness key given \
+         with --witness"
+    )]
+    BadCosignature { detail: String },
 }
 
 /// A checkpoint and the witnesses' cosignature lines over it.
@@ -196,17 +244,16 @@ impl Witnessing {
         witness: &WitnessEndpoint,
         checkpoint: &Checkpoint,
         note: &str,
-    ) -> Result<String, String> {
+    ) -> Result<String, NoCosignature> {
         for _ in 0..2 {
             let old = self.known.lock().unwrap_or_else(|e| e.into_inner())[index];
             if old > checkpoint.size {
-                return Err(format!(
-                    "the witness cosigned {old} entries, more than the {} the ledger signs now: the log was rewritten or restored",
-                    checkpoint.size
-                ));
+                return Err(NoCosignature::Rewritten { cosigned: old, size: checkpoint.size });
             }
-            let proof =
-                self.ledger.consistency_proof_between(old, checkpoint.size).map_err(|e| e.to_string())?;
+            let proof = self
+                .ledger
+                .consistency_proof_between(old, checkpoint.size)
+                .map_err(|e| NoCosignature::NoProof { old, detail: e.to_string() })?;
             let mut body = format!("old {old}\n");
             for hash in &proof {
                 body.push_str(&data_encoding::BASE64.encode(hash));
@@ -218,7 +265,7 @@ impl Witnessing {
                 .agent
                 .post(format!("{}/add-checkpoint", witness.url))
                 .send(body)
-                .map_err(|e| format!("unreachable: {e}"))?;
+                .map_err(|e| NoCosignature::Unreachable { detail: e.to_string() })?;
             let status = answer.status().as_u16();
             let mut text = String::new();
             answer
@@ -226,7 +273,7 @@ impl Witnessing {
                 .as_reader()
                 .take(MAX_ANSWER)
                 .read_to_string(&mut text)
-                .map_err(|e| format!("unreadable answer: {e}"))?;
+                .map_err(|e| NoCosignature::Unreadable { detail: e.to_string() })?;
             match status {
                 200 => {
                     let line = cosignature_from(witness, note, &text)?;
@@ -234,17 +281,19 @@ impl Witnessing {
                     return Ok(line);
                 }
                 409 => {
-                    let known =
-                        text.trim_end().parse().map_err(|_| format!("409 without a size: {text:?}"))?;
+                    let known = text
+                        .trim_end()
+                        .parse()
+                        .map_err(|_| NoCosignature::NoSize { text: text.trim_end().to_owned() })?;
                     if known == old {
-                        return Err(format!("refused as a fork of the {old} entries it cosigned"));
+                        return Err(NoCosignature::Fork { old });
                     }
                     self.known.lock().unwrap_or_else(|e| e.into_inner())[index] = known;
                 }
-                _ => return Err(format!("HTTP {status}: {}", text.trim_end())),
+                _ => return Err(NoCosignature::Refused { status, text: text.trim_end().to_owned() }),
             }
         }
-        Err("the witness's size kept changing".to_owned())
+        Err(NoCosignature::SizeKeptChanging)
     }
 }
 
@@ -273,13 +322,20 @@ pub fn replaces(held: &Witnessed, new: &Witnessed, witnesses: &[WitnessEndpoint]
 }
 
 /// The line of `answer` by `witness`'s key that verifies over `note`.
-fn cosignature_from(witness: &WitnessEndpoint, note: &str, answer: &str) -> Result<String, String> {
+fn cosignature_from(witness: &WitnessEndpoint, note: &str, answer: &str) -> Result<String, NoCosignature> {
+    let bad = |detail: String| NoCosignature::BadCosignature { detail };
     let cosigned = format!("{note}{answer}");
-    let parsed = SignedNote::parse(cosigned.as_bytes()).map_err(|e| format!("malformed answer: {e}"))?;
-    let line = parsed.signatures.iter().find(|s| witness.key.claims(s)).ok_or("no line by its key")?;
-    witness.key.verify(parsed.text, line).map_err(|e| e.to_string())?;
-    let text =
-        answer.lines().find(|l| l.starts_with(&format!("— {} ", witness.key.name()))).ok_or("no line")?;
+    let parsed = SignedNote::parse(cosigned.as_bytes()).map_err(|e| bad(e.to_string()))?;
+    let line = parsed
+        .signatures
+        .iter()
+        .find(|s| witness.key.claims(s))
+        .ok_or_else(|| bad("no line by its key".into()))?;
+    witness.key.verify(parsed.text, line).map_err(|e| bad(e.to_string()))?;
+    let text = answer
+        .lines()
+        .find(|l| l.starts_with(&format!("— {} ", witness.key.name())))
+        .ok_or_else(|| bad("no line by its name".into()))?;
     Ok(format!("{text}\n"))
 }
 

@@ -177,7 +177,8 @@ impl From<UnknownState> for LedgerError {
 }
 
 /// The states are words in the database and in the officer's JSON, and enums everywhere else:
-/// `as_str` and `parse` are the one conversion, called where a backend writes or reads a row.
+/// `as_str` and `parse` are the one conversion. A backend writes `as_str`'s word, and reads a
+/// state through its driver's `FromSql`, which calls `parse` (the impls sit in each backend).
 macro_rules! text_states {
     ($($ty:ident { $($variant:ident = $text:literal),* })*) => {$(
         impl $ty {

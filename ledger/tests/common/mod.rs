@@ -118,7 +118,7 @@ impl Server {
 
     /// [`Server::start_in`] with `args` added to the command line (its policy, its network).
     pub fn start_in_with(dir: &Path, args: &[&str]) -> Server {
-        let exists = database::ledger_exists(dir);
+        let exists = outpost_ledger::Ledger::exists(dir, &database::server_database(dir));
         let mut command = ledger_command(dir);
         if !exists {
             command.args(founding_args());
@@ -363,6 +363,43 @@ pub fn wallet(dir: &Path, name: &str, member_id: &str) -> (Wallet, String) {
         Wallet::create(dir.join(format!("{name}.wallet")), &pin, Currency::JPY, protector, options).unwrap();
     let (_, text) = wallet.enrolment_request(member_id).unwrap();
     (wallet, text)
+}
+
+/// `count` wallets in `dir`, enrolled as `member_id(i)` and credited `credit` each through the
+/// officer API, a few at a time (files and fsyncs, not under test), each pinning the ledger's
+/// key. Wallet `i` is enrolled through `servers[i % n]` and credited through the next one: with
+/// several processes on one database, an act lands on another process than the enrolment.
+pub fn enrolled_wallets(
+    dir: &Path,
+    servers: &[&Server],
+    count: usize,
+    member_id: &(dyn Fn(usize) -> String + Sync),
+    credit: u64,
+) -> Vec<Wallet> {
+    let ledger_key = servers[0].ledger_key();
+    let per_thread = count.div_ceil(8);
+    let mut wallets: Vec<Option<Wallet>> = (0..count).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        for (chunk, slots) in wallets.chunks_mut(per_thread).enumerate() {
+            scope.spawn(move || {
+                for (k, slot) in slots.iter_mut().enumerate() {
+                    let i = chunk * per_thread + k;
+                    let (wallet, qr) = wallet(dir, &format!("w{i}"), &member_id(i));
+                    let enrolling = servers[i % servers.len()];
+                    let reply =
+                        enrolling.officer("POST", "/v1/officer/members", Some(json!({ "enrolment_qr": qr })));
+                    assert_eq!(reply.status, 201, "{reply:?}");
+                    let path = format!("/v1/officer/members/{}/credit", member_id(i));
+                    let body = json!({ "amount_minor": credit, "memo": "pay", "batch": "2026-11" });
+                    let crediting = servers[(i + 1) % servers.len()];
+                    assert_eq!(crediting.officer("POST", &path, Some(body)).status, 200);
+                    wallet.pin_ledger_key(ledger_key).unwrap();
+                    *slot = Some(wallet);
+                }
+            });
+        }
+    });
+    wallets.into_iter().map(Option::unwrap).collect()
 }
 
 /// A signed sync request from `identity` that carries nothing but `purse_amount` (0: no order).

@@ -85,8 +85,11 @@ pub fn database_args(dir: &Path) -> Vec<String> {
     vec!["--database".to_owned(), url]
 }
 
-/// Whether `dir` holds a ledger already, as the binary decides it (the database on SQLite, the
-/// key file on PostgreSQL).
-pub fn ledger_exists(dir: &Path) -> bool {
-    if on_postgres() { dir.join("ledger.key").exists() } else { dir.join("ledger.db").exists() }
+/// The database of the `outpost-ledger` process `common::Server` started on `dir`: the
+/// PostgreSQL database named in `dir/postgres.url` when there is one, else `ledger.db`.
+pub fn server_database(dir: &Path) -> outpost_ledger::Database {
+    match std::fs::read_to_string(dir.join("postgres.url")) {
+        Ok(url) => outpost_ledger::Database::Postgres(url.trim().to_owned()),
+        Err(_) => outpost_ledger::Database::Sqlite,
+    }
 }

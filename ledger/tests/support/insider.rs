@@ -31,7 +31,7 @@ impl Insider {
     /// The database of the `outpost-ledger` process `common::Server` started on `dir`: the
     /// PostgreSQL database named in `dir/postgres.url` when there is one, else `ledger.db`.
     pub fn of_server(dir: &Path) -> Insider {
-        Insider::open(dir, &server_database(dir))
+        Insider::open(dir, &super::database::server_database(dir))
     }
 
     /// Runs one statement written the same in both dialects; the rows it changed.
@@ -75,6 +75,23 @@ impl Insider {
         assert_eq!(changed, 1, "entry {seq} is stored");
     }
 
+    /// Writes `word` as the state of every row of `table`, past the schema's check of the words
+    /// the ledger knows: what an insider, or a newer ledger's states, can leave there.
+    pub fn write_state_word(&mut self, table: &str, word: &str) {
+        match self {
+            Insider::Sqlite(db) => {
+                db.execute_batch("PRAGMA ignore_check_constraints = ON").unwrap();
+                db.execute(&format!("UPDATE {table} SET state = ?1"), [word]).unwrap();
+            }
+            Insider::Postgres(db) => {
+                // A column's CHECK is named `{table}_{column}_check` when the schema names none.
+                db.batch_execute(&format!("ALTER TABLE {table} DROP CONSTRAINT {table}_state_check"))
+                    .unwrap();
+                db.execute(&format!("UPDATE {table} SET state = $1"), &[&word]).unwrap();
+            }
+        }
+    }
+
     /// Adds a passkey row for `officer_key` that no `PasskeyLinked` entry of the log accounts for.
     pub fn plant_passkey(&mut self, public_key: &[u8], officer_key: &[u8], link: &[u8]) {
         match self {
@@ -93,14 +110,6 @@ impl Insider {
                 .map(drop)
                 .unwrap(),
         }
-    }
-}
-
-/// The database `common::Server` gave the ledger it started on `dir`.
-pub fn server_database(dir: &Path) -> Database {
-    match std::fs::read_to_string(dir.join("postgres.url")) {
-        Ok(url) => Database::Postgres(url.trim().to_owned()),
-        Err(_) => Database::Sqlite,
     }
 }
 

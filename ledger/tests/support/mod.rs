@@ -168,6 +168,21 @@ pub fn pay(payer: &Wallet, payee: &Wallet, amount: u64, confirm: bool) -> [u8; 3
     payment.transfer_id
 }
 
+/// Each wallet pays the next one round the circle by QR code, offline: wallet `i` pays
+/// `amount(i)`, and confirms the receipt. Eight threads at a time.
+pub fn pay_round_the_circle(wallets: &[Wallet], amount: fn(usize) -> u64) {
+    let payers: Vec<usize> = (0..wallets.len()).collect();
+    std::thread::scope(|scope| {
+        for chunk in payers.chunks(wallets.len().div_ceil(8)) {
+            scope.spawn(move || {
+                for &i in chunk {
+                    pay(&wallets[i], &wallets[(i + 1) % wallets.len()], amount(i), true);
+                }
+            });
+        }
+    });
+}
+
 /// True (and says so) when the suite runs on PostgreSQL and `test` edits `ledger.db` with SQLite
 /// directly (tampering tests): it is then skipped, loudly.
 pub fn sqlite_only(test: &str) -> bool {

@@ -31,18 +31,21 @@ pub const MAX_NAME: usize = 100;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum OfficerKeyError {
-    #[error("officer key file {}: {source}", .path.display())]
+    #[error("the officer key file {} cannot be read or written ({source}): check its path and permissions", .path.display())]
     Io { path: PathBuf, source: std::io::Error },
     #[error(
-        "officer key file {} may be read or written by other users (mode {mode:o}): refused; \
-         run `chmod 600 {}`", .path.display(), .path.display()
+        "the officer key file {} may be read or written by other users (mode {mode:o}), so it was not \
+         used: run `chmod 600 {}`", .path.display(), .path.display()
     )]
     Permissions { path: PathBuf, mode: u32 },
-    #[error("officer key file {} is not an officer key or is damaged: {reason}", .path.display())]
+    #[error(
+        "the officer key file {} is not an officer key, or is damaged ({reason}): restore it from a backup, \
+         or make a new one with `outpost officer new`", .path.display()
+    )]
     Damaged { path: PathBuf, reason: String },
-    #[error("wrong passphrase for officer key file {}", .path.display())]
+    #[error("wrong passphrase for the officer key file {}: try again", .path.display())]
     WrongPassphrase { path: PathBuf },
-    #[error("officer name must be 1 to {MAX_NAME} bytes")]
+    #[error("an officer's name must be 1 to {MAX_NAME} bytes: fill it in, or shorten it")]
     BadName,
     #[error("{0}")]
     Vault(#[from] VaultError),

@@ -56,17 +56,25 @@ pub type Challenge = [u8; 32];
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum OfficerError {
-    #[error("malformed officer request: {0}")]
+    #[error(
+        "the officer's signed request is damaged ({0}): sign it again with `outpost ledger call` or the console"
+    )]
     Malformed(#[from] DecodeError),
-    #[error("the officer's signature does not verify: the request was altered or signed with another key")]
+    #[error(
+        "the officer's signature does not verify, so the request was altered or signed with another key: sign \
+         it again with your own officer key"
+    )]
     BadSignature,
-    #[error("signature kind {0} is not one this build checks (1 is Ed25519, 2 a passkey)")]
+    #[error(
+        "the request's signature is of kind {0}, which this build does not check (1 is Ed25519, 2 a passkey): \
+         sign with an officer key or a passkey"
+    )]
     UnknownSignatureKind(u8),
-    #[error("{field} is longer than the {max} bytes allowed")]
+    #[error("the request's {field} is longer than the {max} bytes allowed: shorten it")]
     TooLong { field: &'static str, max: usize },
-    #[error("the system random number generator failed: {0}")]
+    #[error("the system's random number generator failed ({0}): restart the machine and try again")]
     Random(String),
-    #[error("the signed request is for {signed}, but this request is {actual}")]
+    #[error("the signed request is for {signed}, but this request is {actual}: sign the request you send")]
     Mismatch { signed: String, actual: String },
 }
 

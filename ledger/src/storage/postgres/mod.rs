@@ -26,12 +26,15 @@ use postgres::{NoTls, Row, Statement};
 use super::{
     KeyState, LastAnswer, MemberLeaf, Meta, Mode, NewPurse, NewTransfer, OfficerRow, PasskeyRow, PendingRow,
     PendingState, Proved, PurseRow, PurseState, Rows, SlotRow, StorageError, Store, TABLES, Totals,
-    TransferState, Tx, Value, storage_error,
+    TransferState, Tx, UnknownState, Value, storage_error,
 };
 use crate::{LedgerError, Member, PurseInfo, inconsistent};
 
 impl From<postgres::Error> for LedgerError {
     fn from(e: postgres::Error) -> LedgerError {
+        if let Some(unknown) = std::error::Error::source(&e).and_then(|c| c.downcast_ref::<UnknownState>()) {
+            return unknown.clone().into();
+        }
         let retryable = matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED);
         let message = match e.as_db_error() {
             Some(db) => format!("{} ({})", db.message(), db.code().code()),
@@ -40,6 +43,28 @@ impl From<postgres::Error> for LedgerError {
         LedgerError::Database(StorageError { message, retryable })
     }
 }
+
+/// A state is written as its word (`as_str`) and read back by this one conversion: a row reads
+/// its state directly (`try_get`), and a word the ledger does not know fails the read as
+/// [`UnknownState`] (`From<postgres::Error>` above keeps it).
+macro_rules! state_columns {
+    ($($ty:ty),*) => {$(
+        impl<'a> postgres::types::FromSql<'a> for $ty {
+            fn from_sql(
+                ty: &Type,
+                raw: &'a [u8],
+            ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+                Ok(<$ty>::parse(<&str as postgres::types::FromSql>::from_sql(ty, raw)?)?)
+            }
+
+            fn accepts(ty: &Type) -> bool {
+                <&str as postgres::types::FromSql>::accepts(ty)
+            }
+        }
+    )*};
+}
+
+state_columns!(PurseState, TransferState, KeyState, PendingState);
 
 /// Connections the pool keeps: a ledger process runs one transaction at a time (it holds its
 /// ledger's lock), so a few are enough; the rest are spares for a broken connection.
@@ -362,7 +387,7 @@ impl Tx for PgTx {
 
     fn wallet_key(&self, key: &[u8; 32]) -> R<Option<(String, KeyState)>> {
         let row = self.opt("SELECT member_id, state FROM wallet_key WHERE wallet_key = $1", &[&&key[..]])?;
-        row.map(|r| Ok((r.get(0), KeyState::parse(r.get(1))?))).transpose()
+        Ok(row.map(|r| r.try_get(1).map(|state| (r.get(0), state))).transpose()?)
     }
 
     fn insert_wallet_key(&self, key: &[u8; 32], member_id: &str) -> R<()> {
@@ -394,7 +419,7 @@ impl Tx for PgTx {
             amount: r.get(1),
             outstanding: r.get(2),
             settled: r.get(3),
-            state: PurseState::parse(r.get(4))?,
+            state: r.try_get(4)?,
             declared_seq: r
                 .get::<_, Option<i64>>(5)
                 .map(|v| u32::try_from(v).map_err(|_| inconsistent("a declared sequence beyond u32")))
@@ -424,7 +449,7 @@ impl Tx for PgTx {
                     amount_minor: u64::try_from(r.get::<_, i64>(3))
                         .map_err(|_| inconsistent("a negative purse amount"))?,
                     outstanding_minor: r.get(4),
-                    state: PurseState::parse(r.get(5))?,
+                    state: r.try_get(5)?,
                     expires_at: u(r.get(6)),
                 })
             })
@@ -572,9 +597,7 @@ impl Tx for PgTx {
             &[&&purse_id[..], &i64::from(seq)],
         )?;
         rows.iter()
-            .map(|r| {
-                Ok(SlotRow { transfer_id: r.get(0), state: TransferState::parse(r.get(1))?, bytes: r.get(2) })
-            })
+            .map(|r| Ok(SlotRow { transfer_id: r.get(0), state: r.try_get(1)?, bytes: r.get(2) }))
             .collect()
     }
 
@@ -840,7 +863,7 @@ impl Tx for PgTx {
                 body: r.get(2),
                 made_at: u(r.get(3)),
                 expires_at: u(r.get(4)),
-                state: PendingState::parse(r.get(5))?,
+                state: r.try_get(5)?,
             })
         })
         .transpose()

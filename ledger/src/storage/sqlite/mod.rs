@@ -16,12 +16,17 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::{
     KeyState, LastAnswer, MemberLeaf, Meta, Mode, NewPurse, NewTransfer, OfficerRow, PasskeyRow, PendingRow,
     PendingState, Proved, PurseRow, PurseState, Rows, SlotRow, StorageError, Store, TABLES, Totals,
-    TransferState, Tx, Value,
+    TransferState, Tx, UnknownState, Value,
 };
 use crate::{LedgerError, Member, PurseInfo, inconsistent};
 
 impl From<rusqlite::Error> for LedgerError {
     fn from(e: rusqlite::Error) -> LedgerError {
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, cause) = &e
+            && let Some(unknown) = cause.downcast_ref::<UnknownState>()
+        {
+            return unknown.clone().into();
+        }
         let retryable = matches!(
             e.sqlite_error_code(),
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
@@ -29,6 +34,21 @@ impl From<rusqlite::Error> for LedgerError {
         LedgerError::Database(StorageError { message: e.to_string(), retryable })
     }
 }
+
+/// A state is written as its word (`as_str`) and read back by this one conversion: a row reads
+/// its state directly, and a word the ledger does not know fails the read as [`UnknownState`]
+/// (`From<rusqlite::Error>` above keeps it).
+macro_rules! state_columns {
+    ($($ty:ty),*) => {$(
+        impl rusqlite::types::FromSql for $ty {
+            fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                <$ty>::parse(value.as_str()?).map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+            }
+        }
+    )*};
+}
+
+state_columns!(PurseState, TransferState, KeyState, PendingState);
 
 /// `ledger.db` and its checkpoint thread.
 pub(crate) struct SqliteStore {
@@ -277,12 +297,11 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn wallet_key(&self, key: &[u8; 32]) -> R<Option<(String, KeyState)>> {
-        let row: Option<(String, String)> = self
+        Ok(self
             .tx
             .prepare_cached("SELECT member_id, state FROM wallet_key WHERE wallet_key = ?1")?
             .query_row([&key[..]], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        row.map(|(member, state)| Ok((member, KeyState::parse(&state)?))).transpose()
+            .optional()?)
     }
 
     fn insert_wallet_key(&self, key: &[u8; 32], member_id: &str) -> R<()> {
@@ -302,7 +321,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn purse(&self, purse_id: &MessageId) -> R<Option<PurseRow>> {
-        type Fields = (String, i64, i64, i64, String, Option<u32>, Option<i64>, i64, i64);
+        type Fields = (String, i64, i64, i64, PurseState, Option<u32>, Option<i64>, i64, i64);
         let row: Option<Fields> = self
             .tx
             .prepare_cached(
@@ -333,7 +352,7 @@ impl Tx for SqliteTx<'_> {
             amount,
             outstanding,
             settled,
-            state: PurseState::parse(&state)?,
+            state,
             declared_seq,
             declared_spent: declared_spent
                 .map(|v| u64::try_from(v).map_err(|_| inconsistent("a negative declared spend")))
@@ -348,7 +367,7 @@ impl Tx for SqliteTx<'_> {
             "SELECT purse_id, member_id, serial, amount, outstanding, state, expires_at FROM purse
              WHERE member_id = ?1 ORDER BY serial DESC",
         )?;
-        type Fields = (Vec<u8>, String, u32, i64, i64, String, i64);
+        type Fields = (Vec<u8>, String, u32, i64, i64, PurseState, i64);
         let rows: Vec<Fields> = stmt
             .query_map([member_id], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
@@ -363,7 +382,7 @@ impl Tx for SqliteTx<'_> {
                     amount_minor: u64::try_from(amount)
                         .map_err(|_| inconsistent("a negative purse amount"))?,
                     outstanding_minor: outstanding,
-                    state: PurseState::parse(&state)?,
+                    state,
                     expires_at: u(expires_at),
                 })
             })
@@ -520,14 +539,11 @@ impl Tx for SqliteTx<'_> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT transfer_id, state, bytes FROM transfer WHERE purse_id = ?1 AND seq = ?2",
         )?;
-        let rows: Vec<(Vec<u8>, String, Vec<u8>)> = stmt
-            .query_map(params![&purse_id[..], seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<_, _>>()?;
-        rows.into_iter()
-            .map(|(transfer_id, state, bytes)| {
-                Ok(SlotRow { transfer_id, state: TransferState::parse(&state)?, bytes })
-            })
-            .collect()
+        Ok(stmt
+            .query_map(params![&purse_id[..], seq], |r| {
+                Ok(SlotRow { transfer_id: r.get(0)?, state: r.get(1)?, bytes: r.get(2)? })
+            })?
+            .collect::<Result<_, _>>()?)
     }
 
     fn transfer_bytes(&self, purse_id: &MessageId, seq: u32, id: &MessageId) -> R<Option<Vec<u8>>> {
@@ -779,7 +795,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn pending(&self, id: &[u8; 32]) -> R<Option<PendingRow>> {
-        type Fields = (String, Vec<u8>, Vec<u8>, i64, i64, String);
+        type Fields = (String, Vec<u8>, Vec<u8>, i64, i64, PendingState);
         let row: Option<Fields> = self
             .tx
             .query_row(
@@ -788,17 +804,14 @@ impl Tx for SqliteTx<'_> {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
             )
             .optional()?;
-        row.map(|(act, maker, body, made_at, expires_at, state)| {
-            Ok(PendingRow {
-                act,
-                maker,
-                body,
-                made_at: u(made_at),
-                expires_at: u(expires_at),
-                state: PendingState::parse(&state)?,
-            })
-        })
-        .transpose()
+        Ok(row.map(|(act, maker, body, made_at, expires_at, state)| PendingRow {
+            act,
+            maker,
+            body,
+            made_at: u(made_at),
+            expires_at: u(expires_at),
+            state,
+        }))
     }
 
     fn pending_ids(&self, now: u64) -> R<Vec<[u8; 32]>> {
