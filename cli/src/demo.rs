@@ -398,9 +398,13 @@ fn walk_through(dir: &Path, run: &mut Run) -> Result<(), Stop> {
             tries_before_delay.push(left);
         }
     }
+    let counted = tries_before_delay.iter().map(u32::to_string).collect::<Vec<_>>();
     run.check(
         tries_before_delay.len() == WRONG_PINS.len() && tries_before_delay.windows(2).all(|w| w[1] < w[0]),
-        &format!("both wrong PINs were refused, tries before a delay going down ({tries_before_delay:?})"),
+        &format!(
+            "both wrong PINs were refused, the tries left before a delay going down ({})",
+            counted.join(", then ")
+        ),
     );
     let started = Instant::now();
     let unlocked = wallet.unlock(&pin(AIKO_PIN)?);
@@ -448,7 +452,7 @@ fn walk_through(dir: &Path, run: &mut Run) -> Result<(), Stop> {
             show("entries", report.entries);
             let events = wallet.events(None, 100).or_stop("reading the event log")?;
             for event in events.iter().rev() {
-                say!("         #{} {:?}: {}", event.seq, event.kind, event.detail);
+                tell(&format!("#{} {}: {}", event.seq, event.kind.words(), event.detail));
             }
             run.log_verified =
                 run.check(report.entries as usize == events.len(), "the log verifies, every entry readable");
@@ -636,13 +640,14 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     )
     .or_stop("creating Chidi's wallet")?;
     run.wallets += 1;
-    show("Chidi's new phone", chidi.public_identity().fingerprint());
+    show("Chidi's new phone, fingerprint", chidi.public_identity().fingerprint());
     for (wallet, member_id) in [(&aiko, "AIKO-0001"), (&ben, "BEN-0002"), (&chidi, "CHIDI-0003")] {
         let (_, qr_text) = wallet.enrolment_request(member_id).or_stop("making an enrolment QR code")?;
         ledger.enrol(&qr_text).or_stop("enrolling a member")?;
         wallet.pin_ledger_key(ledger.public_key()).or_stop("pinning the ledger key")?;
         run.members += 1;
     }
+    run.check(run.members == 3, "the officers enrolled three members from their enrolment QR codes");
     tell(
         "November's pay: ¥50,000 for Aiko and ¥30,000 for Ben, each credit made by one officer and approved by the other.",
     );
@@ -657,9 +662,8 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         aiko_balance == Some(50_000),
         "with Officer Tanaka's approval the payroll credit ran: two officers signed it",
     );
-    run.check(run.members == 3, "the officer enrolled three members from their enrolment QR codes");
     tell(
-        "Before going out of reach, Aiko asks for a ¥10,000 offline purse and Ben for ¥5,000; Chidi, paid nothing yet, syncs only to learn the ledger.",
+        "Before going out of reach, Aiko asks for a ¥10,000 offline purse and Ben for ¥5,000; Chidi, paid nothing yet, syncs without asking for one.",
     );
     let loaded = aiko
         .sync(&transport, &SyncOptions { purse: Some(yen(10_000)?) })
@@ -696,7 +700,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
     let characters = payment.qr_text.len();
     run.transfer_qr_version = image.version;
     run.transfer_qr_bytes = payload;
-    tell("Aiko's phone shows the transfer, sealed to Ben's key and saved before it was shown:");
+    tell("Aiko's phone shows the transfer, sealed to Ben's key:");
     for line in image.to_terminal_within(PICTURE_COLUMNS).lines() {
         say!("         {line}");
     }
@@ -841,7 +845,7 @@ fn offline_payment(dir: &Path, run: &mut Run) -> Result<(), Stop> {
         }
     });
     if let (Some(entry), Some(conflict)) = (proof, conflict) {
-        show("proof in the log", format!("entry {}: {conflict}, both signed by Aiko's wallet", entry.seq));
+        show("proof in the log", format!("entry {}, {conflict}, both signed by Aiko's wallet", entry.seq));
     }
     run.check(
         conflict.is_some(),
@@ -980,6 +984,7 @@ fn witnessed_checkpoint(
         // Signature lines run past 80 columns: cut for the screen, whole in the file.
         match line.char_indices().nth(PICTURE_COLUMNS - 1) {
             Some((cut, _)) => say!("         {}…", &line[..cut]),
+            None if line.is_empty() => say!(),
             None => say!("         {line}"),
         }
     }

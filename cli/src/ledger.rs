@@ -21,6 +21,7 @@ use outpost_ledger::rules::witnessing::{WitnessEndpoint, Witnessing};
 use outpost_ledger::{Database, Ledger};
 use outpost_wallet_core::hex;
 use outpost_wallet_core::protocol::Checkpoint;
+use outpost_wallet_core::qr::PayloadKind;
 use outpost_wallet_core::{Amount, SystemClock, audit};
 
 use crate::error::Error;
@@ -254,9 +255,15 @@ struct ExportArgs {
 pub fn run(args: LedgerArgs) -> Result<(), Error> {
     match args.command {
         LedgerCommand::Serve(args) => serve(&args),
+        // The code is read and checked before the officer's passphrase is asked for: an empty or
+        // damaged scan, or a code of another kind, costs no passphrase entry.
         LedgerCommand::Enrol(args) => {
-            let qr_text =
-                scan::read("the enrolment request", args.enrolment.as_deref(), args.qr_file.as_deref())?;
+            let qr_text = scan::read_code(
+                "the enrolment request",
+                PayloadKind::Enrolment,
+                args.enrolment.as_deref(),
+                args.qr_file.as_deref(),
+            )?;
             enrol(&args.officer.connect()?, &qr_text)
         }
         LedgerCommand::Credit(args) => credit(&args.officer.connect()?, &args),

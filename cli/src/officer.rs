@@ -187,7 +187,7 @@ pub fn run(args: OfficerCommandArgs) -> Result<(), Error> {
             let linked = hq.link_passkey(&link)?;
             println!(
                 "Linked passkey {} to {} for the console at {} (relying party {}).",
-                &linked.public_key[2..18],
+                linked.public_key.get(2..18).unwrap_or(&linked.public_key),
                 hq.officer().map_or("you", |key| key.name()),
                 linked.origin,
                 linked.rp_id

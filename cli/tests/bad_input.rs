@@ -193,3 +193,26 @@ fn an_empty_damaged_or_wrong_scan_is_refused_before_the_pin_is_asked() {
         assert!(!stderr(&out).contains("PIN"), "{args:?} asked for the PIN: {}", stderr(&out));
     }
 }
+
+#[test]
+fn an_empty_or_wrong_enrolment_code_is_refused_before_the_passphrase_is_asked() {
+    let (temp, _) = fresh_wallet();
+    let request = request_from_other_wallet(temp.path());
+    std::fs::write(temp.path().join("empty.txt"), "\n").unwrap();
+    // No officer key file and no passphrase: had the command asked for one, or opened the key,
+    // it would have failed on that instead.
+    for (args, expected) in [
+        (vec!["--qr-file", "empty.txt"], "the scanned text is empty"),
+        (vec![request.as_str()], "this is a payment request, not an enrolment"),
+        (vec!["OP1E:B"], "damaged"),
+    ] {
+        let out = support::outpost(temp.path())
+            .args(["ledger", "enrol", "--officer-key", "nobody.officer"])
+            .args(&args)
+            .write_stdin("")
+            .output()
+            .unwrap();
+        assert_one_line_error(&out, expected);
+        assert!(!stderr(&out).contains("passphrase"), "{args:?} asked for the passphrase: {}", stderr(&out));
+    }
+}

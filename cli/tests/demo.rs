@@ -42,14 +42,20 @@ fn demo_runs_every_check_and_reports_json() {
     assert!((1..=15).contains(&version), "the transfer QR must fit version 15-M: {last}");
     assert!(json_number::<usize>(last, "transfer_qr_bytes") > 200, "{last}");
 
-    // What a person reads: 80 columns, money as money, counts and lists as words.
+    // What a person reads: 80 columns, money as money, counts and lists as words, no Rust
+    // formatting (a debug list like `[3, 2]`, an enum's name like `PinChanged`).
     for line in stdout.lines().filter(|l| !l.starts_with('{')) {
         assert!(line.chars().count() <= 80, "wider than 80 columns: {line}");
-        assert!(!line.contains("(s)") && !line.contains("[\""), "a count or list not in words: {line}");
+        assert!(!line.contains("(s)") && !line.contains('['), "a count or list not in words: {line}");
+        assert!(!line.split_whitespace().any(is_rust_name), "a Rust name, not words: {line}");
     }
-    for words in
-        ["¥50,000 for Aiko and ¥30,000 for Ben", "The copy pays Ben ¥9,000", "¥80,000 credited in all"]
-    {
+    // Every amount the checks refer to was told before, in its step.
+    for words in [
+        "¥50,000 for Aiko and ¥30,000 for Ben",
+        "Ben after sync: online ¥25,000",
+        "The copy pays Ben ¥9,000",
+        "¥80,000 credited in all",
+    ] {
         assert!(stdout.contains(words), "the story does not say {words:?}:\n{stdout}");
     }
 
@@ -92,6 +98,38 @@ fn unknown_subcommand_prints_help_and_fails() {
     assert!(stderr.starts_with("error:"), "{stderr}");
     assert!(stderr.contains("frobnicate"), "{stderr}");
     assert!(stderr.contains("Usage:") && stderr.contains("demo"), "the help lists the commands: {stderr}");
+}
+
+/// A word such as `PinChanged` or `WalletCreated`: capitalised words run together, as Rust
+/// prints an enum's name. (`SQLite`, `PostgreSQL` and fingerprints are not.)
+fn is_rust_name(word: &str) -> bool {
+    let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    let mut humps = 0;
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_ascii_uppercase() {
+            return false;
+        }
+        let mut lower = 0;
+        while chars.next_if(char::is_ascii_lowercase).is_some() {
+            lower += 1;
+        }
+        if lower == 0 {
+            return false;
+        }
+        humps += 1;
+    }
+    humps >= 2
+}
+
+#[test]
+fn rust_names_are_told_from_words() {
+    for name in ["PinChanged", "WalletCreated:", "(DoubleSpendDetected)"] {
+        assert!(is_rust_name(name), "{name}");
+    }
+    for word in ["SQLite", "PostgreSQL", "Ben's", "YOYD-UKAN-4MU3-JNZ3", "Aiko", "QR", "iOS", "¥3,000"] {
+        assert!(!is_rust_name(word), "{word}");
+    }
 }
 
 /// The number after `"key":` in a flat JSON object.

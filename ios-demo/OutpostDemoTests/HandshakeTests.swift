@@ -10,12 +10,6 @@ import XCTest
 ///
 /// Needs a running ledger and two of its officers (see TestLedger); skipped without them.
 final class HandshakeTests: XCTestCase {
-    private struct Member {
-        let host: WalletHost
-        let identity: Identity
-        let memberId: String
-    }
-
     @MainActor
     func testOnboardingEnrolmentAPurseRequestPayReceiptAndSettlementOnTwoPhones() async throws {
         let ledger = try TestLedger.fromEnvironment()
@@ -30,7 +24,12 @@ final class HandshakeTests: XCTestCase {
         let annSync = SyncModel(host: ann.host, settings: settings)
         await annSync.loadPurse(amountText: "10,000")?.value
         XCTAssertNil(annSync.state.message, annSync.state.message?.text ?? "")
-        XCTAssertTrue(annSync.state.summary?.contains("new purse") ?? false, annSync.state.summary ?? "")
+        // What the CLI prints for the same sync, word for word: the wallet's lines.
+        XCTAssertEqual(annSync.state.summary, annSync.state.report?.lines.joined(separator: "\n"))
+        XCTAssertTrue(
+            annSync.state.report?.lines.contains("Loaded an offline purse of ¥10,000: this is what you can pay offline.") ?? false,
+            annSync.state.summary ?? ""
+        )
         let annHome = HomeModel(host: ann.host)
         await annHome.refresh().value
         XCTAssertEqual(annHome.state.purse?.minor, 10_000)
@@ -134,31 +133,11 @@ final class HandshakeTests: XCTestCase {
         await benSync.sync()?.value
         XCTAssertNil(benSync.state.message, benSync.state.message?.text ?? "")
         XCTAssertEqual(benSync.state.report?.settled, 1)
+        XCTAssertEqual(benSync.state.report?.lines.first, "The ledger settled 1 transfer.", benSync.state.summary ?? "")
         await benHome.refresh().value
         XCTAssertEqual(benHome.state.online?.minor, 3_000)
         XCTAssertEqual(benHome.state.pendingIn?.minor, 0)
         await benHistory.refresh().value
         XCTAssertEqual(benHistory.state.rows.first?.status, Format.status(.receivedSettled, direction: .received))
-    }
-
-    /// A new wallet, onboarded and enrolled under a member id unique to this run (the ledger
-    /// keeps its members between runs).
-    @MainActor
-    private func enrolledMember(
-        _ name: String,
-        in directory: URL,
-        settings: LedgerSettings,
-        ledger: TestLedger
-    ) async throws -> Member {
-        let host = makeHost(in: directory, named: name.lowercased())
-        let identity = try await onboard(host, currency: settings.currency)
-        let memberId = "\(name)-\(UUID().uuidString.prefix(8))"
-
-        let enrolment = EnrolmentModel(host: host, settings: settings)
-        await enrolment.show(memberId: memberId)?.value
-        let enrolmentQr = try XCTUnwrap(enrolment.state.qr?.text, enrolment.state.message?.text ?? "")
-        let enrolled = try await ledger.enrol(enrolmentQr)
-        XCTAssertEqual(enrolled, memberId)
-        return Member(host: host, identity: identity, memberId: memberId)
     }
 }

@@ -57,6 +57,30 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// What happened, in a few words for a person: "PIN changed".
+    pub fn words(self) -> &'static str {
+        match self {
+            EventKind::WalletCreated => "wallet created",
+            EventKind::PinChanged => "PIN changed",
+            EventKind::KdfUpgraded => "PIN key strengthened",
+            EventKind::LedgerPinned => "ledger key pinned",
+            EventKind::PurseInstalled => "purse loaded",
+            EventKind::PurseRevoked => "purse revoked",
+            EventKind::ContactAdded => "contact added",
+            EventKind::RequestCreated => "payment request made",
+            EventKind::TransferSent => "transfer sent",
+            EventKind::TransferReceived => "transfer received",
+            EventKind::ReceiptConfirmed => "receipt confirmed",
+            EventKind::DoubleSpendDetected => "double spend caught",
+            EventKind::Synced => "synced with the ledger",
+            EventKind::PurseClosed => "purse closed",
+            EventKind::TransferSettled => "transfer settled, returned or refused",
+            EventKind::AccountMoved => "online account moved",
+            EventKind::OnlinePaymentQueued => "online payment queued",
+            EventKind::LedgerForkDetected => "ledger fork caught",
+        }
+    }
+
     fn code(self) -> u8 {
         match self {
             EventKind::WalletCreated => 1,
@@ -310,4 +334,20 @@ fn truncate_utf8(text: &str, max: usize) -> &str {
         end -= 1;
     }
     &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_words_of_its_own() {
+        let kinds: Vec<EventKind> = (0..=u8::MAX).filter_map(EventKind::from_code).collect();
+        assert_eq!(kinds.len(), 18);
+        let mut words: Vec<&str> = kinds.iter().map(|kind| kind.words()).collect();
+        assert!(words.iter().all(|w| !w.is_empty()));
+        words.sort_unstable();
+        words.dedup();
+        assert_eq!(words.len(), kinds.len(), "two kinds read the same");
+    }
 }

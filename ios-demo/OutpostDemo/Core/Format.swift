@@ -115,34 +115,11 @@ enum Format {
         (direction == .sent ? "\u{2212}" : "+") + amount.text
     }
 
-    /// One line on what a sync did: "Synced: new purse ¥10,000, 1 settled." or "Synced: nothing new."
+    /// What a sync did, one sentence a line: the wallet's own `SyncReport.lines`, the same words
+    /// `outpost wallet sync` prints ("Loaded an offline purse of ¥10,000: this is what you can pay
+    /// offline."). The app composes none of its own, so the phone and the CLI cannot drift.
     static func syncSummary(_ report: SyncReport) -> String {
-        var parts: [String] = []
-        if let purse = report.newPurse {
-            parts.append("new purse \(purse.text)")
-        }
-        if report.settled > 0 {
-            parts.append("\(report.settled) settled")
-        }
-        if report.held > 0 {
-            parts.append("\(report.held) waiting for the receiver to sync")
-        }
-        if report.returned > 0 {
-            parts.append("\(report.returned) returned unclaimed")
-        }
-        if !report.refused.isEmpty {
-            parts.append("\(report.refused.count) refused by the ledger")
-        }
-        if !report.notices.isEmpty {
-            parts.append("\(report.notices.count) notice(s) from the ledger")
-        }
-        if !report.checkpointWarnings.isEmpty {
-            parts.append("the ledger failed to prove \(report.checkpointWarnings.count) checkpoint(s) another phone showed")
-        }
-        if !report.forkProofsRecorded.isEmpty {
-            parts.append("your fork proof recorded by the ledger")
-        }
-        return parts.isEmpty ? "Synced: nothing new." : "Synced: \(parts.joined(separator: ", "))."
+        report.lines.joined(separator: "\n")
     }
 
     private static func ceilDiv(_ value: UInt64, _ unit: UInt64) -> UInt64 {

@@ -87,6 +87,7 @@ final class WalletService: @unchecked Sendable {
         try await withWallet { wallet in
             try WalletOverview(
                 balances: wallet.balances(),
+                held: wallet.heldAtLedger(),
                 notices: wallet.riskNotices(),
                 ledgerKey: wallet.ledgerKey(),
                 checkpoint: wallet.ledgerCheckpoint()
@@ -188,6 +189,9 @@ final class WalletService: @unchecked Sendable {
 /// What the home screen shows, read in one trip to the wallet's queue.
 struct WalletOverview {
     let balances: Balances
+    /// Money the ledger still holds for the member that this phone cannot pay with: a revoked or
+    /// expired purse's remainder, each with why and when it comes back. Empty normally.
+    let held: [HeldMoney]
     let notices: [RiskNotice]
     /// The pinned ledger key; nil until the wallet is enrolled.
     let ledgerKey: String?

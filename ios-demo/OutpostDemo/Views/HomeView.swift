@@ -53,6 +53,14 @@ struct HomeView: View {
                 AmountRow(title: "Owed to the ledger", money: owed)
                     .foregroundStyle(.red)
             }
+            // A revoked or expired purse's remainder: not on this phone, not lost, and the
+            // wallet's own sentence says why and when it comes back.
+            ForEach(model.state.held, id: \.self) { held in
+                AmountRow(title: "Held at the ledger", money: held.amount)
+                Text(held.text)
+                    .font(.footnote)
+                    .foregroundStyle(.secondary)
+            }
             MessageView(message: model.state.message)
         }
     }
@@ -60,8 +68,9 @@ struct HomeView: View {
     private var notices: some View {
         Section {
             ForEach(model.state.notices, id: \.self) { notice in
-                let ago = Format.ago(thenSecs: notice.at, nowSecs: host.clock.nowSecs())
-                Text("\(notice.code) (score \(notice.score)): \(notice.detail), \(ago)")
+                // The wallet's own sentence: what the ledger saw and what to do, then the rule, its
+                // score and when.
+                Text(notice.text)
                     .font(.callout)
             }
         } header: {

@@ -23,18 +23,49 @@ extension XCTestCase {
     }
 }
 
-/// A host for the wallet file `<name>.wallet` in `directory`, on its own software device key.
+/// A host for the wallet file `<name>.wallet` in `directory`, on its own software device key
+/// unless given `keys` (a phone's, shared by hosts of copies of one wallet file).
 @MainActor
 func makeHost(
     in directory: URL,
     named name: String,
+    keys: DeviceKeys = SoftwareDeviceKeys(),
     transports: TransportFactory = .urlSession
 ) -> WalletHost {
     WalletHost(
         walletFile: directory.appendingPathComponent("\(name).wallet"),
-        keys: SoftwareDeviceKeys(),
+        keys: keys,
         transports: transports
     )
+}
+
+/// A member's phone: its host, its wallet's identity and the member id the ledger enrolled it as.
+struct Member {
+    let host: WalletHost
+    let identity: Identity
+    let memberId: String
+}
+
+/// A new wallet, onboarded and enrolled through the screens under a member id unique to this run
+/// (the ledger keeps its members between runs).
+@MainActor
+func enrolledMember(
+    _ name: String,
+    in directory: URL,
+    settings: LedgerSettings,
+    ledger: TestLedger,
+    keys: DeviceKeys = SoftwareDeviceKeys()
+) async throws -> Member {
+    let host = makeHost(in: directory, named: name.lowercased(), keys: keys)
+    let identity = try await onboard(host, currency: settings.currency)
+    let memberId = "\(name)-\(UUID().uuidString.prefix(8))"
+
+    let enrolment = EnrolmentModel(host: host, settings: settings)
+    await enrolment.show(memberId: memberId)?.value
+    let enrolmentQr = try XCTUnwrap(enrolment.state.qr?.text, enrolment.state.message?.text ?? "")
+    let enrolled = try await ledger.enrol(enrolmentQr)
+    XCTAssertEqual(enrolled, memberId)
+    return Member(host: host, identity: identity, memberId: memberId)
 }
 
 /// Takes a new host through onboarding, as a member would, and returns the wallet's identity.

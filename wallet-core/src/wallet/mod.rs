@@ -283,7 +283,7 @@ impl Wallet {
                 write_balance(tx, &key, &wallet_id, name, Amount::zero(currency))?;
             }
             let log = EventLog { key: &key, wallet_id: &wallet_id };
-            let detail = format!("wallet {} created, currency {currency}", record.public.fingerprint());
+            let detail = format!("key fingerprint {}, currency {currency}", record.public.fingerprint());
             log.append(tx, record.created_at, EventKind::WalletCreated, &detail)?;
             Ok(())
         })?;

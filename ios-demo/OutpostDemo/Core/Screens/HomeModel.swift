@@ -4,7 +4,9 @@ import OutpostWallet
 
 /// Home: the balances at a glance, nil until the first load: what the offline purse can still pay,
 /// received and sent transfers the ledger has not settled yet, the online account as the ledger
-/// last said, what the member owes after a double-spend debit, the ledger's risk notices, and
+/// last said, what the member owes after a double-spend debit, money the ledger still holds for
+/// the member (a revoked or expired purse's remainder, each with why and when it comes back,
+/// `HeldMoney.text`), the ledger's risk notices, and
 /// `lastSync`, the ledger time (Unix seconds) of the newest checkpoint, nil before any sync.
 ///
 /// It loads when made, again after every payment, receipt and sync anywhere in the app (the host's
@@ -17,6 +19,7 @@ final class HomeModel: ObservableObject {
         var pendingOut: Money?
         var online: Money?
         var owed: Money?
+        var held: [HeldMoney] = []
         var notices: [RiskNotice] = []
         var lastSync: UInt64?
         /// Whether the wallet has a ledger key pinned, that is, has been through enrolment.
@@ -78,6 +81,7 @@ final class HomeModel: ObservableObject {
             state.pendingOut = overview.balances.pendingOutgoing
             state.online = overview.balances.online
             state.owed = overview.balances.owed
+            state.held = overview.held
             state.notices = overview.notices
             state.lastSync = overview.checkpoint?.time
             state.enrolled = overview.ledgerKey != nil

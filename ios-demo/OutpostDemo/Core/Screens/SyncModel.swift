@@ -8,7 +8,7 @@ import OutpostWallet
 @MainActor
 final class SyncModel: ObservableObject {
     struct State: Equatable {
-        /// The last sync's report, and `summary`, its one line.
+        /// The last sync's report, and `summary`, the wallet's lines on what it did.
         var report: SyncReport?
         var summary: String?
         var busy = false

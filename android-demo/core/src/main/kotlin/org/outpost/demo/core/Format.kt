@@ -96,18 +96,10 @@ object Format {
     fun counterparty(entry: HistoryEntry): String =
         entry.counterpartyLabel.ifBlank { "key ${shortId(entry.counterpartyKey)}" }
 
-    /** One line on what a sync did: "Synced: 1 settled, new purse ¥10,000." or "Synced: nothing new." */
-    fun syncSummary(report: SyncReport): String {
-        val parts = buildList {
-            report.newPurse?.let { add("new purse ${it.text}") }
-            if (report.settled > 0u) add("${report.settled} settled")
-            if (report.held > 0u) add("${report.held} waiting for the receiver to sync")
-            if (report.returned > 0u) add("${report.returned} returned unclaimed")
-            if (report.refused.isNotEmpty()) add("${report.refused.size} refused by the ledger")
-            if (report.notices.isNotEmpty()) add("${report.notices.size} notice(s) from the ledger")
-            if (report.checkpointWarnings.isNotEmpty()) add("the ledger failed to prove ${report.checkpointWarnings.size} checkpoint(s) another phone showed")
-            if (report.forkProofsRecorded.isNotEmpty()) add("your fork proof recorded by the ledger")
-        }
-        return if (parts.isEmpty()) "Synced: nothing new." else "Synced: ${parts.joinToString(", ")}."
-    }
+    /**
+     * What a sync did, one sentence a line: the wallet's own `SyncReport.lines`, the same words
+     * `outpost wallet sync` prints ("Loaded an offline purse of ¥10,000: this is what you can pay
+     * offline."). The app composes none of its own, so the phone and the CLI cannot drift.
+     */
+    fun syncSummary(report: SyncReport): String = report.lines.joinToString("\n")
 }

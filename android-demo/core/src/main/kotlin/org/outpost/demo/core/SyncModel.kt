@@ -4,7 +4,7 @@ import kotlinx.coroutines.CoroutineScope
 import org.outpost.wallet.SyncReport
 import org.outpost.wallet.Wallet
 
-/** The sync screen's state: the last sync's report and its one-line [summary]. */
+/** The sync screen's state: the last sync's report and its [summary], the wallet's lines on what it did. */
 data class SyncState(
     val report: SyncReport? = null,
     val summary: String? = null,

@@ -102,19 +102,18 @@ class FormatTest {
     }
 
     @Test
-    fun `the sync summary names what changed`() {
-        val quiet = SyncReport(
-            rounds = 1u, settled = 0u, held = 0u, returned = 0u, refused = emptyList(), newPurse = null,
+    fun `the sync summary is the wallet's own lines, one a line`() {
+        val lines = listOf(
+            "The ledger settled 2 transfers.",
+            "Loaded an offline purse of ¥10,000: this is what you can pay offline.",
+            "The ledger's signed log has 3 entries and extends the history this wallet saw before.",
+        )
+        val report = SyncReport(
+            rounds = 1u, settled = 2u, held = 0u, returned = 0u, refused = emptyList(), newPurse = Money(10_000uL, "JPY", "¥10,000"),
             newlyRevoked = 0u, onlineBalanceMinor = 0L, notices = emptyList(), payments = emptyList(), checkpointSize = 3uL,
+            lines = lines,
         )
-        assertEquals("Synced: nothing new.", Format.syncSummary(quiet))
-        val busy = quiet.copy(settled = 2u, held = 1u, newPurse = Money(10_000uL, "JPY", "¥10,000"))
-        assertEquals("Synced: new purse ¥10,000, 2 settled, 1 waiting for the receiver to sync.", Format.syncSummary(busy))
-        val exposed = quiet.copy(checkpointWarnings = listOf("Warning: the ledger did not prove …"), forkProofsRecorded = listOf(41uL))
-        assertEquals(
-            "Synced: the ledger failed to prove 1 checkpoint(s) another phone showed, your fork proof recorded by the ledger.",
-            Format.syncSummary(exposed),
-        )
+        assertEquals(lines, Format.syncSummary(report).lines())
     }
 
     @Test

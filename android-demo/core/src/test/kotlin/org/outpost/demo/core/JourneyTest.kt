@@ -64,7 +64,9 @@ class JourneyTest {
         val loaded = aikoSync.settled()
         assertNull(loaded.message)
         assertEquals(10_000uL, loaded.report?.newPurse?.minor)
-        assertTrue(loaded.summary!!.startsWith("Synced: new purse ¥10,000"), loaded.summary)
+        // What the CLI prints for the same sync, word for word: the wallet's lines.
+        assertEquals(loaded.report!!.lines.joinToString("\n"), loaded.summary)
+        assertTrue("Loaded an offline purse of ¥10,000: this is what you can pay offline." in loaded.report.lines, loaded.summary)
         aikoHome.state.await { it.purse?.minor == 10_000uL && it.online?.minor == 10_000uL }
 
         // Ben asks for 3 000; Aiko's scanner routes his code to the pay screen.
@@ -137,7 +139,7 @@ class JourneyTest {
         benSync.sync()
         val benSynced = benSync.settled()
         assertEquals(1u, benSynced.report?.settled)
-        assertTrue(benSynced.summary!!.contains("1 settled"), benSynced.summary)
+        assertEquals("The ledger settled 1 transfer.", benSynced.summary!!.lines().first(), benSynced.summary)
 
         val benAfter = benHome.state.await { it.online?.minor == 3_000uL }
         assertEquals(0uL, benAfter.pendingIn?.minor)
