@@ -7,10 +7,13 @@ mod support;
 use outpost_wallet_core::{Balances, TransferStatus};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use outpost_ledger::simulated::{Member as SimMember, Payer};
 use outpost_ledger::{EntryKind, Policy};
 use outpost_wallet_core::audit;
+use outpost_wallet_core::protocol::sync::{Outcome, PurseOrder};
+use outpost_wallet_core::protocol::{Transfer, TransferTerms};
 use outpost_wallet_core::transport::{SyncTransport, TransportError};
-use outpost_wallet_core::{SyncOptions, WalletError};
+use outpost_wallet_core::{Clock, SyncOptions, WalletError};
 use support::insider::Insider;
 use support::{DAY, InProcess, Unit, pay, yen};
 
@@ -550,4 +553,110 @@ fn honest_receivers_are_never_flagged_whatever_a_cheat_shows_them_and_in_any_syn
         assert!(flagged.iter().all(|m| m == "AIKO-0001"), "{flagged:?} in order {order:?}");
         assert_eq!(unit.ledger.member("AIKO-0001").unwrap().balance_minor, 10_000 - 4_000 - 5_000 - 7_000);
     }
+}
+
+/// A payer with a 20,000 purse and a canteen, enrolled as the bench's simulated members are: for
+/// tests that upload batches no phone would build.
+fn payer_and_canteen(unit: &Unit) -> (Payer, SimMember) {
+    let now = unit.clock.now_unix();
+    let canteen = SimMember::enrol(&unit.ledger, "CANTEEN-01", now).unwrap();
+    let mut payer = SimMember::enrol(&unit.ledger, "PAYER-0001", now).unwrap();
+    unit.ledger.credit("PAYER-0001", yen(50_000), "pay").unwrap();
+    let order = PurseOrder { closing: Vec::new(), amount: 20_000 };
+    let body = payer.sync(&unit.ledger, Vec::new(), Some(order), now).unwrap();
+    (Payer::new(payer, body.purse.unwrap()), canteen)
+}
+
+/// The transfer `payer` could have signed instead of `honest`: the same slot, another amount.
+fn rival_of(payer: &Payer, honest: &Transfer, amount: u64) -> Transfer {
+    let terms = TransferTerms {
+        amount,
+        spent_after: honest.terms().spent_after - honest.terms().amount + amount,
+        memo: "rival".into(),
+        ..honest.terms().clone()
+    };
+    Transfer::sign(payer.certificate.clone(), terms, &payer.member.identity).unwrap()
+}
+
+/// One sync that carries a transfer twice, and a rival of one slot between its copies: however
+/// the ledger's storage batches a sync's writes, the rival must see the transfer stored before
+/// it, and the copy must see it settled.
+#[test]
+fn rivals_and_repeats_inside_one_sync_settle_once_and_the_rival_proves_the_double_spend() {
+    let unit = Unit::new();
+    let now = unit.clock.now_unix();
+    let (mut payer, mut canteen) = payer_and_canteen(&unit);
+    let to = canteen.identity.public().signing_key;
+    let first = payer.pay(to, 100, now).unwrap();
+    let second = payer.pay(to, 200, now).unwrap();
+    let third = payer.pay(to, 300, now).unwrap();
+    let rival = rival_of(&payer, &second, 5_000);
+    let upload =
+        vec![first.clone(), second.clone(), second.clone(), rival.clone(), third.clone(), first.clone()];
+
+    let answer = canteen.sync(&unit.ledger, upload, None, now).unwrap();
+    let outcome = |id: [u8; 32]| answer.outcomes.iter().find(|o| o.transfer_id == id).unwrap().outcome;
+    for honest in [&first, &second, &third] {
+        assert_eq!(outcome(honest.id()), Outcome::Settled);
+        assert_eq!(count(&unit, EntryKind::Settled, honest.id()), 1, "settled exactly once");
+    }
+    assert_ne!(outcome(rival.id()), Outcome::Settled);
+    assert_eq!(count(&unit, EntryKind::Settled, rival.id()), 0, "the rival is never paid");
+    let proofs = unit.ledger.audit_entries(0, u32::MAX).unwrap();
+    let proofs = proofs.iter().filter(|e| e.kind == EntryKind::DoubleSpend).count();
+    assert_eq!(proofs, 1, "the rival proved the double spend once");
+    assert_eq!(unit.ledger.member("CANTEEN-01").unwrap().balance_minor, 600);
+    assert!(unit.ledger.member("PAYER-0001").unwrap().flagged, "the payer is named");
+    unit.assert_books();
+}
+
+/// A sync whose last write fails is rolled back whole, on either backend: no transfer stored, no
+/// purse paid from, no account credited, no entry appended; the same upload, sent again once the
+/// database takes writes, settles each transfer once.
+#[test]
+fn a_sync_whose_last_write_fails_leaves_nothing_behind_and_settles_once_when_sent_again() {
+    let unit = Unit::new();
+    let now = unit.clock.now_unix();
+    let (mut payer, mut canteen) = payer_and_canteen(&unit);
+    let to = canteen.identity.public().signing_key;
+    let upload: Vec<Transfer> = (0..40).map(|_| payer.pay(to, 10, now).unwrap()).collect();
+    let size = unit.ledger.audit_entries(0, u32::MAX).unwrap().len() as i64;
+    let count_rows =
+        |insider: &mut Insider, table: &str| insider.number(&format!("SELECT COUNT(*) FROM {table}"));
+
+    // The database refuses one of the entries the sync appends last, and only that one.
+    let refused = size + upload.len() as i64 - 1;
+    let mut insider = Insider::open(&unit.dir.path().join("ledger"), &unit.database);
+    let (refuse, allow) = match insider {
+        Insider::Sqlite(_) => (
+            format!(
+                "CREATE TRIGGER refuse_entry BEFORE INSERT ON audit WHEN NEW.seq = {refused} \
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            ),
+            "DROP TRIGGER refuse_entry".to_owned(),
+        ),
+        Insider::Postgres(_) => (
+            format!("ALTER TABLE audit ADD CONSTRAINT refuse_entry CHECK (seq <> {refused})"),
+            "ALTER TABLE audit DROP CONSTRAINT refuse_entry".to_owned(),
+        ),
+    };
+    let before = (count_rows(&mut insider, "transfer"), count_rows(&mut insider, "audit_party"));
+    insider.execute(&refuse);
+
+    let failed = canteen.sync(&unit.ledger, upload.clone(), None, now);
+    assert!(failed.is_err(), "the sync fails: {failed:?}");
+    assert_eq!((count_rows(&mut insider, "transfer"), count_rows(&mut insider, "audit_party")), before);
+    assert_eq!(unit.ledger.audit_entries(0, u32::MAX).unwrap().len() as i64, size);
+    assert_eq!(unit.ledger.member("CANTEEN-01").unwrap().balance_minor, 0);
+    assert_eq!(unit.ledger.member("PAYER-0001").unwrap().in_purses_minor, 20_000);
+    unit.assert_books();
+
+    insider.execute(&allow);
+    let answer = canteen.sync(&unit.ledger, upload.clone(), None, now).unwrap();
+    assert!(answer.outcomes.iter().all(|o| o.outcome == Outcome::Settled), "{:?}", answer.outcomes);
+    for transfer in &upload {
+        assert_eq!(count(&unit, EntryKind::Settled, transfer.id()), 1);
+    }
+    assert_eq!(unit.ledger.member("CANTEEN-01").unwrap().balance_minor, 400);
+    assert_eq!(unit.ledger.member("PAYER-0001").unwrap().in_purses_minor, 20_000 - 400);
 }

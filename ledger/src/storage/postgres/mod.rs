@@ -11,7 +11,11 @@
 //!   `REPEATABLE READ` snapshot.
 //! - Serialization failures (40001) and deadlocks (40P01) are retryable errors: the ledger runs
 //!   the transaction again.
+//! - A transaction holds back the log's appends, new transfers and payments out of purses, and
+//!   writes them in batches before any statement that touches their tables and before commit
+//!   (`deferred.rs`): a full sync's settlement is a few dozen round trips, not a few per transfer.
 
+mod deferred;
 mod schema;
 
 use std::cell::RefCell;
@@ -22,6 +26,8 @@ use outpost_wallet_core::protocol::MessageId;
 use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
 use postgres::{NoTls, Row, Statement};
+
+use deferred::{Deferred, Head, Tables};
 
 use super::{
     KeyState, LastAnswer, MemberLeaf, Meta, Mode, NewPurse, NewTransfer, OfficerRow, PasskeyRow, PendingRow,
@@ -70,10 +76,10 @@ state_columns!(PurseState, TransferState, KeyState, PendingState);
 /// ledger's lock), so a few are enough; the rest are spares for a broken connection.
 const POOL_SIZE: u32 = 4;
 
-/// A connection and its prepared statements, by SQL text.
+/// A connection and its prepared statements, by SQL text, each with the tables it touches.
 pub(crate) struct Conn {
     client: postgres::Client,
-    statements: HashMap<&'static str, Statement>,
+    statements: HashMap<&'static str, (Statement, Tables)>,
 }
 
 struct Manager {
@@ -142,13 +148,15 @@ impl Store for PostgresStore {
             Mode::Read => conn.client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?,
             Mode::Write => {
                 conn.client.batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")?;
-                let tx = PgTx { conn: RefCell::new(conn), open: true };
-                // Serializes this write behind every other, in every process.
-                tx.query("SELECT next_seq FROM log_head WHERE id = 1 FOR UPDATE", &[])?;
+                let tx = PgTx::new(conn);
+                // Serializes this write behind every other, in every process: from here on only
+                // this transaction moves the log's head, so it keeps the head itself.
+                let next: i64 = tx.one("SELECT next_seq FROM log_head WHERE id = 1 FOR UPDATE", &[])?.get(0);
+                tx.deferred.borrow_mut().head = Some(Head { stored: next, next });
                 return Ok(Box::new(tx));
             }
         }
-        Ok(Box::new(PgTx { conn: RefCell::new(conn), open: true }))
+        Ok(Box::new(PgTx::new(conn)))
     }
 
     fn backend(&self) -> &'static str {
@@ -159,6 +167,8 @@ impl Store for PostgresStore {
 struct PgTx {
     conn: RefCell<r2d2::PooledConnection<Manager>>,
     open: bool,
+    /// Writes held back until a statement touches their tables, or commit (`deferred.rs`).
+    deferred: RefCell<Deferred>,
 }
 
 impl Drop for PgTx {
@@ -228,14 +238,132 @@ fn officer_of(r: &Row) -> R<OfficerRow> {
 }
 
 impl PgTx {
+    fn new(conn: r2d2::PooledConnection<Manager>) -> PgTx {
+        PgTx { conn: RefCell::new(conn), open: true, deferred: RefCell::new(Deferred::default()) }
+    }
+
+    /// The prepared statement, with what is held back for its tables written first.
     fn statement(&self, sql: &'static str) -> R<Statement> {
+        let (statement, tables) = self.prepared(sql)?;
+        self.write_held(tables)?;
+        Ok(statement)
+    }
+
+    fn prepared(&self, sql: &'static str) -> R<(Statement, Tables)> {
         let mut conn = self.conn.borrow_mut();
-        if let Some(statement) = conn.statements.get(sql) {
-            return Ok(statement.clone());
+        if let Some(prepared) = conn.statements.get(sql) {
+            return Ok(prepared.clone());
         }
         let statement = conn.client.prepare(sql)?;
-        conn.statements.insert(sql, statement.clone());
-        Ok(statement)
+        let prepared = (statement, Tables::of(sql));
+        conn.statements.insert(sql, prepared.clone());
+        Ok(prepared)
+    }
+
+    /// A statement that writes what was held back: it runs as it is.
+    fn exec_held(&self, sql: &'static str, params: P<'_>) -> R<u64> {
+        let (statement, _) = self.prepared(sql)?;
+        Ok(self.conn.borrow_mut().client.execute(&statement, params)?)
+    }
+
+    /// Writes what is held back for `tables`. A statement that may change purses also forgets
+    /// the purse rows kept: they are read again.
+    fn write_held(&self, tables: Tables) -> R<()> {
+        if tables.log {
+            self.write_log()?;
+        }
+        if tables.transfer {
+            self.write_transfers()?;
+        }
+        if tables.purse {
+            self.write_payments()?;
+            if tables.writes {
+                self.deferred.borrow_mut().purses.clear();
+            }
+        }
+        Ok(())
+    }
+
+    fn write_all(&self) -> R<()> {
+        self.write_held(Tables { log: true, transfer: true, purse: true, writes: true })
+    }
+
+    /// The held leaves and their parties, one statement each, and the head moved past them.
+    fn write_log(&self) -> R<()> {
+        let (head, leaves, parties) = {
+            let mut deferred = self.deferred.borrow_mut();
+            if !deferred.log_held() {
+                return Ok(());
+            }
+            let head = deferred.head.ok_or_else(|| inconsistent("leaves held without the log's head"))?;
+            (head, std::mem::take(&mut deferred.leaves), std::mem::take(&mut deferred.parties))
+        };
+        let moved = self.exec_held(
+            "UPDATE log_head SET next_seq = $2 WHERE id = 1 AND next_seq = $1",
+            &[&head.stored, &head.next],
+        )?;
+        if moved != 1 {
+            return Err(inconsistent("a log position was taken twice"));
+        }
+        let (seqs, leaves): (Vec<i64>, Vec<Vec<u8>>) = leaves.into_iter().unzip();
+        self.exec_held(
+            "INSERT INTO audit (seq, leaf) SELECT * FROM unnest($1::BIGINT[], $2::BYTEA[])",
+            &[&seqs, &leaves],
+        )?;
+        if !parties.is_empty() {
+            let (members, seqs): (Vec<String>, Vec<i64>) = parties.into_iter().unzip();
+            self.exec_held(
+                "INSERT INTO audit_party (member_id, seq) SELECT * FROM unnest($1::TEXT[], $2::BIGINT[])
+                 ON CONFLICT DO NOTHING",
+                &[&members, &seqs],
+            )?;
+        }
+        if let Some(h) = self.deferred.borrow_mut().head.as_mut() {
+            h.stored = head.next;
+        }
+        Ok(())
+    }
+
+    /// The held transfers, in one statement.
+    fn write_transfers(&self) -> R<()> {
+        let transfers = std::mem::take(&mut self.deferred.borrow_mut().transfers);
+        if transfers.is_empty() {
+            return Ok(());
+        }
+        let column = |f: fn(&NewTransfer) -> Vec<u8>| transfers.iter().map(f).collect::<Vec<Vec<u8>>>();
+        let ids = column(|t| t.transfer_id.to_vec());
+        let purses = column(|t| t.purse_id.to_vec());
+        let receivers = column(|t| t.receiver_key.to_vec());
+        let seqs: Vec<i64> = transfers.iter().map(|t| i64::from(t.seq)).collect();
+        let amounts: Vec<i64> = transfers.iter().map(|t| t.amount).collect();
+        let states: Vec<&str> = transfers.iter().map(|t| t.state.as_str()).collect();
+        let bytes: Vec<&[u8]> = transfers.iter().map(|t| t.bytes.as_slice()).collect();
+        let uploaded: Vec<i64> = transfers.iter().map(|t| i(t.uploaded_at)).collect();
+        self.exec_held(
+            "INSERT INTO transfer (transfer_id, purse_id, seq, amount, receiver_key, state, bytes, uploaded_at)
+             SELECT * FROM unnest($1::BYTEA[], $2::BYTEA[], $3::BIGINT[], $4::BIGINT[], $5::BYTEA[], $6::TEXT[],
+                                  $7::BYTEA[], $8::BIGINT[])",
+            &[&ids, &purses, &seqs, &amounts, &receivers, &states, &bytes, &uploaded],
+        )?;
+        Ok(())
+    }
+
+    /// The held payments, one row per purse, in one statement.
+    fn write_payments(&self) -> R<()> {
+        let payments = std::mem::take(&mut self.deferred.borrow_mut().payments);
+        if payments.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<&[u8]> = payments.keys().map(|id| &id[..]).collect();
+        let from_purse: Vec<i64> = payments.values().map(|p| p.0).collect();
+        let amounts: Vec<i64> = payments.values().map(|p| p.1).collect();
+        self.exec_held(
+            "UPDATE purse SET outstanding = purse.outstanding - paid.from_purse, settled = purse.settled + paid.amount
+             FROM unnest($1::BYTEA[], $2::BIGINT[], $3::BIGINT[]) AS paid (purse_id, from_purse, amount)
+             WHERE purse.purse_id = paid.purse_id",
+            &[&ids, &from_purse, &amounts],
+        )?;
+        Ok(())
     }
 
     fn query(&self, sql: &'static str, params: P<'_>) -> R<Vec<Row>> {
@@ -265,6 +393,8 @@ impl PgTx {
 
 impl Tx for PgTx {
     fn commit(mut self: Box<Self>) -> R<()> {
+        // A batch that fails leaves `open` set: dropping the transaction rolls it all back.
+        self.write_all()?;
         self.open = false;
         self.conn.get_mut().client.batch_execute("COMMIT")?;
         Ok(())
@@ -407,13 +537,17 @@ impl Tx for PgTx {
     }
 
     fn purse(&self, purse_id: &MessageId) -> R<Option<PurseRow>> {
-        let row = self.opt(
+        if let Some(row) = self.deferred.borrow().purses.get(purse_id) {
+            return Ok(Some(row.clone()));
+        }
+        // Reads through the payments held back for the purse instead of writing them first.
+        let (statement, _) = self.prepared(
             "SELECT member_id, amount, outstanding, settled, state, declared_seq, declared_spent, expires_at, proved
              FROM purse WHERE purse_id = $1",
-            &[&&purse_id[..]],
         )?;
+        let row = self.conn.borrow_mut().client.query_opt(&statement, &[&&purse_id[..]])?;
         let Some(r) = row else { return Ok(None) };
-        Ok(Some(PurseRow {
+        let stored = PurseRow {
             purse_id: *purse_id,
             member_id: r.get(0),
             amount: r.get(1),
@@ -430,7 +564,11 @@ impl Tx for PgTx {
                 .transpose()?,
             expires_at: u(r.get(7)),
             proved: Proved::from_code(r.get(8)),
-        }))
+        };
+        let mut deferred = self.deferred.borrow_mut();
+        let row = deferred.read_through(stored);
+        deferred.purses.insert(*purse_id, row.clone());
+        Ok(Some(row))
     }
 
     fn purses_of(&self, member_id: &str) -> R<Vec<PurseInfo>> {
@@ -515,10 +653,7 @@ impl Tx for PgTx {
     }
 
     fn pay_from_purse(&self, purse_id: &MessageId, from_purse: i64, amount: i64) -> R<()> {
-        self.exec(
-            "UPDATE purse SET outstanding = outstanding - $2, settled = settled + $3 WHERE purse_id = $1",
-            &[&&purse_id[..], &from_purse, &amount],
-        )?;
+        self.deferred.borrow_mut().pay(purse_id, from_purse, amount);
         Ok(())
     }
 
@@ -538,20 +673,7 @@ impl Tx for PgTx {
     }
 
     fn insert_transfer(&self, t: &NewTransfer) -> R<()> {
-        self.exec(
-            "INSERT INTO transfer (transfer_id, purse_id, seq, amount, receiver_key, state, bytes, uploaded_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &[
-                &&t.transfer_id[..],
-                &&t.purse_id[..],
-                &i64::from(t.seq),
-                &t.amount,
-                &&t.receiver_key[..],
-                &t.state.as_str(),
-                &t.bytes,
-                &i(t.uploaded_at),
-            ],
-        )?;
+        self.deferred.borrow_mut().transfers.push(t.clone());
         Ok(())
     }
 
@@ -693,33 +815,24 @@ impl Tx for PgTx {
     }
 
     fn next_seq(&self) -> R<u64> {
-        // The row is locked by this write transaction since it began (`begin`).
-        Ok(u(self.one("SELECT next_seq FROM log_head WHERE id = 1", &[])?.get(0)))
+        if let Some(head) = self.deferred.borrow().head {
+            return Ok(u(head.next));
+        }
+        let next: i64 = self.one("SELECT next_seq FROM log_head WHERE id = 1", &[])?.get(0);
+        self.deferred.borrow_mut().head = Some(Head { stored: next, next });
+        Ok(u(next))
     }
 
     fn insert_leaf(&self, seq: u64, leaf: &[u8], parties: &[&str]) -> R<()> {
-        let seq = i(seq);
-        let moved =
-            self.exec("UPDATE log_head SET next_seq = $1 + 1 WHERE id = 1 AND next_seq = $1", &[&seq])?;
-        if moved != 1 {
+        if self.next_seq()? != seq {
             return Err(inconsistent("a log position was taken twice"));
         }
-        self.exec("INSERT INTO audit (seq, leaf) VALUES ($1, $2)", &[&seq, &leaf])?;
-        match parties {
-            [first, second] => {
-                self.exec(
-                    "INSERT INTO audit_party (member_id, seq) VALUES ($1, $3), ($2, $3) ON CONFLICT DO NOTHING",
-                    &[first, second, &seq],
-                )?;
-            }
-            parties => {
-                for member in parties {
-                    self.exec(
-                        "INSERT INTO audit_party (member_id, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                        &[member, &seq],
-                    )?;
-                }
-            }
+        let seq = i(seq);
+        let mut deferred = self.deferred.borrow_mut();
+        deferred.leaves.push((seq, leaf.to_vec()));
+        deferred.parties.extend(parties.iter().map(|member| (member.to_string(), seq)));
+        if let Some(head) = deferred.head.as_mut() {
+            head.next = seq + 1;
         }
         Ok(())
     }
@@ -940,6 +1053,7 @@ impl Tx for PgTx {
     }
 
     fn export(&self) -> R<Rows> {
+        self.write_all()?;
         let mut out = Vec::new();
         let mut conn = self.conn.borrow_mut();
         for (table, columns) in TABLES {
@@ -966,6 +1080,9 @@ impl Tx for PgTx {
     }
 
     fn import(&self, rows: &Rows) -> R<()> {
+        self.write_all()?;
+        // The copy moves the log's head: it is read again when next asked for.
+        self.deferred.borrow_mut().head = None;
         let mut conn = self.conn.borrow_mut();
         for (table, copied) in rows {
             let columns = TABLES.iter().find(|(t, _)| t == table).map(|(_, c)| *c).unwrap_or_default();
