@@ -220,9 +220,9 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
     let (checkpoint, entries) = audit::decode_export(&export)
         .map_err(|e| Error::NotAnExport { source_name: source.to_string(), detail: e.to_string() })?;
     let report = audit::audit_log(&entries, &checkpoint, &key)
-        .map_err(|error| Error::AuditFailed { source_name: source.clone(), error })?;
+        .map_err(|error| Error::AuditFailed { source_name: source.clone(), error: Box::new(error) })?;
     audit::check_against_held(&entries, &held, &key)
-        .map_err(|error| Error::AuditFailed { source_name: source.clone(), error })?;
+        .map_err(|error| Error::AuditFailed { source_name: source.clone(), error: Box::new(error) })?;
     println!("Audit of {source}: passed.");
     println!("  ledger key       {}", hex::encode(&key));
     println!("  checkpoint       {} entries, signed at {}", checkpoint.size, time::utc(checkpoint.time));

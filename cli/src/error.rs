@@ -188,7 +188,7 @@ pub enum Error {
     /// The audit's own sentence says what is wrong and what to do (`docs/messages.md`, "The
     /// offline audit").
     #[error("the audit FAILED for {source_name}, because {error}")]
-    AuditFailed { source_name: String, error: outpost_wallet_core::audit::AuditError },
+    AuditFailed { source_name: String, error: Box<outpost_wallet_core::audit::AuditError> },
     #[error(
         "the ledger's audit export does not decode ({detail}), so nothing was written: use the outpost command of the ledger's release"
     )]

@@ -214,7 +214,7 @@ fn samples() -> Vec<Error> {
         Error::NotAnExport { source_name: "audit.bin".into(), detail: "input ends early".into() },
         Error::AuditFailed {
             source_name: "audit.bin".into(),
-            error: outpost_wallet_core::audit::AuditError::OutOfOrder { position: 5, seq: 7 },
+            error: Box::new(outpost_wallet_core::audit::AuditError::OutOfOrder { position: 5, seq: 7 }),
         },
         Error::ExportDoesNotDecode { detail: "input ends early".into() },
         Error::Runtime { what: "the ledger", detail: "out of memory".into() },
