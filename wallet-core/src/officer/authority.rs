@@ -373,3 +373,57 @@ pub fn path_segment(text: &str) -> String {
 fn short(key: &[u8; 32]) -> String {
     hex::encode(&key[..8])
 }
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+
+    use super::*;
+    use crate::audit::Move;
+    use crate::officer::OfficerRequest;
+
+    /// A credit of `credited` to AIKO-0001, and the maker's signed request for it with `body`.
+    fn credit(credited: i64, body: &str) -> (AuditEntry, Authorisation) {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let path = "/v1/officer/members/AIKO-0001/credit";
+        let body = body.as_bytes().to_vec();
+        let maker = OfficerRequest::new(key.verifying_key().to_bytes(), "POST", path, &body, 1_000)
+            .unwrap()
+            .sign(&key);
+        let entry = AuditEntry {
+            seq: 5,
+            at: 1_000,
+            device_time: 0,
+            kind: EntryKind::Credited,
+            member_id: "AIKO-0001".into(),
+            subject: [0; 32],
+            moves: vec![Move { account: Account::Member("AIKO-0001".into()), delta: credited }],
+            evidence: Vec::new(),
+            detail: String::new(),
+        };
+        (entry, Authorisation { maker, body, approvals: Vec::new() })
+    }
+
+    #[test]
+    fn a_credit_is_checked_against_the_body_the_server_reads() {
+        let (entry, signed) = credit(1_000, r#"{"amount_minor":1000,"memo":"pay","batch":"2026-11"}"#);
+        assert_eq!(check_says(&entry, &signed), Ok(Some("2026-11".to_owned())));
+
+        let (entry, signed) = credit(10_000, r#"{"amount_minor":1000,"memo":"pay","batch":"2026-11"}"#);
+        assert_eq!(
+            check_says(&entry, &signed),
+            Err("the officers signed a credit of 1000, not the 10000 credited".to_owned())
+        );
+
+        let (entry, signed) = credit(1_000, r#"{"amount_minor":1000,"memo":"pay","batch":" "}"#);
+        assert_eq!(check_says(&entry, &signed), Err("the credit has no payroll batch reference".to_owned()));
+
+        // A field the server would have refused: the body is not a credit's, so it signed no amount.
+        let (entry, signed) =
+            credit(1_000, r#"{"amount_minor":1000,"memo":"pay","batch":"2026-11","extra":1}"#);
+        assert_eq!(
+            check_says(&entry, &signed),
+            Err("the officers signed a credit of null, not the 1000 credited".to_owned())
+        );
+    }
+}
