@@ -22,6 +22,7 @@
 
 use std::collections::BTreeMap;
 
+use super::body::{CreditBody, EnrolmentBody, OfficerEnrolmentBody, PurseLimitBody};
 use super::webauthn::LINK_PATH;
 use super::{Authorisation, ENROL_PATH, OfficerSignature, PasskeyLink, SignedOfficerRequest};
 use crate::audit::{Account, AuditEntry, EntryKind};
@@ -264,9 +265,8 @@ pub fn check_self_enrolment(enrolment: &Authorisation, key: &[u8; 32]) -> Result
 }
 
 fn enrolled_name(entry: &AuditEntry, authorisation: &Authorisation) -> Result<String, String> {
-    let body = authorisation.body_json().ok_or("the body is not JSON")?;
-    let code = body["enrolment"].as_str().ok_or("the body has no enrolment code")?;
-    let bytes = hex::decode(code.trim()).map_err(|_| "the enrolment code is not hex")?;
+    let body: OfficerEnrolmentBody = authorisation.body_as().ok_or("the body has no enrolment code")?;
+    let bytes = hex::decode(body.enrolment.trim()).map_err(|_| "the enrolment code is not hex")?;
     let enrolment = Authorisation::from_bytes(&bytes).map_err(|e| format!("the enrolment code: {e}"))?;
     check_self_enrolment(&enrolment, &entry.subject)
 }
@@ -274,8 +274,6 @@ fn enrolled_name(entry: &AuditEntry, authorisation: &Authorisation) -> Result<St
 /// The maker's signed request and body say exactly what the entry did. Returns a credit's batch.
 fn check_says(entry: &AuditEntry, authorisation: &Authorisation) -> Result<Option<String>, String> {
     let request = &authorisation.maker.request;
-    // A DELETE has no body; the checks that need one find its fields missing.
-    let body = authorisation.body_json().unwrap_or(serde_json::Value::Null);
     let wrong = |what: &str| {
         Err(format!("the officers signed {} {}, which is not {what}", request.method, request.path))
     };
@@ -292,33 +290,36 @@ fn check_says(entry: &AuditEntry, authorisation: &Authorisation) -> Result<Optio
                 .filter(|m| m.account == Account::Member(entry.member_id.clone()))
                 .map(|m| m.delta)
                 .sum();
-            if body["amount_minor"].as_u64().and_then(|a| i64::try_from(a).ok()) != Some(credited) {
-                return Err(format!(
-                    "the officers signed a credit of {}, not the {credited} credited",
-                    body["amount_minor"]
-                ));
+            // A body that is not a credit's signed no amount.
+            let body = authorisation.body_as::<CreditBody>();
+            let signed = body.as_ref().map(|b| b.amount_minor);
+            if signed.and_then(|a| i64::try_from(a).ok()) != Some(credited) {
+                let signed = signed.map_or_else(|| "null".to_owned(), |a| a.to_string());
+                return Err(format!("the officers signed a credit of {signed}, not the {credited} credited"));
             }
-            let batch = body["batch"]
-                .as_str()
+            return body
+                .map(|b| b.batch)
                 .filter(|b| !b.trim().is_empty())
-                .ok_or("the credit has no payroll batch reference")?;
-            return Ok(Some(batch.to_owned()));
+                .map(Some)
+                .ok_or_else(|| "the credit has no payroll batch reference".into());
         }
         EntryKind::PurseLimitSet => {
             if request.method != "PUT" || request.path != member_path("purse-limit") {
                 return wrong("this member's purse limit");
             }
             let limit = u64::from_be_bytes(entry.subject[..8].try_into().expect("8 bytes"));
-            if body["limit_minor"].as_u64() != Some(limit) {
-                return Err(format!("the officers signed a limit of {}, not {limit}", body["limit_minor"]));
+            let signed = authorisation.body_as::<PurseLimitBody>().map(|b| b.limit_minor);
+            if signed != Some(limit) {
+                let signed = signed.map_or_else(|| "null".to_owned(), |l| l.to_string());
+                return Err(format!("the officers signed a limit of {signed}, not {limit}"));
             }
         }
         EntryKind::DeviceReplaced => {
             if request.method != "POST" || request.path != member_path("replace-device") {
                 return wrong("a replacement of this member's device");
             }
-            let qr_text = body["enrolment_qr"].as_str().ok_or("the body has no enrolment QR")?;
-            let bytes = qr::expect(qr_text, PayloadKind::Enrolment)
+            let body: EnrolmentBody = authorisation.body_as().ok_or("the body has no enrolment QR")?;
+            let bytes = qr::expect(&body.enrolment_qr, PayloadKind::Enrolment)
                 .map_err(|e| format!("the signed enrolment QR: {e}"))?;
             let request =
                 EnrolmentRequest::from_bytes(&bytes).map_err(|e| format!("the signed enrolment: {e}"))?;
@@ -371,4 +372,58 @@ pub fn path_segment(text: &str) -> String {
 
 fn short(key: &[u8; 32]) -> String {
     hex::encode(&key[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+
+    use super::*;
+    use crate::audit::Move;
+    use crate::officer::OfficerRequest;
+
+    /// A credit of `credited` to AIKO-0001, and the maker's signed request for it with `body`.
+    fn credit(credited: i64, body: &str) -> (AuditEntry, Authorisation) {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let path = "/v1/officer/members/AIKO-0001/credit";
+        let body = body.as_bytes().to_vec();
+        let maker = OfficerRequest::new(key.verifying_key().to_bytes(), "POST", path, &body, 1_000)
+            .unwrap()
+            .sign(&key);
+        let entry = AuditEntry {
+            seq: 5,
+            at: 1_000,
+            device_time: 0,
+            kind: EntryKind::Credited,
+            member_id: "AIKO-0001".into(),
+            subject: [0; 32],
+            moves: vec![Move { account: Account::Member("AIKO-0001".into()), delta: credited }],
+            evidence: Vec::new(),
+            detail: String::new(),
+        };
+        (entry, Authorisation { maker, body, approvals: Vec::new() })
+    }
+
+    #[test]
+    fn a_credit_is_checked_against_the_body_the_server_reads() {
+        let (entry, signed) = credit(1_000, r#"{"amount_minor":1000,"memo":"pay","batch":"2026-11"}"#);
+        assert_eq!(check_says(&entry, &signed), Ok(Some("2026-11".to_owned())));
+
+        let (entry, signed) = credit(10_000, r#"{"amount_minor":1000,"memo":"pay","batch":"2026-11"}"#);
+        assert_eq!(
+            check_says(&entry, &signed),
+            Err("the officers signed a credit of 1000, not the 10000 credited".to_owned())
+        );
+
+        let (entry, signed) = credit(1_000, r#"{"amount_minor":1000,"memo":"pay","batch":" "}"#);
+        assert_eq!(check_says(&entry, &signed), Err("the credit has no payroll batch reference".to_owned()));
+
+        // A field the server would have refused: the body is not a credit's, so it signed no amount.
+        let (entry, signed) =
+            credit(1_000, r#"{"amount_minor":1000,"memo":"pay","batch":"2026-11","extra":1}"#);
+        assert_eq!(
+            check_says(&entry, &signed),
+            Err("the officers signed a credit of null, not the 1000 credited".to_owned())
+        );
+    }
 }
