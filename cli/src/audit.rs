@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use outpost_ledger::http::officer_api::CheckpointJson;
 use outpost_wallet_core::Currency;
 use outpost_wallet_core::audit::{self, AuditReport};
 use outpost_wallet_core::hex;
@@ -143,9 +144,9 @@ fn parse_checkpoint(bytes: &[u8]) -> Result<Checkpoint, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "neither a signed checkpoint nor text".to_owned())?;
     let trimmed = text.trim();
     let digits = if trimmed.starts_with('{') {
-        let json: serde_json::Value = serde_json::from_str(trimmed).map_err(|e| format!("not JSON: {e}"))?;
-        let signed = json.get("signed").and_then(|s| s.as_str());
-        Some(signed.ok_or("the JSON has no \"signed\" field")?.to_owned())
+        let json: CheckpointJson =
+            serde_json::from_str(trimmed).map_err(|e| format!("not the JSON of a checkpoint: {e}"))?;
+        Some(json.signed)
     } else {
         hex::decode(trimmed).is_ok().then(|| trimmed.to_owned())
     };

@@ -1,14 +1,22 @@
 //! The JSON of the officer API (members, purses, flags, officers, the acts waiting for approval,
 //! passkeys, and the bodies of the requests that make acts) and of the ledger's public
-//! description: one definition for the server and for the `outpost` command's officer, auditor
+//! description and checkpoint: one definition for the server and for the `outpost` command's officer, auditor
 //! and wallet commands, which write what the other reads.
 //!
 //! Keys and ids are lowercase hex; amounts are in the ledger's minor unit.
 
+use outpost_wallet_core::hex;
+use outpost_wallet_core::protocol::Checkpoint;
 use serde::{Deserialize, Serialize};
 
 use crate::PurseState;
 use crate::rules::officers::Act;
+
+/// The bodies of the requests that make acts live with the officer requests in wallet-core, where
+/// the offline audit reads them back out of the log.
+pub use outpost_wallet_core::officer::body::{
+    CreditBody, EnrolmentBody, OfficerEnrolmentBody, PurseLimitBody, RevocationBody,
+};
 
 /// The ledger's public description (`GET /v1/ledger`): no officer signature needed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -18,6 +26,27 @@ pub struct LedgerInfoJson {
     pub currency: String,
     /// Minor units per major unit, as a power of ten.
     pub exponent: u8,
+}
+
+/// The ledger's newest signed checkpoint (`GET /v1/checkpoint`): no officer signature needed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckpointJson {
+    pub size: u64,
+    pub root: String,
+    pub time: u64,
+    /// The signed checkpoint as wallets receive it: `Checkpoint::from_bytes` reads it.
+    pub signed: String,
+}
+
+impl From<&Checkpoint> for CheckpointJson {
+    fn from(checkpoint: &Checkpoint) -> Self {
+        Self {
+            size: checkpoint.size,
+            root: hex::encode(&checkpoint.root),
+            time: checkpoint.time,
+            signed: hex::encode(&checkpoint.to_bytes()),
+        }
+    }
 }
 
 /// A member (`GET /v1/officer/members`, and the answer to an enrolment).
@@ -115,46 +144,6 @@ pub struct PasskeyJson {
     /// The authenticator's signature counter as last seen.
     pub counter: u32,
     pub linked_at: u64,
-}
-
-/// The body of `POST /v1/officer/members` (and of `…/replace-device`): the wallet's enrolment QR
-/// text.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnrolmentBody {
-    pub enrolment_qr: String,
-}
-
-/// The body of `POST /v1/officer/members/{id}/credit`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreditBody {
-    pub amount_minor: u64,
-    pub memo: String,
-    /// The payroll batch the credit belongs to.
-    pub batch: String,
-}
-
-/// The body of `PUT /v1/officer/members/{id}/purse-limit`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PurseLimitBody {
-    pub limit_minor: u64,
-}
-
-/// The body of a revocation (`…/revoke-device`, `/v1/officer/purses/{id}/revoke`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RevocationBody {
-    pub reason: String,
-}
-
-/// The body of `POST /v1/officer/officers`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OfficerEnrolmentBody {
-    /// The new officer's enrolment code, as `outpost officer new` printed it.
-    pub enrolment: String,
 }
 
 #[cfg(test)]

@@ -71,8 +71,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use outpost_wallet_core::audit::encode_export;
 use outpost_wallet_core::hex;
+use outpost_wallet_core::protocol::MessageId;
 use outpost_wallet_core::protocol::sync::{MAX_SYNC_BYTES, SyncRequest};
-use outpost_wallet_core::protocol::{Checkpoint, MessageId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -80,8 +80,8 @@ use tokio::sync::watch;
 use crate::http::console;
 use crate::http::listener::{self, BodyBudget, BodyError, ClientAddr, Limits};
 use crate::http::officer_api::{
-    ActResultJson, CreditBody, EnrolmentBody, FlagJson, LedgerInfoJson, MemberJson, OfficerEnrolmentBody,
-    OfficerJson, PasskeyJson, PendingJson, PurseJson, PurseLimitBody, RevocationBody,
+    ActResultJson, CheckpointJson, CreditBody, EnrolmentBody, FlagJson, LedgerInfoJson, MemberJson,
+    OfficerEnrolmentBody, OfficerJson, PasskeyJson, PendingJson, PurseJson, PurseLimitBody, RevocationBody,
 };
 use crate::http::rate_limit::{RateLimiter, retry_after_secs};
 use crate::http::refusal::HttpRefusal;
@@ -710,26 +710,6 @@ async fn ledger_info(State(state): State<AppState>) -> Json<LedgerInfoJson> {
         currency: currency.code().to_owned(),
         exponent: currency.exponent(),
     })
-}
-
-#[derive(Serialize)]
-struct CheckpointJson {
-    size: u64,
-    root: String,
-    time: u64,
-    /// The signed checkpoint as wallets receive it: `Checkpoint::from_bytes` reads it.
-    signed: String,
-}
-
-impl From<&Checkpoint> for CheckpointJson {
-    fn from(checkpoint: &Checkpoint) -> Self {
-        Self {
-            size: checkpoint.size,
-            root: hex::encode(&checkpoint.root),
-            time: checkpoint.time,
-            signed: hex::encode(&checkpoint.to_bytes()),
-        }
-    }
 }
 
 async fn checkpoint(State(state): State<AppState>) -> Result<Json<CheckpointJson>, ApiError> {

@@ -22,6 +22,7 @@
 
 use std::collections::BTreeMap;
 
+use super::body::{CreditBody, EnrolmentBody, OfficerEnrolmentBody, PurseLimitBody};
 use super::webauthn::LINK_PATH;
 use super::{Authorisation, ENROL_PATH, OfficerSignature, PasskeyLink, SignedOfficerRequest};
 use crate::audit::{Account, AuditEntry, EntryKind, LedgerAmount};
@@ -132,8 +133,8 @@ impl std::fmt::Display for SignedAmount {
 }
 
 impl SignedAmount {
-    fn of(value: &serde_json::Value) -> Self {
-        match value.as_u64().and_then(|a| i64::try_from(a).ok()) {
+    fn of(signed: Option<u64>) -> Self {
+        match signed.and_then(|a| i64::try_from(a).ok()) {
             Some(minor) => SignedAmount::Amount(LedgerAmount { minor, currency: None }),
             None => SignedAmount::NotANumber,
         }
@@ -378,10 +379,9 @@ pub fn check_self_enrolment(enrolment: &Authorisation, key: &[u8; 32]) -> Result
 }
 
 fn enrolled_name(entry: &AuditEntry, authorisation: &Authorisation) -> Result<String, OfficerFault> {
-    let body = authorisation.body_json().ok_or(OfficerFault::BadBody { problem: "is not JSON" })?;
-    let code =
-        body["enrolment"].as_str().ok_or(OfficerFault::BadBody { problem: "has no enrolment code" })?;
-    let bytes = hex::decode(code.trim())
+    let body: OfficerEnrolmentBody =
+        authorisation.body_as().ok_or(OfficerFault::BadBody { problem: "has no enrolment code" })?;
+    let bytes = hex::decode(body.enrolment.trim())
         .map_err(|_| OfficerFault::BadBody { problem: "has an enrolment code that is not hex" })?;
     let enrolment = Authorisation::from_bytes(&bytes).map_err(|e| unreadable("the enrolment code", &e))?;
     check_self_enrolment(&enrolment, &entry.subject)
@@ -390,8 +390,6 @@ fn enrolled_name(entry: &AuditEntry, authorisation: &Authorisation) -> Result<St
 /// The maker's signed request and body say exactly what the entry did. Returns a credit's batch.
 fn check_says(entry: &AuditEntry, authorisation: &Authorisation) -> Result<Option<String>, OfficerFault> {
     let request = &authorisation.maker.request;
-    // A DELETE has no body; the checks that need one find its fields missing.
-    let body = authorisation.body_json().unwrap_or(serde_json::Value::Null);
     let wrong = |expected: &'static str| {
         Err(OfficerFault::SignedOther {
             method: request.method.clone(),
@@ -412,24 +410,30 @@ fn check_says(entry: &AuditEntry, authorisation: &Authorisation) -> Result<Optio
                 .filter(|m| m.account == Account::Member(entry.member_id.clone()))
                 .map(|m| m.delta)
                 .sum();
-            if body["amount_minor"].as_u64().and_then(|a| i64::try_from(a).ok()) != Some(credited) {
+            // A body that is not a credit's signed no amount.
+            let body = authorisation.body_as::<CreditBody>();
+            let signed = body.as_ref().map(|b| b.amount_minor);
+            if signed.and_then(|a| i64::try_from(a).ok()) != Some(credited) {
                 return Err(OfficerFault::CreditDiffers {
-                    signed: SignedAmount::of(&body["amount_minor"]),
+                    signed: SignedAmount::of(signed),
                     credited: LedgerAmount { minor: credited, currency: None },
                 });
             }
-            let batch =
-                body["batch"].as_str().filter(|b| !b.trim().is_empty()).ok_or(OfficerFault::NoBatch)?;
-            return Ok(Some(batch.to_owned()));
+            return body
+                .map(|b| b.batch)
+                .filter(|b| !b.trim().is_empty())
+                .map(Some)
+                .ok_or(OfficerFault::NoBatch);
         }
         EntryKind::PurseLimitSet => {
             if request.method != "PUT" || request.path != member_path("purse-limit") {
                 return wrong("this member's purse limit");
             }
             let limit = u64::from_be_bytes(entry.subject[..8].try_into().expect("8 bytes"));
-            if body["limit_minor"].as_u64() != Some(limit) {
+            let signed = authorisation.body_as::<PurseLimitBody>().map(|b| b.limit_minor);
+            if signed != Some(limit) {
                 return Err(OfficerFault::LimitDiffers {
-                    signed: SignedAmount::of(&body["limit_minor"]),
+                    signed: SignedAmount::of(signed),
                     limit: LedgerAmount { minor: i64::try_from(limit).unwrap_or(i64::MAX), currency: None },
                 });
             }
@@ -438,10 +442,9 @@ fn check_says(entry: &AuditEntry, authorisation: &Authorisation) -> Result<Optio
             if request.method != "POST" || request.path != member_path("replace-device") {
                 return wrong("a replacement of this member's device");
             }
-            let qr_text = body["enrolment_qr"]
-                .as_str()
-                .ok_or(OfficerFault::BadBody { problem: "has no enrolment QR" })?;
-            let bytes = qr::expect(qr_text, PayloadKind::Enrolment)
+            let body: EnrolmentBody =
+                authorisation.body_as().ok_or(OfficerFault::BadBody { problem: "has no enrolment QR" })?;
+            let bytes = qr::expect(&body.enrolment_qr, PayloadKind::Enrolment)
                 .map_err(|e| unreadable("the signed enrolment QR", &e))?;
             let request =
                 EnrolmentRequest::from_bytes(&bytes).map_err(|e| unreadable("the signed enrolment", &e))?;
@@ -501,4 +504,64 @@ fn unreadable(what: &'static str, reason: &impl std::fmt::Display) -> OfficerFau
 
 fn short(key: &[u8; 32]) -> String {
     format!("the holder of key {}", hex::encode(&key[..8]))
+}
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+
+    use super::*;
+    use crate::audit::Move;
+    use crate::officer::OfficerRequest;
+
+    /// A credit of `credited` to AIKO-0001, and the maker's signed request for it with `body`.
+    fn credit(credited: i64, body: &str) -> (AuditEntry, Authorisation) {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let path = "/v1/officer/members/AIKO-0001/credit";
+        let body = body.as_bytes().to_vec();
+        let maker = OfficerRequest::new(key.verifying_key().to_bytes(), "POST", path, &body, 1_000)
+            .unwrap()
+            .sign(&key);
+        let entry = AuditEntry {
+            seq: 5,
+            at: 1_000,
+            device_time: 0,
+            kind: EntryKind::Credited,
+            member_id: "AIKO-0001".into(),
+            subject: [0; 32],
+            moves: vec![Move { account: Account::Member("AIKO-0001".into()), delta: credited }],
+            evidence: Vec::new(),
+            detail: String::new(),
+        };
+        (entry, Authorisation { maker, body, approvals: Vec::new() })
+    }
+
+    #[test]
+    fn a_credit_is_checked_against_the_body_the_server_reads() {
+        let (entry, signed) = credit(1_000, r#"{"amount_minor":1000,"memo":"pay","batch":"2026-11"}"#);
+        assert_eq!(check_says(&entry, &signed), Ok(Some("2026-11".to_owned())));
+
+        let (entry, signed) = credit(10_000, r#"{"amount_minor":1000,"memo":"pay","batch":"2026-11"}"#);
+        assert_eq!(
+            check_says(&entry, &signed),
+            Err(OfficerFault::CreditDiffers {
+                signed: SignedAmount::Amount(LedgerAmount { minor: 1_000, currency: None }),
+                credited: LedgerAmount { minor: 10_000, currency: None },
+            })
+        );
+
+        let (entry, signed) = credit(1_000, r#"{"amount_minor":1000,"memo":"pay","batch":" "}"#);
+        assert_eq!(check_says(&entry, &signed), Err(OfficerFault::NoBatch));
+
+        // A field the server would have refused: the body is not a credit's, so it signed no amount.
+        let (entry, signed) =
+            credit(1_000, r#"{"amount_minor":1000,"memo":"pay","batch":"2026-11","extra":1}"#);
+        assert_eq!(
+            check_says(&entry, &signed),
+            Err(OfficerFault::CreditDiffers {
+                signed: SignedAmount::NotANumber,
+                credited: LedgerAmount { minor: 1_000, currency: None },
+            })
+        );
+    }
 }

@@ -21,6 +21,7 @@
 //! officer set and refuses an entry whose signatures, signers or signed bodies do not match it.
 
 pub mod authority;
+pub mod body;
 pub mod key_file;
 pub mod webauthn;
 
@@ -356,6 +357,11 @@ impl Authorisation {
 
     /// The maker's body as JSON.
     pub fn body_json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The maker's body as one of the request bodies of [`body`], if it is exactly that.
+    pub fn body_as<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
         serde_json::from_slice(&self.body).ok()
     }
 }
