@@ -22,8 +22,9 @@ pub(crate) fn verify(
     held: Option<&wc::protocol::Checkpoint>,
 ) -> Result<AuditSummary, WalletError> {
     let failed = |reason: String| WalletError::AuditFailed { reason };
-    let (checkpoint, entries) = audit::decode_export(export)
-        .map_err(|e| failed(format!("the file is not a readable audit export: {e}")))?;
+    let (checkpoint, entries) = audit::decode_export(export).map_err(|e| {
+        failed(format!("the file is not a readable audit export ({e}): give a file the ledger exported"))
+    })?;
     let report = audit::audit_log(&entries, &checkpoint, ledger_key).map_err(|e| failed(e.to_string()))?;
     if let Some(held) = held {
         audit::check_against(&entries, held, ledger_key).map_err(|e| failed(e.to_string()))?;

@@ -221,9 +221,9 @@ fn verify(args: &VerifyArgs) -> Result<(), Error> {
     let (checkpoint, entries) = audit::decode_export(&export)
         .map_err(|e| Error::NotAnExport { source_name: source.to_string(), detail: e.to_string() })?;
     let report = audit::audit_log(&entries, &checkpoint, &key)
-        .map_err(|e| Error::AuditFailed { source_name: source.to_string(), detail: e.to_string() })?;
+        .map_err(|error| Error::AuditFailed { source_name: source.clone(), error: Box::new(error) })?;
     audit::check_against_held(&entries, &held, &key)
-        .map_err(|e| Error::AuditFailed { source_name: source.to_string(), detail: e.to_string() })?;
+        .map_err(|error| Error::AuditFailed { source_name: source.clone(), error: Box::new(error) })?;
     println!("Audit of {source}: passed.");
     println!("  ledger key       {}", hex::encode(&key));
     println!("  checkpoint       {} entries, signed at {}", checkpoint.size, time::utc(checkpoint.time));
@@ -313,9 +313,7 @@ fn print_officer_acts(report: &AuditReport, currency: Option<Currency>) {
             EntryKind::DeviceLost => format!("device of {} reported lost", act.member_id),
             EntryKind::PurseLimitSet => format!("purse limit of {} set", act.member_id),
             EntryKind::Revoked => format!("a purse of {} revoked", act.member_id),
-            EntryKind::OfficerEnrolled => "an officer enrolled".to_owned(),
-            EntryKind::OfficerRemoved => "an officer removed".to_owned(),
-            other => format!("{other:?}"),
+            other => other.to_string(),
         };
         println!("    entry {:>5}  {what}: made by {maker}, approved by {approvers}", act.seq);
     }

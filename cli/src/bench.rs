@@ -381,7 +381,7 @@ impl BenchReport {
 
 /// Runs every measurement. About a minute and a half on two cores, two thirds of it building the
 /// million-entry history, which a `dir` keeps for the next run; `quick` takes about ten seconds.
-pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
+pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
     let scratch = Scratch::new(options.dir.as_deref())?;
     let rounds = if options.quick { 20 } else { 200 };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -401,13 +401,13 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
     let young_balance_ms = median(
         (0..rounds)
             .map(|_| timed(|| scene.payer.balances().doing("balances")).map(|(_, t)| t))
-            .collect::<Result<Vec<f64>, String>>()?,
+            .collect::<Result<Vec<f64>, BenchError>>()?,
     );
     drop(scene);
     let aged_balance_ms = median(
         (0..rounds)
             .map(|_| timed(|| aged.wallet.balances().doing("balances")).map(|(_, t)| t))
-            .collect::<Result<Vec<f64>, String>>()?,
+            .collect::<Result<Vec<f64>, BenchError>>()?,
     );
     let aged = AgedFigures {
         young_balance_ms,
@@ -466,7 +466,7 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, String> {
 
 /// The ledger's backends compared ([`backends`]) without the wallet's figures: `outpost bench
 /// --backends-only`.
-pub fn run_backends(options: &BenchOptions) -> Result<backends::BackendReport, String> {
+pub fn run_backends(options: &BenchOptions) -> Result<backends::BackendReport, BenchError> {
     let scratch = Scratch::new(options.dir.as_deref())?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let scene = PayScene::new(&scratch.path)?;
@@ -482,7 +482,7 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(given: Option<&Path>) -> Result<Scratch, String> {
+    fn new(given: Option<&Path>) -> Result<Scratch, BenchError> {
         let path = match given {
             Some(dir) => dir.join("run"),
             None => std::env::temp_dir().join(format!("outpost-bench-{}-{}", std::process::id(), now())),
@@ -518,24 +518,59 @@ fn median(mut samples: Vec<f64>) -> f64 {
     }
 }
 
-fn timed<T>(f: impl FnOnce() -> Result<T, String>) -> Result<(T, f64), String> {
+fn timed<T>(f: impl FnOnce() -> Result<T, BenchError>) -> Result<(T, f64), BenchError> {
     let start = Instant::now();
     let out = f()?;
     Ok((out, ms(start.elapsed())))
 }
 
-fn yen(n: u64) -> Result<Amount, String> {
-    Amount::from_minor(n, Currency::JPY).map_err(|e| e.to_string())
+fn yen(n: u64) -> Result<Amount, BenchError> {
+    Amount::from_minor(n, Currency::JPY).doing("make an amount")
 }
 
-/// Errors as one line that says what was being done.
+/// Why `outpost bench` stopped, as one sentence (`docs/messages.md`, "In the `outpost` command").
+/// Nothing it measured is printed: a figure from a run that failed part-way would mislead.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// A step failed for a reason from outside the benchmark: the disk, the library, the ledger.
+    #[error(
+        "the benchmark stopped at its step '{step}' ({detail}), so no figures were printed: check the \
+         --dir folder is writable and has free space, then run it again"
+    )]
+    Step { step: &'static str, detail: String },
+    /// PostgreSQL, for `--backends`, could not be reached or used.
+    #[error(
+        "the benchmark could not use PostgreSQL to {step} ({detail}), so no figures were printed: check \
+         --postgres names a server you may create databases on, or run scripts/postgres.sh"
+    )]
+    Postgres { step: &'static str, detail: String },
+    /// The ledger the backends benchmark started stopped before it listened.
+    #[error(
+        "the ledger the benchmark started stopped before listening ({log}), so no figures were printed: \
+         check the log's reason, then run it again"
+    )]
+    LedgerStopped { log: String },
+    /// A result the benchmark checks came out wrong: the code measured is at fault.
+    #[error(
+        "the benchmark found that {check}, so its figures would be wrong and none were printed: report it \
+         with the command you ran"
+    )]
+    Check { check: String },
+}
+
+/// A self-check of the benchmark that failed.
+fn check(check: impl Into<String>) -> BenchError {
+    BenchError::Check { check: check.into() }
+}
+
+/// A failed step, with the reason the library or the system gave.
 trait Doing<T> {
-    fn doing(self, what: &str) -> Result<T, String>;
+    fn doing(self, step: &'static str) -> Result<T, BenchError>;
 }
 
 impl<T, E: std::fmt::Display> Doing<T> for Result<T, E> {
-    fn doing(self, what: &str) -> Result<T, String> {
-        self.map_err(|e| format!("{what}: {e}"))
+    fn doing(self, step: &'static str) -> Result<T, BenchError> {
+        self.map_err(|e| BenchError::Step { step, detail: e.to_string() })
     }
 }
 
@@ -566,7 +601,7 @@ struct AgedScene {
 }
 
 impl AgedScene {
-    fn new(dir: &Path, history: &HistoryFigures, chain: u32) -> Result<AgedScene, String> {
+    fn new(dir: &Path, history: &HistoryFigures, chain: u32) -> Result<AgedScene, BenchError> {
         let path = dir.join("aged.wallet");
         std::fs::copy(&history.path, &path).doing("copy the history fixture")?;
         let protector = Arc::new(SoftwareProtector::open(&history.key).doing("key file")?);
@@ -575,7 +610,7 @@ impl AgedScene {
         let secret: [u8; 32] = std::fs::read(&history.ledger)
             .doing("the fixture's ledger key")?
             .try_into()
-            .map_err(|_| "the fixture's ledger key is not 32 bytes".to_owned())?;
+            .map_err(|_| check("the fixture's ledger key is not 32 bytes"))?;
         let ledger = LedgerSigner::from_secret(&secret);
         let counterpart =
             Wallet::create(dir.join("counterpart.wallet"), &pin(), Currency::JPY, protector, fast())
@@ -592,24 +627,24 @@ impl AgedScene {
         Ok(scene)
     }
 
-    fn pay_to_aged(&self) -> Result<String, String> {
+    fn pay_to_aged(&self) -> Result<String, BenchError> {
         let to = self.wallet.public_identity();
         Ok(self.counterpart.pay_contact(&to, yen(PRICE)?, "canteen").doing("pay the aged wallet")?.qr_text)
     }
 
     /// One timed payment from the aged wallet.
-    fn pay(&self) -> Result<f64, String> {
+    fn pay(&self) -> Result<f64, BenchError> {
         let to = self.counterpart.public_identity();
         timed(|| self.wallet.pay_contact(&to, yen(PRICE)?, "canteen").doing("pay from the aged wallet"))
             .map(|(_, t)| t)
     }
 
     /// One timed accept on the aged wallet of the payer purse's next transfer.
-    fn accept(&self) -> Result<f64, String> {
+    fn accept(&self) -> Result<f64, BenchError> {
         let payment = self.pay_to_aged()?;
         let (accepted, took) = timed(|| self.wallet.accept(&payment).doing("accept on the aged wallet"))?;
         if accepted.already_accepted {
-            return Err("the aged wallet had accepted this transfer before".into());
+            return Err(check("the aged wallet had accepted this transfer before"));
         }
         Ok(took)
     }
@@ -643,7 +678,7 @@ struct Parts {
 }
 
 impl RawPrimitives {
-    fn new(dir: &Path, sample_transfer: &Transfer) -> Result<RawPrimitives, String> {
+    fn new(dir: &Path, sample_transfer: &Transfer) -> Result<RawPrimitives, BenchError> {
         let signer = SigningKey::from_bytes(&[0x5a; 32]);
         let message = sample_transfer.to_bytes();
         let certificate = sample_transfer.certificate().to_bytes();
@@ -653,7 +688,7 @@ impl RawPrimitives {
         let mode: String =
             db.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0)).doing("raw database")?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(format!("the raw database is in {mode} mode, not WAL"));
+            return Err(check(format!("the raw database is in {mode} mode, not WAL")));
         }
         db.pragma_update(None, "synchronous", "FULL").doing("raw database")?;
         db.execute_batch("CREATE TABLE row (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
@@ -674,25 +709,25 @@ impl RawPrimitives {
         self.signer.sign(&self.message)
     }
 
-    fn verify(&self, message: &[u8], signature: &ed25519_dalek::Signature) -> Result<(), String> {
+    fn verify(&self, message: &[u8], signature: &ed25519_dalek::Signature) -> Result<(), BenchError> {
         self.signer.verifying_key().verify_strict(message, signature).doing("raw verify")
     }
 
-    fn seal(&self) -> Result<Vec<u8>, String> {
+    fn seal(&self) -> Result<Vec<u8>, BenchError> {
         envelope::seal(&self.recipient.public().agreement_key, "transfer", &self.message).doing("raw seal")
     }
 
-    fn open(&self) -> Result<(), String> {
+    fn open(&self) -> Result<(), BenchError> {
         envelope::open(&self.recipient, "transfer", &self.sealed).map(drop).doing("raw open")
     }
 
     /// One row, one transaction, on disk before it returns.
-    fn insert(&self, body: &[u8]) -> Result<(), String> {
+    fn insert(&self, body: &[u8]) -> Result<(), BenchError> {
         self.db.execute("INSERT INTO row (body) VALUES (?1)", [body]).map(drop).doing("raw insert")
     }
 
     /// What a pay cannot avoid: sign, seal, one durable insert. Returns each part's time.
-    fn pay(&self, parts: &mut Vec<Parts>) -> Result<f64, String> {
+    fn pay(&self, parts: &mut Vec<Parts>) -> Result<f64, BenchError> {
         let start = Instant::now();
         let signature = self.sign();
         let signed = Instant::now();
@@ -711,7 +746,7 @@ impl RawPrimitives {
 
     /// What an accept cannot avoid: open the envelope, verify the purse certificate and the
     /// transfer, one durable insert, sign the receipt.
-    fn accept(&self, parts: &mut Vec<Parts>) -> Result<f64, String> {
+    fn accept(&self, parts: &mut Vec<Parts>) -> Result<f64, BenchError> {
         let start = Instant::now();
         self.open()?;
         let opened = Instant::now();
@@ -753,7 +788,7 @@ struct PayScene {
 }
 
 impl PayScene {
-    fn new(dir: &Path) -> Result<PayScene, String> {
+    fn new(dir: &Path) -> Result<PayScene, BenchError> {
         let protector = Arc::new(SoftwareProtector::create(dir.join("device.key")).doing("key file")?);
         let create = |name: &str| {
             Wallet::create(dir.join(name), &pin(), Currency::JPY, protector.clone(), fast())
@@ -803,7 +838,7 @@ impl PayScene {
         raw: &RawPrimitives,
         aged: &mut AgedScene,
         rounds: usize,
-    ) -> Result<(Ratio, Ratio, Parts, f64, f64), String> {
+    ) -> Result<(Ratio, Ratio, Parts, f64, f64), BenchError> {
         let (mut pay, mut pay_raw, mut accept, mut accept_raw) = (vec![], vec![], vec![], vec![]);
         let (mut aged_pay, mut aged_accept) = (vec![], vec![]);
         let (mut pay_parts, mut accept_parts) = (vec![], vec![]);
@@ -828,7 +863,7 @@ impl PayScene {
             let (accepted, accept_ms) = timed(|| self.payee.accept(&payment.qr_text).doing("accept"))?;
             let aged_accept_ms = aged.accept()?;
             if accepted.already_accepted || accepted.transfer_id != payment.transfer_id {
-                return Err("accept did not take the transfer just paid".into());
+                return Err(check("accept did not take the transfer just paid"));
             }
             self.payer.confirm_receipt(&accepted.receipt_qr).doing("confirm the receipt")?;
             if !warm {
@@ -858,7 +893,7 @@ impl PayScene {
         ))
     }
 
-    fn qr_figures(&self) -> Result<Vec<QrFigure>, String> {
+    fn qr_figures(&self) -> Result<Vec<QrFigure>, BenchError> {
         let (_, enrolment) = self.payer.enrolment_request("MEMBER-0001").doing("enrolment QR")?;
         let request = self
             .payee
@@ -870,8 +905,8 @@ impl PayScene {
         let texts = [
             ("enrolment", enrolment),
             ("payment_request", request),
-            ("transfer", self.last_payment.clone().ok_or("no transfer was made")?),
-            ("receipt", self.last_receipt.clone().ok_or("no receipt was made")?),
+            ("transfer", self.last_payment.clone().ok_or_else(|| check("no transfer was made"))?),
+            ("receipt", self.last_receipt.clone().ok_or_else(|| check("no receipt was made"))?),
             ("purse_certificate", certificate),
         ];
         texts
@@ -890,7 +925,7 @@ fn issue(
     wallet_key: [u8; 32],
     serial: u32,
     amount: u64,
-) -> Result<PurseCertificate, String> {
+) -> Result<PurseCertificate, BenchError> {
     let issued_at = now();
     ledger
         .issue(PurseTerms {
@@ -909,7 +944,7 @@ fn issue(
 // ---------------------------------------------------------------------------------------------
 
 /// Opening and unlocking a wallet wrapped at the default Argon2id profile (64 MiB, 3 passes).
-fn measure_unlock(dir: &Path, rounds: usize) -> Result<f64, String> {
+fn measure_unlock(dir: &Path, rounds: usize) -> Result<f64, BenchError> {
     let protector = Arc::new(SoftwareProtector::create(dir.join("unlock.key")).doing("key file")?);
     let path = dir.join("unlock.wallet");
     let options = WalletOptions::default();
@@ -922,7 +957,7 @@ fn measure_unlock(dir: &Path, rounds: usize) -> Result<f64, String> {
             let wallet = Wallet::open(&path, protector.clone(), options.clone()).doing("open")?;
             timed(|| wallet.unlock(&pin()).doing("unlock")).map(|(_, t)| t)
         })
-        .collect::<Result<Vec<f64>, String>>()?;
+        .collect::<Result<Vec<f64>, BenchError>>()?;
     Ok(median(samples))
 }
 
@@ -965,7 +1000,11 @@ const RECEIVERS: usize = 4;
 /// the machine as it was just then: the share is the median of the runs' own ratios, as pay and
 /// accept are. Also returns the medians of both rates, of the first sync's time in each run, and
 /// the log size at the end.
-fn measure_settlement(dir: &Path, runs: usize, limit: impl Fn() -> f64) -> Result<SettlementFigures, String> {
+fn measure_settlement(
+    dir: &Path,
+    runs: usize,
+    limit: impl Fn() -> f64,
+) -> Result<SettlementFigures, BenchError> {
     let ledger_dir = dir.join("ledger");
     std::fs::create_dir_all(&ledger_dir).doing("ledger directory")?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -981,7 +1020,7 @@ fn measure_settlement(dir: &Path, runs: usize, limit: impl Fn() -> f64) -> Resul
         ledger.credit(&payer.member_id, yen(50_000)?, "pay").doing("credit")?;
         let purse = Some(PurseOrder { closing: Vec::new(), amount: 20_000 });
         let response = payer.sync(&ledger, Vec::new(), purse, now()).doing("sync")?;
-        let certificate = response.purse.clone().ok_or("the ledger issued no purse")?;
+        let certificate = response.purse.clone().ok_or_else(|| check("the ledger issued no purse"))?;
         payers.push(Payer::new(payer, certificate));
     }
     let (mut rates, mut limits, mut shares, mut firsts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -1016,7 +1055,7 @@ fn measure_settlement(dir: &Path, runs: usize, limit: impl Fn() -> f64) -> Resul
             let (_, response) = canteen.follow(&ledger.public_key(), request, answer).doing("sync")?;
             let settled = response.outcomes.iter().filter(|o| o.outcome == Outcome::Settled).count();
             if settled != *sent {
-                return Err(format!("the ledger settled {settled} of {sent} transfers"));
+                return Err(check(format!("the ledger settled {settled} of {sent} transfers")));
             }
             count += sent;
         }
@@ -1061,7 +1100,7 @@ struct HistoryFigures {
 
 /// Builds (or reuses, from an earlier run in the same directory) a wallet with `entries`
 /// transfers of history, then times opening it, reading its balances and paging its history.
-fn measure_history(dir: &Path, entries: u64, rounds: usize) -> Result<HistoryFigures, String> {
+fn measure_history(dir: &Path, entries: u64, rounds: usize) -> Result<HistoryFigures, BenchError> {
     // "aged-": the fixture of this build (a thousand closed purses), not the "history-" one of
     // builds before docs/adr/0020, whose wallet had 250 and whose ledger key was not kept.
     let path = dir.join(format!("aged-{entries}.wallet"));
@@ -1082,12 +1121,12 @@ fn measure_history(dir: &Path, entries: u64, rounds: usize) -> Result<HistoryFig
         let (built, took) = timed(|| build_history(&wallet, &spec).doing("build the history"))?;
         drop(wallet);
         if built.own_purses != purses {
-            return Err(format!("the fixture has {} purses, not {purses}", built.own_purses));
+            return Err(check(format!("the fixture has {} purses, not {purses}", built.own_purses)));
         }
         write_secret(&ledger, &built.ledger.export_secret()[..])?;
         build_s = took / 1e3;
         if wallet_balances_differ(&partial, &key, &built.balances)? {
-            return Err("the history fixture does not read back its own balances".into());
+            return Err(check("the history fixture does not read back its own balances"));
         }
         // Renamed only once whole: an interrupted build is started again, never measured.
         std::fs::rename(&partial, &path).doing("keep the history fixture")?;
@@ -1109,12 +1148,12 @@ fn measure_history(dir: &Path, entries: u64, rounds: usize) -> Result<HistoryFig
         balances.push(timed(|| wallet.balances().doing("balances"))?.1);
         let (page, took) = timed(|| wallet.history(None, 50).doing("history"))?;
         if page.len() != 50 || page[0].position != entries {
-            return Err("the newest history page is not the newest 50 entries".into());
+            return Err(check("the newest history page is not the newest 50 entries"));
         }
         pages.push(took);
         let (page, took) = timed(|| wallet.history(Some(middle), 50).doing("history"))?;
         if page.len() != 50 || page[0].position != middle - 1 {
-            return Err("a history page from the middle does not start where asked".into());
+            return Err(check("a history page from the middle does not start where asked"));
         }
         deep.push(took);
     }
@@ -1133,7 +1172,7 @@ fn measure_history(dir: &Path, entries: u64, rounds: usize) -> Result<HistoryFig
 }
 
 /// A bench-only secret (the fixture's ledger key), readable by its owner alone.
-fn write_secret(path: &Path, secret: &[u8]) -> Result<(), String> {
+fn write_secret(path: &Path, secret: &[u8]) -> Result<(), BenchError> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -1148,7 +1187,7 @@ fn wallet_balances_differ(
     path: &Path,
     key: &Path,
     expected: &outpost_wallet_core::Balances,
-) -> Result<bool, String> {
+) -> Result<bool, BenchError> {
     let protector = Arc::new(SoftwareProtector::open(key).doing("key file")?);
     let wallet = Wallet::open(path, protector, fast()).doing("open")?;
     wallet.unlock(&pin()).doing("unlock")?;

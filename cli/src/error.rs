@@ -51,6 +51,8 @@ pub enum Error {
     Witness(#[from] WitnessServerError),
     #[error(transparent)]
     Demo(#[from] crate::demo::DemoError),
+    #[error(transparent)]
+    Bench(#[from] crate::bench::BenchError),
     #[error("cannot {doing} {} ({}): {}", .path.display(), io_words(source), io_advice(source))]
     File { doing: &'static str, path: PathBuf, source: io::Error },
 
@@ -183,10 +185,10 @@ pub enum Error {
         "{source_name} is not a readable audit log export ({detail}): give a file `outpost ledger export` wrote"
     )]
     NotAnExport { source_name: String, detail: String },
-    #[error(
-        "the audit FAILED for {source_name} ({detail}): keep the export and the checkpoints as evidence, and tell the unit's auditors"
-    )]
-    AuditFailed { source_name: String, detail: String },
+    /// The audit's own sentence says what is wrong and what to do (`docs/messages.md`, "The
+    /// offline audit").
+    #[error("the audit FAILED for {source_name}, because {error}")]
+    AuditFailed { source_name: String, error: Box<outpost_wallet_core::audit::AuditError> },
     #[error(
         "the ledger's audit export does not decode ({detail}), so nothing was written: use the outpost command of the ledger's release"
     )]

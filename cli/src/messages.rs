@@ -14,6 +14,7 @@ use outpost_ledger::http::process::LogError;
 use outpost_wallet_core::officer::OfficerKeyError;
 use outpost_wallet_core::transport::TrustError;
 
+use crate::bench::BenchError;
 use crate::demo::DemoError;
 use crate::error::Error;
 use crate::hq::HqError;
@@ -58,6 +59,12 @@ fn code(error: &Error) -> Option<&'static str> {
         E::Log(e) => match e {
             LogError::BadFilter { .. } => "LogError::BadFilter",
             LogError::CannotStart { .. } => "LogError::CannotStart",
+        },
+        E::Bench(e) => match e {
+            BenchError::Step { .. } => "BenchError::Step",
+            BenchError::Postgres { .. } => "BenchError::Postgres",
+            BenchError::LedgerStopped { .. } => "BenchError::LedgerStopped",
+            BenchError::Check { .. } => "BenchError::Check",
         },
         E::Demo(e) => match e {
             DemoError::NotEmpty(_) => "DemoError::NotEmpty",
@@ -151,6 +158,11 @@ fn samples() -> Vec<Error> {
         TrustError::NoCertificate { path: "ca.pem".into() }.into(),
         LogError::BadFilter { spec: "loud".into(), reason: "invalid filter directive".into() }.into(),
         LogError::CannotStart { reason: "a global logger is already set".into() }.into(),
+        BenchError::Step { step: "create a wallet", detail: "No space left on device".into() }.into(),
+        BenchError::Postgres { step: "connect", detail: "connection refused".into() }.into(),
+        BenchError::LedgerStopped { log: "error: cannot listen on 127.0.0.1:0 (too many open files)".into() }
+            .into(),
+        BenchError::Check { check: "the ledger settled 63 of 64 transfers".into() }.into(),
         DemoError::NotEmpty("demo".into()).into(),
         DemoError::NotADirectory("demo".into()).into(),
         DemoError::Io { path: "demo".into(), source: io::Error::other("read-only file system") }.into(),
@@ -202,7 +214,7 @@ fn samples() -> Vec<Error> {
         Error::NotAnExport { source_name: "audit.bin".into(), detail: "input ends early".into() },
         Error::AuditFailed {
             source_name: "audit.bin".into(),
-            detail: "entry 11 does not hash to the leaf signed".into(),
+            error: Box::new(outpost_wallet_core::audit::AuditError::OutOfOrder { position: 5, seq: 7 }),
         },
         Error::ExportDoesNotDecode { detail: "input ends early".into() },
         Error::Runtime { what: "the ledger", detail: "out of memory".into() },

@@ -88,7 +88,10 @@ fn a_leaf_edited_after_the_checkpoint_was_saved_fails_naming_the_entry() {
     std::fs::write(ledger_dir.join("checkpoints.log"), b"").unwrap();
     let hq = LedgerServer::start(dir);
     let caught = verify(dir, &hq, &[]).output().unwrap();
-    assert_one_line_error(&caught, "entry 5: the officers signed a credit of 1000, not the 10000 credited");
+    assert_one_line_error(
+        &caught,
+        "entry 5 of the log, about AIKO-0001, fails the audit (the officers signed a credit of ¥1,000, not the ¥10,000 credited)",
+    );
     drop(hq);
     let db = rusqlite::Connection::open(ledger_dir.join("ledger.db")).unwrap();
     db.execute("UPDATE audit SET leaf = ?1 WHERE seq = 5", [entry.leaf_data()]).unwrap();
@@ -103,8 +106,11 @@ fn a_leaf_edited_after_the_checkpoint_was_saved_fails_naming_the_entry() {
     assert_one_line_error(&both, "the audit FAILED");
     let message = support::stderr(&both);
     assert!(message.contains("does not extend the checkpoint of 6 entries"), "{message}");
-    assert!(message.contains("Entries 0 to 4 still match"), "{message}");
-    assert!(message.contains("the first divergent entry is entry 5, now Credited of AIKO-0001"), "{message}");
+    assert!(message.contains("entries 0 to 4 still match"), "{message}");
+    assert!(
+        message.contains("the first divergent entry is entry 5, now a credit for AIKO-0001"),
+        "{message}"
+    );
 
     let one = verify(dir, &hq, &["after.json"]).output().unwrap();
     assert_one_line_error(&one, "the audit FAILED");

@@ -6,10 +6,11 @@
 mod common;
 
 use common::{Server, enrolment_body, now, officers, signature};
-use outpost_wallet_core::audit::{AuditEntry, AuditError, EntryKind, audit_log, decode_export};
+use outpost_wallet_core::audit::{AuditEntry, AuditError, EntryFault, EntryKind, audit_log, decode_export};
 use outpost_wallet_core::hex;
 use outpost_wallet_core::identity::Identity;
 use outpost_wallet_core::merkle;
+use outpost_wallet_core::officer::authority::OfficerFault;
 use outpost_wallet_core::officer::{Authorisation, OfficerKey};
 use outpost_wallet_core::protocol::sync::{OnlinePayment, SyncRequest, SyncRequestBody, SyncResponse};
 use outpost_wallet_core::protocol::{Checkpoint, LedgerSigner};
@@ -246,13 +247,23 @@ fn the_offline_audit_refuses_altered_officer_evidence_naming_the_entry() {
         m.delta *= 10;
     }
     let verdict = audit_log(&more, &re_signed(&more, &key_file), &ledger_key);
-    assert!(names_the_entry(&verdict) && format!("{verdict:?}").contains("not the"), "{verdict:?}");
+    let fault = |verdict: &Result<_, AuditError>| match verdict {
+        Err(AuditError::BadEntry { fault: EntryFault::Officer(fault), .. }) => Some(fault.clone()),
+        _ => None,
+    };
+    assert!(
+        names_the_entry(&verdict) && matches!(fault(&verdict), Some(OfficerFault::CreditDiffers { .. })),
+        "{verdict:?}"
+    );
     let mut authorisation = Authorisation::from_bytes(&evidence).unwrap();
     authorisation.approvals.clear();
     let mut alone = entries.clone();
     *alone[seq].evidence.last_mut().unwrap() = authorisation.to_bytes();
     let verdict = audit_log(&alone, &re_signed(&alone, &key_file), &ledger_key);
-    assert!(names_the_entry(&verdict) && format!("{verdict:?}").contains("at least 2"), "{verdict:?}");
+    assert!(
+        names_the_entry(&verdict) && fault(&verdict) == Some(OfficerFault::TooFewSigners { signers: 1 }),
+        "{verdict:?}"
+    );
     // And a credit the ledger wrote with no officer evidence at all.
     let mut bare = entries.clone();
     bare[seq].evidence.clear();
@@ -307,7 +318,10 @@ fn a_ledger_from_before_officers_is_founded_once_and_its_whole_log_still_audits(
     late.push(again);
     let verdict = audit_log(&late, &re_signed(&late, &dir.path().join("ledger.key")), &ledger_key);
     assert!(
-        matches!(&verdict, Err(AuditError::BadEntry { reason, .. }) if reason.contains("founders are set once")),
+        matches!(
+            &verdict,
+            Err(AuditError::BadEntry { fault: EntryFault::Officer(OfficerFault::FoundedTwice), .. })
+        ),
         "{verdict:?}"
     );
 }

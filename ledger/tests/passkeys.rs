@@ -15,7 +15,7 @@ use common::{Server, database, now, officers, signature};
 use insider::Insider;
 use outpost_wallet_core::audit::{EntryKind, audit_log, decode_export};
 use outpost_wallet_core::hex;
-use outpost_wallet_core::officer::authority::OfficerSet;
+use outpost_wallet_core::officer::authority::{OfficerFault, OfficerSet};
 use outpost_wallet_core::officer::webauthn::{MAX_AUTHENTICATOR_DATA, MAX_CLIENT_DATA};
 use outpost_wallet_core::officer::{
     OfficerKey, OfficerRequest, OfficerSignature, PasskeyAssertion, PasskeyLink, SignedOfficerRequest,
@@ -189,12 +189,15 @@ fn a_credit_made_with_a_passkey_waits_for_a_second_officer_and_the_audit_checks_
     // An insider who deletes the link from the database cannot make the log say otherwise: the
     // audit, replaying the officer set without the link, refuses the passkey's credit.
     let mut officers_without_link = OfficerSet::new();
-    let verdict: Result<Vec<_>, String> = entries
+    let verdict: Result<Vec<_>, OfficerFault> = entries
         .iter()
         .filter(|e| e.kind != EntryKind::PasskeyLinked)
         .map(|e| officers_without_link.read(e))
         .collect();
-    assert!(verdict.unwrap_err().contains("not linked"), "a passkey credit audited without its link");
+    assert!(
+        matches!(verdict, Err(OfficerFault::PasskeyNotLinked { .. })),
+        "a passkey credit audited without its link: {verdict:?}"
+    );
 }
 
 #[test]

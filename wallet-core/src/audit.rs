@@ -18,6 +18,7 @@ use thiserror::Error;
 
 use crate::encoding::{DecodeError, Reader, Writer};
 use crate::merkle::{self, Hash};
+use crate::money::{Amount, Currency};
 use crate::protocol::chain::{self, Link};
 use crate::protocol::{
     Checkpoint, EnrolmentRequest, EquivocationProof, MessageId, PurseCertificate, Transfer,
@@ -126,6 +127,37 @@ const KINDS: [(EntryKind, u8); 23] = [
     (EntryKind::OfficerFounded, 22),
     (EntryKind::PasskeyLinked, 23),
 ];
+
+/// What the entry records, in words: `a credit`.
+impl std::fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EntryKind::LedgerCreated => "the ledger's creation",
+            EntryKind::MemberEnrolled => "a member's enrolment",
+            EntryKind::Credited => "a credit",
+            EntryKind::PurseLimitSet => "a purse limit set",
+            EntryKind::PurseIssued => "a purse issued",
+            EntryKind::PurseClosed => "a purse closed",
+            EntryKind::TransferHeld => "a transfer held",
+            EntryKind::Settled => "a transfer settled",
+            EntryKind::Returned => "a purse's money returned",
+            EntryKind::DoubleSpend => "a proved double spend",
+            EntryKind::Revoked => "a purse revoked",
+            EntryKind::OnlinePayment => "an online payment",
+            EntryKind::DeviceReplaced => "a device replaced",
+            EntryKind::Synced => "a sync",
+            EntryKind::Complicit => "a conflicting claim",
+            EntryKind::LateSpend => "a late spend",
+            EntryKind::DeviceLost => "a device reported lost",
+            EntryKind::LostDeviceSpend => "a lost device's double spend",
+            EntryKind::EquivocationReported => "a forked log reported",
+            EntryKind::OfficerEnrolled => "an officer enrolled",
+            EntryKind::OfficerRemoved => "an officer removed",
+            EntryKind::OfficerFounded => "a founding officer named",
+            EntryKind::PasskeyLinked => "a passkey linked",
+        })
+    }
+}
 
 impl EntryKind {
     pub fn code(self) -> u8 {
@@ -283,36 +315,150 @@ impl AuditEntry {
     }
 }
 
-/// Why an exported log failed its audit. Each names the entry at fault.
+/// What the auditor is told to do with a log that failed: it is evidence.
+const REPORT: &str = "keep the export and the checkpoints as evidence, and report it to the unit's auditors";
+
+/// Why an exported log failed its audit: one sentence each, what is wrong with the log and what
+/// the auditor should do, with the entry, member, officer and amounts an auditor reports.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum AuditError {
-    #[error("the checkpoint: {0}")]
+    #[error(
+        "the log's checkpoint is not signed by the ledger key given, so nothing in it was trusted: check the \
+         key is your ledger's, and if it is, {REPORT}"
+    )]
     Checkpoint(crate::protocol::ProtocolError),
-    #[error("the checkpoint covers {checkpoint} entries but the log has {found}")]
+    #[error(
+        "the log has {found} entries but its signed checkpoint covers {checkpoint}, so entries were added or \
+         removed after signing: {REPORT}"
+    )]
     SizeMismatch { checkpoint: u64, found: u64 },
     #[error(
-        "the log's Merkle root does not match the signed checkpoint: an entry was changed, removed or added"
+        "the log's entries do not match the Merkle root the ledger signed, so an entry was changed, removed or \
+         added: {REPORT}"
     )]
     RootMismatch,
-    #[error("entry {position} says it is entry {seq}: an entry was removed or reordered")]
+    #[error(
+        "entry {position} of the log says it is entry {seq}, so an entry was removed or reordered: {REPORT}"
+    )]
     OutOfOrder { position: u64, seq: u64 },
-    #[error("entry {seq}: {reason}")]
-    BadEntry { seq: u64, reason: String },
-    #[error("the log does not start with the ledger's creation under the key that signed the checkpoint")]
+    #[error("entry {seq} of the log{} fails the audit ({fault}): {REPORT}", about(member))]
+    BadEntry { seq: u64, member: String, fault: EntryFault },
+    #[error(
+        "the log does not start with the creation of the ledger whose key was given, so it is another \
+         ledger's log or was altered: check the key is your ledger's, and if it is, {REPORT}"
+    )]
     WrongLedger,
     #[error(
-        "the log's first {size} entries are not the ones the ledger signed before (checkpoint of \
-         {size} entries): its history was rewritten"
+        "the log's first {size} entries are not the ones the ledger signed in the checkpoint held of them, so \
+         its history was rewritten: {REPORT}"
     )]
     Rewritten { size: u64 },
-    #[error("account {account} went to {balance} at entry {seq} without a double-spend flag")]
-    Negative { seq: u64, account: String, balance: i64 },
+    #[error("{account} went to {balance} at entry {seq} of the log with no proved double spend: {REPORT}")]
+    Negative { seq: u64, account: String, balance: LedgerAmount },
     #[error(
-        "the log does not extend the checkpoint of {size} entries signed at {time}: its history was \
-         rewritten. {}", .divergence
+        "the log does not extend the checkpoint of {size} entries signed at {}, so its history was rewritten \
+         ({divergence}): {REPORT}", crate::clock::utc(*.time)
     )]
     Diverged { size: u64, time: u64, divergence: Divergence },
+    #[error("the log's totals are beyond the largest amount, so they cannot be checked: {REPORT}")]
+    TotalsOverflow,
+    #[error(
+        "the log's accounts ({accounts}) and purses ({purses}) do not add up to the {credited} credited and \
+         {losses} carried for lost devices, so money was made or lost: {REPORT}"
+    )]
+    Unbalanced { accounts: LedgerAmount, purses: LedgerAmount, credited: LedgerAmount, losses: LedgerAmount },
+}
+
+fn about(member: &str) -> String {
+    if member.is_empty() { String::new() } else { format!(", about {member},") }
+}
+
+/// An amount the audit read from the log: minor units of the ledger's currency, which may be
+/// negative (an account a proved double spend left owing). Shown as money when the log names its
+/// currency, else as minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LedgerAmount {
+    pub minor: i64,
+    pub currency: Option<Currency>,
+}
+
+impl std::fmt::Display for LedgerAmount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        match self.currency.map(|c| Amount::from_minor(self.minor.unsigned_abs(), c)) {
+            Some(Ok(amount)) => write!(f, "{sign}{amount}"),
+            _ => write!(f, "{} in minor units", self.minor),
+        }
+    }
+}
+
+/// The ledger's currency, as its first entry names it (`ledger created for JPY, key …`): only to
+/// show amounts as money, so a log that does not name one is audited all the same.
+fn ledger_currency(entries: &[AuditEntry]) -> Option<Currency> {
+    let first = entries.first().filter(|e| e.kind == EntryKind::LedgerCreated)?;
+    let code = first.detail.strip_prefix("ledger created for ")?.split(',').next()?;
+    Currency::from_code(code).ok()
+}
+
+/// What is wrong with one entry: a phrase, shown in parentheses in [`AuditError::BadEntry`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum EntryFault {
+    #[error("its moves do not sum to zero, so money was made or lost")]
+    MovesUnbalanced,
+    #[error("it brings money from outside, which only a credit may")]
+    MoneyFromOutside,
+    #[error("its evidence is missing")]
+    EvidenceMissing,
+    #[error("it holds an amount beyond the largest")]
+    AmountTooLarge,
+    #[error("it moves money, which an entry of its kind never does")]
+    MovesMoney,
+    #[error("{what} in its evidence does not decode ({reason})")]
+    EvidenceUnreadable { what: &'static str, reason: String },
+    #[error("the signature on {what} in its evidence does not verify")]
+    EvidenceUnsigned { what: &'static str },
+    #[error("the enrolment request is for another wallet or member")]
+    EnrolmentMismatch,
+    #[error("the purse certificate does not match the entry")]
+    CertificateMismatch,
+    #[error("the transfer does not match the entry")]
+    TransferMismatch,
+    #[error("the amount paid is not the transfer's amount")]
+    AmountMismatch,
+    #[error("its proof of a double spend carries {count} transfers, not one or two")]
+    ProofSize { count: usize },
+    #[error("the transfers it gives as proof are from another purse or member")]
+    EvidenceOtherPurse,
+    #[error("an equivocation report carries {count} proofs, not one")]
+    EquivocationProofCount { count: usize },
+    #[error("the proof does not match the entry")]
+    ProofMismatch,
+    #[error("the device reported lost is not the member's")]
+    LostDeviceNotMembers,
+    #[error("the purse declaration is for another purse")]
+    DeclarationOtherPurse,
+    #[error("it proves a spend beyond a declaration the log does not hold")]
+    ProofWithoutDeclaration,
+    #[error("the transfers it gives as proof of a double spend can both be honest")]
+    ProofHonest,
+    #[error("a lost device's double spend is recorded as the member's, or the reverse")]
+    LossMisattributed,
+    #[error("the two transfers do not show the receiver claimed a conflict")]
+    NotComplicit,
+    #[error("the receiver named is not the transfers' receiver")]
+    WrongReceiver,
+    #[error("it records a late spend from a purse whose money was never returned")]
+    LateWithoutReturn,
+    #[error("it moves {account} by {delta}, which settling this transfer may not")]
+    SettlementMove { account: String, delta: LedgerAmount },
+    #[error("a balance goes beyond the largest amount")]
+    BalanceOverflow,
+    #[error("money went into the loss account, which only ever pays out")]
+    LossCredited,
+    #[error("{0}")]
+    Officer(crate::officer::authority::OfficerFault),
 }
 
 /// Where a log first departs from the checkpoints held of it, as closely as their roots tell.
@@ -328,30 +474,31 @@ pub struct Divergence {
     pub found: u64,
 }
 
+/// A phrase, shown in parentheses in [`AuditError::Diverged`].
 impl std::fmt::Display for Divergence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.matched > 0 {
-            write!(f, "Entries 0 to {} still match a checkpoint held; ", self.matched - 1)?;
+            write!(f, "entries 0 to {} still match a checkpoint held, and ", self.matched - 1)?;
         }
         match &self.entry {
             Some((kind, member, detail)) => write!(
                 f,
-                "the first divergent entry is entry {}, now {kind:?}{} (\"{detail}\"): it is not the entry \
+                "the first divergent entry is entry {}, now {kind}{} (\"{detail}\"), which is not the entry \
                  that was signed",
                 self.matched,
-                if member.is_empty() { String::new() } else { format!(" of {member}") }
+                if member.is_empty() { String::new() } else { format!(" for {member}") }
             ),
             None if self.matched >= self.found => write!(
                 f,
-                "entries {} to {} are gone: the log has only {} entries",
+                "entries {} to {} are gone, as the log has only {} entries",
                 self.matched,
                 self.before - 1,
                 self.found
             ),
             None => write!(
                 f,
-                "the first divergent entry is one of entries {} to {} (a checkpoint holds only a root: \
-                 checkpoints of more sizes narrow it down)",
+                "the first divergent entry is one of entries {} to {}, and checkpoints held of more sizes \
+                 would narrow it down",
                 self.matched,
                 self.before.min(self.found) - 1
             ),
@@ -413,19 +560,21 @@ pub fn audit_log(
         Some(first) if first.kind == EntryKind::LedgerCreated && &first.subject == ledger_key => {}
         _ => return Err(AuditError::WrongLedger),
     }
-    let mut books = Books::default();
+    let currency = ledger_currency(entries);
+    let mut books = Books { currency, ..Books::default() };
     let mut officers = crate::officer::authority::OfficerSet::new();
     let mut officer_acts = Vec::new();
     for entry in entries {
         let transfers = check_entry(entry, ledger_key)?;
         books.read(entry, &transfers)?;
-        if let Some(act) = officers.read(entry).map_err(|reason| bad(entry, reason))? {
+        if let Some(act) =
+            officers.read(entry).map_err(|fault| bad(entry, EntryFault::Officer(fault.priced(currency))))?
+        {
             officer_acts.push(act);
         }
     }
     let Books { balances, flagged, complicit, .. } = books;
-    let overflow =
-        || AuditError::BadEntry { seq: entries.len() as u64, reason: "the totals overflow".into() };
+    let overflow = || AuditError::TotalsOverflow;
     let sum = |pick: fn(&Account) -> bool| {
         balances.iter().filter(|(a, _)| pick(a)).try_fold(0i64, |total, (_, b)| total.checked_add(*b))
     };
@@ -434,12 +583,12 @@ pub fn audit_log(
     let purses = sum(|a| matches!(a, Account::Purse(_))).ok_or_else(overflow)?;
     let losses = sum(|a| matches!(a, Account::Loss)).and_then(i64::checked_neg).ok_or_else(overflow)?;
     if accounts.checked_add(purses) != credited.checked_add(losses) {
-        return Err(AuditError::BadEntry {
-            seq: entries.len() as u64,
-            reason: format!(
-                "accounts {accounts} and purses {purses} do not add up to {credited} credited and {losses} \
-                 carried for lost devices"
-            ),
+        let amount = |minor| LedgerAmount { minor, currency };
+        return Err(AuditError::Unbalanced {
+            accounts: amount(accounts),
+            purses: amount(purses),
+            credited: amount(credited),
+            losses: amount(losses),
         });
     }
     Ok(AuditReport {
@@ -460,6 +609,8 @@ pub fn audit_log(
 /// later entries are checked against.
 #[derive(Default)]
 struct Books {
+    /// The ledger's currency, to show amounts in errors as money.
+    currency: Option<Currency>,
     balances: BTreeMap<Account, i64>,
     flagged: Vec<String>,
     complicit: Vec<String>,
@@ -480,7 +631,7 @@ impl Books {
     /// Reads the next entry, whose evidence's `transfers` [`check_entry`] verified.
     fn read(&mut self, entry: &AuditEntry, transfers: &[Transfer]) -> Result<(), AuditError> {
         let transfer = |i: usize| -> Result<&Transfer, AuditError> {
-            transfers.get(i).ok_or_else(|| bad(entry, "evidence is missing"))
+            transfers.get(i).ok_or_else(|| bad(entry, EntryFault::EvidenceMissing))
         };
         match entry.kind {
             EntryKind::MemberEnrolled | EntryKind::DeviceReplaced => {
@@ -488,16 +639,16 @@ impl Books {
             }
             EntryKind::DeviceLost => {
                 if self.members.get(&entry.subject) != Some(&entry.member_id) {
-                    return Err(bad(entry, "the lost device is not the member's"));
+                    return Err(bad(entry, EntryFault::LostDeviceNotMembers));
                 }
                 self.lost.insert(entry.subject);
             }
             EntryKind::PurseClosed => {
                 if let Some(bytes) = entry.evidence.first() {
-                    let (purse_id, last_seq, spent) =
-                        decode_declaration(bytes).map_err(|e| bad(entry, e.to_string()))?;
+                    let (purse_id, last_seq, spent) = decode_declaration(bytes)
+                        .map_err(|e| unreadable(entry, "the purse declaration", &e))?;
                     if purse_id != entry.subject {
-                        return Err(bad(entry, "the declaration is for another purse"));
+                        return Err(bad(entry, EntryFault::DeclarationOtherPurse));
                     }
                     self.declared.insert(purse_id, (last_seq, spent));
                 }
@@ -509,22 +660,20 @@ impl Books {
                 let first = transfer(0)?;
                 let conflict = match entry.evidence.len() {
                     1 => {
-                        let &(last_seq, spent) = self.declared.get(&entry.subject).ok_or_else(|| {
-                            bad(entry, "a proof against a declaration the log does not hold")
-                        })?;
+                        let &(last_seq, spent) = self
+                            .declared
+                            .get(&entry.subject)
+                            .ok_or_else(|| bad(entry, EntryFault::ProofWithoutDeclaration))?;
                         chain::check_declared(&Link::of(first), last_seq, spent)
                     }
                     _ => chain::check_pair(&Link::of(first), &Link::of(transfer(1)?)),
                 };
                 if conflict.is_ok() {
-                    return Err(bad(entry, "the transfers it gives as proof can both be honest"));
+                    return Err(bad(entry, EntryFault::ProofHonest));
                 }
                 let lost = self.lost.contains(&first.certificate().terms().wallet_key);
                 if lost != (entry.kind == EntryKind::LostDeviceSpend) {
-                    return Err(bad(
-                        entry,
-                        "a lost device's double spend recorded as the member's, or the reverse",
-                    ));
+                    return Err(bad(entry, EntryFault::LossMisattributed));
                 }
                 self.proved.entry(entry.subject).or_insert(lost);
                 if entry.kind == EntryKind::DoubleSpend && !self.flagged.contains(&entry.member_id) {
@@ -539,10 +688,10 @@ impl Books {
                     || claim.id() != entry.subject
                     || chain::check_pair(&Link::of(claim), &Link::of(paid)).is_ok()
                 {
-                    return Err(bad(entry, "the two transfers do not show the receiver claimed a conflict"));
+                    return Err(bad(entry, EntryFault::NotComplicit));
                 }
                 if self.members.get(&receiver) != Some(&entry.member_id) {
-                    return Err(bad(entry, "the receiver named is not the transfers' receiver"));
+                    return Err(bad(entry, EntryFault::WrongReceiver));
                 }
                 if !self.complicit.contains(&entry.member_id) {
                     self.complicit.push(entry.member_id.clone());
@@ -551,10 +700,10 @@ impl Books {
             EntryKind::LateSpend => {
                 let late = transfer(0)?;
                 if late.id() != entry.subject || late.certificate().terms().member_id != entry.member_id {
-                    return Err(bad(entry, "the transfer does not match the entry"));
+                    return Err(bad(entry, EntryFault::TransferMismatch));
                 }
                 if !self.returned.contains(&late.certificate().purse_id()) {
-                    return Err(bad(entry, "a late spend from a purse whose money was never returned"));
+                    return Err(bad(entry, EntryFault::LateWithoutReturn));
                 }
             }
             EntryKind::Settled => {
@@ -574,11 +723,10 @@ impl Books {
                     if !fine {
                         return Err(bad(
                             entry,
-                            format!(
-                                "it moves {} by {}, which settling this transfer may not",
-                                account_name(&m.account),
-                                m.delta
-                            ),
+                            EntryFault::SettlementMove {
+                                account: account_name(&m.account),
+                                delta: LedgerAmount { minor: m.delta, currency: self.currency },
+                            },
                         ));
                     }
                 }
@@ -587,7 +735,7 @@ impl Books {
         }
         for m in &entry.moves {
             let balance = self.balances.entry(m.account.clone()).or_insert(0);
-            *balance = balance.checked_add(m.delta).ok_or_else(|| bad(entry, "a balance overflows"))?;
+            *balance = balance.checked_add(m.delta).ok_or_else(|| bad(entry, EntryFault::BalanceOverflow))?;
             let allowed = match &m.account {
                 Account::Outside => true,
                 Account::Member(id) => self.flagged.contains(id),
@@ -598,11 +746,11 @@ impl Books {
                 return Err(AuditError::Negative {
                     seq: entry.seq,
                     account: account_name(&m.account),
-                    balance: *balance,
+                    balance: LedgerAmount { minor: *balance, currency: self.currency },
                 });
             }
             if m.account == Account::Loss && *balance > 0 {
-                return Err(bad(entry, "money went into the loss account"));
+                return Err(bad(entry, EntryFault::LossCredited));
             }
         }
         Ok(())
@@ -635,8 +783,9 @@ fn verified_transfer(
     bytes: &[u8],
     ledger_key: &[u8; 32],
 ) -> Result<Transfer, AuditError> {
-    let transfer = Transfer::from_bytes(bytes).map_err(|e| bad(entry, e.to_string()))?;
-    Ok(transfer.verify_grant(ledger_key).map_err(|e| bad(entry, e.to_string()))?.into_transfer())
+    let transfer = Transfer::from_bytes(bytes).map_err(|e| unreadable(entry, "a transfer", &e))?;
+    let verified = transfer.verify_grant(ledger_key).map_err(|_| unsigned(entry, "a transfer"))?;
+    Ok(verified.into_transfer())
 }
 
 /// Checks an exported log against a checkpoint the auditor (or a wallet) obtained earlier: the
@@ -698,15 +847,24 @@ pub fn check_against_held(
 
 fn account_name(account: &Account) -> String {
     match account {
-        Account::Outside => "outside".into(),
-        Account::Member(id) => format!("member {id}"),
+        Account::Outside => "the outside account".into(),
+        Account::Member(id) => format!("member {id}'s account"),
         Account::Purse(id) => format!("purse {}", crate::wallet::short_id(id)),
-        Account::Loss => "loss".into(),
+        Account::Loss => "the loss account".into(),
     }
 }
 
-fn bad(entry: &AuditEntry, reason: impl Into<String>) -> AuditError {
-    AuditError::BadEntry { seq: entry.seq, reason: reason.into() }
+fn bad(entry: &AuditEntry, fault: EntryFault) -> AuditError {
+    AuditError::BadEntry { seq: entry.seq, member: entry.member_id.clone(), fault }
+}
+
+/// A piece of evidence that does not decode: the decoder's reason, in parentheses.
+fn unreadable(entry: &AuditEntry, what: &'static str, reason: &impl std::fmt::Display) -> AuditError {
+    bad(entry, EntryFault::EvidenceUnreadable { what, reason: reason.to_string() })
+}
+
+fn unsigned(entry: &AuditEntry, what: &'static str) -> AuditError {
+    bad(entry, EntryFault::EvidenceUnsigned { what })
 }
 
 /// The checks of one entry on its own: moves balance, evidence verifies and matches. Returns the
@@ -714,30 +872,31 @@ fn bad(entry: &AuditEntry, reason: impl Into<String>) -> AuditError {
 fn check_entry(entry: &AuditEntry, ledger_key: &[u8; 32]) -> Result<Vec<Transfer>, AuditError> {
     let total = entry.moves.iter().try_fold(0i64, |sum, m| sum.checked_add(m.delta));
     if total != Some(0) {
-        return Err(bad(entry, "its moves do not sum to zero: money was made or lost"));
+        return Err(bad(entry, EntryFault::MovesUnbalanced));
     }
     let outside = entry.moves.iter().any(|m| m.account == Account::Outside);
     if outside && entry.kind != EntryKind::Credited {
-        return Err(bad(entry, "only a credit may bring money from outside"));
+        return Err(bad(entry, EntryFault::MoneyFromOutside));
     }
-    let evidence = |i: usize| entry.evidence.get(i).ok_or_else(|| bad(entry, "evidence is missing"));
-    let minor = |amount: u64| i64::try_from(amount).map_err(|_| bad(entry, "an amount beyond the largest"));
+    let evidence = |i: usize| entry.evidence.get(i).ok_or_else(|| bad(entry, EntryFault::EvidenceMissing));
+    let minor = |amount: u64| i64::try_from(amount).map_err(|_| bad(entry, EntryFault::AmountTooLarge));
     let moves_nothing = || {
-        if entry.moves.is_empty() { Ok(()) } else { Err(bad(entry, "an entry of this kind moves no money")) }
+        if entry.moves.is_empty() { Ok(()) } else { Err(bad(entry, EntryFault::MovesMoney)) }
     };
     let mut transfers = Vec::new();
     match entry.kind {
         EntryKind::MemberEnrolled | EntryKind::DeviceReplaced => {
-            let request =
-                EnrolmentRequest::from_bytes(evidence(0)?).map_err(|e| bad(entry, e.to_string()))?;
-            request.verify().map_err(|e| bad(entry, e.to_string()))?;
+            let request = EnrolmentRequest::from_bytes(evidence(0)?)
+                .map_err(|e| unreadable(entry, "the enrolment request", &e))?;
+            request.verify().map_err(|_| unsigned(entry, "the enrolment request"))?;
             if request.identity.signing_key != entry.subject || request.member_id != entry.member_id {
-                return Err(bad(entry, "the enrolment request is for another wallet or member"));
+                return Err(bad(entry, EntryFault::EnrolmentMismatch));
             }
         }
         EntryKind::PurseIssued => {
-            let cert = PurseCertificate::from_bytes(evidence(0)?).map_err(|e| bad(entry, e.to_string()))?;
-            cert.verify(ledger_key).map_err(|e| bad(entry, e.to_string()))?;
+            let cert = PurseCertificate::from_bytes(evidence(0)?)
+                .map_err(|e| unreadable(entry, "the purse certificate", &e))?;
+            cert.verify(ledger_key).map_err(|_| unsigned(entry, "the purse certificate"))?;
             let into_purse: i64 = entry
                 .moves
                 .iter()
@@ -748,32 +907,32 @@ fn check_entry(entry: &AuditEntry, ledger_key: &[u8; 32]) -> Result<Vec<Transfer
                 || cert.terms().member_id != entry.member_id
                 || into_purse != minor(cert.terms().amount.minor())?
             {
-                return Err(bad(entry, "the purse certificate does not match the entry"));
+                return Err(bad(entry, EntryFault::CertificateMismatch));
             }
         }
         EntryKind::TransferHeld | EntryKind::Settled => {
             let t = verified_transfer(entry, evidence(0)?, ledger_key)?;
             if t.id() != entry.subject || t.certificate().terms().member_id != entry.member_id {
-                return Err(bad(entry, "the transfer does not match the entry"));
+                return Err(bad(entry, EntryFault::TransferMismatch));
             }
             let paid: i64 = entry.moves.iter().filter(|m| m.delta > 0).map(|m| m.delta).sum();
             let expected = if entry.kind == EntryKind::Settled { minor(t.terms().amount)? } else { 0 };
             if paid != expected {
-                return Err(bad(entry, "the amount paid is not the transfer's amount"));
+                return Err(bad(entry, EntryFault::AmountMismatch));
             }
             transfers.push(t);
         }
         EntryKind::DoubleSpend | EntryKind::LostDeviceSpend => {
             moves_nothing()?;
             if entry.evidence.is_empty() || entry.evidence.len() > 2 {
-                return Err(bad(entry, "a proof carries one or two transfers"));
+                return Err(bad(entry, EntryFault::ProofSize { count: entry.evidence.len() }));
             }
             for bytes in &entry.evidence {
                 let t = verified_transfer(entry, bytes, ledger_key)?;
                 if t.certificate().purse_id() != entry.subject
                     || t.certificate().terms().member_id != entry.member_id
                 {
-                    return Err(bad(entry, "the evidence is from another purse or member"));
+                    return Err(bad(entry, EntryFault::EvidenceOtherPurse));
                 }
                 transfers.push(t);
             }
@@ -792,12 +951,13 @@ fn check_entry(entry: &AuditEntry, ledger_key: &[u8; 32]) -> Result<Vec<Transfer
         EntryKind::EquivocationReported => {
             moves_nothing()?;
             if entry.evidence.len() != 1 {
-                return Err(bad(entry, "an equivocation report carries one proof"));
+                return Err(bad(entry, EntryFault::EquivocationProofCount { count: entry.evidence.len() }));
             }
-            let proof = EquivocationProof::from_bytes(evidence(0)?).map_err(|e| bad(entry, e.to_string()))?;
-            proof.verify(ledger_key).map_err(|e| bad(entry, e.to_string()))?;
+            let proof = EquivocationProof::from_bytes(evidence(0)?)
+                .map_err(|e| unreadable(entry, "the equivocation proof", &e))?;
+            proof.verify(ledger_key).map_err(|_| unsigned(entry, "the equivocation proof"))?;
             if proof.id() != entry.subject {
-                return Err(bad(entry, "the proof does not match the entry"));
+                return Err(bad(entry, EntryFault::ProofMismatch));
             }
         }
         _ => {}

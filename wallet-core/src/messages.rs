@@ -13,11 +13,13 @@
 
 use std::path::PathBuf;
 
+use crate::audit::{AuditError, Divergence, EntryFault, EntryKind, LedgerAmount};
 use crate::encoding::DecodeError;
 use crate::envelope::EnvelopeError;
 use crate::event_log::LinkFault;
 use crate::merkle::MerkleError;
 use crate::money::{Amount, Currency, MoneyError};
+use crate::officer::authority::{OfficerFault, SignedAmount};
 use crate::protocol::CheckpointError;
 use crate::protocol::LedgerSigner;
 use crate::protocol::ProtocolError;
@@ -372,6 +374,208 @@ pub fn line_samples() -> Vec<SyncLine> {
     lines
 }
 
+/// The table's code for an audit failure, one level deeper for what is wrong with one entry.
+pub fn audit_code(error: &AuditError) -> String {
+    use AuditError as A;
+    let entry = |fault: &EntryFault| -> String {
+        use EntryFault as F;
+        let name = match fault {
+            F::MovesUnbalanced => "MovesUnbalanced",
+            F::MoneyFromOutside => "MoneyFromOutside",
+            F::EvidenceMissing => "EvidenceMissing",
+            F::AmountTooLarge => "AmountTooLarge",
+            F::MovesMoney => "MovesMoney",
+            F::EvidenceUnreadable { .. } => "EvidenceUnreadable",
+            F::EvidenceUnsigned { .. } => "EvidenceUnsigned",
+            F::EnrolmentMismatch => "EnrolmentMismatch",
+            F::CertificateMismatch => "CertificateMismatch",
+            F::TransferMismatch => "TransferMismatch",
+            F::AmountMismatch => "AmountMismatch",
+            F::ProofSize { .. } => "ProofSize",
+            F::EvidenceOtherPurse => "EvidenceOtherPurse",
+            F::EquivocationProofCount { .. } => "EquivocationProofCount",
+            F::ProofMismatch => "ProofMismatch",
+            F::LostDeviceNotMembers => "LostDeviceNotMembers",
+            F::DeclarationOtherPurse => "DeclarationOtherPurse",
+            F::ProofWithoutDeclaration => "ProofWithoutDeclaration",
+            F::ProofHonest => "ProofHonest",
+            F::LossMisattributed => "LossMisattributed",
+            F::NotComplicit => "NotComplicit",
+            F::WrongReceiver => "WrongReceiver",
+            F::LateWithoutReturn => "LateWithoutReturn",
+            F::SettlementMove { .. } => "SettlementMove",
+            F::BalanceOverflow => "BalanceOverflow",
+            F::LossCredited => "LossCredited",
+            F::Officer(fault) => return format!("Officer::{}", officer_code(fault)),
+        };
+        name.to_owned()
+    };
+    match error {
+        A::Checkpoint(_) => "AuditError::Checkpoint".into(),
+        A::SizeMismatch { .. } => "AuditError::SizeMismatch".into(),
+        A::RootMismatch => "AuditError::RootMismatch".into(),
+        A::OutOfOrder { .. } => "AuditError::OutOfOrder".into(),
+        A::BadEntry { fault, .. } => format!("AuditError::BadEntry::{}", entry(fault)),
+        A::WrongLedger => "AuditError::WrongLedger".into(),
+        A::Rewritten { .. } => "AuditError::Rewritten".into(),
+        A::Negative { .. } => "AuditError::Negative".into(),
+        A::Diverged { divergence, .. } => match (&divergence.entry, divergence.matched >= divergence.found) {
+            (Some(_), _) => "AuditError::Diverged (one entry)".into(),
+            (None, true) => "AuditError::Diverged (entries gone)".into(),
+            (None, false) => "AuditError::Diverged (a range)".into(),
+        },
+        A::TotalsOverflow => "AuditError::TotalsOverflow".into(),
+        A::Unbalanced { .. } => "AuditError::Unbalanced".into(),
+    }
+}
+
+fn officer_code(fault: &OfficerFault) -> &'static str {
+    use OfficerFault as O;
+    match fault {
+        O::FoundedTwice => "FoundedTwice",
+        O::NoOfficersToAct => "NoOfficersToAct",
+        O::Unsigned => "Unsigned",
+        O::Unreadable { .. } => "Unreadable",
+        O::BadSignature { .. } => "BadSignature",
+        O::NotAnOfficer { .. } => "NotAnOfficer",
+        O::SignedTwice { .. } => "SignedTwice",
+        O::TooFewSigners { .. } => "TooFewSigners",
+        O::RemovesNonOfficer => "RemovesNonOfficer",
+        O::LeavesTooFew => "LeavesTooFew",
+        O::PasskeyNotLinked { .. } => "PasskeyNotLinked",
+        O::PasskeyMisused { .. } => "PasskeyMisused",
+        O::PasskeyWithoutOfficers => "PasskeyWithoutOfficers",
+        O::LinkUnsigned => "LinkUnsigned",
+        O::LinkedByPasskey => "LinkedByPasskey",
+        O::LinkNotTheOfficers => "LinkNotTheOfficers",
+        O::LinkedByNonOfficer { .. } => "LinkedByNonOfficer",
+        O::LinkedTwice => "LinkedTwice",
+        O::FounderUnsigned => "FounderUnsigned",
+        O::FounderApproved => "FounderApproved",
+        O::FounderTwice { .. } => "FounderTwice",
+        O::NotSelfSigned => "NotSelfSigned",
+        O::Nameless => "Nameless",
+        O::BadBody { .. } => "BadBody",
+        O::SignedOther { .. } => "SignedOther",
+        O::CreditDiffers { .. } => "CreditDiffers",
+        O::LimitDiffers { .. } => "LimitDiffers",
+        O::NoBatch => "NoBatch",
+        O::OtherWallet => "OtherWallet",
+    }
+}
+
+/// One sample of every way an exported log can fail its audit, with fixed values: entry 12 about
+/// member AIKO-0001 of a ledger in yen.
+pub fn audit_samples() -> Vec<AuditError> {
+    let yen = |minor| LedgerAmount { minor, currency: Some(Currency::JPY) };
+    let bad = |fault| AuditError::BadEntry { seq: 12, member: "AIKO-0001".into(), fault };
+    let officer = |fault: OfficerFault| bad(EntryFault::Officer(fault.priced(Some(Currency::JPY))));
+    let bob = || "Ben Tanaka".to_owned();
+    let stranger = || "the holder of key 0a1b2c3d4e5f6071".to_owned();
+    let unpriced = |minor| LedgerAmount { minor, currency: None };
+    let diverged = |matched, before, entry, found| AuditError::Diverged {
+        size: before,
+        time: 1_796_540_400,
+        divergence: Divergence { matched, before, entry, found },
+    };
+    vec![
+        AuditError::Checkpoint(ProtocolError::BadSignature { message: "checkpoint" }),
+        AuditError::SizeMismatch { checkpoint: 22, found: 21 },
+        AuditError::RootMismatch,
+        AuditError::OutOfOrder { position: 5, seq: 7 },
+        bad(EntryFault::MovesUnbalanced),
+        bad(EntryFault::MoneyFromOutside),
+        bad(EntryFault::EvidenceMissing),
+        bad(EntryFault::AmountTooLarge),
+        bad(EntryFault::MovesMoney),
+        bad(EntryFault::EvidenceUnreadable {
+            what: "the purse certificate",
+            reason: DecodeError::Truncated { what: "amount", needed: 8 }.to_string(),
+        }),
+        bad(EntryFault::EvidenceUnsigned { what: "a transfer" }),
+        bad(EntryFault::EnrolmentMismatch),
+        bad(EntryFault::CertificateMismatch),
+        bad(EntryFault::TransferMismatch),
+        bad(EntryFault::AmountMismatch),
+        bad(EntryFault::ProofSize { count: 3 }),
+        bad(EntryFault::EvidenceOtherPurse),
+        bad(EntryFault::EquivocationProofCount { count: 2 }),
+        bad(EntryFault::ProofMismatch),
+        bad(EntryFault::LostDeviceNotMembers),
+        bad(EntryFault::DeclarationOtherPurse),
+        bad(EntryFault::ProofWithoutDeclaration),
+        bad(EntryFault::ProofHonest),
+        bad(EntryFault::LossMisattributed),
+        bad(EntryFault::NotComplicit),
+        bad(EntryFault::WrongReceiver),
+        bad(EntryFault::LateWithoutReturn),
+        bad(EntryFault::SettlementMove { account: "member AIKO-0001's account".into(), delta: yen(-3_000) }),
+        bad(EntryFault::BalanceOverflow),
+        bad(EntryFault::LossCredited),
+        officer(OfficerFault::FoundedTwice),
+        officer(OfficerFault::NoOfficersToAct),
+        officer(OfficerFault::Unsigned),
+        officer(OfficerFault::Unreadable {
+            what: "the officers' authorisation",
+            reason: DecodeError::Truncated { what: "signature", needed: 64 }.to_string(),
+        }),
+        officer(OfficerFault::BadSignature { what: "the officers' authorisation" }),
+        officer(OfficerFault::NotAnOfficer { officer: stranger() }),
+        officer(OfficerFault::SignedTwice { officer: bob() }),
+        officer(OfficerFault::TooFewSigners { signers: 1 }),
+        officer(OfficerFault::RemovesNonOfficer),
+        officer(OfficerFault::LeavesTooFew),
+        officer(OfficerFault::PasskeyNotLinked { officer: bob() }),
+        officer(OfficerFault::PasskeyMisused {
+            officer: bob(),
+            reason: "the passkey signed on https://evil.example, not on the console at https://hq.example"
+                .into(),
+        }),
+        officer(OfficerFault::PasskeyWithoutOfficers),
+        officer(OfficerFault::LinkUnsigned),
+        officer(OfficerFault::LinkedByPasskey),
+        officer(OfficerFault::LinkNotTheOfficers),
+        officer(OfficerFault::LinkedByNonOfficer { officer: stranger() }),
+        officer(OfficerFault::LinkedTwice),
+        officer(OfficerFault::FounderUnsigned),
+        officer(OfficerFault::FounderApproved),
+        officer(OfficerFault::FounderTwice { officer: bob() }),
+        officer(OfficerFault::NotSelfSigned),
+        officer(OfficerFault::Nameless),
+        officer(OfficerFault::BadBody { problem: "has no enrolment code" }),
+        officer(OfficerFault::SignedOther {
+            method: "POST".into(),
+            path: "/v1/officer/members/BEN-0002/credit".into(),
+            expected: "a credit to this member",
+        }),
+        officer(OfficerFault::CreditDiffers {
+            signed: SignedAmount::Amount(unpriced(1_000)),
+            credited: unpriced(10_000),
+        }),
+        officer(OfficerFault::LimitDiffers { signed: SignedAmount::NotANumber, limit: unpriced(20_000) }),
+        officer(OfficerFault::NoBatch),
+        officer(OfficerFault::OtherWallet),
+        AuditError::WrongLedger,
+        AuditError::Rewritten { size: 22 },
+        AuditError::Negative { seq: 12, account: "member AIKO-0001's account".into(), balance: yen(-1_000) },
+        diverged(
+            5,
+            6,
+            Some((EntryKind::Credited, "AIKO-0001".into(), "credited ¥1,000 to AIKO-0001, a bonus".into())),
+            22,
+        ),
+        diverged(20, 22, None, 20),
+        diverged(0, 6, None, 22),
+        AuditError::TotalsOverflow,
+        AuditError::Unbalanced {
+            accounts: yen(50_000),
+            purses: yen(20_000),
+            credited: yen(80_000),
+            losses: yen(0),
+        },
+    ]
+}
+
 /// The notices the balance and payment screens show beside the numbers, by code.
 pub fn notices() -> Vec<(&'static str, String)> {
     let held = |reason| HeldAtLedger {
@@ -528,6 +732,53 @@ mod tests {
             assert!(!text.contains(';'), "{code}: {text}");
             let colons = outside_parentheses(&text).matches(": ").count();
             assert!(colons <= 1, "{code}: a stacked chain of {colons} parts: {text}");
+        }
+    }
+
+    const AUDIT: &str = "## The offline audit";
+
+    #[test]
+    fn every_audit_failure_is_in_the_table_word_for_word_and_every_row_has_one() {
+        let rows = section_rows(AUDIT);
+        let mut seen = Vec::new();
+        for error in audit_samples() {
+            let code = audit_code(&error);
+            let text = error.to_string().replace('|', "\\|");
+            let row = rows.get(&code).unwrap_or_else(|| panic!("{AUDIT} has no row for `{code}`: {text}"));
+            assert_eq!(row, &text, "the row for `{code}` differs from the code's words");
+            seen.push(code);
+        }
+        let missing: Vec<&String> = rows.keys().filter(|code| !seen.contains(code)).collect();
+        assert!(missing.is_empty(), "rows in {AUDIT} with no sample here: {missing:?}");
+    }
+
+    #[test]
+    #[ignore = "prints the audit section's rows, to start the table"]
+    fn print_audit_rows() {
+        for error in audit_samples() {
+            println!("| `{}` | {} |", audit_code(&error), error.to_string().replace('|', "\\|"));
+        }
+    }
+
+    #[test]
+    fn every_audit_failure_is_one_sentence_an_auditor_can_act_on() {
+        for error in audit_samples() {
+            let text = error.to_string();
+            let code = audit_code(&error);
+            assert!(
+                !text.contains("(s)") && !text.contains("Some(") && !text.contains("[\""),
+                "{code}: {text}"
+            );
+            assert!(!text.contains('{') && !text.contains('}'), "{code}: {text}");
+            assert!(!text.ends_with('.') && !text.contains(". "), "{code}: one sentence: {text}");
+            assert!(!text.contains(';'), "{code}: one sentence, not two joined by a semicolon: {text}");
+            assert!(
+                text.starts_with(char::is_lowercase) || text.starts_with(char::is_numeric),
+                "{code}: {text}"
+            );
+            let colons = outside_parentheses(&text).matches(": ").count();
+            assert_eq!(colons, 1, "{code}: what happened, then what to do, after one colon: {text}");
+            assert!(!text.contains("minor units"), "{code}: amounts as money: {text}");
         }
     }
 }

@@ -19,8 +19,8 @@ mod common;
 use common::{DAY, yen};
 use ed25519_dalek::{Signer, SigningKey};
 use outpost_wallet_core::audit::{
-    Account, AuditEntry, AuditError, EntryKind, MAX_EXPORT_ENTRIES, Move, audit_log, check_against,
-    decode_export, encode_export,
+    Account, AuditEntry, AuditError, EntryFault, EntryKind, LedgerAmount, MAX_EXPORT_ENTRIES, Move,
+    audit_log, check_against, decode_export, encode_export,
 };
 use outpost_wallet_core::encoding::{DecodeError, Writer};
 use outpost_wallet_core::identity::Identity;
@@ -1368,7 +1368,7 @@ fn an_entry_whose_moves_do_not_sum_to_zero_fails_the_audit() {
     log[1].moves[1].delta = 5_001;
     let err = audit_log(&log, &checkpoint_over(&w.ledger, &log), &w.ledger_key()).unwrap_err();
     assert!(
-        matches!(&err, AuditError::BadEntry { seq: 1, reason } if reason.contains("sum to zero")),
+        matches!(&err, AuditError::BadEntry { seq: 1, fault: EntryFault::MovesUnbalanced, .. }),
         "{err:?}"
     );
 }
@@ -1381,7 +1381,11 @@ fn a_member_going_negative_without_double_spend_proof_fails_the_audit() {
         vec![Move { account: member(ALICE), delta: -6_000 }, Move { account: member(BOB), delta: 6_000 }];
     assert_eq!(
         audit_log(&log, &checkpoint_over(&w.ledger, &log), &w.ledger_key()),
-        Err(AuditError::Negative { seq: 3, account: format!("member {ALICE}"), balance: -1_000 })
+        Err(AuditError::Negative {
+            seq: 3,
+            account: format!("member {ALICE}'s account"),
+            balance: LedgerAmount { minor: -1_000, currency: None }
+        })
     );
 }
 
@@ -1417,10 +1421,7 @@ fn a_proof_whose_transfers_can_both_be_honest_fails_the_audit() {
     let log = vec![created, proof];
     assert_eq!(
         audit_log(&log, &checkpoint_over(&w.ledger, &log), &w.ledger_key()),
-        Err(AuditError::BadEntry {
-            seq: 1,
-            reason: "the transfers it gives as proof can both be honest".into()
-        })
+        Err(AuditError::BadEntry { seq: 1, member: ALICE.into(), fault: EntryFault::ProofHonest })
     );
     // One transfer alone is a proof only against a declaration the log holds.
     let mut log = log;
@@ -1429,7 +1430,8 @@ fn a_proof_whose_transfers_can_both_be_honest_fails_the_audit() {
         audit_log(&log, &checkpoint_over(&w.ledger, &log), &w.ledger_key()),
         Err(AuditError::BadEntry {
             seq: 1,
-            reason: "a proof against a declaration the log does not hold".into()
+            member: ALICE.into(),
+            fault: EntryFault::ProofWithoutDeclaration
         })
     );
 }

@@ -37,7 +37,7 @@ use outpost_wallet_core::protocol::sync::{MAX_SYNC_TRANSFERS, Outcome, PurseOrde
 use outpost_wallet_core::transport::{HttpTransport, SyncTransport};
 use outpost_wallet_core::{Clock, Currency, SystemClock};
 
-use super::{Doing, median, now, yen};
+use super::{BenchError, Doing, check, median, now, yen};
 
 /// Client threads sending syncs to each ledger process.
 pub const THREADS_PER_PROCESS: usize = 4;
@@ -212,7 +212,7 @@ pub fn run(
     scratch: &Path,
     options: &BackendOptions,
     limit: impl Fn(usize) -> f64,
-) -> Result<BackendReport, String> {
+) -> Result<BackendReport, BenchError> {
     let (runs, small, canteens) = if options.quick { (2, 40, 4) } else { (4, 200, 16) };
     let executable = std::env::current_exe().doing("find the outpost executable")?;
     let server = options.postgres.as_deref().map(PostgresServer::new).transpose()?;
@@ -288,7 +288,7 @@ impl Scene {
         processes: usize,
         small: usize,
         canteens: usize,
-    ) -> Result<Scene, String> {
+    ) -> Result<Scene, BenchError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ledger = Ledger::open_on(dir, &database, Currency::JPY, clock, Policy::default())
             .doing("open the ledger")?;
@@ -304,7 +304,7 @@ impl Scene {
             ledger.credit(&member.member_id, yen(50_000)?, "pay").doing("credit")?;
             let purse = Some(PurseOrder { closing: Vec::new(), amount: 20_000 });
             let response = member.sync(&ledger, Vec::new(), purse, now()).doing("sync")?;
-            let certificate = response.purse.clone().ok_or("the ledger issued no purse")?;
+            let certificate = response.purse.clone().ok_or_else(|| check("the ledger issued no purse"))?;
             payers.push(Payer::new(member, certificate));
         }
 
@@ -356,7 +356,7 @@ impl Scene {
     }
 
     /// One run: the limit, the full syncs, the small syncs.
-    fn run(&mut self, limit: &impl Fn() -> f64) -> Result<(), String> {
+    fn run(&mut self, limit: &impl Fn() -> f64) -> Result<(), BenchError> {
         let requests = full_requests(&mut self.canteens, &mut self.payers)?;
         let limit_per_s = limit();
         let (answers, took, latencies, usage) = self.phase(&requests)?;
@@ -390,13 +390,13 @@ impl Scene {
     /// the answers in order, the seconds from the first request to the last answer, each
     /// request's milliseconds and what the phase cost.
     #[allow(clippy::type_complexity)]
-    fn phase(&mut self, requests: &[Vec<u8>]) -> Result<(Vec<Vec<u8>>, f64, Vec<f64>, Usage), String> {
+    fn phase(&mut self, requests: &[Vec<u8>]) -> Result<(Vec<Vec<u8>>, f64, Vec<f64>, Usage), BenchError> {
         let threads = THREADS_PER_PROCESS * self.processes.len();
         let next = AtomicUsize::new(0);
         let answers: Mutex<Vec<Option<(Vec<u8>, f64)>>> = Mutex::new(vec![None; requests.len()]);
         let barrier = Barrier::new(threads + 1);
         let before = self.usage_now()?;
-        let failure: Mutex<Option<String>> = Mutex::new(None);
+        let failure: Mutex<Option<BenchError>> = Mutex::new(None);
         let processes = &self.processes;
         // The scope returns once every thread has finished: the phase ends with the last answer.
         let start = std::thread::scope(|scope| {
@@ -416,10 +416,10 @@ impl Scene {
                                 answers.lock().expect("answers")[i] = Some((answer, ms));
                             }
                             Err(e) => {
-                                failure
-                                    .lock()
-                                    .expect("failure")
-                                    .get_or_insert(format!("a sync over HTTP: {e}"));
+                                failure.lock().expect("failure").get_or_insert(BenchError::Step {
+                                    step: "sync over HTTP",
+                                    detail: e.to_string(),
+                                });
                                 next.store(requests.len(), Ordering::Relaxed);
                             }
                         }
@@ -437,7 +437,7 @@ impl Scene {
         let mut out = Vec::with_capacity(requests.len());
         let mut latencies = Vec::with_capacity(requests.len());
         for answer in answers.into_inner().expect("answers") {
-            let (answer, ms) = answer.ok_or("a sync was not answered")?;
+            let (answer, ms) = answer.ok_or_else(|| check("a sync was not answered"))?;
             out.push(answer);
             latencies.push(ms);
         }
@@ -453,7 +453,7 @@ impl Scene {
 
     /// The counters a phase's cost is the difference of: the ledger processes' CPU, and on
     /// PostgreSQL the CPU of the server processes on this database, its size and the WAL position.
-    fn usage_now(&mut self) -> Result<Usage, String> {
+    fn usage_now(&mut self) -> Result<Usage, BenchError> {
         let ledger_cpu_ms = self.processes.iter().map(|p| cpu_ms(p.child.id()).unwrap_or(0.0)).sum();
         let Some(admin) = self.admin.as_mut() else {
             return Ok(Usage { ledger_cpu_ms, ..Usage::default() });
@@ -524,7 +524,7 @@ fn per_transaction_ms(before: outpost_ledger::WriteLockHeld, after: outpost_ledg
 
 /// One full sync's request for each canteen: 16 transfers from each payer's purse, continuing
 /// its chain.
-fn full_requests(canteens: &mut [Member], payers: &mut [Payer]) -> Result<Vec<Vec<u8>>, String> {
+fn full_requests(canteens: &mut [Member], payers: &mut [Payer]) -> Result<Vec<Vec<u8>>, BenchError> {
     let per_payer = MAX_SYNC_TRANSFERS / PAYERS;
     let mut requests = Vec::with_capacity(canteens.len());
     for canteen in canteens {
@@ -540,11 +540,16 @@ fn full_requests(canteens: &mut [Member], payers: &mut [Payer]) -> Result<Vec<Ve
 }
 
 /// Checks a full sync's answer; every transfer must have settled. Returns how many did.
-fn check_full(canteen: &mut Member, key: &[u8; 32], request: &[u8], answer: &[u8]) -> Result<usize, String> {
+fn check_full(
+    canteen: &mut Member,
+    key: &[u8; 32],
+    request: &[u8],
+    answer: &[u8],
+) -> Result<usize, BenchError> {
     let (_, response) = canteen.follow(key, request, answer).doing("sync")?;
     let settled = response.outcomes.iter().filter(|o| o.outcome == Outcome::Settled).count();
     if settled != MAX_SYNC_TRANSFERS {
-        return Err(format!("the ledger settled {settled} of {MAX_SYNC_TRANSFERS} transfers"));
+        return Err(check(format!("the ledger settled {settled} of {MAX_SYNC_TRANSFERS} transfers")));
     }
     Ok(settled)
 }
@@ -581,7 +586,7 @@ impl LedgerProcess {
         dir: &Path,
         database: &Database,
         index: usize,
-    ) -> Result<LedgerProcess, String> {
+    ) -> Result<LedgerProcess, BenchError> {
         let log =
             std::fs::File::create(dir.join(format!("serve-{index}.log"))).doing("the ledger's log file")?;
         let mut command = Command::new(executable);
@@ -597,7 +602,7 @@ impl LedgerProcess {
             command.args(["--database", url]);
         }
         let mut child = command.spawn().doing("start `outpost ledger serve`")?;
-        let stdout = child.stdout.take().ok_or("the ledger's output")?;
+        let stdout = child.stdout.take().ok_or_else(|| check("the ledger's output was not captured"))?;
         let mut process = LedgerProcess { child, url: String::new() };
         for line in BufReader::new(stdout).lines() {
             let line = line.doing("read the ledger's output")?;
@@ -607,7 +612,7 @@ impl LedgerProcess {
             }
         }
         let log = std::fs::read_to_string(dir.join(format!("serve-{index}.log"))).unwrap_or_default();
-        Err(format!("`outpost ledger serve` stopped before listening: {log}"))
+        Err(BenchError::LedgerStopped { log: log.trim().to_owned() })
     }
 }
 
@@ -623,28 +628,34 @@ struct PostgresServer {
     url: String,
 }
 
-fn connect(url: &str) -> Result<postgres::Client, String> {
-    postgres::Client::connect(url, postgres::NoTls).doing("connect to PostgreSQL")
+fn connect(url: &str) -> Result<postgres::Client, BenchError> {
+    postgres::Client::connect(url, postgres::NoTls)
+        .map_err(|e| BenchError::Postgres { step: "connect", detail: e.to_string() })
 }
 
 impl PostgresServer {
-    fn new(url: &str) -> Result<PostgresServer, String> {
+    fn new(url: &str) -> Result<PostgresServer, BenchError> {
         connect(url)?;
         Ok(PostgresServer { url: url.to_owned() })
     }
 
     /// A new, empty database (named for this process: [`PostgresServer::drop_databases`] finds
     /// it); its URL.
-    fn create(&self, what: &str) -> Result<String, String> {
+    fn create(&self, what: &str) -> Result<String, BenchError> {
         let name = format!("outpost_bench_{}_{}_{what}", std::process::id(), now());
-        connect(&self.url)?.batch_execute(&format!("CREATE DATABASE {name}")).doing("create a database")?;
-        let (base, _) = self.url.rsplit_once('/').ok_or("the PostgreSQL URL has no database name")?;
+        connect(&self.url)?
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .map_err(|e| BenchError::Postgres { step: "create a database", detail: e.to_string() })?;
+        let (base, _) = self.url.rsplit_once('/').ok_or(BenchError::Postgres {
+            step: "name a database",
+            detail: "the URL has no database name".into(),
+        })?;
         Ok(format!("{base}/{name}"))
     }
 
-    fn settings(&self) -> Result<String, String> {
+    fn settings(&self) -> Result<String, BenchError> {
         let mut client = connect(&self.url)?;
-        let mut get = |name: &str| -> Result<String, String> {
+        let mut get = |name: &str| -> Result<String, BenchError> {
             let row = client.query_one(&format!("SHOW {name}"), &[]).doing("read a setting")?;
             Ok(format!("{name}={}", row.get::<_, String>(0)))
         };

@@ -171,8 +171,8 @@ fn enrolment_of(code: &str) -> Result<(Authorisation, [u8; 32], String), LedgerE
     let enrolment = Authorisation::from_bytes(&bytes)
         .map_err(|e| OfficerRefusal::BadEnrolment { detail: e.to_string() })?;
     let key = *enrolment.maker.officer_key();
-    let name =
-        check_self_enrolment(&enrolment, &key).map_err(|detail| OfficerRefusal::BadEnrolment { detail })?;
+    let name = check_self_enrolment(&enrolment, &key)
+        .map_err(|fault| OfficerRefusal::BadEnrolment { detail: fault.to_string() })?;
     if !enrolment.approvals.is_empty() {
         return Err(OfficerRefusal::EnrolmentWithApprovals.into());
     }

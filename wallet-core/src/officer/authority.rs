@@ -25,8 +25,9 @@ use std::collections::BTreeMap;
 use super::body::{CreditBody, EnrolmentBody, OfficerEnrolmentBody, PurseLimitBody};
 use super::webauthn::LINK_PATH;
 use super::{Authorisation, ENROL_PATH, OfficerSignature, PasskeyLink, SignedOfficerRequest};
-use crate::audit::{Account, AuditEntry, EntryKind};
+use crate::audit::{Account, AuditEntry, EntryKind, LedgerAmount};
 use crate::hex;
+use crate::money::Currency;
 use crate::protocol::EnrolmentRequest;
 use crate::qr::{self, PayloadKind};
 
@@ -47,6 +48,122 @@ pub struct Attribution {
     pub amount_minor: Option<i64>,
 }
 
+/// What is wrong with an entry's officer evidence: a phrase, shown inside the audit's
+/// [`crate::audit::AuditError::BadEntry`]. Officers are named by name once enrolled, else by the
+/// start of their key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OfficerFault {
+    #[error("a founding officer is named after the ledger had officers, and founders are set once")]
+    FoundedTwice,
+    #[error("an officer is enrolled or removed in a ledger founded without officers")]
+    NoOfficersToAct,
+    #[error("it is an officer act without the officers' signatures")]
+    Unsigned,
+    #[error("{what} does not decode ({reason})")]
+    Unreadable { what: &'static str, reason: String },
+    #[error("a signature on {what} does not verify")]
+    BadSignature { what: &'static str },
+    #[error("it is signed by {officer}, who is not an officer at this point")]
+    NotAnOfficer { officer: String },
+    #[error("{officer} signed it twice, and the approvals must be by different officers")]
+    SignedTwice { officer: String },
+    #[error(
+        "it is signed by {signers} officer only, and an officer act needs at least {MIN_SIGNERS} different officers"
+    )]
+    TooFewSigners { signers: usize },
+    #[error("it removes someone who is not an officer")]
+    RemovesNonOfficer,
+    #[error("it leaves fewer than {MIN_SIGNERS} officers, who could no longer act")]
+    LeavesTooFew,
+    #[error("it is signed by a passkey not linked to {officer} at this point")]
+    PasskeyNotLinked { officer: String },
+    #[error("{officer}'s passkey signed it outside its link ({reason})")]
+    PasskeyMisused { officer: String, reason: String },
+    #[error("a passkey is linked in a ledger founded without officers")]
+    PasskeyWithoutOfficers,
+    #[error("a passkey link carries no officer's signature")]
+    LinkUnsigned,
+    #[error("a passkey is linked by another passkey, and only the officer's own key may link one")]
+    LinkedByPasskey,
+    #[error("the passkey link is not the request of the officer it links")]
+    LinkNotTheOfficers,
+    #[error("a passkey is linked by {officer}, who is not an officer")]
+    LinkedByNonOfficer { officer: String },
+    #[error("the passkey is already linked to another officer")]
+    LinkedTwice,
+    #[error("a founding officer has no self-signed enrolment")]
+    FounderUnsigned,
+    #[error("a founding enrolment carries approvals")]
+    FounderApproved,
+    #[error("{officer} is named a founding officer twice")]
+    FounderTwice { officer: String },
+    #[error("the self-enrolment is not signed by the officer it enrols")]
+    NotSelfSigned,
+    #[error("the self-enrolment names nobody")]
+    Nameless,
+    #[error("the signed body {problem}")]
+    BadBody { problem: &'static str },
+    #[error("the officers signed {method} {path}, which is not {expected}")]
+    SignedOther { method: String, path: String, expected: &'static str },
+    #[error("the officers signed a credit of {signed}, not the {credited} credited")]
+    CreditDiffers { signed: SignedAmount, credited: LedgerAmount },
+    #[error("the officers signed a purse limit of {signed}, not the {limit} set")]
+    LimitDiffers { signed: SignedAmount, limit: LedgerAmount },
+    #[error("the credit has no payroll batch reference")]
+    NoBatch,
+    #[error("the officers approved another wallet than the one put in")]
+    OtherWallet,
+}
+
+/// An amount as the officers' signed body gives it, which may be missing or not a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignedAmount {
+    Amount(LedgerAmount),
+    NotANumber,
+}
+
+impl std::fmt::Display for SignedAmount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignedAmount::Amount(amount) => amount.fmt(f),
+            SignedAmount::NotANumber => f.write_str("no amount"),
+        }
+    }
+}
+
+impl SignedAmount {
+    fn of(signed: Option<u64>) -> Self {
+        match signed.and_then(|a| i64::try_from(a).ok()) {
+            Some(minor) => SignedAmount::Amount(LedgerAmount { minor, currency: None }),
+            None => SignedAmount::NotANumber,
+        }
+    }
+}
+
+impl OfficerFault {
+    /// The fault with its amounts in the ledger's currency, which the officer set does not know.
+    pub fn priced(self, currency: Option<Currency>) -> Self {
+        let price = |mut amount: LedgerAmount| {
+            amount.currency = currency;
+            amount
+        };
+        let price_signed = |signed: SignedAmount| match signed {
+            SignedAmount::Amount(amount) => SignedAmount::Amount(price(amount)),
+            other => other,
+        };
+        match self {
+            OfficerFault::CreditDiffers { signed, credited } => {
+                OfficerFault::CreditDiffers { signed: price_signed(signed), credited: price(credited) }
+            }
+            OfficerFault::LimitDiffers { signed, limit } => {
+                OfficerFault::LimitDiffers { signed: price_signed(signed), limit: price(limit) }
+            }
+            other => other,
+        }
+    }
+}
+
 /// The officer set as the log has built it so far.
 #[derive(Debug, Default, Clone)]
 pub struct OfficerSet {
@@ -65,21 +182,24 @@ impl OfficerSet {
         Self::default()
     }
 
+    /// An officer as the audit names them: by name once enrolled, else by the start of their key.
+    fn name(&self, key: &[u8; 32]) -> String {
+        self.active.get(key).cloned().unwrap_or_else(|| short(key))
+    }
+
     pub fn active(&self) -> &BTreeMap<[u8; 32], String> {
         &self.active
     }
 
     /// Reads the next entry: `Ok(Some(_))` for an officer act, with who did it. The error says
     /// what is wrong with the entry's officer evidence.
-    pub fn read(&mut self, entry: &AuditEntry) -> Result<Option<Attribution>, String> {
+    pub fn read(&mut self, entry: &AuditEntry) -> Result<Option<Attribution>, OfficerFault> {
         if entry.kind == EntryKind::LedgerCreated {
             return Ok(None);
         }
         if entry.kind == EntryKind::OfficerFounded {
             if self.founded && !self.founding {
-                return Err(
-                    "a founding officer named after the ledger had officers: founders are set once".into()
-                );
+                return Err(OfficerFault::FoundedTwice);
             }
             self.founding = true;
             return self.found(entry).map(Some);
@@ -105,36 +225,27 @@ impl OfficerSet {
         }
         if !self.founded {
             if matches!(entry.kind, EntryKind::OfficerEnrolled | EntryKind::OfficerRemoved) {
-                return Err("an officer enrolled or removed in a ledger founded without officers".into());
+                return Err(OfficerFault::NoOfficersToAct);
             }
             self.unattributed += 1;
             return Ok(None);
         }
-        let bytes = entry.evidence.last().ok_or("an officer act without the officers' signatures")?;
-        let authorisation = Authorisation::from_bytes(bytes).map_err(|e| format!("officer evidence: {e}"))?;
-        authorisation.verify().map_err(|e| format!("officer evidence: {e}"))?;
+        let bytes = entry.evidence.last().ok_or(OfficerFault::Unsigned)?;
+        let authorisation = Authorisation::from_bytes(bytes).map_err(|e| unreadable(OFFICER_EVIDENCE, &e))?;
+        authorisation.verify().map_err(|_| OfficerFault::BadSignature { what: OFFICER_EVIDENCE })?;
         let mut officers = Vec::new();
         for signed in std::iter::once(&authorisation.maker).chain(&authorisation.approvals) {
             self.check_passkey(signed)?;
             let key = *signed.officer_key();
-            let name = self
-                .active
-                .get(&key)
-                .ok_or_else(|| format!("signed by {}, who is not an officer at this point", short(&key)))?;
+            let name =
+                self.active.get(&key).ok_or_else(|| OfficerFault::NotAnOfficer { officer: short(&key) })?;
             if officers.iter().any(|(k, _)| *k == key) {
-                return Err(format!("{name} signed twice: the approvals must be by different officers"));
+                return Err(OfficerFault::SignedTwice { officer: name.clone() });
             }
             officers.push((key, name.clone()));
         }
         if officers.len() < MIN_SIGNERS {
-            return Err(format!(
-                "signed by {}; an officer act needs at least {MIN_SIGNERS} different officers",
-                if officers.len() == 1 {
-                    "one officer only".to_owned()
-                } else {
-                    format!("{} officers", officers.len())
-                }
-            ));
+            return Err(OfficerFault::TooFewSigners { signers: officers.len() });
         }
         let batch = check_says(entry, &authorisation)?;
         let amount_minor = (entry.kind == EntryKind::Credited).then(|| {
@@ -152,10 +263,10 @@ impl OfficerSet {
             }
             EntryKind::OfficerRemoved => {
                 if self.active.remove(&entry.subject).is_none() {
-                    return Err("removes someone who is not an officer".into());
+                    return Err(OfficerFault::RemovesNonOfficer);
                 }
                 if self.active.len() < MIN_SIGNERS {
-                    return Err(format!("leaves fewer than {MIN_SIGNERS} officers, who could no longer act"));
+                    return Err(OfficerFault::LeavesTooFew);
                 }
             }
             _ => {}
@@ -172,44 +283,46 @@ impl OfficerSet {
 
     /// A passkey signature must be by a passkey linked to the officer the request names, for
     /// the link's relying party and origin.
-    fn check_passkey(&self, signed: &SignedOfficerRequest) -> Result<(), String> {
-        let Some(used) = signed.verify().map_err(|e| format!("officer evidence: {e}"))? else {
+    fn check_passkey(&self, signed: &SignedOfficerRequest) -> Result<(), OfficerFault> {
+        let Some(used) =
+            signed.verify().map_err(|_| OfficerFault::BadSignature { what: OFFICER_EVIDENCE })?
+        else {
             return Ok(());
         };
         match self.passkeys.get(&used.public_key) {
-            Some((officer, link)) if officer == signed.officer_key() => link.check_use(&used),
-            _ => Err(format!(
-                "signed by a passkey not linked to {} at this point",
-                short(signed.officer_key())
-            )),
+            Some((officer, link)) if officer == signed.officer_key() => link
+                .check_use(&used)
+                .map_err(|reason| OfficerFault::PasskeyMisused { officer: self.name(officer), reason }),
+            _ => Err(OfficerFault::PasskeyNotLinked { officer: self.name(signed.officer_key()) }),
         }
     }
 
-    fn link(&mut self, entry: &AuditEntry) -> Result<Attribution, String> {
+    fn link(&mut self, entry: &AuditEntry) -> Result<Attribution, OfficerFault> {
         if !self.founded {
-            return Err("a passkey linked in a ledger founded without officers".into());
+            return Err(OfficerFault::PasskeyWithoutOfficers);
         }
-        let bytes = entry.evidence.last().ok_or("a passkey link without the officer's signature")?;
-        let authorisation = Authorisation::from_bytes(bytes).map_err(|e| format!("passkey link: {e}"))?;
-        authorisation.verify().map_err(|e| format!("passkey link: {e}"))?;
+        let bytes = entry.evidence.last().ok_or(OfficerFault::LinkUnsigned)?;
+        let authorisation = Authorisation::from_bytes(bytes).map_err(|e| unreadable(PASSKEY_LINK, &e))?;
+        authorisation.verify().map_err(|_| OfficerFault::BadSignature { what: PASSKEY_LINK })?;
         let maker = &authorisation.maker;
         if !matches!(maker.signature, OfficerSignature::Ed25519(_)) {
-            return Err("a passkey is linked with the officer's own key, not with another passkey".into());
+            return Err(OfficerFault::LinkedByPasskey);
         }
         if *maker.officer_key() != entry.subject
             || maker.request.method != "POST"
             || maker.request.path != LINK_PATH
         {
-            return Err("the passkey link is not the request of the officer it links".into());
+            return Err(OfficerFault::LinkNotTheOfficers);
         }
         let name = self
             .active
             .get(&entry.subject)
-            .ok_or_else(|| format!("a passkey linked by {}, who is not an officer", short(&entry.subject)))?
+            .ok_or_else(|| OfficerFault::LinkedByNonOfficer { officer: short(&entry.subject) })?
             .clone();
-        let link = PasskeyLink::from_body(&authorisation.body)?;
+        let link = PasskeyLink::from_body(&authorisation.body)
+            .map_err(|reason| OfficerFault::Unreadable { what: PASSKEY_LINK, reason })?;
         if self.passkeys.get(&link.public_key).is_some_and(|(officer, _)| *officer != entry.subject) {
-            return Err("a passkey already linked to another officer".into());
+            return Err(OfficerFault::LinkedTwice);
         }
         self.passkeys.insert(link.public_key, (entry.subject, link));
         Ok(Attribution {
@@ -222,15 +335,16 @@ impl OfficerSet {
         })
     }
 
-    fn found(&mut self, entry: &AuditEntry) -> Result<Attribution, String> {
-        let bytes = entry.evidence.first().ok_or("a founding officer without their self-signed enrolment")?;
-        let enrolment = Authorisation::from_bytes(bytes).map_err(|e| format!("founding enrolment: {e}"))?;
+    fn found(&mut self, entry: &AuditEntry) -> Result<Attribution, OfficerFault> {
+        let bytes = entry.evidence.first().ok_or(OfficerFault::FounderUnsigned)?;
+        let enrolment =
+            Authorisation::from_bytes(bytes).map_err(|e| unreadable("the founding enrolment", &e))?;
         let name = check_self_enrolment(&enrolment, &entry.subject)?;
         if !enrolment.approvals.is_empty() {
-            return Err("a founding enrolment carries approvals".into());
+            return Err(OfficerFault::FounderApproved);
         }
         if self.active.insert(entry.subject, name.clone()).is_some() {
-            return Err("the same founding officer twice".into());
+            return Err(OfficerFault::FounderTwice { officer: name });
         }
         self.founded = true;
         Ok(Attribution {
@@ -245,37 +359,43 @@ impl OfficerSet {
 }
 
 /// An officer's own enrolment, signed with the key it enrols: returns their name.
-pub fn check_self_enrolment(enrolment: &Authorisation, key: &[u8; 32]) -> Result<String, String> {
-    enrolment.verify().map_err(|e| format!("self-enrolment: {e}"))?;
+pub fn check_self_enrolment(enrolment: &Authorisation, key: &[u8; 32]) -> Result<String, OfficerFault> {
+    enrolment.verify().map_err(|_| OfficerFault::BadSignature { what: "the self-enrolment" })?;
     let request = &enrolment.maker.request;
-    let body = enrolment.body_json().ok_or("the self-enrolment's body is not JSON")?;
+    let body = enrolment.body_json().ok_or(OfficerFault::BadBody { problem: "is not JSON" })?;
     let named = body["public_key"].as_str().and_then(|k| hex::decode(k).ok());
     if request.officer_key != *key
         || named.as_deref() != Some(&key[..])
         || request.method != "POST"
         || request.path != ENROL_PATH
     {
-        return Err("the self-enrolment is not signed by the officer it enrols".into());
+        return Err(OfficerFault::NotSelfSigned);
     }
     body["name"]
         .as_str()
         .filter(|n| !n.trim().is_empty() && n.len() <= super::key_file::MAX_NAME)
         .map(str::to_owned)
-        .ok_or_else(|| "the self-enrolment names nobody".into())
+        .ok_or(OfficerFault::Nameless)
 }
 
-fn enrolled_name(entry: &AuditEntry, authorisation: &Authorisation) -> Result<String, String> {
-    let body: OfficerEnrolmentBody = authorisation.body_as().ok_or("the body has no enrolment code")?;
-    let bytes = hex::decode(body.enrolment.trim()).map_err(|_| "the enrolment code is not hex")?;
-    let enrolment = Authorisation::from_bytes(&bytes).map_err(|e| format!("the enrolment code: {e}"))?;
+fn enrolled_name(entry: &AuditEntry, authorisation: &Authorisation) -> Result<String, OfficerFault> {
+    let body: OfficerEnrolmentBody =
+        authorisation.body_as().ok_or(OfficerFault::BadBody { problem: "has no enrolment code" })?;
+    let bytes = hex::decode(body.enrolment.trim())
+        .map_err(|_| OfficerFault::BadBody { problem: "has an enrolment code that is not hex" })?;
+    let enrolment = Authorisation::from_bytes(&bytes).map_err(|e| unreadable("the enrolment code", &e))?;
     check_self_enrolment(&enrolment, &entry.subject)
 }
 
 /// The maker's signed request and body say exactly what the entry did. Returns a credit's batch.
-fn check_says(entry: &AuditEntry, authorisation: &Authorisation) -> Result<Option<String>, String> {
+fn check_says(entry: &AuditEntry, authorisation: &Authorisation) -> Result<Option<String>, OfficerFault> {
     let request = &authorisation.maker.request;
-    let wrong = |what: &str| {
-        Err(format!("the officers signed {} {}, which is not {what}", request.method, request.path))
+    let wrong = |expected: &'static str| {
+        Err(OfficerFault::SignedOther {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            expected,
+        })
     };
     let member_path =
         |action: &str| format!("/v1/officer/members/{}/{action}", path_segment(&entry.member_id));
@@ -294,14 +414,16 @@ fn check_says(entry: &AuditEntry, authorisation: &Authorisation) -> Result<Optio
             let body = authorisation.body_as::<CreditBody>();
             let signed = body.as_ref().map(|b| b.amount_minor);
             if signed.and_then(|a| i64::try_from(a).ok()) != Some(credited) {
-                let signed = signed.map_or_else(|| "null".to_owned(), |a| a.to_string());
-                return Err(format!("the officers signed a credit of {signed}, not the {credited} credited"));
+                return Err(OfficerFault::CreditDiffers {
+                    signed: SignedAmount::of(signed),
+                    credited: LedgerAmount { minor: credited, currency: None },
+                });
             }
             return body
                 .map(|b| b.batch)
                 .filter(|b| !b.trim().is_empty())
                 .map(Some)
-                .ok_or_else(|| "the credit has no payroll batch reference".into());
+                .ok_or(OfficerFault::NoBatch);
         }
         EntryKind::PurseLimitSet => {
             if request.method != "PUT" || request.path != member_path("purse-limit") {
@@ -310,21 +432,24 @@ fn check_says(entry: &AuditEntry, authorisation: &Authorisation) -> Result<Optio
             let limit = u64::from_be_bytes(entry.subject[..8].try_into().expect("8 bytes"));
             let signed = authorisation.body_as::<PurseLimitBody>().map(|b| b.limit_minor);
             if signed != Some(limit) {
-                let signed = signed.map_or_else(|| "null".to_owned(), |l| l.to_string());
-                return Err(format!("the officers signed a limit of {signed}, not {limit}"));
+                return Err(OfficerFault::LimitDiffers {
+                    signed: SignedAmount::of(signed),
+                    limit: LedgerAmount { minor: i64::try_from(limit).unwrap_or(i64::MAX), currency: None },
+                });
             }
         }
         EntryKind::DeviceReplaced => {
             if request.method != "POST" || request.path != member_path("replace-device") {
                 return wrong("a replacement of this member's device");
             }
-            let body: EnrolmentBody = authorisation.body_as().ok_or("the body has no enrolment QR")?;
+            let body: EnrolmentBody =
+                authorisation.body_as().ok_or(OfficerFault::BadBody { problem: "has no enrolment QR" })?;
             let bytes = qr::expect(&body.enrolment_qr, PayloadKind::Enrolment)
-                .map_err(|e| format!("the signed enrolment QR: {e}"))?;
+                .map_err(|e| unreadable("the signed enrolment QR", &e))?;
             let request =
-                EnrolmentRequest::from_bytes(&bytes).map_err(|e| format!("the signed enrolment: {e}"))?;
+                EnrolmentRequest::from_bytes(&bytes).map_err(|e| unreadable("the signed enrolment", &e))?;
             if request.identity.signing_key != entry.subject || entry.evidence.first() != Some(&bytes) {
-                return Err("the officers approved another wallet than the one put in".into());
+                return Err(OfficerFault::OtherWallet);
             }
         }
         EntryKind::DeviceLost => {
@@ -370,8 +495,15 @@ pub fn path_segment(text: &str) -> String {
     out
 }
 
+const OFFICER_EVIDENCE: &str = "the officers' authorisation";
+const PASSKEY_LINK: &str = "the passkey link";
+
+fn unreadable(what: &'static str, reason: &impl std::fmt::Display) -> OfficerFault {
+    OfficerFault::Unreadable { what, reason: reason.to_string() }
+}
+
 fn short(key: &[u8; 32]) -> String {
-    hex::encode(&key[..8])
+    format!("the holder of key {}", hex::encode(&key[..8]))
 }
 
 #[cfg(test)]
@@ -412,18 +544,24 @@ mod tests {
         let (entry, signed) = credit(10_000, r#"{"amount_minor":1000,"memo":"pay","batch":"2026-11"}"#);
         assert_eq!(
             check_says(&entry, &signed),
-            Err("the officers signed a credit of 1000, not the 10000 credited".to_owned())
+            Err(OfficerFault::CreditDiffers {
+                signed: SignedAmount::Amount(LedgerAmount { minor: 1_000, currency: None }),
+                credited: LedgerAmount { minor: 10_000, currency: None },
+            })
         );
 
         let (entry, signed) = credit(1_000, r#"{"amount_minor":1000,"memo":"pay","batch":" "}"#);
-        assert_eq!(check_says(&entry, &signed), Err("the credit has no payroll batch reference".to_owned()));
+        assert_eq!(check_says(&entry, &signed), Err(OfficerFault::NoBatch));
 
         // A field the server would have refused: the body is not a credit's, so it signed no amount.
         let (entry, signed) =
             credit(1_000, r#"{"amount_minor":1000,"memo":"pay","batch":"2026-11","extra":1}"#);
         assert_eq!(
             check_says(&entry, &signed),
-            Err("the officers signed a credit of null, not the 1000 credited".to_owned())
+            Err(OfficerFault::CreditDiffers {
+                signed: SignedAmount::NotANumber,
+                credited: LedgerAmount { minor: 1_000, currency: None },
+            })
         );
     }
 }
