@@ -234,16 +234,7 @@ mod tests {
 
     /// The section's rows: code → message, as written in the table.
     fn rows() -> BTreeMap<String, String> {
-        let section =
-            TABLE.split("## In the `outpost` command").nth(1).expect("the section in docs/messages.md");
-        let section = section.split("\n## ").next().unwrap();
-        let mut rows = BTreeMap::new();
-        for line in section.lines().filter(|l| l.starts_with("| `")) {
-            let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
-            let code = cells[0].trim_matches('`').to_owned();
-            assert!(rows.insert(code.clone(), cells[1].to_owned()).is_none(), "{code} has two rows");
-        }
-        rows
+        outpost_wallet_core::message_table::section_rows(TABLE, "## In the `outpost` command", "")
     }
 
     fn texts() -> Vec<(&'static str, String)> {
@@ -278,21 +269,7 @@ mod tests {
     #[test]
     fn every_error_says_what_happened_then_what_to_do() {
         for (code, text) in texts() {
-            let mut depth = 0usize;
-            let outside: String = text
-                .chars()
-                .filter(|c| match c {
-                    '(' => {
-                        depth += 1;
-                        false
-                    }
-                    ')' => {
-                        depth = depth.saturating_sub(1);
-                        false
-                    }
-                    _ => depth == 0,
-                })
-                .collect();
+            let outside = outpost_wallet_core::message_table::outside_parentheses(&text);
             assert_eq!(outside.matches(": ").count(), 1, "{code}: not one `what: what to do`: {text}");
             assert!(!text.contains(". ") && !text.contains("(s)") && !text.contains(';'), "{code}: {text}");
             assert!(!text.contains('{') && !text.contains("Some(") && !text.contains('"'), "{code}: {text}");

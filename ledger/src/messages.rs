@@ -504,17 +504,8 @@ mod tests {
 
     const TABLE: &str = include_str!("../../docs/messages.md");
 
-    /// The rows of one section: code (without `prefix`) → message, as written in the table.
     fn rows(section: &str, prefix: &str) -> BTreeMap<String, String> {
-        let section = TABLE.split(section).nth(1).unwrap_or_else(|| panic!("{section} in docs/messages.md"));
-        let section = section.split("\n## ").next().unwrap();
-        let mut rows = BTreeMap::new();
-        for line in section.lines().filter(|l| l.starts_with("| `")) {
-            let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
-            let code = cells[0].trim_matches('`').trim_start_matches(prefix).to_owned();
-            assert!(rows.insert(code.clone(), cells[1].to_owned()).is_none(), "{code} has two rows");
-        }
-        rows
+        outpost_wallet_core::message_table::section_rows(TABLE, section, prefix)
     }
 
     /// Each sample's (code, text), in the table's escaping.
@@ -638,21 +629,7 @@ mod tests {
             .chain(http_texts())
             .chain(risk_texts())
         {
-            let mut depth = 0usize;
-            let outside: String = text
-                .chars()
-                .filter(|c| match c {
-                    '(' => {
-                        depth += 1;
-                        false
-                    }
-                    ')' => {
-                        depth = depth.saturating_sub(1);
-                        false
-                    }
-                    _ => depth == 0,
-                })
-                .collect();
+            let outside = outpost_wallet_core::message_table::outside_parentheses(&text);
             assert!(outside.matches(": ").count() <= 1, "{code}: a stacked chain: {text}");
             assert!(!text.contains(". ") && !text.contains("(s)") && !text.contains(';'), "{code}: {text}");
             assert!(

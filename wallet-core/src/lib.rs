@@ -79,6 +79,9 @@ pub mod event_log;
 pub mod hex;
 pub mod identity;
 pub mod merkle;
+/// Reading docs/messages.md in the crates' message tests.
+#[cfg(any(test, feature = "fixtures"))]
+pub mod message_table;
 #[cfg(test)]
 mod messages;
 pub mod money;

@@ -609,33 +609,8 @@ mod tests {
         section_rows(SECTION)
     }
 
-    /// One section's rows: code → message, as written in the table.
     fn section_rows(section: &str) -> BTreeMap<String, String> {
-        let section = TABLE.split(section).nth(1).unwrap_or_else(|| panic!("{section} in docs/messages.md"));
-        let section = section.split("\n## ").next().unwrap();
-        let mut rows = BTreeMap::new();
-        for line in section.lines().filter(|l| l.starts_with("| `")) {
-            let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
-            let code = cells[0].trim_matches('`').to_owned();
-            let message = cells[1].to_owned();
-            assert!(rows.insert(code.clone(), message).is_none(), "{code} has two rows");
-        }
-        rows
-    }
-
-    /// `text` without what is inside parentheses.
-    fn outside_parentheses(text: &str) -> String {
-        let mut depth = 0usize;
-        text.chars()
-            .filter(|c| {
-                match c {
-                    '(' => depth += 1,
-                    ')' => depth = depth.saturating_sub(1),
-                    _ => return depth == 0,
-                }
-                false
-            })
-            .collect()
+        crate::message_table::section_rows(TABLE, section, "")
     }
 
     #[test]
@@ -680,7 +655,7 @@ mod tests {
                 !first_word.starts_with(char::is_uppercase) || first_word.chars().all(|c| !c.is_lowercase()),
                 "{code}: {text}"
             );
-            let colons = outside_parentheses(&text).matches(": ").count();
+            let colons = crate::message_table::outside_parentheses(&text).matches(": ").count();
             assert!(colons <= 1, "{code}: a stacked chain of {colons} parts: {text}");
         }
     }
@@ -730,7 +705,7 @@ mod tests {
                 "{code}: {text}"
             );
             assert!(!text.contains(';'), "{code}: {text}");
-            let colons = outside_parentheses(&text).matches(": ").count();
+            let colons = crate::message_table::outside_parentheses(&text).matches(": ").count();
             assert!(colons <= 1, "{code}: a stacked chain of {colons} parts: {text}");
         }
     }
@@ -776,7 +751,7 @@ mod tests {
                 text.starts_with(char::is_lowercase) || text.starts_with(char::is_numeric),
                 "{code}: {text}"
             );
-            let colons = outside_parentheses(&text).matches(": ").count();
+            let colons = crate::message_table::outside_parentheses(&text).matches(": ").count();
             assert_eq!(colons, 1, "{code}: what happened, then what to do, after one colon: {text}");
             assert!(!text.contains("minor units"), "{code}: amounts as money: {text}");
         }
